@@ -1,0 +1,91 @@
+// engine.h - the root of memopt's shared state.
+//
+// Engine::Create formats a region (PostgreSQL's shared memory, or a buffer in
+// tests) as: [Engine][TxnSlot x max_sessions][registry buckets][Arena ...].
+// Every process that maps the region at the same address uses the same Engine
+// pointer; nothing in it refers to process-local memory.
+//
+// The commit clock: commit timestamps are clock_.fetch_add(1) + 1 and a read
+// timestamp is clock_.load(), so a transaction sees exactly the commits that
+// took their timestamp before it read the clock.
+//
+// Table registry: a fixed array of buckets; lookups walk the chains without a
+// lock (a dropped table is unlinked, then retired, so a concurrent reader in a
+// transaction can finish its walk); creation and removal take registry_lock_.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+
+#include "memopt/arena.h"
+#include "memopt/status.h"
+#include "memopt/table.h"
+#include "memopt/txn_slot.h"
+
+namespace memopt {
+
+struct EngineOptions {
+  uint32_t max_sessions = 128;
+};
+
+class Engine {
+ public:
+  // Bytes Create needs beyond the arena for `options` (the arena takes the
+  // rest of the region).
+  static size_t OverheadBytes(const EngineOptions &options);
+  // Formats [base, base + bytes); nullptr if the region is too small.
+  static Engine *Create(void *base, size_t bytes, const EngineOptions &options);
+
+  Arena *arena() { return arena_; }
+  TxnSlot *slots() { return slots_; }
+  const TxnSlot *slots() const { return slots_; }
+  uint32_t max_sessions() const { return max_sessions_; }
+
+  Timestamp Now() const { return clock_.load(std::memory_order_seq_cst); }
+  Timestamp NextCommitTimestamp() { return clock_.fetch_add(1, std::memory_order_seq_cst) + 1; }
+
+  // Claims a free slot for a session; nullptr when all are taken.
+  TxnSlot *ClaimSlot(int32_t process_id);
+  void ReleaseSlot(TxnSlot *slot);
+
+  // The oldest read timestamp any transaction uses (Now() when none runs):
+  // versions that ended at or before it are invisible to every reader.
+  Timestamp OldestReadTimestamp() const;
+
+  // Frees retired memory that no running transaction can still reach.
+  size_t ReclaimMemory();
+
+  // Tables. OpenTable returns the table with `key`, creating it if there is
+  // none (atomically: concurrent callers get the same table); kOutOfMemory.
+  Status OpenTable(const TableKey &key, Table **table);
+  Table *FindTable(const TableKey &key) const;
+  // Unlinks the table and frees everything in it. The caller guarantees that
+  // no transaction still uses it (PostgreSQL holds AccessExclusiveLock).
+  void DropTable(Table *table);
+  // Calls `fn` for every table (registry lock held: fn must not create or
+  // drop tables).
+  void ForEachTable(const std::function<void(Table *)> &fn);
+
+  // Garbage collection for one table: trims old versions and frees dead rows
+  // queued by committed transactions. Returns false if another session was
+  // collecting it.
+  bool CollectGarbage(Table *table);
+
+ private:
+  static constexpr uint32_t kRegistryBuckets = 4096;
+  static uint32_t BucketOf(const TableKey &key);
+  Table *FindLocked(const TableKey &key) const;
+  void LockRegistry();
+  void UnlockRegistry();
+
+  std::atomic<uint64_t> clock_;
+  uint32_t max_sessions_;
+  std::atomic<uint32_t> registry_lock_;
+  TxnSlot *slots_;
+  std::atomic<Table *> *buckets_;
+  Arena *arena_;
+};
+
+}  // namespace memopt

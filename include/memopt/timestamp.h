@@ -1,0 +1,32 @@
+// timestamp.h - the 64-bit words stored in a version's begin and end fields.
+//
+// A word holds either a commit timestamp or a marked transaction id (bit 63
+// set), as in Hekaton (Larson et al., VLDB 2011). A transaction id names a
+// transaction slot and the slot's sequence number, so a reader can find the
+// owner's state without any global map:
+//
+//   bit 63      1 = transaction id, 0 = timestamp
+//   bits 16-62  sequence number of the slot's transaction
+//   bits 0-15   slot index
+#pragma once
+
+#include <cstdint>
+
+namespace memopt {
+
+using Timestamp = uint64_t;
+
+// "Not ended" in an end field; "never visible" in a begin field (undone
+// versions).
+constexpr Timestamp kInfinity = 0x7fffffffffffffffULL;
+constexpr uint64_t kTxnIdMark = 1ULL << 63;
+
+inline bool IsTxnId(uint64_t word) { return (word & kTxnIdMark) != 0; }
+inline uint64_t MakeTxnId(uint64_t sequence, uint32_t slot) {
+  return kTxnIdMark | (sequence << 16) | slot;
+}
+inline uint32_t TxnIdSlot(uint64_t txn_id) { return static_cast<uint32_t>(txn_id & 0xffff); }
+
+constexpr uint32_t kMaxSlots = 0xffff;
+
+}  // namespace memopt

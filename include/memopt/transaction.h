@@ -1,0 +1,100 @@
+// transaction.h - a session's transaction: its write set, savepoints, commit
+// and abort.
+//
+// A Transaction is process-local (it lives in the backend, or a test thread)
+// and is reused for every transaction of its session. It owns one TxnSlot in
+// shared memory, through which other sessions learn its state.
+//
+// Writes never wait: Update and Delete claim the version's end field by CAS
+// and fail at once with kWriteConflict if another transaction holds it or has
+// already committed a newer version. Every write is recorded in the write set
+// with the savepoint level it was made at; RollbackToLevel undoes exactly the
+// writes of that level and deeper, newest first. Commit takes a timestamp and
+// stamps it into every version written (it never fails); Abort undoes all.
+//
+// Thread safety: a Transaction is used by one thread at a time.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "memopt/engine.h"
+#include "memopt/status.h"
+#include "memopt/visibility.h"
+
+namespace memopt {
+
+class Transaction {
+ public:
+  explicit Transaction(Engine *engine) : engine_(engine) {}
+  ~Transaction();
+  Transaction(const Transaction &) = delete;
+  Transaction &operator=(const Transaction &) = delete;
+
+  // Claims a slot for this session. kNotFound when every slot is taken.
+  Status Attach(int32_t process_id);
+  bool attached() const { return slot_ != nullptr; }
+
+  // Starts a transaction: takes its first read timestamp.
+  void Begin();
+  bool active() const { return active_; }
+  uint64_t id() const { return txn_id_; }
+  Timestamp first_read_ts() const { return first_read_ts_; }
+  // A read timestamp for a new statement (READ COMMITTED).
+  Timestamp NewReadTimestamp() const { return engine_->Now(); }
+  ReadView View(Timestamp read_ts, uint32_t command_id) const {
+    return ReadView{read_ts, txn_id_, command_id};
+  }
+
+  // Allocates a version for `table` with room for `payload_bytes`; nullptr
+  // when the arena is full. The caller fills the payload, then passes it to
+  // Insert or Update, or gives it back with DiscardVersion.
+  Version *NewVersion(Table *table, size_t payload_bytes);
+  void DiscardVersion(Table *table, Version *version);
+
+  Status Insert(Table *table, Version *created, uint32_t command_id, int level);
+  Status Update(Table *table, Version *current, Version *created, uint32_t command_id, int level);
+  Status Delete(Table *table, Version *current, uint32_t command_id, int level);
+
+  // Savepoints: undo writes made at `level` or deeper; or hand them to
+  // `parent_level` when the subtransaction commits.
+  void RollbackToLevel(int level);
+  void ReleaseLevel(int level, int parent_level);
+
+  // Ends the transaction. Commit publishes and cannot fail.
+  Timestamp Commit();
+  void Abort();
+
+  // Forgets writes to `table` without undoing them: the table is being
+  // emptied or dropped by this transaction and its versions go with it.
+  void ForgetTable(const Table *table);
+
+  size_t write_count() const { return writes_.size(); }
+
+ private:
+  enum class WriteKind : uint8_t { kInsert, kUpdate, kDelete };
+  struct WriteEntry {
+    WriteKind kind;
+    int level;
+    Table *table;
+    Version *created;   // insert, update
+    Version *replaced;  // update, delete
+  };
+
+  Status Record(const WriteEntry &entry);
+  Status ClaimEnd(Version *current, uint32_t command_id);
+  void Undo(const WriteEntry &entry);
+  void Publish(Timestamp commit_ts);
+  void Finish(TxnState final_state, Timestamp ts);
+  void CollectTouchedTables();
+
+  Engine *engine_;
+  TxnSlot *slot_ = nullptr;
+  bool active_ = false;
+  uint64_t txn_id_ = 0;
+  Timestamp first_read_ts_ = 0;
+  std::vector<WriteEntry> writes_;
+  std::vector<Table *> touched_;
+};
+
+}  // namespace memopt

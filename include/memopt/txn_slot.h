@@ -1,0 +1,54 @@
+// txn_slot.h - the shared part of a transaction: one slot per session.
+//
+// A session (a PostgreSQL backend, or a thread in tests) owns one slot for its
+// life and runs one transaction at a time in it. Other sessions read the slot
+// to decide whether versions stamped with the owner's txn id are visible, and
+// the garbage collector reads every slot's read timestamp.
+//
+// Field protocol (all fields written by the owner only):
+//  - txn_id: the running or last transaction's id. Changed only at Begin,
+//    after the previous transaction published or undid every version it
+//    stamped, so a reader that finds another id in the slot than the one in a
+//    version knows that version has since been re-stamped: it reloads it.
+//  - status: state << 60 | commit timestamp. A committing transaction moves
+//    Active -> Committing -> Committed(ts). Committing lasts a few instructions
+//    (taking the timestamp), so readers that see it spin until it is resolved;
+//    this keeps snapshots exact without commit dependencies.
+//  - read_ts: the oldest read timestamp the transaction uses, kInfinity when
+//    idle, kStarting while it takes its first one (so that the garbage
+//    collector never frees what it is about to see).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+
+#include "memopt/timestamp.h"
+
+namespace memopt {
+
+enum class TxnState : uint64_t {
+  kIdle = 0,
+  kActive = 1,
+  kCommitting = 2,
+  kCommitted = 3,
+  kAborted = 4,
+};
+
+inline uint64_t MakeTxnStatus(TxnState state, Timestamp ts) {
+  return (static_cast<uint64_t>(state) << 60) | ts;
+}
+inline TxnState StatusState(uint64_t status) { return static_cast<TxnState>(status >> 60); }
+inline Timestamp StatusTimestamp(uint64_t status) { return status & ((1ULL << 60) - 1); }
+
+constexpr Timestamp kStarting = 0;
+
+struct alignas(64) TxnSlot {
+  std::atomic<uint64_t> txn_id;
+  std::atomic<uint64_t> status;
+  std::atomic<uint64_t> read_ts;
+  std::atomic<uint32_t> in_use;     // claimed by a session (CAS 0 -> 1)
+  std::atomic<int32_t> process_id;  // for views; 0 when unknown
+  uint64_t sequence;                // owner only: numbers its transactions
+};
+
+}  // namespace memopt

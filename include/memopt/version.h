@@ -1,0 +1,58 @@
+// version.h - rows and their versions, as laid out in the arena.
+//
+// A Version is one image of a row: a header plus an opaque payload (the glue
+// stores a flattened PostgreSQL MinimalTuple there; the engine never looks
+// inside). A Row is the stable identity of a record: it points to its newest
+// version, and versions chain newest to oldest through `older`.
+//
+// Who writes what:
+//  - begin: the creating transaction stores its txn id at creation, then its
+//    commit timestamp at publish, or kInfinity when it undoes the version.
+//  - end: kInfinity until a transaction claims the version for update/delete
+//    by CAS (kInfinity -> its txn id); then the commit timestamp at publish, or
+//    back to kInfinity when that transaction undoes its change.
+//  - cmin/cmax: written only by the transaction whose id is in begin/end, and
+//    read only by that same transaction (command-level visibility).
+//  - older: set at creation; cut (set to nullptr) only by the garbage
+//    collector, which holds the table's GC lock.
+//  - Row::newest: changed only by the transaction that holds the newest
+//    version's end field (update, or its undo).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+
+#include "memopt/timestamp.h"
+
+namespace memopt {
+
+struct Row;
+
+struct Version {
+  std::atomic<uint64_t> begin;
+  std::atomic<uint64_t> end;
+  std::atomic<Version *> older;
+  Row *row;
+  uint64_t slot;        // index in the table's VersionDirectory (the TID)
+  uint32_t cmin;        // command that created it, meaningful while begin is a txn id
+  uint32_t cmax;        // command that ended it, meaningful while end is a txn id
+  uint32_t payload_bytes;
+  uint32_t reserved;
+
+  char *payload() { return reinterpret_cast<char *>(this + 1); }
+  const char *payload() const { return reinterpret_cast<const char *>(this + 1); }
+};
+static_assert(sizeof(Version) % 8 == 0, "payload must stay 8-byte aligned");
+
+// GC states of a row (Row::gc_state).
+enum RowGcState : uint32_t { kRowIdle = 0, kRowQueued = 1, kRowDead = 2 };
+
+struct Row {
+  std::atomic<Version *> newest;
+  std::atomic<Row *> gc_next;         // link in the table's GC queue
+  std::atomic<uint32_t> gc_state;     // RowGcState
+  uint32_t reserved;
+  uint64_t durable_location;          // where its image lives on disk (durability issue)
+};
+
+}  // namespace memopt

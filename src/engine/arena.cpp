@@ -1,0 +1,204 @@
+// arena.cpp - size classes, Treiber free lists and deferred (retired) frees.
+// See arena.h for the layout and the thread-safety rules.
+#include "memopt/arena.h"
+
+#include <new>
+
+namespace memopt {
+
+namespace {
+
+constexpr uint64_t kOffsetMask = (1ULL << 48) - 1;
+constexpr int kMinClassLog2 = 5;  // class 0 holds 32 bytes
+// How many classes larger than the requested one Allocate may take from a
+// free list when the bump region is exhausted (at most 2x the request).
+constexpr int kLargerClassesToTry = 4;
+
+uint64_t PackTagged(uint64_t old_head, uint64_t offset) {
+  return (((old_head >> 48) + 1) << 48) | offset;
+}
+
+}  // namespace
+
+struct Arena::BlockHeader {
+  uint32_t size_class;
+  uint32_t kind;
+  std::atomic<uint64_t> link;  // next block offset in a free or retired list
+  uint64_t retire_ts;
+};
+// Blocks must stay 8-byte aligned: BlockHeader is 24 bytes.
+
+const char *MemoryKindName(MemoryKind kind) {
+  switch (kind) {
+    case MemoryKind::kRow: return "rows";
+    case MemoryKind::kVersion: return "versions";
+    case MemoryKind::kTable: return "tables";
+    case MemoryKind::kDirectory: return "version directories";
+    case MemoryKind::kIndex: return "indexes";
+    case MemoryKind::kOther: return "other";
+    case MemoryKind::kCount: break;
+  }
+  return "unknown";
+}
+
+Arena *Arena::Create(void *base, size_t bytes) {
+  size_t control = (sizeof(Arena) + 63) & ~size_t{63};
+  if (bytes < control + 4096) return nullptr;
+  Arena *arena = new (base) Arena();
+  arena->begin_ = control;
+  arena->end_ = bytes;
+  arena->bump_.store(control, std::memory_order_relaxed);
+  return arena;
+}
+
+size_t Arena::ClassSize(int size_class) {
+  int log2 = size_class / 4 + kMinClassLog2;
+  uint64_t base = 1ULL << log2;
+  return base + (size_class % 4) * (base >> 2);
+}
+
+int Arena::ClassForSize(size_t bytes) {
+  if (bytes <= (1ULL << kMinClassLog2)) return 0;
+  int log2 = 63 - __builtin_clzll(bytes);
+  uint64_t base = 1ULL << log2;
+  uint64_t step = base >> 2;
+  uint64_t steps = (bytes - base + step - 1) / step;  // 0..4
+  return (log2 - kMinClassLog2) * 4 + static_cast<int>(steps);
+}
+
+Arena::BlockHeader *Arena::HeaderOf(const void *block) const {
+  return reinterpret_cast<BlockHeader *>(const_cast<char *>(static_cast<const char *>(block)) -
+                                         sizeof(BlockHeader));
+}
+
+size_t Arena::UsableSize(const void *block) {
+  const BlockHeader *header =
+      reinterpret_cast<const BlockHeader *>(static_cast<const char *>(block) - sizeof(BlockHeader));
+  return ClassSize(header->size_class) - sizeof(BlockHeader);
+}
+
+Arena::BlockHeader *Arena::Carve(size_t block_bytes) {
+  uint64_t offset = bump_.load(std::memory_order_relaxed);
+  do {
+    if (offset + block_bytes > end_ || offset + block_bytes < offset) return nullptr;
+  } while (!bump_.compare_exchange_weak(offset, offset + block_bytes, std::memory_order_relaxed));
+  return reinterpret_cast<BlockHeader *>(base() + offset);
+}
+
+Arena::BlockHeader *Arena::PopFree(int size_class) {
+  std::atomic<uint64_t> &head = free_heads_[size_class];
+  uint64_t old_head = head.load(std::memory_order_acquire);
+  for (;;) {
+    uint64_t offset = old_head & kOffsetMask;
+    if (offset == 0) return nullptr;
+    BlockHeader *header = reinterpret_cast<BlockHeader *>(base() + offset);
+    // The block may be popped and reused under us; the tag makes the CAS
+    // fail in that case, and reading its link is harmless.
+    uint64_t next = header->link.load(std::memory_order_relaxed);
+    if (head.compare_exchange_weak(old_head, PackTagged(old_head, next), std::memory_order_acq_rel)) {
+      free_list_bytes_.fetch_sub(ClassSize(size_class), std::memory_order_relaxed);
+      return header;
+    }
+  }
+}
+
+void Arena::PushFree(BlockHeader *header) {
+  std::atomic<uint64_t> &head = free_heads_[header->size_class];
+  uint64_t offset = reinterpret_cast<char *>(header) - base();
+  free_list_bytes_.fetch_add(ClassSize(header->size_class), std::memory_order_relaxed);
+  uint64_t old_head = head.load(std::memory_order_relaxed);
+  do {
+    header->link.store(old_head & kOffsetMask, std::memory_order_relaxed);
+  } while (!head.compare_exchange_weak(old_head, PackTagged(old_head, offset),
+                                       std::memory_order_release, std::memory_order_relaxed));
+}
+
+void *Arena::Allocate(size_t bytes, MemoryKind kind) {
+  size_t total = bytes + sizeof(BlockHeader);
+  if (total < bytes) return nullptr;
+  int size_class = ClassForSize(total);
+  if (size_class >= kClassCount) return nullptr;
+  BlockHeader *header = PopFree(size_class);
+  if (header == nullptr) {
+    header = Carve(ClassSize(size_class));
+    if (header != nullptr) header->size_class = size_class;
+  }
+  for (int larger = size_class + 1;
+       header == nullptr && larger < kClassCount && larger <= size_class + kLargerClassesToTry;
+       ++larger)
+    header = PopFree(larger);
+  if (header == nullptr) return nullptr;
+  header->kind = static_cast<uint32_t>(kind);
+  kind_bytes_[header->kind].fetch_add(ClassSize(header->size_class), std::memory_order_relaxed);
+  kind_blocks_[header->kind].fetch_add(1, std::memory_order_relaxed);
+  return header + 1;
+}
+
+void Arena::Free(void *block) {
+  if (block == nullptr) return;
+  BlockHeader *header = HeaderOf(block);
+  kind_bytes_[header->kind].fetch_sub(ClassSize(header->size_class), std::memory_order_relaxed);
+  kind_blocks_[header->kind].fetch_sub(1, std::memory_order_relaxed);
+  PushFree(header);
+}
+
+void Arena::Retire(void *block, uint64_t now) {
+  if (block == nullptr) return;
+  BlockHeader *header = HeaderOf(block);
+  header->retire_ts = now;
+  kind_bytes_[header->kind].fetch_sub(ClassSize(header->size_class), std::memory_order_relaxed);
+  kind_blocks_[header->kind].fetch_sub(1, std::memory_order_relaxed);
+  retired_bytes_.fetch_add(ClassSize(header->size_class), std::memory_order_relaxed);
+  uint64_t offset = reinterpret_cast<char *>(header) - base();
+  uint64_t old_head = retired_head_.load(std::memory_order_relaxed);
+  do {
+    header->link.store(old_head & kOffsetMask, std::memory_order_relaxed);
+  } while (!retired_head_.compare_exchange_weak(old_head, PackTagged(old_head, offset),
+                                                std::memory_order_release,
+                                                std::memory_order_relaxed));
+}
+
+size_t Arena::Reclaim(uint64_t oldest_reader_start) {
+  uint64_t offset = retired_head_.exchange(0, std::memory_order_acq_rel) & kOffsetMask;
+  BlockHeader *kept_head = nullptr;
+  BlockHeader *kept_tail = nullptr;
+  size_t freed = 0;
+  while (offset != 0) {
+    BlockHeader *header = reinterpret_cast<BlockHeader *>(base() + offset);
+    offset = header->link.load(std::memory_order_relaxed);
+    if (header->retire_ts < oldest_reader_start) {
+      retired_bytes_.fetch_sub(ClassSize(header->size_class), std::memory_order_relaxed);
+      PushFree(header);
+      ++freed;
+      continue;
+    }
+    header->link.store(kept_head ? reinterpret_cast<char *>(kept_head) - base() : 0,
+                       std::memory_order_relaxed);
+    kept_head = header;
+    if (kept_tail == nullptr) kept_tail = header;
+  }
+  if (kept_head == nullptr) return freed;
+  uint64_t kept_offset = reinterpret_cast<char *>(kept_head) - base();
+  uint64_t old_head = retired_head_.load(std::memory_order_relaxed);
+  do {
+    kept_tail->link.store(old_head & kOffsetMask, std::memory_order_relaxed);
+  } while (!retired_head_.compare_exchange_weak(old_head, PackTagged(old_head, kept_offset),
+                                                std::memory_order_release,
+                                                std::memory_order_relaxed));
+  return freed;
+}
+
+ArenaStats Arena::Stats() const {
+  ArenaStats stats{};
+  stats.total_bytes = end_;
+  stats.bump_used_bytes = bump_.load(std::memory_order_relaxed);
+  stats.free_list_bytes = free_list_bytes_.load(std::memory_order_relaxed);
+  stats.retired_bytes = retired_bytes_.load(std::memory_order_relaxed);
+  for (int i = 0; i < static_cast<int>(MemoryKind::kCount); ++i) {
+    stats.kinds[i].bytes = kind_bytes_[i].load(std::memory_order_relaxed);
+    stats.kinds[i].blocks = kind_blocks_[i].load(std::memory_order_relaxed);
+  }
+  return stats;
+}
+
+}  // namespace memopt

@@ -1,0 +1,84 @@
+// garbage_collector.cpp - Engine::CollectGarbage: trims version chains.
+//
+// Rows reach the collector through their table's GC queue (queued when a
+// transaction commits an update or delete of them). For each row, the first
+// version (newest to oldest) whose begin is a commit timestamp at or before
+// the oldest read timestamp in use is what every running and future reader
+// sees at the oldest, so everything older than it is garbage: the chain is cut
+// there and the tail retired. If that version is the newest and its delete is
+// also older than every reader, the row itself is dead and is retired too.
+//
+// Locking: the caller holds no lock; the table's GC lock (a try-lock) makes
+// this the only session cutting chains of the table. Writers only touch the
+// head of a chain and the end field of the newest version, never `older`
+// links below the head, so cutting needs no lock against them.
+#include "memopt/engine.h"
+
+namespace memopt {
+
+namespace {
+
+enum class TrimResult { kDone, kAgainLater, kRowFreed };
+
+// Retires `version` and its slot.
+void RetireVersion(Arena *arena, Table *table, Version *version, Timestamp now) {
+  table->directory().Release(version->slot);
+  table->AddVersions(-1);
+  table->AddBytes(-static_cast<int64_t>(Arena::UsableSize(version)));
+  arena->Retire(version, now);
+}
+
+TrimResult TrimRow(Arena *arena, Table *table, Row *row, Timestamp horizon, Timestamp now) {
+  Version *head = row->newest.load(std::memory_order_acquire);
+  Version *oldest_needed = head;
+  while (oldest_needed != nullptr) {
+    uint64_t begin = oldest_needed->begin.load(std::memory_order_acquire);
+    if (!IsTxnId(begin) && begin <= horizon) break;
+    oldest_needed = oldest_needed->older.load(std::memory_order_acquire);
+  }
+  if (oldest_needed == nullptr) return TrimResult::kAgainLater;
+
+  Version *garbage = oldest_needed->older.exchange(nullptr, std::memory_order_acq_rel);
+  while (garbage != nullptr) {
+    Version *next = garbage->older.load(std::memory_order_acquire);
+    RetireVersion(arena, table, garbage, now);
+    garbage = next;
+  }
+
+  uint64_t end = oldest_needed->end.load(std::memory_order_acquire);
+  if (oldest_needed == head && !IsTxnId(end) && end <= horizon) {
+    RetireVersion(arena, table, head, now);
+    row->gc_state.store(kRowDead, std::memory_order_release);
+    table->AddBytes(-static_cast<int64_t>(Arena::UsableSize(row)));
+    arena->Retire(row, now);
+    return TrimResult::kRowFreed;
+  }
+  return oldest_needed != head || end != kInfinity ? TrimResult::kAgainLater : TrimResult::kDone;
+}
+
+}  // namespace
+
+bool Engine::CollectGarbage(Table *table) {
+  if (table->gc_queue_empty() || !table->TryLockGc()) return false;
+  Timestamp horizon = OldestReadTimestamp();
+  Timestamp now = Now();
+  Row *row = table->TakeGcQueue();
+  while (row != nullptr) {
+    Row *next = row->gc_next.load(std::memory_order_relaxed);
+    Version *head_before = row->newest.load(std::memory_order_acquire);
+    TrimResult result = TrimRow(arena_, table, row, horizon, now);
+    if (result != TrimResult::kRowFreed) {
+      row->gc_state.store(kRowIdle, std::memory_order_release);
+      // A commit that happened while the row was queued did not queue it
+      // again; look at the head once more so its garbage is not forgotten.
+      if (result == TrimResult::kAgainLater ||
+          row->newest.load(std::memory_order_acquire) != head_before)
+        table->QueueForGc(row);
+    }
+    row = next;
+  }
+  table->UnlockGc();
+  return true;
+}
+
+}  // namespace memopt

@@ -1,0 +1,256 @@
+// transaction.cpp - write set, savepoints, commit and abort (see transaction.h).
+//
+// Order of stores matters to concurrent readers (see txn_slot.h):
+//  - Begin stores txn_id before status, so a reader never pairs the new id
+//    with the previous transaction's outcome.
+//  - Commit stores Committing, takes the timestamp, stores Committed(ts), and
+//    only then stamps the versions; readers resolve the id meanwhile.
+//  - Undo of an update restores Row::newest before reopening the old
+//    version's end, since reopening lets another writer claim it at once.
+#include "memopt/transaction.h"
+
+#include <algorithm>
+#include <new>
+
+namespace memopt {
+
+namespace {
+
+// Every this many transactions a session frees retired memory.
+constexpr uint32_t kReclaimEvery = 16;
+
+}  // namespace
+
+Transaction::~Transaction() {
+  if (active_) Abort();
+  if (slot_ != nullptr) engine_->ReleaseSlot(slot_);
+}
+
+Status Transaction::Attach(int32_t process_id) {
+  if (slot_ != nullptr) return Status::kOk;
+  slot_ = engine_->ClaimSlot(process_id);
+  return slot_ != nullptr ? Status::kOk : Status::kNotFound;
+}
+
+void Transaction::Begin() {
+  uint32_t index = static_cast<uint32_t>(slot_ - engine_->slots());
+  txn_id_ = MakeTxnId(++slot_->sequence, index);
+  slot_->txn_id.store(txn_id_, std::memory_order_seq_cst);
+  slot_->status.store(MakeTxnStatus(TxnState::kActive, 0), std::memory_order_seq_cst);
+  slot_->read_ts.store(kStarting, std::memory_order_seq_cst);
+  first_read_ts_ = engine_->Now();
+  slot_->read_ts.store(first_read_ts_, std::memory_order_seq_cst);
+  active_ = true;
+}
+
+Version *Transaction::NewVersion(Table *table, size_t payload_bytes) {
+  (void)table;
+  size_t bytes = sizeof(Version) + payload_bytes;
+  void *memory = engine_->arena()->Allocate(bytes, MemoryKind::kVersion);
+  if (memory == nullptr && engine_->ReclaimMemory() > 0)
+    memory = engine_->arena()->Allocate(bytes, MemoryKind::kVersion);
+  if (memory == nullptr) return nullptr;
+  Version *version = static_cast<Version *>(memory);
+  version->begin.store(kInfinity, std::memory_order_relaxed);
+  version->end.store(kInfinity, std::memory_order_relaxed);
+  version->older.store(nullptr, std::memory_order_relaxed);
+  version->row = nullptr;
+  version->slot = VersionDirectory::kNoSlot;
+  version->cmin = version->cmax = 0;
+  version->payload_bytes = static_cast<uint32_t>(payload_bytes);
+  version->reserved = 0;
+  return version;
+}
+
+void Transaction::DiscardVersion(Table *table, Version *version) {
+  (void)table;
+  engine_->arena()->Free(version);
+}
+
+Status Transaction::Record(const WriteEntry &entry) {
+  try {
+    if (writes_.size() == writes_.capacity()) writes_.reserve(std::max<size_t>(64, writes_.size() * 2));
+  } catch (const std::bad_alloc &) {
+    return Status::kOutOfMemory;
+  }
+  writes_.push_back(entry);  // cannot throw: capacity reserved above
+  return Status::kOk;
+}
+
+Status Transaction::ClaimEnd(Version *current, uint32_t command_id) {
+  for (;;) {
+    uint64_t expected = kInfinity;
+    if (current->end.compare_exchange_strong(expected, txn_id_, std::memory_order_acq_rel)) {
+      current->cmax = command_id;
+      return Status::kOk;
+    }
+    if (expected == txn_id_) return Status::kSelfModified;
+    if (!IsTxnId(expected)) return Status::kWriteConflict;  // a newer version committed
+    TxnOutcome owner = ResolveTxn(engine_->slots(), expected);
+    // An aborted owner is about to reopen the end field; a finished one has
+    // already re-stamped it. Look again in both cases.
+    if (owner.state != TxnState::kAborted && owner.state != TxnState::kIdle)
+      return Status::kWriteConflict;
+  }
+}
+
+Status Transaction::Insert(Table *table, Version *created, uint32_t command_id, int level) {
+  Arena *arena = engine_->arena();
+  Row *row = static_cast<Row *>(arena->Allocate(sizeof(Row), MemoryKind::kRow));
+  if (row == nullptr) return Status::kOutOfMemory;
+  row->newest.store(created, std::memory_order_relaxed);
+  row->gc_next.store(nullptr, std::memory_order_relaxed);
+  row->gc_state.store(kRowIdle, std::memory_order_relaxed);
+  row->durable_location = 0;
+  uint64_t slot;
+  Status status = table->directory().Acquire(arena, &slot);
+  if (status != Status::kOk) {
+    arena->Free(row);
+    return status;
+  }
+  status = Record({WriteKind::kInsert, level, table, created, nullptr});
+  if (status != Status::kOk) {
+    table->directory().Release(slot);
+    arena->Free(row);
+    return status;
+  }
+  created->row = row;
+  created->slot = slot;
+  created->cmin = command_id;
+  created->begin.store(txn_id_, std::memory_order_release);
+  table->directory().Set(slot, created);
+  table->AddVersions(1);
+  table->AddBytes(Arena::UsableSize(created) + Arena::UsableSize(row));
+  return Status::kOk;
+}
+
+Status Transaction::Update(Table *table, Version *current, Version *created, uint32_t command_id,
+                           int level) {
+  uint64_t slot;
+  Status status = table->directory().Acquire(engine_->arena(), &slot);
+  if (status != Status::kOk) return status;
+  status = Record({WriteKind::kUpdate, level, table, created, current});
+  if (status == Status::kOk) {
+    status = ClaimEnd(current, command_id);
+    if (status != Status::kOk) writes_.pop_back();
+  }
+  if (status != Status::kOk) {
+    table->directory().Release(slot);
+    return status;
+  }
+  created->row = current->row;
+  created->older.store(current, std::memory_order_relaxed);
+  created->slot = slot;
+  created->cmin = command_id;
+  created->begin.store(txn_id_, std::memory_order_release);
+  table->directory().Set(slot, created);
+  current->row->newest.store(created, std::memory_order_release);
+  table->AddVersions(1);
+  table->AddBytes(Arena::UsableSize(created));
+  return Status::kOk;
+}
+
+Status Transaction::Delete(Table *table, Version *current, uint32_t command_id, int level) {
+  Status status = Record({WriteKind::kDelete, level, table, nullptr, current});
+  if (status != Status::kOk) return status;
+  status = ClaimEnd(current, command_id);
+  if (status != Status::kOk) writes_.pop_back();
+  return status;
+}
+
+void Transaction::Undo(const WriteEntry &entry) {
+  Timestamp now = engine_->Now();
+  Arena *arena = engine_->arena();
+  Version *created = entry.created;
+  if (entry.kind == WriteKind::kUpdate)
+    created->row->newest.store(entry.replaced, std::memory_order_release);
+  if (entry.replaced != nullptr) entry.replaced->end.store(kInfinity, std::memory_order_release);
+  if (created == nullptr) return;
+  created->begin.store(kInfinity, std::memory_order_release);
+  entry.table->directory().Release(created->slot);
+  entry.table->AddVersions(-1);
+  entry.table->AddBytes(-static_cast<int64_t>(Arena::UsableSize(created)));
+  if (entry.kind == WriteKind::kInsert) {
+    entry.table->AddBytes(-static_cast<int64_t>(Arena::UsableSize(created->row)));
+    arena->Retire(created->row, now);
+  }
+  arena->Retire(created, now);
+}
+
+void Transaction::RollbackToLevel(int level) {
+  while (!writes_.empty() && writes_.back().level >= level) {
+    Undo(writes_.back());
+    writes_.pop_back();
+  }
+}
+
+void Transaction::ReleaseLevel(int level, int parent_level) {
+  for (auto it = writes_.rbegin(); it != writes_.rend() && it->level >= level; ++it)
+    it->level = parent_level;
+}
+
+void Transaction::ForgetTable(const Table *table) {
+  writes_.erase(std::remove_if(writes_.begin(), writes_.end(),
+                               [table](const WriteEntry &entry) { return entry.table == table; }),
+                writes_.end());
+}
+
+void Transaction::Publish(Timestamp commit_ts) {
+  for (const WriteEntry &entry : writes_) {
+    if (entry.created != nullptr) entry.created->begin.store(commit_ts, std::memory_order_release);
+    if (entry.replaced != nullptr) {
+      entry.replaced->end.store(commit_ts, std::memory_order_release);
+      entry.table->QueueForGc(entry.replaced->row);
+    }
+    if (entry.kind == WriteKind::kInsert) entry.table->AddLiveRows(1);
+    if (entry.kind == WriteKind::kDelete) entry.table->AddLiveRows(-1);
+  }
+}
+
+void Transaction::CollectTouchedTables() {
+  touched_.clear();
+  for (const WriteEntry &entry : writes_)
+    if (touched_.empty() || touched_.back() != entry.table) {
+      if (std::find(touched_.begin(), touched_.end(), entry.table) == touched_.end())
+        touched_.push_back(entry.table);
+    }
+}
+
+Timestamp Transaction::Commit() {
+  if (writes_.empty()) {
+    Finish(TxnState::kCommitted, 0);
+    return 0;
+  }
+  slot_->status.store(MakeTxnStatus(TxnState::kCommitting, 0), std::memory_order_seq_cst);
+  Timestamp commit_ts = engine_->NextCommitTimestamp();
+  slot_->status.store(MakeTxnStatus(TxnState::kCommitted, commit_ts), std::memory_order_seq_cst);
+  Publish(commit_ts);
+  // Collect garbage with a read timestamp after our commit, so the versions
+  // this transaction replaced can go at once if nobody older is reading.
+  slot_->read_ts.store(kStarting, std::memory_order_seq_cst);
+  slot_->read_ts.store(engine_->Now(), std::memory_order_seq_cst);
+  try {
+    CollectTouchedTables();
+  } catch (...) {
+    touched_.clear();  // garbage stays queued for the next committer
+  }
+  for (Table *table : touched_) engine_->CollectGarbage(table);
+  Finish(TxnState::kCommitted, commit_ts);
+  return commit_ts;
+}
+
+void Transaction::Abort() {
+  RollbackToLevel(0);
+  Finish(TxnState::kAborted, 0);
+}
+
+void Transaction::Finish(TxnState final_state, Timestamp ts) {
+  slot_->status.store(MakeTxnStatus(final_state, ts), std::memory_order_seq_cst);
+  writes_.clear();
+  touched_.clear();
+  slot_->read_ts.store(kInfinity, std::memory_order_seq_cst);
+  active_ = false;
+  if (slot_->sequence % kReclaimEvery == 0) engine_->ReclaimMemory();
+}
+
+}  // namespace memopt

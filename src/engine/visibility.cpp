@@ -1,0 +1,90 @@
+// visibility.cpp - Hekaton's visibility rules (see visibility.h).
+//
+// Reading a begin or end word that holds a txn id requires the owner's
+// state. The slot may already belong to a later transaction of the same
+// session; then the version has been re-stamped and we reload the word.
+#include "memopt/visibility.h"
+
+#include <sched.h>
+
+namespace memopt {
+
+namespace {
+
+enum class Word { kTimestamp, kMine, kOther };
+
+// Resolves `word` (a begin or end field) for `view`. For kOther the
+// outcome says what the owning transaction did; a kIdle outcome means the
+// word was re-stamped meanwhile and must be reloaded.
+Word Classify(const TxnSlot *slots, uint64_t word, const ReadView &view, TxnOutcome *outcome) {
+  if (!IsTxnId(word)) return Word::kTimestamp;
+  if (word == view.txn_id) return Word::kMine;
+  *outcome = ResolveTxn(slots, word);
+  return Word::kOther;
+}
+
+// Does the begin word let `view` see the version? Reloads through `field`
+// when the owner has moved on.
+bool BeginVisible(const TxnSlot *slots, const Version *version, const ReadView &view) {
+  for (;;) {
+    uint64_t word = version->begin.load(std::memory_order_acquire);
+    TxnOutcome outcome;
+    switch (Classify(slots, word, view, &outcome)) {
+      case Word::kTimestamp:
+        return word <= view.read_ts;
+      case Word::kMine:
+        return version->cmin < view.command_id;
+      case Word::kOther:
+        if (outcome.state == TxnState::kIdle) continue;
+        return outcome.state == TxnState::kCommitted && outcome.commit_ts <= view.read_ts;
+    }
+  }
+}
+
+bool EndVisible(const TxnSlot *slots, const Version *version, const ReadView &view) {
+  for (;;) {
+    uint64_t word = version->end.load(std::memory_order_acquire);
+    TxnOutcome outcome;
+    switch (Classify(slots, word, view, &outcome)) {
+      case Word::kTimestamp:
+        return view.read_ts < word;  // kInfinity: not ended
+      case Word::kMine:
+        return version->cmax >= view.command_id;
+      case Word::kOther:
+        if (outcome.state == TxnState::kIdle) continue;
+        return outcome.state != TxnState::kCommitted || view.read_ts < outcome.commit_ts;
+    }
+  }
+}
+
+}  // namespace
+
+TxnOutcome ResolveTxn(const TxnSlot *slots, uint64_t txn_id) {
+  const TxnSlot &slot = slots[TxnIdSlot(txn_id)];
+  for (int spins = 0;; ++spins) {
+    uint64_t status = slot.status.load(std::memory_order_seq_cst);
+    if (slot.txn_id.load(std::memory_order_seq_cst) != txn_id)
+      return TxnOutcome{TxnState::kIdle, 0};
+    TxnState state = StatusState(status);
+    if (state != TxnState::kCommitting) return TxnOutcome{state, StatusTimestamp(status)};
+    // The owner is between taking its timestamp and storing it: a few
+    // instructions, unless it was descheduled.
+    if (spins > 64) sched_yield();
+  }
+}
+
+bool IsVisible(const TxnSlot *slots, const Version *version, const ReadView &view) {
+  return BeginVisible(slots, version, view) && EndVisible(slots, version, view);
+}
+
+bool EndIsOpen(const TxnSlot *slots, const Version *version) {
+  for (;;) {
+    uint64_t word = version->end.load(std::memory_order_acquire);
+    if (!IsTxnId(word)) return word == kInfinity;
+    TxnOutcome outcome = ResolveTxn(slots, word);
+    if (outcome.state == TxnState::kIdle) continue;
+    return outcome.state == TxnState::kAborted;
+  }
+}
+
+}  // namespace memopt

@@ -1,0 +1,40 @@
+// errors.cpp - engine statuses as PostgreSQL errors, with their SQLSTATEs.
+#include "memopt_pg.h"
+
+#include "guc.h"
+
+void memopt_report_status(memopt::Status status, Relation rel) {
+  const char *name = rel ? RelationGetRelationName(rel) : "?";
+  switch (status) {
+    case memopt::Status::kWriteConflict:
+      ereport(ERROR, (errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+                      errmsg("could not serialize access to table \"%s\" due to concurrent update",
+                             name),
+                      errdetail("Another transaction has updated or deleted the same row since "
+                                "this transaction's snapshot was taken."),
+                      errhint("The transaction might succeed if retried.")));
+      break;
+    case memopt::Status::kOutOfMemory:
+      ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY),
+                      errmsg("out of memopt memory while writing to table \"%s\"", name),
+                      errdetail("memopt.max_memory is %d MB.", memopt_max_memory_mb),
+                      errhint("Increase memopt.max_memory and restart the server, or free memory "
+                              "by deleting rows or dropping memopt tables.")));
+      break;
+    case memopt::Status::kTableFull:
+      ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+                      errmsg("table \"%s\" has too many row versions", name),
+                      errhint("Let running transactions finish so old versions can be freed.")));
+      break;
+    case memopt::Status::kSelfModified:
+      ereport(ERROR, (errcode(ERRCODE_TRIGGERED_DATA_CHANGE_VIOLATION),
+                      errmsg("row of table \"%s\" was already modified by the current command",
+                             name)));
+      break;
+    default:
+      ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR),
+                      errmsg("memopt engine error on table \"%s\": %s", name,
+                             memopt::StatusName(status))));
+  }
+  pg_unreachable();
+}

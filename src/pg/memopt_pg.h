@@ -1,0 +1,73 @@
+// memopt_pg.h - what glue files share: the engine, the session's transaction,
+// relation -> table mapping, TIDs, and errors.
+//
+// Every function here may ereport. None of them leaves a C++ object with a
+// destructor on the stack across a call that can ereport (DESIGN.md,
+// "Layers": a longjmp skips destructors).
+#pragma once
+
+#include "pg_includes.h"
+
+extern "C" {
+#include "access/skey.h"
+#include "access/tableam.h"
+#include "storage/itemptr.h"
+#include "utils/rel.h"
+#include "utils/snapshot.h"
+#include "utils/snapmgr.h"
+}
+
+#include "memopt/engine.h"
+#include "memopt/table.h"
+#include "memopt/transaction.h"
+#include "memopt/visibility.h"
+
+// shmem.cpp: the engine created at postmaster start.
+memopt::Engine *memopt_engine(void);
+
+// session.cpp: this backend's memopt transaction, begun on first use in the
+// current PostgreSQL transaction.
+memopt::Transaction *memopt_txn(void);
+// The transaction if one is running, else nullptr (does not begin one).
+memopt::Transaction *memopt_txn_if_active(void);
+// What `snapshot` lets this transaction see.
+memopt::ReadView memopt_view_for(Snapshot snapshot);
+// Marks the transaction as writing: assigns a PostgreSQL xid (so a commit
+// record is written and other sessions' snapshots change at our commit).
+void memopt_prepare_write(void);
+// The savepoint level writes are recorded at.
+int memopt_write_level(void);
+
+// table_map.cpp: the engine table behind a relation (created on first use:
+// until durability exists, memopt tables are empty after a restart).
+memopt::TableKey memopt_key_for_node(const RelFileNode &node);
+memopt::Table *memopt_table_for(Relation rel);
+// Called when this session drops engine tables in the middle of a transaction.
+void memopt_forget_cached_tables(void);
+Oid memopt_am_oid(void);
+
+// tid.cpp: a version's directory slot <-> ItemPointer.
+void memopt_slot_to_tid(uint64_t slot, ItemPointer tid);
+bool memopt_tid_to_slot(ItemPointer tid, uint64_t *slot);
+
+// errors.cpp: ereport(ERROR) for a failed engine status.
+void memopt_report_status(memopt::Status status, Relation rel) pg_attribute_noreturn();
+
+// table_lifecycle.cpp: engine tables created or replaced by DDL are dropped
+// when the (sub)transaction ends the right way.
+void memopt_drop_at_commit(const memopt::TableKey &key);
+void memopt_drop_at_abort(const memopt::TableKey &key);
+void memopt_drop_database_at_commit(Oid database);
+void memopt_lifecycle_at_end(bool commit);
+bool memopt_lifecycle_pending(void);
+void memopt_lifecycle_at_subxact_end(bool commit, int nest_level);
+
+// tuple_form.cpp: builds a version holding `slot` as a flattened
+// MinimalTuple in the arena.
+memopt::Version *memopt_form_version(memopt::Transaction *txn, memopt::Table *table,
+                                     Relation rel, TupleTableSlot *slot);
+// Points `slot` at a version's tuple (no copy) and sets its TID and table.
+void memopt_store_version(memopt::Version *version, Relation rel, TupleTableSlot *slot);
+
+// tableam_handler.cpp: identifies memopt relations (rel->rd_tableam).
+const TableAmRoutine *memopt_table_am_routine(void);

@@ -1,0 +1,115 @@
+// session.cpp - this backend's memopt transaction and its read timestamps.
+//
+// A memopt transaction rides on the PostgreSQL transaction: it begins at the
+// first memopt access and ends in the transaction callbacks (xact.cpp).
+//
+// Read timestamps: REPEATABLE READ and SERIALIZABLE read at the memopt
+// transaction's first read timestamp. READ COMMITTED takes a fresh one per
+// PostgreSQL snapshot: snapshots with the same xmin, xmax, xcnt and
+// completion count describe the same database state (no transaction with an
+// xid finished between them), so they share one read timestamp. Every memopt
+// writer has an xid (memopt_prepare_write), so its commit always changes the
+// completion count of later snapshots.
+#include "memopt_pg.h"
+
+#include <new>
+
+extern "C" {
+#include "access/parallel.h"
+#include "access/xact.h"
+#include "storage/ipc.h"
+}
+
+namespace {
+
+struct ReadTsCacheEntry {
+  bool used;
+  TransactionId xmin;
+  TransactionId xmax;
+  uint32 xcnt;
+  uint64 completion_count;
+  memopt::Timestamp read_ts;
+};
+
+constexpr int kReadTsCacheSize = 8;
+
+memopt::Transaction *session_txn = nullptr;
+ReadTsCacheEntry read_ts_cache[kReadTsCacheSize];
+int read_ts_cache_next = 0;
+
+void ReleaseSessionAtExit(int code, Datum arg) {
+  (void)code;
+  (void)arg;
+  delete session_txn;  // aborts a running transaction and frees the slot
+  session_txn = nullptr;
+}
+
+void AttachSession(void) {
+  memopt::Engine *engine = memopt_engine();
+  memopt::Transaction *txn = new (std::nothrow) memopt::Transaction(engine);
+  if (txn == nullptr) ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
+  if (txn->Attach(MyProcPid) != memopt::Status::kOk) {
+    delete txn;
+    ereport(ERROR, (errcode(ERRCODE_TOO_MANY_CONNECTIONS),
+                    errmsg("no free memopt session slot"),
+                    errdetail("All %d slots are in use.", MaxBackends)));
+  }
+  session_txn = txn;
+  on_shmem_exit(ReleaseSessionAtExit, 0);
+}
+
+memopt::Timestamp ReadTsForSnapshot(memopt::Transaction *txn, Snapshot snapshot) {
+  if (snapshot->snapXactCompletionCount == 0) return txn->NewReadTimestamp();
+  for (ReadTsCacheEntry &entry : read_ts_cache)
+    if (entry.used && entry.xmin == snapshot->xmin && entry.xmax == snapshot->xmax &&
+        entry.xcnt == snapshot->xcnt && entry.completion_count == snapshot->snapXactCompletionCount)
+      return entry.read_ts;
+  ReadTsCacheEntry &entry = read_ts_cache[read_ts_cache_next];
+  read_ts_cache_next = (read_ts_cache_next + 1) % kReadTsCacheSize;
+  entry = ReadTsCacheEntry{true, snapshot->xmin, snapshot->xmax, snapshot->xcnt,
+                           snapshot->snapXactCompletionCount, txn->NewReadTimestamp()};
+  return entry.read_ts;
+}
+
+}  // namespace
+
+memopt::Transaction *memopt_txn(void) {
+  if (IsParallelWorker())
+    ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                    errmsg("memopt tables cannot be accessed by parallel workers")));
+  if (session_txn == nullptr) AttachSession();
+  if (!session_txn->active()) {
+    session_txn->Begin();
+    for (ReadTsCacheEntry &entry : read_ts_cache) entry.used = false;
+  }
+  return session_txn;
+}
+
+memopt::Transaction *memopt_txn_if_active(void) {
+  return session_txn != nullptr && session_txn->active() ? session_txn : nullptr;
+}
+
+memopt::ReadView memopt_view_for(Snapshot snapshot) {
+  memopt::Transaction *txn = memopt_txn();
+  switch (snapshot->snapshot_type) {
+    case SNAPSHOT_MVCC: {
+      memopt::Timestamp read_ts = IsolationUsesXactSnapshot() ? txn->first_read_ts()
+                                                              : ReadTsForSnapshot(txn, snapshot);
+      return txn->View(read_ts, snapshot->curcid);
+    }
+    case SNAPSHOT_HISTORIC_MVCC:
+      ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                      errmsg("memopt tables cannot be read during logical decoding")));
+      break;
+    default:
+      break;
+  }
+  // SnapshotSelf, SnapshotDirty, SnapshotAny (callers filter it themselves),
+  // SnapshotNonVacuumable, SnapshotToast: the newest committed state plus all
+  // of this transaction's changes, including the current command's.
+  return txn->View(txn->NewReadTimestamp(), InvalidCommandId);
+}
+
+void memopt_prepare_write(void) { (void)GetTopTransactionId(); }
+
+int memopt_write_level(void) { return GetCurrentTransactionNestLevel(); }

@@ -1,0 +1,209 @@
+// tableam_ddl.cpp - table AM callbacks for DDL and maintenance: new
+// relfilenodes (CREATE, TRUNCATE, rewrites), SET TABLESPACE, VACUUM FULL /
+// CLUSTER, VACUUM, sizes for the planner and ANALYZE, and the refusals
+// (TOAST, indexes).
+//
+// Each relfilenode has its own engine table (table_map.cpp). A relation that
+// gets a new relfilenode keeps an empty relation file as heap does (CREATE
+// DATABASE copies files; ANALYZE prefetches blocks), and the engine tables are
+// dropped when the transaction's outcome says so (table_lifecycle.cpp).
+#include "memopt_pg.h"
+
+extern "C" {
+#include "access/multixact.h"
+#include "access/xact.h"
+#include "catalog/storage.h"
+#include "catalog/storage_xlog.h"
+#include "commands/vacuum.h"
+#include "storage/smgr.h"
+}
+
+#include "memopt/table_scan.h"
+#include "tableam_internal.h"
+
+namespace {
+
+// Copies every row `source` currently holds (as this transaction sees it,
+// including its own changes) into `target`, as inserts of this transaction.
+double CopyRows(Relation source_rel, memopt::Table *target, Relation target_rel) {
+  memopt_prepare_write();
+  memopt::Transaction *txn = memopt_txn();
+  memopt::Table *source = memopt_table_for(source_rel);
+  CommandId cid = GetCurrentCommandId(true);
+  int level = memopt_write_level();
+  memopt::TableScan scan(memopt_engine(), source, memopt_view_for(SnapshotSelf));
+  double rows = 0;
+  for (memopt::Version *version = scan.Next(); version != nullptr; version = scan.Next()) {
+    memopt::Version *copy = txn->NewVersion(target, version->payload_bytes);
+    if (copy == nullptr) memopt_report_status(memopt::Status::kOutOfMemory, target_rel);
+    memcpy(copy->payload(), version->payload(), version->payload_bytes);
+    memopt::Status status = txn->Insert(target, copy, cid, level);
+    if (status != memopt::Status::kOk) {
+      txn->DiscardVersion(target, copy);
+      memopt_report_status(status, target_rel);
+    }
+    rows += 1;
+  }
+  return rows;
+}
+
+void CreateRelationFile(const RelFileNode &node, char persistence) {
+  SMgrRelation srel = RelationCreateStorage(node, persistence, true);
+  if (persistence == RELPERSISTENCE_UNLOGGED) {
+    smgrcreate(srel, INIT_FORKNUM, false);
+    log_smgrcreate(&node, INIT_FORKNUM);
+    smgrimmedsync(srel, INIT_FORKNUM);
+  }
+  smgrclose(srel);
+}
+
+}  // namespace
+
+void memopt_relation_set_new_filenode(Relation rel, const RelFileNode *newrnode, char persistence,
+                                      TransactionId *freeze_xid, MultiXactId *min_multi) {
+  // memopt stores no xids in pages, so there is nothing to freeze.
+  *freeze_xid = InvalidTransactionId;
+  *min_multi = InvalidMultiXactId;
+  CreateRelationFile(*newrnode, persistence);
+  memopt_drop_at_abort(memopt_key_for_node(*newrnode));
+  if (!RelFileNodeEquals(rel->rd_node, *newrnode))
+    memopt_drop_at_commit(memopt_key_for_node(rel->rd_node));
+}
+
+// TRUNCATE of a relation created (or given a new relfilenode) in this same
+// subtransaction: empty it in place. If the subtransaction aborts, the whole
+// relfilenode goes anyway.
+void memopt_relation_nontransactional_truncate(Relation rel) {
+  memopt::Engine *engine = memopt_engine();
+  memopt::Table *table = engine->FindTable(memopt_key_for_node(rel->rd_node));
+  if (table == nullptr) return;
+  memopt::Transaction *txn = memopt_txn_if_active();
+  if (txn != nullptr) txn->ForgetTable(table);
+  memopt_forget_cached_tables();
+  engine->DropTable(table);
+}
+
+// ALTER TABLE ... SET TABLESPACE: the rows move to the new relfilenode's
+// engine table; the old one goes at commit.
+void memopt_relation_copy_data(Relation rel, const RelFileNode *newrnode) {
+  CreateRelationFile(*newrnode, rel->rd_rel->relpersistence);
+  memopt_drop_at_abort(memopt_key_for_node(*newrnode));
+  memopt::Table *target = nullptr;
+  memopt::Status status = memopt_engine()->OpenTable(memopt_key_for_node(*newrnode), &target);
+  if (status != memopt::Status::kOk) memopt_report_status(status, rel);
+  CopyRows(rel, target, rel);
+  memopt_drop_at_commit(memopt_key_for_node(rel->rd_node));
+  RelationDropStorage(rel);
+}
+
+// VACUUM FULL and CLUSTER: copy the current rows into the new relation
+// (no order: memopt tables have no clustering).
+void memopt_relation_copy_for_cluster(Relation old_table, Relation new_table, Relation old_index,
+                                      bool use_sort, TransactionId oldest_xmin,
+                                      TransactionId *xid_cutoff, MultiXactId *multi_cutoff,
+                                      double *num_tuples, double *tups_vacuumed,
+                                      double *tups_recently_dead) {
+  (void)old_index;
+  (void)use_sort;
+  (void)oldest_xmin;
+  (void)xid_cutoff;
+  (void)multi_cutoff;
+  *num_tuples = CopyRows(old_table, memopt_table_for(new_table), new_table);
+  *tups_vacuumed = 0;
+  *tups_recently_dead = 0;
+}
+
+// VACUUM: collect old versions now and update pg_class's row count.
+void memopt_relation_vacuum(Relation rel, struct VacuumParams *params,
+                            BufferAccessStrategy bstrategy) {
+  (void)params;
+  (void)bstrategy;
+  memopt::Engine *engine = memopt_engine();
+  memopt::Table *table = memopt_table_for(rel);
+  engine->CollectGarbage(table);
+  engine->ReclaimMemory();
+  vac_update_relstats(rel, memopt_analyze_blocks(table->directory().high_water()),
+                      static_cast<double>(table->live_rows()), 0, false, InvalidTransactionId,
+                      InvalidMultiXactId, nullptr, nullptr, false);
+}
+
+uint64 memopt_relation_size(Relation rel, ForkNumber fork) {
+  if (fork != MAIN_FORKNUM && fork != InvalidForkNumber) return 0;
+  return static_cast<uint64>(memopt_analyze_blocks(memopt_table_for(rel)->directory().high_water())) *
+         BLCKSZ;
+}
+
+bool memopt_relation_needs_toast_table(Relation rel) {
+  (void)rel;
+  return false;
+}
+
+Oid memopt_relation_toast_am(Relation rel) {
+  (void)rel;
+  return InvalidOid;
+}
+
+void memopt_relation_fetch_toast_slice(Relation toastrel, Oid valueid, int32 attrsize,
+                                       int32 sliceoffset, int32 slicelength,
+                                       struct varlena *result) {
+  (void)toastrel;
+  (void)valueid;
+  (void)attrsize;
+  (void)sliceoffset;
+  (void)slicelength;
+  (void)result;
+  ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                  errmsg("memopt tables have no TOAST table")));
+}
+
+// The planner's size estimate comes from the engine's counters, not from
+// pg_class: they are exact and free to read.
+void memopt_relation_estimate_size(Relation rel, int32 *attr_widths, BlockNumber *pages,
+                                   double *tuples, double *allvisfrac) {
+  (void)attr_widths;
+  memopt::Table *table = memopt_table_for(rel);
+  *tuples = static_cast<double>(table->live_rows());
+  *pages = memopt_analyze_blocks(table->directory().high_water());
+  *allvisfrac = 0;
+}
+
+TransactionId memopt_index_delete_tuples(Relation rel, TM_IndexDeleteOp *delstate) {
+  (void)delstate;
+  ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                  errmsg("memopt table \"%s\" does not support indexes yet",
+                         RelationGetRelationName(rel))));
+  pg_unreachable();
+}
+
+double memopt_index_build_range_scan(Relation table_rel, Relation index_rel,
+                                     struct IndexInfo *index_info, bool allow_sync,
+                                     bool anyvisible, bool progress, BlockNumber start_blockno,
+                                     BlockNumber numblocks, IndexBuildCallback callback,
+                                     void *callback_state, TableScanDesc scan) {
+  (void)index_rel;
+  (void)index_info;
+  (void)allow_sync;
+  (void)anyvisible;
+  (void)progress;
+  (void)start_blockno;
+  (void)numblocks;
+  (void)callback;
+  (void)callback_state;
+  (void)scan;
+  ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                  errmsg("memopt table \"%s\" does not support indexes yet",
+                         RelationGetRelationName(table_rel))));
+  pg_unreachable();
+}
+
+void memopt_index_validate_scan(Relation table_rel, Relation index_rel,
+                                struct IndexInfo *index_info, Snapshot snapshot,
+                                struct ValidateIndexState *state) {
+  (void)index_rel;
+  (void)index_info;
+  (void)snapshot;
+  (void)state;
+  ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                  errmsg("memopt table \"%s\" does not support indexes yet",
+                         RelationGetRelationName(table_rel))));
+}

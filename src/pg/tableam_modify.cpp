@@ -1,0 +1,165 @@
+// tableam_modify.cpp - table AM write paths: INSERT, COPY (multi_insert),
+// UPDATE, DELETE and row locks.
+//
+// Every write becomes a new version (or a claimed end field) in the engine
+// and an entry in the transaction's write set at the current savepoint level.
+// Writes never wait: a row already changed by another transaction (running,
+// or committed after our snapshot) fails at once with SQLSTATE 40001.
+#include "memopt_pg.h"
+
+extern "C" {
+#include "access/xact.h"
+#include "pgstat.h"
+}
+
+#include "tableam_internal.h"
+
+namespace {
+
+void InsertOne(memopt::Transaction *txn, memopt::Table *table, Relation rel, TupleTableSlot *slot,
+               CommandId cid, int level) {
+  memopt::Version *version = memopt_form_version(txn, table, rel, slot);
+  memopt::Status status = txn->Insert(table, version, cid, level);
+  if (status != memopt::Status::kOk) {
+    txn->DiscardVersion(table, version);
+    memopt_report_status(status, rel);
+  }
+  slot->tts_tableOid = RelationGetRelid(rel);
+  memopt_slot_to_tid(version->slot, &slot->tts_tid);
+}
+
+// The version a DELETE or UPDATE names, or an error for a TID that names
+// nothing (which the executor never passes for a row it just read).
+memopt::Version *VersionToChange(memopt::Table *table, Relation rel, ItemPointer tid) {
+  uint64_t slot;
+  memopt::Version *version =
+      memopt_tid_to_slot(tid, &slot) ? table->directory().Get(slot) : nullptr;
+  if (version == nullptr)
+    ereport(ERROR, (errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+                    errmsg("could not serialize access to table \"%s\" due to concurrent update",
+                           RelationGetRelationName(rel)),
+                    errdetail("The row version to change no longer exists."),
+                    errhint("The transaction might succeed if retried.")));
+  return version;
+}
+
+TM_Result SelfModified(memopt::Version *version, ItemPointer tid, TM_FailureData *tmfd) {
+  tmfd->ctid = *tid;
+  tmfd->xmax = GetTopTransactionIdIfAny();
+  tmfd->cmax = version->cmax;
+  tmfd->traversed = false;
+  return TM_SelfModified;
+}
+
+}  // namespace
+
+void memopt_tuple_insert(Relation rel, TupleTableSlot *slot, CommandId cid, int options,
+                         struct BulkInsertStateData *bistate) {
+  (void)options;
+  (void)bistate;
+  memopt_prepare_write();
+  memopt::Transaction *txn = memopt_txn();
+  InsertOne(txn, memopt_table_for(rel), rel, slot, cid, memopt_write_level());
+  pgstat_count_heap_insert(rel, 1);
+}
+
+void memopt_multi_insert(Relation rel, TupleTableSlot **slots, int nslots, CommandId cid,
+                         int options, struct BulkInsertStateData *bistate) {
+  (void)options;
+  (void)bistate;
+  memopt_prepare_write();
+  memopt::Transaction *txn = memopt_txn();
+  memopt::Table *table = memopt_table_for(rel);
+  int level = memopt_write_level();
+  for (int i = 0; i < nslots; ++i) InsertOne(txn, table, rel, slots[i], cid, level);
+  pgstat_count_heap_insert(rel, nslots);
+}
+
+void memopt_tuple_insert_speculative(Relation rel, TupleTableSlot *slot, CommandId cid,
+                                     int options, struct BulkInsertStateData *bistate,
+                                     uint32 spec_token) {
+  (void)slot;
+  (void)cid;
+  (void)options;
+  (void)bistate;
+  (void)spec_token;
+  ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                  errmsg("INSERT ... ON CONFLICT is not supported on memopt table \"%s\"",
+                         RelationGetRelationName(rel))));
+}
+
+void memopt_tuple_complete_speculative(Relation rel, TupleTableSlot *slot, uint32 spec_token,
+                                       bool succeeded) {
+  (void)rel;
+  (void)slot;
+  (void)spec_token;
+  (void)succeeded;
+}
+
+TM_Result memopt_tuple_delete(Relation rel, ItemPointer tid, CommandId cid, Snapshot snapshot,
+                              Snapshot crosscheck, bool wait, TM_FailureData *tmfd,
+                              bool changing_part) {
+  (void)snapshot;
+  (void)crosscheck;
+  (void)wait;
+  (void)changing_part;
+  memopt_prepare_write();
+  memopt::Transaction *txn = memopt_txn();
+  memopt::Table *table = memopt_table_for(rel);
+  memopt::Version *version = VersionToChange(table, rel, tid);
+  memopt::Status status = txn->Delete(table, version, cid, memopt_write_level());
+  if (status == memopt::Status::kSelfModified) return SelfModified(version, tid, tmfd);
+  if (status != memopt::Status::kOk) memopt_report_status(status, rel);
+  pgstat_count_heap_delete(rel);
+  return TM_Ok;
+}
+
+TM_Result memopt_tuple_update(Relation rel, ItemPointer otid, TupleTableSlot *slot,
+                              CommandId cid, Snapshot snapshot, Snapshot crosscheck, bool wait,
+                              TM_FailureData *tmfd, LockTupleMode *lockmode,
+                              bool *update_indexes) {
+  (void)snapshot;
+  (void)crosscheck;
+  (void)wait;
+  memopt_prepare_write();
+  memopt::Transaction *txn = memopt_txn();
+  memopt::Table *table = memopt_table_for(rel);
+  memopt::Version *current = VersionToChange(table, rel, otid);
+  memopt::Version *created = memopt_form_version(txn, table, rel, slot);
+  memopt::Status status = txn->Update(table, current, created, cid, memopt_write_level());
+  if (status != memopt::Status::kOk) txn->DiscardVersion(table, created);
+  if (status == memopt::Status::kSelfModified) return SelfModified(current, otid, tmfd);
+  if (status != memopt::Status::kOk) memopt_report_status(status, rel);
+  slot->tts_tableOid = RelationGetRelid(rel);
+  memopt_slot_to_tid(created->slot, &slot->tts_tid);
+  *lockmode = LockTupleExclusive;
+  *update_indexes = true;
+  pgstat_count_heap_update(rel, false);
+  return TM_Ok;
+}
+
+// Row locks (SELECT ... FOR UPDATE/SHARE) do not lock memopt rows: writers
+// never wait, and a later write to a row changed meanwhile fails with 40001.
+// The lock succeeds if the row version is still the newest one.
+TM_Result memopt_tuple_lock(Relation rel, ItemPointer tid, Snapshot snapshot,
+                            TupleTableSlot *slot, CommandId cid, LockTupleMode mode,
+                            LockWaitPolicy wait_policy, uint8 flags, TM_FailureData *tmfd) {
+  (void)cid;
+  (void)mode;
+  (void)wait_policy;
+  (void)flags;
+  (void)tmfd;
+  memopt::Version *version = memopt_fetch_tid(rel, tid, snapshot);
+  if (version == nullptr || !memopt::EndIsOpen(memopt_engine()->slots(), version)) {
+    uint64_t end = version != nullptr ? version->end.load() : 0;
+    if (version == nullptr || end != memopt_txn()->id())
+      memopt_report_status(memopt::Status::kWriteConflict, rel);
+  }
+  memopt_store_version(version, rel, slot);
+  return TM_Ok;
+}
+
+void memopt_finish_bulk_insert(Relation rel, int options) {
+  (void)rel;
+  (void)options;
+}

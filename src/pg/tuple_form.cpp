@@ -1,0 +1,73 @@
+// tuple_form.cpp - rows in and out of the arena as flattened MinimalTuples.
+//
+// A version's payload is a MinimalTuple built directly in the arena (one
+// copy), with every value self-contained: TOAST pointers into other tables
+// are fetched (detoast_external_attr), expanded objects are flattened by
+// heap_fill_tuple. Compressed inline values stay compressed. memopt tables
+// have no TOAST table.
+//
+// Scans hand the executor slots that point straight at the payload in shared
+// memory; the payload never changes after the version is published.
+#include "memopt_pg.h"
+
+extern "C" {
+#include "access/detoast.h"
+#include "access/htup_details.h"
+#include "executor/tuptable.h"
+#include "utils/memutils.h"
+}
+
+namespace {
+
+// Replaces out-of-line TOAST pointers in `values` by the values themselves.
+void FetchExternalValues(TupleDesc desc, Datum *values, const bool *isnull) {
+  for (int i = 0; i < desc->natts; ++i) {
+    Form_pg_attribute attr = TupleDescAttr(desc, i);
+    if (isnull[i] || attr->attlen != -1) continue;
+    struct varlena *value = reinterpret_cast<struct varlena *>(DatumGetPointer(values[i]));
+    if (VARATT_IS_EXTERNAL(value) && !VARATT_IS_EXTERNAL_EXPANDED(value))
+      values[i] = PointerGetDatum(detoast_external_attr(value));
+  }
+}
+
+}  // namespace
+
+memopt::Version *memopt_form_version(memopt::Transaction *txn, memopt::Table *table, Relation rel,
+                                     TupleTableSlot *slot) {
+  TupleDesc desc = RelationGetDescr(rel);
+  slot_getallattrs(slot);
+  int natts = desc->natts;
+  Datum *values = static_cast<Datum *>(palloc(sizeof(Datum) * Max(natts, 1)));
+  memcpy(values, slot->tts_values, sizeof(Datum) * natts);
+  bool *isnull = slot->tts_isnull;
+  FetchExternalValues(desc, values, isnull);
+
+  bool hasnull = false;
+  for (int i = 0; i < natts && !hasnull; ++i) hasnull = isnull[i];
+  Size header = SizeofMinimalTupleHeader + (hasnull ? BITMAPLEN(natts) : 0);
+  header = MAXALIGN(header);
+  Size data_bytes = heap_compute_data_size(desc, values, isnull);
+  Size total = header + data_bytes;
+  if (total > MaxAllocSize)
+    ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+                    errmsg("row is too big: size %zu, maximum size %zu", total,
+                           static_cast<Size>(MaxAllocSize))));
+
+  memopt::Version *version = txn->NewVersion(table, total);
+  if (version == nullptr) memopt_report_status(memopt::Status::kOutOfMemory, rel);
+  MinimalTuple tuple = reinterpret_cast<MinimalTuple>(version->payload());
+  memset(tuple, 0, header);
+  tuple->t_len = total;
+  HeapTupleHeaderSetNatts(tuple, natts);
+  tuple->t_hoff = header + MINIMAL_TUPLE_OFFSET;
+  heap_fill_tuple(desc, values, isnull, reinterpret_cast<char *>(tuple) + header, data_bytes,
+                  &tuple->t_infomask, hasnull ? tuple->t_bits : nullptr);
+  pfree(values);
+  return version;
+}
+
+void memopt_store_version(memopt::Version *version, Relation rel, TupleTableSlot *slot) {
+  ExecStoreMinimalTuple(reinterpret_cast<MinimalTuple>(version->payload()), slot, false);
+  slot->tts_tableOid = RelationGetRelid(rel);
+  memopt_slot_to_tid(version->slot, &slot->tts_tid);
+}
