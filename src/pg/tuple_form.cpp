@@ -3,8 +3,9 @@
 // A version's payload is a MinimalTuple built directly in the arena (one
 // copy), with every value self-contained: TOAST pointers into other tables
 // are fetched (detoast_external_attr), expanded objects are flattened by
-// heap_fill_tuple. Compressed inline values stay compressed. memopt tables
-// have no TOAST table.
+// heap_fill_tuple. memopt tables have no TOAST table, but like heap they
+// compress large values (over TOAST_TUPLE_THRESHOLD) with the column's
+// compression method: memory is the scarce resource here.
 //
 // Scans hand the executor slots that point straight at the payload in shared
 // memory; the payload never changes after the version is published.
@@ -12,6 +13,9 @@
 
 extern "C" {
 #include "access/detoast.h"
+#include "access/heaptoast.h"
+#include "access/toast_compression.h"
+#include "access/toast_internals.h"
 #include "access/htup_details.h"
 #include "executor/tuptable.h"
 #include "utils/memutils.h"
@@ -19,14 +23,25 @@ extern "C" {
 
 namespace {
 
-// Replaces out-of-line TOAST pointers in `values` by the values themselves.
-void FetchExternalValues(TupleDesc desc, Datum *values, const bool *isnull) {
+// Replaces out-of-line TOAST pointers in `values` by the values themselves
+// and compresses large uncompressed values when that makes them smaller.
+void FlattenValues(TupleDesc desc, Datum *values, const bool *isnull) {
   for (int i = 0; i < desc->natts; ++i) {
     Form_pg_attribute attr = TupleDescAttr(desc, i);
     if (isnull[i] || attr->attlen != -1) continue;
     struct varlena *value = reinterpret_cast<struct varlena *>(DatumGetPointer(values[i]));
-    if (VARATT_IS_EXTERNAL(value) && !VARATT_IS_EXTERNAL_EXPANDED(value))
-      values[i] = PointerGetDatum(detoast_external_attr(value));
+    if (VARATT_IS_EXTERNAL(value) && !VARATT_IS_EXTERNAL_EXPANDED(value)) {
+      value = detoast_external_attr(value);
+      values[i] = PointerGetDatum(value);
+    }
+    if (VARATT_IS_EXTENDED(value) || VARSIZE(value) <= TOAST_TUPLE_THRESHOLD ||
+        attr->attstorage == TYPSTORAGE_PLAIN || attr->attstorage == TYPSTORAGE_EXTERNAL)
+      continue;
+    char method = CompressionMethodIsValid(attr->attcompression)
+                      ? attr->attcompression
+                      : static_cast<char>(default_toast_compression);
+    Datum compressed = toast_compress_datum(values[i], method);
+    if (DatumGetPointer(compressed) != nullptr) values[i] = compressed;
   }
 }
 
@@ -40,7 +55,7 @@ memopt::Version *memopt_form_version(memopt::Transaction *txn, memopt::Table *ta
   Datum *values = static_cast<Datum *>(palloc(sizeof(Datum) * Max(natts, 1)));
   memcpy(values, slot->tts_values, sizeof(Datum) * natts);
   bool *isnull = slot->tts_isnull;
-  FetchExternalValues(desc, values, isnull);
+  FlattenValues(desc, values, isnull);
 
   bool hasnull = false;
   for (int i = 0; i < natts && !hasnull; ++i) hasnull = isnull[i];
