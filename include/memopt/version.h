@@ -33,16 +33,15 @@ struct Version {
   std::atomic<uint64_t> end;
   std::atomic<Version *> older;
   Row *row;
-  uint64_t slot;        // index in the table's VersionDirectory (the TID)
+  uint32_t slot;        // index in the table's VersionDirectory (the TID)
   uint32_t cmin;        // command that created it, meaningful while begin is a txn id
   uint32_t cmax;        // command that ended it, meaningful while end is a txn id
   uint32_t payload_bytes;
-  uint32_t reserved;
 
   char *payload() { return reinterpret_cast<char *>(this + 1); }
   const char *payload() const { return reinterpret_cast<const char *>(this + 1); }
 };
-static_assert(sizeof(Version) % 8 == 0, "payload must stay 8-byte aligned");
+static_assert(sizeof(Version) == 48, "payload must stay 8-byte aligned; keep the header small");
 
 // GC states of a row (Row::gc_state).
 enum RowGcState : uint32_t { kRowIdle = 0, kRowQueued = 1, kRowDead = 2 };

@@ -31,7 +31,7 @@ class VersionDirectory {
   static constexpr int kGrowingChunks = 9;  // 256 .. 65536 slots
   static constexpr uint64_t kMaxChunkSlots = 65536;
   static constexpr int kMaxChunks = kGrowingChunks + 4096;
-  static constexpr uint64_t kNoSlot = ~0ULL;
+  static constexpr uint64_t kNoSlot = ~0ULL;  // never a valid slot
 
   void Init();
 

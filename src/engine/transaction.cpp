@@ -55,10 +55,9 @@ Version *Transaction::NewVersion(Table *table, size_t payload_bytes) {
   version->end.store(kInfinity, std::memory_order_relaxed);
   version->older.store(nullptr, std::memory_order_relaxed);
   version->row = nullptr;
-  version->slot = VersionDirectory::kNoSlot;
+  version->slot = UINT32_MAX;
   version->cmin = version->cmax = 0;
   version->payload_bytes = static_cast<uint32_t>(payload_bytes);
-  version->reserved = 0;
   return version;
 }
 
@@ -115,7 +114,7 @@ Status Transaction::Insert(Table *table, Version *created, uint32_t command_id, 
     return status;
   }
   created->row = row;
-  created->slot = slot;
+  created->slot = static_cast<uint32_t>(slot);
   created->cmin = command_id;
   created->begin.store(txn_id_, std::memory_order_release);
   table->directory().Set(slot, created);
@@ -140,7 +139,7 @@ Status Transaction::Update(Table *table, Version *current, Version *created, uin
   }
   created->row = current->row;
   created->older.store(current, std::memory_order_relaxed);
-  created->slot = slot;
+  created->slot = static_cast<uint32_t>(slot);
   created->cmin = command_id;
   created->begin.store(txn_id_, std::memory_order_release);
   table->directory().Set(slot, created);

@@ -23,26 +23,44 @@ extern "C" {
 
 namespace {
 
-// Replaces out-of-line TOAST pointers in `values` by the values themselves
-// and compresses large uncompressed values when that makes them smaller.
-void FlattenValues(TupleDesc desc, Datum *values, const bool *isnull) {
+// Does the value need fetching from TOAST or compressing before storage?
+bool NeedsFlattening(Form_pg_attribute attr, Datum datum) {
+  struct varlena *value = reinterpret_cast<struct varlena *>(DatumGetPointer(datum));
+  if (VARATT_IS_EXTERNAL(value)) return !VARATT_IS_EXTERNAL_EXPANDED(value);
+  return !VARATT_IS_EXTENDED(value) && VARSIZE(value) > TOAST_TUPLE_THRESHOLD &&
+         attr->attstorage != TYPSTORAGE_PLAIN && attr->attstorage != TYPSTORAGE_EXTERNAL;
+}
+
+// Fetches an out-of-line TOAST value and compresses a large uncompressed one
+// when that makes it smaller.
+Datum Flatten(Form_pg_attribute attr, Datum datum) {
+  struct varlena *value = reinterpret_cast<struct varlena *>(DatumGetPointer(datum));
+  if (VARATT_IS_EXTERNAL(value)) {
+    value = detoast_external_attr(value);
+    datum = PointerGetDatum(value);
+    if (VARATT_IS_EXTENDED(value) || VARSIZE(value) <= TOAST_TUPLE_THRESHOLD) return datum;
+  }
+  char method = CompressionMethodIsValid(attr->attcompression)
+                    ? attr->attcompression
+                    : static_cast<char>(default_toast_compression);
+  Datum compressed = toast_compress_datum(datum, method);
+  return DatumGetPointer(compressed) != nullptr ? compressed : datum;
+}
+
+// The values to store: the slot's own array unless some value must change,
+// then a copy with those values replaced.
+Datum *ValuesToStore(TupleDesc desc, TupleTableSlot *slot) {
+  Datum *values = slot->tts_values;
   for (int i = 0; i < desc->natts; ++i) {
     Form_pg_attribute attr = TupleDescAttr(desc, i);
-    if (isnull[i] || attr->attlen != -1) continue;
-    struct varlena *value = reinterpret_cast<struct varlena *>(DatumGetPointer(values[i]));
-    if (VARATT_IS_EXTERNAL(value) && !VARATT_IS_EXTERNAL_EXPANDED(value)) {
-      value = detoast_external_attr(value);
-      values[i] = PointerGetDatum(value);
+    if (slot->tts_isnull[i] || attr->attlen != -1 || !NeedsFlattening(attr, values[i])) continue;
+    if (values == slot->tts_values) {
+      values = static_cast<Datum *>(palloc(sizeof(Datum) * desc->natts));
+      memcpy(values, slot->tts_values, sizeof(Datum) * desc->natts);
     }
-    if (VARATT_IS_EXTENDED(value) || VARSIZE(value) <= TOAST_TUPLE_THRESHOLD ||
-        attr->attstorage == TYPSTORAGE_PLAIN || attr->attstorage == TYPSTORAGE_EXTERNAL)
-      continue;
-    char method = CompressionMethodIsValid(attr->attcompression)
-                      ? attr->attcompression
-                      : static_cast<char>(default_toast_compression);
-    Datum compressed = toast_compress_datum(values[i], method);
-    if (DatumGetPointer(compressed) != nullptr) values[i] = compressed;
+    values[i] = Flatten(attr, values[i]);
   }
+  return values;
 }
 
 }  // namespace
@@ -52,10 +70,8 @@ memopt::Version *memopt_form_version(memopt::Transaction *txn, memopt::Table *ta
   TupleDesc desc = RelationGetDescr(rel);
   slot_getallattrs(slot);
   int natts = desc->natts;
-  Datum *values = static_cast<Datum *>(palloc(sizeof(Datum) * Max(natts, 1)));
-  memcpy(values, slot->tts_values, sizeof(Datum) * natts);
+  Datum *values = ValuesToStore(desc, slot);
   bool *isnull = slot->tts_isnull;
-  FlattenValues(desc, values, isnull);
 
   bool hasnull = false;
   for (int i = 0; i < natts && !hasnull; ++i) hasnull = isnull[i];
@@ -77,7 +93,7 @@ memopt::Version *memopt_form_version(memopt::Transaction *txn, memopt::Table *ta
   tuple->t_hoff = header + MINIMAL_TUPLE_OFFSET;
   heap_fill_tuple(desc, values, isnull, reinterpret_cast<char *>(tuple) + header, data_bytes,
                   &tuple->t_infomask, hasnull ? tuple->t_bits : nullptr);
-  pfree(values);
+  if (values != slot->tts_values) pfree(values);
   return version;
 }
 
