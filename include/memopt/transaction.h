@@ -81,6 +81,8 @@ class Transaction {
     Version *replaced;  // update, delete
   };
 
+  // Allocates from the arena, freeing retired memory first if it is full.
+  void *Allocate(size_t bytes, MemoryKind kind);
   Status Record(const WriteEntry &entry);
   Status ClaimEnd(Version *current, uint32_t command_id);
   void Undo(const WriteEntry &entry);
@@ -93,6 +95,7 @@ class Transaction {
   bool active_ = false;
   uint64_t txn_id_ = 0;
   Timestamp first_read_ts_ = 0;
+  bool retired_memory_ = false;  // Undo retired versions: advance the clock at Finish
   std::vector<WriteEntry> writes_;
   std::vector<Table *> touched_;
 };

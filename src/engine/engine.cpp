@@ -170,6 +170,7 @@ void Engine::DropTable(Table *table) {
   }
   directory.RetireChunks(arena_, now);
   arena_->Retire(table, now);
+  NextCommitTimestamp();  // later readers are newer than what we retired
 }
 
 }  // namespace memopt

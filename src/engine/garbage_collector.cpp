@@ -78,6 +78,7 @@ bool Engine::CollectGarbage(Table *table) {
     row = next;
   }
   table->UnlockGc();
+  NextCommitTimestamp();  // see Transaction::Finish: later readers are newer than what we retired
   return true;
 }
 

@@ -43,12 +43,16 @@ void Transaction::Begin() {
   active_ = true;
 }
 
+void *Transaction::Allocate(size_t bytes, MemoryKind kind) {
+  void *memory = engine_->arena()->Allocate(bytes, kind);
+  if (memory == nullptr && engine_->ReclaimMemory() > 0)
+    memory = engine_->arena()->Allocate(bytes, kind);
+  return memory;
+}
+
 Version *Transaction::NewVersion(Table *table, size_t payload_bytes) {
   (void)table;
-  size_t bytes = sizeof(Version) + payload_bytes;
-  void *memory = engine_->arena()->Allocate(bytes, MemoryKind::kVersion);
-  if (memory == nullptr && engine_->ReclaimMemory() > 0)
-    memory = engine_->arena()->Allocate(bytes, MemoryKind::kVersion);
+  void *memory = Allocate(sizeof(Version) + payload_bytes, MemoryKind::kVersion);
   if (memory == nullptr) return nullptr;
   Version *version = static_cast<Version *>(memory);
   version->begin.store(kInfinity, std::memory_order_relaxed);
@@ -95,7 +99,7 @@ Status Transaction::ClaimEnd(Version *current, uint32_t command_id) {
 
 Status Transaction::Insert(Table *table, Version *created, uint32_t command_id, int level) {
   Arena *arena = engine_->arena();
-  Row *row = static_cast<Row *>(arena->Allocate(sizeof(Row), MemoryKind::kRow));
+  Row *row = static_cast<Row *>(Allocate(sizeof(Row), MemoryKind::kRow));
   if (row == nullptr) return Status::kOutOfMemory;
   row->newest.store(created, std::memory_order_relaxed);
   row->gc_next.store(nullptr, std::memory_order_relaxed);
@@ -165,6 +169,7 @@ void Transaction::Undo(const WriteEntry &entry) {
     created->row->newest.store(entry.replaced, std::memory_order_release);
   if (entry.replaced != nullptr) entry.replaced->end.store(kInfinity, std::memory_order_release);
   if (created == nullptr) return;
+  retired_memory_ = true;
   created->begin.store(kInfinity, std::memory_order_release);
   entry.table->directory().Release(created->slot);
   entry.table->AddVersions(-1);
@@ -245,6 +250,12 @@ void Transaction::Abort() {
 
 void Transaction::Finish(TxnState final_state, Timestamp ts) {
   slot_->status.store(MakeTxnStatus(final_state, ts), std::memory_order_seq_cst);
+  // Memory this transaction retired (undone versions, collected garbage)
+  // carries a retire time of at most the clock now; advancing the clock
+  // makes every transaction that starts from here on newer than it, so the
+  // memory can be reused as soon as older readers are gone.
+  if (retired_memory_ || !writes_.empty()) engine_->NextCommitTimestamp();
+  retired_memory_ = false;
   writes_.clear();
   touched_.clear();
   slot_->read_ts.store(kInfinity, std::memory_order_seq_cst);
