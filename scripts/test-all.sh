@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Run every test suite in order (unit, build+install, regress, isolation, tap),
+# continue after failures, and end with one line: "N passed, M failed"
+# (counting suites; a skipped suite counts as neither). Exit 1 if any failed.
+# TEST_SANITIZERS=1 also runs unit-asan and unit-tsan.
+set -uo pipefail
+source "$(dirname "$0")/lib.sh"
+cd "$REPO" || exit 1
+
+passed=0 failed=0 report=()
+# suite NAME CMD...: run CMD, record PASS / FAIL / SKIP (a skip prints "skipped").
+suite() {
+  local name="$1"; shift
+  local log; log="$(mktemp)"
+  echo "==== $name: $* ===="
+  "$@" 2>&1 | tee "$log"
+  local rc="${PIPESTATUS[0]}"
+  if [[ $rc -ne 0 ]]; then
+    failed=$((failed + 1)); report+=("FAIL  $name (exit $rc)")
+  elif grep -qE "^[[:alnum:] ()_-]+: skipped \(" "$log"; then
+    report+=("SKIP  $name")
+  else
+    passed=$((passed + 1)); report+=("PASS  $name")
+  fi
+  rm -f "$log"
+  return "$rc"
+}
+
+suite unit make --no-print-directory unit
+if [[ -n "${TEST_SANITIZERS:-}" ]]; then
+  suite unit-asan make --no-print-directory unit-asan
+  suite unit-tsan make --no-print-directory unit-tsan
+fi
+if suite build make --no-print-directory install-ext; then
+  suite regress scripts/test-regress.sh
+  suite isolation scripts/test-isolation.sh
+  suite tap scripts/test-tap.sh
+else
+  for s in regress isolation tap; do failed=$((failed + 1)); report+=("FAIL  $s (not run: build failed)"); done
+fi
+
+echo "==== summary ===="
+printf '%s\n' "${report[@]}"
+echo "$passed passed, $failed failed"
+[[ $failed -eq 0 ]]
