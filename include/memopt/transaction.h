@@ -61,6 +61,10 @@ class Transaction {
   void RollbackToLevel(int level);
   void ReleaseLevel(int level, int parent_level);
 
+  // Announces that the host is about to commit this transaction (see
+  // TxnSlot::publishing_tag); Commit and Abort withdraw it.
+  void AnnouncePublishing(uint64_t tag);
+
   // Ends the transaction. Commit publishes and cannot fail.
   Timestamp Commit();
   void Abort();

@@ -17,6 +17,11 @@
 //  - read_ts: the oldest read timestamp the transaction uses, kInfinity when
 //    idle, kStarting while it takes its first one (so that the garbage
 //    collector never frees what it is about to see).
+//  - publishing_tag: nonzero (the host's transaction id: PostgreSQL's xid)
+//    from just before the host commits until this transaction has published
+//    its commit timestamp. A reader whose host snapshot already counts that
+//    xid as committed waits for it before taking a read timestamp, so it
+//    never reads memopt state older than its snapshot.
 #pragma once
 
 #include <atomic>
@@ -48,6 +53,7 @@ struct alignas(64) TxnSlot {
   std::atomic<uint64_t> read_ts;
   std::atomic<uint32_t> in_use;     // claimed by a session (CAS 0 -> 1)
   std::atomic<int32_t> process_id;  // for views; 0 when unknown
+  std::atomic<uint64_t> publishing_tag;
   uint64_t sequence;                // owner only: numbers its transactions
 };
 

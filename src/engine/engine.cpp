@@ -37,6 +37,7 @@ Engine *Engine::Create(void *base, size_t bytes, const EngineOptions &options) {
     slot->read_ts.store(kInfinity, std::memory_order_relaxed);
     slot->in_use.store(0, std::memory_order_relaxed);
     slot->process_id.store(0, std::memory_order_relaxed);
+    slot->publishing_tag.store(0, std::memory_order_relaxed);
     slot->sequence = 0;
   }
   cursor += AlignUp(sizeof(TxnSlot) * options.max_sessions);

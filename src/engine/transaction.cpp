@@ -229,6 +229,7 @@ Timestamp Transaction::Commit() {
   Timestamp commit_ts = engine_->NextCommitTimestamp();
   slot_->status.store(MakeTxnStatus(TxnState::kCommitted, commit_ts), std::memory_order_seq_cst);
   Publish(commit_ts);
+  slot_->publishing_tag.store(0, std::memory_order_seq_cst);
   // Collect garbage with a read timestamp after our commit, so the versions
   // this transaction replaced can go at once if nobody older is reading.
   slot_->read_ts.store(kStarting, std::memory_order_seq_cst);
@@ -248,8 +249,13 @@ void Transaction::Abort() {
   Finish(TxnState::kAborted, 0);
 }
 
+void Transaction::AnnouncePublishing(uint64_t tag) {
+  slot_->publishing_tag.store(tag, std::memory_order_seq_cst);
+}
+
 void Transaction::Finish(TxnState final_state, Timestamp ts) {
   slot_->status.store(MakeTxnStatus(final_state, ts), std::memory_order_seq_cst);
+  slot_->publishing_tag.store(0, std::memory_order_seq_cst);
   // Memory this transaction retired (undone versions, collected garbage)
   // carries a retire time of at most the clock now; advancing the clock
   // makes every transaction that starts from here on newer than it, so the

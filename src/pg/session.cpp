@@ -3,8 +3,8 @@
 // A memopt transaction rides on the PostgreSQL transaction: it begins at the
 // first memopt access and ends in the transaction callbacks (xact.cpp).
 //
-// Read timestamps: REPEATABLE READ and SERIALIZABLE read at the memopt
-// transaction's first read timestamp. READ COMMITTED takes a fresh one per
+// Read timestamps: REPEATABLE READ and SERIALIZABLE read at one timestamp,
+// taken with the transaction's first snapshot. READ COMMITTED takes a fresh one per
 // PostgreSQL snapshot: snapshots with the same xmin, xmax, xcnt and
 // completion count describe the same database state (no transaction with an
 // xid finished between them), so they share one read timestamp. Every memopt
@@ -13,6 +13,8 @@
 #include "memopt_pg.h"
 
 #include <new>
+
+#include <sched.h>
 
 extern "C" {
 #include "access/parallel.h"
@@ -36,6 +38,11 @@ constexpr int kReadTsCacheSize = 8;
 memopt::Transaction *session_txn = nullptr;
 ReadTsCacheEntry read_ts_cache[kReadTsCacheSize];
 int read_ts_cache_next = 0;
+// REPEATABLE READ / SERIALIZABLE: the one read timestamp of the transaction,
+// taken with its first snapshot (never older than the slot's first_read_ts,
+// which protects what it reads from the garbage collector).
+bool xact_read_ts_taken = false;
+memopt::Timestamp xact_read_ts = 0;
 
 void ReleaseSessionAtExit(int code, Datum arg) {
   (void)code;
@@ -58,8 +65,26 @@ void AttachSession(void) {
   on_shmem_exit(ReleaseSessionAtExit, 0);
 }
 
+// A read timestamp that includes every memopt commit `snapshot` counts as
+// committed: writers whose PostgreSQL commit is visible to the snapshot but
+// who have not published in memopt yet (a few instructions' window) are
+// waited for.
+memopt::Timestamp FreshReadTs(memopt::Transaction *txn, Snapshot snapshot) {
+  memopt::Engine *engine = memopt_engine();
+  const memopt::TxnSlot *slots = engine->slots();
+  for (uint32_t i = 0; i < engine->max_sessions(); ++i) {
+    for (int spins = 0;; ++spins) {
+      uint64_t tag = slots[i].publishing_tag.load(std::memory_order_seq_cst);
+      TransactionId xid = static_cast<TransactionId>(tag);
+      if (tag == 0 || XidInMVCCSnapshot(xid, snapshot)) break;
+      if (spins > 64) sched_yield();
+    }
+  }
+  return txn->NewReadTimestamp();
+}
+
 memopt::Timestamp ReadTsForSnapshot(memopt::Transaction *txn, Snapshot snapshot) {
-  if (snapshot->snapXactCompletionCount == 0) return txn->NewReadTimestamp();
+  if (snapshot->snapXactCompletionCount == 0) return FreshReadTs(txn, snapshot);
   for (ReadTsCacheEntry &entry : read_ts_cache)
     if (entry.used && entry.xmin == snapshot->xmin && entry.xmax == snapshot->xmax &&
         entry.xcnt == snapshot->xcnt && entry.completion_count == snapshot->snapXactCompletionCount)
@@ -67,7 +92,7 @@ memopt::Timestamp ReadTsForSnapshot(memopt::Transaction *txn, Snapshot snapshot)
   ReadTsCacheEntry &entry = read_ts_cache[read_ts_cache_next];
   read_ts_cache_next = (read_ts_cache_next + 1) % kReadTsCacheSize;
   entry = ReadTsCacheEntry{true, snapshot->xmin, snapshot->xmax, snapshot->xcnt,
-                           snapshot->snapXactCompletionCount, txn->NewReadTimestamp()};
+                           snapshot->snapXactCompletionCount, FreshReadTs(txn, snapshot)};
   return entry.read_ts;
 }
 
@@ -81,6 +106,7 @@ memopt::Transaction *memopt_txn(void) {
   if (!session_txn->active()) {
     session_txn->Begin();
     for (ReadTsCacheEntry &entry : read_ts_cache) entry.used = false;
+    xact_read_ts_taken = false;
   }
   return session_txn;
 }
@@ -93,8 +119,14 @@ memopt::ReadView memopt_view_for(Snapshot snapshot) {
   memopt::Transaction *txn = memopt_txn();
   switch (snapshot->snapshot_type) {
     case SNAPSHOT_MVCC: {
-      memopt::Timestamp read_ts = IsolationUsesXactSnapshot() ? txn->first_read_ts()
-                                                              : ReadTsForSnapshot(txn, snapshot);
+      memopt::Timestamp read_ts;
+      if (!IsolationUsesXactSnapshot()) {
+        read_ts = ReadTsForSnapshot(txn, snapshot);
+      } else {
+        if (!xact_read_ts_taken) xact_read_ts = FreshReadTs(txn, snapshot);
+        xact_read_ts_taken = true;
+        read_ts = xact_read_ts;
+      }
       return txn->View(read_ts, snapshot->curcid);
     }
     case SNAPSHOT_HISTORIC_MVCC:

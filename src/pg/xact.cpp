@@ -1,7 +1,7 @@
 // xact.cpp - ties the memopt transaction to PostgreSQL's transaction events.
 //
 //  PRE_PREPARE   refuse: a memopt transaction cannot be prepared.
-//  PRE_COMMIT    (nothing yet; validation and WAL belong here, issues 4-5)
+//  PRE_COMMIT    announce the xid until publish (validation and WAL will go here)
 //  COMMIT        publish the commit timestamp (never fails), then drop the
 //                engine tables that DDL of this transaction replaced.
 //  ABORT         undo every write, then drop tables this transaction created.
@@ -25,6 +25,12 @@ void OnXactEvent(XactEvent event, void *arg) {
       if (txn != nullptr || memopt_lifecycle_pending())
         ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
                         errmsg("cannot PREPARE a transaction that has accessed memopt tables")));
+      break;
+    case XACT_EVENT_PRE_COMMIT:
+      // From here until Commit publishes, readers whose snapshots see our
+      // xid as committed wait for us (session.cpp, FreshReadTs).
+      if (txn != nullptr && txn->write_count() > 0)
+        txn->AnnouncePublishing(GetTopTransactionIdIfAny());
       break;
     case XACT_EVENT_COMMIT:
     case XACT_EVENT_PARALLEL_COMMIT:
