@@ -190,8 +190,8 @@ size_t Arena::Reclaim(uint64_t oldest_reader_start) {
 
 ArenaStats Arena::Stats() const {
   ArenaStats stats{};
-  stats.total_bytes = end_;
-  stats.bump_used_bytes = bump_.load(std::memory_order_relaxed);
+  stats.total_bytes = end_ - begin_;
+  stats.bump_used_bytes = bump_.load(std::memory_order_relaxed) - begin_;
   stats.free_list_bytes = free_list_bytes_.load(std::memory_order_relaxed);
   stats.retired_bytes = retired_bytes_.load(std::memory_order_relaxed);
   for (int i = 0; i < static_cast<int>(MemoryKind::kCount); ++i) {

@@ -87,7 +87,10 @@ memopt::Version *memopt_form_version(memopt::Transaction *txn, memopt::Table *ta
   memopt::Version *version = txn->NewVersion(table, total);
   if (version == nullptr) memopt_report_status(memopt::Status::kOutOfMemory, rel);
   MinimalTuple tuple = reinterpret_cast<MinimalTuple>(version->payload());
-  memset(tuple, 0, header);
+  // All of it, not just the header: heap_fill_tuple skips alignment padding,
+  // and readers take a nonzero byte where padding may be for the header of a
+  // short varlena (att_align_pointer). Reused arena blocks are not zero.
+  memset(tuple, 0, total);
   tuple->t_len = total;
   HeapTupleHeaderSetNatts(tuple, natts);
   tuple->t_hoff = header + MINIMAL_TUPLE_OFFSET;
