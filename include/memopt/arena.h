@@ -75,6 +75,7 @@ class Arena {
 
   ArenaStats Stats() const;
   uint64_t total_bytes() const { return end_ - begin_; }
+  uint64_t retired_bytes() const { return retired_bytes_.load(std::memory_order_relaxed); }
 
  private:
   struct BlockHeader;

@@ -16,8 +16,11 @@ namespace memopt {
 
 namespace {
 
-// Every this many transactions a session frees retired memory.
+// A session frees retired memory every this many transactions, and at the
+// end of any transaction once retired memory exceeds 1/kReclaimFraction of
+// the arena (short sessions that drop big tables never reach the count).
 constexpr uint32_t kReclaimEvery = 16;
+constexpr uint64_t kReclaimFraction = 64;
 
 }  // namespace
 
@@ -266,7 +269,10 @@ void Transaction::Finish(TxnState final_state, Timestamp ts) {
   touched_.clear();
   slot_->read_ts.store(kInfinity, std::memory_order_seq_cst);
   active_ = false;
-  if (slot_->sequence % kReclaimEvery == 0) engine_->ReclaimMemory();
+  Arena *arena = engine_->arena();
+  if (slot_->sequence % kReclaimEvery == 0 ||
+      arena->retired_bytes() > arena->total_bytes() / kReclaimFraction)
+    engine_->ReclaimMemory();
 }
 
 }  // namespace memopt

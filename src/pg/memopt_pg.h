@@ -71,3 +71,6 @@ void memopt_store_version(memopt::Version *version, Relation rel, TupleTableSlot
 
 // tableam_handler.cpp: identifies memopt relations (rel->rd_tableam).
 const TableAmRoutine *memopt_table_am_routine(void);
+
+// tableam_ddl.cpp: the hint given wherever an index on a memopt table is refused.
+const char *memopt_index_hint(void);

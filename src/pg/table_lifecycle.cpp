@@ -76,12 +76,18 @@ void memopt_drop_database_at_commit(Oid database) {
 bool memopt_lifecycle_pending(void) { return pending != nullptr; }
 
 void memopt_lifecycle_at_end(bool commit) {
+  bool dropped = false;
   while (pending != nullptr) {
     PendingDrop *entry = pending;
     pending = entry->next;
-    if (entry->at_commit == commit) Execute(entry);
+    if (entry->at_commit == commit) {
+      Execute(entry);
+      dropped = true;
+    }
     pfree(entry);
   }
+  // The transaction has ended: nothing of ours holds the dropped memory.
+  if (dropped) memopt_engine()->ReclaimMemory();
 }
 
 void memopt_lifecycle_at_subxact_end(bool commit, int nest_level) {

@@ -167,6 +167,11 @@ void memopt_relation_estimate_size(Relation rel, int32 *attr_widths, BlockNumber
   *allvisfrac = 0;
 }
 
+const char *memopt_index_hint(void) {
+  return "memopt's own hash and range indexes are not available in this version; indexes of "
+         "other access methods would store row locations on disk.";
+}
+
 TransactionId memopt_index_delete_tuples(Relation rel, TM_IndexDeleteOp *delstate) {
   (void)delstate;
   ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
@@ -192,7 +197,8 @@ double memopt_index_build_range_scan(Relation table_rel, Relation index_rel,
   (void)scan;
   ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
                   errmsg("memopt table \"%s\" does not support indexes yet",
-                         RelationGetRelationName(table_rel))));
+                         RelationGetRelationName(table_rel)),
+                  errhint("%s", memopt_index_hint())));
   pg_unreachable();
 }
 

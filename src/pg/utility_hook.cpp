@@ -29,11 +29,10 @@ void RefuseIndexOnMemopt(IndexStmt *stmt) {
   if (!is_memopt) return;
   ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
                   errmsg("cannot create index on memopt table \"%s\"", stmt->relation->relname),
-                  errdetail("%s", stmt->primary ? "PRIMARY KEY constraints need an index."
-                                  : stmt->unique ? "UNIQUE constraints need an index."
-                                                 : "memopt tables do not support indexes yet."),
-                  errhint("memopt's own hash and range indexes are not available in this version; "
-                          "indexes of other access methods would store row locations on disk.")));
+                  errdetail("%s", stmt->primary                       ? "PRIMARY KEY constraints need an index."
+                                  : stmt->isconstraint && stmt->unique ? "UNIQUE constraints need an index."
+                                                                       : "memopt tables do not support indexes yet."),
+                  errhint("%s", memopt_index_hint())));
 }
 
 void MemoptProcessUtility(PlannedStmt *pstmt, const char *query_string, bool read_only_tree,
