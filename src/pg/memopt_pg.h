@@ -66,7 +66,10 @@ void memopt_lifecycle_at_subxact_end(bool commit, int nest_level);
 // MinimalTuple in the arena.
 memopt::Version *memopt_form_version(memopt::Transaction *txn, memopt::Table *table,
                                      Relation rel, TupleTableSlot *slot);
-// Points `slot` at a version's tuple (no copy) and sets its TID and table.
+
+// slot.cpp: memopt's slot type, and storing a version in any slot (no copy
+// for memopt and MinimalTuple slots) with its TID and table.
+const TupleTableSlotOps *memopt_slot_ops(void);
 void memopt_store_version(memopt::Version *version, Relation rel, TupleTableSlot *slot);
 
 // tableam_handler.cpp: identifies memopt relations (rel->rd_tableam).

@@ -2,8 +2,8 @@
 // whose callbacks live in tableam_scan.cpp, tableam_modify.cpp and
 // tableam_ddl.cpp.
 //
-// Slots are TTSOpsMinimalTuple: scans store pointers to the MinimalTuples in
-// shared memory without copying. Bitmap-scan callbacks stay NULL, so the
+// Slots are memopt's MinimalTuple slots (slot.cpp): scans store pointers to
+// the MinimalTuples in shared memory without copying. Bitmap-scan callbacks stay NULL, so the
 // planner never builds bitmap heap scans on memopt tables.
 #include "memopt_pg.h"
 
@@ -17,7 +17,7 @@ namespace {
 
 const TupleTableSlotOps *SlotCallbacks(Relation rel) {
   (void)rel;
-  return &TTSOpsMinimalTuple;
+  return memopt_slot_ops();
 }
 
 bool RefuseSampleScan(TableScanDesc scan, struct SampleScanState *scanstate) {

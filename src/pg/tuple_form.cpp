@@ -99,9 +99,3 @@ memopt::Version *memopt_form_version(memopt::Transaction *txn, memopt::Table *ta
   if (values != slot->tts_values) pfree(values);
   return version;
 }
-
-void memopt_store_version(memopt::Version *version, Relation rel, TupleTableSlot *slot) {
-  ExecStoreMinimalTuple(reinterpret_cast<MinimalTuple>(version->payload()), slot, false);
-  slot->tts_tableOid = RelationGetRelid(rel);
-  memopt_slot_to_tid(version->slot, &slot->tts_tid);
-}
