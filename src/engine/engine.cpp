@@ -160,7 +160,7 @@ void Engine::DropTable(Table *table) {
   // once (through its slot). Readers that started earlier may still hold
   // pointers; retirement waits for them.
   table->LockGc();
-  Timestamp now = Now();
+  Timestamp now = Now();  // after the unlink from the registry above
   VersionDirectory &directory = table->directory();
   for (uint64_t slot = 0, end = directory.high_water(); slot < end; ++slot) {
     Version *version = directory.Get(slot);

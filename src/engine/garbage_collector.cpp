@@ -20,15 +20,16 @@ namespace {
 
 enum class TrimResult { kDone, kAgainLater, kRowFreed };
 
-// Retires `version` and its slot.
+// Retires `version`, already unreachable: cut from its chain, slot released.
 void RetireVersion(Arena *arena, Table *table, Version *version, Timestamp now) {
-  table->directory().Release(version->slot);
   table->AddVersions(-1);
   table->AddBytes(-static_cast<int64_t>(Arena::UsableSize(version)));
   arena->Retire(version, now);
 }
 
-TrimResult TrimRow(Arena *arena, Table *table, Row *row, Timestamp horizon, Timestamp now) {
+// Retire times are read after the memory is unlinked: a reader whose read
+// timestamp is greater started after the unlink and cannot reach it.
+TrimResult TrimRow(const Engine *engine, Arena *arena, Table *table, Row *row, Timestamp horizon) {
   Version *head = row->newest.load(std::memory_order_acquire);
   Version *oldest_needed = head;
   while (oldest_needed != nullptr) {
@@ -38,7 +39,13 @@ TrimResult TrimRow(Arena *arena, Table *table, Row *row, Timestamp horizon, Time
   }
   if (oldest_needed == nullptr) return TrimResult::kAgainLater;
 
+  // Cut the chain, release the slots (the last ways to reach the versions),
+  // then take the retire time and retire them.
   Version *garbage = oldest_needed->older.exchange(nullptr, std::memory_order_acq_rel);
+  for (Version *version = garbage; version != nullptr;
+       version = version->older.load(std::memory_order_acquire))
+    table->directory().Release(version->slot);
+  Timestamp now = engine->Now();
   while (garbage != nullptr) {
     Version *next = garbage->older.load(std::memory_order_acquire);
     RetireVersion(arena, table, garbage, now);
@@ -47,6 +54,8 @@ TrimResult TrimRow(Arena *arena, Table *table, Row *row, Timestamp horizon, Time
 
   uint64_t end = oldest_needed->end.load(std::memory_order_acquire);
   if (oldest_needed == head && !IsTxnId(end) && end <= horizon) {
+    table->directory().Release(head->slot);  // unreachable from here on
+    now = engine->Now();
     RetireVersion(arena, table, head, now);
     row->gc_state.store(kRowDead, std::memory_order_release);
     table->AddBytes(-static_cast<int64_t>(Arena::UsableSize(row)));
@@ -61,18 +70,19 @@ TrimResult TrimRow(Arena *arena, Table *table, Row *row, Timestamp horizon, Time
 bool Engine::CollectGarbage(Table *table) {
   if (table->gc_queue_empty() || !table->TryLockGc()) return false;
   Timestamp horizon = OldestReadTimestamp();
-  Timestamp now = Now();
   Row *row = table->TakeGcQueue();
   while (row != nullptr) {
     Row *next = row->gc_next.load(std::memory_order_relaxed);
     Version *head_before = row->newest.load(std::memory_order_acquire);
-    TrimResult result = TrimRow(arena_, table, row, horizon, now);
+    TrimResult result = TrimRow(this, arena_, table, row, horizon);
     if (result != TrimResult::kRowFreed) {
-      row->gc_state.store(kRowIdle, std::memory_order_release);
-      // A commit that happened while the row was queued did not queue it
-      // again; look at the head once more so its garbage is not forgotten.
+      row->gc_state.store(kRowIdle, std::memory_order_seq_cst);
+      // An update or delete that committed while the row was queued could
+      // not queue it again; look at the head once more (a new head, or a
+      // head that has been ended) so its garbage is not forgotten.
       if (result == TrimResult::kAgainLater ||
-          row->newest.load(std::memory_order_acquire) != head_before)
+          row->newest.load(std::memory_order_seq_cst) != head_before ||
+          head_before->end.load(std::memory_order_seq_cst) != kInfinity)
         table->QueueForGc(row);
     }
     row = next;

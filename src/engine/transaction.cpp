@@ -165,7 +165,6 @@ Status Transaction::Delete(Table *table, Version *current, uint32_t command_id, 
 }
 
 void Transaction::Undo(const WriteEntry &entry) {
-  Timestamp now = engine_->Now();
   Arena *arena = engine_->arena();
   Version *created = entry.created;
   if (entry.kind == WriteKind::kUpdate)
@@ -175,6 +174,9 @@ void Transaction::Undo(const WriteEntry &entry) {
   retired_memory_ = true;
   created->begin.store(kInfinity, std::memory_order_release);
   entry.table->directory().Release(created->slot);
+  // Read after the version became unreachable (from its row and its slot):
+  // readers that start later cannot hold it.
+  Timestamp now = engine_->Now();
   entry.table->AddVersions(-1);
   entry.table->AddBytes(-static_cast<int64_t>(Arena::UsableSize(created)));
   if (entry.kind == WriteKind::kInsert) {
