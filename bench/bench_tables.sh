@@ -3,6 +3,7 @@
 # side in one run on one private server.
 #
 #   bench/bench_tables.sh [ROWS]        (default 1000000; run as root or not)
+#   OPERATIONS="scan_aggregate" REPEAT=5 bench/bench_tables.sh   (a subset)
 #
 # Starts a throwaway cluster (memopt preloaded, 4 GB arena), then for each
 # operation runs heap and memopt alternately REPEAT times and reports the
@@ -61,9 +62,11 @@ make_table() {  # engine -> DDL that recreates bench_t empty
   echo "DROP TABLE IF EXISTS bench_t; CREATE TABLE bench_t $COLUMNS_DDL USING $1;"
 }
 
+OPERATIONS="${OPERATIONS:-insert_select copy_from scan_aggregate update_all}"
 declare -A RESULT
 measure() {  # name setup_sql timed_sql (setup/timed may use ENGINE)
   local name="$1" setup="$2" timed="$3" engine run
+  [[ " $OPERATIONS " == *" $name "* ]] || return 0
   for engine in heap memopt; do
     for ((run = 0; run < REPEAT; run++)); do
       seconds "${setup//ENGINE/$engine}" "${timed//ENGINE/$engine}"
@@ -86,7 +89,7 @@ DIRECTORY_BYTES="$(psql_q -tA -c "SELECT bytes FROM memopt.memory WHERE kind = '
 
 echo "memopt vs heap, $ROWS rows, median of $REPEAT runs each, same server ($(date -u +%F))"
 printf '%-16s %10s %10s %12s\n' operation heap_s memopt_s memopt/heap
-for name in insert_select copy_from scan_aggregate update_all; do
+for name in $OPERATIONS; do
   heap="${RESULT[$name.heap]}" memopt="${RESULT[$name.memopt]}"
   printf '%-16s %10s %10s %12s\n' "$name" "$heap" "$memopt" \
     "$(awk -v a="$memopt" -v b="$heap" 'BEGIN {printf "%.2f", (b > 0 ? a / b : 0)}')"

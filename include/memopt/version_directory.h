@@ -44,6 +44,12 @@ class VersionDirectory {
   // The version in `slot`, or nullptr for a free or never-used slot or one
   // beyond the high-water mark. Safe for any slot number (user-typed TIDs).
   Version *Get(uint64_t slot) const;
+  // The words of the chunk holding `slot`, starting at `slot`, for scans
+  // that walk many slots: *chunk_end is one past the chunk's last slot.
+  // nullptr (with *chunk_end set) when the chunk does not exist. A word
+  // holds a Version* or 0 or an odd free-list link (see the file comment).
+  const std::atomic<uint64_t> *Span(uint64_t slot, uint64_t *chunk_end) const;
+  static bool WordIsVersion(uint64_t word) { return word != 0 && (word & 1) == 0; }
   // One past the highest slot ever handed out.
   uint64_t high_water() const { return high_water_.load(std::memory_order_acquire); }
   // Frees the chunks (only when the table is dropped and unreachable).

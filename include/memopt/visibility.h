@@ -33,7 +33,17 @@ struct TxnOutcome {
 // Looks `txn_id` up; spins while the owner is taking its commit timestamp.
 TxnOutcome ResolveTxn(const TxnSlot *slots, uint64_t txn_id);
 
-bool IsVisible(const TxnSlot *slots, const Version *version, const ReadView &view);
+// The general case: begin or end holds a transaction id.
+bool IsVisibleSlow(const TxnSlot *slots, const Version *version, const ReadView &view);
+
+// Inline for scans: most versions carry two timestamps (committed, and
+// either never ended or ended by a committed transaction).
+inline bool IsVisible(const TxnSlot *slots, const Version *version, const ReadView &view) {
+  uint64_t begin = version->begin.load(std::memory_order_acquire);
+  uint64_t end = version->end.load(std::memory_order_acquire);
+  if (!IsTxnId(begin) && !IsTxnId(end)) return begin <= view.read_ts && view.read_ts < end;
+  return IsVisibleSlow(slots, version, view);
+}
 
 // True if `version` is the newest committed image as of `view` or an
 // uncommitted one of the reader itself: the version an update or delete may

@@ -29,9 +29,19 @@ Version *TableScan::Next() {
   const VersionDirectory &directory = table_->directory();
   uint64_t end = ScanEnd(directory, last_);
   while (next_ < end) {
-    Version *version = directory.Get(next_++);
-    if (version != nullptr && IsVisible(slots_, version, view_)) {
-      previous_ = next_ - 1;
+    uint64_t chunk_end;
+    const std::atomic<uint64_t> *words = directory.Span(next_, &chunk_end);
+    uint64_t stop = chunk_end < end ? chunk_end : end;
+    if (words == nullptr) {  // a chunk that was never allocated: no versions
+      next_ = stop;
+      continue;
+    }
+    for (; next_ < stop; ++next_, ++words) {
+      uint64_t word = words->load(std::memory_order_acquire);
+      if (!VersionDirectory::WordIsVersion(word)) continue;
+      Version *version = reinterpret_cast<Version *>(word);
+      if (!IsVisible(slots_, version, view_)) continue;
+      previous_ = next_++;
       started_backward_ = true;
       return version;
     }

@@ -118,8 +118,17 @@ Version *VersionDirectory::Get(uint64_t slot) const {
   std::atomic<uint64_t> *slots = chunks_[chunk].load(std::memory_order_acquire);
   if (slots == nullptr) return nullptr;
   uint64_t word = slots[index].load(std::memory_order_acquire);
-  if (word == 0 || (word & 1) != 0) return nullptr;
-  return reinterpret_cast<Version *>(word);
+  return WordIsVersion(word) ? reinterpret_cast<Version *>(word) : nullptr;
+}
+
+const std::atomic<uint64_t> *VersionDirectory::Span(uint64_t slot, uint64_t *chunk_end) const {
+  int chunk;
+  uint64_t index;
+  Locate(slot, &chunk, &index);
+  *chunk_end = slot - index + ChunkSlots(chunk);
+  if (chunk >= kMaxChunks) return nullptr;
+  const std::atomic<uint64_t> *slots = chunks_[chunk].load(std::memory_order_acquire);
+  return slots != nullptr ? slots + index : nullptr;
 }
 
 void VersionDirectory::RetireChunks(Arena *arena, uint64_t now) {

@@ -73,7 +73,7 @@ TxnOutcome ResolveTxn(const TxnSlot *slots, uint64_t txn_id) {
   }
 }
 
-bool IsVisible(const TxnSlot *slots, const Version *version, const ReadView &view) {
+bool IsVisibleSlow(const TxnSlot *slots, const Version *version, const ReadView &view) {
   return BeginVisible(slots, version, view) && EndVisible(slots, version, view);
 }
 
