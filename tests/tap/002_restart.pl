@@ -1,0 +1,58 @@
+# Until durability exists, memopt tables keep their definition but not their
+# rows across a restart: after a clean restart, and after a backend crash
+# (which makes the postmaster reinitialize shared memory), every memopt table
+# is empty and fully usable, and heap tables are untouched.
+use strict;
+use warnings;
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+
+my $node = PostgreSQL::Test::Cluster->new('restart');
+$node->init;
+$node->append_conf('postgresql.conf', 'restart_after_crash = on');
+$node->start;
+
+$node->safe_psql('postgres', q{
+  CREATE EXTENSION memopt;
+  CREATE TABLE mem (id int, v text) USING memopt;
+  CREATE TABLE heap_t (id int);
+  INSERT INTO mem SELECT g, 'v' || g FROM generate_series(1, 1000) g;
+  INSERT INTO heap_t SELECT generate_series(1, 1000);
+});
+is($node->safe_psql('postgres', 'SELECT count(*) FROM mem'), '1000', 'rows before restart');
+
+$node->restart;
+is($node->safe_psql('postgres', 'SELECT count(*) FROM mem'), '0',
+  'memopt table is empty after a clean restart');
+is($node->safe_psql('postgres', 'SELECT count(*) FROM heap_t'), '1000', 'heap table kept');
+is($node->safe_psql('postgres', q{SELECT live_rows FROM memopt.tables WHERE table_name = 'mem'}),
+  '0', 'memopt.tables shows no rows');
+
+$node->safe_psql('postgres', q{INSERT INTO mem SELECT g, 'w' || g FROM generate_series(1, 500) g});
+is($node->safe_psql('postgres', 'SELECT count(*), min(v) FROM mem'), '500|w1',
+  'table usable after restart');
+
+# Crash one backend: the postmaster kills all backends and reinitializes
+# shared memory, so the engine starts empty again.
+my $victim = $node->background_psql('postgres');
+my $pid = $victim->query_safe('SELECT pg_backend_pid()');
+chomp $pid;
+kill 'KILL', $pid;
+$victim->quit;
+$node->poll_query_until('postgres', 'SELECT 1', '1') or die 'server did not come back';
+like($node->safe_psql('postgres', 'SELECT count(*) FROM mem'), qr/^0$/,
+  'memopt table is empty after crash-restart');
+is($node->safe_psql('postgres', 'SELECT count(*) FROM heap_t'), '1000', 'heap table kept after crash');
+
+$node->safe_psql('postgres', q{
+  INSERT INTO mem SELECT g, 'x' || g FROM generate_series(1, 100) g;
+  UPDATE mem SET v = v || '!' WHERE id <= 10;
+  DELETE FROM mem WHERE id > 90;
+});
+is($node->safe_psql('postgres', q{SELECT count(*), count(*) FILTER (WHERE v LIKE '%!') FROM mem}),
+  '90|10', 'writes work after crash-restart');
+ok($node->log_contains('server process .* was terminated by signal 9'), 'crash was real');
+
+$node->stop;
+done_testing();
