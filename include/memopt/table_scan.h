@@ -41,6 +41,11 @@ class TableScan {
   uint64_t next_ = 0;           // forward cursor
   uint64_t previous_ = ~0ULL;   // backward cursor; ~0 = from the end
   bool started_backward_ = false;
+  // The directory chunk the forward cursor is in: words_ holds slot
+  // span_first_; the span ends before span_end_ (0 = none cached).
+  const std::atomic<uint64_t> *words_ = nullptr;
+  uint64_t span_first_ = 0;
+  uint64_t span_end_ = 0;
 };
 
 // The version in `slot` of `table` if it exists and `view` sees it (or, with

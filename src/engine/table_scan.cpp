@@ -20,6 +20,7 @@ void TableScan::SetRange(uint64_t first, uint64_t last) {
 }
 
 void TableScan::Restart() {
+  span_end_ = 0;
   next_ = first_;
   previous_ = ~0ULL;
   started_backward_ = false;
@@ -29,15 +30,18 @@ Version *TableScan::Next() {
   const VersionDirectory &directory = table_->directory();
   uint64_t end = ScanEnd(directory, last_);
   while (next_ < end) {
-    uint64_t chunk_end;
-    const std::atomic<uint64_t> *words = directory.Span(next_, &chunk_end);
-    uint64_t stop = chunk_end < end ? chunk_end : end;
-    if (words == nullptr) {  // a chunk that was never allocated: no versions
+    if (next_ < span_first_ || next_ >= span_end_) {
+      span_first_ = next_;
+      words_ = directory.Span(next_, &span_end_);
+    }
+    uint64_t stop = span_end_ < end ? span_end_ : end;
+    if (words_ == nullptr) {  // a chunk not allocated yet: no versions (do not cache)
+      span_end_ = 0;
       next_ = stop;
       continue;
     }
-    for (; next_ < stop; ++next_, ++words) {
-      uint64_t word = words->load(std::memory_order_acquire);
+    for (; next_ < stop; ++next_) {
+      uint64_t word = words_[next_ - span_first_].load(std::memory_order_acquire);
       if (!VersionDirectory::WordIsVersion(word)) continue;
       Version *version = reinterpret_cast<Version *>(word);
       if (!IsVisible(slots_, version, view_)) continue;

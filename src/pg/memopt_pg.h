@@ -46,8 +46,13 @@ memopt::Table *memopt_table_for(Relation rel);
 void memopt_forget_cached_tables(void);
 Oid memopt_am_oid(void);
 
-// tid.cpp: a version's directory slot <-> ItemPointer.
-void memopt_slot_to_tid(uint64_t slot, ItemPointer tid);
+// tid.cpp: a version's directory slot <-> ItemPointer (block = slot / 291,
+// offset = slot % 291 + 1). The encoding is inline: scans call it per row.
+constexpr uint64_t kMemoptSlotsPerBlock = 291;
+inline void memopt_slot_to_tid(uint64_t slot, ItemPointer tid) {
+  ItemPointerSet(tid, static_cast<BlockNumber>(slot / kMemoptSlotsPerBlock),
+                 static_cast<OffsetNumber>(slot % kMemoptSlotsPerBlock + 1));
+}
 bool memopt_tid_to_slot(ItemPointer tid, uint64_t *slot);
 
 // errors.cpp: ereport(ERROR) for a failed engine status.

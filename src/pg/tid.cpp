@@ -6,12 +6,7 @@
 #include "memopt_pg.h"
 
 namespace {
-constexpr uint64_t kSlotsPerBlock = 291;
-}
-
-void memopt_slot_to_tid(uint64_t slot, ItemPointer tid) {
-  ItemPointerSet(tid, static_cast<BlockNumber>(slot / kSlotsPerBlock),
-                 static_cast<OffsetNumber>(slot % kSlotsPerBlock + 1));
+constexpr uint64_t kSlotsPerBlock = kMemoptSlotsPerBlock;
 }
 
 bool memopt_tid_to_slot(ItemPointer tid, uint64_t *slot) {
