@@ -72,6 +72,9 @@ class Arena {
 
   // Usable bytes in a block handed out by Allocate.
   static size_t UsableSize(const void *block);
+  // Arena bytes the block occupies, header and class slack included: what a
+  // table or index really costs.
+  static size_t BlockBytes(const void *block);
 
   ArenaStats Stats() const;
   uint64_t total_bytes() const { return end_ - begin_; }

@@ -33,7 +33,7 @@ struct TableStats {
   TableKey key;
   uint64_t live_rows;     // rows whose newest committed version is not deleted
   uint64_t versions;      // versions in the directory (live, old and uncommitted)
-  uint64_t bytes;         // arena bytes held by the table's rows and versions
+  uint64_t bytes;         // arena bytes of the table's rows and versions (whole blocks)
   uint64_t slots;         // directory high-water mark
 };
 

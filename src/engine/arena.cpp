@@ -77,6 +77,10 @@ size_t Arena::UsableSize(const void *block) {
   return ClassSize(header->size_class) - sizeof(BlockHeader);
 }
 
+size_t Arena::BlockBytes(const void *block) {
+  return UsableSize(block) + sizeof(BlockHeader);
+}
+
 Arena::BlockHeader *Arena::Carve(size_t block_bytes) {
   uint64_t offset = bump_.load(std::memory_order_relaxed);
   do {

@@ -23,7 +23,7 @@ enum class TrimResult { kDone, kAgainLater, kRowFreed };
 // Retires `version`, already unreachable: cut from its chain, slot released.
 void RetireVersion(Arena *arena, Table *table, Version *version, Timestamp now) {
   table->AddVersions(-1);
-  table->AddBytes(-static_cast<int64_t>(Arena::UsableSize(version)));
+  table->AddBytes(-static_cast<int64_t>(Arena::BlockBytes(version)));
   arena->Retire(version, now);
 }
 
@@ -58,7 +58,7 @@ TrimResult TrimRow(const Engine *engine, Arena *arena, Table *table, Row *row, T
     now = engine->Now();
     RetireVersion(arena, table, head, now);
     row->gc_state.store(kRowDead, std::memory_order_release);
-    table->AddBytes(-static_cast<int64_t>(Arena::UsableSize(row)));
+    table->AddBytes(-static_cast<int64_t>(Arena::BlockBytes(row)));
     arena->Retire(row, now);
     return TrimResult::kRowFreed;
   }

@@ -29,7 +29,7 @@ Status HashIndex::Create(Engine *engine, uint64_t initial_buckets, HashIndex **i
   created->engine_ = engine;
   created->size_.store(RoundUpToPowerOfTwo(initial_buckets), std::memory_order_relaxed);
   created->count_.store(0, std::memory_order_relaxed);
-  created->bytes_.store(Arena::UsableSize(memory), std::memory_order_relaxed);
+  created->bytes_.store(Arena::BlockBytes(memory), std::memory_order_relaxed);
   created->bucket_bytes_.store(0, std::memory_order_relaxed);
   for (std::atomic<Node *> &segment : created->segments_)
     segment.store(nullptr, std::memory_order_relaxed);
@@ -104,7 +104,7 @@ HashIndex::Node *HashIndex::AllocateSegment(int segment) {
     sentinel->key = ReverseBits(first_bucket + i);
     sentinel->word.store(kUnlinked, std::memory_order_relaxed);
   }
-  uint64_t usable = Arena::UsableSize(memory);
+  uint64_t usable = Arena::BlockBytes(memory);
   bytes_.fetch_add(usable, std::memory_order_relaxed);
   bucket_bytes_.fetch_add(usable, std::memory_order_relaxed);
   return sentinels;
@@ -119,7 +119,7 @@ HashIndex::Node *HashIndex::SentinelFor(uint64_t bucket, bool may_allocate) {
     if (segments_[segment].compare_exchange_strong(sentinels, created, std::memory_order_acq_rel)) {
       sentinels = created;
     } else {  // another thread published one first; ours was never visible
-      uint64_t usable = Arena::UsableSize(created);
+      uint64_t usable = Arena::BlockBytes(created);
       bytes_.fetch_sub(usable, std::memory_order_relaxed);
       bucket_bytes_.fetch_sub(usable, std::memory_order_relaxed);
       engine_->arena()->Free(created);
@@ -201,7 +201,7 @@ retry:
 }
 
 void HashIndex::RetireNode(Node *node) {
-  bytes_.fetch_sub(Arena::UsableSize(node), std::memory_order_relaxed);
+  bytes_.fetch_sub(Arena::BlockBytes(node), std::memory_order_relaxed);
   // The clock is read after the unlink: any transaction that could still
   // hold `node` started no later than this timestamp.
   engine_->arena()->Retire(node, engine_->Now());
@@ -229,14 +229,14 @@ Status HashIndex::Insert(uint64_t hash, Row *row) {
   new (entry) Node();
   entry->key = key;
   entry->word.store(word, std::memory_order_relaxed);
-  bytes_.fetch_add(Arena::UsableSize(entry), std::memory_order_relaxed);
+  bytes_.fetch_add(Arena::BlockBytes(entry), std::memory_order_relaxed);
 
   Node *start =
       BucketStart(hash & (size_.load(std::memory_order_acquire) - 1), /*may_allocate=*/true);
   for (;;) {
     Position position = Find(start, key, word);
     if (position.found) {  // the pair is already there; ours was never visible
-      bytes_.fetch_sub(Arena::UsableSize(entry), std::memory_order_relaxed);
+      bytes_.fetch_sub(Arena::BlockBytes(entry), std::memory_order_relaxed);
       engine_->arena()->Free(entry);
       return Status::kOk;
     }

@@ -126,7 +126,7 @@ Status Transaction::Insert(Table *table, Version *created, uint32_t command_id, 
   created->begin.store(txn_id_, std::memory_order_release);
   table->directory().Set(slot, created);
   table->AddVersions(1);
-  table->AddBytes(Arena::UsableSize(created) + Arena::UsableSize(row));
+  table->AddBytes(Arena::BlockBytes(created) + Arena::BlockBytes(row));
   return Status::kOk;
 }
 
@@ -152,7 +152,7 @@ Status Transaction::Update(Table *table, Version *current, Version *created, uin
   table->directory().Set(slot, created);
   current->row->newest.store(created, std::memory_order_release);
   table->AddVersions(1);
-  table->AddBytes(Arena::UsableSize(created));
+  table->AddBytes(Arena::BlockBytes(created));
   return Status::kOk;
 }
 
@@ -178,9 +178,9 @@ void Transaction::Undo(const WriteEntry &entry) {
   // readers that start later cannot hold it.
   Timestamp now = engine_->Now();
   entry.table->AddVersions(-1);
-  entry.table->AddBytes(-static_cast<int64_t>(Arena::UsableSize(created)));
+  entry.table->AddBytes(-static_cast<int64_t>(Arena::BlockBytes(created)));
   if (entry.kind == WriteKind::kInsert) {
-    entry.table->AddBytes(-static_cast<int64_t>(Arena::UsableSize(created->row)));
+    entry.table->AddBytes(-static_cast<int64_t>(Arena::BlockBytes(created->row)));
     arena->Retire(created->row, now);
   }
   arena->Retire(created, now);
