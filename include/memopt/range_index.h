@@ -120,7 +120,7 @@ struct RangeIndexStats {
   uint64_t leaves;
   uint64_t inner_nodes;
   uint64_t height;  // levels, 1 for a lone leaf
-  uint64_t bytes;   // usable bytes of nodes and out-of-line keys
+  uint64_t bytes;   // arena bytes of nodes and out-of-line keys (whole blocks)
 };
 
 // Where a scan starts.
@@ -214,8 +214,8 @@ class RangeIndex {
   Outcome Descend(const range_index_detail::Bound &target, const KeyComparator &cmp,
                   bool just_below, bool stop_at_full, Path *path, bool *full) const;
   static Outcome Fence(const Path &path, bool upper, range_index_detail::Bound *fence);
-  Outcome TryInsert(const range_index_detail::Bound &target, const range_index_detail::KeySlotCopy &slot,
-                    const KeyComparator &cmp);
+  Outcome TryInsert(const range_index_detail::Bound &target,
+                    const range_index_detail::KeySlotCopy &slot, const KeyComparator &cmp);
   Outcome TryRemove(const range_index_detail::Bound &target, const KeyComparator &cmp,
                     bool *leaf_emptied);
   Outcome TryPruneEmptyLeaf(const range_index_detail::Bound &target, const KeyComparator &cmp);

@@ -43,8 +43,8 @@ struct Node {
 
 constexpr int kLeafCapacity =
     static_cast<int>((kNodeBytes - sizeof(Node)) / (sizeof(KeySlot) + sizeof(uint64_t)));
-constexpr int kInnerCapacity = static_cast<int>(
-    (kNodeBytes - sizeof(Node) - sizeof(void *)) / (sizeof(KeySlot) + 2 * sizeof(uint64_t)));
+constexpr int kInnerCapacity = static_cast<int>((kNodeBytes - sizeof(Node) - sizeof(void *)) /
+                                                (sizeof(KeySlot) + 2 * sizeof(uint64_t)));
 
 struct Leaf : Node {
   KeySlot keys[kLeafCapacity];
@@ -70,12 +70,12 @@ KeyRef KeySlotCopy::Ref() const {
 namespace {
 
 using range_index_detail::Inner;
+using range_index_detail::KeySlot;
 using range_index_detail::kInnerCapacity;
 using range_index_detail::kLeafCapacity;
 using range_index_detail::kLockedBit;
 using range_index_detail::kMaxHeight;
 using range_index_detail::kObsoleteBit;
-using range_index_detail::KeySlot;
 using range_index_detail::Leaf;
 
 constexpr uint64_t kMaxRow = ~uint64_t{0};
@@ -316,7 +316,7 @@ void *RangeIndex::Allocate(size_t bytes) {
   if (memory == nullptr && engine_->ReclaimMemory() > 0)
     memory = arena->Allocate(bytes, MemoryKind::kIndex);
   if (memory != nullptr)
-    bytes_.fetch_add(static_cast<int64_t>(Arena::UsableSize(memory)), std::memory_order_relaxed);
+    bytes_.fetch_add(static_cast<int64_t>(Arena::BlockBytes(memory)), std::memory_order_relaxed);
   return memory;
 }
 
@@ -326,8 +326,8 @@ Node *RangeIndex::NewNode(int level) {
   if (memory == nullptr) return nullptr;
   // Zeroed: readers may look at slots past the count before validating.
   std::memset(memory, 0, bytes);
-  Node *node = level == 0 ? static_cast<Node *>(new (memory) Leaf)
-                          : static_cast<Node *>(new (memory) Inner);
+  Node *node =
+      level == 0 ? static_cast<Node *>(new (memory) Leaf) : static_cast<Node *>(new (memory) Inner);
   node->level = static_cast<uint32_t>(level);
   (level == 0 ? leaves_ : inner_nodes_).fetch_add(1, std::memory_order_relaxed);
   return node;
@@ -335,27 +335,27 @@ Node *RangeIndex::NewNode(int level) {
 
 void RangeIndex::RetireNode(Node *node, uint64_t now) {
   (IsLeaf(node) ? leaves_ : inner_nodes_).fetch_sub(1, std::memory_order_relaxed);
-  bytes_.fetch_sub(static_cast<int64_t>(Arena::UsableSize(node)), std::memory_order_relaxed);
+  bytes_.fetch_sub(static_cast<int64_t>(Arena::BlockBytes(node)), std::memory_order_relaxed);
   engine_->arena()->Retire(node, now);
 }
 
 void RangeIndex::FreeUnpublishedNode(Node *node) {
   (IsLeaf(node) ? leaves_ : inner_nodes_).fetch_sub(1, std::memory_order_relaxed);
-  bytes_.fetch_sub(static_cast<int64_t>(Arena::UsableSize(node)), std::memory_order_relaxed);
+  bytes_.fetch_sub(static_cast<int64_t>(Arena::BlockBytes(node)), std::memory_order_relaxed);
   engine_->arena()->Free(node);
 }
 
 void RangeIndex::FreeUnpublishedKey(const KeySlotCopy &key) {
   if (!IsOutOfLine(key)) return;
   void *block = reinterpret_cast<void *>(key.words[0]);
-  bytes_.fetch_sub(static_cast<int64_t>(Arena::UsableSize(block)), std::memory_order_relaxed);
+  bytes_.fetch_sub(static_cast<int64_t>(Arena::BlockBytes(block)), std::memory_order_relaxed);
   engine_->arena()->Free(block);
 }
 
 void RangeIndex::RetireKey(const KeySlotCopy &key, uint64_t now) {
   if (!IsOutOfLine(key)) return;
   void *block = reinterpret_cast<void *>(key.words[0]);
-  bytes_.fetch_sub(static_cast<int64_t>(Arena::UsableSize(block)), std::memory_order_relaxed);
+  bytes_.fetch_sub(static_cast<int64_t>(Arena::BlockBytes(block)), std::memory_order_relaxed);
   engine_->arena()->Retire(block, now);
 }
 
@@ -485,8 +485,9 @@ Outcome RangeIndex::SplitLocked(Node *node, Node **right, Bound *separator) {
   if (IsLeaf(node)) {
     // The entry may be removed later while the separator stays: own the key.
     if (IsOutOfLine(separator->key) &&
-        !OwnKey(separator->key.Ref(), [this](size_t bytes) { return Allocate(bytes); },
-                &separator->key)) {
+        !OwnKey(
+            separator->key.Ref(), [this](size_t bytes) { return Allocate(bytes); },
+            &separator->key)) {
       FreeUnpublishedNode(sibling);
       return Outcome::kOutOfMemory;
     }
@@ -575,11 +576,11 @@ Outcome RangeIndex::TryInsert(const Bound &target, const KeySlotCopy &slot,
   return Outcome::kDone;
 }
 
-Status RangeIndex::Insert(KeyRef key, Row *row, const KeyComparator &cmp,
-                          bool *comparator_failed) {
+Status RangeIndex::Insert(KeyRef key, Row *row, const KeyComparator &cmp, bool *comparator_failed) {
   *comparator_failed = false;
   KeySlotCopy slot;
-  if (!OwnKey(key, [this](size_t bytes) { return Allocate(bytes); }, &slot))
+  if (!OwnKey(
+          key, [this](size_t bytes) { return Allocate(bytes); }, &slot))
     return Status::kOutOfMemory;
   Bound target{slot, reinterpret_cast<uint64_t>(row), 0};
   Outcome outcome;
@@ -662,8 +663,7 @@ Outcome RangeIndex::TryCollapseRoot() {
   return Outcome::kRestart;  // the new root may have a single child too
 }
 
-Status RangeIndex::Remove(KeyRef key, Row *row, const KeyComparator &cmp,
-                          bool *comparator_failed) {
+Status RangeIndex::Remove(KeyRef key, Row *row, const KeyComparator &cmp, bool *comparator_failed) {
   *comparator_failed = false;
   Bound target{BorrowKey(key), reinterpret_cast<uint64_t>(row), 0};
   bool leaf_emptied = false;
@@ -672,7 +672,8 @@ Status RangeIndex::Remove(KeyRef key, Row *row, const KeyComparator &cmp,
     outcome = TryRemove(target, cmp, &leaf_emptied);
   } while (outcome == Outcome::kRestart);
   if (outcome == Outcome::kComparatorFailed) *comparator_failed = true;
-  if (outcome != Outcome::kDone) return outcome == Outcome::kNotFound ? Status::kNotFound : Status::kOk;
+  if (outcome != Outcome::kDone)
+    return outcome == Outcome::kNotFound ? Status::kNotFound : Status::kOk;
   if (leaf_emptied) {
     // Tidying only: if the comparator fails here the empty leaf stays, which
     // scans step over.
