@@ -5,7 +5,10 @@
 // snapshot can see, exactly once. A slot number is the version's TID.
 //
 // Slots live in chunks allocated on first use: chunk k < kGrowingChunks holds
-// kFirstChunkSlots << k slots, every later chunk kMaxChunkSlots. Free slots
+// kFirstChunkSlots << k slots, every later chunk kMaxChunkSlots. Pointers to
+// the growing chunks sit in the directory; pointers to the later ones in a
+// table of kMaxChunks - kGrowingChunks entries allocated (and installed by
+// CAS) when the first of them is needed, so a small table stays small. Free slots
 // form a lock-free stack threaded through the slots themselves: a free slot
 // holds (next_free << 1) | 1, which no 8-byte-aligned pointer can be.
 //
@@ -64,7 +67,15 @@ class VersionDirectory {
 
   std::atomic<uint64_t> high_water_;
   std::atomic<uint64_t> free_head_;  // tag << 32 | (slot + 1); 0 in low half = empty
-  std::atomic<std::atomic<uint64_t> *> chunks_[kMaxChunks];
+  using ChunkPointer = std::atomic<std::atomic<uint64_t> *>;
+  // The pointer to `chunk`'s words, or nullptr if no such chunk exists yet.
+  std::atomic<uint64_t> *LoadChunk(int chunk) const;
+  // Where `chunk`'s pointer lives, creating the table of large-chunk
+  // pointers if needed; nullptr when the arena is full.
+  ChunkPointer *ChunkPointerFor(Arena *arena, int chunk);
+
+  ChunkPointer growing_chunks_[kGrowingChunks];
+  std::atomic<ChunkPointer *> large_chunks_;  // kMaxChunks - kGrowingChunks pointers
 };
 
 }  // namespace memopt

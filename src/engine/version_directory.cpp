@@ -17,7 +17,8 @@ constexpr uint64_t kLowMask = 0xffffffffULL;
 void VersionDirectory::Init() {
   high_water_.store(0, std::memory_order_relaxed);
   free_head_.store(0, std::memory_order_relaxed);
-  for (auto &chunk : chunks_) chunk.store(nullptr, std::memory_order_relaxed);
+  for (auto &chunk : growing_chunks_) chunk.store(nullptr, std::memory_order_relaxed);
+  large_chunks_.store(nullptr, std::memory_order_relaxed);
 }
 
 uint64_t VersionDirectory::Capacity() {
@@ -41,15 +42,42 @@ void VersionDirectory::Locate(uint64_t slot, int *chunk, uint64_t *index) {
   *index = rest % kMaxChunkSlots;
 }
 
+std::atomic<uint64_t> *VersionDirectory::LoadChunk(int chunk) const {
+  if (chunk < kGrowingChunks) return growing_chunks_[chunk].load(std::memory_order_acquire);
+  if (chunk >= kMaxChunks) return nullptr;
+  const ChunkPointer *large = large_chunks_.load(std::memory_order_acquire);
+  return large != nullptr ? large[chunk - kGrowingChunks].load(std::memory_order_acquire) : nullptr;
+}
+
+VersionDirectory::ChunkPointer *VersionDirectory::ChunkPointerFor(Arena *arena, int chunk) {
+  if (chunk < kGrowingChunks) return &growing_chunks_[chunk];
+  ChunkPointer *large = large_chunks_.load(std::memory_order_acquire);
+  if (large == nullptr) {
+    size_t bytes = sizeof(ChunkPointer) * (kMaxChunks - kGrowingChunks);
+    void *memory = arena->Allocate(bytes, MemoryKind::kDirectory);
+    if (memory == nullptr) return nullptr;
+    std::memset(memory, 0, bytes);
+    auto *fresh = static_cast<ChunkPointer *>(memory);
+    if (large_chunks_.compare_exchange_strong(large, fresh, std::memory_order_acq_rel))
+      large = fresh;
+    else
+      arena->Free(memory);  // another session installed it first
+  }
+  return &large[chunk - kGrowingChunks];
+}
+
 std::atomic<uint64_t> *VersionDirectory::ChunkFor(Arena *arena, int chunk) {
-  std::atomic<uint64_t> *slots = chunks_[chunk].load(std::memory_order_acquire);
+  std::atomic<uint64_t> *slots = LoadChunk(chunk);
   if (slots != nullptr) return slots;
+  ChunkPointer *pointer = ChunkPointerFor(arena, chunk);
+  if (pointer == nullptr) return nullptr;
   size_t bytes = ChunkSlots(chunk) * sizeof(std::atomic<uint64_t>);
   void *memory = arena->Allocate(bytes, MemoryKind::kDirectory);
   if (memory == nullptr) return nullptr;
   std::memset(memory, 0, bytes);
   auto *fresh = static_cast<std::atomic<uint64_t> *>(memory);
-  if (chunks_[chunk].compare_exchange_strong(slots, fresh, std::memory_order_acq_rel)) return fresh;
+  slots = nullptr;
+  if (pointer->compare_exchange_strong(slots, fresh, std::memory_order_acq_rel)) return fresh;
   arena->Free(memory);  // another session installed it first
   return slots;
 }
@@ -61,8 +89,7 @@ Status VersionDirectory::Acquire(Arena *arena, uint64_t *slot) {
     int chunk;
     uint64_t index;
     Locate(candidate, &chunk, &index);
-    uint64_t word = chunks_[chunk].load(std::memory_order_acquire)[index].load(
-        std::memory_order_acquire);
+    uint64_t word = LoadChunk(chunk)[index].load(std::memory_order_acquire);
     if ((word & 1) == 0) {  // popped by someone else meanwhile
       head = free_head_.load(std::memory_order_acquire);
       continue;
@@ -92,15 +119,14 @@ void VersionDirectory::Set(uint64_t slot, Version *version) {
   int chunk;
   uint64_t index;
   Locate(slot, &chunk, &index);
-  chunks_[chunk].load(std::memory_order_acquire)[index].store(reinterpret_cast<uint64_t>(version),
-                                                               std::memory_order_release);
+  LoadChunk(chunk)[index].store(reinterpret_cast<uint64_t>(version), std::memory_order_release);
 }
 
 void VersionDirectory::Release(uint64_t slot) {
   int chunk;
   uint64_t index;
   Locate(slot, &chunk, &index);
-  std::atomic<uint64_t> &word = chunks_[chunk].load(std::memory_order_acquire)[index];
+  std::atomic<uint64_t> &word = LoadChunk(chunk)[index];
   uint64_t head = free_head_.load(std::memory_order_acquire);
   uint64_t next;
   do {
@@ -114,8 +140,7 @@ Version *VersionDirectory::Get(uint64_t slot) const {
   int chunk;
   uint64_t index;
   Locate(slot, &chunk, &index);
-  if (chunk >= kMaxChunks) return nullptr;
-  std::atomic<uint64_t> *slots = chunks_[chunk].load(std::memory_order_acquire);
+  std::atomic<uint64_t> *slots = LoadChunk(chunk);
   if (slots == nullptr) return nullptr;
   uint64_t word = slots[index].load(std::memory_order_acquire);
   return WordIsVersion(word) ? reinterpret_cast<Version *>(word) : nullptr;
@@ -126,16 +151,16 @@ const std::atomic<uint64_t> *VersionDirectory::Span(uint64_t slot, uint64_t *chu
   uint64_t index;
   Locate(slot, &chunk, &index);
   *chunk_end = slot - index + ChunkSlots(chunk);
-  if (chunk >= kMaxChunks) return nullptr;
-  const std::atomic<uint64_t> *slots = chunks_[chunk].load(std::memory_order_acquire);
+  const std::atomic<uint64_t> *slots = LoadChunk(chunk);
   return slots != nullptr ? slots + index : nullptr;
 }
 
 void VersionDirectory::RetireChunks(Arena *arena, uint64_t now) {
-  for (auto &chunk : chunks_) {
-    std::atomic<uint64_t> *slots = chunk.exchange(nullptr, std::memory_order_acq_rel);
-    if (slots != nullptr) arena->Retire(slots, now);
-  }
+  for (auto &chunk : growing_chunks_) arena->Retire(chunk.exchange(nullptr), now);
+  ChunkPointer *large = large_chunks_.exchange(nullptr, std::memory_order_acq_rel);
+  if (large == nullptr) return;
+  for (int i = 0; i < kMaxChunks - kGrowingChunks; ++i) arena->Retire(large[i].load(), now);
+  arena->Retire(large, now);
 }
 
 }  // namespace memopt

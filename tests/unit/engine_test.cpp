@@ -161,7 +161,7 @@ TEST(EngineTest, OpenTableReportsOutOfMemory) {
   ASSERT_NE(engine.get(), nullptr);
   uint32_t opened = 0;
   Status status = Status::kOk;
-  for (uint32_t i = 0; i < 1000 && status == Status::kOk; ++i) {
+  for (uint32_t i = 0; i < 100000 && status == Status::kOk; ++i) {
     Table *table = nullptr;
     status = engine->OpenTable(TableKey{0, 0, i}, &table);
     if (status == Status::kOk) ++opened;
