@@ -92,3 +92,16 @@ run_dir() {
     echo "/var/tmp/memopt-run"
   fi
 }
+
+# report_failure SUITE OUTDIR WORKDIR EXPECTED_DIR: after a failed
+# pg_regress-style run, print the diffs and the server log's end, and how to
+# accept a new output.
+report_failure() {
+  local suite="$1" out="$2" work="$3" expected="$4"
+  echo "---- regression.diffs (first 300 lines) ----"
+  head -n 300 "$out/regression.diffs" 2>/dev/null || echo "(no regression.diffs)"
+  echo "---- end of server log $out/log/postmaster.log ----"
+  tail -n 40 "$out/log/postmaster.log" 2>/dev/null || true
+  echo "$suite: FAILED; outputs kept in $out (results/, regression.diffs, log/); delete $work when done"
+  echo "$suite: to accept a new output: cp $out/results/NAME.out $expected/"
+}

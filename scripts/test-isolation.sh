@@ -26,12 +26,7 @@ as_pg "$PG_ISOLATION_REGRESS" \
   --dbname=isolation_regression --no-locale --encoding=UTF8 "${tests[@]}" || rc=$?
 
 if [[ $rc -ne 0 ]]; then
-  echo "---- regression.diffs (first 300 lines) ----"
-  head -n 300 "$out/regression.diffs" 2>/dev/null || echo "(no regression.diffs)"
-  echo "---- end of server log $out/log/postmaster.log ----"
-  tail -n 40 "$out/log/postmaster.log" 2>/dev/null || true
-  echo "isolation: FAILED; outputs kept in $out (results/, regression.diffs, log/); delete $work when done"
-  echo "isolation: to accept a new output: cp $out/results/NAME.out $REPO/tests/isolation/expected/"
+  report_failure isolation "$out" "$work" "$REPO/tests/isolation/expected"
   exit "$rc"
 fi
 [[ -n "${KEEP_WORKDIR:-}" ]] || rm -rf "$work"

@@ -35,12 +35,7 @@ as_pg "$PG_REGRESS" \
   --dbname=contrib_regression --no-locale --encoding=UTF8 "${args[@]}" || rc=$?
 
 if [[ $rc -ne 0 ]]; then
-  echo "---- regression.diffs (first 300 lines) ----"
-  head -n 300 "$work/regression.diffs" 2>/dev/null || echo "(no regression.diffs)"
-  echo "---- end of server log $work/log/postmaster.log ----"
-  tail -n 40 "$work/log/postmaster.log" 2>/dev/null || true
-  echo "regress: FAILED; outputs kept in $work (results/, regression.diffs, log/); delete it when done"
-  echo "regress: to accept a new output: cp $work/results/NAME.out $REPO/expected/"
+  report_failure regress "$work" "$work" "$REPO/expected"
   exit "$rc"
 fi
 [[ -n "${KEEP_WORKDIR:-}" ]] || rm -rf "$work"
