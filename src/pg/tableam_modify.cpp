@@ -150,11 +150,10 @@ TM_Result memopt_tuple_lock(Relation rel, ItemPointer tid, Snapshot snapshot,
   (void)flags;
   (void)tmfd;
   memopt::Version *version = memopt_fetch_tid(rel, tid, snapshot);
-  if (version == nullptr || !memopt::EndIsOpen(memopt_engine()->slots(), version)) {
-    uint64_t end = version != nullptr ? version->end.load() : 0;
-    if (version == nullptr || end != memopt_txn()->id())
-      memopt_report_status(memopt::Status::kWriteConflict, rel);
-  }
+  if (version == nullptr) memopt_report_status(memopt::Status::kWriteConflict, rel);
+  bool changed_by_me = version->end.load() == memopt_txn()->id();
+  if (!changed_by_me && !memopt::EndIsOpen(memopt_engine()->slots(), version))
+    memopt_report_status(memopt::Status::kWriteConflict, rel);  // someone else changed it
   memopt_store_version(version, rel, slot);
   return TM_Ok;
 }
