@@ -31,6 +31,8 @@ class TableScan {
   Version *Next();      // nullptr at the end
   Version *Previous();  // backward scan; nullptr at the start
   void set_view(const ReadView &view) { view_ = view; }
+  // The next slot a forward scan looks at.
+  uint64_t position() const { return next_; }
 
  private:
   const TxnSlot *slots_;
@@ -47,6 +49,9 @@ class TableScan {
   uint64_t span_first_ = 0;
   uint64_t span_end_ = 0;
 };
+
+// How many versions slots [first, end) of `table` hold, visible or not.
+uint64_t CountVersions(Table *table, uint64_t first, uint64_t end);
 
 // The version in `slot` of `table` if it exists and `view` sees it (or, with
 // any_version, whether or not it is visible); nullptr otherwise. Safe for any

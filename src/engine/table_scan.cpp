@@ -72,6 +72,13 @@ Version *TableScan::Previous() {
   return nullptr;
 }
 
+uint64_t CountVersions(Table *table, uint64_t first, uint64_t end) {
+  uint64_t count = 0;
+  for (uint64_t slot = first; slot < end; ++slot)
+    if (table->directory().Get(slot) != nullptr) ++count;
+  return count;
+}
+
 Version *FetchVersion(const Engine *engine, Table *table, uint64_t slot, const ReadView &view,
                       bool any_version) {
   Version *version = table->directory().Get(slot);

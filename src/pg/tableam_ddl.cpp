@@ -15,6 +15,7 @@ extern "C" {
 #include "catalog/storage.h"
 #include "catalog/storage_xlog.h"
 #include "commands/vacuum.h"
+#include "pgstat.h"
 #include "storage/smgr.h"
 }
 
@@ -113,7 +114,10 @@ void memopt_relation_copy_for_cluster(Relation old_table, Relation new_table, Re
   *tups_recently_dead = 0;
 }
 
-// VACUUM: collect old versions now and update pg_class's row count.
+// VACUUM (and autovacuum, which triggers on the inserts, updates and deletes
+// counted in pgstat): collect old versions now, then report what is left to
+// pg_class and to the statistics collector, as heap's vacuum does. Versions
+// that survive are still visible to some running transaction.
 void memopt_relation_vacuum(Relation rel, struct VacuumParams *params,
                             BufferAccessStrategy bstrategy) {
   (void)params;
@@ -122,9 +126,13 @@ void memopt_relation_vacuum(Relation rel, struct VacuumParams *params,
   memopt::Table *table = memopt_table_for(rel);
   engine->CollectGarbage(table);
   engine->ReclaimMemory();
-  vac_update_relstats(rel, memopt_analyze_blocks(table->directory().high_water()),
-                      static_cast<double>(table->live_rows()), 0, false, InvalidTransactionId,
-                      InvalidMultiXactId, nullptr, nullptr, false);
+  memopt::TableStats stats = table->Stats();
+  uint64_t old_versions = stats.versions > stats.live_rows ? stats.versions - stats.live_rows : 0;
+  vac_update_relstats(rel, memopt_analyze_blocks(stats.slots), static_cast<double>(stats.live_rows),
+                      0, false, InvalidTransactionId, InvalidMultiXactId, nullptr, nullptr, false);
+  pgstat_report_vacuum(RelationGetRelid(rel), rel->rd_rel->relisshared,
+                       static_cast<PgStat_Counter>(stats.live_rows),
+                       static_cast<PgStat_Counter>(old_versions));
 }
 
 uint64 memopt_relation_size(Relation rel, ForkNumber fork) {

@@ -220,11 +220,19 @@ bool memopt_scan_analyze_next_block(TableScanDesc scan, BlockNumber blockno,
   return true;
 }
 
+// Samples the visible rows of the current range. Versions in the range
+// that the scan does not see (replaced or deleted ones that GC has not
+// collected yet, or uncommitted ones) count as dead rows, so ANALYZE reports
+// them to pgstat and autovacuum knows there is garbage to collect.
 bool memopt_scan_analyze_next_tuple(TableScanDesc scan, TransactionId oldest_xmin,
                                     double *liverows, double *deadrows, TupleTableSlot *slot) {
   (void)oldest_xmin;
-  (void)deadrows;
-  if (!StoreNext(AsMemopt(scan), ForwardScanDirection, slot)) return false;
-  *liverows += 1;
-  return true;
+  MemoptScanDesc *memopt_scan = AsMemopt(scan);
+  uint64_t first = memopt_scan->scan->position();
+  bool found = StoreNext(memopt_scan, ForwardScanDirection, slot);
+  uint64_t passed = memopt_scan->scan->position() - first - (found ? 1 : 0);
+  *deadrows += static_cast<double>(
+      memopt::CountVersions(memopt_scan->table, first, first + passed));
+  if (found) *liverows += 1;
+  return found;
 }

@@ -58,5 +58,24 @@ $node->safe_psql('postgres', 'VACUUM bank');
 is($node->safe_psql('postgres', q{SELECT live_rows, versions FROM memopt.tables WHERE table_name = 'bank'}),
   '50|50', 'garbage collection left one version per row');
 
+# Statistics that drive autovacuum: versions kept for a running reader are
+# dead rows to ANALYZE; VACUUM collects them once the reader is gone and
+# reports to pgstat like heap's vacuum does.
+my $reader = $node->background_psql('postgres');
+$reader->query_safe('BEGIN ISOLATION LEVEL REPEATABLE READ');
+$reader->query_safe('SELECT count(*) FROM bank');
+$node->safe_psql('postgres', 'UPDATE bank SET balance = balance + 0');
+$node->safe_psql('postgres', 'ANALYZE bank');
+$node->safe_psql('postgres', 'SELECT pg_stat_force_next_flush()');
+is($node->safe_psql('postgres', q{SELECT n_dead_tup FROM pg_stat_user_tables WHERE relname = 'bank'}),
+  '50', 'ANALYZE counts versions kept for a reader as dead rows');
+$reader->query_safe('COMMIT');
+$reader->quit;
+$node->safe_psql('postgres', 'VACUUM bank');
+is($node->safe_psql('postgres', q{SELECT n_dead_tup, last_vacuum IS NOT NULL
+    FROM pg_stat_user_tables WHERE relname = 'bank'}), '0|t', 'VACUUM reports to pgstat');
+is($node->safe_psql('postgres', q{SELECT versions FROM memopt.tables WHERE table_name = 'bank'}),
+  '50', 'and collected the old versions');
+
 $node->stop;
 done_testing();
