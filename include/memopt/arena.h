@@ -6,9 +6,11 @@
 //
 // Layout: [Arena control block][blocks...]. Every block starts with a
 // BlockHeader; callers see the bytes after it. Blocks come from the bump
-// pointer the first time and from a per-class free list after that. Blocks are
-// never split or coalesced: a class is a size rounded up to 2^k * {1, 1.25,
-// 1.5, 1.75}, so at most 25% of a block is slack.
+// pointer the first time and from a per-class free list after that. A class
+// is a size rounded up to 2^k * {1, 1.25, 1.5, 1.75}, so at most 25% of a
+// block is slack. When the bump region is used up, a request may take a free
+// block up to four classes larger, or cut a larger free block into blocks of
+// its class; blocks are never merged back, so memory cut small stays small.
 //
 // Thread safety: every method may be called from any thread or process at any
 // time. Free lists are Treiber stacks whose head packs a 16-bit tag with a
@@ -45,6 +47,7 @@ struct ArenaStats {
   uint64_t bump_used_bytes;   // carved from the region so far
   uint64_t free_list_bytes;   // carved, freed, waiting for reuse
   uint64_t retired_bytes;     // freed, waiting until no reader can see them
+  uint64_t split_waste_bytes; // lost when free blocks were cut up (under 32 bytes each)
   MemoryKindStats kinds[static_cast<int>(MemoryKind::kCount)];
 };
 
@@ -91,6 +94,11 @@ class Arena {
   BlockHeader *PopFree(int size_class);
   void PushFree(BlockHeader *header);
   BlockHeader *Carve(size_t block_bytes);
+  BlockHeader *SplitLargerFreeBlock(int size_class);
+  void FormatFreeBlocks(uint64_t offset, uint64_t bytes, int size_class);
+  BlockHeader *AtOffset(uint64_t offset) const {
+    return reinterpret_cast<BlockHeader *>(base() + offset);
+  }
   char *base() const { return reinterpret_cast<char *>(const_cast<Arena *>(this)); }
 
   uint64_t begin_ = 0;  // offset of the first block
@@ -99,6 +107,7 @@ class Arena {
   std::atomic<uint64_t> free_list_bytes_{0};
   std::atomic<uint64_t> retired_bytes_{0};
   std::atomic<uint64_t> retired_head_{0};  // tagged offset of a BlockHeader
+  std::atomic<uint64_t> split_waste_bytes_{0};
   std::atomic<uint64_t> kind_bytes_[static_cast<int>(MemoryKind::kCount)] = {};
   std::atomic<uint64_t> kind_blocks_[static_cast<int>(MemoryKind::kCount)] = {};
   std::atomic<uint64_t> free_heads_[kClassCount] = {};  // tagged offsets

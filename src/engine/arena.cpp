@@ -117,6 +117,45 @@ void Arena::PushFree(BlockHeader *header) {
                                        std::memory_order_release, std::memory_order_relaxed));
 }
 
+// Formats [offset, offset + bytes) as free blocks: as many of `size_class`
+// as fit, then the rest in smaller classes. Blocks are multiples of 8 bytes
+// and every multiple of 8 from 32 to 56 is a class, so nothing is lost unless
+// fewer than 32 bytes remain (counted in split_waste_bytes_).
+void Arena::FormatFreeBlocks(uint64_t offset, uint64_t bytes, int size_class) {
+  for (uint64_t block = ClassSize(size_class); bytes >= block; bytes -= block, offset += block) {
+    AtOffset(offset)->size_class = size_class;
+    PushFree(AtOffset(offset));
+  }
+  while (bytes >= ClassSize(0)) {
+    int piece = ClassForSize(bytes);
+    // Take the largest class that fits and leaves 0 or at least 32 bytes.
+    while (ClassSize(piece) > bytes ||
+           (bytes - ClassSize(piece) != 0 && bytes - ClassSize(piece) < ClassSize(0)))
+      --piece;
+    AtOffset(offset)->size_class = piece;
+    PushFree(AtOffset(offset));
+    offset += ClassSize(piece);
+    bytes -= ClassSize(piece);
+  }
+  split_waste_bytes_.fetch_add(bytes, std::memory_order_relaxed);
+}
+
+// The bump region is used up and no block up to 2x the size is free: cut a
+// free block of a larger class into blocks of `size_class` (memory freed by
+// large values can then hold small rows). Blocks are never merged back.
+Arena::BlockHeader *Arena::SplitLargerFreeBlock(int size_class) {
+  for (int larger = size_class + kLargerClassesToTry + 1; larger < kClassCount; ++larger) {
+    BlockHeader *header = PopFree(larger);
+    if (header == nullptr) continue;
+    uint64_t offset = reinterpret_cast<char *>(header) - base();
+    uint64_t block = ClassSize(size_class);
+    FormatFreeBlocks(offset + block, ClassSize(larger) - block, size_class);
+    header->size_class = size_class;
+    return header;
+  }
+  return nullptr;
+}
+
 void *Arena::Allocate(size_t bytes, MemoryKind kind) {
   size_t total = bytes + sizeof(BlockHeader);
   if (total < bytes) return nullptr;
@@ -131,6 +170,7 @@ void *Arena::Allocate(size_t bytes, MemoryKind kind) {
        header == nullptr && larger < kClassCount && larger <= size_class + kLargerClassesToTry;
        ++larger)
     header = PopFree(larger);
+  if (header == nullptr) header = SplitLargerFreeBlock(size_class);
   if (header == nullptr) return nullptr;
   header->kind = static_cast<uint32_t>(kind);
   kind_bytes_[header->kind].fetch_add(ClassSize(header->size_class), std::memory_order_relaxed);
@@ -198,6 +238,7 @@ ArenaStats Arena::Stats() const {
   stats.bump_used_bytes = bump_.load(std::memory_order_relaxed) - begin_;
   stats.free_list_bytes = free_list_bytes_.load(std::memory_order_relaxed);
   stats.retired_bytes = retired_bytes_.load(std::memory_order_relaxed);
+  stats.split_waste_bytes = split_waste_bytes_.load(std::memory_order_relaxed);
   for (int i = 0; i < static_cast<int>(MemoryKind::kCount); ++i) {
     stats.kinds[i].bytes = kind_bytes_[i].load(std::memory_order_relaxed);
     stats.kinds[i].blocks = kind_blocks_[i].load(std::memory_order_relaxed);

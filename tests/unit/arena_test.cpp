@@ -182,6 +182,38 @@ TEST_F(ArenaTest, StatsCountEachKind) {
   arena_->Free(nullptr);  // harmless
 }
 
+// Memory freed by large values must be able to hold small rows: once the bump
+// region is used up, a large free block is cut into blocks of the requested
+// class, without overlap, and the accounting still adds up.
+TEST_F(ArenaTest, FreedLargeBlocksServeSmallRequests) {
+  Make(4 << 20);
+  std::vector<void *> large;
+  for (void *p; (p = arena_->Allocate(64 * 1024, MemoryKind::kOther)) != nullptr;) large.push_back(p);
+  ASSERT_GT(large.size(), 40u);
+  uint64_t large_bytes = 0;
+  for (void *p : large) large_bytes += Arena::BlockBytes(p);
+  for (void *p : large) arena_->Free(p);
+
+  std::vector<uint64_t *> small;
+  for (void *p; (p = arena_->Allocate(100, MemoryKind::kOther)) != nullptr;)
+    small.push_back(static_cast<uint64_t *>(p));
+  uint64_t small_bytes = 0;
+  for (uint64_t *p : small) small_bytes += Arena::BlockBytes(p);
+  EXPECT_GE(small_bytes, large_bytes * 9 / 10) << "freed large blocks were not reused";
+
+  for (size_t i = 0; i < small.size(); ++i)
+    for (int w = 0; w < 12; ++w) small[i][w] = i * 100 + w;
+  for (size_t i = 0; i < small.size(); ++i)
+    for (int w = 0; w < 12; ++w) ASSERT_EQ(small[i][w], i * 100 + w) << "blocks overlap";
+
+  ArenaStats stats = arena_->Stats();
+  EXPECT_EQ(stats.bump_used_bytes,
+            stats.kinds[static_cast<int>(MemoryKind::kOther)].bytes + stats.free_list_bytes +
+                stats.split_waste_bytes);
+  for (uint64_t *p : small) arena_->Free(p);
+  EXPECT_EQ(KindBlocks(MemoryKind::kOther), 0u);
+}
+
 TEST_F(ArenaTest, FullArenaReturnsNullAndRecoversAfterFree) {
   Make(1 << 20);
   std::vector<void *> blocks;
