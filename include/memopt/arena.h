@@ -93,6 +93,8 @@ class Arena {
   BlockHeader *HeaderOf(const void *block) const;
   BlockHeader *PopFree(int size_class);
   void PushFree(BlockHeader *header);
+  // Pushes the chain first..last (linked through `link`) onto a tagged stack.
+  void PushChain(std::atomic<uint64_t> &head, BlockHeader *first, BlockHeader *last);
   BlockHeader *Carve(size_t block_bytes);
   BlockHeader *SplitLargerFreeBlock(int size_class);
   void FormatFreeBlocks(uint64_t offset, uint64_t bytes, int size_class);

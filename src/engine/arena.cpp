@@ -107,13 +107,16 @@ Arena::BlockHeader *Arena::PopFree(int size_class) {
 }
 
 void Arena::PushFree(BlockHeader *header) {
-  std::atomic<uint64_t> &head = free_heads_[header->size_class];
-  uint64_t offset = reinterpret_cast<char *>(header) - base();
   free_list_bytes_.fetch_add(ClassSize(header->size_class), std::memory_order_relaxed);
+  PushChain(free_heads_[header->size_class], header, header);
+}
+
+void Arena::PushChain(std::atomic<uint64_t> &head, BlockHeader *first, BlockHeader *last) {
+  uint64_t first_offset = reinterpret_cast<char *>(first) - base();
   uint64_t old_head = head.load(std::memory_order_relaxed);
   do {
-    header->link.store(old_head & kOffsetMask, std::memory_order_relaxed);
-  } while (!head.compare_exchange_weak(old_head, PackTagged(old_head, offset),
+    last->link.store(old_head & kOffsetMask, std::memory_order_relaxed);
+  } while (!head.compare_exchange_weak(old_head, PackTagged(old_head, first_offset),
                                        std::memory_order_release, std::memory_order_relaxed));
 }
 
@@ -193,13 +196,7 @@ void Arena::Retire(void *block, uint64_t now) {
   kind_bytes_[header->kind].fetch_sub(ClassSize(header->size_class), std::memory_order_relaxed);
   kind_blocks_[header->kind].fetch_sub(1, std::memory_order_relaxed);
   retired_bytes_.fetch_add(ClassSize(header->size_class), std::memory_order_relaxed);
-  uint64_t offset = reinterpret_cast<char *>(header) - base();
-  uint64_t old_head = retired_head_.load(std::memory_order_relaxed);
-  do {
-    header->link.store(old_head & kOffsetMask, std::memory_order_relaxed);
-  } while (!retired_head_.compare_exchange_weak(old_head, PackTagged(old_head, offset),
-                                                std::memory_order_release,
-                                                std::memory_order_relaxed));
+  PushChain(retired_head_, header, header);
 }
 
 size_t Arena::Reclaim(uint64_t oldest_reader_start) {
@@ -222,13 +219,7 @@ size_t Arena::Reclaim(uint64_t oldest_reader_start) {
     if (kept_tail == nullptr) kept_tail = header;
   }
   if (kept_head == nullptr) return freed;
-  uint64_t kept_offset = reinterpret_cast<char *>(kept_head) - base();
-  uint64_t old_head = retired_head_.load(std::memory_order_relaxed);
-  do {
-    kept_tail->link.store(old_head & kOffsetMask, std::memory_order_relaxed);
-  } while (!retired_head_.compare_exchange_weak(old_head, PackTagged(old_head, kept_offset),
-                                                std::memory_order_release,
-                                                std::memory_order_relaxed));
+  PushChain(retired_head_, kept_head, kept_tail);
   return freed;
 }
 
