@@ -26,15 +26,7 @@
 namespace memopt {
 
 // What a block is used for; counted separately for the memory view.
-enum class MemoryKind : uint32_t {
-  kRow = 0,
-  kVersion,
-  kTable,
-  kDirectory,
-  kIndex,
-  kOther,
-  kCount
-};
+enum class MemoryKind : uint32_t { kRow = 0, kVersion, kTable, kDirectory, kIndex, kOther, kCount };
 const char *MemoryKindName(MemoryKind kind);
 
 struct MemoryKindStats {
@@ -43,11 +35,11 @@ struct MemoryKindStats {
 };
 
 struct ArenaStats {
-  uint64_t total_bytes;       // size of the region
-  uint64_t bump_used_bytes;   // carved from the region so far
-  uint64_t free_list_bytes;   // carved, freed, waiting for reuse
-  uint64_t retired_bytes;     // freed, waiting until no reader can see them
-  uint64_t split_waste_bytes; // lost when free blocks were cut up (under 32 bytes each)
+  uint64_t total_bytes;        // size of the region
+  uint64_t bump_used_bytes;    // carved from the region so far
+  uint64_t free_list_bytes;    // carved, freed, waiting for reuse
+  uint64_t retired_bytes;      // freed, waiting until no reader can see them
+  uint64_t split_waste_bytes;  // lost when free blocks were cut up (under 32 bytes each)
   MemoryKindStats kinds[static_cast<int>(MemoryKind::kCount)];
 };
 

@@ -31,10 +31,10 @@ struct TableKey {
 
 struct TableStats {
   TableKey key;
-  uint64_t live_rows;     // rows whose newest committed version is not deleted
-  uint64_t versions;      // versions in the directory (live, old and uncommitted)
-  uint64_t bytes;         // arena bytes of the table's rows and versions (whole blocks)
-  uint64_t slots;         // directory high-water mark
+  uint64_t live_rows;  // rows whose newest committed version is not deleted
+  uint64_t versions;   // versions in the directory (live, old and uncommitted)
+  uint64_t bytes;      // arena bytes of the table's rows and versions (whole blocks)
+  uint64_t slots;      // directory high-water mark
 };
 
 class Table {
@@ -73,7 +73,6 @@ class Table {
   std::atomic<Row *> gc_queue_;
   std::atomic<uint32_t> gc_lock_;
   VersionDirectory directory_;
-
 };
 
 }  // namespace memopt

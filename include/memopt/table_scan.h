@@ -40,8 +40,8 @@ class TableScan {
   ReadView view_;
   uint64_t first_ = 0;
   uint64_t last_ = ~0ULL;
-  uint64_t next_ = 0;           // forward cursor
-  uint64_t previous_ = ~0ULL;   // backward cursor; ~0 = from the end
+  uint64_t next_ = 0;          // forward cursor
+  uint64_t previous_ = ~0ULL;  // backward cursor; ~0 = from the end
   bool started_backward_ = false;
   // The directory chunk the forward cursor is in: words_ holds slot
   // span_first_; the span ends before span_end_ (0 = none cached).

@@ -54,7 +54,7 @@ struct alignas(64) TxnSlot {
   std::atomic<uint32_t> in_use;     // claimed by a session (CAS 0 -> 1)
   std::atomic<int32_t> process_id;  // for views; 0 when unknown
   std::atomic<uint64_t> publishing_tag;
-  uint64_t sequence;                // owner only: numbers its transactions
+  uint64_t sequence;  // owner only: numbers its transactions
 };
 
 }  // namespace memopt

@@ -33,9 +33,9 @@ struct Version {
   std::atomic<uint64_t> end;
   std::atomic<Version *> older;
   Row *row;
-  uint32_t slot;        // index in the table's VersionDirectory (the TID)
-  uint32_t cmin;        // command that created it, meaningful while begin is a txn id
-  uint32_t cmax;        // command that ended it, meaningful while end is a txn id
+  uint32_t slot;  // index in the table's VersionDirectory (the TID)
+  uint32_t cmin;  // command that created it, meaningful while begin is a txn id
+  uint32_t cmax;  // command that ended it, meaningful while end is a txn id
   uint32_t payload_bytes;
 
   char *payload() { return reinterpret_cast<char *>(this + 1); }
@@ -48,10 +48,10 @@ enum RowGcState : uint32_t { kRowIdle = 0, kRowQueued = 1, kRowDead = 2 };
 
 struct Row {
   std::atomic<Version *> newest;
-  std::atomic<Row *> gc_next;         // link in the table's GC queue
-  std::atomic<uint32_t> gc_state;     // RowGcState
+  std::atomic<Row *> gc_next;      // link in the table's GC queue
+  std::atomic<uint32_t> gc_state;  // RowGcState
   uint32_t reserved;
-  uint64_t durable_location;          // where its image lives on disk (durability issue)
+  uint64_t durable_location;  // where its image lives on disk (durability issue)
 };
 
 }  // namespace memopt

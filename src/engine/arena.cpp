@@ -30,13 +30,20 @@ struct Arena::BlockHeader {
 
 const char *MemoryKindName(MemoryKind kind) {
   switch (kind) {
-    case MemoryKind::kRow: return "rows";
-    case MemoryKind::kVersion: return "versions";
-    case MemoryKind::kTable: return "tables";
-    case MemoryKind::kDirectory: return "version directories";
-    case MemoryKind::kIndex: return "indexes";
-    case MemoryKind::kOther: return "other";
-    case MemoryKind::kCount: break;
+    case MemoryKind::kRow:
+      return "rows";
+    case MemoryKind::kVersion:
+      return "versions";
+    case MemoryKind::kTable:
+      return "tables";
+    case MemoryKind::kDirectory:
+      return "version directories";
+    case MemoryKind::kIndex:
+      return "indexes";
+    case MemoryKind::kOther:
+      return "other";
+    case MemoryKind::kCount:
+      break;
   }
   return "unknown";
 }
@@ -77,9 +84,7 @@ size_t Arena::UsableSize(const void *block) {
   return ClassSize(header->size_class) - sizeof(BlockHeader);
 }
 
-size_t Arena::BlockBytes(const void *block) {
-  return UsableSize(block) + sizeof(BlockHeader);
-}
+size_t Arena::BlockBytes(const void *block) { return UsableSize(block) + sizeof(BlockHeader); }
 
 Arena::BlockHeader *Arena::Carve(size_t block_bytes) {
   uint64_t offset = bump_.load(std::memory_order_relaxed);
@@ -99,7 +104,8 @@ Arena::BlockHeader *Arena::PopFree(int size_class) {
     // The block may be popped and reused under us; the tag makes the CAS
     // fail in that case, and reading its link is harmless.
     uint64_t next = header->link.load(std::memory_order_relaxed);
-    if (head.compare_exchange_weak(old_head, PackTagged(old_head, next), std::memory_order_acq_rel)) {
+    if (head.compare_exchange_weak(old_head, PackTagged(old_head, next),
+                                   std::memory_order_acq_rel)) {
       free_list_bytes_.fetch_sub(ClassSize(size_class), std::memory_order_relaxed);
       return header;
     }

@@ -83,7 +83,8 @@ Version *FetchVersion(const Engine *engine, Table *table, uint64_t slot, const R
                       bool any_version) {
   Version *version = table->directory().Get(slot);
   if (version == nullptr) return nullptr;
-  if (any_version) return version->begin.load(std::memory_order_acquire) != kInfinity ? version : nullptr;
+  if (any_version)
+    return version->begin.load(std::memory_order_acquire) != kInfinity ? version : nullptr;
   return IsVisible(engine->slots(), version, view) ? version : nullptr;
 }
 

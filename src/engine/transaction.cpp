@@ -75,7 +75,8 @@ void Transaction::DiscardVersion(Table *table, Version *version) {
 
 Status Transaction::Record(const WriteEntry &entry) {
   try {
-    if (writes_.size() == writes_.capacity()) writes_.reserve(std::max<size_t>(64, writes_.size() * 2));
+    if (writes_.size() == writes_.capacity())
+      writes_.reserve(std::max<size_t>(64, writes_.size() * 2));
   } catch (const std::bad_alloc &) {
     return Status::kOutOfMemory;
   }

@@ -7,12 +7,12 @@ void memopt_report_status(memopt::Status status, Relation rel) {
   const char *name = rel ? RelationGetRelationName(rel) : "?";
   switch (status) {
     case memopt::Status::kWriteConflict:
-      ereport(ERROR, (errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
-                      errmsg("could not serialize access to table \"%s\" due to concurrent update",
-                             name),
-                      errdetail("Another transaction has updated or deleted the same row since "
-                                "this transaction's snapshot was taken."),
-                      errhint("The transaction might succeed if retried.")));
+      ereport(ERROR,
+              (errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+               errmsg("could not serialize access to table \"%s\" due to concurrent update", name),
+               errdetail("Another transaction has updated or deleted the same row since "
+                         "this transaction's snapshot was taken."),
+               errhint("The transaction might succeed if retried.")));
       break;
     case memopt::Status::kOutOfMemory:
       ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY),
@@ -27,14 +27,14 @@ void memopt_report_status(memopt::Status status, Relation rel) {
                       errhint("Let running transactions finish so old versions can be freed.")));
       break;
     case memopt::Status::kSelfModified:
-      ereport(ERROR, (errcode(ERRCODE_TRIGGERED_DATA_CHANGE_VIOLATION),
-                      errmsg("row of table \"%s\" was already modified by the current command",
-                             name)));
+      ereport(ERROR,
+              (errcode(ERRCODE_TRIGGERED_DATA_CHANGE_VIOLATION),
+               errmsg("row of table \"%s\" was already modified by the current command", name)));
       break;
     default:
-      ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR),
-                      errmsg("memopt engine error on table \"%s\": %s", name,
-                             memopt::StatusName(status))));
+      ereport(ERROR,
+              (errcode(ERRCODE_INTERNAL_ERROR), errmsg("memopt engine error on table \"%s\": %s",
+                                                       name, memopt::StatusName(status))));
   }
   pg_unreachable();
 }

@@ -2,9 +2,9 @@
 // owns its concern.
 #pragma once
 
-void memopt_define_gucs(void);               // guc.cpp
-void memopt_install_shmem_hooks(void);       // shmem.cpp
-void memopt_install_xact_callbacks(void);    // xact.cpp
-void memopt_install_utility_hook(void);      // utility_hook.cpp
+void memopt_define_gucs(void);                 // guc.cpp
+void memopt_install_shmem_hooks(void);         // shmem.cpp
+void memopt_install_xact_callbacks(void);      // xact.cpp
+void memopt_install_utility_hook(void);        // utility_hook.cpp
 void memopt_install_object_access_hook(void);  // object_access.cpp
-void memopt_install_planner_hook(void);      // planner.cpp
+void memopt_install_planner_hook(void);        // planner.cpp

@@ -69,8 +69,8 @@ void memopt_lifecycle_at_subxact_end(bool commit, int nest_level);
 
 // tuple_form.cpp: builds a version holding `slot` as a flattened
 // MinimalTuple in the arena.
-memopt::Version *memopt_form_version(memopt::Transaction *txn, memopt::Table *table,
-                                     Relation rel, TupleTableSlot *slot);
+memopt::Version *memopt_form_version(memopt::Transaction *txn, memopt::Table *table, Relation rel,
+                                     TupleTableSlot *slot);
 
 // slot.cpp: memopt's slot type, and storing a version in any slot (no copy
 // for memopt and MinimalTuple slots) with its TID and table.

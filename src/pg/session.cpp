@@ -57,8 +57,7 @@ void AttachSession(void) {
   if (txn == nullptr) ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
   if (txn->Attach(MyProcPid) != memopt::Status::kOk) {
     delete txn;
-    ereport(ERROR, (errcode(ERRCODE_TOO_MANY_CONNECTIONS),
-                    errmsg("no free memopt session slot"),
+    ereport(ERROR, (errcode(ERRCODE_TOO_MANY_CONNECTIONS), errmsg("no free memopt session slot"),
                     errdetail("All %d slots are in use.", MaxBackends)));
   }
   session_txn = txn;
@@ -91,8 +90,12 @@ memopt::Timestamp ReadTsForSnapshot(memopt::Transaction *txn, Snapshot snapshot)
       return entry.read_ts;
   ReadTsCacheEntry &entry = read_ts_cache[read_ts_cache_next];
   read_ts_cache_next = (read_ts_cache_next + 1) % kReadTsCacheSize;
-  entry = ReadTsCacheEntry{true, snapshot->xmin, snapshot->xmax, snapshot->xcnt,
-                           snapshot->snapXactCompletionCount, FreshReadTs(txn, snapshot)};
+  entry = ReadTsCacheEntry{true,
+                           snapshot->xmin,
+                           snapshot->xmax,
+                           snapshot->xcnt,
+                           snapshot->snapXactCompletionCount,
+                           FreshReadTs(txn, snapshot)};
   return entry.read_ts;
 }
 

@@ -50,8 +50,8 @@ void StartupShmem(void) {
     engine = reinterpret_cast<memopt::Engine *>(aligned);
   LWLockRelease(AddinShmemInitLock);
   if (engine == nullptr)
-    ereport(FATAL, (errcode(ERRCODE_INTERNAL_ERROR),
-                    errmsg("could not initialize memopt shared memory")));
+    ereport(FATAL,
+            (errcode(ERRCODE_INTERNAL_ERROR), errmsg("could not initialize memopt shared memory")));
 }
 
 }  // namespace

@@ -52,8 +52,8 @@ void StoreMinimal(TupleTableSlot *slot, MinimalTuple tuple, bool should_free) {
   minimal->mintuple = tuple;
   minimal->tuple = &minimal->minhdr;
   minimal->minhdr.t_len = tuple->t_len + MINIMAL_TUPLE_OFFSET;
-  minimal->minhdr.t_data = reinterpret_cast<HeapTupleHeader>(reinterpret_cast<char *>(tuple) -
-                                                             MINIMAL_TUPLE_OFFSET);
+  minimal->minhdr.t_data =
+      reinterpret_cast<HeapTupleHeader>(reinterpret_cast<char *>(tuple) - MINIMAL_TUPLE_OFFSET);
   if (should_free) slot->tts_flags |= TTS_FLAG_SHOULDFREE;
 }
 

@@ -29,7 +29,8 @@ struct PendingDrop {
 PendingDrop *pending = nullptr;
 
 void Register(const memopt::TableKey &key, Oid database, bool at_commit) {
-  auto *entry = static_cast<PendingDrop *>(MemoryContextAlloc(TopMemoryContext, sizeof(PendingDrop)));
+  auto *entry =
+      static_cast<PendingDrop *>(MemoryContextAlloc(TopMemoryContext, sizeof(PendingDrop)));
   entry->key = key;
   entry->whole_database = database;
   entry->at_commit = at_commit;

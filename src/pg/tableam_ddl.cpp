@@ -137,7 +137,8 @@ void memopt_relation_vacuum(Relation rel, struct VacuumParams *params,
 
 uint64 memopt_relation_size(Relation rel, ForkNumber fork) {
   if (fork != MAIN_FORKNUM && fork != InvalidForkNumber) return 0;
-  return static_cast<uint64>(memopt_analyze_blocks(memopt_table_for(rel)->directory().high_water())) *
+  return static_cast<uint64>(
+             memopt_analyze_blocks(memopt_table_for(rel)->directory().high_water())) *
          BLCKSZ;
 }
 
@@ -160,8 +161,8 @@ void memopt_relation_fetch_toast_slice(Relation toastrel, Oid valueid, int32 att
   (void)sliceoffset;
   (void)slicelength;
   (void)result;
-  ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-                  errmsg("memopt tables have no TOAST table")));
+  ereport(ERROR,
+          (errcode(ERRCODE_FEATURE_NOT_SUPPORTED), errmsg("memopt tables have no TOAST table")));
 }
 
 // The planner's size estimate comes from the engine's counters, not from
@@ -189,8 +190,8 @@ TransactionId memopt_index_delete_tuples(Relation rel, TM_IndexDeleteOp *delstat
 }
 
 double memopt_index_build_range_scan(Relation table_rel, Relation index_rel,
-                                     struct IndexInfo *index_info, bool allow_sync,
-                                     bool anyvisible, bool progress, BlockNumber start_blockno,
+                                     struct IndexInfo *index_info, bool allow_sync, bool anyvisible,
+                                     bool progress, BlockNumber start_blockno,
                                      BlockNumber numblocks, IndexBuildCallback callback,
                                      void *callback_state, TableScanDesc scan) {
   (void)index_rel;

@@ -32,15 +32,14 @@ bool memopt_index_fetch_tuple(struct IndexFetchTableData *data, ItemPointer tid,
 BlockNumber memopt_analyze_blocks(uint64_t slots);
 bool memopt_scan_analyze_next_block(TableScanDesc scan, BlockNumber blockno,
                                     BufferAccessStrategy bstrategy);
-bool memopt_scan_analyze_next_tuple(TableScanDesc scan, TransactionId oldest_xmin,
-                                    double *liverows, double *deadrows, TupleTableSlot *slot);
+bool memopt_scan_analyze_next_tuple(TableScanDesc scan, TransactionId oldest_xmin, double *liverows,
+                                    double *deadrows, TupleTableSlot *slot);
 
 // tableam_modify.cpp
 void memopt_tuple_insert(Relation rel, TupleTableSlot *slot, CommandId cid, int options,
                          struct BulkInsertStateData *bistate);
-void memopt_tuple_insert_speculative(Relation rel, TupleTableSlot *slot, CommandId cid,
-                                     int options, struct BulkInsertStateData *bistate,
-                                     uint32 spec_token);
+void memopt_tuple_insert_speculative(Relation rel, TupleTableSlot *slot, CommandId cid, int options,
+                                     struct BulkInsertStateData *bistate, uint32 spec_token);
 void memopt_tuple_complete_speculative(Relation rel, TupleTableSlot *slot, uint32 spec_token,
                                        bool succeeded);
 void memopt_multi_insert(Relation rel, TupleTableSlot **slots, int nslots, CommandId cid,
@@ -48,13 +47,12 @@ void memopt_multi_insert(Relation rel, TupleTableSlot **slots, int nslots, Comma
 TM_Result memopt_tuple_delete(Relation rel, ItemPointer tid, CommandId cid, Snapshot snapshot,
                               Snapshot crosscheck, bool wait, TM_FailureData *tmfd,
                               bool changing_part);
-TM_Result memopt_tuple_update(Relation rel, ItemPointer otid, TupleTableSlot *slot,
-                              CommandId cid, Snapshot snapshot, Snapshot crosscheck, bool wait,
-                              TM_FailureData *tmfd, LockTupleMode *lockmode,
-                              bool *update_indexes);
-TM_Result memopt_tuple_lock(Relation rel, ItemPointer tid, Snapshot snapshot,
-                            TupleTableSlot *slot, CommandId cid, LockTupleMode mode,
-                            LockWaitPolicy wait_policy, uint8 flags, TM_FailureData *tmfd);
+TM_Result memopt_tuple_update(Relation rel, ItemPointer otid, TupleTableSlot *slot, CommandId cid,
+                              Snapshot snapshot, Snapshot crosscheck, bool wait,
+                              TM_FailureData *tmfd, LockTupleMode *lockmode, bool *update_indexes);
+TM_Result memopt_tuple_lock(Relation rel, ItemPointer tid, Snapshot snapshot, TupleTableSlot *slot,
+                            CommandId cid, LockTupleMode mode, LockWaitPolicy wait_policy,
+                            uint8 flags, TM_FailureData *tmfd);
 void memopt_finish_bulk_insert(Relation rel, int options);
 
 // tableam_ddl.cpp
@@ -79,8 +77,8 @@ void memopt_relation_estimate_size(Relation rel, int32 *attr_widths, BlockNumber
                                    double *tuples, double *allvisfrac);
 TransactionId memopt_index_delete_tuples(Relation rel, TM_IndexDeleteOp *delstate);
 double memopt_index_build_range_scan(Relation table_rel, Relation index_rel,
-                                     struct IndexInfo *index_info, bool allow_sync,
-                                     bool anyvisible, bool progress, BlockNumber start_blockno,
+                                     struct IndexInfo *index_info, bool allow_sync, bool anyvisible,
+                                     bool progress, BlockNumber start_blockno,
                                      BlockNumber numblocks, IndexBuildCallback callback,
                                      void *callback_state, TableScanDesc scan);
 void memopt_index_validate_scan(Relation table_rel, Relation index_rel,

@@ -75,9 +75,8 @@ void memopt_multi_insert(Relation rel, TupleTableSlot **slots, int nslots, Comma
   pgstat_count_heap_insert(rel, nslots);
 }
 
-void memopt_tuple_insert_speculative(Relation rel, TupleTableSlot *slot, CommandId cid,
-                                     int options, struct BulkInsertStateData *bistate,
-                                     uint32 spec_token) {
+void memopt_tuple_insert_speculative(Relation rel, TupleTableSlot *slot, CommandId cid, int options,
+                                     struct BulkInsertStateData *bistate, uint32 spec_token) {
   (void)slot;
   (void)cid;
   (void)options;
@@ -114,10 +113,9 @@ TM_Result memopt_tuple_delete(Relation rel, ItemPointer tid, CommandId cid, Snap
   return TM_Ok;
 }
 
-TM_Result memopt_tuple_update(Relation rel, ItemPointer otid, TupleTableSlot *slot,
-                              CommandId cid, Snapshot snapshot, Snapshot crosscheck, bool wait,
-                              TM_FailureData *tmfd, LockTupleMode *lockmode,
-                              bool *update_indexes) {
+TM_Result memopt_tuple_update(Relation rel, ItemPointer otid, TupleTableSlot *slot, CommandId cid,
+                              Snapshot snapshot, Snapshot crosscheck, bool wait,
+                              TM_FailureData *tmfd, LockTupleMode *lockmode, bool *update_indexes) {
   (void)snapshot;
   (void)crosscheck;
   (void)wait;
@@ -141,9 +139,9 @@ TM_Result memopt_tuple_update(Relation rel, ItemPointer otid, TupleTableSlot *sl
 // Row locks (SELECT ... FOR UPDATE/SHARE) do not lock memopt rows: writers
 // never wait, and a later write to a row changed meanwhile fails with 40001.
 // The lock succeeds if the row version is still the newest one.
-TM_Result memopt_tuple_lock(Relation rel, ItemPointer tid, Snapshot snapshot,
-                            TupleTableSlot *slot, CommandId cid, LockTupleMode mode,
-                            LockWaitPolicy wait_policy, uint8 flags, TM_FailureData *tmfd) {
+TM_Result memopt_tuple_lock(Relation rel, ItemPointer tid, Snapshot snapshot, TupleTableSlot *slot,
+                            CommandId cid, LockTupleMode mode, LockWaitPolicy wait_policy,
+                            uint8 flags, TM_FailureData *tmfd) {
   (void)cid;
   (void)mode;
   (void)wait_policy;

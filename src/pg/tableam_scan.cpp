@@ -57,8 +57,8 @@ TableScanDesc memopt_scan_begin(Relation rel, Snapshot snapshot, int nkeys, Scan
   scan->base.rs_parallel = pscan;
   scan->table = memopt_table_for(rel);
   scan->any_version = snapshot == nullptr || snapshot->snapshot_type == SNAPSHOT_ANY;
-  memopt::ReadView view = snapshot != nullptr ? memopt_view_for(snapshot)
-                                              : memopt_view_for(SnapshotSelf);
+  memopt::ReadView view =
+      snapshot != nullptr ? memopt_view_for(snapshot) : memopt_view_for(SnapshotSelf);
   scan->scan = new (scan->scan_storage) memopt::TableScan(memopt_engine(), scan->table, view);
   if (flags & SO_TYPE_SEQSCAN) pgstat_count_heap_scan(rel);
   return &scan->base;
@@ -224,15 +224,15 @@ bool memopt_scan_analyze_next_block(TableScanDesc scan, BlockNumber blockno,
 // that the scan does not see (replaced or deleted ones that GC has not
 // collected yet, or uncommitted ones) count as dead rows, so ANALYZE reports
 // them to pgstat and autovacuum knows there is garbage to collect.
-bool memopt_scan_analyze_next_tuple(TableScanDesc scan, TransactionId oldest_xmin,
-                                    double *liverows, double *deadrows, TupleTableSlot *slot) {
+bool memopt_scan_analyze_next_tuple(TableScanDesc scan, TransactionId oldest_xmin, double *liverows,
+                                    double *deadrows, TupleTableSlot *slot) {
   (void)oldest_xmin;
   MemoptScanDesc *memopt_scan = AsMemopt(scan);
   uint64_t first = memopt_scan->scan->position();
   bool found = StoreNext(memopt_scan, ForwardScanDirection, slot);
   uint64_t passed = memopt_scan->scan->position() - first - (found ? 1 : 0);
-  *deadrows += static_cast<double>(
-      memopt::CountVersions(memopt_scan->table, first, first + passed));
+  *deadrows +=
+      static_cast<double>(memopt::CountVersions(memopt_scan->table, first, first + passed));
   if (found) *liverows += 1;
   return found;
 }

@@ -13,6 +13,7 @@ bool memopt_tid_to_slot(ItemPointer tid, uint64_t *slot) {
   if (tid == nullptr || !ItemPointerIsValid(tid)) return false;
   OffsetNumber offset = ItemPointerGetOffsetNumberNoCheck(tid);
   if (offset < 1 || offset > kSlotsPerBlock) return false;
-  *slot = static_cast<uint64_t>(ItemPointerGetBlockNumberNoCheck(tid)) * kSlotsPerBlock + offset - 1;
+  *slot =
+      static_cast<uint64_t>(ItemPointerGetBlockNumberNoCheck(tid)) * kSlotsPerBlock + offset - 1;
   return true;
 }

@@ -29,9 +29,10 @@ void RefuseIndexOnMemopt(IndexStmt *stmt) {
   if (!is_memopt) return;
   ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
                   errmsg("cannot create index on memopt table \"%s\"", stmt->relation->relname),
-                  errdetail("%s", stmt->primary                       ? "PRIMARY KEY constraints need an index."
-                                  : stmt->isconstraint && stmt->unique ? "UNIQUE constraints need an index."
-                                                                       : "memopt tables do not support indexes yet."),
+                  errdetail("%s", stmt->primary ? "PRIMARY KEY constraints need an index."
+                                  : stmt->isconstraint && stmt->unique
+                                      ? "UNIQUE constraints need an index."
+                                      : "memopt tables do not support indexes yet."),
                   errhint("%s", memopt_index_hint())));
 }
 

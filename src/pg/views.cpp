@@ -63,10 +63,10 @@ Datum memopt_memory_stats(PG_FUNCTION_ARGS) {
   ReturnSetInfo *rsinfo = reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo);
   memopt::ArenaStats stats = memopt_engine()->arena()->Stats();
   PutMemoryRow(rsinfo, "arena size", stats.total_bytes, 0, false);
-  PutMemoryRow(rsinfo, "in use",
-               stats.bump_used_bytes - stats.free_list_bytes - stats.retired_bytes -
-                   stats.split_waste_bytes,
-               0, false);
+  PutMemoryRow(
+      rsinfo, "in use",
+      stats.bump_used_bytes - stats.free_list_bytes - stats.retired_bytes - stats.split_waste_bytes,
+      0, false);
   PutMemoryRow(rsinfo, "free for reuse", stats.free_list_bytes, 0, false);
   PutMemoryRow(rsinfo, "waiting for readers", stats.retired_bytes, 0, false);
   PutMemoryRow(rsinfo, "lost to splitting", stats.split_waste_bytes, 0, false);

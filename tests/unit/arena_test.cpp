@@ -51,9 +51,9 @@ TEST_F(ArenaTest, CreateRejectsTinyRegion) {
 
 TEST_F(ArenaTest, ManySizesAreUsableAlignedAndDisjoint) {
   Make(64 << 20);
-  const size_t sizes[] = {1,    8,    16,    17,    24,     31,      32,      33,
-                          40,   63,   64,    65,    100,    127,     128,     129,
-                          1000, 4095, 4096,  4097,  65536,  100000,  1 << 20, (1 << 20) + 1,
+  const size_t sizes[] = {1,       8,       16,     17,   24,    31,     32,      33,
+                          40,      63,      64,     65,   100,   127,    128,     129,
+                          1000,    4095,    4096,   4097, 65536, 100000, 1 << 20, (1 << 20) + 1,
                           3 << 20, 5 << 20, 7 << 20};
   struct Block {
     unsigned char *p;
@@ -188,7 +188,8 @@ TEST_F(ArenaTest, StatsCountEachKind) {
 TEST_F(ArenaTest, FreedLargeBlocksServeSmallRequests) {
   Make(4 << 20);
   std::vector<void *> large;
-  for (void *p; (p = arena_->Allocate(64 * 1024, MemoryKind::kOther)) != nullptr;) large.push_back(p);
+  for (void *p; (p = arena_->Allocate(64 * 1024, MemoryKind::kOther)) != nullptr;)
+    large.push_back(p);
   ASSERT_GT(large.size(), 40u);
   uint64_t large_bytes = 0;
   for (void *p : large) large_bytes += Arena::BlockBytes(p);
@@ -207,9 +208,8 @@ TEST_F(ArenaTest, FreedLargeBlocksServeSmallRequests) {
     for (int w = 0; w < 12; ++w) ASSERT_EQ(small[i][w], i * 100 + w) << "blocks overlap";
 
   ArenaStats stats = arena_->Stats();
-  EXPECT_EQ(stats.bump_used_bytes,
-            stats.kinds[static_cast<int>(MemoryKind::kOther)].bytes + stats.free_list_bytes +
-                stats.split_waste_bytes);
+  EXPECT_EQ(stats.bump_used_bytes, stats.kinds[static_cast<int>(MemoryKind::kOther)].bytes +
+                                       stats.free_list_bytes + stats.split_waste_bytes);
   for (uint64_t *p : small) arena_->Free(p);
   EXPECT_EQ(KindBlocks(MemoryKind::kOther), 0u);
 }

@@ -120,7 +120,8 @@ TEST(EngineTest, ManyTablesShareBuckets) {
     ASSERT_EQ(engine->OpenTable(TableKey{0, 1, i}, &table), Status::kOk);
     tables.push_back(table);
   }
-  for (uint32_t i = 0; i < kTables; i += 7) EXPECT_EQ(engine->FindTable(TableKey{0, 1, i}), tables[i]);
+  for (uint32_t i = 0; i < kTables; i += 7)
+    EXPECT_EQ(engine->FindTable(TableKey{0, 1, i}), tables[i]);
   for (uint32_t i = 0; i < kTables; i += 2) engine->DropTable(tables[i]);
   for (uint32_t i = 0; i < kTables; ++i)
     ASSERT_EQ(engine->FindTable(TableKey{0, 1, i}), i % 2 == 0 ? nullptr : tables[i]) << i;

@@ -46,8 +46,7 @@ class GarbageCollectorTest : public ::testing::Test {
     writer_.Commit();
   }
   int64_t ReaderSees(Row *row) {
-    Version *version =
-        VisibleVersion(engine_.get(), row, reader_.View(reader_.first_read_ts(), 0));
+    Version *version = VisibleVersion(engine_.get(), row, reader_.View(reader_.first_read_ts(), 0));
     EXPECT_NE(version, nullptr);
     if (version == nullptr) return -1;
     EXPECT_TRUE(PayloadIntact(version));
@@ -290,7 +289,8 @@ TEST_F(GarbageCollectorTest, DropTableFreesItsMemory) {
   // stay (a reader runs during the updates and the collector does not run
   // after it ends): the drop must free each block exactly once.
   writer_.Begin();
-  for (int i = 1700; i < 1800; ++i) ASSERT_EQ(writer_.Delete(doomed, versions[i], 0, 1), Status::kOk);
+  for (int i = 1700; i < 1800; ++i)
+    ASSERT_EQ(writer_.Delete(doomed, versions[i], 0, 1), Status::kOk);
   writer_.Commit();  // collects these at once (no reader)
   EXPECT_EQ(doomed->Stats().versions, 1900u);
   reader_.Begin();
@@ -298,7 +298,8 @@ TEST_F(GarbageCollectorTest, DropTableFreesItsMemory) {
   Status status;
   for (int i = 0; i < 1000; ++i)
     ASSERT_NE(UpdateValue(writer_, doomed, versions[i], -i, 0, 1, &status), nullptr);
-  for (int i = 1500; i < 1700; ++i) ASSERT_EQ(writer_.Delete(doomed, versions[i], 0, 1), Status::kOk);
+  for (int i = 1500; i < 1700; ++i)
+    ASSERT_EQ(writer_.Delete(doomed, versions[i], 0, 1), Status::kOk);
   writer_.Commit();
   reader_.Commit();
   EXPECT_EQ(doomed->Stats().versions, 2900u);
@@ -310,8 +311,8 @@ TEST_F(GarbageCollectorTest, DropTableFreesItsMemory) {
   EXPECT_EQ(engine_->FindTable(TableKey{1663, 5, 77}), nullptr);
   engine_->ReclaimMemory();
   ArenaStats after = engine_->arena()->Stats();
-  for (MemoryKind kind : {MemoryKind::kRow, MemoryKind::kVersion, MemoryKind::kTable,
-                          MemoryKind::kDirectory}) {
+  for (MemoryKind kind :
+       {MemoryKind::kRow, MemoryKind::kVersion, MemoryKind::kTable, MemoryKind::kDirectory}) {
     int k = static_cast<int>(kind);
     EXPECT_EQ(after.kinds[k].bytes, before.kinds[k].bytes) << MemoryKindName(kind);
     EXPECT_EQ(after.kinds[k].blocks, before.kinds[k].blocks) << MemoryKindName(kind);

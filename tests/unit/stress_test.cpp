@@ -29,7 +29,9 @@ using test::TestEngine;
 using test::ValueOf;
 using test::VisibleVersion;
 
-int Iterations(int normal, int under_tsan) { return Scaled(test::kUnderTsan ? under_tsan : normal); }
+int Iterations(int normal, int under_tsan) {
+  return Scaled(test::kUnderTsan ? under_tsan : normal);
+}
 
 // Lets every thread start its loop at once, so they really overlap.
 class StartGate {
@@ -401,7 +403,7 @@ TEST(StressTest, InsertDeleteChurnWithScansAndGc) {
         TableScan scan(engine.get(), table, view);
         int64_t forward = 0;
         for (Version *v = scan.Next(); v != nullptr; v = scan.Next()) {
-            if (!PayloadIntact(v)) errors.fetch_add(1);
+          if (!PayloadIntact(v)) errors.fetch_add(1);
           if (++forward % 64 == 0) std::this_thread::yield();
         }
         // The collector may run meanwhile (from this thread too).

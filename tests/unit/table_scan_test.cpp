@@ -212,8 +212,9 @@ TEST_F(TableScanTest, FetchVersion) {
   EXPECT_EQ(FetchVersion(engine, table_, pending_slot, Now(), true), nullptr);
 
   // Garbage slot numbers (a user typing ctid = '(123456,7)').
-  for (uint64_t slot : {uint64_t{11}, uint64_t{12}, uint64_t{1000}, uint64_t{123456 * 291 + 6},
-                        uint64_t{1} << 40, (uint64_t{1} << 48) - 1, ~uint64_t{0} - 1, ~uint64_t{0}}) {
+  for (uint64_t slot :
+       {uint64_t{11}, uint64_t{12}, uint64_t{1000}, uint64_t{123456 * 291 + 6}, uint64_t{1} << 40,
+        (uint64_t{1} << 48) - 1, ~uint64_t{0} - 1, ~uint64_t{0}}) {
     EXPECT_EQ(FetchVersion(engine, table_, slot, now, false), nullptr) << slot;
     EXPECT_EQ(FetchVersion(engine, table_, slot, now, true), nullptr) << slot;
   }

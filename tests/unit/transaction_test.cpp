@@ -342,7 +342,7 @@ TEST_F(TransactionTest, RollbackToLevelUndoesOnlyThatLevelAndDeeper) {
   EXPECT_EQ(a_.write_count(), 2u);
   EXPECT_EQ(Values(a_, 3), (std::vector<int64_t>{200, 300, 101, 1}));
   EXPECT_EQ(base[0]->row->newest.load(), l1);
-  EXPECT_EQ(l1->end.load(), kInfinity);   // reopened: a may update it again
+  EXPECT_EQ(l1->end.load(), kInfinity);     // reopened: a may update it again
   EXPECT_EQ(base[0]->end.load(), a_.id());  // still replaced by level 1
 
   // Level 2 again: updating l1 works after the rollback.
@@ -413,8 +413,7 @@ TEST_F(TransactionTest, WritesToTwoTables) {
   InsertValue(a_, other, 2, 0);
   a_.Commit();
   EXPECT_EQ(CommittedValues(), std::vector<int64_t>{1});
-  EXPECT_EQ(ScanValues(engine_.get(), other, OutsideView(engine_->Now())),
-            std::vector<int64_t>{2});
+  EXPECT_EQ(ScanValues(engine_.get(), other, OutsideView(engine_->Now())), std::vector<int64_t>{2});
   EXPECT_EQ(engine_->FindTable(TableKey{1663, 5, 2}), other);
   EXPECT_EQ(engine_->FindTable(TableKey{1663, 5, 3}), nullptr);
 }

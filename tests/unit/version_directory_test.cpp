@@ -133,9 +133,9 @@ TEST_F(VersionDirectoryTest, ChunkBoundaries) {
     directory_->Set(slot, reinterpret_cast<Version *>(&fakes[i]));
   }
   EXPECT_EQ(directory_->high_water(), kCount);
-  for (uint64_t slot : {uint64_t{0}, uint64_t{255}, uint64_t{256}, uint64_t{767}, uint64_t{768},
-                        uint64_t{130815}, uint64_t{130816}, uint64_t{130816 + 65535},
-                        uint64_t{130816 + 65536}, kCount - 1})
+  for (uint64_t slot :
+       {uint64_t{0}, uint64_t{255}, uint64_t{256}, uint64_t{767}, uint64_t{768}, uint64_t{130815},
+        uint64_t{130816}, uint64_t{130816 + 65535}, uint64_t{130816 + 65536}, kCount - 1})
     EXPECT_EQ(directory_->Get(slot), reinterpret_cast<Version *>(&fakes[slot])) << "slot " << slot;
   for (uint64_t i = 0; i < kCount; ++i)
     ASSERT_EQ(directory_->Get(i), reinterpret_cast<Version *>(&fakes[i])) << "slot " << i;
@@ -192,13 +192,15 @@ TEST_F(VersionDirectoryTest, ConcurrentAcquireReleaseGivesUniqueSlots) {
           }
           if (owners[slot].exchange(t + 1) != 0) errors.fetch_add(1);  // handed out twice
           // Each thread publishes its own marker in its slots.
-          Version *mine = reinterpret_cast<Version *>(((static_cast<uint64_t>(t) + 1) << 32) | (slot << 3));
+          Version *mine =
+              reinterpret_cast<Version *>(((static_cast<uint64_t>(t) + 1) << 32) | (slot << 3));
           directory_->Set(slot, mine);
           live.push_back(slot);
         } else {
           size_t i = (seed >> 20) % live.size();
           uint64_t slot = live[i];
-          Version *mine = reinterpret_cast<Version *>(((static_cast<uint64_t>(t) + 1) << 32) | (slot << 3));
+          Version *mine =
+              reinterpret_cast<Version *>(((static_cast<uint64_t>(t) + 1) << 32) | (slot << 3));
           if (directory_->Get(slot) != mine) errors.fetch_add(1);
           if (owners[slot].exchange(0) != t + 1) errors.fetch_add(1);
           directory_->Release(slot);
@@ -215,7 +217,8 @@ TEST_F(VersionDirectoryTest, ConcurrentAcquireReleaseGivesUniqueSlots) {
   size_t total = 0;
   for (int t = 0; t < kThreads; ++t) {
     for (uint64_t slot : kept[t]) {
-      Version *mine = reinterpret_cast<Version *>(((static_cast<uint64_t>(t) + 1) << 32) | (slot << 3));
+      Version *mine =
+          reinterpret_cast<Version *>(((static_cast<uint64_t>(t) + 1) << 32) | (slot << 3));
       EXPECT_EQ(directory_->Get(slot), mine);
       all.insert(slot);
     }
