@@ -3,8 +3,31 @@
 
 #include "guc.h"
 
+#include <cstdio>
+
+extern "C" {
+#include "utils/lsyscache.h"
+}
+
+namespace {
+
+// The name users know for `rel`. Table rewrites (ALTER TABLE, VACUUM FULL,
+// SET ACCESS METHOD) write into a transient relation named pg_temp_<oid of
+// the table being rewritten>; name that table instead.
+const char *UserFacingName(Relation rel) {
+  const char *name = RelationGetRelationName(rel);
+  unsigned int original = 0;
+  if (sscanf(name, "pg_temp_%u", &original) == 1 && original != 0) {
+    const char *original_name = get_rel_name(original);
+    if (original_name != nullptr) return original_name;
+  }
+  return name;
+}
+
+}  // namespace
+
 void memopt_report_status(memopt::Status status, Relation rel) {
-  const char *name = rel ? RelationGetRelationName(rel) : "?";
+  const char *name = rel ? UserFacingName(rel) : "?";
   switch (status) {
     case memopt::Status::kWriteConflict:
       ereport(ERROR,

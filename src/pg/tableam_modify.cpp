@@ -137,21 +137,32 @@ TM_Result memopt_tuple_update(Relation rel, ItemPointer otid, TupleTableSlot *sl
 }
 
 // Row locks (SELECT ... FOR UPDATE/SHARE) do not lock memopt rows: writers
-// never wait, and a later write to a row changed meanwhile fails with 40001.
-// The lock succeeds if the row version is still the newest one.
-TM_Result memopt_tuple_lock(Relation rel, ItemPointer tid, Snapshot snapshot, TupleTableSlot *slot,
-                            CommandId cid, LockTupleMode mode, LockWaitPolicy wait_policy,
-                            uint8 flags, TM_FailureData *tmfd) {
+// never wait. The lock succeeds if the row version is still the newest one
+// (or this transaction's own change); otherwise SKIP LOCKED skips the row,
+// NOWAIT reports lock_not_available, and plain FOR UPDATE reports 40001 at
+// once, as a write would.
+TM_Result memopt_tuple_lock(Relation rel, ItemPointer tid, Snapshot snapshot,
+                            TupleTableSlot *slot, CommandId cid, LockTupleMode mode,
+                            LockWaitPolicy wait_policy, uint8 flags, TM_FailureData *tmfd) {
   (void)cid;
   (void)mode;
-  (void)wait_policy;
   (void)flags;
-  (void)tmfd;
   memopt::Version *version = memopt_fetch_tid(rel, tid, snapshot);
-  if (version == nullptr) memopt_report_status(memopt::Status::kWriteConflict, rel);
-  bool changed_by_me = version->end.load() == memopt_txn()->id();
-  if (!changed_by_me && !memopt::EndIsOpen(memopt_engine()->slots(), version))
-    memopt_report_status(memopt::Status::kWriteConflict, rel);  // someone else changed it
+  bool changed_by_me = version != nullptr && version->end.load() == memopt_txn()->id();
+  bool free_to_lock = version != nullptr &&
+                      (changed_by_me || memopt::EndIsOpen(memopt_engine()->slots(), version));
+  if (!free_to_lock) {
+    if (wait_policy == LockWaitSkip) {
+      tmfd->ctid = *tid;
+      tmfd->traversed = false;
+      return TM_WouldBlock;
+    }
+    if (wait_policy == LockWaitError)
+      ereport(ERROR, (errcode(ERRCODE_LOCK_NOT_AVAILABLE),
+                      errmsg("could not obtain lock on row in relation \"%s\"",
+                             RelationGetRelationName(rel))));
+    memopt_report_status(memopt::Status::kWriteConflict, rel);
+  }
   memopt_store_version(version, rel, slot);
   return TM_Ok;
 }
