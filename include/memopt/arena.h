@@ -10,7 +10,9 @@
 // is a size rounded up to 2^k * {1, 1.25, 1.5, 1.75}, so at most 25% of a
 // block is slack. When the bump region is used up, a request may take a free
 // block up to four classes larger, or cut a larger free block into blocks of
-// its class; blocks are never merged back, so memory cut small stays small.
+// its class. If that finds nothing although much memory is free, free
+// blocks that lie next to each other are merged (Defragment) and the request
+// tried once more.
 //
 // Thread safety: every method may be called from any thread or process at any
 // time. Free lists are Treiber stacks whose head packs a 16-bit tag with a
@@ -90,6 +92,9 @@ class Arena {
   BlockHeader *Carve(size_t block_bytes);
   BlockHeader *SplitLargerFreeBlock(int size_class);
   void FormatFreeBlocks(uint64_t offset, uint64_t bytes, int size_class);
+  void FormatLargestBlocks(uint64_t offset, uint64_t bytes);
+  uint64_t SortChain(uint64_t head);
+  bool Defragment();
   BlockHeader *AtOffset(uint64_t offset) const {
     return reinterpret_cast<BlockHeader *>(base() + offset);
   }
@@ -102,6 +107,8 @@ class Arena {
   std::atomic<uint64_t> retired_bytes_{0};
   std::atomic<uint64_t> retired_head_{0};  // tagged offset of a BlockHeader
   std::atomic<uint64_t> split_waste_bytes_{0};
+  std::atomic<uint32_t> defragmenting_{0};  // try-lock of Defragment
+  std::atomic<uint64_t> free_bytes_at_defragment_{0};
   std::atomic<uint64_t> kind_bytes_[static_cast<int>(MemoryKind::kCount)] = {};
   std::atomic<uint64_t> kind_blocks_[static_cast<int>(MemoryKind::kCount)] = {};
   std::atomic<uint64_t> free_heads_[kClassCount] = {};  // tagged offsets

@@ -165,6 +165,91 @@ Arena::BlockHeader *Arena::SplitLargerFreeBlock(int size_class) {
   return nullptr;
 }
 
+// Pushes [offset, offset + bytes) as free blocks of the largest classes
+// that fit, keeping every remainder 0 or at least one class-0 block (all
+// sizes are multiples of 8, so a run of 32 bytes or more splits exactly).
+void Arena::FormatLargestBlocks(uint64_t offset, uint64_t bytes) {
+  while (bytes >= ClassSize(0)) {
+    int piece = ClassForSize(bytes);
+    if (piece >= kClassCount) piece = kClassCount - 1;
+    while (ClassSize(piece) > bytes ||
+           (bytes - ClassSize(piece) != 0 && bytes - ClassSize(piece) < ClassSize(0)))
+      --piece;
+    AtOffset(offset)->size_class = piece;
+    PushFree(AtOffset(offset));
+    offset += ClassSize(piece);
+    bytes -= ClassSize(piece);
+  }
+  split_waste_bytes_.fetch_add(bytes, std::memory_order_relaxed);
+}
+
+// Sorts a chain of blocks (offsets linked through `link`, 0 ends it) by
+// offset: merge sort, no memory needed beyond the blocks themselves.
+uint64_t Arena::SortChain(uint64_t head) {
+  if (head == 0 || AtOffset(head)->link.load(std::memory_order_relaxed) == 0) return head;
+  uint64_t slow = head;
+  uint64_t fast = AtOffset(head)->link.load(std::memory_order_relaxed);
+  while (fast != 0 && AtOffset(fast)->link.load(std::memory_order_relaxed) != 0) {
+    slow = AtOffset(slow)->link.load(std::memory_order_relaxed);
+    fast = AtOffset(AtOffset(fast)->link.load(std::memory_order_relaxed))
+               ->link.load(std::memory_order_relaxed);
+  }
+  uint64_t second = AtOffset(slow)->link.load(std::memory_order_relaxed);
+  AtOffset(slow)->link.store(0, std::memory_order_relaxed);
+  uint64_t a = SortChain(head);
+  uint64_t b = SortChain(second);
+  uint64_t merged = 0;
+  uint64_t tail = 0;
+  while (a != 0 || b != 0) {
+    uint64_t *take = (b == 0 || (a != 0 && a < b)) ? &a : &b;
+    uint64_t node = *take;
+    *take = AtOffset(node)->link.load(std::memory_order_relaxed);
+    if (tail == 0)
+      merged = node;
+    else
+      AtOffset(tail)->link.store(node, std::memory_order_relaxed);
+    tail = node;
+  }
+  AtOffset(tail)->link.store(0, std::memory_order_relaxed);
+  return merged;
+}
+
+// Merges free blocks that lie next to each other in the region, so memory
+// freed as many small blocks (a large statement rolled back, say) can serve
+// larger requests again. Runs when an allocation finds nothing although much
+// memory is free; one thread at a time (others simply fail their request).
+// Free blocks are taken off the lists with ordinary pops, so concurrent
+// allocators and freers stay safe; blocks freed meanwhile wait for next time.
+bool Arena::Defragment() {
+  // Sorting every free block is O(n log n): do it again only once a
+  // sixty-fourth of the arena has been freed since the last time.
+  uint64_t free_now = free_list_bytes_.load(std::memory_order_relaxed);
+  if (free_now < free_bytes_at_defragment_.load(std::memory_order_relaxed) + total_bytes() / 64)
+    return false;
+  uint32_t expected = 0;
+  if (!defragmenting_.compare_exchange_strong(expected, 1, std::memory_order_acquire)) return false;
+  uint64_t chain = 0;
+  for (int size_class = 0; size_class < kClassCount; ++size_class)
+    for (BlockHeader *header; (header = PopFree(size_class)) != nullptr;) {
+      header->link.store(chain, std::memory_order_relaxed);
+      chain = reinterpret_cast<char *>(header) - base();
+    }
+  chain = SortChain(chain);
+  while (chain != 0) {
+    uint64_t run_start = chain;
+    uint64_t run_end = chain;
+    while (chain == run_end) {  // the next block starts where the run ends
+      run_end += ClassSize(AtOffset(chain)->size_class);
+      chain = AtOffset(chain)->link.load(std::memory_order_relaxed);
+    }
+    FormatLargestBlocks(run_start, run_end - run_start);
+  }
+  free_bytes_at_defragment_.store(free_list_bytes_.load(std::memory_order_relaxed),
+                                  std::memory_order_relaxed);
+  defragmenting_.store(0, std::memory_order_release);
+  return true;
+}
+
 void *Arena::Allocate(size_t bytes, MemoryKind kind) {
   size_t total = bytes + sizeof(BlockHeader);
   if (total < bytes) return nullptr;
@@ -180,6 +265,12 @@ void *Arena::Allocate(size_t bytes, MemoryKind kind) {
        ++larger)
     header = PopFree(larger);
   if (header == nullptr) header = SplitLargerFreeBlock(size_class);
+  if (header == nullptr &&
+      free_list_bytes_.load(std::memory_order_relaxed) >= 2 * ClassSize(size_class) &&
+      Defragment()) {
+    header = PopFree(size_class);
+    if (header == nullptr) header = SplitLargerFreeBlock(size_class);
+  }
   if (header == nullptr) return nullptr;
   header->kind = static_cast<uint32_t>(kind);
   kind_bytes_[header->kind].fetch_add(ClassSize(header->size_class), std::memory_order_relaxed);

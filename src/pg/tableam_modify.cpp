@@ -141,16 +141,16 @@ TM_Result memopt_tuple_update(Relation rel, ItemPointer otid, TupleTableSlot *sl
 // (or this transaction's own change); otherwise SKIP LOCKED skips the row,
 // NOWAIT reports lock_not_available, and plain FOR UPDATE reports 40001 at
 // once, as a write would.
-TM_Result memopt_tuple_lock(Relation rel, ItemPointer tid, Snapshot snapshot,
-                            TupleTableSlot *slot, CommandId cid, LockTupleMode mode,
-                            LockWaitPolicy wait_policy, uint8 flags, TM_FailureData *tmfd) {
+TM_Result memopt_tuple_lock(Relation rel, ItemPointer tid, Snapshot snapshot, TupleTableSlot *slot,
+                            CommandId cid, LockTupleMode mode, LockWaitPolicy wait_policy,
+                            uint8 flags, TM_FailureData *tmfd) {
   (void)cid;
   (void)mode;
   (void)flags;
   memopt::Version *version = memopt_fetch_tid(rel, tid, snapshot);
   bool changed_by_me = version != nullptr && version->end.load() == memopt_txn()->id();
-  bool free_to_lock = version != nullptr &&
-                      (changed_by_me || memopt::EndIsOpen(memopt_engine()->slots(), version));
+  bool free_to_lock =
+      version != nullptr && (changed_by_me || memopt::EndIsOpen(memopt_engine()->slots(), version));
   if (!free_to_lock) {
     if (wait_policy == LockWaitSkip) {
       tmfd->ctid = *tid;

@@ -51,7 +51,8 @@ Datum memopt_table_stats(PG_FUNCTION_ARGS) {
   size_t filled = 0;
   // Only this database's tables: others' names and sizes are not ours to show.
   engine->ForEachTable([&](memopt::Table *table) {
-    if (filled < capacity && table->key().database == MyDatabaseId) stats[filled++] = table->Stats();
+    if (filled < capacity && table->key().database == MyDatabaseId)
+      stats[filled++] = table->Stats();
   });
   for (size_t i = 0; i < filled; ++i) PutTableRow(rsinfo, stats[i]);
   pfree(stats);

@@ -214,6 +214,33 @@ TEST_F(ArenaTest, FreedLargeBlocksServeSmallRequests) {
   EXPECT_EQ(KindBlocks(MemoryKind::kOther), 0u);
 }
 
+// The other way round: once small blocks that fill the arena are all freed
+// (a large statement rolled back, say), large requests fit again, because
+// adjacent free blocks are merged when a request finds nothing.
+TEST_F(ArenaTest, FreedSmallBlocksServeLargeRequests) {
+  Make(4 << 20);
+  std::vector<void *> small;
+  for (void *p; (p = arena_->Allocate(100, MemoryKind::kOther)) != nullptr;) small.push_back(p);
+  ASSERT_GT(small.size(), 20000u);
+  for (void *p : small) arena_->Free(p);
+
+  std::vector<uint64_t *> large;
+  for (void *p; (p = arena_->Allocate(64 * 1024, MemoryKind::kOther)) != nullptr;)
+    large.push_back(static_cast<uint64_t *>(p));
+  uint64_t large_bytes = 0;
+  for (uint64_t *p : large) large_bytes += Arena::BlockBytes(p);
+  EXPECT_GE(large_bytes, arena_->total_bytes() * 9 / 10) << "freed small blocks were not merged";
+  for (size_t i = 0; i < large.size(); ++i) large[i][0] = large[i][8191] = i;
+  for (size_t i = 0; i < large.size(); ++i) {
+    ASSERT_EQ(large[i][0], i) << "blocks overlap";
+    ASSERT_EQ(large[i][8191], i) << "blocks overlap";
+  }
+  ArenaStats stats = arena_->Stats();
+  EXPECT_EQ(stats.bump_used_bytes, stats.kinds[static_cast<int>(MemoryKind::kOther)].bytes +
+                                       stats.free_list_bytes + stats.split_waste_bytes);
+  for (void *p : large) arena_->Free(p);
+}
+
 TEST_F(ArenaTest, FullArenaReturnsNullAndRecoversAfterFree) {
   Make(1 << 20);
   std::vector<void *> blocks;
