@@ -127,31 +127,18 @@ void Arena::PushChain(std::atomic<uint64_t> &head, BlockHeader *first, BlockHead
 }
 
 // Formats [offset, offset + bytes) as free blocks: as many of `size_class`
-// as fit, then the rest in smaller classes. Blocks are multiples of 8 bytes
-// and every multiple of 8 from 32 to 56 is a class, so nothing is lost unless
-// fewer than 32 bytes remain (counted in split_waste_bytes_).
+// as fit, then the rest as the largest classes that fit.
 void Arena::FormatFreeBlocks(uint64_t offset, uint64_t bytes, int size_class) {
   for (uint64_t block = ClassSize(size_class); bytes >= block; bytes -= block, offset += block) {
     AtOffset(offset)->size_class = size_class;
     PushFree(AtOffset(offset));
   }
-  while (bytes >= ClassSize(0)) {
-    int piece = ClassForSize(bytes);
-    // Take the largest class that fits and leaves 0 or at least 32 bytes.
-    while (ClassSize(piece) > bytes ||
-           (bytes - ClassSize(piece) != 0 && bytes - ClassSize(piece) < ClassSize(0)))
-      --piece;
-    AtOffset(offset)->size_class = piece;
-    PushFree(AtOffset(offset));
-    offset += ClassSize(piece);
-    bytes -= ClassSize(piece);
-  }
-  split_waste_bytes_.fetch_add(bytes, std::memory_order_relaxed);
+  FormatLargestBlocks(offset, bytes);
 }
 
 // The bump region is used up and no block up to 2x the size is free: cut a
 // free block of a larger class into blocks of `size_class` (memory freed by
-// large values can then hold small rows). Blocks are never merged back.
+// large values can then hold small rows).
 Arena::BlockHeader *Arena::SplitLargerFreeBlock(int size_class) {
   for (int larger = size_class + kLargerClassesToTry + 1; larger < kClassCount; ++larger) {
     BlockHeader *header = PopFree(larger);
@@ -166,8 +153,10 @@ Arena::BlockHeader *Arena::SplitLargerFreeBlock(int size_class) {
 }
 
 // Pushes [offset, offset + bytes) as free blocks of the largest classes
-// that fit, keeping every remainder 0 or at least one class-0 block (all
-// sizes are multiples of 8, so a run of 32 bytes or more splits exactly).
+// that fit, keeping every remainder 0 or at least one class-0 block. All
+// sizes are multiples of 8 and every multiple of 8 from 32 to 56 is a class,
+// so a run of 32 bytes or more splits exactly; less is lost (counted in
+// split_waste_bytes_).
 void Arena::FormatLargestBlocks(uint64_t offset, uint64_t bytes) {
   while (bytes >= ClassSize(0)) {
     int piece = ClassForSize(bytes);
