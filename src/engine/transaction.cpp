@@ -262,11 +262,12 @@ void Transaction::AnnouncePublishing(uint64_t tag) {
 void Transaction::Finish(TxnState final_state, Timestamp ts) {
   slot_->status.store(MakeTxnStatus(final_state, ts), std::memory_order_seq_cst);
   slot_->publishing_tag.store(0, std::memory_order_seq_cst);
-  // Memory this transaction retired (undone versions, collected garbage)
-  // carries a retire time of at most the clock now; advancing the clock
-  // makes every transaction that starts from here on newer than it, so the
-  // memory can be reused as soon as older readers are gone.
-  if (retired_memory_ || !writes_.empty()) engine_->NextCommitTimestamp();
+  // Versions this transaction undid carry a retire time of at most the clock
+  // now; advancing the clock makes every transaction that starts from here on
+  // newer than them, so the memory can be reused as soon as older readers are
+  // gone. (Garbage collected at commit is covered by CollectGarbage, which
+  // advances the clock itself.)
+  if (retired_memory_) engine_->NextCommitTimestamp();
   retired_memory_ = false;
   writes_.clear();
   touched_.clear();
