@@ -72,6 +72,16 @@ class Engine {
   // queued by committed transactions. Returns false if another session was
   // collecting it.
   bool CollectGarbage(Table *table);
+  // Retires rows taken with Table::TakeParkedRows once no index entry points
+  // to them any more (Index::RemoveDeadEntries on every index of the table).
+  void RetireParkedRows(Table *table, Row *rows);
+
+  // Indexes. CreateIndex adds an empty index to `table` (kOutOfMemory);
+  // DropIndex unlinks and retires one (no transaction may still use it:
+  // PostgreSQL holds AccessExclusiveLock on the index).
+  Status CreateIndex(Table *table, IndexKind kind, uint32_t relation, uint32_t object_id,
+                     uint64_t initial_buckets, Index **index);
+  void DropIndex(Table *table, Index *index);
 
  private:
   static constexpr uint32_t kRegistryBuckets = 4096;
@@ -87,5 +97,8 @@ class Engine {
   std::atomic<Table *> *buckets_;
   Arena *arena_;
 };
+
+// Retires a dead row, or parks it when the table has indexes (garbage_collector.cpp).
+void RetireOrParkRow(Arena *arena, Table *table, Row *row, Timestamp now);
 
 }  // namespace memopt

@@ -71,14 +71,17 @@
 #pragma once
 
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <type_traits>
 
-#include "memopt/engine.h"
+#include "memopt/timestamp.h"
 #include "memopt/status.h"
 #include "memopt/version.h"
 
 namespace memopt {
+
+class Engine;
 
 struct HashIndexStats {
   uint64_t buckets;        // current bucket count (a power of two)

@@ -10,11 +10,26 @@
 // the versions no running transaction can see and retires them, and frees rows
 // whose delete is older than every reader. Dropping a table takes gc_lock too,
 // so the queue never outlives its table.
+//
+// Indexes: a singly linked list of Index objects (index.h). AddIndex and
+// RemoveIndex take index_lock_ (a spinlock); readers walk the list without a
+// lock inside a transaction (a removed Index is retired, not freed).
+// index_count_ is read by the garbage collector, seq_cst, AFTER it marks a
+// row dead; AddIndex increments it BEFORE the build reads any row. So either
+// the collector sees the index and parks the row, or the build sees the row
+// dead and skips it: an index never gains an entry for a retired row.
+//
+// Parked rows: dead rows of a table that has indexes, pushed by the garbage
+// collector or by the undo of an insert (lock-free stack through
+// Row::gc_next) and retired by VACUUM after it has removed their entries from
+// every index (SweepDeadRows).
 #pragma once
 
 #include <atomic>
 #include <cstdint>
 
+#include "memopt/index.h"
+#include "memopt/status.h"
 #include "memopt/version.h"
 #include "memopt/version_directory.h"
 
@@ -60,6 +75,22 @@ class Table {
   void UnlockGc() { gc_lock_.store(0, std::memory_order_release); }
   bool gc_queue_empty() const { return gc_queue_.load(std::memory_order_relaxed) == nullptr; }
 
+  // Indexes (see the file comment).
+  void AddIndex(Index *index);
+  // Unlinks `index`; the caller destroys it.
+  void RemoveIndex(Index *index);
+  Index *FindIndex(uint32_t relation) const;
+  Index *first_index() const { return indexes_.load(std::memory_order_acquire); }
+  uint32_t index_count() const { return index_count_.load(std::memory_order_seq_cst); }
+  void LockIndexes();
+  void UnlockIndexes() { index_lock_.store(0, std::memory_order_release); }
+
+  // Parked dead rows (see the file comment).
+  void ParkDeadRow(Row *row);
+  Row *TakeParkedRows() { return parked_rows_.exchange(nullptr, std::memory_order_acq_rel); }
+  uint64_t parked_row_count() const { return parked_count_.load(std::memory_order_relaxed); }
+  void AddParked(int64_t delta) { parked_count_.fetch_add(delta, std::memory_order_relaxed); }
+
   // Registry chain, read and written by the Engine under its registry lock.
   Table *next_in_bucket;
 
@@ -72,6 +103,11 @@ class Table {
   std::atomic<uint64_t> bytes_;
   std::atomic<Row *> gc_queue_;
   std::atomic<uint32_t> gc_lock_;
+  std::atomic<Index *> indexes_;
+  std::atomic<uint32_t> index_count_;
+  std::atomic<uint32_t> index_lock_;
+  std::atomic<Row *> parked_rows_;
+  std::atomic<uint64_t> parked_count_;
   VersionDirectory directory_;
 };
 

@@ -141,6 +141,19 @@ void Engine::ForEachTable(const std::function<void(Table *)> &fn) {
   UnlockRegistry();
 }
 
+Status Engine::CreateIndex(Table *table, IndexKind kind, uint32_t relation, uint32_t object_id,
+                           uint64_t initial_buckets, Index **index) {
+  Status status = Index::Create(this, kind, relation, object_id, initial_buckets, index);
+  if (status == Status::kOk) table->AddIndex(*index);
+  return status;
+}
+
+void Engine::DropIndex(Table *table, Index *index) {
+  table->RemoveIndex(index);
+  index->Destroy(this);
+  NextCommitTimestamp();  // later readers are newer than what we retired
+}
+
 void Engine::DropTable(Table *table) {
   LockRegistry();
   std::atomic<Table *> &bucket = buckets_[BucketOf(table->key())];
@@ -170,6 +183,16 @@ void Engine::DropTable(Table *table) {
     arena_->Retire(version, now);
   }
   directory.RetireChunks(arena_, now);
+  for (Row *row = table->TakeParkedRows(); row != nullptr;) {
+    Row *next = row->gc_next.load(std::memory_order_relaxed);
+    arena_->Retire(row, now);
+    row = next;
+  }
+  for (Index *index = table->first_index(); index != nullptr;) {
+    Index *next = index->next.load(std::memory_order_relaxed);
+    index->Destroy(this);
+    index = next;
+  }
   arena_->Retire(table, now);
   NextCommitTimestamp();  // later readers are newer than what we retired
 }

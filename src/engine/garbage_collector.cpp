@@ -27,6 +27,22 @@ void RetireVersion(Arena *arena, Table *table, Version *version, Timestamp now) 
   arena->Retire(version, now);
 }
 
+}  // namespace
+
+// A dead row is retired at once unless an index may still point to it
+// (table.h, "Indexes": the seq_cst store and load pair with AddIndex).
+void RetireOrParkRow(Arena *arena, Table *table, Row *row, Timestamp now) {
+  row->gc_state.store(kRowDead, std::memory_order_seq_cst);
+  if (table->index_count() > 0) {
+    table->ParkDeadRow(row);
+    return;
+  }
+  table->AddBytes(-static_cast<int64_t>(Arena::BlockBytes(row)));
+  arena->Retire(row, now);
+}
+
+namespace {
+
 // Retire times are read after the memory is unlinked: a reader whose read
 // timestamp is greater started after the unlink and cannot reach it.
 TrimResult TrimRow(const Engine *engine, Arena *arena, Table *table, Row *row, Timestamp horizon) {
@@ -55,11 +71,10 @@ TrimResult TrimRow(const Engine *engine, Arena *arena, Table *table, Row *row, T
   uint64_t end = oldest_needed->end.load(std::memory_order_acquire);
   if (oldest_needed == head && !IsTxnId(end) && end <= horizon) {
     table->directory().Release(head->slot);  // unreachable from here on
+    row->newest.store(nullptr, std::memory_order_release);
     now = engine->Now();
     RetireVersion(arena, table, head, now);
-    row->gc_state.store(kRowDead, std::memory_order_release);
-    table->AddBytes(-static_cast<int64_t>(Arena::BlockBytes(row)));
-    arena->Retire(row, now);
+    RetireOrParkRow(arena, table, row, now);
     return TrimResult::kRowFreed;
   }
   return oldest_needed != head || end != kInfinity ? TrimResult::kAgainLater : TrimResult::kDone;
@@ -90,6 +105,18 @@ bool Engine::CollectGarbage(Table *table) {
   table->UnlockGc();
   NextCommitTimestamp();  // see Transaction::Finish: later readers are newer than what we retired
   return true;
+}
+
+void Engine::RetireParkedRows(Table *table, Row *rows) {
+  Timestamp now = Now();  // the caller removed the rows' last index entries before
+  while (rows != nullptr) {
+    Row *next = rows->gc_next.load(std::memory_order_relaxed);
+    table->AddParked(-1);
+    table->AddBytes(-static_cast<int64_t>(Arena::BlockBytes(rows)));
+    arena_->Retire(rows, now);
+    rows = next;
+  }
+  NextCommitTimestamp();  // later readers are newer than what we retired
 }
 
 }  // namespace memopt

@@ -4,6 +4,8 @@
 
 #include <new>
 
+#include "memopt/engine.h"
+
 namespace memopt {
 
 namespace {

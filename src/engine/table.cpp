@@ -12,6 +12,11 @@ void Table::Init(const TableKey &key) {
   bytes_.store(0, std::memory_order_relaxed);
   gc_queue_.store(nullptr, std::memory_order_relaxed);
   gc_lock_.store(0, std::memory_order_relaxed);
+  indexes_.store(nullptr, std::memory_order_relaxed);
+  index_count_.store(0, std::memory_order_relaxed);
+  index_lock_.store(0, std::memory_order_relaxed);
+  parked_rows_.store(nullptr, std::memory_order_relaxed);
+  parked_count_.store(0, std::memory_order_relaxed);
   next_in_bucket = nullptr;
   directory_.Init();
 }
@@ -47,6 +52,53 @@ bool Table::TryLockGc() {
 
 void Table::LockGc() {
   while (!TryLockGc()) sched_yield();
+}
+
+void Table::LockIndexes() {
+  for (;;) {
+    uint32_t expected = 0;
+    if (index_lock_.compare_exchange_weak(expected, 1, std::memory_order_acquire)) return;
+    sched_yield();
+  }
+}
+
+void Table::AddIndex(Index *index) {
+  LockIndexes();
+  index->next.store(indexes_.load(std::memory_order_relaxed), std::memory_order_relaxed);
+  indexes_.store(index, std::memory_order_release);
+  index_count_.fetch_add(1, std::memory_order_seq_cst);
+  UnlockIndexes();
+}
+
+void Table::RemoveIndex(Index *index) {
+  LockIndexes();
+  std::atomic<Index *> *link = &indexes_;
+  for (Index *cursor = link->load(std::memory_order_relaxed); cursor != nullptr;
+       cursor = link->load(std::memory_order_relaxed)) {
+    if (cursor == index) {
+      link->store(cursor->next.load(std::memory_order_relaxed), std::memory_order_release);
+      index_count_.fetch_sub(1, std::memory_order_seq_cst);
+      break;
+    }
+    link = &cursor->next;
+  }
+  UnlockIndexes();
+}
+
+Index *Table::FindIndex(uint32_t relation) const {
+  for (Index *index = first_index(); index != nullptr;
+       index = index->next.load(std::memory_order_acquire))
+    if (index->relation() == relation) return index;
+  return nullptr;
+}
+
+void Table::ParkDeadRow(Row *row) {
+  parked_count_.fetch_add(1, std::memory_order_relaxed);
+  Row *head = parked_rows_.load(std::memory_order_relaxed);
+  do {
+    row->gc_next.store(head, std::memory_order_relaxed);
+  } while (!parked_rows_.compare_exchange_weak(head, row, std::memory_order_release,
+                                               std::memory_order_relaxed));
 }
 
 }  // namespace memopt

@@ -175,15 +175,14 @@ void Transaction::Undo(const WriteEntry &entry) {
   retired_memory_ = true;
   created->begin.store(kInfinity, std::memory_order_release);
   entry.table->directory().Release(created->slot);
+  if (entry.kind == WriteKind::kInsert)
+    created->row->newest.store(nullptr, std::memory_order_release);
   // Read after the version became unreachable (from its row and its slot):
   // readers that start later cannot hold it.
   Timestamp now = engine_->Now();
   entry.table->AddVersions(-1);
   entry.table->AddBytes(-static_cast<int64_t>(Arena::BlockBytes(created)));
-  if (entry.kind == WriteKind::kInsert) {
-    entry.table->AddBytes(-static_cast<int64_t>(Arena::BlockBytes(created->row)));
-    arena->Retire(created->row, now);
-  }
+  if (entry.kind == WriteKind::kInsert) RetireOrParkRow(arena, entry.table, created->row, now);
   arena->Retire(created, now);
 }
 
