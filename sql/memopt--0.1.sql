@@ -45,3 +45,102 @@ CREATE VIEW memory AS SELECT kind, bytes, blocks FROM memopt.memory_stats();
 
 GRANT USAGE ON SCHEMA memopt TO PUBLIC;
 GRANT SELECT ON memopt.tables, memopt.memory TO PUBLIC;
+
+-- Index access methods (src/pg/hash_am.cpp, src/pg/range_am.cpp).
+CREATE FUNCTION memopt_range_handler(internal)
+RETURNS index_am_handler
+AS 'MODULE_PATHNAME' LANGUAGE C;
+CREATE ACCESS METHOD memopt_range TYPE INDEX HANDLER memopt_range_handler;
+COMMENT ON ACCESS METHOD memopt_range IS
+  'in-memory ordered index (B+-tree with optimistic lock coupling) of memopt tables';
+
+CREATE FUNCTION memopt_hash_handler(internal)
+RETURNS index_am_handler
+AS 'MODULE_PATHNAME' LANGUAGE C;
+CREATE ACCESS METHOD memopt_hash TYPE INDEX HANDLER memopt_hash_handler;
+COMMENT ON ACCESS METHOD memopt_hash IS
+  'in-memory hash index (lock-free split-ordered list) of memopt tables';
+
+-- Operator classes: one family per built-in btree / hash family below, with
+-- the same operators, so memopt_range orders, compares and collates exactly
+-- as btree does and memopt_hash hashes as hash does. memopt_range's support
+-- function 1 is btree's comparison function; memopt_hash's is hash's 64-bit
+-- extended hash function. Cross-type operators (int4 < int8, date <
+-- timestamp, ...) come along, so such quals can use the indexes.
+DO $$
+DECLARE
+  family record;
+  class record;
+  member record;
+  target text;
+  proc_number int;
+  items text;
+BEGIN
+  FOR family IN
+    SELECT f.oid, f.opfname, am.amname
+    FROM pg_opfamily f JOIN pg_am am ON am.oid = f.opfmethod
+    WHERE f.opfnamespace = 'pg_catalog'::regnamespace
+      AND ((am.amname = 'btree' AND f.opfname IN
+             ('integer_ops', 'float_ops', 'numeric_ops', 'text_ops', 'bpchar_ops',
+              'bytea_ops', 'uuid_ops', 'datetime_ops', 'time_ops', 'timetz_ops',
+              'interval_ops', 'bool_ops', 'oid_ops', 'enum_ops', 'char_ops', 'money_ops'))
+        OR (am.amname = 'hash' AND f.opfname IN
+             ('integer_ops', 'float_ops', 'numeric_ops', 'text_ops', 'bpchar_ops',
+              'bytea_ops', 'uuid_ops', 'date_ops', 'timestamp_ops', 'timestamptz_ops',
+              'time_ops', 'timetz_ops', 'interval_ops', 'bool_ops', 'oid_ops', 'enum_ops',
+              'char_ops')))
+    ORDER BY am.amname, f.opfname
+  LOOP
+    target := CASE family.amname WHEN 'btree' THEN 'memopt_range' ELSE 'memopt_hash' END;
+    proc_number := CASE family.amname WHEN 'btree' THEN 1 ELSE 2 END;
+    EXECUTE format('CREATE OPERATOR FAMILY memopt.%I USING %I', family.opfname, target);
+    FOR class IN
+      SELECT opcname, opcintype FROM pg_opclass
+      WHERE opcfamily = family.oid AND opcdefault ORDER BY opcname
+    LOOP
+      SELECT string_agg(format('OPERATOR %s %s(%s, %s)', o.amopstrategy, o.amopopr::regoper,
+                               format_type(o.amoplefttype, NULL), format_type(o.amoprighttype, NULL)),
+                        ', ' ORDER BY o.amopstrategy)
+        INTO items
+        FROM pg_amop o
+       WHERE o.amopfamily = family.oid AND o.amoppurpose = 's'
+         AND o.amoplefttype = class.opcintype AND o.amoprighttype = class.opcintype;
+      SELECT items || ', ' || string_agg(format('FUNCTION 1 %s', p.amproc::regprocedure), ', ')
+        INTO items
+        FROM pg_amproc p
+       WHERE p.amprocfamily = family.oid AND p.amprocnum = proc_number
+         AND p.amproclefttype = class.opcintype AND p.amprocrighttype = class.opcintype;
+      EXECUTE format('CREATE OPERATOR CLASS memopt.%I DEFAULT FOR TYPE %s USING %I '
+                     'FAMILY memopt.%I AS %s',
+                     class.opcname, format_type(class.opcintype, NULL), target,
+                     family.opfname, items);
+    END LOOP;
+    FOR member IN
+      SELECT o.amopstrategy, o.amopopr, o.amoplefttype, o.amoprighttype
+        FROM pg_amop o
+       WHERE o.amopfamily = family.oid AND o.amoppurpose = 's'
+         AND o.amoplefttype <> o.amoprighttype
+       ORDER BY 1, 2
+    LOOP
+      EXECUTE format('ALTER OPERATOR FAMILY memopt.%I USING %I ADD OPERATOR %s %s(%s, %s)',
+                     family.opfname, target, member.amopstrategy, member.amopopr::regoper,
+                     format_type(member.amoplefttype, NULL),
+                     format_type(member.amoprighttype, NULL));
+    END LOOP;
+    FOR member IN
+      SELECT p.amproc, p.amproclefttype, p.amprocrighttype
+        FROM pg_amproc p
+       WHERE p.amprocfamily = family.oid AND p.amprocnum = proc_number
+         AND (p.amproclefttype <> p.amprocrighttype
+              OR NOT EXISTS (SELECT 1 FROM pg_opclass c
+                              WHERE c.opcfamily = family.oid AND c.opcdefault
+                                AND c.opcintype = p.amproclefttype))
+       ORDER BY 1
+    LOOP
+      EXECUTE format('ALTER OPERATOR FAMILY memopt.%I USING %I ADD FUNCTION 1 (%s, %s) %s',
+                     family.opfname, target, format_type(member.amproclefttype, NULL),
+                     format_type(member.amprocrighttype, NULL), member.amproc::regprocedure);
+    END LOOP;
+  END LOOP;
+END
+$$;

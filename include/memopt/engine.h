@@ -82,6 +82,10 @@ class Engine {
   Status CreateIndex(Table *table, IndexKind kind, uint32_t relation, uint32_t object_id,
                      uint64_t initial_buckets, Index **index);
   void DropIndex(Table *table, Index *index);
+  // The index of `table` named `relation`, created empty if there is none
+  // (atomically, like OpenTable); kOutOfMemory.
+  Status OpenIndex(Table *table, IndexKind kind, uint32_t relation, uint32_t object_id,
+                   uint64_t initial_buckets, Index **index);
 
  private:
   static constexpr uint32_t kRegistryBuckets = 4096;

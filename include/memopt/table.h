@@ -77,6 +77,8 @@ class Table {
 
   // Indexes (see the file comment).
   void AddIndex(Index *index);
+  // Adds `index` unless one with its relation is there; returns the one in the list.
+  Index *AddIndexUnlessPresent(Index *index);
   // Unlinks `index`; the caller destroys it.
   void RemoveIndex(Index *index);
   Index *FindIndex(uint32_t relation) const;
@@ -87,6 +89,8 @@ class Table {
 
   // Parked dead rows (see the file comment).
   void ParkDeadRow(Row *row);
+  // Puts back rows taken with TakeParkedRows (a sweep that could not finish).
+  void ReturnParkedRows(Row *rows);
   Row *TakeParkedRows() { return parked_rows_.exchange(nullptr, std::memory_order_acq_rel); }
   uint64_t parked_row_count() const { return parked_count_.load(std::memory_order_relaxed); }
   void AddParked(int64_t delta) { parked_count_.fetch_add(delta, std::memory_order_relaxed); }
@@ -96,6 +100,7 @@ class Table {
 
  private:
   void PushGc(Row *row);
+  void LinkIndexLocked(Index *index);
 
   TableKey key_;
   std::atomic<uint64_t> live_rows_;

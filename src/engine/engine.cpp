@@ -148,6 +148,17 @@ Status Engine::CreateIndex(Table *table, IndexKind kind, uint32_t relation, uint
   return status;
 }
 
+Status Engine::OpenIndex(Table *table, IndexKind kind, uint32_t relation, uint32_t object_id,
+                         uint64_t initial_buckets, Index **index) {
+  if ((*index = table->FindIndex(relation)) != nullptr) return Status::kOk;
+  Index *created = nullptr;
+  Status status = Index::Create(this, kind, relation, object_id, initial_buckets, &created);
+  if (status != Status::kOk) return status;
+  *index = table->AddIndexUnlessPresent(created);
+  if (*index != created) created->Destroy(this);  // another session created it first
+  return Status::kOk;
+}
+
 void Engine::DropIndex(Table *table, Index *index) {
   table->RemoveIndex(index);
   index->Destroy(this);

@@ -64,10 +64,22 @@ void Table::LockIndexes() {
 
 void Table::AddIndex(Index *index) {
   LockIndexes();
+  LinkIndexLocked(index);
+  UnlockIndexes();
+}
+
+Index *Table::AddIndexUnlessPresent(Index *index) {
+  LockIndexes();
+  Index *existing = FindIndex(index->relation());
+  if (existing == nullptr) LinkIndexLocked(index);
+  UnlockIndexes();
+  return existing != nullptr ? existing : index;
+}
+
+void Table::LinkIndexLocked(Index *index) {
   index->next.store(indexes_.load(std::memory_order_relaxed), std::memory_order_relaxed);
   indexes_.store(index, std::memory_order_release);
   index_count_.fetch_add(1, std::memory_order_seq_cst);
-  UnlockIndexes();
 }
 
 void Table::RemoveIndex(Index *index) {
@@ -99,6 +111,15 @@ void Table::ParkDeadRow(Row *row) {
     row->gc_next.store(head, std::memory_order_relaxed);
   } while (!parked_rows_.compare_exchange_weak(head, row, std::memory_order_release,
                                                std::memory_order_relaxed));
+}
+
+void Table::ReturnParkedRows(Row *rows) {
+  while (rows != nullptr) {
+    Row *next = rows->gc_next.load(std::memory_order_relaxed);
+    parked_count_.fetch_sub(1, std::memory_order_relaxed);  // ParkDeadRow counts it again
+    ParkDeadRow(rows);
+    rows = next;
+  }
 }
 
 }  // namespace memopt

@@ -62,6 +62,8 @@ void memopt_report_status(memopt::Status status, Relation rel) pg_attribute_nore
 // when the (sub)transaction ends the right way.
 void memopt_drop_at_commit(const memopt::TableKey &key);
 void memopt_drop_at_abort(const memopt::TableKey &key);
+void memopt_drop_index_at_commit(const memopt::TableKey &table, uint32_t index_relation);
+void memopt_drop_index_at_abort(const memopt::TableKey &table, uint32_t index_relation);
 void memopt_drop_database_at_commit(Oid database);
 void memopt_lifecycle_at_end(bool commit);
 bool memopt_lifecycle_pending(void);

@@ -25,6 +25,7 @@ void _PG_init(void) {
                     errhint("Add memopt to shared_preload_libraries in postgresql.conf and "
                             "restart the server.")));
   memopt_define_gucs();
+  memopt_define_index_options();
   memopt_install_shmem_hooks();
   memopt_install_xact_callbacks();
   memopt_install_utility_hook();

@@ -10,6 +10,8 @@ extern "C" {
 #include "access/htup_details.h"
 #include "catalog/objectaccess.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_index.h"
+#include "commands/defrem.h"
 #include "catalog/pg_database.h"
 #include "miscadmin.h"
 #include "utils/syscache.h"
@@ -21,6 +23,28 @@ namespace {
 
 object_access_hook_type previous_object_access = nullptr;
 
+// The engine index of a memopt index goes with the transaction's commit.
+void MemoptIndexDropped(Oid index_relid, RelFileNode index_node) {
+  HeapTuple index_tuple = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(index_relid));
+  if (!HeapTupleIsValid(index_tuple)) return;
+  Oid heap_relid = reinterpret_cast<Form_pg_index>(GETSTRUCT(index_tuple))->indrelid;
+  ReleaseSysCache(index_tuple);
+  HeapTuple heap_tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(heap_relid));
+  if (!HeapTupleIsValid(heap_tuple)) return;
+  Form_pg_class heap = reinterpret_cast<Form_pg_class>(GETSTRUCT(heap_tuple));
+  RelFileNode heap_node;
+  heap_node.spcNode = OidIsValid(heap->reltablespace) ? heap->reltablespace : MyDatabaseTableSpace;
+  heap_node.dbNode = MyDatabaseId;
+  heap_node.relNode = heap->relfilenode;
+  ReleaseSysCache(heap_tuple);
+  memopt_drop_index_at_commit(memopt_key_for_node(heap_node), index_node.relNode);
+}
+
+bool IsMemoptIndexAm(Oid am) {
+  return OidIsValid(am) && (am == get_index_am_oid("memopt_range", true) ||
+                            am == get_index_am_oid("memopt_hash", true));
+}
+
 void RelationDropped(Oid relid) {
   HeapTuple tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
   if (!HeapTupleIsValid(tuple)) return;
@@ -31,8 +55,10 @@ void RelationDropped(Oid relid) {
   node.spcNode = OidIsValid(form->reltablespace) ? form->reltablespace : MyDatabaseTableSpace;
   node.dbNode = MyDatabaseId;
   node.relNode = form->relfilenode;
+  bool memopt_index = form->relkind == RELKIND_INDEX && IsMemoptIndexAm(form->relam);
   ReleaseSysCache(tuple);
   if (memopt_table) memopt_drop_at_commit(memopt_key_for_node(node));
+  if (memopt_index) MemoptIndexDropped(relid, node);
 }
 
 void OnObjectAccess(ObjectAccessType access, Oid class_id, Oid object_id, int sub_id, void *arg) {

@@ -1,7 +1,9 @@
 // table_lifecycle.cpp - engine tables follow PostgreSQL's transactional DDL.
 //
 // CREATE, TRUNCATE and rewrites give a relation a new relfilenode; DROP
-// removes one. The engine table of a new relfilenode must go if the
+// removes one. Index builds (CREATE INDEX, REINDEX, and the rebuilds of
+// TRUNCATE) make an engine index for the index's new relfilenode, and DROP
+// INDEX removes one. The engine table or index of a new relfilenode must go if the
 // (sub)transaction that made it aborts; the one of a replaced or dropped
 // relfilenode must go when the transaction commits. This is PostgreSQL's
 // pendingDeletes (catalog/storage.c) for memory: a list of pending drops,
@@ -20,18 +22,20 @@ namespace {
 
 struct PendingDrop {
   memopt::TableKey key;
-  Oid whole_database;  // InvalidOid, or every table of this database
-  bool at_commit;      // drop at commit; else drop at abort
+  uint32_t index_relation;  // 0: the table itself; else the index with this relfilenode
+  Oid whole_database;       // InvalidOid, or every table of this database
+  bool at_commit;           // drop at commit; else drop at abort
   int nest_level;
   PendingDrop *next;
 };
 
 PendingDrop *pending = nullptr;
 
-void Register(const memopt::TableKey &key, Oid database, bool at_commit) {
+void Register(const memopt::TableKey &key, uint32_t index_relation, Oid database, bool at_commit) {
   auto *entry =
       static_cast<PendingDrop *>(MemoryContextAlloc(TopMemoryContext, sizeof(PendingDrop)));
   entry->key = key;
+  entry->index_relation = index_relation;
   entry->whole_database = database;
   entry->at_commit = at_commit;
   entry->nest_level = GetCurrentTransactionNestLevel();
@@ -61,17 +65,31 @@ void Execute(const PendingDrop *entry) {
     return;
   }
   memopt::Table *table = engine->FindTable(entry->key);
-  if (table != nullptr) engine->DropTable(table);
+  if (table == nullptr) return;
+  if (entry->index_relation == 0) {
+    engine->DropTable(table);
+    return;
+  }
+  memopt::Index *index = table->FindIndex(entry->index_relation);
+  if (index != nullptr) engine->DropIndex(table, index);
 }
 
 }  // namespace
 
-void memopt_drop_at_commit(const memopt::TableKey &key) { Register(key, InvalidOid, true); }
+void memopt_drop_at_commit(const memopt::TableKey &key) { Register(key, 0, InvalidOid, true); }
 
-void memopt_drop_at_abort(const memopt::TableKey &key) { Register(key, InvalidOid, false); }
+void memopt_drop_at_abort(const memopt::TableKey &key) { Register(key, 0, InvalidOid, false); }
+
+void memopt_drop_index_at_commit(const memopt::TableKey &table, uint32_t index_relation) {
+  Register(table, index_relation, InvalidOid, true);
+}
+
+void memopt_drop_index_at_abort(const memopt::TableKey &table, uint32_t index_relation) {
+  Register(table, index_relation, InvalidOid, false);
+}
 
 void memopt_drop_database_at_commit(Oid database) {
-  Register(memopt::TableKey{0, database, 0}, database, true);
+  Register(memopt::TableKey{0, database, 0}, 0, database, true);
 }
 
 bool memopt_lifecycle_pending(void) { return pending != nullptr; }

@@ -20,6 +20,7 @@ extern "C" {
 }
 
 #include "memopt/table_scan.h"
+#include "index_internal.h"
 #include "tableam_internal.h"
 
 namespace {
@@ -125,6 +126,7 @@ void memopt_relation_vacuum(Relation rel, struct VacuumParams *params,
   memopt::Engine *engine = memopt_engine();
   memopt::Table *table = memopt_table_for(rel);
   engine->CollectGarbage(table);
+  memopt_sweep_indexes(rel, table);
   engine->ReclaimMemory();
   memopt::TableStats stats = table->Stats();
   uint64_t old_versions = stats.versions > stats.live_rows ? stats.versions - stats.live_rows : 0;
@@ -177,37 +179,15 @@ void memopt_relation_estimate_size(Relation rel, int32 *attr_widths, BlockNumber
 }
 
 const char *memopt_index_hint(void) {
-  return "memopt's own hash and range indexes are not available in this version; indexes of "
-         "other access methods would store row locations on disk.";
+  return "Use USING memopt_range (ordered: equality, ranges, ORDER BY) or USING memopt_hash "
+         "(equality only).";
 }
 
 TransactionId memopt_index_delete_tuples(Relation rel, TM_IndexDeleteOp *delstate) {
   (void)delstate;
   ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-                  errmsg("memopt table \"%s\" does not support indexes yet",
+                  errmsg("memopt table \"%s\" does not support index deletion by TID",
                          RelationGetRelationName(rel))));
-  pg_unreachable();
-}
-
-double memopt_index_build_range_scan(Relation table_rel, Relation index_rel,
-                                     struct IndexInfo *index_info, bool allow_sync, bool anyvisible,
-                                     bool progress, BlockNumber start_blockno,
-                                     BlockNumber numblocks, IndexBuildCallback callback,
-                                     void *callback_state, TableScanDesc scan) {
-  (void)index_rel;
-  (void)index_info;
-  (void)allow_sync;
-  (void)anyvisible;
-  (void)progress;
-  (void)start_blockno;
-  (void)numblocks;
-  (void)callback;
-  (void)callback_state;
-  (void)scan;
-  ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-                  errmsg("memopt table \"%s\" does not support indexes yet",
-                         RelationGetRelationName(table_rel)),
-                  errhint("%s", memopt_index_hint())));
   pg_unreachable();
 }
 
@@ -219,6 +199,6 @@ void memopt_index_validate_scan(Relation table_rel, Relation index_rel,
   (void)snapshot;
   (void)state;
   ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-                  errmsg("memopt table \"%s\" does not support indexes yet",
+                  errmsg("CREATE INDEX CONCURRENTLY is not supported on memopt table \"%s\"",
                          RelationGetRelationName(table_rel))));
 }

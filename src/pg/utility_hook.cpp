@@ -1,9 +1,9 @@
 // utility_hook.cpp - statements memopt must see before PostgreSQL runs them.
 //
-// CREATE INDEX (including the indexes behind PRIMARY KEY and UNIQUE, which
-// arrive here as subcommands) on a memopt table is refused until memopt's own
-// index access methods exist: btree and the other built-in AMs would store
-// TIDs on disk, which memopt versions do not have.
+// CREATE INDEX on a memopt table (including the indexes behind PRIMARY KEY
+// and UNIQUE, which arrive here as subcommands) is routed to memopt's own
+// index AMs, or refused for an AM the user named (RouteIndexOnMemopt); ALTER
+// TABLE ... ADD PRIMARY KEY / UNIQUE gets its AM in the constraint.
 //
 // WITH (durability = ...) on a memopt table is taken out of CREATE TABLE
 // (and CREATE TABLE AS) before PostgreSQL validates the options, since a
@@ -14,6 +14,7 @@
 
 extern "C" {
 #include "access/tableam.h"
+#include "catalog/index.h"
 #include "catalog/namespace.h"
 #include "commands/defrem.h"
 #include "nodes/parsenodes.h"
@@ -27,21 +28,102 @@ namespace {
 
 ProcessUtility_hook_type previous_utility = nullptr;
 
-void RefuseIndexOnMemopt(IndexStmt *stmt) {
-  Oid relid = RangeVarGetRelid(stmt->relation, NoLock, true);
-  if (!OidIsValid(relid)) return;  // PostgreSQL reports the missing table itself
+bool IsMemoptRelation(RangeVar *relation) {
+  Oid relid = RangeVarGetRelid(relation, NoLock, true);
+  if (!OidIsValid(relid)) return false;  // PostgreSQL reports the missing table itself
   Relation rel = RelationIdGetRelation(relid);
-  if (rel == nullptr) return;
+  if (rel == nullptr) return false;
   bool is_memopt = rel->rd_tableam == memopt_table_am_routine();
   RelationClose(rel);
-  if (!is_memopt) return;
+  return is_memopt;
+}
+
+bool IsMemoptIndexAm(const char *name) {
+  return name != nullptr && (strcmp(name, "memopt_range") == 0 || strcmp(name, "memopt_hash") == 0);
+}
+
+bool HasBucketCount(List *options) {
+  ListCell *cell;
+  foreach (cell, options) {
+    DefElem *option = lfirst_node(DefElem, cell);
+    if (option->defnamespace == nullptr && strcmp(option->defname, "bucket_count") == 0)
+      return true;
+  }
+  return false;
+}
+
+// memopt_hash when the options say how many buckets, else memopt_range.
+char *MemoptAmFor(List *options) {
+  return pstrdup(HasBucketCount(options) ? "memopt_hash" : "memopt_range");
+}
+
+// Whether the statement's text names an access method (USING ...). The
+// parser fills in btree when it does not, and a user who wrote no AM
+// expects the index to work.
+bool StatementSaysUsing(PlannedStmt *pstmt, const char *query_string) {
+  if (query_string == nullptr || pstmt->stmt_location < 0) return true;
+  const char *text = query_string + pstmt->stmt_location;
+  size_t length = pstmt->stmt_len > 0 ? pstmt->stmt_len : strlen(text);
+  for (size_t i = 0; i + 5 <= length; ++i) {
+    bool word_start =
+        i == 0 || !(isalnum(static_cast<unsigned char>(text[i - 1])) || text[i - 1] == '_');
+    bool word_end = i + 5 == length ||
+                    !(isalnum(static_cast<unsigned char>(text[i + 5])) || text[i + 5] == '_');
+    if (word_start && word_end && pg_strncasecmp(text + i, "using", 5) == 0) return true;
+  }
+  return false;
+}
+
+// CREATE INDEX on a memopt table: memopt's AMs are used as they are; the
+// parser's default (btree) becomes memopt_range, or memopt_hash with
+// WITH (bucket_count = N), for constraints (PRIMARY KEY, UNIQUE), LIKE ...
+// INCLUDING INDEXES and statements that name no AM. Any AM the user named is
+// refused: its entries would hold TIDs, which memopt reuses.
+void RouteIndexOnMemopt(IndexStmt *stmt, PlannedStmt *pstmt, const char *query_string,
+                        ProcessUtilityContext context) {
+  if (!IsMemoptRelation(stmt->relation)) return;
+  if (stmt->concurrent)
+    ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                    errmsg("CREATE INDEX CONCURRENTLY is not supported on memopt tables"),
+                    errhint("memopt builds indexes in memory; leave out CONCURRENTLY.")));
+  if (IsMemoptIndexAm(stmt->accessMethod)) return;
+  bool implicit = strcmp(stmt->accessMethod, DEFAULT_INDEX_TYPE) == 0 &&
+                  (stmt->isconstraint || context == PROCESS_UTILITY_SUBCOMMAND ||
+                   !StatementSaysUsing(pstmt, query_string));
+  if (implicit) {
+    stmt->accessMethod = MemoptAmFor(stmt->options);
+    return;
+  }
   ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-                  errmsg("cannot create index on memopt table \"%s\"", stmt->relation->relname),
-                  errdetail("%s", stmt->primary ? "PRIMARY KEY constraints need an index."
-                                  : stmt->isconstraint && stmt->unique
-                                      ? "UNIQUE constraints need an index."
-                                      : "memopt tables do not support indexes yet."),
+                  errmsg("access method \"%s\" does not support memopt table \"%s\"",
+                         stmt->accessMethod, stmt->relation->relname),
+                  errdetail("Its index entries would store row locations, which memopt reuses."),
                   errhint("%s", memopt_index_hint())));
+}
+
+void RouteConstraint(Node *node) {
+  if (node == nullptr || !IsA(node, Constraint)) return;
+  auto *constraint = reinterpret_cast<Constraint *>(node);
+  if (constraint->contype != CONSTR_PRIMARY && constraint->contype != CONSTR_UNIQUE) return;
+  if (constraint->access_method == nullptr)
+    constraint->access_method = MemoptAmFor(constraint->options);
+}
+
+// ALTER TABLE ... ADD PRIMARY KEY / UNIQUE (and ADD COLUMN ... PRIMARY KEY)
+// builds its index without passing through this hook: name the AM in the
+// constraint itself.
+void RouteAlterTableConstraints(AlterTableStmt *stmt) {
+  if (!IsMemoptRelation(stmt->relation)) return;
+  ListCell *cell;
+  foreach (cell, stmt->cmds) {
+    AlterTableCmd *cmd = lfirst_node(AlterTableCmd, cell);
+    if (cmd->subtype == AT_AddConstraint) RouteConstraint(cmd->def);
+    if (cmd->subtype == AT_AddColumn && cmd->def != nullptr && IsA(cmd->def, ColumnDef)) {
+      ListCell *inner;
+      foreach (inner, reinterpret_cast<ColumnDef *>(cmd->def)->constraints)
+        RouteConstraint(static_cast<Node *>(lfirst(inner)));
+    }
+  }
 }
 
 bool CreatesMemoptTable(const char *access_method) {
@@ -110,8 +192,16 @@ PlannedStmt *StripDurability(PlannedStmt *pstmt, bool read_only_tree) {
 void MemoptProcessUtility(PlannedStmt *pstmt, const char *query_string, bool read_only_tree,
                           ProcessUtilityContext context, ParamListInfo params,
                           QueryEnvironment *query_env, DestReceiver *dest, QueryCompletion *qc) {
-  if (IsA(pstmt->utilityStmt, IndexStmt))
-    RefuseIndexOnMemopt(reinterpret_cast<IndexStmt *>(pstmt->utilityStmt));
+  Node *stmt = pstmt->utilityStmt;
+  if ((IsA(stmt, IndexStmt) || IsA(stmt, AlterTableStmt)) && read_only_tree) {
+    pstmt = static_cast<PlannedStmt *>(copyObjectImpl(pstmt));  // we may rewrite it
+    read_only_tree = false;
+    stmt = pstmt->utilityStmt;
+  }
+  if (IsA(stmt, IndexStmt))
+    RouteIndexOnMemopt(reinterpret_cast<IndexStmt *>(stmt), pstmt, query_string, context);
+  if (IsA(stmt, AlterTableStmt))
+    RouteAlterTableConstraints(reinterpret_cast<AlterTableStmt *>(stmt));
   PlannedStmt *stripped = StripDurability(pstmt, read_only_tree);
   if (stripped != pstmt) read_only_tree = false;
   pstmt = stripped;

@@ -1,0 +1,224 @@
+// hash_am.cpp - the memopt_hash index access method: handler, options and
+// scans.
+//
+// An index is the engine's HashIndex (hash_index.h): 64-bit hashes of the
+// whole key (index_keys.cpp) to rows. `WITH (bucket_count = N)` sets the
+// starting number of buckets; the table doubles as it fills, so a low guess
+// costs a few cheap splits, never long chains.
+//
+// A scan needs "=" on every key column. It collects the rows under the
+// hash, and returns for each the TID of the version the scan's snapshot sees,
+// if that version's key hashes the same (the row may have entries for other
+// keys of older or newer versions). Hash collisions are left to the
+// executor's recheck of the original quals (xs_recheck).
+#include "index_internal.h"
+
+extern "C" {
+#include "access/reloptions.h"
+#include "utils/lsyscache.h"
+}
+
+namespace {
+
+relopt_kind hash_options_kind;
+
+struct HashOptions {
+  int32 vl_len_;
+  int32 bucket_count;
+};
+
+// One (hash, row) pair found by a scan.
+struct Candidate {
+  uint64 hash;
+  memopt::Row *row;
+};
+
+struct HashScan {
+  MemoptKeyReader *reader;
+  memopt::ReadView view;
+  bool prepared;
+  Candidate *candidates;
+  int count;
+  int next;
+  MemoptSearchColumn search[INDEX_MAX_KEYS];
+};
+
+// Collects into `out` (capacity `capacity`); returns how many there are,
+// which may exceed `capacity` (then the caller retries with more room).
+// Nothing inside the engine walk can raise an error.
+int CollectHash(memopt::HashIndex *index, uint64 hash, Candidate *out, int capacity) {
+  int found = 0;
+  index->Lookup(hash, [&](memopt::Row *row) {
+    if (found < capacity) out[found] = Candidate{hash, row};
+    ++found;
+    return true;
+  });
+  return found;
+}
+
+int CollectAll(memopt::HashIndex *index, Candidate *out, int capacity) {
+  int found = 0;
+  index->ForEach([&](uint64_t hash, memopt::Row *row) {
+    if (found < capacity) out[found] = Candidate{hash, row};
+    ++found;
+  });
+  return found;
+}
+
+// Fills `values` from the scan keys; false if some key column has no "="
+// key (the scan then walks every entry). *impossible: a key compares with NULL.
+bool KeysCoverEveryColumn(IndexScanDesc scan, HashScan *state, Datum *values, bool *isnull,
+                          bool *impossible) {
+  const MemoptIndexInfo *info = memopt_index_info(scan->indexRelation);
+  bool covered[INDEX_MAX_KEYS] = {false};
+  *impossible = false;
+  for (int i = 0; i < scan->numberOfKeys; ++i) {
+    ScanKey key = &scan->keyData[i];
+    if (key->sk_flags & SK_ISNULL) {
+      *impossible = true;
+      return false;
+    }
+    int column = key->sk_attno - 1;
+    const MemoptIndexColumn &column_info = info->columns[column];
+    MemoptSearchColumn &search = state->search[column];
+    search.cross = OidIsValid(key->sk_subtype) && key->sk_subtype != column_info.type;
+    if (search.cross) {
+      Oid function = get_opfamily_proc(column_info.opfamily, key->sk_subtype, key->sk_subtype, 1);
+      if (!OidIsValid(function)) continue;  // no hash for that type: leave it to the walk
+      fmgr_info(function, &search.hash);
+    }
+    values[column] = key->sk_argument;
+    isnull[column] = false;
+    covered[column] = true;
+  }
+  for (int i = 0; i < info->natts; ++i)
+    if (!covered[i]) return false;
+  return true;
+}
+
+void Prepare(IndexScanDesc scan, HashScan *state) {
+  state->prepared = true;
+  state->count = 0;
+  state->next = 0;
+  Datum values[INDEX_MAX_KEYS];
+  bool isnull[INDEX_MAX_KEYS];
+  bool impossible;
+  bool probe = KeysCoverEveryColumn(scan, state, values, isnull, &impossible);
+  if (impossible) return;
+  const MemoptIndexInfo *info = memopt_index_info(scan->indexRelation);
+  memopt::Index *engine_index = memopt_index_for(scan->heapRelation, scan->indexRelation);
+  state->view = memopt_view_for(scan->xs_snapshot);
+  uint64 hash = probe ? memopt_key_hash(info, state->search, values, isnull) : 0;
+  int capacity = probe ? 16 : static_cast<int>(engine_index->entry_count()) + 64;
+  for (;;) {
+    if (state->candidates != nullptr) pfree(state->candidates);
+    state->candidates = static_cast<Candidate *>(palloc(sizeof(Candidate) * capacity));
+    int found = probe ? CollectHash(engine_index->hash(), hash, state->candidates, capacity)
+                      : CollectAll(engine_index->hash(), state->candidates, capacity);
+    if (found <= capacity) {
+      state->count = found;
+      return;
+    }
+    capacity = found * 2;
+  }
+}
+
+bool HashGetTuple(IndexScanDesc scan, ScanDirection direction) {
+  (void)direction;  // forward only (amcanbackward = false)
+  auto *state = static_cast<HashScan *>(scan->opaque);
+  if (!state->prepared) Prepare(scan, state);
+  if (state->reader == nullptr)
+    state->reader = memopt_key_reader_create(scan->heapRelation, scan->indexRelation);
+  const MemoptIndexInfo *info = memopt_index_info(scan->indexRelation);
+  Datum values[INDEX_MAX_KEYS];
+  bool isnull[INDEX_MAX_KEYS];
+  while (state->next < state->count) {
+    const Candidate &candidate = state->candidates[state->next++];
+    memopt::Version *version = memopt_visible_version(candidate.row, state->view);
+    if (version == nullptr) continue;
+    if (!memopt_version_key(state->reader, version, values, isnull)) continue;
+    if (memopt_key_hash(info, nullptr, values, isnull) != candidate.hash) continue;
+    memopt_slot_to_tid(version->slot, &scan->xs_heaptid);
+    scan->xs_recheck = true;
+    return true;
+  }
+  return false;
+}
+
+IndexScanDesc HashBeginScan(Relation index, int nkeys, int norderbys) {
+  IndexScanDesc scan = RelationGetIndexScan(index, nkeys, norderbys);
+  scan->opaque = palloc0(sizeof(HashScan));
+  return scan;
+}
+
+void HashRescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys, int norderbys) {
+  (void)orderbys;
+  (void)norderbys;
+  if (keys != nullptr && nkeys > 0) memmove(scan->keyData, keys, nkeys * sizeof(ScanKeyData));
+  auto *state = static_cast<HashScan *>(scan->opaque);
+  state->prepared = false;
+}
+
+void HashEndScan(IndexScanDesc scan) {
+  auto *state = static_cast<HashScan *>(scan->opaque);
+  if (state->reader != nullptr) memopt_key_reader_free(state->reader);
+  if (state->candidates != nullptr) pfree(state->candidates);
+  pfree(state);
+}
+
+bytea *HashOptionsParse(Datum reloptions, bool validate) {
+  static const relopt_parse_elt table[] = {
+      {"bucket_count", RELOPT_TYPE_INT, offsetof(HashOptions, bucket_count)}};
+  return static_cast<bytea *>(build_reloptions(reloptions, validate, hash_options_kind,
+                                               sizeof(HashOptions), table, lengthof(table)));
+}
+
+IndexAmRoutine MakeRoutine() {
+  IndexAmRoutine routine;
+  memset(&routine, 0, sizeof routine);
+  routine.type = T_IndexAmRoutine;
+  routine.amstrategies = 1;  // "="
+  routine.amsupport = 1;     // 64-bit extended hash function
+  routine.amcanunique = true;
+  routine.amcanmulticol = true;
+  routine.amkeytype = InvalidOid;
+  routine.ambuild = memopt_index_build;
+  routine.ambuildempty = memopt_index_build_empty;
+  routine.aminsert = memopt_index_insert;
+  routine.ambulkdelete = memopt_index_bulk_delete;
+  routine.amvacuumcleanup = memopt_index_vacuum_cleanup;
+  routine.amcostestimate = memopt_index_cost_estimate;
+  routine.amoptions = HashOptionsParse;
+  routine.amvalidate = memopt_index_validate;
+  routine.ambeginscan = HashBeginScan;
+  routine.amrescan = HashRescan;
+  routine.amgettuple = HashGetTuple;
+  routine.amendscan = HashEndScan;
+  return routine;
+}
+
+const IndexAmRoutine hash_routine = MakeRoutine();
+
+}  // namespace
+
+void memopt_define_index_options(void) {
+  hash_options_kind = add_reloption_kind();
+  add_int_reloption(hash_options_kind, "bucket_count",
+                    "Starting number of buckets of a memopt_hash index", 1024, 1, 1 << 30,
+                    AccessExclusiveLock);
+}
+
+int64 memopt_hash_bucket_option(Relation index) {
+  auto *options = reinterpret_cast<HashOptions *>(index->rd_options);
+  return options != nullptr ? options->bucket_count : 1024;
+}
+
+extern "C" {
+PG_FUNCTION_INFO_V1(memopt_hash_handler);
+Datum memopt_hash_handler(PG_FUNCTION_ARGS) {
+  (void)fcinfo;
+  auto *routine = makeNode(IndexAmRoutine);
+  *routine = hash_routine;
+  PG_RETURN_POINTER(routine);
+}
+}

@@ -1,0 +1,221 @@
+// index_insert.cpp - adding entries (aminsert of both memopt index AMs, and
+// the build) and checking uniqueness.
+//
+// An entry is (key, row): an update that keeps the key finds its pair
+// present and adds nothing. Uniqueness is checked after the entry is in, so
+// of two transactions inserting one key at the same time at least the later
+// checker sees the other's entry (DESIGN.md, "Indexes"). For every other row
+// under the key, the check walks the row's versions from the newest:
+//  - a current version (committed, not ended by a committed transaction, or
+//    our own) with an equal key is a duplicate: 23505;
+//  - an equal key written, or being replaced, by a transaction still running
+//    is a conflict: 40001, since memopt transactions never wait;
+//  - older versions, undone versions and versions ended by a committed
+//    transaction do not count.
+// Commit-time re-validation of uniqueness belongs to the isolation work.
+#include "index_internal.h"
+
+extern "C" {
+#include "access/genam.h"
+#include "utils/rel.h"
+}
+
+namespace {
+
+struct Candidates {
+  memopt::Row **rows;
+  int count;
+  int capacity;
+};
+
+void AddCandidate(Candidates *candidates, memopt::Row *row) {
+  if (candidates->count == candidates->capacity) {
+    candidates->capacity *= 2;
+    candidates->rows = static_cast<memopt::Row **>(
+        repalloc(candidates->rows, sizeof(memopt::Row *) * candidates->capacity));
+  }
+  candidates->rows[candidates->count++] = row;
+}
+
+// Rows with an entry under the key. The engine calls are lock-free reads;
+// nothing here can raise an error while inside them except through the
+// comparator's guard.
+Candidates FindCandidates(memopt::Index *engine_index, MemoptCompareContext *compare,
+                          memopt::KeyRef key, uint64 hash, memopt::Row *self) {
+  Candidates candidates{static_cast<memopt::Row **>(palloc(sizeof(memopt::Row *) * 8)), 0, 8};
+  if (engine_index->kind() == memopt::IndexKind::kHash) {
+    // Lookup cannot fail; collect into a fixed batch, then grow outside it.
+    memopt::Row *batch[64];
+    int found = 0;
+    bool overflow = false;
+    engine_index->hash()->Lookup(hash, [&](memopt::Row *row) {
+      if (row == self) return true;
+      if (found == 64) {
+        overflow = true;
+        return false;
+      }
+      batch[found++] = row;
+      return true;
+    });
+    for (int i = 0; i < found; ++i) AddCandidate(&candidates, batch[i]);
+    if (overflow)
+      ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+                      errmsg("too many rows share one hash in a unique memopt index")));
+    return candidates;
+  }
+  memopt::KeyComparator cmp = memopt_comparator(compare);
+  memopt::RangeIndex::Iterator it(engine_index->range(), cmp);
+  for (bool valid = it.Seek(memopt::SeekMode::kGreaterOrEqual, key); valid; valid = it.Next()) {
+    bool failed = false;
+    int order = cmp.compare(cmp.context, it.Key(), key, &failed);
+    if (failed) break;
+    if (order != 0) break;
+    if (it.GetRow() != self) AddCandidate(&candidates, it.GetRow());
+  }
+  if (compare->error != nullptr) memopt_rethrow_comparison_error(compare);
+  return candidates;
+}
+
+enum class Writer { kGone, kMine, kRunning, kCommitted };
+
+Writer WriterOf(uint64_t stamp, uint64_t my_id) {
+  if (stamp == memopt::kInfinity) return Writer::kGone;
+  if (!memopt::IsTxnId(stamp)) return Writer::kCommitted;
+  if (stamp == my_id) return Writer::kMine;
+  memopt::TxnOutcome outcome = memopt::ResolveTxn(memopt_engine()->slots(), stamp);
+  if (outcome.state == memopt::TxnState::kCommitted) return Writer::kCommitted;
+  if (outcome.state == memopt::TxnState::kActive) return Writer::kRunning;
+  return Writer::kGone;  // aborted
+}
+
+struct CheckState {
+  Relation heap;
+  Relation index;
+  const MemoptIndexInfo *info;
+  MemoptKeyReader *reader;
+  MemoptCompareContext *compare;
+  Datum *values;
+  bool *isnull;
+  memopt::KeyRef key;  // range indexes
+  bool building;
+};
+
+bool SameKey(CheckState *state, memopt::Version *version) {
+  Datum values[INDEX_MAX_KEYS];
+  bool isnull[INDEX_MAX_KEYS];
+  if (!memopt_version_key(state->reader, version, values, isnull)) return false;
+  if (state->info->kind == memopt::IndexKind::kHash)
+    return memopt_key_values_equal(state->info, state->values, state->isnull, values, isnull);
+  if (memopt_key_has_null(state->info, isnull) && !state->info->nulls_not_distinct) return false;
+  memopt::KeyRef other =
+      memopt_key_encode(state->info, nullptr, state->info->natts, values, isnull);
+  bool same = memopt_key_compare(state->compare, state->key, other) == 0;
+  pfree(const_cast<void *>(other.data));
+  return same;
+}
+
+void ReportDuplicate(CheckState *state) {
+  char *description = BuildIndexValueDescription(state->index, state->values, state->isnull);
+  if (state->building)
+    ereport(ERROR,
+            (errcode(ERRCODE_UNIQUE_VIOLATION),
+             errmsg("could not create unique index \"%s\"", RelationGetRelationName(state->index)),
+             description ? errdetail("Key %s is duplicated.", description)
+                         : errdetail("Duplicate keys exist."),
+             errtableconstraint(state->heap, RelationGetRelationName(state->index))));
+  ereport(ERROR, (errcode(ERRCODE_UNIQUE_VIOLATION),
+                  errmsg("duplicate key value violates unique constraint \"%s\"",
+                         RelationGetRelationName(state->index)),
+                  description ? errdetail("Key %s already exists.", description) : 0,
+                  errtableconstraint(state->heap, RelationGetRelationName(state->index))));
+}
+
+void ReportConflict(CheckState *state) {
+  char *description = BuildIndexValueDescription(state->index, state->values, state->isnull);
+  ereport(ERROR, (errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+                  errmsg("could not serialize access to table \"%s\" due to a concurrent write "
+                         "of the same key",
+                         RelationGetRelationName(state->heap)),
+                  description ? errdetail("Key %s of unique index \"%s\" is being written by a "
+                                          "transaction that has not committed.",
+                                          description, RelationGetRelationName(state->index))
+                              : 0,
+                  errhint("The transaction might succeed if retried.")));
+}
+
+// Looks at one other row under the key (see the file comment).
+void CheckRow(CheckState *state, memopt::Row *row, uint64_t my_id) {
+  for (memopt::Version *version = row->newest.load(std::memory_order_acquire); version != nullptr;
+       version = version->older.load(std::memory_order_acquire)) {
+    Writer begin = WriterOf(version->begin.load(std::memory_order_acquire), my_id);
+    if (begin == Writer::kGone) continue;
+    Writer end = WriterOf(version->end.load(std::memory_order_acquire), my_id);
+    if (end == Writer::kCommitted || end == Writer::kMine) return;  // not current
+    if (!SameKey(state, version)) {
+      if (begin == Writer::kCommitted) return;
+      continue;  // an uncommitted new image; the one below may still hold the key
+    }
+    if (begin == Writer::kRunning || end == Writer::kRunning) ReportConflict(state);
+    ReportDuplicate(state);
+  }
+}
+
+MemoptKeyReader *ReaderFor(Relation heap, Relation index, IndexInfo *index_info) {
+  if (index_info->ii_AmCache != nullptr)
+    return static_cast<MemoptKeyReader *>(index_info->ii_AmCache);
+  MemoryContext old = MemoryContextSwitchTo(index_info->ii_Context);
+  auto *reader = memopt_key_reader_create(heap, index);
+  MemoryContextSwitchTo(old);
+  index_info->ii_AmCache = reader;
+  return reader;
+}
+
+}  // namespace
+
+void memopt_index_add_entry(Relation heap, Relation index, memopt::Index *engine_index,
+                            MemoptKeyReader *reader, memopt::Version *version, Datum *values,
+                            bool *isnull, bool check, bool building) {
+  const MemoptIndexInfo *info = memopt_index_info(index);
+  MemoptCompareContext compare{info, nullptr, nullptr};
+  memopt::Row *row = version->row;
+  memopt::KeyRef key{nullptr, 0};
+  uint64 hash = 0;
+  memopt::Status status;
+  if (info->kind == memopt::IndexKind::kHash) {
+    hash = memopt_key_hash(info, nullptr, values, isnull);
+    status = engine_index->hash()->Insert(hash, row);
+  } else {
+    key = memopt_key_encode(info, nullptr, info->natts, values, isnull);
+    bool failed = false;
+    status = engine_index->range()->Insert(key, row, memopt_comparator(&compare), &failed);
+    if (failed) memopt_rethrow_comparison_error(&compare);
+  }
+  if (status != memopt::Status::kOk) memopt_report_status(status, heap);
+  if (check && (info->nulls_not_distinct || !memopt_key_has_null(info, isnull))) {
+    CheckState state{heap, index, info, reader, &compare, values, isnull, key, building};
+    Candidates candidates = FindCandidates(engine_index, &compare, key, hash, row);
+    uint64_t my_id = memopt_txn()->id();
+    for (int i = 0; i < candidates.count; ++i) CheckRow(&state, candidates.rows[i], my_id);
+    pfree(candidates.rows);
+  }
+  if (key.data != nullptr) pfree(const_cast<void *>(key.data));
+}
+
+bool memopt_index_insert(Relation index, Datum *values, bool *isnull, ItemPointer heap_tid,
+                         Relation heap, IndexUniqueCheck check_unique, bool index_unchanged,
+                         IndexInfo *index_info) {
+  (void)index_unchanged;
+  if (check_unique == UNIQUE_CHECK_PARTIAL || check_unique == UNIQUE_CHECK_EXISTING)
+    ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                    errmsg("deferred uniqueness checks are not supported by memopt indexes")));
+  memopt::Table *table = memopt_table_for(heap);
+  uint64_t slot;
+  memopt::Version *version =
+      memopt_tid_to_slot(heap_tid, &slot) ? table->directory().Get(slot) : nullptr;
+  if (version == nullptr) elog(ERROR, "memopt index insert: no version at the new row's TID");
+  memopt::Index *engine_index = memopt_index_for(heap, index);
+  MemoptKeyReader *reader = ReaderFor(heap, index, index_info);
+  memopt_index_add_entry(heap, index, engine_index, reader, version, values, isnull,
+                         check_unique == UNIQUE_CHECK_YES, false);
+  return true;
+}

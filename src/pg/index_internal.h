@@ -1,0 +1,154 @@
+// index_internal.h - what the files of memopt's two index access methods
+// share: per-index key information, key encoding, hashing and comparison
+// (index_keys.cpp), reading a version's key (index_keys.cpp), the engine
+// index behind a relation (index_map.cpp), building (index_build.cpp),
+// inserting and uniqueness (index_insert.cpp), cost estimates
+// (index_cost.cpp) and VACUUM's sweep (index_vacuum.cpp). The AM handlers and
+// scans are hash_am.cpp and range_am.cpp.
+#pragma once
+
+#include "memopt_pg.h"
+
+extern "C" {
+#include "access/amapi.h"
+#include "access/genam.h"
+#include "access/relscan.h"
+#include "executor/executor.h"
+#include "nodes/execnodes.h"
+}
+
+#include "memopt/index.h"
+
+// Per column of an index, from its opclass (cached in rd_amcache).
+struct MemoptIndexColumn {
+  Oid type;  // opcintype (for enums: the column's own enum type's storage is the same)
+  int16 typlen;
+  bool typbyval;
+  char typalign;
+  Oid collation;
+  Oid opfamily;
+  FmgrInfo compare;  // range: btree comparison support function (type, type)
+  FmgrInfo hash;     // hash: 64-bit extended hash support function
+  FmgrInfo equal;    // hash: the "=" operator's function (uniqueness checks)
+  bool guarded;      // compare may raise an error: call it under PG_TRY
+};
+
+struct MemoptIndexInfo {
+  memopt::IndexKind kind;
+  int natts;
+  bool unique;
+  bool nulls_not_distinct;
+  MemoptIndexColumn columns[INDEX_MAX_KEYS];
+};
+
+// How a scan key's argument compares with the column when its type differs
+// (a cross-type operator such as int4 = int8).
+struct MemoptSearchColumn {
+  bool cross;  // the argument has type `type`, compared with `compare`
+  Oid type;
+  int16 typlen;
+  bool typbyval;
+  char typalign;
+  FmgrInfo compare;  // range: comparison support function (column type, argument type)
+  FmgrInfo hash;     // hash: extended hash function of the argument type
+};
+
+// The context behind a KeyComparator: entries compare with `info`; a search
+// key (KeyFlags::kSearch) compares through `search` where a column is cross.
+// A comparison that raises an error is caught and kept in `error`.
+struct MemoptCompareContext {
+  const MemoptIndexInfo *info;
+  const MemoptSearchColumn *search;  // nullptr: search keys have the column types
+  ErrorData *error;
+};
+
+// index_keys.cpp
+const MemoptIndexInfo *memopt_index_info(Relation index);
+// Encoded keys: [ncols][flags][null bitmap][values aligned as in a tuple].
+// `search` is non-null for a scan key (values of search[i].type where cross).
+Size memopt_key_size(const MemoptIndexInfo *info, const MemoptSearchColumn *search, int ncols,
+                     const Datum *values, const bool *isnull);
+void memopt_key_fill(const MemoptIndexInfo *info, const MemoptSearchColumn *search, int ncols,
+                     const Datum *values, const bool *isnull, char *buffer, Size size);
+// palloc'd encoding (8-byte aligned).
+memopt::KeyRef memopt_key_encode(const MemoptIndexInfo *info, const MemoptSearchColumn *search,
+                                 int ncols, const Datum *values, const bool *isnull);
+memopt::KeyComparator memopt_comparator(MemoptCompareContext *context);
+// Re-raises an error a comparison caught (after an engine call reported it).
+void memopt_rethrow_comparison_error(MemoptCompareContext *context) pg_attribute_noreturn();
+// Compares two encoded keys outside the engine (errors propagate).
+int memopt_key_compare(MemoptCompareContext *context, memopt::KeyRef a, memopt::KeyRef b);
+// The values of an encoded key (pointers into it); returns its column count.
+int memopt_key_decode(const MemoptIndexInfo *info, const MemoptSearchColumn *search,
+                      memopt::KeyRef key, Datum *values, bool *isnull);
+// 64-bit hash of a key (hash indexes). `search` as for memopt_key_size.
+uint64 memopt_key_hash(const MemoptIndexInfo *info, const MemoptSearchColumn *search,
+                       const Datum *values, const bool *isnull);
+// True if every column is equal by the opclass's "=" (NULL equals NULL only
+// with NULLS NOT DISTINCT).
+bool memopt_key_values_equal(const MemoptIndexInfo *info, const Datum *a, const bool *a_null,
+                             const Datum *b, const bool *b_null);
+bool memopt_key_has_null(const MemoptIndexInfo *info, const bool *isnull);
+
+// Computes index keys of versions: deforms into a slot, evaluates the
+// index's expressions and predicate. Lives in the caller's memory context.
+struct MemoptKeyReader {
+  Relation heap;
+  Relation index;
+  IndexInfo *index_info;
+  TupleTableSlot *slot;
+  EState *estate;
+  ExprState *predicate;
+};
+MemoptKeyReader *memopt_key_reader_create(Relation heap, Relation index);
+void memopt_key_reader_free(MemoptKeyReader *reader);
+// False when the version does not satisfy a partial index's predicate (it
+// has no entry). Values live until the next call.
+bool memopt_version_key(MemoptKeyReader *reader, memopt::Version *version, Datum *values,
+                        bool *isnull);
+
+// index_map.cpp: the engine index of `index` (an index of memopt table
+// `heap`), created empty when the engine has none (after a restart).
+memopt::Index *memopt_index_for(Relation heap, Relation index);
+// ambuild: a new, empty engine index for the index's new relfilenode,
+// dropped if the transaction aborts; the index's earlier relfilenode (REINDEX)
+// is dropped if it commits.
+memopt::Index *memopt_index_create(Relation heap, Relation index);
+int64 memopt_hash_bucket_option(Relation index);
+
+// index_build.cpp: builds `index` from every version of `heap`.
+IndexBuildResult *memopt_index_build(Relation heap, Relation index, IndexInfo *index_info);
+void memopt_index_build_empty(Relation index);
+
+// index_insert.cpp: aminsert of both AMs.
+bool memopt_index_insert(Relation index, Datum *values, bool *isnull, ItemPointer heap_tid,
+                         Relation heap, IndexUniqueCheck check_unique, bool index_unchanged,
+                         IndexInfo *index_info);
+// Adds the entry of `version` (with key values) to `engine_index`, and checks
+// uniqueness if `check`. Shared by the build.
+void memopt_index_add_entry(Relation heap, Relation index, memopt::Index *engine_index,
+                            MemoptKeyReader *reader, memopt::Version *version, Datum *values,
+                            bool *isnull, bool check, bool building);
+
+// index_cost.cpp
+void memopt_index_cost_estimate(struct PlannerInfo *root, struct IndexPath *path, double loop_count,
+                                Cost *startup_cost, Cost *total_cost, Selectivity *selectivity,
+                                double *correlation, double *pages);
+
+// index_vacuum.cpp: VACUUM's sweep of a table's indexes (from the table AM).
+void memopt_sweep_indexes(Relation heap, memopt::Table *table);
+IndexBulkDeleteResult *memopt_index_bulk_delete(IndexVacuumInfo *info, IndexBulkDeleteResult *stats,
+                                                IndexBulkDeleteCallback callback,
+                                                void *callback_state);
+IndexBulkDeleteResult *memopt_index_vacuum_cleanup(IndexVacuumInfo *info,
+                                                   IndexBulkDeleteResult *stats);
+bool memopt_index_validate(Oid opclass);
+
+// The version of `row` that `view` sees, or nullptr.
+inline memopt::Version *memopt_visible_version(memopt::Row *row, const memopt::ReadView &view) {
+  const memopt::TxnSlot *slots = memopt_engine()->slots();
+  for (memopt::Version *version = row->newest.load(std::memory_order_acquire); version != nullptr;
+       version = version->older.load(std::memory_order_acquire))
+    if (memopt::IsVisible(slots, version, view)) return version;
+  return nullptr;
+}

@@ -1,0 +1,378 @@
+// index_keys.cpp - index keys as the engine stores them: encoding, hashing,
+// comparison, and reading a version's key.
+//
+// Encoding (range indexes store it; hash indexes store only its hash):
+//   byte 0: number of columns present (a scan's search key may be a prefix)
+//   byte 1: flags (kSearch: a scan key, whose cross-type columns hold the
+//           argument's type, see MemoptSearchColumn)
+//   then a null bitmap, one bit per column present,
+//   then each non-null value aligned as in a heap tuple, relative to the start
+//   of the key (the engine keeps keys 8-byte aligned). Varlena values are
+//   stored detoasted with a 4-byte header.
+// One int4 column takes 8 bytes, one int8 16: both fit in a B+-tree slot.
+//
+// Comparisons follow the column's btree comparison function and collation;
+// NULL sorts after every value (btree's ASC NULLS LAST). A comparison runs
+// inside the engine's B+-tree code, which must not be unwound by longjmp, so
+// a comparison function that can raise an error is called under PG_TRY and
+// the error is carried out through MemoptCompareContext::error.
+#include "index_internal.h"
+
+extern "C" {
+#include "access/hash.h"
+#include "access/nbtree.h"
+#include "access/tupmacs.h"
+#include "catalog/index.h"
+#include "catalog/pg_am.h"
+#include "commands/defrem.h"
+#include "common/hashfn.h"
+#include "utils/fmgroids.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+}
+
+namespace {
+
+constexpr uint8 kSearch = 1;
+constexpr Size kHeaderBytes = 2;
+
+Size BitmapBytes(int ncols) { return (ncols + 7) / 8; }
+
+// Comparison functions that never raise an error on valid input.
+bool CannotFail(Oid function) {
+  switch (function) {
+    case F_BTINT2CMP:
+    case F_BTINT4CMP:
+    case F_BTINT8CMP:
+    case F_BTINT24CMP:
+    case F_BTINT42CMP:
+    case F_BTINT28CMP:
+    case F_BTINT82CMP:
+    case F_BTINT48CMP:
+    case F_BTINT84CMP:
+    case F_BTOIDCMP:
+    case F_BTFLOAT4CMP:
+    case F_BTFLOAT8CMP:
+    case F_BTFLOAT48CMP:
+    case F_BTFLOAT84CMP:
+    case F_DATE_CMP:
+    case F_TIME_CMP:
+    case F_TIMESTAMP_CMP:
+    case F_TIMESTAMPTZ_CMP:
+    case F_INTERVAL_CMP:
+    case F_BTBOOLCMP:
+    case F_UUID_CMP:
+    case F_BTCHARCMP:
+    case F_CASH_CMP:
+    case F_NUMERIC_CMP:
+    case F_BYTEACMP:
+    case F_TIMETZ_CMP:
+      return true;
+    default:
+      return false;
+  }
+}
+
+void LoadColumn(Relation index, int i, MemoptIndexInfo *info) {
+  MemoptIndexColumn *column = &info->columns[i];
+  Form_pg_attribute attribute = TupleDescAttr(RelationGetDescr(index), i);
+  column->type = index->rd_opcintype[i];
+  column->typlen = attribute->attlen;
+  column->typbyval = attribute->attbyval;
+  column->typalign = attribute->attalign;
+  column->collation = index->rd_indcollation[i];
+  column->opfamily = index->rd_opfamily[i];
+  column->guarded = false;
+  MemoryContext context = index->rd_indexcxt;
+  fmgr_info_copy(info->kind == memopt::IndexKind::kRange ? &column->compare : &column->hash,
+                 index_getprocinfo(index, i + 1, 1), context);
+  if (info->kind == memopt::IndexKind::kRange) {
+    column->guarded = !CannotFail(column->compare.fn_oid);
+    return;
+  }
+  Oid equal =
+      get_opfamily_member(column->opfamily, column->type, column->type, HTEqualStrategyNumber);
+  if (!OidIsValid(equal))
+    ereport(ERROR, (errcode(ERRCODE_UNDEFINED_FUNCTION),
+                    errmsg("operator family of column %d of index \"%s\" has no equality operator",
+                           i + 1, RelationGetRelationName(index))));
+  fmgr_info_cxt(get_opcode(equal), &column->equal, context);
+}
+
+// Attributes of column i of a key being read or written.
+struct ValueType {
+  int16 typlen;
+  bool typbyval;
+  char typalign;
+};
+
+ValueType TypeOf(const MemoptIndexInfo *info, const MemoptSearchColumn *search, int i) {
+  if (search != nullptr && search[i].cross)
+    return ValueType{search[i].typlen, search[i].typbyval, search[i].typalign};
+  const MemoptIndexColumn &column = info->columns[i];
+  return ValueType{column.typlen, column.typbyval, column.typalign};
+}
+
+Size ValueBytes(const ValueType &type, Datum value) {
+  if (type.typlen == -1) return VARSIZE(DatumGetPointer(value));
+  if (type.typlen == -2) return strlen(DatumGetCString(value)) + 1;
+  return type.typlen;
+}
+
+// Values with their varlenas detoasted (in place in `values`).
+void Detoast(const MemoptIndexInfo *info, const MemoptSearchColumn *search, int ncols,
+             Datum *values, const bool *isnull) {
+  for (int i = 0; i < ncols; ++i)
+    if (!isnull[i] && TypeOf(info, search, i).typlen == -1)
+      values[i] = PointerGetDatum(PG_DETOAST_DATUM(values[i]));
+}
+
+Size Layout(const MemoptIndexInfo *info, const MemoptSearchColumn *search, int ncols,
+            const Datum *values, const bool *isnull, char *buffer) {
+  Size offset = kHeaderBytes + BitmapBytes(ncols);
+  if (buffer != nullptr) {
+    buffer[0] = static_cast<char>(ncols);
+    buffer[1] = static_cast<char>(search != nullptr ? kSearch : 0);
+  }
+  for (int i = 0; i < ncols; ++i) {
+    if (isnull[i]) {
+      if (buffer != nullptr) buffer[kHeaderBytes + i / 8] |= static_cast<char>(1 << (i % 8));
+      continue;
+    }
+    ValueType type = TypeOf(info, search, i);
+    offset = att_align_nominal(offset, type.typlen == -1 ? TYPALIGN_INT : type.typalign);
+    Size bytes = ValueBytes(type, values[i]);
+    if (buffer != nullptr) {
+      if (type.typbyval)
+        store_att_byval(buffer + offset, values[i], type.typlen);
+      else
+        memcpy(buffer + offset, DatumGetPointer(values[i]), bytes);
+    }
+    offset += bytes;
+  }
+  return offset;
+}
+
+// Reads column values back from an encoded key.
+struct Decoded {
+  int ncols;
+  bool search;
+  Datum values[INDEX_MAX_KEYS];
+  bool isnull[INDEX_MAX_KEYS];
+};
+
+void Decode(const MemoptIndexInfo *info, const MemoptSearchColumn *search, memopt::KeyRef key,
+            Decoded *out) {
+  const char *base = static_cast<const char *>(key.data);
+  out->ncols = static_cast<uint8>(base[0]);
+  out->search = (base[1] & kSearch) != 0;
+  const MemoptSearchColumn *types = out->search ? search : nullptr;
+  Size offset = kHeaderBytes + BitmapBytes(out->ncols);
+  for (int i = 0; i < out->ncols; ++i) {
+    out->isnull[i] = (base[kHeaderBytes + i / 8] >> (i % 8)) & 1;
+    if (out->isnull[i]) {
+      out->values[i] = 0;
+      continue;
+    }
+    ValueType type = TypeOf(info, types, i);
+    offset = att_align_nominal(offset, type.typlen == -1 ? TYPALIGN_INT : type.typalign);
+    out->values[i] = fetch_att(base + offset, type.typbyval, type.typlen);
+    offset += ValueBytes(type, out->values[i]);
+  }
+}
+
+// Compares column i of an entry with column i of `other` (an entry, or a
+// search key whose column may be cross-type). May raise an error.
+int CompareColumn(const MemoptCompareContext *context, int i, Datum entry, bool entry_null,
+                  Datum other, bool other_null, bool other_is_search) {
+  if (entry_null || other_null) return entry_null == other_null ? 0 : entry_null ? 1 : -1;
+  const MemoptIndexColumn &column = context->info->columns[i];
+  FmgrInfo *function = const_cast<FmgrInfo *>(&column.compare);
+  if (other_is_search && context->search != nullptr && context->search[i].cross)
+    function = const_cast<FmgrInfo *>(&context->search[i].compare);
+  return DatumGetInt32(FunctionCall2Coll(function, column.collation, entry, other));
+}
+
+// a vs b, both decoded; at most one is a search key.
+int CompareDecoded(const MemoptCompareContext *context, const Decoded &a, const Decoded &b) {
+  int ncols = Min(a.ncols, b.ncols);
+  for (int i = 0; i < ncols; ++i) {
+    int result;
+    if (a.search)
+      result = -CompareColumn(context, i, b.values[i], b.isnull[i], a.values[i], a.isnull[i], true);
+    else
+      result =
+          CompareColumn(context, i, a.values[i], a.isnull[i], b.values[i], b.isnull[i], b.search);
+    if (result != 0) return result < 0 ? -1 : 1;
+  }
+  return 0;
+}
+
+bool NeedsGuard(const MemoptCompareContext *context, int ncols) {
+  for (int i = 0; i < ncols; ++i)
+    if (context->info->columns[i].guarded || (context->search && context->search[i].cross))
+      return true;
+  return false;
+}
+
+// The engine's KeyComparator: never lets an error unwind the engine.
+int CompareForEngine(const void *opaque, memopt::KeyRef a, memopt::KeyRef b, bool *failed) {
+  auto *context = static_cast<MemoptCompareContext *>(const_cast<void *>(opaque));
+  Decoded left, right;
+  Decode(context->info, context->search, a, &left);
+  Decode(context->info, context->search, b, &right);
+  if (!NeedsGuard(context, Min(left.ncols, right.ncols)))
+    return CompareDecoded(context, left, right);
+  volatile int result = 0;
+  MemoryContext caller = CurrentMemoryContext;
+  PG_TRY();
+  { result = CompareDecoded(context, left, right); }
+  PG_CATCH();
+  {
+    MemoryContextSwitchTo(caller);
+    if (context->error == nullptr) context->error = CopyErrorData();
+    FlushErrorState();
+    *failed = true;
+    result = 0;
+  }
+  PG_END_TRY();
+  return result;
+}
+
+}  // namespace
+
+const MemoptIndexInfo *memopt_index_info(Relation index) {
+  if (index->rd_amcache != nullptr) return static_cast<const MemoptIndexInfo *>(index->rd_amcache);
+  auto *info = static_cast<MemoptIndexInfo *>(
+      MemoryContextAllocZero(index->rd_indexcxt, sizeof(MemoptIndexInfo)));
+  info->kind = index->rd_rel->relam == get_index_am_oid("memopt_hash", false)
+                   ? memopt::IndexKind::kHash
+                   : memopt::IndexKind::kRange;
+  info->natts = IndexRelationGetNumberOfKeyAttributes(index);
+  info->unique = index->rd_index->indisunique;
+  info->nulls_not_distinct = index->rd_index->indnullsnotdistinct;
+  for (int i = 0; i < info->natts; ++i) LoadColumn(index, i, info);
+  index->rd_amcache = info;
+  return info;
+}
+
+Size memopt_key_size(const MemoptIndexInfo *info, const MemoptSearchColumn *search, int ncols,
+                     const Datum *values, const bool *isnull) {
+  return Layout(info, search, ncols, values, isnull, nullptr);
+}
+
+void memopt_key_fill(const MemoptIndexInfo *info, const MemoptSearchColumn *search, int ncols,
+                     const Datum *values, const bool *isnull, char *buffer, Size size) {
+  memset(buffer, 0, size);  // padding and the null bitmap
+  Layout(info, search, ncols, values, isnull, buffer);
+}
+
+memopt::KeyRef memopt_key_encode(const MemoptIndexInfo *info, const MemoptSearchColumn *search,
+                                 int ncols, const Datum *values, const bool *isnull) {
+  Datum detoasted[INDEX_MAX_KEYS];
+  memcpy(detoasted, values, sizeof(Datum) * ncols);
+  Detoast(info, search, ncols, detoasted, isnull);
+  Size size = memopt_key_size(info, search, ncols, detoasted, isnull);
+  char *buffer = static_cast<char *>(palloc(MAXALIGN(size)));
+  memopt_key_fill(info, search, ncols, detoasted, isnull, buffer, size);
+  return memopt::KeyRef{buffer, static_cast<uint32_t>(size)};
+}
+
+memopt::KeyComparator memopt_comparator(MemoptCompareContext *context) {
+  return memopt::KeyComparator{CompareForEngine, context};
+}
+
+void memopt_rethrow_comparison_error(MemoptCompareContext *context) {
+  ErrorData *error = context->error;
+  if (error == nullptr) elog(ERROR, "memopt index comparison failed");
+  context->error = nullptr;
+  ReThrowError(error);
+}
+
+int memopt_key_compare(MemoptCompareContext *context, memopt::KeyRef a, memopt::KeyRef b) {
+  Decoded left, right;
+  Decode(context->info, context->search, a, &left);
+  Decode(context->info, context->search, b, &right);
+  return CompareDecoded(context, left, right);
+}
+
+int memopt_key_decode(const MemoptIndexInfo *info, const MemoptSearchColumn *search,
+                      memopt::KeyRef key, Datum *values, bool *isnull) {
+  Decoded decoded;
+  Decode(info, search, key, &decoded);
+  memcpy(values, decoded.values, sizeof(Datum) * decoded.ncols);
+  memcpy(isnull, decoded.isnull, sizeof(bool) * decoded.ncols);
+  return decoded.ncols;
+}
+
+uint64 memopt_key_hash(const MemoptIndexInfo *info, const MemoptSearchColumn *search,
+                       const Datum *values, const bool *isnull) {
+  uint64 hash = 0;
+  for (int i = 0; i < info->natts; ++i) {
+    uint64 column_hash = 0x9e3779b97f4a7c15ULL;  // NULL
+    if (!isnull[i]) {
+      FmgrInfo *function = search != nullptr && search[i].cross
+                               ? const_cast<FmgrInfo *>(&search[i].hash)
+                               : const_cast<FmgrInfo *>(&info->columns[i].hash);
+      column_hash = DatumGetUInt64(
+          FunctionCall2Coll(function, info->columns[i].collation, values[i], UInt64GetDatum(0)));
+    }
+    hash = hash_combine64(hash, column_hash);
+  }
+  return hash;
+}
+
+bool memopt_key_values_equal(const MemoptIndexInfo *info, const Datum *a, const bool *a_null,
+                             const Datum *b, const bool *b_null) {
+  for (int i = 0; i < info->natts; ++i) {
+    if (a_null[i] || b_null[i]) {
+      if (!(a_null[i] && b_null[i] && info->nulls_not_distinct)) return false;
+      continue;
+    }
+    const MemoptIndexColumn &column = info->columns[i];
+    if (!DatumGetBool(
+            FunctionCall2Coll(const_cast<FmgrInfo *>(&column.equal), column.collation, a[i], b[i])))
+      return false;
+  }
+  return true;
+}
+
+bool memopt_key_has_null(const MemoptIndexInfo *info, const bool *isnull) {
+  for (int i = 0; i < info->natts; ++i)
+    if (isnull[i]) return true;
+  return false;
+}
+
+// --- Keys of versions --------------------------------------------------------
+
+MemoptKeyReader *memopt_key_reader_create(Relation heap, Relation index) {
+  auto *reader = static_cast<MemoptKeyReader *>(palloc0(sizeof(MemoptKeyReader)));
+  reader->heap = heap;
+  reader->index = index;
+  reader->index_info = BuildIndexInfo(index);
+  // An unpinned copy of the descriptor: readers cached for a whole statement
+  // (IndexInfo::ii_AmCache) are never dropped, and must not hold a pin.
+  reader->slot =
+      MakeSingleTupleTableSlot(CreateTupleDescCopy(RelationGetDescr(heap)), memopt_slot_ops());
+  reader->estate = CreateExecutorState();
+  GetPerTupleExprContext(reader->estate)->ecxt_scantuple = reader->slot;
+  if (reader->index_info->ii_Predicate != NIL)
+    reader->predicate = ExecPrepareQual(reader->index_info->ii_Predicate, reader->estate);
+  return reader;
+}
+
+void memopt_key_reader_free(MemoptKeyReader *reader) {
+  ExecDropSingleTupleTableSlot(reader->slot);
+  FreeExecutorState(reader->estate);
+  pfree(reader);
+}
+
+bool memopt_version_key(MemoptKeyReader *reader, memopt::Version *version, Datum *values,
+                        bool *isnull) {
+  ExprContext *econtext = GetPerTupleExprContext(reader->estate);
+  ResetExprContext(econtext);
+  memopt_store_version(version, reader->heap, reader->slot);
+  if (reader->predicate != nullptr && !ExecQual(reader->predicate, econtext)) return false;
+  FormIndexDatum(reader->index_info, reader->slot, reader->estate, values, isnull);
+  return true;
+}
