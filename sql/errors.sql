@@ -11,13 +11,35 @@ CREATE TABLE err_t (id int NOT NULL, qty int CHECK (qty >= 0), parent int REFERE
   USING memopt;
 INSERT INTO err_t VALUES (1, 1, 1), (2, 2, NULL);
 
--- indexes: 0A000
-CREATE UNIQUE INDEX ON err_t (id);
+-- indexes of access methods that store row locations: 0A000
+CREATE INDEX ON err_t USING btree (qty);
 \echo :LAST_ERROR_SQLSTATE
-CREATE INDEX ON err_t (qty);
+CREATE INDEX ON err_t USING brin (qty);
 \echo :LAST_ERROR_SQLSTATE
-CREATE TABLE err_pk (id int PRIMARY KEY) USING memopt;
+CREATE INDEX CONCURRENTLY ON err_t (qty);
 \echo :LAST_ERROR_SQLSTATE
+ALTER TABLE err_t ADD CONSTRAINT err_t_excl EXCLUDE USING btree (qty WITH =);
+\echo :LAST_ERROR_SQLSTATE
+-- a memopt index on a heap table: 0A000
+CREATE INDEX ON err_parent USING memopt_range (id);
+\echo :LAST_ERROR_SQLSTATE
+-- unknown or bad index options: 22023
+CREATE INDEX ON err_t USING memopt_hash (qty) WITH (bucket_count = 0);
+\echo :LAST_ERROR_SQLSTATE
+CREATE INDEX ON err_t USING memopt_range (qty) WITH (bucket_count = 8);
+\echo :LAST_ERROR_SQLSTATE
+-- a type without a memopt operator class: 42704
+CREATE INDEX ON err_t USING memopt_range ((point(qty, qty)));
+\echo :LAST_ERROR_SQLSTATE
+-- a duplicate in the rows already there: 23505, and no index is left behind
+INSERT INTO err_t VALUES (1, 7, NULL);
+CREATE UNIQUE INDEX err_t_id ON err_t (id);
+\echo :LAST_ERROR_SQLSTATE
+DELETE FROM err_t WHERE qty = 7;
+CREATE UNIQUE INDEX err_t_id ON err_t (id);
+INSERT INTO err_t VALUES (1, 9, NULL);
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM err_t ORDER BY id;
 
 -- TABLESAMPLE: 0A000
 SELECT * FROM err_t TABLESAMPLE SYSTEM (50);
@@ -25,12 +47,13 @@ SELECT * FROM err_t TABLESAMPLE SYSTEM (50);
 SELECT * FROM err_t TABLESAMPLE BERNOULLI (50) REPEATABLE (1);
 \echo :LAST_ERROR_SQLSTATE
 
--- INSERT ... ON CONFLICT: a memopt table has no unique index for an arbiter,
--- so PostgreSQL refuses any conflict target (42P10)
+-- INSERT ... ON CONFLICT into a memopt table with a unique index: PostgreSQL 15
+-- takes only btree indexes as arbiters, so it is refused (0A000)
 INSERT INTO err_t VALUES (1, 1, NULL) ON CONFLICT (id) DO NOTHING;
 \echo :LAST_ERROR_SQLSTATE
 INSERT INTO err_t VALUES (1, 1, NULL) ON CONFLICT (id) DO UPDATE SET qty = 5;
 \echo :LAST_ERROR_SQLSTATE
+DROP INDEX err_t_id;
 -- without a conflict target there is nothing to conflict with: a plain insert,
 -- as on a heap table without indexes
 INSERT INTO err_t VALUES (5, 5, NULL) ON CONFLICT DO NOTHING;

@@ -14,18 +14,10 @@
 #include "index_internal.h"
 
 extern "C" {
-#include "access/reloptions.h"
 #include "utils/lsyscache.h"
 }
 
 namespace {
-
-relopt_kind hash_options_kind;
-
-struct HashOptions {
-  int32 vl_len_;
-  int32 bucket_count;
-};
 
 // One (hash, row) pair found by a scan.
 struct Candidate {
@@ -166,13 +158,6 @@ void HashEndScan(IndexScanDesc scan) {
   pfree(state);
 }
 
-bytea *HashOptionsParse(Datum reloptions, bool validate) {
-  static const relopt_parse_elt table[] = {
-      {"bucket_count", RELOPT_TYPE_INT, offsetof(HashOptions, bucket_count)}};
-  return static_cast<bytea *>(build_reloptions(reloptions, validate, hash_options_kind,
-                                               sizeof(HashOptions), table, lengthof(table)));
-}
-
 IndexAmRoutine MakeRoutine() {
   IndexAmRoutine routine;
   memset(&routine, 0, sizeof routine);
@@ -188,7 +173,7 @@ IndexAmRoutine MakeRoutine() {
   routine.ambulkdelete = memopt_index_bulk_delete;
   routine.amvacuumcleanup = memopt_index_vacuum_cleanup;
   routine.amcostestimate = memopt_index_cost_estimate;
-  routine.amoptions = HashOptionsParse;
+  routine.amoptions = memopt_hash_options;
   routine.amvalidate = memopt_index_validate;
   routine.ambeginscan = HashBeginScan;
   routine.amrescan = HashRescan;
@@ -200,18 +185,6 @@ IndexAmRoutine MakeRoutine() {
 const IndexAmRoutine hash_routine = MakeRoutine();
 
 }  // namespace
-
-void memopt_define_index_options(void) {
-  hash_options_kind = add_reloption_kind();
-  add_int_reloption(hash_options_kind, "bucket_count",
-                    "Starting number of buckets of a memopt_hash index", 1024, 1, 1 << 30,
-                    AccessExclusiveLock);
-}
-
-int64 memopt_hash_bucket_option(Relation index) {
-  auto *options = reinterpret_cast<HashOptions *>(index->rd_options);
-  return options != nullptr ? options->bucket_count : 1024;
-}
 
 extern "C" {
 PG_FUNCTION_INFO_V1(memopt_hash_handler);

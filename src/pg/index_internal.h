@@ -114,7 +114,12 @@ memopt::Index *memopt_index_for(Relation heap, Relation index);
 // dropped if the transaction aborts; the index's earlier relfilenode (REINDEX)
 // is dropped if it commits.
 memopt::Index *memopt_index_create(Relation heap, Relation index);
+
+// index_options.cpp: WITH (...) of the two AMs (memopt_hash: bucket_count;
+// memopt_range: none), registered at _PG_init.
 int64 memopt_hash_bucket_option(Relation index);
+bytea *memopt_hash_options(Datum reloptions, bool validate);
+bytea *memopt_range_options(Datum reloptions, bool validate);
 
 // index_build.cpp: builds `index` from every version of `heap`.
 IndexBuildResult *memopt_index_build(Relation heap, Relation index, IndexInfo *index_info);

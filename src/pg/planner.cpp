@@ -4,11 +4,18 @@
 // timestamp and its uncommitted writes), which lives in the leader's memory.
 // So a memopt relation is never parallel-safe: it gets no partial paths, and
 // no join that contains it runs below a Gather.
+//
+// INSERT ... ON CONFLICT into a memopt table with a unique index is refused
+// before execution: PostgreSQL 15's executor accepts only btree indexes as
+// arbiters (BuildSpeculativeIndexInfo) and would fail with an internal error.
 #include "memopt_pg.h"
 
 extern "C" {
 #include "nodes/pathnodes.h"
 #include "optimizer/paths.h"
+#include "optimizer/planner.h"
+#include "parser/parsetree.h"
+#include "utils/relcache.h"
 }
 
 #include "hooks.h"
@@ -16,6 +23,7 @@ extern "C" {
 namespace {
 
 set_rel_pathlist_hook_type previous_set_rel_pathlist = nullptr;
+planner_hook_type previous_planner = nullptr;
 
 bool IsMemoptRelation(Oid relid) {
   Relation relation = RelationIdGetRelation(relid);
@@ -32,9 +40,49 @@ void OnSetRelPathlist(PlannerInfo *root, RelOptInfo *rel, Index rti, RangeTblEnt
   rel->partial_pathlist = NIL;
 }
 
+bool HasUniqueIndex(Relation relation) {
+  List *indexes = RelationGetIndexList(relation);
+  bool unique = false;
+  ListCell *cell;
+  foreach (cell, indexes) {
+    Relation index = RelationIdGetRelation(lfirst_oid(cell));
+    if (index == nullptr) continue;
+    unique = unique || index->rd_index->indisunique;
+    RelationClose(index);
+  }
+  list_free(indexes);
+  return unique;
+}
+
+void RefuseOnConflict(Query *parse) {
+  if (parse->commandType != CMD_INSERT || parse->onConflict == nullptr) return;
+  RangeTblEntry *target = rt_fetch(parse->resultRelation, parse->rtable);
+  Relation relation = RelationIdGetRelation(target->relid);
+  if (relation == nullptr) return;
+  bool refuse = relation->rd_tableam == memopt_table_am_routine() && HasUniqueIndex(relation);
+  char *name = pstrdup(RelationGetRelationName(relation));
+  RelationClose(relation);
+  if (refuse)
+    ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                    errmsg("INSERT ... ON CONFLICT is not supported on memopt table \"%s\"", name),
+                    errdetail("PostgreSQL 15 checks ON CONFLICT only against btree indexes."),
+                    errhint("Use a plain INSERT and handle the unique violation (SQLSTATE "
+                            "23505), or UPDATE first and INSERT when no row was updated.")));
+}
+
+PlannedStmt *OnPlan(Query *parse, const char *query_string, int cursor_options,
+                    ParamListInfo bound_params) {
+  RefuseOnConflict(parse);
+  if (previous_planner != nullptr)
+    return previous_planner(parse, query_string, cursor_options, bound_params);
+  return standard_planner(parse, query_string, cursor_options, bound_params);
+}
+
 }  // namespace
 
 void memopt_install_planner_hook(void) {
+  previous_planner = planner_hook;
+  planner_hook = OnPlan;
   previous_set_rel_pathlist = set_rel_pathlist_hook;
   set_rel_pathlist_hook = OnSetRelPathlist;
 }

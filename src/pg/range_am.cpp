@@ -268,12 +268,6 @@ void RangeRestorePosition(IndexScanDesc scan) {
   state->started = state->marked_started;
 }
 
-bytea *RangeOptions(Datum reloptions, bool validate) {
-  (void)reloptions;
-  (void)validate;
-  return nullptr;  // no options; PostgreSQL rejects unknown ones itself
-}
-
 IndexAmRoutine MakeRoutine() {
   IndexAmRoutine routine;
   memset(&routine, 0, sizeof routine);
@@ -293,7 +287,7 @@ IndexAmRoutine MakeRoutine() {
   routine.ambulkdelete = memopt_index_bulk_delete;
   routine.amvacuumcleanup = memopt_index_vacuum_cleanup;
   routine.amcostestimate = memopt_index_cost_estimate;
-  routine.amoptions = RangeOptions;
+  routine.amoptions = memopt_range_options;
   routine.amvalidate = memopt_index_validate;
   routine.ambeginscan = RangeBeginScan;
   routine.amrescan = RangeRescan;
