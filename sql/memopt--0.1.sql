@@ -144,3 +144,35 @@ BEGIN
   END LOOP;
 END
 $$;
+
+CREATE FUNCTION index_stats(
+  OUT tablespace oid, OUT relfilenode oid, OUT kind text, OUT entries bigint, OUT bytes bigint,
+  OUT buckets bigint, OUT load_factor float8, OUT longest_chain bigint,
+  OUT height bigint, OUT leaves bigint)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'memopt_index_stats' LANGUAGE C STRICT VOLATILE;
+
+-- One row per memopt index of the current database (the analogue of SQL
+-- Server's sys.dm_db_xtp_hash_index_stats and sys.dm_db_xtp_index_stats).
+-- entries counts (key, row) pairs: a row whose key an update changed has an
+-- entry per key until it dies and VACUUM runs. Hash indexes show buckets,
+-- load factor (entries per bucket) and the longest chain; range indexes the
+-- B+-tree's height and leaves. Reading the view walks every index.
+CREATE VIEW indexes AS
+SELECT i.oid::regclass AS index,
+       c.oid::regclass AS relation,
+       am.amname AS access_method,
+       pg_get_indexdef(i.oid) AS definition,
+       coalesce(s.entries, 0) AS entries,
+       coalesce(s.bytes, 0) AS bytes,
+       s.buckets, s.load_factor, s.longest_chain, s.height, s.leaves
+FROM pg_class i
+JOIN pg_am am ON am.oid = i.relam AND am.amname IN ('memopt_hash', 'memopt_range')
+JOIN pg_index x ON x.indexrelid = i.oid
+JOIN pg_class c ON c.oid = x.indrelid
+CROSS JOIN (SELECT dattablespace FROM pg_database WHERE datname = current_database()) db
+LEFT JOIN memopt.index_stats() s
+  ON s.relfilenode = i.relfilenode
+ AND s.tablespace = CASE WHEN c.reltablespace = 0 THEN db.dattablespace ELSE c.reltablespace END;
+
+GRANT SELECT ON memopt.indexes TO PUBLIC;

@@ -101,6 +101,35 @@ void RouteIndexOnMemopt(IndexStmt *stmt, PlannedStmt *pstmt, const char *query_s
                   errhint("%s", memopt_index_hint())));
 }
 
+// PostgreSQL 15 looks for a btree unique index on the referenced columns
+// and reports a bare "only b-tree indexes are supported"; say why instead.
+void RefuseReferenceToMemopt(Node *node) {
+  if (node == nullptr || !IsA(node, Constraint)) return;
+  auto *constraint = reinterpret_cast<Constraint *>(node);
+  if (constraint->contype != CONSTR_FOREIGN || constraint->pktable == nullptr) return;
+  if (!IsMemoptRelation(constraint->pktable)) return;
+  ereport(ERROR,
+          (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+           errmsg("foreign keys referencing memopt table \"%s\" are not supported",
+                  constraint->pktable->relname),
+           errdetail("PostgreSQL 15 checks foreign keys only through a btree unique index on the "
+                     "referenced columns, and memopt tables have memopt_range and memopt_hash "
+                     "indexes."),
+           errhint("Reference a heap table, or check the reference in a trigger.")));
+}
+
+void RefuseReferencesIn(List *elements) {
+  ListCell *cell;
+  foreach (cell, elements) {
+    Node *element = static_cast<Node *>(lfirst(cell));
+    if (IsA(element, Constraint)) RefuseReferenceToMemopt(element);
+    if (!IsA(element, ColumnDef)) continue;
+    ListCell *inner;
+    foreach (inner, reinterpret_cast<ColumnDef *>(element)->constraints)
+      RefuseReferenceToMemopt(static_cast<Node *>(lfirst(inner)));
+  }
+}
+
 void RouteConstraint(Node *node) {
   if (node == nullptr || !IsA(node, Constraint)) return;
   auto *constraint = reinterpret_cast<Constraint *>(node);
@@ -113,8 +142,14 @@ void RouteConstraint(Node *node) {
 // builds its index without passing through this hook: name the AM in the
 // constraint itself.
 void RouteAlterTableConstraints(AlterTableStmt *stmt) {
-  if (!IsMemoptRelation(stmt->relation)) return;
   ListCell *cell;
+  foreach (cell, stmt->cmds) {
+    AlterTableCmd *cmd = lfirst_node(AlterTableCmd, cell);
+    if (cmd->subtype == AT_AddConstraint) RefuseReferenceToMemopt(cmd->def);
+    if (cmd->subtype == AT_AddColumn && cmd->def != nullptr && IsA(cmd->def, ColumnDef))
+      RefuseReferencesIn(list_make1(cmd->def));
+  }
+  if (!IsMemoptRelation(stmt->relation)) return;
   foreach (cell, stmt->cmds) {
     AlterTableCmd *cmd = lfirst_node(AlterTableCmd, cell);
     if (cmd->subtype == AT_AddConstraint) RouteConstraint(cmd->def);
@@ -202,6 +237,7 @@ void MemoptProcessUtility(PlannedStmt *pstmt, const char *query_string, bool rea
     RouteIndexOnMemopt(reinterpret_cast<IndexStmt *>(stmt), pstmt, query_string, context);
   if (IsA(stmt, AlterTableStmt))
     RouteAlterTableConstraints(reinterpret_cast<AlterTableStmt *>(stmt));
+  if (IsA(stmt, CreateStmt)) RefuseReferencesIn(reinterpret_cast<CreateStmt *>(stmt)->tableElts);
   PlannedStmt *stripped = StripDurability(pstmt, read_only_tree);
   if (stripped != pstmt) read_only_tree = false;
   pstmt = stripped;

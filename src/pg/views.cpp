@@ -1,5 +1,5 @@
-// views.cpp - SQL-callable functions behind the memopt.tables and
-// memopt.memory views.
+// views.cpp - SQL-callable functions behind the memopt.tables,
+// memopt.indexes and memopt.memory views.
 //
 // Table statistics are copied out of the engine while its registry lock is
 // held, into memory allocated before taking it: nothing that can ereport runs
@@ -35,9 +35,65 @@ void PutMemoryRow(ReturnSetInfo *rsinfo, const char *kind, uint64_t bytes, uint6
   tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 }
 
+struct IndexRow {
+  memopt::TableKey table;
+  memopt::Index *index;
+};
+
+void PutIndexRow(ReturnSetInfo *rsinfo, const IndexRow &row) {
+  Datum values[10];
+  bool nulls[10] = {false, false, false, false, false, false, false, false, false, false};
+  values[0] = ObjectIdGetDatum(row.table.space);
+  values[1] = ObjectIdGetDatum(row.index->relation());
+  bool hash = row.index->kind() == memopt::IndexKind::kHash;
+  values[2] = CStringGetTextDatum(hash ? "hash" : "range");
+  if (hash) {
+    memopt::HashIndexStats stats = row.index->hash()->Stats();
+    values[3] = Int64GetDatum(static_cast<int64>(stats.entries));
+    values[4] = Int64GetDatum(static_cast<int64>(stats.bytes));
+    values[5] = Int64GetDatum(static_cast<int64>(stats.buckets));
+    values[6] = Float8GetDatum(stats.load_factor);
+    values[7] = Int64GetDatum(static_cast<int64>(stats.longest_chain));
+    nulls[8] = nulls[9] = true;
+  } else {
+    memopt::RangeIndexStats stats = row.index->range()->Stats();
+    values[3] = Int64GetDatum(static_cast<int64>(stats.entries));
+    values[4] = Int64GetDatum(static_cast<int64>(stats.bytes));
+    nulls[5] = nulls[6] = nulls[7] = true;
+    values[8] = Int64GetDatum(static_cast<int64>(stats.height));
+    values[9] = Int64GetDatum(static_cast<int64>(stats.leaves));
+  }
+  tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+}
+
 }  // namespace
 
 extern "C" {
+
+// One row per engine index of this database's tables. The walks over the
+// indexes run outside the registry lock, inside this session's memopt
+// transaction, which keeps every index it found readable.
+PG_FUNCTION_INFO_V1(memopt_index_stats);
+Datum memopt_index_stats(PG_FUNCTION_ARGS) {
+  InitMaterializedSRF(fcinfo, 0);
+  ReturnSetInfo *rsinfo = reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo);
+  memopt::Engine *engine = memopt_engine();
+  (void)memopt_txn();
+  size_t count = 0;
+  engine->ForEachTable([&](memopt::Table *table) { count += table->index_count(); });
+  size_t capacity = count + 16;
+  auto *rows = static_cast<IndexRow *>(palloc(sizeof(IndexRow) * capacity));
+  size_t filled = 0;
+  engine->ForEachTable([&](memopt::Table *table) {
+    if (table->key().database != MyDatabaseId) return;
+    for (memopt::Index *index = table->first_index(); index != nullptr && filled < capacity;
+         index = index->next.load(std::memory_order_acquire))
+      rows[filled++] = IndexRow{table->key(), index};
+  });
+  for (size_t i = 0; i < filled; ++i) PutIndexRow(rsinfo, rows[i]);
+  pfree(rows);
+  return (Datum)0;
+}
 
 PG_FUNCTION_INFO_V1(memopt_table_stats);
 Datum memopt_table_stats(PG_FUNCTION_ARGS) {

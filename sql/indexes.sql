@@ -1,0 +1,262 @@
+-- memopt_range and memopt_hash: plans, lookups, ranges and order on every
+-- supported key type (checked against heap + btree on the same data), NULLs,
+-- multi-column, partial and expression indexes, uniqueness, updates that
+-- change keys, rollbacks, cursors, merge joins, DDL and VACUUM.
+SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS memopt;
+RESET client_min_messages;
+SET jit = off;  -- enable_seqscan = off costs would make every query JIT-compile
+\set SHOW_CONTEXT never
+
+CREATE TYPE ix_mood AS ENUM ('sad', 'ok', 'happy');
+CREATE TABLE ix_heap (
+  id int, c_int2 int2, c_int4 int4, c_int8 int8, c_numeric numeric, c_float4 float4,
+  c_float8 float8, c_text text, c_icu text COLLATE "und-x-icu", c_varchar varchar(20),
+  c_bpchar char(6), c_bytea bytea, c_uuid uuid, c_date date, c_time time, c_ts timestamp,
+  c_tstz timestamptz, c_interval interval, c_bool bool, c_oid oid, c_enum ix_mood);
+INSERT INTO ix_heap
+SELECT g, (g % 50 - 25)::int2, g * 7 % 101, g::int8 * 1000003 % 9973 - 5000,
+       (g % 37) / 7.0, (g % 23) * 0.5, (g % 41) * -1.25,
+       CASE g % 4 WHEN 0 THEN 'apple' || g % 9 WHEN 1 THEN 'Banana' || g % 7
+                  WHEN 2 THEN 'cherry' ELSE 'Ä' || g % 5 END,
+       CASE g % 3 WHEN 0 THEN 'a' || g % 6 WHEN 1 THEN 'B' || g % 6 ELSE 'é' || g % 4 END,
+       'v' || g % 13, 'c' || g % 11, decode(lpad(to_hex(g % 29), 4, '0'), 'hex'),
+       md5((g % 17)::text)::uuid, date '2024-01-01' + g % 45, time '08:00' + (g % 19) * interval '7 min',
+       timestamp '2024-03-01' + (g % 31) * interval '5 hours',
+       timestamptz '2024-03-01 00:00+00' + (g % 27) * interval '90 min',
+       (g % 15) * interval '1 day 3 hours', g % 3 = 0, (g % 21)::oid,
+       (ARRAY['sad', 'ok', 'happy'])[1 + g % 3]::ix_mood
+FROM generate_series(1, 600) g;
+-- every tenth row has NULLs everywhere but id
+UPDATE ix_heap SET c_int2 = NULL, c_int4 = NULL, c_int8 = NULL, c_numeric = NULL,
+  c_float4 = NULL, c_float8 = NULL, c_text = NULL, c_icu = NULL, c_varchar = NULL,
+  c_bpchar = NULL, c_bytea = NULL, c_uuid = NULL, c_date = NULL, c_time = NULL, c_ts = NULL,
+  c_tstz = NULL, c_interval = NULL, c_bool = NULL, c_oid = NULL, c_enum = NULL
+WHERE id % 10 = 0;
+CREATE TABLE ix_mem (LIKE ix_heap) USING memopt;
+INSERT INTO ix_mem SELECT * FROM ix_heap;
+
+-- one memopt_range and one memopt_hash index per column (and btree on heap)
+SELECT format('CREATE INDEX ix_mem_r_%1$s ON ix_mem USING memopt_range (%1$s);'
+              'CREATE INDEX ix_mem_h_%1$s ON ix_mem USING memopt_hash (%1$s);'
+              'CREATE INDEX ix_heap_%1$s ON ix_heap (%1$s);', attname)
+FROM pg_attribute WHERE attrelid = 'ix_heap'::regclass AND attname LIKE 'c\_%'
+ORDER BY attnum \gexec
+
+SET enable_seqscan = off;
+SET enable_bitmapscan = off;
+SET enable_sort = off;
+EXPLAIN (COSTS OFF) SELECT c_text FROM ix_mem ORDER BY c_text;
+EXPLAIN (COSTS OFF) SELECT c_icu FROM ix_mem ORDER BY c_icu DESC;
+EXPLAIN (COSTS OFF) SELECT * FROM ix_mem WHERE c_uuid = md5('3')::uuid;
+
+-- full order, both directions: the same sequence as btree's
+SELECT format($q$SELECT %1$L AS col,
+  (SELECT array_agg(%1$s) FROM (SELECT %1$s FROM ix_mem ORDER BY %1$s) s)
+    IS NOT DISTINCT FROM
+  (SELECT array_agg(%1$s) FROM (SELECT %1$s FROM ix_heap ORDER BY %1$s) s) AS asc_same,
+  (SELECT array_agg(%1$s) FROM (SELECT %1$s FROM ix_mem ORDER BY %1$s DESC) s)
+    IS NOT DISTINCT FROM
+  (SELECT array_agg(%1$s) FROM (SELECT %1$s FROM ix_heap ORDER BY %1$s DESC) s) AS desc_same$q$,
+  attname)
+FROM pg_attribute WHERE attrelid = 'ix_heap'::regclass AND attname LIKE 'c\_%'
+ORDER BY attnum \gexec
+
+-- equality (range and hash), ranges, IS NULL / IS NOT NULL: same rows as heap
+CREATE FUNCTION ix_same(query_mem text, query_heap text) RETURNS bool LANGUAGE plpgsql AS $$
+DECLARE a int[]; b int[];
+BEGIN
+  EXECUTE 'SELECT array_agg(id ORDER BY id) FROM (' || query_mem || ') q' INTO a;
+  EXECUTE 'SELECT array_agg(id ORDER BY id) FROM (' || query_heap || ') q' INTO b;
+  RETURN a IS NOT DISTINCT FROM b AND a IS NOT NULL;
+END $$;
+SELECT format($q$SELECT %1$L AS col,
+  ix_same('SELECT id FROM ix_mem WHERE %1$s = (SELECT %1$s FROM ix_heap WHERE id = 7)',
+          'SELECT id FROM ix_heap WHERE %1$s = (SELECT %1$s FROM ix_heap WHERE id = 7)') AS eq,
+  ix_same('SELECT id FROM ix_mem WHERE %1$s > (SELECT %1$s FROM ix_heap WHERE id = 7)',
+          'SELECT id FROM ix_heap WHERE %1$s > (SELECT %1$s FROM ix_heap WHERE id = 7)') AS gt,
+  ix_same('SELECT id FROM ix_mem WHERE %1$s <= (SELECT %1$s FROM ix_heap WHERE id = 8)',
+          'SELECT id FROM ix_heap WHERE %1$s <= (SELECT %1$s FROM ix_heap WHERE id = 8)') AS le,
+  ix_same('SELECT id FROM ix_mem WHERE %1$s IS NULL', 'SELECT id FROM ix_heap WHERE %1$s IS NULL')
+    AS is_null,
+  ix_same('SELECT id FROM ix_mem WHERE %1$s IS NOT NULL',
+          'SELECT id FROM ix_heap WHERE %1$s IS NOT NULL') AS not_null$q$, attname)
+FROM pg_attribute WHERE attrelid = 'ix_heap'::regclass AND attname LIKE 'c\_%'
+ORDER BY attnum \gexec
+
+-- the hash indexes alone answer equality
+SELECT format('DROP INDEX ix_mem_r_%s', attname)
+FROM pg_attribute WHERE attrelid = 'ix_heap'::regclass AND attname LIKE 'c\_%' \gexec
+EXPLAIN (COSTS OFF) SELECT id FROM ix_mem WHERE c_icu = 'B1';
+SELECT format($q$SELECT %1$L AS col,
+  ix_same('SELECT id FROM ix_mem WHERE %1$s = (SELECT %1$s FROM ix_heap WHERE id = 9)',
+          'SELECT id FROM ix_heap WHERE %1$s = (SELECT %1$s FROM ix_heap WHERE id = 9)') AS hash_eq$q$,
+  attname)
+FROM pg_attribute WHERE attrelid = 'ix_heap'::regclass AND attname LIKE 'c\_%'
+ORDER BY attnum \gexec
+-- cross-type equality and ranges (int4 column, int8 and int2 arguments)
+CREATE INDEX ix_mem_r_c_int4 ON ix_mem USING memopt_range (c_int4);
+SELECT ix_same('SELECT id FROM ix_mem WHERE c_int4 = 50::int8', 'SELECT id FROM ix_heap WHERE c_int4 = 50');
+SELECT ix_same('SELECT id FROM ix_mem WHERE c_int4 BETWEEN 10::int2 AND 20::int8',
+               'SELECT id FROM ix_heap WHERE c_int4 BETWEEN 10 AND 20');
+EXPLAIN (COSTS OFF) SELECT id FROM ix_mem WHERE c_int4 = 50::int8;
+RESET enable_seqscan;
+RESET enable_bitmapscan;
+RESET enable_sort;
+
+-- the planner: an index for selective predicates, a scan otherwise
+CREATE TABLE ix_t (id int PRIMARY KEY, grp int, name text, active bool) USING memopt;
+INSERT INTO ix_t SELECT g, g % 10, 'n' || g, g % 2 = 0 FROM generate_series(1, 5000) g;
+CREATE INDEX ix_t_grp ON ix_t (grp);
+CREATE INDEX ix_t_name ON ix_t USING memopt_hash (name) WITH (bucket_count = 1024);
+ANALYZE ix_t;
+EXPLAIN (COSTS OFF) SELECT * FROM ix_t WHERE id = 42;
+EXPLAIN (COSTS OFF) SELECT * FROM ix_t WHERE id BETWEEN 10 AND 20;
+EXPLAIN (COSTS OFF) SELECT * FROM ix_t WHERE name = 'n77';
+EXPLAIN (COSTS OFF) SELECT * FROM ix_t WHERE grp = 3;
+EXPLAIN (COSTS OFF) SELECT * FROM ix_t WHERE id > 10;
+EXPLAIN (COSTS OFF) SELECT * FROM ix_t ORDER BY id DESC LIMIT 3;
+EXPLAIN (COSTS OFF) SELECT min(id), max(id) FROM ix_t;
+SELECT * FROM ix_t WHERE id = 42;
+SELECT * FROM ix_t WHERE name = 'n77';
+SELECT id FROM ix_t ORDER BY id DESC LIMIT 3;
+SELECT min(id), max(id) FROM ix_t;
+SELECT count(*) FROM ix_t WHERE id BETWEEN 10 AND 20;
+
+-- uniqueness: 23505 for a committed duplicate, for our own, and on update
+INSERT INTO ix_t VALUES (42, 0, 'dup', true);
+\echo :LAST_ERROR_SQLSTATE
+BEGIN;
+INSERT INTO ix_t VALUES (6000, 0, 'x', true);
+INSERT INTO ix_t VALUES (6000, 0, 'y', true);
+ROLLBACK;
+UPDATE ix_t SET id = 43 WHERE id = 42;
+\echo :LAST_ERROR_SQLSTATE
+-- a deleted key can be inserted again, also in the same transaction
+BEGIN;
+DELETE FROM ix_t WHERE id = 42;
+INSERT INTO ix_t VALUES (42, 4, 'again', false);
+SELECT * FROM ix_t WHERE id = 42;
+COMMIT;
+SELECT * FROM ix_t WHERE id = 42;
+
+-- updates that change the key: the row moves, old keys find nothing
+UPDATE ix_t SET id = id + 10000 WHERE id <= 5;
+SELECT id, name FROM ix_t WHERE id <= 5 OR id BETWEEN 10001 AND 10005 ORDER BY id;
+UPDATE ix_t SET name = 'renamed' || id WHERE id = 7;
+SELECT id FROM ix_t WHERE name = 'n7';
+SELECT id FROM ix_t WHERE name = 'renamed7';
+-- a rolled-back key change and a rolled-back insert leave nothing behind
+BEGIN;
+UPDATE ix_t SET id = -8 WHERE id = 8;
+INSERT INTO ix_t VALUES (-9, 0, 'gone', true);
+SAVEPOINT s;
+UPDATE ix_t SET id = -10 WHERE id = 10;
+ROLLBACK TO s;
+SELECT id FROM ix_t WHERE id IN (-10, -9, -8, 8, 10) ORDER BY id;
+ROLLBACK;
+SELECT id FROM ix_t WHERE id IN (-10, -9, -8, 8, 10) ORDER BY id;
+-- an UPDATE scanning the index it changes sees each row once
+UPDATE ix_t SET id = id + 100000 WHERE id BETWEEN 100 AND 110;
+SELECT count(*), min(id), max(id) FROM ix_t WHERE id > 100000;
+
+-- multi-column keys: prefix equality, a range on the next column, order
+CREATE TABLE ix_multi (a int, b text, c int) USING memopt;
+INSERT INTO ix_multi SELECT g % 5, 'b' || (g % 7), g FROM generate_series(1, 200) g;
+INSERT INTO ix_multi VALUES (NULL, 'b1', 1000), (2, NULL, 1001);
+CREATE INDEX ix_multi_ab ON ix_multi (a, b);
+SET enable_seqscan = off;
+EXPLAIN (COSTS OFF) SELECT * FROM ix_multi WHERE a = 2 AND b > 'b4' ORDER BY a, b;
+SELECT a, b, count(*) FROM ix_multi WHERE a = 2 AND b > 'b4' GROUP BY a, b ORDER BY a, b;
+SELECT a, b FROM ix_multi WHERE a = 2 ORDER BY a DESC, b DESC LIMIT 4;
+SELECT count(*) FROM ix_multi WHERE b = 'b3';
+SELECT a, b, c FROM ix_multi WHERE a IS NULL OR b IS NULL ORDER BY c;
+RESET enable_seqscan;
+-- multi-column hash: all columns needed; NULLs are distinct unless told not
+CREATE UNIQUE INDEX ix_multi_hash ON ix_multi USING memopt_hash (c, a);
+INSERT INTO ix_multi VALUES (NULL, 'n', 1000);
+INSERT INTO ix_multi VALUES (NULL, 'n', 1000);
+SELECT count(*) FROM ix_multi WHERE c = 1000;
+CREATE TABLE ix_nnd (k int, UNIQUE NULLS NOT DISTINCT (k)) USING memopt;
+INSERT INTO ix_nnd VALUES (NULL);
+INSERT INTO ix_nnd VALUES (NULL);
+\echo :LAST_ERROR_SQLSTATE
+
+-- partial and expression indexes
+CREATE INDEX ix_t_active ON ix_t (grp) WHERE active;
+CREATE UNIQUE INDEX ix_t_lower ON ix_t USING memopt_hash (lower(name));
+SET enable_seqscan = off;
+EXPLAIN (COSTS OFF) SELECT count(*) FROM ix_t WHERE active AND grp = 4;
+EXPLAIN (COSTS OFF) SELECT id FROM ix_t WHERE lower(name) = 'n99';
+RESET enable_seqscan;
+SELECT count(*) FROM ix_t WHERE active AND grp = 4;
+SELECT id FROM ix_t WHERE lower(name) = 'n99';
+INSERT INTO ix_t VALUES (7000, 1, 'N99', true);
+\echo :LAST_ERROR_SQLSTATE
+UPDATE ix_t SET active = NOT active WHERE id = 14;
+SET enable_seqscan = off;
+SELECT id FROM ix_t WHERE active AND grp = 4 AND id < 30 ORDER BY id;
+RESET enable_seqscan;
+
+-- scrollable cursor and merge join (mark and restore)
+BEGIN;
+SET LOCAL enable_seqscan = off;
+DECLARE cur SCROLL CURSOR FOR SELECT id FROM ix_t WHERE id BETWEEN 20 AND 25 ORDER BY id;
+FETCH 3 FROM cur;
+FETCH BACKWARD 2 FROM cur;
+FETCH LAST FROM cur;
+FETCH NEXT FROM cur;
+FETCH PRIOR FROM cur;
+COMMIT;
+CREATE TABLE ix_other (id int PRIMARY KEY, label text) USING memopt;
+INSERT INTO ix_other SELECT g, 'l' || g FROM generate_series(1, 3000, 3) g;
+SET enable_hashjoin = off;
+SET enable_nestloop = off;
+SET enable_seqscan = off;
+SET enable_sort = off;
+EXPLAIN (COSTS OFF) SELECT count(*) FROM ix_t t JOIN ix_other o ON o.id = t.id;
+SELECT count(*), sum(t.grp) FROM ix_t t JOIN ix_other o ON o.id = t.id;
+RESET enable_hashjoin;
+RESET enable_nestloop;
+RESET enable_seqscan;
+RESET enable_sort;
+SELECT count(*), sum(t.grp) FROM ix_t t JOIN ix_other o ON o.id = t.id;
+
+-- DDL: a rolled-back CREATE INDEX, REINDEX, TRUNCATE, DROP INDEX
+BEGIN;
+CREATE INDEX ix_t_gone ON ix_t (name);
+ROLLBACK;
+SELECT count(*) FROM memopt.indexes WHERE relation = 'ix_t'::regclass;
+REINDEX TABLE ix_t;
+SELECT index, access_method, entries FROM memopt.indexes
+WHERE relation = 'ix_t'::regclass ORDER BY index::text;
+SELECT * FROM ix_t WHERE id = 43;
+BEGIN;
+TRUNCATE ix_t;
+INSERT INTO ix_t VALUES (1, 1, 'one', true);
+SELECT * FROM ix_t WHERE id = 1;
+ROLLBACK;
+SELECT count(*) FROM ix_t WHERE id < 30;
+DROP INDEX ix_t_name;
+SELECT count(*) FROM memopt.indexes WHERE relation = 'ix_t'::regclass;
+
+-- VACUUM removes entries of deleted rows
+DELETE FROM ix_t WHERE id > 1000;
+VACUUM ix_t;
+SELECT index, entries FROM memopt.indexes WHERE relation = 'ix_t'::regclass ORDER BY index::text;
+SELECT count(*) FROM ix_t;
+INSERT INTO ix_t SELECT g, g % 10, 'n' || g, true FROM generate_series(2001, 2100) g;
+SELECT count(*) FROM ix_t WHERE id BETWEEN 2001 AND 2100;
+
+-- a hash index grows from a small start
+CREATE TABLE ix_grow (k int) USING memopt;
+CREATE INDEX ix_grow_k ON ix_grow USING memopt_hash (k) WITH (bucket_count = 1);
+INSERT INTO ix_grow SELECT generate_series(1, 10000);
+SELECT entries, buckets >= 4096 AS grew, load_factor <= 2 AS load_ok FROM memopt.indexes
+WHERE index = 'ix_grow_k'::regclass;
+SELECT * FROM ix_grow WHERE k = 9999;
+
+DROP TABLE ix_heap, ix_mem, ix_t, ix_multi, ix_nnd, ix_other, ix_grow;
+DROP FUNCTION ix_same(text, text);
+DROP TYPE ix_mood;
+SELECT count(*) FROM memopt.indexes;
