@@ -130,6 +130,7 @@ bool HashGetTuple(IndexScanDesc scan, ScanDirection direction) {
     if (version == nullptr) continue;
     if (!memopt_version_key(state->reader, version, values, isnull)) continue;
     if (memopt_key_hash(info, nullptr, values, isnull) != candidate.hash) continue;
+    memopt_index_return_key(scan, values, isnull);
     memopt_slot_to_tid(version->slot, &scan->xs_heaptid);
     scan->xs_recheck = true;
     return true;
@@ -172,6 +173,7 @@ IndexAmRoutine MakeRoutine() {
   routine.aminsert = memopt_index_insert;
   routine.ambulkdelete = memopt_index_bulk_delete;
   routine.amvacuumcleanup = memopt_index_vacuum_cleanup;
+  routine.amcanreturn = memopt_index_can_return;
   routine.amcostestimate = memopt_index_cost_estimate;
   routine.amoptions = memopt_hash_options;
   routine.amvalidate = memopt_index_validate;

@@ -149,6 +149,11 @@ IndexBulkDeleteResult *memopt_index_vacuum_cleanup(IndexVacuumInfo *info,
                                                    IndexBulkDeleteResult *stats);
 bool memopt_index_validate(Oid opclass);
 
+// Index-only scans: the index tuple for the key values of the version a scan
+// returns (replacing the previous one), when the executor asked for it.
+void memopt_index_return_key(IndexScanDesc scan, const Datum *values, const bool *isnull);
+bool memopt_index_can_return(Relation index, int attno);
+
 // The version of `row` that `view` sees, or nullptr.
 inline memopt::Version *memopt_visible_version(memopt::Row *row, const memopt::ReadView &view) {
   const memopt::TxnSlot *slots = memopt_engine()->slots();

@@ -21,6 +21,7 @@
 extern "C" {
 #include "access/hash.h"
 #include "access/nbtree.h"
+#include "access/itup.h"
 #include "access/tupmacs.h"
 #include "catalog/index.h"
 #include "catalog/pg_am.h"
@@ -375,4 +376,23 @@ bool memopt_version_key(MemoptKeyReader *reader, memopt::Version *version, Datum
   if (reader->predicate != nullptr && !ExecQual(reader->predicate, econtext)) return false;
   FormIndexDatum(reader->index_info, reader->slot, reader->estate, values, isnull);
   return true;
+}
+
+// --- Index-only scans --------------------------------------------------------
+
+// Every key column can be returned: scans read the key values from the
+// version they return, so an index-only scan shows exactly the row's values.
+bool memopt_index_can_return(Relation index, int attno) {
+  (void)index;
+  (void)attno;
+  return true;
+}
+
+void memopt_index_return_key(IndexScanDesc scan, const Datum *values, const bool *isnull) {
+  if (!scan->xs_want_itup) return;
+  if (scan->xs_itup != nullptr) pfree(scan->xs_itup);
+  TupleDesc descriptor = RelationGetDescr(scan->indexRelation);
+  scan->xs_itup =
+      index_form_tuple(descriptor, const_cast<Datum *>(values), const_cast<bool *>(isnull));
+  scan->xs_itupdesc = descriptor;
 }

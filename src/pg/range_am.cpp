@@ -183,13 +183,12 @@ bool KeysMatch(IndexScanDesc scan, const MemoptIndexInfo *info, memopt::KeyRef e
   return true;
 }
 
-// The version of the entry's row that the scan sees, if it carries the key.
+// The version of the entry's row that the scan sees, if it carries the key;
+// values/isnull get that version's key.
 memopt::Version *VisibleWithKey(RangeScan *state, const MemoptIndexInfo *info, memopt::Row *row,
-                                memopt::KeyRef entry) {
+                                memopt::KeyRef entry, Datum *values, bool *isnull) {
   memopt::Version *version = memopt_visible_version(row, state->view);
   if (version == nullptr) return nullptr;
-  Datum values[INDEX_MAX_KEYS];
-  bool isnull[INDEX_MAX_KEYS];
   if (!memopt_version_key(state->reader, version, values, isnull)) return nullptr;
   // Encoded in the reader's per-row memory, reset at its next use.
   MemoryContext old =
@@ -223,8 +222,11 @@ bool RangeGetTuple(IndexScanDesc scan, ScanDirection direction) {
     memopt::KeyRef entry = it->Key();
     if (!WithinBound(state, entry, backward)) return false;  // stays here for a turn back
     if (!KeysMatch(scan, info, entry)) continue;
-    memopt::Version *version = VisibleWithKey(state, info, it->GetRow(), entry);
+    Datum values[INDEX_MAX_KEYS];
+    bool isnull[INDEX_MAX_KEYS];
+    memopt::Version *version = VisibleWithKey(state, info, it->GetRow(), entry, values, isnull);
     if (version == nullptr) continue;
+    memopt_index_return_key(scan, values, isnull);
     memopt_slot_to_tid(version->slot, &scan->xs_heaptid);
     scan->xs_recheck = false;
     return true;
@@ -286,6 +288,7 @@ IndexAmRoutine MakeRoutine() {
   routine.aminsert = memopt_index_insert;
   routine.ambulkdelete = memopt_index_bulk_delete;
   routine.amvacuumcleanup = memopt_index_vacuum_cleanup;
+  routine.amcanreturn = memopt_index_can_return;
   routine.amcostestimate = memopt_index_cost_estimate;
   routine.amoptions = memopt_range_options;
   routine.amvalidate = memopt_index_validate;
