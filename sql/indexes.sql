@@ -248,6 +248,20 @@ SELECT count(*) FROM ix_t;
 INSERT INTO ix_t SELECT g, g % 10, 'n' || g, true FROM generate_series(2001, 2100) g;
 SELECT count(*) FROM ix_t WHERE id BETWEEN 2001 AND 2100;
 
+-- VACUUM also removes the entries of keys that updates replaced
+CREATE TABLE ix_churn (id int PRIMARY KEY, k int) USING memopt;
+CREATE INDEX ix_churn_k ON ix_churn USING memopt_hash (k);
+INSERT INTO ix_churn SELECT g, g FROM generate_series(1, 100) g;
+UPDATE ix_churn SET k = k + 1000, id = id + 1000;
+UPDATE ix_churn SET k = k + 1000;
+SELECT index, entries FROM memopt.indexes WHERE relation = 'ix_churn'::regclass ORDER BY index::text;
+VACUUM ix_churn;
+SELECT index, entries FROM memopt.indexes WHERE relation = 'ix_churn'::regclass ORDER BY index::text;
+SELECT id, k FROM ix_churn WHERE k IN (1, 1001, 2001);
+SELECT id, k FROM ix_churn WHERE id IN (1, 1001);
+UPDATE ix_churn SET k = 1 WHERE id = 1001;
+SELECT id, k FROM ix_churn WHERE k = 1;
+
 -- a hash index grows from a small start
 CREATE TABLE ix_grow (k int) USING memopt;
 CREATE INDEX ix_grow_k ON ix_grow USING memopt_hash (k) WITH (bucket_count = 1);
@@ -256,7 +270,7 @@ SELECT entries, buckets >= 4096 AS grew, load_factor <= 2 AS load_ok FROM memopt
 WHERE index = 'ix_grow_k'::regclass;
 SELECT * FROM ix_grow WHERE k = 9999;
 
-DROP TABLE ix_heap, ix_mem, ix_t, ix_multi, ix_nnd, ix_other, ix_grow;
+DROP TABLE ix_heap, ix_mem, ix_t, ix_multi, ix_nnd, ix_other, ix_grow, ix_churn;
 DROP FUNCTION ix_same(text, text);
 DROP TYPE ix_mood;
 SELECT count(*) FROM memopt.indexes;

@@ -12,6 +12,18 @@
 // retired by the garbage collector but parked on the table
 // (Table::ParkDeadRow) until VACUUM sweeps its indexes.
 //
+// Stale entries of live rows (a key an update replaced, once no version of
+// the row carries it) are removed by VACUUM too, and that races with a
+// writer whose new version brings the key back: the writer links the version,
+// then adds (key, row), which is a no-op while the stale pair is still there;
+// a sweeper that read the chain before the link would then remove the pair
+// the new version needs. RowIndexLock excludes the two: a writer holds it
+// shared while it adds an entry (after linking its version), the sweeper
+// holds it exclusive while it re-checks that the row's newest version is
+// the one whose chain it read and removes the pair. A sweeper that finds
+// writers present skips the row until the next VACUUM; writers wait only
+// for the few instructions of one removal.
+//
 // Thread safety: the fields are immutable after Create except `next`, which
 // only the table changes, under its index lock (see table.h). The structures
 // behind `hash` and `range` have their own protocols (hash_index.h,
@@ -24,12 +36,27 @@
 #include "memopt/hash_index.h"
 #include "memopt/range_index.h"
 #include "memopt/status.h"
+#include "memopt/version.h"
 
 namespace memopt {
 
 class Engine;
 
 enum class IndexKind : uint32_t { kHash = 1, kRange = 2 };
+
+// Row::index_lock: bit 31 = a sweeper removing a stale entry, low bits = the
+// number of writers adding entries (see the file comment).
+struct RowIndexLock {
+  static constexpr uint32_t kSweeper = 1u << 31;
+  static void LockShared(Row *row);
+  static void UnlockShared(Row *row) { row->index_lock.fetch_sub(1, std::memory_order_release); }
+  // False (and nothing held) if a writer or another sweeper is there.
+  static bool TryLockExclusive(Row *row) {
+    uint32_t expected = 0;
+    return row->index_lock.compare_exchange_strong(expected, kSweeper, std::memory_order_acquire);
+  }
+  static void UnlockExclusive(Row *row) { row->index_lock.store(0, std::memory_order_release); }
+};
 
 class Index {
  public:

@@ -17,6 +17,8 @@
 //    collector, which holds the table's GC lock.
 //  - Row::newest: changed only by the transaction that holds the newest
 //    version's end field (update, or its undo).
+//  - Row::index_lock: adding an index entry for the row holds it shared,
+//    removing a stale entry of a live row holds it exclusive (index.h).
 #pragma once
 
 #include <atomic>
@@ -48,10 +50,10 @@ enum RowGcState : uint32_t { kRowIdle = 0, kRowQueued = 1, kRowDead = 2 };
 
 struct Row {
   std::atomic<Version *> newest;
-  std::atomic<Row *> gc_next;      // link in the table's GC queue
-  std::atomic<uint32_t> gc_state;  // RowGcState
-  uint32_t reserved;
-  uint64_t durable_location;  // where its image lives on disk (durability issue)
+  std::atomic<Row *> gc_next;        // link in the table's GC queue
+  std::atomic<uint32_t> gc_state;    // RowGcState
+  std::atomic<uint32_t> index_lock;  // see RowIndexLock in index.h
+  uint64_t durable_location;         // where its image lives on disk (durability issue)
 };
 
 }  // namespace memopt

@@ -2,6 +2,8 @@
 // entries (see index.h).
 #include "memopt/index.h"
 
+#include <sched.h>
+
 #include <new>
 
 #include "memopt/engine.h"
@@ -39,6 +41,20 @@ void Index::Destroy(Engine *engine) {
 uint64_t Index::entry_count() const {
   if (hash_ != nullptr) return hash_->entry_count();
   return range_->Stats().entries;
+}
+
+void RowIndexLock::LockShared(Row *row) {
+  uint32_t word = row->index_lock.load(std::memory_order_relaxed);
+  for (;;) {
+    if (word & kSweeper) {
+      sched_yield();
+      word = row->index_lock.load(std::memory_order_relaxed);
+      continue;
+    }
+    if (row->index_lock.compare_exchange_weak(word, word + 1, std::memory_order_acquire,
+                                              std::memory_order_relaxed))
+      return;
+  }
 }
 
 namespace {

@@ -108,6 +108,7 @@ Status Transaction::Insert(Table *table, Version *created, uint32_t command_id, 
   row->newest.store(created, std::memory_order_relaxed);
   row->gc_next.store(nullptr, std::memory_order_relaxed);
   row->gc_state.store(kRowIdle, std::memory_order_relaxed);
+  row->index_lock.store(0, std::memory_order_relaxed);
   row->durable_location = 0;
   uint64_t slot;
   Status status = table->directory().Acquire(arena, &slot);

@@ -181,15 +181,19 @@ void memopt_index_add_entry(Relation heap, Relation index, memopt::Index *engine
   memopt::KeyRef key{nullptr, 0};
   uint64 hash = 0;
   memopt::Status status;
-  if (info->kind == memopt::IndexKind::kHash) {
+  bool failed = false;
+  if (info->kind == memopt::IndexKind::kHash)
     hash = memopt_key_hash(info, nullptr, values, isnull);
-    status = engine_index->hash()->Insert(hash, row);
-  } else {
+  else
     key = memopt_key_encode(info, nullptr, info->natts, values, isnull);
-    bool failed = false;
+  // Nothing between lock and unlock can raise an error (index.h, RowIndexLock).
+  memopt::RowIndexLock::LockShared(row);
+  if (info->kind == memopt::IndexKind::kHash)
+    status = engine_index->hash()->Insert(hash, row);
+  else
     status = engine_index->range()->Insert(key, row, memopt_comparator(&compare), &failed);
-    if (failed) memopt_rethrow_comparison_error(&compare);
-  }
+  memopt::RowIndexLock::UnlockShared(row);
+  if (failed) memopt_rethrow_comparison_error(&compare);
   if (status != memopt::Status::kOk) memopt_report_status(status, heap);
   if (check && (info->nulls_not_distinct || !memopt_key_has_null(info, isnull))) {
     CheckState state{heap, index, info, reader, &compare, values, isnull, key, building};
