@@ -15,7 +15,8 @@ $node->start;
 
 $node->safe_psql('postgres', q{
   CREATE EXTENSION memopt;
-  CREATE TABLE mem (id int, v text) USING memopt;
+  CREATE TABLE mem (id int PRIMARY KEY, v text) USING memopt;
+  CREATE UNIQUE INDEX mem_v ON mem USING memopt_hash (v);
   CREATE TABLE heap_t (id int);
   INSERT INTO mem SELECT g, 'v' || g FROM generate_series(1, 1000) g;
   INSERT INTO heap_t SELECT generate_series(1, 1000);
@@ -32,6 +33,14 @@ is($node->safe_psql('postgres', q{SELECT live_rows FROM memopt.tables WHERE tabl
 $node->safe_psql('postgres', q{INSERT INTO mem SELECT g, 'w' || g FROM generate_series(1, 500) g});
 is($node->safe_psql('postgres', 'SELECT count(*), min(v) FROM mem'), '500|w1',
   'table usable after restart');
+# The engine's indexes came back empty with their table and follow it again.
+my $index_lookups = q{SET enable_seqscan = off;
+  SELECT (SELECT v FROM mem WHERE id = 250), (SELECT id FROM mem WHERE v = 'w7'),
+         (SELECT count(*) FROM mem WHERE id BETWEEN 100 AND 199)};
+is($node->safe_psql('postgres', $index_lookups), 'w250|7|100', 'indexes answer after restart');
+my ($ret, $out, $err) = $node->psql('postgres', q{INSERT INTO mem VALUES (7, 'dup')});
+like($err, qr/duplicate key value violates unique constraint "mem_pkey"/,
+  'uniqueness enforced after restart');
 
 # Crash one backend: the postmaster kills all backends and reinitializes
 # shared memory, so the engine starts empty again.
@@ -52,6 +61,8 @@ $node->safe_psql('postgres', q{
 });
 is($node->safe_psql('postgres', q{SELECT count(*), count(*) FILTER (WHERE v LIKE '%!') FROM mem}),
   '90|10', 'writes work after crash-restart');
+is($node->safe_psql('postgres', q{SET enable_seqscan = off; SELECT id FROM mem WHERE v = 'x5!'}), '5',
+  'indexes answer after crash-restart');
 ok($node->log_contains('server process .* was terminated by signal 9'), 'crash was real');
 
 $node->stop;

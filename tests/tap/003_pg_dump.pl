@@ -1,6 +1,7 @@
 # pg_dump and pg_restore of a database with memopt tables: the tables come
 # back as memopt tables (default_table_access_method in the dump) with all
-# their rows, in plain and custom formats.
+# their rows, in plain and custom formats, and their indexes come back with
+# the same access methods and definitions.
 use strict;
 use warnings;
 use PostgreSQL::Test::Cluster;
@@ -21,7 +22,24 @@ $node->safe_psql('src', q{
   INSERT INTO parent VALUES (1);
   CREATE TABLE child (id int REFERENCES parent, v text) USING memopt;
   INSERT INTO child VALUES (1, 'ref');
+  CREATE TABLE keyed (id int PRIMARY KEY, code text, grp int, active bool,
+                      UNIQUE (code) WITH (bucket_count = 256)) USING memopt;
+  CREATE TABLE hashed (id int, PRIMARY KEY (id) WITH (bucket_count = 64)) USING memopt;
+  CREATE INDEX keyed_grp ON keyed (grp, code);
+  CREATE INDEX keyed_active ON keyed USING memopt_hash (grp) WHERE active;
+  CREATE INDEX keyed_lower ON keyed (lower(code));
+  INSERT INTO keyed SELECT g, 'c' || g, g % 7, g % 2 = 0 FROM generate_series(1, 500) g;
+  INSERT INTO hashed SELECT generate_series(1, 100);
 });
+my $index_defs = q{SELECT string_agg(pg_get_indexdef(indexrelid), E'\n' ORDER BY indexrelid::regclass::text)
+  FROM pg_index WHERE indrelid IN ('keyed'::regclass, 'hashed'::regclass)};
+my $expected_defs = $node->safe_psql('src', $index_defs);
+my $lookups = q{SET enable_seqscan = off;
+  SELECT (SELECT id FROM keyed WHERE code = 'c77'), (SELECT count(*) FROM keyed WHERE grp = 3 AND active),
+         (SELECT id FROM keyed WHERE lower(code) = 'c5'), (SELECT id FROM hashed WHERE id = 99),
+         (SELECT count(*) FROM keyed WHERE id BETWEEN 10 AND 19)};
+my $expected_lookups = $node->safe_psql('src', $lookups);
+like($expected_defs, qr/USING memopt_hash \(code\) WITH \(bucket_count='256'\)/, 'source has a hash unique index');
 my $checksum = q{SELECT count(*), sum(length(t)), sum((j->>'g')::int), md5(string_agg(b::text, '' ORDER BY id)) FROM a};
 my $expected = $node->safe_psql('src', $checksum);
 
@@ -44,6 +62,8 @@ for my $format ('p', 'c') {
       WHERE c.relname IN ('a', 'child', 'parent')}),
     'a:memopt,child:memopt,parent:heap', "access methods kept ($format)");
   is($node->safe_psql($target, 'SELECT v FROM child'), 'ref', "foreign-key table restored ($format)");
+  is($node->safe_psql($target, $index_defs), $expected_defs, "index definitions kept ($format)");
+  is($node->safe_psql($target, $lookups), $expected_lookups, "indexes answer after restore ($format)");
 }
 
 $node->stop;
