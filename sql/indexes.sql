@@ -244,6 +244,8 @@ SELECT count(*) FROM memopt.indexes WHERE relation = 'ix_t'::regclass;
 DELETE FROM ix_t WHERE id > 1000;
 VACUUM ix_t;
 SELECT index, entries FROM memopt.indexes WHERE relation = 'ix_t'::regclass ORDER BY index::text;
+-- VACUUM keeps the table's indexes visible to the planner (pg_class.relhasindex)
+EXPLAIN (COSTS OFF) SELECT * FROM ix_t WHERE id = 42;
 SELECT count(*) FROM ix_t;
 INSERT INTO ix_t SELECT g, g % 10, 'n' || g, true FROM generate_series(2001, 2100) g;
 SELECT count(*) FROM ix_t WHERE id BETWEEN 2001 AND 2100;

@@ -17,6 +17,7 @@ extern "C" {
 #include "commands/vacuum.h"
 #include "pgstat.h"
 #include "storage/smgr.h"
+#include "utils/relcache.h"
 }
 
 #include "memopt/table_scan.h"
@@ -130,8 +131,13 @@ void memopt_relation_vacuum(Relation rel, struct VacuumParams *params,
   engine->ReclaimMemory();
   memopt::TableStats stats = table->Stats();
   uint64_t old_versions = stats.versions > stats.live_rows ? stats.versions - stats.live_rows : 0;
+  // relhasindex as heap's vacuum sets it: false would hide the indexes from the planner.
+  List *indexes = RelationGetIndexList(rel);
+  bool has_indexes = indexes != NIL;
+  list_free(indexes);
   vac_update_relstats(rel, memopt_analyze_blocks(stats.slots), static_cast<double>(stats.live_rows),
-                      0, false, InvalidTransactionId, InvalidMultiXactId, nullptr, nullptr, false);
+                      0, has_indexes, InvalidTransactionId, InvalidMultiXactId, nullptr, nullptr,
+                      false);
   pgstat_report_vacuum(RelationGetRelid(rel), rel->rd_rel->relisshared,
                        static_cast<PgStat_Counter>(stats.live_rows),
                        static_cast<PgStat_Counter>(old_versions));

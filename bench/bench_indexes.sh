@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# Index-driven OLTP statements through pgbench: memopt tables with
+# memopt_range / memopt_hash primary keys vs heap tables with btree primary
+# keys, side by side in one run on one private server.
+#
+#   bench/bench_indexes.sh [ROWS]        (default 1000000; run as root or not)
+#   SECONDS_PER_RUN=10 REPEAT=3 CLIENTS=2 WORKLOADS="pk_lookup" bench/bench_indexes.sh
+#
+# Each workload runs `pgbench -n -M prepared -c CLIENTS -T SECONDS_PER_RUN`
+# with a custom script against heap, memopt (memopt_range PK) and memopt_hash
+# (memopt_hash PK), alternately, REPEAT times; it reports the median TPS and
+# the ratio to heap (above 1 = faster than heap). Workloads:
+#   pk_lookup   SELECT one row by a random primary key
+#   range_100   sum over 100 consecutive keys (memopt_hash: not applicable)
+#   update_row  UPDATE a non-key column of one random row
+#   insert_row  INSERT one row with a new key (sequence)
+# The server is the generic index AM -> TID -> table AM path: no custom scan
+# nodes exist yet. Results go to stdout; bench/RESULTS.md records them.
+set -euo pipefail
+source "$(dirname "$0")/../scripts/lib.sh"
+
+ROWS="${1:-1000000}"
+REPEAT="${REPEAT:-3}"
+CLIENTS="${CLIENTS:-2}"
+SECONDS_PER_RUN="${SECONDS_PER_RUN:-10}"
+PORT="${BENCH_PORT:-5496}"
+WORKLOADS="${WORKLOADS:-pk_lookup range_100 update_row insert_row}"
+WORK="$(mktemp -d /var/tmp/memopt-bench.XXXXXX)"
+is_root && chown "$PG_OS_USER:" "$WORK"
+DATA="$WORK/data"
+
+cleanup() { as_pg "$PG_BINDIR/pg_ctl" -D "$DATA" -m immediate stop >/dev/null 2>&1 || true; rm -rf "$WORK"; }
+trap cleanup EXIT
+
+as_pg "$PG_BINDIR/initdb" -D "$DATA" -A trust --no-locale -E UTF8 >/dev/null
+cat >>"$DATA/postgresql.conf" <<CONF
+shared_preload_libraries = 'memopt'
+memopt.max_memory = '4GB'
+shared_buffers = '1GB'
+max_wal_size = '8GB'
+checkpoint_timeout = '30min'
+synchronous_commit = off
+jit = off
+unix_socket_directories = '$WORK'
+listen_addresses = ''
+port = $PORT
+CONF
+as_pg "$PG_BINDIR/pg_ctl" -D "$DATA" -l "$WORK/log" -w start >/dev/null
+
+psql_q() { as_pg "$PG_BINDIR/psql" -X -q -v ON_ERROR_STOP=1 -h "$WORK" -p "$PORT" -d postgres "$@"; }
+psql_q <<SQL
+CREATE EXTENSION memopt;
+CREATE TABLE acc_heap (aid int PRIMARY KEY, bid int, abalance int, filler char(84));
+CREATE TABLE acc_memopt (aid int PRIMARY KEY, bid int, abalance int, filler char(84)) USING memopt;
+CREATE TABLE acc_memopt_hash (aid int, bid int, abalance int, filler char(84),
+  PRIMARY KEY (aid) WITH (bucket_count = $ROWS)) USING memopt;
+INSERT INTO acc_heap SELECT g, g / 100000, 0, '' FROM generate_series(1, $ROWS) g;
+INSERT INTO acc_memopt SELECT * FROM acc_heap;
+INSERT INTO acc_memopt_hash SELECT * FROM acc_heap;
+CREATE SEQUENCE ins_seq;
+CREATE TABLE ins_heap (id bigint PRIMARY KEY, v int);
+CREATE TABLE ins_memopt (id bigint PRIMARY KEY, v int) USING memopt;
+CREATE TABLE ins_memopt_hash (id bigint, v int, PRIMARY KEY (id) WITH (bucket_count = 1048576))
+  USING memopt;
+VACUUM ANALYZE;
+SQL
+
+script() {  # workload engine -> pgbench script file
+  local file="$WORK/$1.$2.sql"
+  case "$1" in
+    pk_lookup) printf '\\set aid random(1, %s)\nSELECT abalance FROM acc_%s WHERE aid = :aid;\n' "$ROWS" "$2" ;;
+    range_100) printf '\\set aid random(1, %s)\nSELECT sum(abalance) FROM acc_%s WHERE aid BETWEEN :aid AND :aid + 99;\n' "$((ROWS - 100))" "$2" ;;
+    update_row) printf '\\set aid random(1, %s)\nUPDATE acc_%s SET abalance = abalance + 1 WHERE aid = :aid;\n' "$ROWS" "$2" ;;
+    insert_row) printf 'INSERT INTO ins_%s VALUES (nextval(%s), 1);\n' "$2" "'ins_seq'" ;;
+  esac >"$file"
+  is_root && chown "$PG_OS_USER:" "$file"
+  echo "$file"
+}
+
+tps() {  # script -> TPS of one pgbench run
+  as_pg "$PG_BINDIR/pgbench" -n -M prepared -c "$CLIENTS" -j "$CLIENTS" -T "$SECONDS_PER_RUN" \
+    -h "$WORK" -p "$PORT" -f "$1" postgres 2>&1 |
+    awk '/^tps = / {print int($3)}'
+}
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+printf '%-12s %12s %12s %8s %12s %8s\n' workload heap_tps memopt_tps ratio hash_tps ratio
+for workload in $WORKLOADS; do
+  engines="heap memopt memopt_hash"
+  [[ "$workload" == range_100 ]] && engines="heap memopt"
+  declare -A runs=()
+  for ((run = 0; run < REPEAT; run++)); do
+    for engine in $engines; do runs[$engine]+="$(tps "$(script "$workload" "$engine")") "; done
+  done
+  heap=$(echo ${runs[heap]} | tr ' ' '\n' | median)
+  mem=$(echo ${runs[memopt]} | tr ' ' '\n' | median)
+  hash=-; hash_ratio=-
+  if [[ -n "${runs[memopt_hash]:-}" ]]; then
+    hash=$(echo ${runs[memopt_hash]} | tr ' ' '\n' | median)
+    hash_ratio=$(awk -v a="$hash" -v b="$heap" 'BEGIN {printf "%.2f", a / b}')
+  fi
+  printf '%-12s %12s %12s %8s %12s %8s\n' "$workload" "$heap" "$mem" \
+    "$(awk -v a="$mem" -v b="$heap" 'BEGIN {printf "%.2f", a / b}')" "$hash" "$hash_ratio"
+  unset runs
+done
+echo "rows=$ROWS clients=$CLIENTS seconds=$SECONDS_PER_RUN repeat=$REPEAT (median TPS; ratio = engine/heap, above 1 = faster)"
