@@ -120,7 +120,7 @@ bool HashGetTuple(IndexScanDesc scan, ScanDirection direction) {
   auto *state = static_cast<HashScan *>(scan->opaque);
   if (!state->prepared) Prepare(scan, state);
   if (state->reader == nullptr)
-    state->reader = memopt_key_reader_create(scan->heapRelation, scan->indexRelation);
+    state->reader = memopt_key_reader_acquire(scan->heapRelation, scan->indexRelation);
   const MemoptIndexInfo *info = memopt_index_info(scan->indexRelation);
   Datum values[INDEX_MAX_KEYS];
   bool isnull[INDEX_MAX_KEYS];
@@ -154,7 +154,7 @@ void HashRescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys, i
 
 void HashEndScan(IndexScanDesc scan) {
   auto *state = static_cast<HashScan *>(scan->opaque);
-  if (state->reader != nullptr) memopt_key_reader_free(state->reader);
+  if (state->reader != nullptr) memopt_key_reader_release(scan->indexRelation, state->reader);
   if (state->candidates != nullptr) pfree(state->candidates);
   pfree(state);
 }

@@ -127,12 +127,12 @@ IndexBuildResult *memopt_index_build(Relation heap, Relation index, IndexInfo *i
   state.heap = heap;
   state.table = memopt_table_for(heap);
   state.engine_index = memopt_index_create(heap, index);
-  state.reader = memopt_key_reader_create(heap, index);
+  state.reader = memopt_key_reader_acquire(heap, index);
   state.unique = index_info->ii_Unique;
   state.entries = 0;
   double tuples =
       table_index_build_scan(heap, index, index_info, false, true, BuildCallback, &state, nullptr);
-  memopt_key_reader_free(state.reader);
+  memopt_key_reader_release(index, state.reader);
   auto *result = static_cast<IndexBuildResult *>(palloc0(sizeof(IndexBuildResult)));
   result->heap_tuples = tuples;
   result->index_tuples = state.entries;

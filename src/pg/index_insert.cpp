@@ -160,16 +160,6 @@ void CheckRow(CheckState *state, memopt::Row *row, uint64_t my_id) {
   }
 }
 
-MemoptKeyReader *ReaderFor(Relation heap, Relation index, IndexInfo *index_info) {
-  if (index_info->ii_AmCache != nullptr)
-    return static_cast<MemoptKeyReader *>(index_info->ii_AmCache);
-  MemoryContext old = MemoryContextSwitchTo(index_info->ii_Context);
-  auto *reader = memopt_key_reader_create(heap, index);
-  MemoryContextSwitchTo(old);
-  index_info->ii_AmCache = reader;
-  return reader;
-}
-
 }  // namespace
 
 void memopt_index_add_entry(Relation heap, Relation index, memopt::Index *engine_index,
@@ -209,6 +199,7 @@ bool memopt_index_insert(Relation index, Datum *values, bool *isnull, ItemPointe
                          Relation heap, IndexUniqueCheck check_unique, bool index_unchanged,
                          IndexInfo *index_info) {
   (void)index_unchanged;
+  (void)index_info;
   if (check_unique == UNIQUE_CHECK_PARTIAL || check_unique == UNIQUE_CHECK_EXISTING)
     ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
                     errmsg("deferred uniqueness checks are not supported by memopt indexes")));
@@ -218,8 +209,11 @@ bool memopt_index_insert(Relation index, Datum *values, bool *isnull, ItemPointe
       memopt_tid_to_slot(heap_tid, &slot) ? table->directory().Get(slot) : nullptr;
   if (version == nullptr) elog(ERROR, "memopt index insert: no version at the new row's TID");
   memopt::Index *engine_index = memopt_index_for(heap, index);
-  MemoptKeyReader *reader = ReaderFor(heap, index, index_info);
+  // The reader is needed only to read other rows' keys for a uniqueness check.
+  MemoptKeyReader *reader = nullptr;
+  if (check_unique == UNIQUE_CHECK_YES) reader = memopt_key_reader_acquire(heap, index);
   memopt_index_add_entry(heap, index, engine_index, reader, version, values, isnull,
                          check_unique == UNIQUE_CHECK_YES, false);
+  if (reader != nullptr) memopt_key_reader_release(index, reader);
   return true;
 }

@@ -33,8 +33,12 @@ struct MemoptIndexColumn {
   bool guarded;      // compare may raise an error: call it under PG_TRY
 };
 
+struct MemoptKeyReader;
+
 struct MemoptIndexInfo {
   memopt::IndexKind kind;
+  MemoptKeyReader *reader;           // cached (index_keys.cpp); lives in rd_indexcxt
+  LocalTransactionId reader_in_use;  // the local xact using it, or InvalidLocalTransactionId
   int natts;
   bool unique;
   bool nulls_not_distinct;
@@ -91,17 +95,20 @@ bool memopt_key_values_equal(const MemoptIndexInfo *info, const Datum *a, const 
 bool memopt_key_has_null(const MemoptIndexInfo *info, const bool *isnull);
 
 // Computes index keys of versions: deforms into a slot, evaluates the
-// index's expressions and predicate. Lives in the caller's memory context.
+// index's expressions and predicate. Setting one up costs catalog work, so
+// each index keeps one in its relcache entry and lends it out; a user that
+// finds it lent (a nested scan of the same index) gets a private one. A
+// reader lent in a transaction that failed counts as free again in the next.
 struct MemoptKeyReader {
   Relation heap;
-  Relation index;
   IndexInfo *index_info;
   TupleTableSlot *slot;
   EState *estate;
   ExprState *predicate;
+  bool cached;
 };
-MemoptKeyReader *memopt_key_reader_create(Relation heap, Relation index);
-void memopt_key_reader_free(MemoptKeyReader *reader);
+MemoptKeyReader *memopt_key_reader_acquire(Relation heap, Relation index);
+void memopt_key_reader_release(Relation index, MemoptKeyReader *reader);
 // False when the version does not satisfy a partial index's predicate (it
 // has no entry). Values live until the next call.
 bool memopt_version_key(MemoptKeyReader *reader, memopt::Version *version, Datum *values,

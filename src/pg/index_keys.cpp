@@ -29,6 +29,7 @@ extern "C" {
 #include "common/hashfn.h"
 #include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
+#include "storage/proc.h"
 #include "utils/memutils.h"
 }
 
@@ -84,7 +85,7 @@ void LoadColumn(Relation index, int i, MemoptIndexInfo *info) {
   column->collation = index->rd_indcollation[i];
   column->opfamily = index->rd_opfamily[i];
   column->guarded = false;
-  MemoryContext context = index->rd_indexcxt;
+  MemoryContext context = CacheMemoryContext;
   fmgr_info_copy(info->kind == memopt::IndexKind::kRange ? &column->compare : &column->hash,
                  index_getprocinfo(index, i + 1, 1), context);
   if (info->kind == memopt::IndexKind::kRange) {
@@ -242,10 +243,24 @@ int CompareForEngine(const void *opaque, memopt::KeyRef a, memopt::KeyRef b, boo
 
 }  // namespace
 
-const MemoptIndexInfo *memopt_index_info(Relation index) {
-  if (index->rd_amcache != nullptr) return static_cast<const MemoptIndexInfo *>(index->rd_amcache);
+// Key information lives for the whole backend, in a list keyed by the
+// index's OID and relfilenode: nothing in it can change without a new
+// relfilenode (REINDEX), so a relcache flush, which frees rd_amcache while a
+// scan may still hold the information, never frees it; rd_amcache only
+// caches the lookup.
+namespace {
+
+struct CachedInfo {
+  Oid index_oid;
+  Oid relfilenode;
+  MemoptIndexInfo *info;
+  CachedInfo *next;
+};
+CachedInfo *cached_infos = nullptr;
+
+MemoptIndexInfo *LoadInfo(Relation index) {
   auto *info = static_cast<MemoptIndexInfo *>(
-      MemoryContextAllocZero(index->rd_indexcxt, sizeof(MemoptIndexInfo)));
+      MemoryContextAllocZero(CacheMemoryContext, sizeof(MemoptIndexInfo)));
   info->kind = index->rd_rel->relam == get_index_am_oid("memopt_hash", false)
                    ? memopt::IndexKind::kHash
                    : memopt::IndexKind::kRange;
@@ -253,8 +268,32 @@ const MemoptIndexInfo *memopt_index_info(Relation index) {
   info->unique = index->rd_index->indisunique;
   info->nulls_not_distinct = index->rd_index->indnullsnotdistinct;
   for (int i = 0; i < info->natts; ++i) LoadColumn(index, i, info);
-  index->rd_amcache = info;
   return info;
+}
+
+struct InfoHandle {
+  MemoptIndexInfo *info;
+};
+
+}  // namespace
+
+const MemoptIndexInfo *memopt_index_info(Relation index) {
+  if (index->rd_amcache != nullptr) return static_cast<InfoHandle *>(index->rd_amcache)->info;
+  CachedInfo *entry = cached_infos;
+  while (entry != nullptr && !(entry->index_oid == RelationGetRelid(index) &&
+                               entry->relfilenode == index->rd_node.relNode))
+    entry = entry->next;
+  if (entry == nullptr) {
+    MemoptIndexInfo *info = LoadInfo(index);  // may raise an error: before linking
+    entry = static_cast<CachedInfo *>(MemoryContextAlloc(CacheMemoryContext, sizeof(CachedInfo)));
+    *entry = CachedInfo{RelationGetRelid(index), index->rd_node.relNode, info, cached_infos};
+    cached_infos = entry;
+  }
+  auto *handle =
+      static_cast<InfoHandle *>(MemoryContextAlloc(index->rd_indexcxt, sizeof(InfoHandle)));
+  handle->info = entry->info;
+  index->rd_amcache = handle;
+  return entry->info;
 }
 
 Size memopt_key_size(const MemoptIndexInfo *info, const MemoptSearchColumn *search, int ncols,
@@ -346,23 +385,73 @@ bool memopt_key_has_null(const MemoptIndexInfo *info, const bool *isnull) {
 
 // --- Keys of versions --------------------------------------------------------
 
-MemoptKeyReader *memopt_key_reader_create(Relation heap, Relation index) {
+namespace {
+
+MemoptKeyReader *CreateReader(Relation index, MemoryContext context) {
+  MemoryContext old = MemoryContextSwitchTo(context);
   auto *reader = static_cast<MemoptKeyReader *>(palloc0(sizeof(MemoptKeyReader)));
-  reader->heap = heap;
-  reader->index = index;
   reader->index_info = BuildIndexInfo(index);
-  // An unpinned copy of the descriptor: readers cached for a whole statement
-  // (IndexInfo::ii_AmCache) are never dropped, and must not hold a pin.
-  reader->slot =
-      MakeSingleTupleTableSlot(CreateTupleDescCopy(RelationGetDescr(heap)), memopt_slot_ops());
   reader->estate = CreateExecutorState();
-  GetPerTupleExprContext(reader->estate)->ecxt_scantuple = reader->slot;
-  if (reader->index_info->ii_Predicate != NIL)
-    reader->predicate = ExecPrepareQual(reader->index_info->ii_Predicate, reader->estate);
+  MemoryContextSwitchTo(old);
   return reader;
 }
 
-void memopt_key_reader_free(MemoptKeyReader *reader) {
+// Whether tuples of `b` deform the same way as tuples of `a`.
+bool SameColumns(TupleDesc a, TupleDesc b) {
+  if (a->natts != b->natts) return false;
+  for (int i = 0; i < a->natts; ++i) {
+    Form_pg_attribute x = TupleDescAttr(a, i), y = TupleDescAttr(b, i);
+    if (x->atttypid != y->atttypid || x->attlen != y->attlen || x->attalign != y->attalign ||
+        x->attisdropped != y->attisdropped || x->atttypmod != y->atttypmod)
+      return false;
+  }
+  return true;
+}
+
+// The parts that depend on the table's descriptor, made on first use.
+void PrepareReader(MemoptKeyReader *reader, Relation heap) {
+  reader->heap = heap;
+  if (reader->slot != nullptr) {
+    // ALTER TABLE can change the table's columns without a new index.
+    if (SameColumns(reader->slot->tts_tupleDescriptor, RelationGetDescr(heap))) return;
+    ExecDropSingleTupleTableSlot(reader->slot);
+    reader->slot = nullptr;
+  }
+  MemoryContext old = MemoryContextSwitchTo(reader->estate->es_query_cxt);
+  // An unpinned copy of the descriptor: a cached reader is never dropped
+  // explicitly and must not hold a pin.
+  reader->slot =
+      MakeSingleTupleTableSlot(CreateTupleDescCopy(RelationGetDescr(heap)), memopt_slot_ops());
+  GetPerTupleExprContext(reader->estate)->ecxt_scantuple = reader->slot;
+  if (reader->index_info->ii_Predicate != NIL && reader->predicate == nullptr)
+    reader->predicate = ExecPrepareQual(reader->index_info->ii_Predicate, reader->estate);
+  MemoryContextSwitchTo(old);
+}
+
+}  // namespace
+
+MemoptKeyReader *memopt_key_reader_acquire(Relation heap, Relation index) {
+  auto *info = const_cast<MemoptIndexInfo *>(memopt_index_info(index));
+  if (info->reader_in_use != MyProc->lxid) {
+    if (info->reader == nullptr) {
+      info->reader = CreateReader(index, CacheMemoryContext);
+      info->reader->cached = true;
+    }
+    info->reader_in_use = MyProc->lxid;
+    PrepareReader(info->reader, heap);
+    return info->reader;
+  }
+  MemoptKeyReader *reader = CreateReader(index, CurrentMemoryContext);
+  PrepareReader(reader, heap);
+  return reader;
+}
+
+void memopt_key_reader_release(Relation index, MemoptKeyReader *reader) {
+  if (reader->cached) {
+    auto *info = const_cast<MemoptIndexInfo *>(memopt_index_info(index));
+    if (info->reader == reader) info->reader_in_use = InvalidLocalTransactionId;
+    return;
+  }
   ExecDropSingleTupleTableSlot(reader->slot);
   FreeExecutorState(reader->estate);
   pfree(reader);

@@ -119,12 +119,12 @@ void SweepStaleRange(StaleSweep *sweep, memopt::Index *engine_index) {
 // Removes the stale entries of one engine index whose PostgreSQL index is `index`.
 uint64 SweepStale(Relation heap, Relation index, memopt::Index *engine_index) {
   MemoptCompareContext compare{memopt_index_info(index), nullptr, nullptr};
-  StaleSweep sweep{heap, index, compare.info, memopt_key_reader_create(heap, index), &compare, 0};
+  StaleSweep sweep{heap, index, compare.info, memopt_key_reader_acquire(heap, index), &compare, 0};
   if (engine_index->kind() == memopt::IndexKind::kHash)
     SweepStaleHash(&sweep, engine_index);
   else
     SweepStaleRange(&sweep, engine_index);
-  memopt_key_reader_free(sweep.reader);
+  memopt_key_reader_release(index, sweep.reader);
   return sweep.removed;
 }
 

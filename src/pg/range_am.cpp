@@ -204,7 +204,7 @@ bool RangeGetTuple(IndexScanDesc scan, ScanDirection direction) {
   if (!state->prepared) Prepare(scan, state);
   if (state->impossible) return false;
   if (state->reader == nullptr)
-    state->reader = memopt_key_reader_create(scan->heapRelation, scan->indexRelation);
+    state->reader = memopt_key_reader_acquire(scan->heapRelation, scan->indexRelation);
   const MemoptIndexInfo *info = memopt_index_info(scan->indexRelation);
   bool backward = ScanDirectionIsBackward(direction);
   memopt::RangeIndex::Iterator *it = IteratorOf(state);
@@ -254,7 +254,7 @@ void RangeRescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys, 
 
 void RangeEndScan(IndexScanDesc scan) {
   auto *state = static_cast<RangeScan *>(scan->opaque);
-  if (state->reader != nullptr) memopt_key_reader_free(state->reader);
+  if (state->reader != nullptr) memopt_key_reader_release(scan->indexRelation, state->reader);
   pfree(state);
 }
 
