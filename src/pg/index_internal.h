@@ -85,6 +85,9 @@ int memopt_key_compare(MemoptCompareContext *context, memopt::KeyRef a, memopt::
 // The values of an encoded key (pointers into it); returns its column count.
 int memopt_key_decode(const MemoptIndexInfo *info, const MemoptSearchColumn *search,
                       memopt::KeyRef key, Datum *values, bool *isnull);
+// Compares an encoded entry with unencoded key values (which may be toasted).
+int memopt_key_compare_values(const MemoptIndexInfo *info, memopt::KeyRef entry,
+                              const Datum *values, const bool *isnull);
 // 64-bit hash of a key (hash indexes). `search` as for memopt_key_size.
 uint64 memopt_key_hash(const MemoptIndexInfo *info, const MemoptSearchColumn *search,
                        const Datum *values, const bool *isnull);

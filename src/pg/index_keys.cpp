@@ -345,6 +345,19 @@ int memopt_key_decode(const MemoptIndexInfo *info, const MemoptSearchColumn *sea
   return decoded.ncols;
 }
 
+int memopt_key_compare_values(const MemoptIndexInfo *info, memopt::KeyRef entry,
+                              const Datum *values, const bool *isnull) {
+  Decoded decoded;
+  Decode(info, nullptr, entry, &decoded);
+  MemoptCompareContext context{info, nullptr, nullptr};
+  for (int i = 0; i < decoded.ncols; ++i) {
+    int result = CompareColumn(&context, i, decoded.values[i], decoded.isnull[i], values[i],
+                               isnull[i], false);
+    if (result != 0) return result;
+  }
+  return 0;
+}
+
 uint64 memopt_key_hash(const MemoptIndexInfo *info, const MemoptSearchColumn *search,
                        const Datum *values, const bool *isnull) {
   uint64 hash = 0;

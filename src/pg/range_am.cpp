@@ -190,13 +190,7 @@ memopt::Version *VisibleWithKey(RangeScan *state, const MemoptIndexInfo *info, m
   memopt::Version *version = memopt_visible_version(row, state->view);
   if (version == nullptr) return nullptr;
   if (!memopt_version_key(state->reader, version, values, isnull)) return nullptr;
-  // Encoded in the reader's per-row memory, reset at its next use.
-  MemoryContext old =
-      MemoryContextSwitchTo(GetPerTupleExprContext(state->reader->estate)->ecxt_per_tuple_memory);
-  memopt::KeyRef key = memopt_key_encode(info, nullptr, info->natts, values, isnull);
-  MemoryContextSwitchTo(old);
-  MemoptCompareContext plain{info, nullptr, nullptr};
-  return memopt_key_compare(&plain, key, entry) == 0 ? version : nullptr;
+  return memopt_key_compare_values(info, entry, values, isnull) == 0 ? version : nullptr;
 }
 
 bool RangeGetTuple(IndexScanDesc scan, ScanDirection direction) {

@@ -5,11 +5,14 @@
 //
 // Read timestamps: REPEATABLE READ and SERIALIZABLE read at one timestamp,
 // taken with the transaction's first snapshot. READ COMMITTED takes a fresh one per
-// PostgreSQL snapshot: snapshots with the same xmin, xmax, xcnt and
-// completion count describe the same database state (no transaction with an
-// xid finished between them), so they share one read timestamp. Every memopt
-// writer has an xid (memopt_prepare_write), so its commit always changes the
-// completion count of later snapshots.
+// PostgreSQL snapshot state: snapshots with the same xmin, xmax and xcnt see
+// the same set of finished xids (xmax is latestCompletedXid + 1, and for a
+// given xmax the running xids below it can only finish, so the same count
+// means the same set), so they share one read timestamp. Every memopt writer
+// has an xid (memopt_prepare_write), so its commit changes the state of
+// later snapshots. Copied snapshots (a portal's, with no completion count)
+// are recognised the same way, so a statement's many scans and TID fetches
+// take the timestamp once.
 #include "memopt_pg.h"
 
 #include <new>
@@ -29,7 +32,6 @@ struct ReadTsCacheEntry {
   TransactionId xmin;
   TransactionId xmax;
   uint32 xcnt;
-  uint64 completion_count;
   memopt::Timestamp read_ts;
 };
 
@@ -83,18 +85,13 @@ memopt::Timestamp FreshReadTs(memopt::Transaction *txn, Snapshot snapshot) {
 }
 
 memopt::Timestamp ReadTsForSnapshot(memopt::Transaction *txn, Snapshot snapshot) {
-  if (snapshot->snapXactCompletionCount == 0) return FreshReadTs(txn, snapshot);
   for (ReadTsCacheEntry &entry : read_ts_cache)
     if (entry.used && entry.xmin == snapshot->xmin && entry.xmax == snapshot->xmax &&
-        entry.xcnt == snapshot->xcnt && entry.completion_count == snapshot->snapXactCompletionCount)
+        entry.xcnt == snapshot->xcnt)
       return entry.read_ts;
   ReadTsCacheEntry &entry = read_ts_cache[read_ts_cache_next];
   read_ts_cache_next = (read_ts_cache_next + 1) % kReadTsCacheSize;
-  entry = ReadTsCacheEntry{true,
-                           snapshot->xmin,
-                           snapshot->xmax,
-                           snapshot->xcnt,
-                           snapshot->snapXactCompletionCount,
+  entry = ReadTsCacheEntry{true, snapshot->xmin, snapshot->xmax, snapshot->xcnt,
                            FreshReadTs(txn, snapshot)};
   return entry.read_ts;
 }
