@@ -14,6 +14,11 @@
 #   range_100   sum over 100 consecutive keys (memopt_hash: not applicable)
 #   update_row  UPDATE a non-key column of one random row
 #   insert_row  INSERT one row with a new key (sequence)
+# and, inside the server with no client round trips (LOOKUPS=200000):
+#   join_lookups  a nested-loop join probing the primary key LOOKUPS times
+#   join_range    the same, each probe a 10-key range (memopt_range only)
+# reported as seconds (median of REPEAT; ratio = engine/heap time, below 1 =
+# faster).
 # The server is the generic index AM -> TID -> table AM path: no custom scan
 # nodes exist yet. Results go to stdout; bench/RESULTS.md records them.
 set -euo pipefail
@@ -24,7 +29,7 @@ REPEAT="${REPEAT:-3}"
 CLIENTS="${CLIENTS:-2}"
 SECONDS_PER_RUN="${SECONDS_PER_RUN:-10}"
 PORT="${BENCH_PORT:-5496}"
-WORKLOADS="${WORKLOADS:-pk_lookup range_100 update_row insert_row}"
+WORKLOADS="${WORKLOADS-pk_lookup range_100 update_row insert_row}"  # "" skips them
 WORK="$(mktemp -d /var/tmp/memopt-bench.XXXXXX)"
 is_root && chown "$PG_OS_USER:" "$WORK"
 DATA="$WORK/data"
@@ -104,3 +109,37 @@ for workload in $WORKLOADS; do
   unset runs
 done
 echo "rows=$ROWS clients=$CLIENTS seconds=$SECONDS_PER_RUN repeat=$REPEAT (median TPS; ratio = engine/heap, above 1 = faster)"
+
+LOOKUPS="${LOOKUPS:-200000}"
+seconds() {  # table, probe condition -> seconds of one nested-loop join
+  psql_q -tA <<SQL
+SET enable_hashjoin = off; SET enable_mergejoin = off; SET enable_material = off;
+SELECT clock_timestamp() AS t0 \gset
+SELECT sum(a.abalance) FROM generate_series(1, $LOOKUPS) g JOIN $1 a ON $2;
+SELECT round(extract(epoch FROM clock_timestamp() - :'t0')::numeric, 3);
+SQL
+}
+printf '\n%-12s %12s %12s %8s %12s %8s\n' in_server heap_s memopt_s ratio hash_s ratio
+for workload in join_lookups join_range; do
+  probe='a.aid = (g * 7919) % '"$ROWS"' + 1'
+  engines="heap memopt memopt_hash"
+  if [[ "$workload" == join_range ]]; then
+    probe='a.aid BETWEEN (g * 7919) % '"$((ROWS - 10))"' + 1 AND (g * 7919) % '"$((ROWS - 10))"' + 10'
+    engines="heap memopt"
+  fi
+  declare -A times=()
+  for ((run = 0; run < REPEAT; run++)); do
+    for engine in $engines; do times[$engine]+="$(seconds "acc_$engine" "$probe" | tail -1) "; done
+  done
+  heap=$(echo ${times[heap]} | tr ' ' '\n' | median)
+  mem=$(echo ${times[memopt]} | tr ' ' '\n' | median)
+  hash=-; hash_ratio=-
+  if [[ -n "${times[memopt_hash]:-}" ]]; then
+    hash=$(echo ${times[memopt_hash]} | tr ' ' '\n' | median)
+    hash_ratio=$(awk -v a="$hash" -v b="$heap" 'BEGIN {printf "%.2f", a / b}')
+  fi
+  printf '%-12s %12s %12s %8s %12s %8s\n' "$workload" "$heap" "$mem" \
+    "$(awk -v a="$mem" -v b="$heap" 'BEGIN {printf "%.2f", a / b}')" "$hash" "$hash_ratio"
+  unset times
+done
+echo "lookups=$LOOKUPS per join (median seconds; ratio = engine/heap time, below 1 = faster)"

@@ -58,7 +58,7 @@ if [[ -z "$(as_pg "${PSQL[@]}" -d postgres -tAc "SELECT 1 FROM pg_database WHERE
 fi
 as_pg "${PSQL[@]}" -d memopt -q <<'SQL'
 CREATE EXTENSION IF NOT EXISTS memopt;
-CREATE TABLE IF NOT EXISTS demo (id int, name text) USING memopt;
+CREATE TABLE IF NOT EXISTS demo (id int PRIMARY KEY, name text) USING memopt;
 SELECT count(*) AS demo_rows, count(*) = 0 AS demo_empty FROM demo \gset
 \if :demo_empty
 INSERT INTO demo VALUES (1, 'one'), (2, 'two'), (3, 'three');
@@ -68,5 +68,7 @@ INSERT INTO demo VALUES (1, 'one'), (2, 'two'), (3, 'three');
 \endif
 \echo 'SELECT * FROM demo ORDER BY id;'
 SELECT * FROM demo ORDER BY id;
+\echo 'EXPLAIN (COSTS OFF) SELECT * FROM demo WHERE id = 2;'
+EXPLAIN (COSTS OFF) SELECT * FROM demo WHERE id = 2;
 SQL
 connect_info

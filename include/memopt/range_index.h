@@ -111,7 +111,8 @@ struct KeyRef {
 
 // Compares two keys: <0, 0, >0. On failure sets *failed = true and returns 0.
 struct KeyComparator {
-  int (*compare)(const void *context, KeyRef a, KeyRef b, bool *failed);
+  using Compare = int (*)(const void *context, KeyRef a, KeyRef b, bool *failed);
+  Compare compare;
   const void *context;
 };
 

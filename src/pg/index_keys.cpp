@@ -275,6 +275,46 @@ struct InfoHandle {
   MemoptIndexInfo *info;
 };
 
+// The common case, one integer-like key column compared with its own type:
+// read both values at their fixed offset and compare them directly (no
+// decoding, no function call). NULL sorts last, as in CompareColumn.
+template <typename T>
+int CompareOneFixedColumn(const void *opaque, memopt::KeyRef a, memopt::KeyRef b, bool *failed) {
+  (void)opaque;
+  (void)failed;
+  const char *x = static_cast<const char *>(a.data);
+  const char *y = static_cast<const char *>(b.data);
+  if (x[0] == 0 || y[0] == 0) return (x[0] != 0) - (y[0] != 0);  // a prefix of no columns
+  bool x_null = x[kHeaderBytes] & 1, y_null = y[kHeaderBytes] & 1;
+  if (x_null || y_null) return x_null == y_null ? 0 : x_null ? 1 : -1;
+  constexpr Size offset = (kHeaderBytes + 1 + sizeof(T) - 1) / sizeof(T) * sizeof(T);
+  T u, v;
+  memcpy(&u, x + offset, sizeof u);
+  memcpy(&v, y + offset, sizeof v);
+  return u < v ? -1 : u > v ? 1 : 0;
+}
+
+memopt::KeyComparator::Compare FastComparator(const MemoptCompareContext *context) {
+  const MemoptIndexInfo *info = context->info;
+  if (info->natts != 1 || (context->search != nullptr && context->search[0].cross)) return nullptr;
+  switch (info->columns[0].compare.fn_oid) {
+    case F_BTINT2CMP:
+      return CompareOneFixedColumn<int16>;
+    case F_BTINT4CMP:
+    case F_DATE_CMP:
+      return CompareOneFixedColumn<int32>;
+    case F_BTINT8CMP:
+    case F_TIMESTAMP_CMP:
+    case F_TIMESTAMPTZ_CMP:
+    case F_TIME_CMP:
+      return CompareOneFixedColumn<int64>;
+    case F_BTOIDCMP:
+      return CompareOneFixedColumn<uint32>;
+    default:
+      return nullptr;
+  }
+}
+
 }  // namespace
 
 const MemoptIndexInfo *memopt_index_info(Relation index) {
@@ -319,6 +359,9 @@ memopt::KeyRef memopt_key_encode(const MemoptIndexInfo *info, const MemoptSearch
 }
 
 memopt::KeyComparator memopt_comparator(MemoptCompareContext *context) {
+  if (context->info->kind == memopt::IndexKind::kRange)
+    if (memopt::KeyComparator::Compare fast = FastComparator(context))
+      return memopt::KeyComparator{fast, context};
   return memopt::KeyComparator{CompareForEngine, context};
 }
 

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cstdio>
 #include <cstring>
 #include <thread>
 #include <vector>
@@ -220,6 +221,54 @@ TEST_P(IndexTest, ConcurrentWritersReadersAndSweeper) {
   Sweep();
   EXPECT_EQ(index_->entry_count(), 0u);
   EXPECT_EQ(table_->parked_row_count(), 0u);
+}
+
+// RowIndexLock: writers (shared) and a sweeper (exclusive) never overlap;
+// writers overlap each other; a sweeper that finds writers gives up.
+TEST(RowIndexLockTest, SweeperExcludesWritersAndGivesWay) {
+  Row row{};
+  row.index_lock.store(0);
+  ASSERT_TRUE(RowIndexLock::TryLockExclusive(&row));
+  EXPECT_FALSE(RowIndexLock::TryLockExclusive(&row));
+  RowIndexLock::UnlockExclusive(&row);
+  RowIndexLock::LockShared(&row);
+  RowIndexLock::LockShared(&row);
+  EXPECT_FALSE(RowIndexLock::TryLockExclusive(&row));
+  RowIndexLock::UnlockShared(&row);
+  RowIndexLock::UnlockShared(&row);
+  EXPECT_TRUE(RowIndexLock::TryLockExclusive(&row));
+  RowIndexLock::UnlockExclusive(&row);
+
+  const int kRounds = test::Scaled(test::kUnderTsan ? 20000 : 200000);
+  std::atomic<int> writers_inside{0}, sweepers_inside{0}, overlaps{0}, sweeps{0};
+  std::atomic<bool> stop{false};
+  auto writer = [&] {
+    for (int i = 0; i < kRounds; ++i) {
+      RowIndexLock::LockShared(&row);
+      writers_inside.fetch_add(1);
+      if (sweepers_inside.load() != 0) overlaps.fetch_add(1);
+      writers_inside.fetch_sub(1);
+      RowIndexLock::UnlockShared(&row);
+    }
+  };
+  auto sweeper = [&] {
+    while (!stop.load()) {
+      if (!RowIndexLock::TryLockExclusive(&row)) continue;
+      sweepers_inside.fetch_add(1);
+      if (writers_inside.load() != 0) overlaps.fetch_add(1);
+      sweeps.fetch_add(1);
+      sweepers_inside.fetch_sub(1);
+      RowIndexLock::UnlockExclusive(&row);
+    }
+  };
+  std::thread sweeping(sweeper);
+  std::thread writers[2] = {std::thread(writer), std::thread(writer)};
+  for (std::thread &thread : writers) thread.join();
+  stop.store(true);
+  sweeping.join();
+  EXPECT_EQ(overlaps.load(), 0);
+  EXPECT_EQ(row.index_lock.load(), 0u);
+  std::printf("[ locks    ] %d sweeps between %d writer sections\n", sweeps.load(), 2 * kRounds);
 }
 
 INSTANTIATE_TEST_SUITE_P(Kinds, IndexTest, ::testing::Values(IndexKind::kHash, IndexKind::kRange),
