@@ -19,8 +19,10 @@
 #   join_range    the same, each probe a 10-key range (memopt_range only)
 # reported as seconds (median of REPEAT; ratio = engine/heap time, below 1 =
 # faster).
-# The server is the generic index AM -> TID -> table AM path: no custom scan
-# nodes exist yet. Results go to stdout; bench/RESULTS.md records them.
+# Equality lookups use the MemoptLookup custom scan (custom_lookup.cpp); the
+# in-server joins also run with memopt.enable_custom_scans = off, PostgreSQL's
+# generic index AM -> TID -> table AM path, to show what the node gains.
+# Results go to stdout; bench/RESULTS.md records them.
 set -euo pipefail
 source "$(dirname "$0")/../scripts/lib.sh"
 
@@ -111,35 +113,45 @@ done
 echo "rows=$ROWS clients=$CLIENTS seconds=$SECONDS_PER_RUN repeat=$REPEAT (median TPS; ratio = engine/heap, above 1 = faster)"
 
 LOOKUPS="${LOOKUPS:-200000}"
-seconds() {  # table, probe condition -> seconds of one nested-loop join
+seconds() {  # table, probe condition, custom scans on|off -> seconds of one nested-loop join
   psql_q -tA <<SQL
 SET enable_hashjoin = off; SET enable_mergejoin = off; SET enable_material = off;
+SET memopt.enable_custom_scans = $3;
 SELECT clock_timestamp() AS t0 \gset
 SELECT sum(a.abalance) FROM generate_series(1, $LOOKUPS) g JOIN $1 a ON $2;
 SELECT round(extract(epoch FROM clock_timestamp() - :'t0')::numeric, 3);
 SQL
 }
-printf '\n%-12s %12s %12s %8s %12s %8s\n' in_server heap_s memopt_s ratio hash_s ratio
+# memopt / hash: with the MemoptLookup custom scan; *_generic: through
+# PostgreSQL's index scan (memopt.enable_custom_scans = off).
+printf '\n%-12s %8s %8s %6s %8s %6s %8s %6s %8s %6s\n' in_server heap_s memopt ratio \
+  generic ratio hash ratio hash_gen ratio
 for workload in join_lookups join_range; do
   probe='a.aid = (g * 7919) % '"$ROWS"' + 1'
-  engines="heap memopt memopt_hash"
+  variants="heap memopt memopt_generic memopt_hash memopt_hash_generic"
   if [[ "$workload" == join_range ]]; then
     probe='a.aid BETWEEN (g * 7919) % '"$((ROWS - 10))"' + 1 AND (g * 7919) % '"$((ROWS - 10))"' + 10'
-    engines="heap memopt"
+    variants="heap memopt memopt_generic"
   fi
   declare -A times=()
   for ((run = 0; run < REPEAT; run++)); do
-    for engine in $engines; do times[$engine]+="$(seconds "acc_$engine" "$probe" | tail -1) "; done
+    for variant in $variants; do
+      custom=on; table="acc_${variant%_generic}"
+      [[ "$variant" == *_generic ]] && custom=off
+      times[$variant]+="$(seconds "$table" "$probe" "$custom" | tail -1) "
+    done
   done
   heap=$(echo ${times[heap]} | tr ' ' '\n' | median)
-  mem=$(echo ${times[memopt]} | tr ' ' '\n' | median)
-  hash=-; hash_ratio=-
-  if [[ -n "${times[memopt_hash]:-}" ]]; then
-    hash=$(echo ${times[memopt_hash]} | tr ' ' '\n' | median)
-    hash_ratio=$(awk -v a="$hash" -v b="$heap" 'BEGIN {printf "%.2f", a / b}')
-  fi
-  printf '%-12s %12s %12s %8s %12s %8s\n' "$workload" "$heap" "$mem" \
-    "$(awk -v a="$mem" -v b="$heap" 'BEGIN {printf "%.2f", a / b}')" "$hash" "$hash_ratio"
+  line=$(printf '%-12s %8s' "$workload" "$heap")
+  for variant in memopt memopt_generic memopt_hash memopt_hash_generic; do
+    if [[ -n "${times[$variant]:-}" ]]; then
+      t=$(echo ${times[$variant]} | tr ' ' '\n' | median)
+      line+=$(printf ' %8s %6s' "$t" "$(awk -v a="$t" -v b="$heap" 'BEGIN {printf "%.2f", a / b}')")
+    else
+      line+=$(printf ' %8s %6s' - -)
+    fi
+  done
+  echo "$line"
   unset times
 done
 echo "lookups=$LOOKUPS per join (median seconds; ratio = engine/heap time, below 1 = faster)"

@@ -70,30 +70,55 @@ BEGIN
   EXECUTE 'SELECT array_agg(id ORDER BY id) FROM (' || query_heap || ') q' INTO b;
   RETURN a IS NOT DISTINCT FROM b AND a IS NOT NULL;
 END $$;
-SELECT format($q$SELECT %1$L AS col,
-  ix_same('SELECT id FROM ix_mem WHERE %1$s = (SELECT %1$s FROM ix_heap WHERE id = 7)',
-          'SELECT id FROM ix_heap WHERE %1$s = (SELECT %1$s FROM ix_heap WHERE id = 7)') AS eq,
-  ix_same('SELECT id FROM ix_mem WHERE %1$s > (SELECT %1$s FROM ix_heap WHERE id = 7)',
-          'SELECT id FROM ix_heap WHERE %1$s > (SELECT %1$s FROM ix_heap WHERE id = 7)') AS gt,
-  ix_same('SELECT id FROM ix_mem WHERE %1$s <= (SELECT %1$s FROM ix_heap WHERE id = 8)',
-          'SELECT id FROM ix_heap WHERE %1$s <= (SELECT %1$s FROM ix_heap WHERE id = 8)') AS le,
-  ix_same('SELECT id FROM ix_mem WHERE %1$s IS NULL', 'SELECT id FROM ix_heap WHERE %1$s IS NULL')
-    AS is_null,
-  ix_same('SELECT id FROM ix_mem WHERE %1$s IS NOT NULL',
-          'SELECT id FROM ix_heap WHERE %1$s IS NOT NULL') AS not_null$q$, attname)
-FROM pg_attribute WHERE attrelid = 'ix_heap'::regclass AND attname LIKE 'c\_%'
-ORDER BY attnum \gexec
+CREATE FUNCTION ix_check_columns(OUT col name, OUT eq bool, OUT gt bool, OUT le bool,
+                                  OUT is_null bool, OUT not_null bool)
+RETURNS SETOF record LANGUAGE plpgsql AS $$
+DECLARE c name;
+BEGIN
+  FOR c IN SELECT attname FROM pg_attribute WHERE attrelid = 'ix_heap'::regclass
+           AND attname LIKE 'c\_%' ORDER BY attnum LOOP
+    col := c;
+    eq := ix_same(format('SELECT id FROM ix_mem WHERE %1$s = (SELECT %1$s FROM ix_heap WHERE id = 7)', c),
+                  format('SELECT id FROM ix_heap WHERE %1$s = (SELECT %1$s FROM ix_heap WHERE id = 7)', c));
+    gt := ix_same(format('SELECT id FROM ix_mem WHERE %1$s > (SELECT %1$s FROM ix_heap WHERE id = 7)', c),
+                  format('SELECT id FROM ix_heap WHERE %1$s > (SELECT %1$s FROM ix_heap WHERE id = 7)', c));
+    le := ix_same(format('SELECT id FROM ix_mem WHERE %1$s <= (SELECT %1$s FROM ix_heap WHERE id = 8)', c),
+                  format('SELECT id FROM ix_heap WHERE %1$s <= (SELECT %1$s FROM ix_heap WHERE id = 8)', c));
+    is_null := ix_same(format('SELECT id FROM ix_mem WHERE %s IS NULL', c),
+                       format('SELECT id FROM ix_heap WHERE %s IS NULL', c));
+    not_null := ix_same(format('SELECT id FROM ix_mem WHERE %s IS NOT NULL', c),
+                        format('SELECT id FROM ix_heap WHERE %s IS NOT NULL', c));
+    RETURN NEXT;
+  END LOOP;
+END $$;
+-- through MemoptLookup (equality) and the index AMs, then through the index
+-- AMs alone
+SELECT * FROM ix_check_columns();
+SET memopt.enable_custom_scans = off;
+SELECT * FROM ix_check_columns() WHERE NOT (eq AND gt AND le AND is_null AND not_null);
+RESET memopt.enable_custom_scans;
 
 -- the hash indexes alone answer equality
 SELECT format('DROP INDEX ix_mem_r_%s', attname)
 FROM pg_attribute WHERE attrelid = 'ix_heap'::regclass AND attname LIKE 'c\_%' \gexec
 EXPLAIN (COSTS OFF) SELECT id FROM ix_mem WHERE c_icu = 'B1';
-SELECT format($q$SELECT %1$L AS col,
-  ix_same('SELECT id FROM ix_mem WHERE %1$s = (SELECT %1$s FROM ix_heap WHERE id = 9)',
-          'SELECT id FROM ix_heap WHERE %1$s = (SELECT %1$s FROM ix_heap WHERE id = 9)') AS hash_eq$q$,
-  attname)
-FROM pg_attribute WHERE attrelid = 'ix_heap'::regclass AND attname LIKE 'c\_%'
-ORDER BY attnum \gexec
+CREATE FUNCTION ix_check_equality(OUT col name, OUT eq bool) RETURNS SETOF record
+LANGUAGE plpgsql AS $$
+DECLARE c name;
+BEGIN
+  FOR c IN SELECT attname FROM pg_attribute WHERE attrelid = 'ix_heap'::regclass
+           AND attname LIKE 'c\_%' ORDER BY attnum LOOP
+    col := c;
+    eq := ix_same(format('SELECT id FROM ix_mem WHERE %1$s = (SELECT %1$s FROM ix_heap WHERE id = 9)', c),
+                  format('SELECT id FROM ix_heap WHERE %1$s = (SELECT %1$s FROM ix_heap WHERE id = 9)', c));
+    RETURN NEXT;
+  END LOOP;
+END $$;
+SELECT * FROM ix_check_equality();
+SET memopt.enable_custom_scans = off;
+EXPLAIN (COSTS OFF) SELECT id FROM ix_mem WHERE c_icu = 'B1';
+SELECT * FROM ix_check_equality() WHERE NOT eq;
+RESET memopt.enable_custom_scans;
 -- cross-type equality and ranges (int4 column, int8 and int2 arguments)
 CREATE INDEX ix_mem_r_c_int4 ON ix_mem USING memopt_range (c_int4);
 SELECT ix_same('SELECT id FROM ix_mem WHERE c_int4 = 50::int8', 'SELECT id FROM ix_heap WHERE c_int4 = 50');
@@ -222,6 +247,22 @@ RESET enable_seqscan;
 RESET enable_sort;
 SELECT count(*), sum(t.grp) FROM ix_t t JOIN ix_other o ON o.id = t.id;
 
+-- MemoptLookup as the inner side of a nested loop (its key is the outer
+-- row's value), and what EXPLAIN ANALYZE shows
+SET enable_hashjoin = off;
+SET enable_mergejoin = off;
+EXPLAIN (COSTS OFF) SELECT count(*) FROM generate_series(1, 30) g JOIN ix_t t ON t.id = g;
+SELECT count(*), sum(t.grp) FROM generate_series(1, 30) g JOIN ix_t t ON t.id = g;
+RESET enable_hashjoin;
+RESET enable_mergejoin;
+EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) SELECT * FROM ix_t WHERE id = 43;
+-- a lookup that finds a stale entry (the row's key changed) returns nothing
+BEGIN;
+UPDATE ix_t SET id = -43 WHERE id = 43;
+SELECT * FROM ix_t WHERE id = 43;
+SELECT id FROM ix_t WHERE id = -43;
+ROLLBACK;
+
 -- DDL: a rolled-back CREATE INDEX, REINDEX, TRUNCATE, DROP INDEX
 BEGIN;
 CREATE INDEX ix_t_gone ON ix_t (name);
@@ -273,6 +314,6 @@ WHERE index = 'ix_grow_k'::regclass;
 SELECT * FROM ix_grow WHERE k = 9999;
 
 DROP TABLE ix_heap, ix_mem, ix_t, ix_multi, ix_nnd, ix_other, ix_grow, ix_churn;
-DROP FUNCTION ix_same(text, text);
+DROP FUNCTION ix_check_columns(), ix_check_equality(), ix_same(text, text);
 DROP TYPE ix_mood;
 SELECT count(*) FROM memopt.indexes;

@@ -164,6 +164,10 @@ bool memopt_index_validate(Oid opclass);
 void memopt_index_return_key(IndexScanDesc scan, const Datum *values, const bool *isnull);
 bool memopt_index_can_return(Relation index, int attno);
 
+// custom_lookup.cpp: adds MemoptLookup paths next to memopt index scans
+// (called from the planner hook for memopt relations).
+void memopt_add_lookup_paths(struct PlannerInfo *root, struct RelOptInfo *rel);
+
 // The version of `row` that `view` sees, or nullptr.
 inline memopt::Version *memopt_visible_version(memopt::Row *row, const memopt::ReadView &view) {
   const memopt::TxnSlot *slots = memopt_engine()->slots();

@@ -31,4 +31,5 @@ void _PG_init(void) {
   memopt_install_utility_hook();
   memopt_install_object_access_hook();
   memopt_install_planner_hook();
+  memopt_register_custom_scans();
 }

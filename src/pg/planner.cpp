@@ -3,7 +3,8 @@
 // Parallel workers would each need the leader's memopt transaction (its read
 // timestamp and its uncommitted writes), which lives in the leader's memory.
 // So a memopt relation is never parallel-safe: it gets no partial paths, and
-// no join that contains it runs below a Gather.
+// no join that contains it runs below a Gather. Custom scan paths are added
+// here too (custom_lookup.cpp).
 //
 // INSERT ... ON CONFLICT into a memopt table with a unique index is refused
 // before execution: PostgreSQL 15's executor accepts only btree indexes as
@@ -19,6 +20,7 @@ extern "C" {
 }
 
 #include "hooks.h"
+#include "index_internal.h"
 
 namespace {
 
@@ -38,6 +40,7 @@ void OnSetRelPathlist(PlannerInfo *root, RelOptInfo *rel, Index rti, RangeTblEnt
   if (rte->rtekind != RTE_RELATION || !IsMemoptRelation(rte->relid)) return;
   rel->consider_parallel = false;
   rel->partial_pathlist = NIL;
+  memopt_add_lookup_paths(root, rel);
 }
 
 bool HasUniqueIndex(Relation relation) {

@@ -1,0 +1,304 @@
+// custom_lookup.cpp - the MemoptLookup custom scan: equality lookups
+// through a memopt index that read versions straight from the engine.
+//
+// The generic path for `WHERE id = $1` is index AM -> TID -> table AM: the
+// index scan finds the row, computes the visible version's key to check it,
+// returns the version's TID, and the table AM looks the TID up in the
+// directory and checks visibility again. MemoptLookup does the lookup itself:
+// it hashes (memopt_hash) or encodes (memopt_range) the key values, collects
+// the rows under the key, stores the version each row shows the scan's
+// snapshot in a memopt slot, and lets the executor test every original
+// clause on it (which also drops rows whose entry is for another version's
+// key, and hash collisions). No key is recomputed, no TID is fetched.
+//
+// Planner: for every plain index scan path of a memopt table whose index is
+// a memopt index and whose clauses give "=" on every key column with an
+// argument of the column's own type, a MemoptLookup path with the same
+// parameterization and pathkeys and 80% of its cost is added (the same
+// lookup without the TID round trip). Parameterized paths make it the inner
+// side of nested loops.
+//
+// Executor: the scan slot is memopt's own slot type, so the quals and the
+// projection, which ExecInitCustomScan compiles for a virtual slot, are
+// compiled again in BeginCustomScan.
+#include "index_internal.h"
+
+extern "C" {
+#include "access/relation.h"
+#include "catalog/pg_am.h"
+#include "commands/defrem.h"
+#include "commands/explain.h"
+#include "executor/executor.h"
+#include "nodes/extensible.h"
+#include "nodes/makefuncs.h"
+#include "nodes/nodeFuncs.h"
+#include "nodes/pathnodes.h"
+#include "optimizer/optimizer.h"
+#include "optimizer/pathnode.h"
+#include "optimizer/restrictinfo.h"
+#include "utils/lsyscache.h"
+#include "utils/ruleutils.h"
+}
+
+#include "guc.h"
+#include "hooks.h"
+
+namespace {
+
+constexpr const char *kName = "MemoptLookup";
+constexpr double kCostFactor = 0.8;
+
+struct LookupState {
+  CustomScanState base;
+  Relation index;
+  const MemoptIndexInfo *info;
+  List *key_states;  // ExprState per key column
+  TupleTableSlot *slot;
+  memopt::ReadView view;
+  bool prepared;
+  memopt::Row **rows;
+  int count;
+  int capacity;
+  int next;
+};
+
+// --- Planner -------------------------------------------------------------------
+
+// The argument expressions of "=" clauses, one per key column in order, or
+// NIL when the path's clauses do not give exactly that.
+List *EqualityKeys(IndexOptInfo *index, List *index_clauses) {
+  int columns = index->nkeycolumns;
+  Expr *keys[INDEX_MAX_KEYS] = {nullptr};
+  int strategy = index->amoptionalkey ? BTEqualStrategyNumber : HTEqualStrategyNumber;
+  ListCell *cell;
+  foreach (cell, index_clauses) {
+    IndexClause *clause = lfirst_node(IndexClause, cell);
+    if (clause->lossy || list_length(clause->indexquals) != 1) return NIL;
+    RestrictInfo *rinfo = linitial_node(RestrictInfo, clause->indexquals);
+    if (!IsA(rinfo->clause, OpExpr)) return NIL;
+    auto *op = reinterpret_cast<OpExpr *>(rinfo->clause);
+    if (list_length(op->args) != 2) return NIL;
+    int column = clause->indexcol;
+    if (column >= columns || keys[column] != nullptr) return NIL;
+    if (get_op_opfamily_strategy(op->opno, index->opfamily[column]) != strategy) return NIL;
+    Expr *argument = static_cast<Expr *>(lsecond(op->args));
+    if (exprType(reinterpret_cast<Node *>(argument)) != index->opcintype[column]) return NIL;
+    keys[column] = argument;
+  }
+  List *result = NIL;
+  for (int i = 0; i < columns; ++i) {
+    if (keys[i] == nullptr) return NIL;
+    result = lappend(result, keys[i]);
+  }
+  return result;
+}
+
+bool IsMemoptIndexAm(Oid am) {
+  static Oid range_am = InvalidOid, hash_am = InvalidOid;
+  if (!OidIsValid(range_am)) range_am = get_index_am_oid("memopt_range", true);
+  if (!OidIsValid(hash_am)) hash_am = get_index_am_oid("memopt_hash", true);
+  return OidIsValid(am) && (am == range_am || am == hash_am);
+}
+
+Plan *PlanLookup(PlannerInfo *root, RelOptInfo *rel, CustomPath *path, List *tlist, List *clauses,
+                 List *custom_plans);
+
+const CustomPathMethods path_methods = {kName, PlanLookup, nullptr};
+
+Node *CreateLookupState(CustomScan *scan);
+const CustomScanMethods scan_methods = {kName, CreateLookupState};
+
+Plan *PlanLookup(PlannerInfo *root, RelOptInfo *rel, CustomPath *path, List *tlist, List *clauses,
+                 List *custom_plans) {
+  (void)root;
+  (void)custom_plans;
+  CustomScan *scan = makeNode(CustomScan);
+  scan->scan.plan.targetlist = tlist;
+  // Every clause is tested on the version found: the lookup's own clauses too.
+  scan->scan.plan.qual = extract_actual_clauses(clauses, false);
+  scan->scan.scanrelid = rel->relid;
+  scan->flags = path->flags;
+  scan->custom_private = list_make1(linitial(path->custom_private));  // the index OID
+  scan->custom_exprs = static_cast<List *>(copyObjectImpl(lsecond(path->custom_private)));
+  scan->methods = &scan_methods;
+  return &scan->scan.plan;
+}
+
+// --- Executor ------------------------------------------------------------------
+
+void BeginLookup(CustomScanState *node, EState *estate, int eflags) {
+  (void)eflags;
+  auto *state = reinterpret_cast<LookupState *>(node);
+  auto *scan = reinterpret_cast<CustomScan *>(node->ss.ps.plan);
+  Oid index_oid = static_cast<Oid>(intVal(linitial(scan->custom_private)));
+  state->index = index_open(index_oid, AccessShareLock);
+  state->info = memopt_index_info(state->index);
+  state->key_states = ExecInitExprList(scan->custom_exprs, &node->ss.ps);
+  // The scan tuple is a memopt slot: recompile what was compiled for a
+  // virtual one (see the file comment).
+  Relation heap = node->ss.ss_currentRelation;
+  ExecInitScanTupleSlot(estate, &node->ss, RelationGetDescr(heap), memopt_slot_ops());
+  state->slot = node->ss.ss_ScanTupleSlot;
+  node->ss.ps.qual = ExecInitQual(scan->scan.plan.qual, &node->ss.ps);
+  ExecAssignScanProjectionInfoWithVarno(&node->ss, scan->scan.scanrelid);
+  state->capacity = 16;
+  state->rows = static_cast<memopt::Row **>(palloc(sizeof(memopt::Row *) * state->capacity));
+}
+
+// Collects the rows under the key into state->rows (growing it as needed;
+// nothing inside the engine's walks can raise an error).
+void CollectRows(LookupState *state, memopt::Index *engine_index, uint64 hash, memopt::KeyRef key,
+                 MemoptCompareContext *compare) {
+  for (;;) {
+    int found = 0;
+    int capacity = state->capacity;
+    memopt::Row **rows = state->rows;
+    if (engine_index->kind() == memopt::IndexKind::kHash) {
+      engine_index->hash()->Lookup(hash, [&](memopt::Row *row) {
+        if (found < capacity) rows[found] = row;
+        ++found;
+        return true;
+      });
+    } else {
+      memopt::KeyComparator cmp = memopt_comparator(compare);
+      memopt::RangeIndex::Iterator it(engine_index->range(), cmp);
+      for (bool valid = it.Seek(memopt::SeekMode::kGreaterOrEqual, key); valid; valid = it.Next()) {
+        bool failed = false;
+        if (cmp.compare(cmp.context, it.Key(), key, &failed) != 0 || failed) break;
+        if (found < capacity) rows[found] = it.GetRow();
+        ++found;
+      }
+      if (compare->error != nullptr || it.comparator_failed())
+        memopt_rethrow_comparison_error(compare);
+    }
+    if (found <= capacity) {
+      state->count = found;
+      return;
+    }
+    state->capacity = found * 2;
+    state->rows =
+        static_cast<memopt::Row **>(repalloc(state->rows, sizeof(memopt::Row *) * state->capacity));
+  }
+}
+
+void PrepareLookup(LookupState *state) {
+  state->prepared = true;
+  state->count = 0;
+  state->next = 0;
+  ExprContext *econtext = state->base.ss.ps.ps_ExprContext;
+  Datum values[INDEX_MAX_KEYS];
+  bool isnull[INDEX_MAX_KEYS];
+  int i = 0;
+  ListCell *cell;
+  foreach (cell, state->key_states) {
+    values[i] =
+        ExecEvalExprSwitchContext(static_cast<ExprState *>(lfirst(cell)), econtext, &isnull[i]);
+    if (isnull[i]) return;  // "=" NULL is never true
+    ++i;
+  }
+  Relation heap = state->base.ss.ss_currentRelation;
+  memopt::Index *engine_index = memopt_index_for(heap, state->index);
+  state->view = memopt_view_for(state->base.ss.ps.state->es_snapshot);
+  MemoptCompareContext compare{state->info, nullptr, nullptr};
+  if (state->info->kind == memopt::IndexKind::kHash) {
+    CollectRows(state, engine_index, memopt_key_hash(state->info, nullptr, values, isnull),
+                memopt::KeyRef{nullptr, 0}, &compare);
+    return;
+  }
+  MemoryContext old = MemoryContextSwitchTo(econtext->ecxt_per_tuple_memory);
+  memopt::KeyRef key = memopt_key_encode(state->info, nullptr, state->info->natts, values, isnull);
+  MemoryContextSwitchTo(old);
+  CollectRows(state, engine_index, 0, key, &compare);
+}
+
+TupleTableSlot *LookupNext(ScanState *node) {
+  auto *state = reinterpret_cast<LookupState *>(node);
+  if (!state->prepared) PrepareLookup(state);
+  while (state->next < state->count) {
+    memopt::Version *version = memopt_visible_version(state->rows[state->next++], state->view);
+    if (version == nullptr) continue;
+    memopt_store_version(version, node->ss_currentRelation, state->slot);
+    return state->slot;
+  }
+  return ExecClearTuple(state->slot);
+}
+
+bool LookupRecheck(ScanState *node, TupleTableSlot *slot) {
+  (void)node;
+  (void)slot;
+  return true;  // the quals, tested by ExecScan, are the whole condition
+}
+
+TupleTableSlot *ExecLookup(CustomScanState *node) {
+  return ExecScan(&node->ss, LookupNext, LookupRecheck);
+}
+
+void EndLookup(CustomScanState *node) {
+  auto *state = reinterpret_cast<LookupState *>(node);
+  if (state->index != nullptr) index_close(state->index, AccessShareLock);
+  if (state->rows != nullptr) pfree(state->rows);
+}
+
+void RescanLookup(CustomScanState *node) {
+  reinterpret_cast<LookupState *>(node)->prepared = false;
+}
+
+void ExplainLookup(CustomScanState *node, List *ancestors, ExplainState *es) {
+  auto *state = reinterpret_cast<LookupState *>(node);
+  auto *scan = reinterpret_cast<CustomScan *>(node->ss.ps.plan);
+  ExplainPropertyText("Index", RelationGetRelationName(state->index), es);
+  List *context = set_deparse_context_plan(es->deparse_cxt, node->ss.ps.plan, ancestors);
+  List *keys = NIL;
+  ListCell *cell;
+  foreach (cell, scan->custom_exprs)
+    keys = lappend(
+        keys, deparse_expression(static_cast<Node *>(lfirst(cell)), context, es->verbose, false));
+  ExplainPropertyList("Lookup Keys", keys, es);
+}
+
+const CustomExecMethods exec_methods = {kName,   BeginLookup, ExecLookup,   EndLookup, RescanLookup,
+                                        nullptr, nullptr,     nullptr,      nullptr,   nullptr,
+                                        nullptr, nullptr,     ExplainLookup};
+
+Node *CreateLookupState(CustomScan *scan) {
+  (void)scan;
+  auto *state = static_cast<LookupState *>(palloc0(sizeof(LookupState)));
+  NodeSetTag(state, T_CustomScanState);
+  state->base.methods = &exec_methods;
+  return reinterpret_cast<Node *>(state);
+}
+
+}  // namespace
+
+void memopt_register_custom_scans(void) { RegisterCustomScanMethods(&scan_methods); }
+
+void memopt_add_lookup_paths(PlannerInfo *root, RelOptInfo *rel) {
+  (void)root;
+  if (!memopt_enable_custom_scans) return;
+  List *added = NIL;
+  ListCell *cell;
+  foreach (cell, rel->pathlist) {
+    Path *path = static_cast<Path *>(lfirst(cell));
+    if (!IsA(path, IndexPath)) continue;  // index scans and index-only scans
+    auto *index_path = reinterpret_cast<IndexPath *>(path);
+    if (!IsMemoptIndexAm(index_path->indexinfo->relam)) continue;
+    List *keys = EqualityKeys(index_path->indexinfo, index_path->indexclauses);
+    if (keys == NIL) continue;
+    CustomPath *lookup = makeNode(CustomPath);
+    lookup->path.pathtype = T_CustomScan;
+    lookup->path.parent = rel;
+    lookup->path.pathtarget = rel->reltarget;
+    lookup->path.param_info = path->param_info;
+    lookup->path.rows = path->rows;
+    lookup->path.startup_cost = path->startup_cost * kCostFactor;
+    lookup->path.total_cost = path->total_cost * kCostFactor;
+    lookup->path.pathkeys = path->pathkeys;
+    lookup->flags = CUSTOMPATH_SUPPORT_PROJECTION;
+    lookup->custom_private =
+        list_make2(makeInteger(static_cast<int>(index_path->indexinfo->indexoid)), keys);
+    lookup->methods = &path_methods;
+    added = lappend(added, lookup);
+  }
+  foreach (cell, added) add_path(rel, static_cast<Path *>(lfirst(cell)));
+  list_free(added);
+}
