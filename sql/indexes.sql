@@ -272,6 +272,16 @@ REINDEX TABLE ix_t;
 SELECT index, access_method, entries FROM memopt.indexes
 WHERE relation = 'ix_t'::regclass ORDER BY index::text;
 SELECT * FROM ix_t WHERE id = 43;
+VACUUM FULL ix_t;
+SELECT * FROM ix_t WHERE id = 43;
+SELECT count(*) FROM ix_t WHERE id BETWEEN 40 AND 49;
+-- SET TABLESPACE would leave the engine indexes behind: refused
+SET allow_in_place_tablespaces = on;
+CREATE TABLESPACE ix_space LOCATION '';
+ALTER TABLE ix_t SET TABLESPACE ix_space;
+\echo :LAST_ERROR_SQLSTATE
+DROP TABLESPACE ix_space;
+RESET allow_in_place_tablespaces;
 BEGIN;
 TRUNCATE ix_t;
 INSERT INTO ix_t VALUES (1, 1, 'one', true);

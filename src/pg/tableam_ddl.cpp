@@ -89,6 +89,18 @@ void memopt_relation_nontransactional_truncate(Relation rel) {
 // ALTER TABLE ... SET TABLESPACE: the rows move to the new relfilenode's
 // engine table; the old one goes at commit.
 void memopt_relation_copy_data(Relation rel, const RelFileNode *newrnode) {
+  // The engine indexes hang off the engine table and PostgreSQL does not
+  // rebuild indexes here: moving would leave them behind.
+  List *indexes = RelationGetIndexList(rel);
+  bool has_indexes = indexes != NIL;
+  list_free(indexes);
+  if (has_indexes)
+    ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                    errmsg("cannot move memopt table \"%s\" with indexes to another tablespace",
+                           RelationGetRelationName(rel)),
+                    errdetail("memopt keeps its rows and indexes in memory; the tablespace only "
+                              "holds an empty file."),
+                    errhint("Drop the indexes, move the table, and create them again.")));
   CreateRelationFile(*newrnode, rel->rd_rel->relpersistence);
   memopt_drop_at_abort(memopt_key_for_node(*newrnode));
   memopt::Table *target = nullptr;
