@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# pgbench's own workloads on memopt tables vs heap tables: `pgbench -i`
+# creates the tables (in one database with default_table_access_method =
+# memopt, so pgbench_accounts & co. are memopt tables with memopt_range
+# primary keys; in another with heap and btree), then the built-in TPC-B-like
+# script and the select-only script (-S) run against each, alternately.
+#
+#   bench/bench_pgbench.sh [SCALE]      (default 10; run as root or not)
+#   SECONDS_PER_RUN=10 REPEAT=3 CLIENTS=2 bench/bench_pgbench.sh 10
+#
+# memopt never waits for row locks: two transactions updating the same
+# branch or teller row conflict at once (SQLSTATE 40001) and pgbench retries
+# them (--max-tries=100); the retry rate is reported next to the TPS. The
+# server has synchronous_commit = off (memopt tables are not durable yet, so
+# a flush per commit would only measure the WAL device). Prints median TPS
+# and the memopt/heap ratio (above 1 = faster).
+set -euo pipefail
+source "$(dirname "$0")/../scripts/lib.sh"
+
+SCALE="${1:-10}"
+REPEAT="${REPEAT:-3}"
+CLIENTS="${CLIENTS:-2}"
+SECONDS_PER_RUN="${SECONDS_PER_RUN:-10}"
+PORT="${BENCH_PORT:-5495}"
+WORK="$(mktemp -d /var/tmp/memopt-bench.XXXXXX)"
+is_root && chown "$PG_OS_USER:" "$WORK"
+DATA="$WORK/data"
+
+cleanup() { as_pg "$PG_BINDIR/pg_ctl" -D "$DATA" -m immediate stop >/dev/null 2>&1 || true; rm -rf "$WORK"; }
+trap cleanup EXIT
+
+as_pg "$PG_BINDIR/initdb" -D "$DATA" -A trust --no-locale -E UTF8 >/dev/null
+cat >>"$DATA/postgresql.conf" <<CONF
+shared_preload_libraries = 'memopt'
+memopt.max_memory = '4GB'
+shared_buffers = '1GB'
+max_wal_size = '8GB'
+checkpoint_timeout = '30min'
+synchronous_commit = off
+jit = off
+unix_socket_directories = '$WORK'
+listen_addresses = ''
+port = $PORT
+CONF
+as_pg "$PG_BINDIR/pg_ctl" -D "$DATA" -l "$WORK/log" -w start >/dev/null
+
+psql_q() { as_pg "$PG_BINDIR/psql" -X -q -v ON_ERROR_STOP=1 -h "$WORK" -p "$PORT" "$@"; }
+pgbench_q() { as_pg "$PG_BINDIR/pgbench" -h "$WORK" -p "$PORT" "$@"; }
+for db in heap memopt; do
+  psql_q -d postgres -c "CREATE DATABASE bench_$db"
+  psql_q -d "bench_$db" -c "CREATE EXTENSION memopt"
+done
+pgbench_q -i -q -s "$SCALE" bench_heap >/dev/null 2>&1
+PGOPTIONS='-c default_table_access_method=memopt' pgbench_q -i -q -s "$SCALE" bench_memopt >/dev/null 2>&1
+psql_q -d bench_memopt -tAc "SELECT string_agg(relname || ':' || amname, ' ' ORDER BY relname)
+  FROM pg_class c JOIN pg_am a ON a.oid = c.relam WHERE relname LIKE 'pgbench%'"
+
+run() {  # db, extra pgbench options -> "tps retried%"
+  pgbench_q -n -M prepared -c "$CLIENTS" -j "$CLIENTS" -T "$SECONDS_PER_RUN" --max-tries=100 \
+    $2 "bench_$1" 2>&1 |
+    awk '/^tps = / {tps = int($3)} /number of transactions retried/ {gsub(/[()%]/, "", $6); r = $6}
+         END {printf "%d %s\n", tps, (r == "" ? "0" : r)}'
+}
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+printf '%-12s %10s %9s %10s %9s %7s\n' workload heap_tps retried memopt_tps retried ratio
+for workload in tpcb select_only; do
+  options=""
+  [[ "$workload" == select_only ]] && options="-S"
+  declare -A tps=() retried=()
+  for ((i = 0; i < REPEAT; i++)); do
+    for db in heap memopt; do
+      read -r t r <<<"$(run "$db" "$options")"
+      tps[$db]+="$t "
+      retried[$db]+="$r "
+    done
+  done
+  heap=$(echo ${tps[heap]} | tr ' ' '\n' | median)
+  mem=$(echo ${tps[memopt]} | tr ' ' '\n' | median)
+  printf '%-12s %10s %8s%% %10s %8s%% %7s\n' "$workload" "$heap" \
+    "$(echo ${retried[heap]} | tr ' ' '\n' | median)" "$mem" \
+    "$(echo ${retried[memopt]} | tr ' ' '\n' | median)" \
+    "$(awk -v a="$mem" -v b="$heap" 'BEGIN {printf "%.2f", a / b}')"
+  unset tps retried
+done
+echo "scale=$SCALE clients=$CLIENTS seconds=$SECONDS_PER_RUN repeat=$REPEAT (median; ratio = memopt/heap TPS)"
