@@ -164,6 +164,41 @@ bool memopt_index_validate(Oid opclass);
 void memopt_index_return_key(IndexScanDesc scan, const Datum *values, const bool *isnull);
 bool memopt_index_can_return(Relation index, int attno);
 
+// range_cursor.cpp: an ordered walk of a memopt_range index under scan keys
+// (btree semantics), yielding the visible version of each row whose entry
+// matches, in key order. Used by the index AM and the MemoptRange scan.
+struct MemoptRangeCursor {
+  Relation heap;
+  Relation index;
+  ScanKey keys;  // the caller's; must live as long as the cursor runs
+  int nkeys;
+  Snapshot snapshot;
+  MemoptKeyReader *reader;
+  MemoptCompareContext compare;
+  MemoptSearchColumn search[INDEX_MAX_KEYS];
+  memopt::ReadView view;
+  memopt::Index *engine_index;
+  bool prepared;
+  bool impossible;  // a key compares with NULL: nothing matches
+  bool started;
+  memopt::KeyRef lower, upper;  // search prefixes; data == nullptr: unbounded
+  bool lower_strict, upper_strict;
+  alignas(memopt::RangeIndex::Iterator) char iterator[sizeof(memopt::RangeIndex::Iterator)];
+  alignas(memopt::RangeIndex::Iterator) char mark[sizeof(memopt::RangeIndex::Iterator)];
+  bool marked_started;
+};
+// (Re)starts the walk for new key values; the cursor must be zeroed or reset.
+void memopt_range_cursor_start(MemoptRangeCursor *cursor, Relation heap, Relation index,
+                               ScanKey keys, int nkeys, Snapshot snapshot);
+// The next version in `backward` or forward order, its key in values/isnull;
+// nullptr at the end (a later call in the other direction turns back).
+memopt::Version *memopt_range_cursor_next(MemoptRangeCursor *cursor, bool backward, Datum *values,
+                                          bool *isnull);
+void memopt_range_cursor_reset(MemoptRangeCursor *cursor);  // before a restart
+void memopt_range_cursor_end(MemoptRangeCursor *cursor);
+void memopt_range_cursor_mark(MemoptRangeCursor *cursor);
+void memopt_range_cursor_restore(MemoptRangeCursor *cursor);
+
 // custom_lookup.cpp: adds MemoptLookup paths next to memopt index scans
 // (called from the planner hook for memopt relations).
 void memopt_add_lookup_paths(struct PlannerInfo *root, struct RelOptInfo *rel);
