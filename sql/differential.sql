@@ -215,6 +215,12 @@ ROLLBACK;
 VACUUM diff_m;
 CALL diff_batch(80, 400);
 SELECT * FROM diff_check;
+-- and once through PostgreSQL's index scans instead of memopt's custom scans
+SET memopt.enable_custom_scans = off;
+EXPLAIN (COSTS OFF) SELECT * FROM diff_m WHERE k BETWEEN 5 AND 9;
+CALL diff_batch(81, 400);
+SELECT * FROM diff_check;
+RESET memopt.enable_custom_scans;
 -- every index agrees with the table after VACUUM: one entry per live row
 
 VACUUM diff_m;

@@ -93,13 +93,6 @@ List *EqualityKeys(IndexOptInfo *index, List *index_clauses) {
   return result;
 }
 
-bool IsMemoptIndexAm(Oid am) {
-  static Oid range_am = InvalidOid, hash_am = InvalidOid;
-  if (!OidIsValid(range_am)) range_am = get_index_am_oid("memopt_range", true);
-  if (!OidIsValid(hash_am)) hash_am = get_index_am_oid("memopt_hash", true);
-  return OidIsValid(am) && (am == range_am || am == hash_am);
-}
-
 Plan *PlanLookup(PlannerInfo *root, RelOptInfo *rel, CustomPath *path, List *tlist, List *clauses,
                  List *custom_plans);
 
@@ -134,13 +127,7 @@ void BeginLookup(CustomScanState *node, EState *estate, int eflags) {
   state->index = index_open(index_oid, AccessShareLock);
   state->info = memopt_index_info(state->index);
   state->key_states = ExecInitExprList(scan->custom_exprs, &node->ss.ps);
-  // The scan tuple is a memopt slot: recompile what was compiled for a
-  // virtual one (see the file comment).
-  Relation heap = node->ss.ss_currentRelation;
-  ExecInitScanTupleSlot(estate, &node->ss, RelationGetDescr(heap), memopt_slot_ops());
-  state->slot = node->ss.ss_ScanTupleSlot;
-  node->ss.ps.qual = ExecInitQual(scan->scan.plan.qual, &node->ss.ps);
-  ExecAssignScanProjectionInfoWithVarno(&node->ss, scan->scan.scanrelid);
+  state->slot = memopt_custom_scan_slot(node, estate);
   state->capacity = 16;
   state->rows = static_cast<memopt::Row **>(palloc(sizeof(memopt::Row *) * state->capacity));
 }
@@ -270,7 +257,31 @@ Node *CreateLookupState(CustomScan *scan) {
 
 }  // namespace
 
-void memopt_register_custom_scans(void) { RegisterCustomScanMethods(&scan_methods); }
+int memopt_index_am_kind(Oid am) {
+  static Oid range_am = InvalidOid, hash_am = InvalidOid;
+  if (!OidIsValid(range_am)) range_am = get_index_am_oid("memopt_range", true);
+  if (!OidIsValid(hash_am)) hash_am = get_index_am_oid("memopt_hash", true);
+  if (!OidIsValid(am)) return 0;
+  return am == range_am  ? static_cast<int>(memopt::IndexKind::kRange)
+         : am == hash_am ? static_cast<int>(memopt::IndexKind::kHash)
+                         : 0;
+}
+
+TupleTableSlot *memopt_custom_scan_slot(CustomScanState *node, EState *estate) {
+  // The scan tuple is a memopt slot: recompile what ExecInitCustomScan
+  // compiled for a virtual one (see the file comment).
+  auto *scan = reinterpret_cast<CustomScan *>(node->ss.ps.plan);
+  Relation heap = node->ss.ss_currentRelation;
+  ExecInitScanTupleSlot(estate, &node->ss, RelationGetDescr(heap), memopt_slot_ops());
+  node->ss.ps.qual = ExecInitQual(scan->scan.plan.qual, &node->ss.ps);
+  ExecAssignScanProjectionInfoWithVarno(&node->ss, scan->scan.scanrelid);
+  return node->ss.ss_ScanTupleSlot;
+}
+
+void memopt_register_custom_scans(void) {
+  RegisterCustomScanMethods(&scan_methods);
+  memopt_register_range_scan();
+}
 
 void memopt_add_lookup_paths(PlannerInfo *root, RelOptInfo *rel) {
   (void)root;
@@ -281,7 +292,7 @@ void memopt_add_lookup_paths(PlannerInfo *root, RelOptInfo *rel) {
     Path *path = static_cast<Path *>(lfirst(cell));
     if (!IsA(path, IndexPath)) continue;  // index scans and index-only scans
     auto *index_path = reinterpret_cast<IndexPath *>(path);
-    if (!IsMemoptIndexAm(index_path->indexinfo->relam)) continue;
+    if (memopt_index_am_kind(index_path->indexinfo->relam) == 0) continue;
     List *keys = EqualityKeys(index_path->indexinfo, index_path->indexclauses);
     if (keys == NIL) continue;
     CustomPath *lookup = makeNode(CustomPath);

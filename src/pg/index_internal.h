@@ -200,8 +200,15 @@ void memopt_range_cursor_mark(MemoptRangeCursor *cursor);
 void memopt_range_cursor_restore(MemoptRangeCursor *cursor);
 
 // custom_lookup.cpp: adds MemoptLookup paths next to memopt index scans
-// (called from the planner hook for memopt relations).
+// (called from the planner hook for memopt relations); what custom scans
+// share: the kind of a memopt index AM (an IndexKind, 0 for others), and
+// the memopt scan slot with quals and projection compiled for it.
 void memopt_add_lookup_paths(struct PlannerInfo *root, struct RelOptInfo *rel);
+int memopt_index_am_kind(Oid am);
+TupleTableSlot *memopt_custom_scan_slot(CustomScanState *node, EState *estate);
+// custom_range.cpp: MemoptRange paths for memopt_range index scans.
+void memopt_add_range_paths(struct PlannerInfo *root, struct RelOptInfo *rel);
+void memopt_register_range_scan(void);
 
 // The version of `row` that `view` sees, or nullptr.
 inline memopt::Version *memopt_visible_version(memopt::Row *row, const memopt::ReadView &view) {

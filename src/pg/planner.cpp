@@ -41,6 +41,7 @@ void OnSetRelPathlist(PlannerInfo *root, RelOptInfo *rel, Index rti, RangeTblEnt
   rel->consider_parallel = false;
   rel->partial_pathlist = NIL;
   memopt_add_lookup_paths(root, rel);
+  memopt_add_range_paths(root, rel);
 }
 
 bool HasUniqueIndex(Relation relation) {

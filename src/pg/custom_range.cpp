@@ -1,0 +1,277 @@
+// custom_range.cpp - the MemoptRange custom scan: ordered range scans of a
+// memopt_range index that return versions straight from the engine.
+//
+// It walks the index with the same MemoptRangeCursor as the index AM
+// (range_cursor.cpp: btree's bounds, key order, each row once with the key
+// of its visible version), but stores each version in the scan's memopt
+// slot instead of returning a TID for the table AM to look up again.
+//
+// Planner: for every memopt_range index path whose index clauses are
+// "column op argument" with a btree strategy (cross-type arguments too) or
+// IS [NOT] NULL, a MemoptRange path with the same parameterization,
+// pathkeys and direction and 90% of its cost is added. It supports
+// projection, backward scans (cursors) and mark/restore (the inner side of a
+// merge join). Every original clause stays as the node's qual.
+//
+// custom_private: index OID, direction (+1 / -1), then per index clause
+// column, strategy, scan key flags, operator, argument type, collation;
+// custom_exprs: the clauses' arguments (a NULL constant for IS [NOT] NULL),
+// then the clauses themselves, for EXPLAIN.
+#include "index_internal.h"
+
+extern "C" {
+#include "access/relation.h"
+#include "access/stratnum.h"
+#include "commands/explain.h"
+#include "executor/executor.h"
+#include "nodes/extensible.h"
+#include "nodes/makefuncs.h"
+#include "nodes/nodeFuncs.h"
+#include "nodes/pathnodes.h"
+#include "optimizer/optimizer.h"
+#include "optimizer/pathnode.h"
+#include "optimizer/restrictinfo.h"
+#include "utils/lsyscache.h"
+#include "utils/ruleutils.h"
+}
+
+#include "guc.h"
+
+namespace {
+
+constexpr const char *kName = "MemoptRange";
+constexpr double kCostFactor = 0.9;
+constexpr int kFieldsPerKey = 6;
+
+struct RangeState {
+  CustomScanState base;
+  Relation index;
+  bool backward;  // the plan's direction
+  int nkeys;
+  ScanKey keys;
+  List *argument_states;
+  TupleTableSlot *slot;
+  MemoptRangeCursor cursor;
+  bool started;
+};
+
+// --- Planner -------------------------------------------------------------------
+
+// Appends one scan key's description to *private_list and its argument to
+// *arguments; false if the clause is not one MemoptRange handles.
+bool DescribeClause(IndexOptInfo *index, IndexClause *clause, List **private_list, List **arguments,
+                    List **shown) {
+  if (clause->lossy || list_length(clause->indexquals) != 1) return false;
+  RestrictInfo *rinfo = linitial_node(RestrictInfo, clause->indexquals);
+  int column = clause->indexcol;
+  Oid collation = index->indexcollations[column];
+  if (IsA(rinfo->clause, NullTest)) {
+    auto *test = reinterpret_cast<NullTest *>(rinfo->clause);
+    if (test->argisrow) return false;
+    int flags = SK_ISNULL | (test->nulltesttype == IS_NULL ? SK_SEARCHNULL : SK_SEARCHNOTNULL);
+    *private_list = lappend(*private_list, makeInteger(column));
+    *private_list = lappend(*private_list, makeInteger(InvalidStrategy));
+    *private_list = lappend(*private_list, makeInteger(flags));
+    *private_list = lappend(*private_list, makeInteger(static_cast<int>(InvalidOid)));
+    *private_list = lappend(*private_list, makeInteger(static_cast<int>(InvalidOid)));
+    *private_list = lappend(*private_list, makeInteger(static_cast<int>(collation)));
+    *arguments = lappend(*arguments, makeNullConst(INT4OID, -1, InvalidOid));
+    *shown = lappend(*shown, rinfo->clause);
+    return true;
+  }
+  if (!IsA(rinfo->clause, OpExpr)) return false;
+  auto *op = reinterpret_cast<OpExpr *>(rinfo->clause);
+  if (list_length(op->args) != 2) return false;
+  int strategy;
+  Oid left_type, right_type;
+  get_op_opfamily_properties(op->opno, index->opfamily[column], false, &strategy, &left_type,
+                             &right_type);
+  if (strategy < BTLessStrategyNumber || strategy > BTGreaterStrategyNumber) return false;
+  *private_list = lappend(*private_list, makeInteger(column));
+  *private_list = lappend(*private_list, makeInteger(strategy));
+  *private_list = lappend(*private_list, makeInteger(0));
+  *private_list = lappend(*private_list, makeInteger(static_cast<int>(op->opno)));
+  *private_list = lappend(*private_list,
+                          makeInteger(static_cast<int>(
+                              right_type == index->opcintype[column] ? InvalidOid : right_type)));
+  *private_list = lappend(*private_list, makeInteger(static_cast<int>(collation)));
+  *arguments = lappend(*arguments, lsecond(op->args));
+  *shown = lappend(*shown, rinfo->clause);
+  return true;
+}
+
+Plan *PlanRange(PlannerInfo *root, RelOptInfo *rel, CustomPath *path, List *tlist, List *clauses,
+                List *custom_plans);
+const CustomPathMethods path_methods = {kName, PlanRange, nullptr};
+Node *CreateRangeState(CustomScan *scan);
+const CustomScanMethods scan_methods = {kName, CreateRangeState};
+
+Plan *PlanRange(PlannerInfo *root, RelOptInfo *rel, CustomPath *path, List *tlist, List *clauses,
+                List *custom_plans) {
+  (void)root;
+  (void)custom_plans;
+  CustomScan *scan = makeNode(CustomScan);
+  scan->scan.plan.targetlist = tlist;
+  scan->scan.plan.qual = extract_actual_clauses(clauses, false);
+  scan->scan.scanrelid = rel->relid;
+  scan->flags = path->flags;
+  scan->custom_private = static_cast<List *>(copyObjectImpl(linitial(path->custom_private)));
+  scan->custom_exprs = static_cast<List *>(copyObjectImpl(lsecond(path->custom_private)));
+  scan->methods = &scan_methods;
+  return &scan->scan.plan;
+}
+
+// --- Executor ------------------------------------------------------------------
+
+void BeginRange(CustomScanState *node, EState *estate, int eflags) {
+  (void)eflags;
+  auto *state = reinterpret_cast<RangeState *>(node);
+  auto *scan = reinterpret_cast<CustomScan *>(node->ss.ps.plan);
+  List *description = scan->custom_private;
+  state->index = index_open(static_cast<Oid>(intVal(linitial(description))), AccessShareLock);
+  state->backward = intVal(lsecond(description)) < 0;
+  state->nkeys = (list_length(description) - 2) / kFieldsPerKey;
+  state->keys = static_cast<ScanKey>(palloc0(sizeof(ScanKeyData) * Max(state->nkeys, 1)));
+  for (int i = 0; i < state->nkeys; ++i) {
+    auto field = [&](int n) { return intVal(list_nth(description, 2 + i * kFieldsPerKey + n)); };
+    Oid opno = static_cast<Oid>(field(3));
+    ScanKeyEntryInitialize(&state->keys[i], field(2), static_cast<AttrNumber>(field(0) + 1),
+                           static_cast<StrategyNumber>(field(1)), static_cast<Oid>(field(4)),
+                           static_cast<Oid>(field(5)),
+                           OidIsValid(opno) ? get_opcode(opno) : InvalidOid, 0);
+  }
+  state->argument_states =
+      ExecInitExprList(list_copy_head(scan->custom_exprs, state->nkeys), &node->ss.ps);
+  state->slot = memopt_custom_scan_slot(node, estate);
+}
+
+// Evaluates the arguments into the scan keys and starts the cursor.
+void StartRange(RangeState *state) {
+  ExprContext *econtext = state->base.ss.ps.ps_ExprContext;
+  int i = 0;
+  ListCell *cell;
+  foreach (cell, state->argument_states) {
+    ScanKey key = &state->keys[i++];
+    if (key->sk_flags & (SK_SEARCHNULL | SK_SEARCHNOTNULL)) continue;
+    bool isnull;
+    key->sk_argument =
+        ExecEvalExprSwitchContext(static_cast<ExprState *>(lfirst(cell)), econtext, &isnull);
+    key->sk_flags = isnull ? SK_ISNULL : 0;
+  }
+  memopt_range_cursor_start(&state->cursor, state->base.ss.ss_currentRelation, state->index,
+                            state->keys, state->nkeys, state->base.ss.ps.state->es_snapshot);
+  state->started = true;
+}
+
+TupleTableSlot *RangeNext(ScanState *node) {
+  auto *state = reinterpret_cast<RangeState *>(node);
+  if (!state->started) StartRange(state);
+  bool backward = state->backward != ScanDirectionIsBackward(node->ps.state->es_direction);
+  Datum values[INDEX_MAX_KEYS];
+  bool isnull[INDEX_MAX_KEYS];
+  memopt::Version *version = memopt_range_cursor_next(&state->cursor, backward, values, isnull);
+  if (version == nullptr) return ExecClearTuple(state->slot);
+  memopt_store_version(version, node->ss_currentRelation, state->slot);
+  return state->slot;
+}
+
+bool RangeRecheck(ScanState *node, TupleTableSlot *slot) {
+  (void)node;
+  (void)slot;
+  return true;  // the quals, tested by ExecScan, are the whole condition
+}
+
+TupleTableSlot *ExecRange(CustomScanState *node) {
+  return ExecScan(&node->ss, RangeNext, RangeRecheck);
+}
+
+void EndRange(CustomScanState *node) {
+  auto *state = reinterpret_cast<RangeState *>(node);
+  memopt_range_cursor_end(&state->cursor);
+  if (state->index != nullptr) index_close(state->index, AccessShareLock);
+}
+
+void RescanRange(CustomScanState *node) {
+  auto *state = reinterpret_cast<RangeState *>(node);
+  memopt_range_cursor_reset(&state->cursor);
+  state->started = false;
+}
+
+void MarkRange(CustomScanState *node) {
+  memopt_range_cursor_mark(&reinterpret_cast<RangeState *>(node)->cursor);
+}
+
+void RestoreRange(CustomScanState *node) {
+  memopt_range_cursor_restore(&reinterpret_cast<RangeState *>(node)->cursor);
+}
+
+void ExplainRange(CustomScanState *node, List *ancestors, ExplainState *es) {
+  auto *state = reinterpret_cast<RangeState *>(node);
+  auto *scan = reinterpret_cast<CustomScan *>(node->ss.ps.plan);
+  ExplainPropertyText("Index", RelationGetRelationName(state->index), es);
+  ExplainPropertyText("Order", state->backward ? "descending" : "ascending", es);
+  List *context = set_deparse_context_plan(es->deparse_cxt, node->ss.ps.plan, ancestors);
+  List *clauses = NIL;
+  for (int i = state->nkeys; i < list_length(scan->custom_exprs); ++i)
+    clauses =
+        lappend(clauses, deparse_expression(static_cast<Node *>(list_nth(scan->custom_exprs, i)),
+                                            context, es->verbose, false));
+  if (clauses != NIL) ExplainPropertyList("Index Bounds", clauses, es);
+}
+
+const CustomExecMethods exec_methods = {kName,     BeginRange,   ExecRange,   EndRange, RescanRange,
+                                        MarkRange, RestoreRange, nullptr,     nullptr,  nullptr,
+                                        nullptr,   nullptr,      ExplainRange};
+
+Node *CreateRangeState(CustomScan *scan) {
+  (void)scan;
+  auto *state = static_cast<RangeState *>(palloc0(sizeof(RangeState)));
+  NodeSetTag(state, T_CustomScanState);
+  state->base.methods = &exec_methods;
+  return reinterpret_cast<Node *>(state);
+}
+
+}  // namespace
+
+void memopt_register_range_scan(void) { RegisterCustomScanMethods(&scan_methods); }
+
+void memopt_add_range_paths(PlannerInfo *root, RelOptInfo *rel) {
+  (void)root;
+  if (!memopt_enable_custom_scans) return;
+  List *added = NIL;
+  ListCell *cell;
+  foreach (cell, rel->pathlist) {
+    Path *path = static_cast<Path *>(lfirst(cell));
+    if (!IsA(path, IndexPath)) continue;  // index scans and index-only scans
+    auto *index_path = reinterpret_cast<IndexPath *>(path);
+    IndexOptInfo *index = index_path->indexinfo;
+    if (memopt_index_am_kind(index->relam) != static_cast<int>(memopt::IndexKind::kRange)) continue;
+    if (index_path->indexorderbys != NIL) continue;
+    List *description =
+        list_make2(makeInteger(static_cast<int>(index->indexoid)),
+                   makeInteger(ScanDirectionIsBackward(index_path->indexscandir) ? -1 : 1));
+    List *arguments = NIL, *shown = NIL;
+    bool usable = true;
+    ListCell *clause;
+    foreach (clause, index_path->indexclauses)
+      usable = usable && DescribeClause(index, lfirst_node(IndexClause, clause), &description,
+                                        &arguments, &shown);
+    if (!usable) continue;
+    CustomPath *range = makeNode(CustomPath);
+    range->path.pathtype = T_CustomScan;
+    range->path.parent = rel;
+    range->path.pathtarget = rel->reltarget;
+    range->path.param_info = path->param_info;
+    range->path.rows = path->rows;
+    range->path.startup_cost = path->startup_cost * kCostFactor;
+    range->path.total_cost = path->total_cost * kCostFactor;
+    range->path.pathkeys = path->pathkeys;
+    range->flags = CUSTOMPATH_SUPPORT_PROJECTION | CUSTOMPATH_SUPPORT_BACKWARD_SCAN |
+                   CUSTOMPATH_SUPPORT_MARK_RESTORE;
+    range->custom_private = list_make2(description, list_concat(arguments, shown));
+    range->methods = &path_methods;
+    added = lappend(added, range);
+  }
+  foreach (cell, added) add_path(rel, static_cast<Path *>(lfirst(cell)));
+  list_free(added);
+}
