@@ -183,6 +183,7 @@ struct MemoptRangeCursor {
   bool started;
   memopt::KeyRef lower, upper;  // search prefixes; data == nullptr: unbounded
   bool lower_strict, upper_strict;
+  uint64 bound_keys;  // bit i: keys[i] is one of the bounds (holds by position)
   alignas(memopt::RangeIndex::Iterator) char iterator[sizeof(memopt::RangeIndex::Iterator)];
   alignas(memopt::RangeIndex::Iterator) char mark[sizeof(memopt::RangeIndex::Iterator)];
   bool marked_started;

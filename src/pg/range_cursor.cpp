@@ -53,6 +53,7 @@ void Prepare(MemoptRangeCursor *state) {
   int nlower = 0, nupper = 0;
   state->impossible = false;
   state->lower_strict = state->upper_strict = false;
+  state->bound_keys = 0;
   memset(state->search, 0, sizeof state->search);
   for (int i = 0; i < state->nkeys; ++i) {
     ScanKey key = &state->keys[i];
@@ -76,7 +77,12 @@ void Prepare(MemoptRangeCursor *state) {
           UseAsBound(info->columns[column], &state->search[column], &typed, key->sk_subtype))
         *slot = key;
     }
+    for (ScanKey used : {equal, low, high})
+      if (used != nullptr && used - state->keys < 64)
+        state->bound_keys |= uint64{1} << (used - state->keys);
     if (equal != nullptr) {
+      state->bound_keys &= ~(low != nullptr ? uint64{1} << (low - state->keys) : 0) &
+                           ~(high != nullptr ? uint64{1} << (high - state->keys) : 0);
       bool is_null = (equal->sk_flags & SK_SEARCHNULL) != 0;
       lower[column] = upper[column] = is_null ? 0 : equal->sk_argument;
       lower_null[column] = upper_null[column] = is_null;
@@ -145,6 +151,9 @@ bool WithinBound(MemoptRangeCursor *state, memopt::KeyRef entry, bool backward) 
   return strict ? order < 0 : order <= 0;
 }
 
+// Whether the entry satisfies the scan keys. Keys that are bounds hold by
+// the entry's position between them, except that NULL sorts inside a
+// lower bound (NULLS LAST) while no operator accepts it.
 bool KeysMatch(MemoptRangeCursor *state, const MemoptIndexInfo *info, memopt::KeyRef entry) {
   Datum values[INDEX_MAX_KEYS];
   bool isnull[INDEX_MAX_KEYS];
@@ -158,6 +167,7 @@ bool KeysMatch(MemoptRangeCursor *state, const MemoptIndexInfo *info, memopt::Ke
     }
     if (isnull[column]) return false;  // also for IS NOT NULL
     if (key->sk_flags & SK_SEARCHNOTNULL) continue;
+    if (i < 64 && (state->bound_keys >> i) & 1) continue;
     if (!DatumGetBool(
             FunctionCall2Coll(&key->sk_func, key->sk_collation, values[column], key->sk_argument)))
       return false;
