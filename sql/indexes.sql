@@ -263,7 +263,31 @@ SELECT * FROM ix_t WHERE id = 43;
 SELECT id FROM ix_t WHERE id = -43;
 ROLLBACK;
 
--- DDL: a rolled-back CREATE INDEX, REINDEX, TRUNCATE, DROP INDEX
+-- DDL: ADD COLUMN (old versions lack it), REINDEX CONCURRENTLY, a
+-- rolled-back CREATE INDEX, REINDEX, TRUNCATE, DROP INDEX
+ALTER TABLE ix_t ADD COLUMN extra int DEFAULT 7;
+CREATE INDEX ix_t_extra ON ix_t (extra, id);
+INSERT INTO ix_t VALUES (9000, 1, 'n9000', true, 8);
+SELECT id, extra FROM ix_t WHERE extra = 8;
+SELECT id, extra FROM ix_t WHERE extra = 7 AND id < 30 ORDER BY id LIMIT 3;
+SELECT id, name, extra FROM ix_t WHERE id = 9000;
+DELETE FROM ix_t WHERE id = 9000;
+DROP INDEX ix_t_extra;
+ALTER TABLE ix_t DROP COLUMN extra;
+SELECT id, name FROM ix_t WHERE name = 'n44';
+REINDEX INDEX CONCURRENTLY ix_t_grp;
+\echo :LAST_ERROR_SQLSTATE
+-- LIKE ... INCLUDING INDEXES: memopt indexes are copied as they are; a heap
+-- table's btree indexes become memopt_range
+CREATE TABLE ix_like (LIKE ix_t INCLUDING INDEXES) USING memopt;
+CREATE TABLE ix_heap_src (id int PRIMARY KEY, v text UNIQUE);
+CREATE TABLE ix_like_heap (LIKE ix_heap_src INCLUDING INDEXES) USING memopt;
+SELECT c.relname, am.amname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+JOIN pg_am am ON am.oid = c.relam
+WHERE i.indrelid IN ('ix_like'::regclass, 'ix_like_heap'::regclass) ORDER BY 1;
+INSERT INTO ix_like_heap VALUES (1, 'a'), (2, 'b');
+INSERT INTO ix_like_heap VALUES (3, 'a');
+DROP TABLE ix_like, ix_heap_src, ix_like_heap;
 BEGIN;
 CREATE INDEX ix_t_gone ON ix_t (name);
 ROLLBACK;

@@ -458,7 +458,8 @@ bool SameColumns(TupleDesc a, TupleDesc b) {
   for (int i = 0; i < a->natts; ++i) {
     Form_pg_attribute x = TupleDescAttr(a, i), y = TupleDescAttr(b, i);
     if (x->atttypid != y->atttypid || x->attlen != y->attlen || x->attalign != y->attalign ||
-        x->attisdropped != y->attisdropped || x->atttypmod != y->atttypmod)
+        x->attisdropped != y->attisdropped || x->atttypmod != y->atttypmod ||
+        x->atthasmissing != y->atthasmissing)
       return false;
   }
   return true;
@@ -474,10 +475,11 @@ void PrepareReader(MemoptKeyReader *reader, Relation heap) {
     reader->slot = nullptr;
   }
   MemoryContext old = MemoryContextSwitchTo(reader->estate->es_query_cxt);
-  // An unpinned copy of the descriptor: a cached reader is never dropped
-  // explicitly and must not hold a pin.
-  reader->slot =
-      MakeSingleTupleTableSlot(CreateTupleDescCopy(RelationGetDescr(heap)), memopt_slot_ops());
+  // An unpinned copy of the descriptor (a cached reader is never dropped
+  // explicitly and must not hold a pin), with its constraints: they carry
+  // the values of columns added after a version was written (attmissingval).
+  reader->slot = MakeSingleTupleTableSlot(CreateTupleDescCopyConstr(RelationGetDescr(heap)),
+                                          memopt_slot_ops());
   GetPerTupleExprContext(reader->estate)->ecxt_scantuple = reader->slot;
   if (reader->index_info->ii_Predicate != NIL && reader->predicate == nullptr)
     reader->predicate = ExecPrepareQual(reader->index_info->ii_Predicate, reader->estate);

@@ -217,6 +217,7 @@ void memopt_index_validate_scan(Relation table_rel, Relation index_rel,
   (void)snapshot;
   (void)state;
   ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-                  errmsg("CREATE INDEX CONCURRENTLY is not supported on memopt table \"%s\"",
-                         RelationGetRelationName(table_rel))));
+                  errmsg("concurrent index builds are not supported on memopt table \"%s\"",
+                         RelationGetRelationName(table_rel)),
+                  errhint("memopt builds indexes in memory; leave out CONCURRENTLY.")));
 }

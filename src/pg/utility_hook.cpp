@@ -130,6 +130,30 @@ void RefuseReferencesIn(List *elements) {
   }
 }
 
+// REINDEX ... CONCURRENTLY of a memopt table or index fails only after it
+// has made its new index: refuse it before anything happens.
+void RefuseConcurrentReindex(ReindexStmt *stmt) {
+  bool concurrently = false;
+  ListCell *cell;
+  foreach (cell, stmt->params) {
+    DefElem *option = lfirst_node(DefElem, cell);
+    if (strcmp(option->defname, "concurrently") == 0) concurrently = defGetBoolean(option);
+  }
+  if (!concurrently || stmt->relation == nullptr) return;
+  Oid relid = RangeVarGetRelid(stmt->relation, NoLock, true);
+  if (!OidIsValid(relid)) return;
+  if (stmt->kind == REINDEX_OBJECT_INDEX) relid = IndexGetRelation(relid, true);
+  if (!OidIsValid(relid)) return;
+  Relation rel = RelationIdGetRelation(relid);
+  if (rel == nullptr) return;
+  bool is_memopt = rel->rd_tableam == memopt_table_am_routine();
+  RelationClose(rel);
+  if (is_memopt)
+    ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                    errmsg("REINDEX CONCURRENTLY is not supported on memopt tables"),
+                    errhint("memopt rebuilds indexes in memory; leave out CONCURRENTLY.")));
+}
+
 void RouteConstraint(Node *node) {
   if (node == nullptr || !IsA(node, Constraint)) return;
   auto *constraint = reinterpret_cast<Constraint *>(node);
@@ -238,6 +262,7 @@ void MemoptProcessUtility(PlannedStmt *pstmt, const char *query_string, bool rea
   if (IsA(stmt, AlterTableStmt))
     RouteAlterTableConstraints(reinterpret_cast<AlterTableStmt *>(stmt));
   if (IsA(stmt, CreateStmt)) RefuseReferencesIn(reinterpret_cast<CreateStmt *>(stmt)->tableElts);
+  if (IsA(stmt, ReindexStmt)) RefuseConcurrentReindex(reinterpret_cast<ReindexStmt *>(stmt));
   PlannedStmt *stripped = StripDurability(pstmt, read_only_tree);
   if (stripped != pstmt) read_only_tree = false;
   pstmt = stripped;
