@@ -17,6 +17,7 @@
 # and, inside the server with no client round trips (LOOKUPS=200000):
 #   join_lookups  a nested-loop join probing the primary key LOOKUPS times
 #   join_range    the same, each probe a 10-key range (memopt_range only)
+#   scan_filter   a sequential scan counting the rows of one bid (no index)
 # reported as seconds (median of REPEAT; ratio = engine/heap time, below 1 =
 # faster).
 # Equality lookups use the MemoptLookup custom scan (custom_lookup.cpp); the
@@ -155,3 +156,28 @@ for workload in join_lookups join_range; do
   unset times
 done
 echo "lookups=$LOOKUPS per join (median seconds; ratio = engine/heap time, below 1 = faster)"
+
+# A sequential scan with a simple filter (no index on bid): MemoptSeqScan
+# tests it on the stored tuples; generic is PostgreSQL's Seq Scan.
+scan_seconds() {  # table, custom scans on|off
+  psql_q -tA <<SQL
+SET memopt.enable_custom_scans = $2;
+SELECT clock_timestamp() AS t0 \gset
+SELECT count(*) FROM $1 WHERE bid = 3;
+SELECT round(extract(epoch FROM clock_timestamp() - :'t0')::numeric, 3);
+SQL
+}
+declare -A times=()
+for ((run = 0; run < REPEAT; run++)); do
+  times[heap]+="$(scan_seconds acc_heap on | tail -1) "
+  times[memopt]+="$(scan_seconds acc_memopt on | tail -1) "
+  times[generic]+="$(scan_seconds acc_memopt off | tail -1) "
+done
+heap=$(echo ${times[heap]} | tr ' ' '\n' | median)
+mem=$(echo ${times[memopt]} | tr ' ' '\n' | median)
+gen=$(echo ${times[generic]} | tr ' ' '\n' | median)
+printf '\n%-12s %8s %8s %6s %8s %6s\n' scan heap_s memopt ratio generic ratio
+printf '%-12s %8s %8s %6s %8s %6s\n' scan_filter "$heap" "$mem" \
+  "$(awk -v a="$mem" -v b="$heap" 'BEGIN {printf "%.2f", a / b}')" "$gen" \
+  "$(awk -v a="$gen" -v b="$heap" 'BEGIN {printf "%.2f", a / b}')"
+echo "count(*) WHERE bid = 3 over $ROWS rows (median seconds of $REPEAT)"

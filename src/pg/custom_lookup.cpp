@@ -281,6 +281,7 @@ TupleTableSlot *memopt_custom_scan_slot(CustomScanState *node, EState *estate) {
 void memopt_register_custom_scans(void) {
   RegisterCustomScanMethods(&scan_methods);
   memopt_register_range_scan();
+  memopt_register_seq_scan();
 }
 
 void memopt_add_lookup_paths(PlannerInfo *root, RelOptInfo *rel) {

@@ -210,6 +210,10 @@ TupleTableSlot *memopt_custom_scan_slot(CustomScanState *node, EState *estate);
 // custom_range.cpp: MemoptRange paths for memopt_range index scans.
 void memopt_add_range_paths(struct PlannerInfo *root, struct RelOptInfo *rel);
 void memopt_register_range_scan(void);
+// custom_seqscan.cpp: MemoptSeqScan, a sequential scan with simple quals
+// tested on the stored tuples.
+void memopt_add_seq_path(struct PlannerInfo *root, struct RelOptInfo *rel);
+void memopt_register_seq_scan(void);
 
 // The version of `row` that `view` sees, or nullptr.
 inline memopt::Version *memopt_visible_version(memopt::Row *row, const memopt::ReadView &view) {

@@ -42,6 +42,7 @@ void OnSetRelPathlist(PlannerInfo *root, RelOptInfo *rel, Index rti, RangeTblEnt
   rel->partial_pathlist = NIL;
   memopt_add_lookup_paths(root, rel);
   memopt_add_range_paths(root, rel);
+  memopt_add_seq_path(root, rel);
 }
 
 bool HasUniqueIndex(Relation relation) {

@@ -1,0 +1,370 @@
+// custom_seqscan.cpp - the MemoptSeqScan custom scan: a sequential scan of
+// a memopt table that tests simple quals on the stored tuple bytes, inside
+// the scan loop, before a version goes into a slot.
+//
+// A "simple" qual compares a column of an integer-like type (int2, int4,
+// int8, oid, date, time, timestamp, timestamptz) with a constant of the same
+// type using one of btree's five operators for it. For such a column at a
+// fixed offset (every column before it has a fixed width) in a version with
+// no NULLs that has the column, the value is read at that offset and
+// compared directly; a version that fails is skipped without touching the
+// executor. Versions that do not fit (NULLs, the column added after them)
+// go to the executor, which tests every original clause on every returned
+// version anyway, so the engine test only ever removes rows the quals would
+// have removed.
+//
+// Planner: a MemoptSeqScan path at 90% of the sequential scan's cost is
+// added when at least one clause can be tested this way.
+#include "index_internal.h"
+
+#include <new>
+
+extern "C" {
+#include "access/htup_details.h"
+#include "access/stratnum.h"
+#include "access/tupmacs.h"
+#include "catalog/pg_am.h"
+#include "catalog/pg_type.h"
+#include "commands/defrem.h"
+#include "commands/explain.h"
+#include "executor/executor.h"
+#include "nodes/extensible.h"
+#include "nodes/makefuncs.h"
+#include "nodes/nodeFuncs.h"
+#include "nodes/pathnodes.h"
+#include "optimizer/cost.h"
+#include "optimizer/optimizer.h"
+#include "optimizer/pathnode.h"
+#include "optimizer/restrictinfo.h"
+#include "parser/parsetree.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/relcache.h"
+#include "utils/ruleutils.h"
+}
+
+#include "guc.h"
+#include "memopt/table_scan.h"
+
+namespace {
+
+constexpr const char *kName = "MemoptSeqScan";
+constexpr double kCostFactor = 0.9;
+
+// One qual tested in the engine: column <strategy> constant.
+struct EngineQual {
+  AttrNumber attno;  // 1-based
+  int offset;        // byte offset in the tuple data, or -1 (not fixed)
+  int16 typlen;
+  bool is_unsigned;
+  StrategyNumber strategy;
+  int64 constant;
+};
+
+struct SeqState {
+  CustomScanState base;
+  memopt::Table *table;
+  alignas(memopt::TableScan) char scan_storage[sizeof(memopt::TableScan)];
+  memopt::TableScan *scan;
+  bool started;
+  int nquals;
+  EngineQual *quals;
+  TupleTableSlot *slot;
+  uint64 removed_in_engine;
+};
+
+bool IsIntegerLike(Oid type, bool *is_unsigned) {
+  *is_unsigned = type == OIDOID;
+  switch (type) {
+    case INT2OID:
+    case INT4OID:
+    case INT8OID:
+    case OIDOID:
+    case DATEOID:
+    case TIMEOID:
+    case TIMESTAMPOID:
+    case TIMESTAMPTZOID:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// The btree strategy of `opno` for `type`'s default btree operator class, or 0.
+int BtreeStrategy(Oid opno, Oid type) {
+  Oid opclass = GetDefaultOpClass(type, BTREE_AM_OID);
+  if (!OidIsValid(opclass)) return 0;
+  Oid left, right;
+  int strategy;
+  Oid family = get_opclass_family(opclass);
+  if (!op_in_opfamily(opno, family)) return 0;
+  get_op_opfamily_properties(opno, family, false, &strategy, &left, &right);
+  return left == type && right == type ? strategy : 0;
+}
+
+// The byte offset of column `attno` when every column before it has a fixed
+// width (and the tuple has no NULLs), else -1.
+int FixedOffset(TupleDesc descriptor, AttrNumber attno) {
+  int offset = 0;
+  for (int i = 0; i < attno; ++i) {
+    Form_pg_attribute attribute = TupleDescAttr(descriptor, i);
+    if (attribute->attlen <= 0) return -1;
+    offset = att_align_nominal(offset, attribute->attalign);
+    if (i == attno - 1) return offset;
+    offset += attribute->attlen;
+  }
+  return -1;
+}
+
+// Whether column `attno` of relation `relid` sits at a fixed offset.
+bool AtFixedOffset(Oid relid, AttrNumber attno) {
+  Relation relation = RelationIdGetRelation(relid);
+  if (relation == nullptr) return false;
+  bool fixed = FixedOffset(RelationGetDescr(relation), attno) >= 0;
+  RelationClose(relation);
+  return fixed;
+}
+
+// Column, strategy and constant of a pushable clause; false if it is not one.
+bool PushableClause(Expr *clause, Index relid, AttrNumber *attno, int *strategy, Const **value) {
+  if (!IsA(clause, OpExpr)) return false;
+  auto *op = reinterpret_cast<OpExpr *>(clause);
+  if (list_length(op->args) != 2) return false;
+  Node *left = static_cast<Node *>(linitial(op->args));
+  Node *right = static_cast<Node *>(lsecond(op->args));
+  Oid opno = op->opno;
+  if (IsA(left, Const) && IsA(right, Var)) {  // 5 > k  ->  k < 5
+    opno = get_commutator(opno);
+    std::swap(left, right);
+  }
+  if (!OidIsValid(opno) || !IsA(left, Var) || !IsA(right, Const)) return false;
+  auto *var = reinterpret_cast<Var *>(left);
+  auto *constant = reinterpret_cast<Const *>(right);
+  bool is_unsigned;
+  if (var->varno != static_cast<int>(relid) || var->varattno <= 0 || var->varlevelsup != 0 ||
+      constant->constisnull || var->vartype != constant->consttype ||
+      !IsIntegerLike(var->vartype, &is_unsigned))
+    return false;
+  *strategy = BtreeStrategy(opno, var->vartype);
+  if (*strategy < BTLessStrategyNumber || *strategy > BTGreaterStrategyNumber) return false;
+  *attno = var->varattno;
+  *value = constant;
+  return true;
+}
+
+Plan *PlanSeq(PlannerInfo *root, RelOptInfo *rel, CustomPath *path, List *tlist, List *clauses,
+              List *custom_plans);
+const CustomPathMethods path_methods = {kName, PlanSeq, nullptr};
+Node *CreateSeqState(CustomScan *scan);
+const CustomScanMethods scan_methods = {kName, CreateSeqState};
+
+Plan *PlanSeq(PlannerInfo *root, RelOptInfo *rel, CustomPath *path, List *tlist, List *clauses,
+              List *custom_plans) {
+  (void)custom_plans;
+  CustomScan *scan = makeNode(CustomScan);
+  List *quals = extract_actual_clauses(clauses, false);
+  Oid relid = planner_rt_fetch(rel->relid, root)->relid;
+  scan->scan.plan.targetlist = tlist;
+  scan->scan.plan.qual = quals;
+  scan->scan.scanrelid = rel->relid;
+  scan->flags = path->flags;
+  // The clauses the engine tests, for the executor and EXPLAIN.
+  List *pushed = NIL;
+  ListCell *cell;
+  foreach (cell, quals) {
+    AttrNumber attno;
+    int strategy;
+    Const *value;
+    if (PushableClause(static_cast<Expr *>(lfirst(cell)), rel->relid, &attno, &strategy, &value) &&
+        AtFixedOffset(relid, attno))
+      pushed = lappend(pushed, lfirst(cell));
+  }
+  scan->custom_exprs = static_cast<List *>(copyObjectImpl(pushed));
+  scan->methods = &scan_methods;
+  return &scan->scan.plan;
+}
+
+// --- Executor ------------------------------------------------------------------
+
+int64 ReadInteger(const char *pointer, int16 typlen, bool is_unsigned) {
+  switch (typlen) {
+    case 2: {
+      int16 v;
+      memcpy(&v, pointer, 2);
+      return v;
+    }
+    case 4: {
+      if (is_unsigned) {
+        uint32 v;
+        memcpy(&v, pointer, 4);
+        return v;
+      }
+      int32 v;
+      memcpy(&v, pointer, 4);
+      return v;
+    }
+    default: {
+      int64 v;
+      memcpy(&v, pointer, 8);
+      return v;
+    }
+  }
+}
+
+void BeginSeq(CustomScanState *node, EState *estate, int eflags) {
+  (void)eflags;
+  auto *state = reinterpret_cast<SeqState *>(node);
+  auto *scan = reinterpret_cast<CustomScan *>(node->ss.ps.plan);
+  Relation heap = node->ss.ss_currentRelation;
+  TupleDesc descriptor = RelationGetDescr(heap);
+  state->nquals = list_length(scan->custom_exprs);
+  state->quals = static_cast<EngineQual *>(palloc0(sizeof(EngineQual) * Max(state->nquals, 1)));
+  int i = 0;
+  ListCell *cell;
+  foreach (cell, scan->custom_exprs) {
+    AttrNumber attno;
+    int strategy;
+    Const *value;
+    if (!PushableClause(static_cast<Expr *>(lfirst(cell)), scan->scan.scanrelid, &attno, &strategy,
+                        &value))
+      elog(ERROR, "memopt: unexpected engine qual");
+    EngineQual &qual = state->quals[i++];
+    Form_pg_attribute attribute = TupleDescAttr(descriptor, attno - 1);
+    qual.attno = attno;
+    qual.offset = FixedOffset(descriptor, attno);
+    qual.typlen = attribute->attlen;
+    IsIntegerLike(attribute->atttypid, &qual.is_unsigned);
+    qual.strategy = static_cast<StrategyNumber>(strategy);
+    qual.constant = qual.typlen == 2 ? DatumGetInt16(value->constvalue)
+                    : qual.typlen == 4
+                        ? (qual.is_unsigned ? static_cast<int64>(DatumGetUInt32(value->constvalue))
+                                            : DatumGetInt32(value->constvalue))
+                        : DatumGetInt64(value->constvalue);
+  }
+  state->slot = memopt_custom_scan_slot(node, estate);
+  state->table = memopt_table_for(heap);
+}
+
+// False when the version certainly fails a qual; true when it passes them
+// all or cannot be tested here (the executor decides).
+bool PassesEngineQuals(const SeqState *state, const memopt::Version *version) {
+  auto tuple = reinterpret_cast<MinimalTuple>(const_cast<char *>(version->payload()));
+  if (tuple->t_infomask & HEAP_HASNULL) return true;
+  int natts = tuple->t_infomask2 & HEAP_NATTS_MASK;
+  const char *data = reinterpret_cast<const char *>(tuple) + tuple->t_hoff - MINIMAL_TUPLE_OFFSET;
+  for (int i = 0; i < state->nquals; ++i) {
+    const EngineQual &qual = state->quals[i];
+    if (qual.offset < 0 || qual.attno > natts) continue;
+    int64 value = ReadInteger(data + qual.offset, qual.typlen, qual.is_unsigned);
+    bool pass;
+    switch (qual.strategy) {
+      case BTLessStrategyNumber:
+        pass = value < qual.constant;
+        break;
+      case BTLessEqualStrategyNumber:
+        pass = value <= qual.constant;
+        break;
+      case BTEqualStrategyNumber:
+        pass = value == qual.constant;
+        break;
+      case BTGreaterEqualStrategyNumber:
+        pass = value >= qual.constant;
+        break;
+      default:
+        pass = value > qual.constant;
+        break;
+    }
+    if (!pass) return false;
+  }
+  return true;
+}
+
+TupleTableSlot *SeqNext(ScanState *node) {
+  auto *state = reinterpret_cast<SeqState *>(node);
+  if (!state->started) {
+    memopt::ReadView view = memopt_view_for(node->ps.state->es_snapshot);
+    state->scan = new (state->scan_storage) memopt::TableScan(memopt_engine(), state->table, view);
+    state->started = true;
+  }
+  for (memopt::Version *version = state->scan->Next(); version != nullptr;
+       version = state->scan->Next()) {
+    if (!PassesEngineQuals(state, version)) {
+      state->removed_in_engine++;
+      continue;
+    }
+    memopt_store_version(version, node->ss_currentRelation, state->slot);
+    return state->slot;
+  }
+  return ExecClearTuple(state->slot);
+}
+
+bool SeqRecheck(ScanState *node, TupleTableSlot *slot) {
+  (void)node;
+  (void)slot;
+  return true;
+}
+
+TupleTableSlot *ExecSeq(CustomScanState *node) { return ExecScan(&node->ss, SeqNext, SeqRecheck); }
+
+void EndSeq(CustomScanState *node) { (void)node; }
+
+void RescanSeq(CustomScanState *node) { reinterpret_cast<SeqState *>(node)->started = false; }
+
+void ExplainSeq(CustomScanState *node, List *ancestors, ExplainState *es) {
+  auto *state = reinterpret_cast<SeqState *>(node);
+  auto *scan = reinterpret_cast<CustomScan *>(node->ss.ps.plan);
+  List *context = set_deparse_context_plan(es->deparse_cxt, node->ss.ps.plan, ancestors);
+  Node *pushed = reinterpret_cast<Node *>(make_ands_explicit(scan->custom_exprs));
+  ExplainPropertyText("Engine Filter", deparse_expression(pushed, context, es->verbose, false), es);
+  if (es->analyze)
+    ExplainPropertyInteger("Rows Removed in Engine", nullptr,
+                           static_cast<int64>(state->removed_in_engine), es);
+}
+
+const CustomExecMethods exec_methods = {kName,   BeginSeq, ExecSeq,   EndSeq,  RescanSeq,
+                                        nullptr, nullptr,  nullptr,   nullptr, nullptr,
+                                        nullptr, nullptr,  ExplainSeq};
+
+Node *CreateSeqState(CustomScan *scan) {
+  (void)scan;
+  auto *state = static_cast<SeqState *>(palloc0(sizeof(SeqState)));
+  NodeSetTag(state, T_CustomScanState);
+  state->base.methods = &exec_methods;
+  return reinterpret_cast<Node *>(state);
+}
+
+}  // namespace
+
+void memopt_register_seq_scan(void) { RegisterCustomScanMethods(&scan_methods); }
+
+void memopt_add_seq_path(PlannerInfo *root, RelOptInfo *rel) {
+  if (!memopt_enable_custom_scans || rel->baserestrictinfo == NIL) return;
+  Oid relid = planner_rt_fetch(rel->relid, root)->relid;
+  bool pushable = false;
+  ListCell *cell;
+  foreach (cell, rel->baserestrictinfo) {
+    AttrNumber attno;
+    int strategy;
+    Const *value;
+    pushable = pushable || (PushableClause(lfirst_node(RestrictInfo, cell)->clause, rel->relid,
+                                           &attno, &strategy, &value) &&
+                            AtFixedOffset(relid, attno));
+  }
+  if (!pushable) return;
+  Path *seq = nullptr;
+  foreach (cell, rel->pathlist) {
+    Path *path = static_cast<Path *>(lfirst(cell));
+    if (path->pathtype == T_SeqScan && path->param_info == nullptr) seq = path;
+  }
+  if (seq == nullptr) return;
+  CustomPath *custom = makeNode(CustomPath);
+  custom->path.pathtype = T_CustomScan;
+  custom->path.parent = rel;
+  custom->path.pathtarget = rel->reltarget;
+  custom->path.rows = seq->rows;
+  custom->path.startup_cost = seq->startup_cost;
+  custom->path.total_cost = seq->total_cost * kCostFactor;
+  custom->flags = CUSTOMPATH_SUPPORT_PROJECTION;
+  custom->methods = &path_methods;
+  add_path(rel, &custom->path);
+}
