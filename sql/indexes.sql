@@ -339,6 +339,33 @@ SELECT id, k FROM ix_churn WHERE id IN (1, 1001);
 UPDATE ix_churn SET k = 1 WHERE id = 1001;
 SELECT id, k FROM ix_churn WHERE k = 1;
 
+-- partitioned tables with memopt partitions: a parent's index (without
+-- USING) becomes memopt_range on every partition; a unique one cannot, since
+-- PostgreSQL 15 enforces uniqueness across partitions only with btree/hash
+SET default_table_access_method = memopt;
+CREATE TABLE ix_part (id int PRIMARY KEY, v text) PARTITION BY RANGE (id);
+\echo :LAST_ERROR_SQLSTATE
+CREATE TABLE ix_part (id int, v text) PARTITION BY RANGE (id);
+CREATE TABLE ix_part1 PARTITION OF ix_part FOR VALUES FROM (0) TO (100);
+RESET default_table_access_method;
+CREATE TABLE ix_part2 PARTITION OF ix_part FOR VALUES FROM (100) TO (200) USING memopt;
+CREATE INDEX ix_part_id ON ix_part (id);
+ALTER TABLE ix_part1 ADD PRIMARY KEY (id);
+INSERT INTO ix_part SELECT g, 'v' || g FROM generate_series(0, 199) g;
+SELECT c.relname, am.amname FROM pg_class c JOIN pg_am am ON am.oid = c.relam
+WHERE c.relname LIKE 'ix_part%' AND c.relkind = 'i' ORDER BY 1;
+SET enable_seqscan = off;
+SELECT * FROM ix_part WHERE id IN (5, 150) ORDER BY id;
+RESET enable_seqscan;
+INSERT INTO ix_part VALUES (5, 'dup');
+DROP TABLE ix_part;
+-- a memopt_hash index always records its bucket_count (a dumped constraint
+-- names no access method; the bucket_count routes it back to memopt_hash)
+CREATE TABLE ix_hb (id int) USING memopt;
+CREATE UNIQUE INDEX ix_hb_id ON ix_hb USING memopt_hash (id);
+SELECT pg_get_indexdef('ix_hb_id'::regclass);
+DROP TABLE ix_hb;
+
 -- a hash index grows from a small start
 CREATE TABLE ix_grow (k int) USING memopt;
 CREATE INDEX ix_grow_k ON ix_grow USING memopt_hash (k) WITH (bucket_count = 1);

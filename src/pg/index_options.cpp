@@ -15,7 +15,6 @@ namespace {
 
 relopt_kind hash_kind;
 relopt_kind range_kind;
-constexpr int kDefaultBuckets = 1024;
 
 struct HashOptions {
   int32 vl_len_;  // varlena header (do not touch directly)
@@ -31,7 +30,7 @@ struct RangeOptions {
 void memopt_define_index_options(void) {
   hash_kind = add_reloption_kind();
   add_int_reloption(hash_kind, "bucket_count", "Starting number of buckets of a memopt_hash index",
-                    kDefaultBuckets, 1, 1 << 30, AccessExclusiveLock);
+                    kMemoptDefaultBuckets, 1, 1 << 30, AccessExclusiveLock);
   range_kind = add_reloption_kind();
 }
 
@@ -49,5 +48,5 @@ bytea *memopt_range_options(Datum reloptions, bool validate) {
 
 int64 memopt_hash_bucket_option(Relation index) {
   auto *options = reinterpret_cast<HashOptions *>(index->rd_options);
-  return options != nullptr ? options->bucket_count : kDefaultBuckets;
+  return options != nullptr ? options->bucket_count : kMemoptDefaultBuckets;
 }

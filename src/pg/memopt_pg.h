@@ -22,6 +22,9 @@ extern "C" {
 #include "memopt/transaction.h"
 #include "memopt/visibility.h"
 
+// memopt_hash's starting bucket count when WITH (bucket_count) is not given.
+constexpr int kMemoptDefaultBuckets = 1024;
+
 // shmem.cpp: the engine created at postmaster start.
 memopt::Engine *memopt_engine(void);
 

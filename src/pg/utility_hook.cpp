@@ -16,6 +16,9 @@ extern "C" {
 #include "access/tableam.h"
 #include "catalog/index.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_inherits.h"
+#include "nodes/makefuncs.h"
 #include "commands/defrem.h"
 #include "nodes/parsenodes.h"
 #include "tcop/utility.h"
@@ -79,21 +82,70 @@ bool StatementSaysUsing(PlannedStmt *pstmt, const char *query_string) {
 // WITH (bucket_count = N), for constraints (PRIMARY KEY, UNIQUE), LIKE ...
 // INCLUDING INDEXES and statements that name no AM. Any AM the user named is
 // refused: its entries would hold TIDs, which memopt reuses.
+bool CreatesMemoptTable(const char *access_method) {
+  const char *am = access_method != nullptr ? access_method : default_table_access_method;
+  return am != nullptr && strcmp(am, "memopt") == 0;
+}
+
+// A partitioned table whose indexes will be built on memopt partitions:
+// some partition is memopt, or new ones will be (default_table_access_method).
+bool IsMemoptPartitioned(RangeVar *relation) {
+  Oid relid = RangeVarGetRelid(relation, NoLock, true);
+  if (!OidIsValid(relid) || get_rel_relkind(relid) != RELKIND_PARTITIONED_TABLE) return false;
+  if (CreatesMemoptTable(nullptr)) return true;
+  List *children = find_inheritance_children(relid, NoLock);
+  bool memopt = false;
+  ListCell *cell;
+  foreach (cell, children) {
+    Relation child = RelationIdGetRelation(lfirst_oid(cell));
+    if (child == nullptr) continue;
+    memopt = memopt || child->rd_tableam == memopt_table_am_routine();
+    RelationClose(child);
+  }
+  list_free(children);
+  return memopt;
+}
+
+// memopt_hash indexes always record their bucket_count, so that pg_dump's
+// output (which names no AM for constraints) routes them back to memopt_hash.
+void RecordBucketCount(IndexStmt *stmt) {
+  if (strcmp(stmt->accessMethod, "memopt_hash") != 0 || HasBucketCount(stmt->options)) return;
+  stmt->options = lappend(
+      stmt->options, makeDefElem(pstrdup("bucket_count"),
+                                 reinterpret_cast<Node *>(makeInteger(kMemoptDefaultBuckets)), -1));
+}
+
 void RouteIndexOnMemopt(IndexStmt *stmt, PlannedStmt *pstmt, const char *query_string,
                         ProcessUtilityContext context) {
-  if (!IsMemoptRelation(stmt->relation)) return;
+  bool partitioned = !IsMemoptRelation(stmt->relation);
+  if (partitioned && !IsMemoptPartitioned(stmt->relation)) {
+    RecordBucketCount(stmt);
+    return;
+  }
   if (stmt->concurrent)
     ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
                     errmsg("CREATE INDEX CONCURRENTLY is not supported on memopt tables"),
                     errhint("memopt builds indexes in memory; leave out CONCURRENTLY.")));
-  if (IsMemoptIndexAm(stmt->accessMethod)) return;
+  if (IsMemoptIndexAm(stmt->accessMethod)) {
+    RecordBucketCount(stmt);
+    return;
+  }
   bool implicit = strcmp(stmt->accessMethod, DEFAULT_INDEX_TYPE) == 0 &&
                   (stmt->isconstraint || context == PROCESS_UTILITY_SUBCOMMAND ||
                    !StatementSaysUsing(pstmt, query_string));
+  if (implicit && partitioned && stmt->unique)
+    ereport(ERROR,
+            (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+             errmsg("unique index on partitioned table \"%s\" cannot be built on memopt partitions",
+                    stmt->relation->relname),
+             errdetail("PostgreSQL 15 enforces uniqueness across partitions only with btree or "
+                       "hash indexes, which memopt tables cannot have."),
+             errhint("Create the primary key or unique index on each partition.")));
   if (implicit) {
     stmt->accessMethod = MemoptAmFor(stmt->options);
     return;
   }
+  if (partitioned) return;  // each memopt partition's build refuses the AM
   ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
                   errmsg("access method \"%s\" does not support memopt table \"%s\"",
                          stmt->accessMethod, stmt->relation->relname),
@@ -183,11 +235,6 @@ void RouteAlterTableConstraints(AlterTableStmt *stmt) {
         RouteConstraint(static_cast<Node *>(lfirst(inner)));
     }
   }
-}
-
-bool CreatesMemoptTable(const char *access_method) {
-  const char *am = access_method != nullptr ? access_method : default_table_access_method;
-  return am != nullptr && strcmp(am, "memopt") == 0;
 }
 
 // Validates and removes a durability option; returns the remaining options.
