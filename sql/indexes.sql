@@ -196,6 +196,12 @@ SELECT a, b, count(*) FROM ix_multi WHERE a = 2 AND b > 'b4' GROUP BY a, b ORDER
 SELECT a, b FROM ix_multi WHERE a = 2 ORDER BY a DESC, b DESC LIMIT 4;
 SELECT count(*) FROM ix_multi WHERE b = 'b3';
 SELECT a, b, c FROM ix_multi WHERE a IS NULL OR b IS NULL ORDER BY c;
+-- a range probe whose bound is computed per outer row (a by-reference value
+-- the scan must keep while the executor resets its per-row memory)
+EXPLAIN (COSTS OFF) SELECT v.x, s.* FROM (VALUES ('B3'), ('B5')) v(x) CROSS JOIN LATERAL
+  (SELECT count(*), min(m.b), max(m.b) FROM ix_multi m WHERE m.a = 2 AND m.b >= lower(v.x)) s;
+SELECT v.x, s.* FROM (VALUES ('B3'), ('B5')) v(x) CROSS JOIN LATERAL
+  (SELECT count(*), min(m.b), max(m.b) FROM ix_multi m WHERE m.a = 2 AND m.b >= lower(v.x)) s;
 RESET enable_seqscan;
 -- multi-column hash: all columns needed; NULLs are distinct unless told not
 CREATE UNIQUE INDEX ix_multi_hash ON ix_multi USING memopt_hash (c, a);

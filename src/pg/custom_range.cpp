@@ -31,7 +31,9 @@ extern "C" {
 #include "optimizer/optimizer.h"
 #include "optimizer/pathnode.h"
 #include "optimizer/restrictinfo.h"
+#include "utils/datum.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 #include "utils/ruleutils.h"
 }
 
@@ -50,6 +52,9 @@ struct RangeState {
   int nkeys;
   ScanKey keys;
   List *argument_states;
+  int16 *argument_typlen;
+  bool *argument_byval;
+  MemoryContext argument_context;  // copies of by-reference arguments, per (re)scan
   TupleTableSlot *slot;
   MemoptRangeCursor cursor;
   bool started;
@@ -140,22 +145,40 @@ void BeginRange(CustomScanState *node, EState *estate, int eflags) {
                            static_cast<Oid>(field(5)),
                            OidIsValid(opno) ? get_opcode(opno) : InvalidOid, 0);
   }
-  state->argument_states =
-      ExecInitExprList(list_copy_head(scan->custom_exprs, state->nkeys), &node->ss.ps);
+  List *arguments = list_copy_head(scan->custom_exprs, state->nkeys);
+  state->argument_states = ExecInitExprList(arguments, &node->ss.ps);
+  state->argument_typlen = static_cast<int16 *>(palloc(sizeof(int16) * Max(state->nkeys, 1)));
+  state->argument_byval = static_cast<bool *>(palloc(sizeof(bool) * Max(state->nkeys, 1)));
+  for (int i = 0; i < state->nkeys; ++i)
+    get_typlenbyval(exprType(static_cast<Node *>(list_nth(arguments, i))),
+                    &state->argument_typlen[i], &state->argument_byval[i]);
+  state->argument_context =
+      AllocSetContextCreate(CurrentMemoryContext, "MemoptRange arguments", ALLOCSET_SMALL_SIZES);
   state->slot = memopt_custom_scan_slot(node, estate);
 }
 
-// Evaluates the arguments into the scan keys and starts the cursor.
+// Evaluates the arguments into the scan keys and starts the cursor. The
+// keys are used for the whole scan, while the executor resets the per-tuple
+// memory an argument may be computed in at every row: by-reference values
+// are copied into argument_context.
 void StartRange(RangeState *state) {
   ExprContext *econtext = state->base.ss.ps.ps_ExprContext;
+  MemoryContextReset(state->argument_context);
   int i = 0;
   ListCell *cell;
   foreach (cell, state->argument_states) {
-    ScanKey key = &state->keys[i++];
+    ScanKey key = &state->keys[i];
+    int index = i++;
     if (key->sk_flags & (SK_SEARCHNULL | SK_SEARCHNOTNULL)) continue;
     bool isnull;
-    key->sk_argument =
+    Datum value =
         ExecEvalExprSwitchContext(static_cast<ExprState *>(lfirst(cell)), econtext, &isnull);
+    if (!isnull && !state->argument_byval[index]) {
+      MemoryContext old = MemoryContextSwitchTo(state->argument_context);
+      value = datumCopy(value, false, state->argument_typlen[index]);
+      MemoryContextSwitchTo(old);
+    }
+    key->sk_argument = value;
     key->sk_flags = isnull ? SK_ISNULL : 0;
   }
   memopt_range_cursor_start(&state->cursor, state->base.ss.ss_currentRelation, state->index,
