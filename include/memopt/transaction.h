@@ -56,6 +56,11 @@ class Transaction {
   Status Update(Table *table, Version *current, Version *created, uint32_t command_id, int level);
   Status Delete(Table *table, Version *current, uint32_t command_id, int level);
 
+  // Undoes the insert that created `created`, which must be this
+  // transaction's latest write (a speculative insert that met a conflict:
+  // INSERT ... ON CONFLICT). kNotFound if it is not.
+  Status UndoLatestInsert(Version *created);
+
   // Savepoints: undo writes made at `level` or deeper; or hand them to
   // `parent_level` when the subtransaction commits.
   void RollbackToLevel(int level);

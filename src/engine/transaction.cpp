@@ -187,6 +187,15 @@ void Transaction::Undo(const WriteEntry &entry) {
   arena->Retire(created, now);
 }
 
+Status Transaction::UndoLatestInsert(Version *created) {
+  if (writes_.empty() || writes_.back().kind != WriteKind::kInsert ||
+      writes_.back().created != created)
+    return Status::kNotFound;
+  Undo(writes_.back());
+  writes_.pop_back();
+  return Status::kOk;
+}
+
 void Transaction::RollbackToLevel(int level) {
   while (!writes_.empty() && writes_.back().level >= level) {
     Undo(writes_.back());

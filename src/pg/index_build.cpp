@@ -41,7 +41,7 @@ void BuildCallback(Relation index, ItemPointer tid, Datum *values, bool *isnull,
   // Only the current image of a row takes part in the uniqueness check.
   bool check = state->unique && tuple_is_alive;
   memopt_index_add_entry(state->heap, index, state->engine_index, state->reader, version, values,
-                         isnull, check, true);
+                         isnull, check, true, true);
   state->entries += 1;
 }
 

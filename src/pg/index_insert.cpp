@@ -143,28 +143,30 @@ void ReportConflict(CheckState *state) {
                   errhint("The transaction might succeed if retried.")));
 }
 
-// Looks at one other row under the key (see the file comment).
-void CheckRow(CheckState *state, memopt::Row *row, uint64_t my_id) {
+// Looks at one other row under the key (see the file comment): true if it
+// is a duplicate; raises 40001 for a conflict with a running transaction.
+bool IsDuplicate(CheckState *state, memopt::Row *row, uint64_t my_id) {
   for (memopt::Version *version = row->newest.load(std::memory_order_acquire); version != nullptr;
        version = version->older.load(std::memory_order_acquire)) {
     Writer begin = WriterOf(version->begin.load(std::memory_order_acquire), my_id);
     if (begin == Writer::kGone) continue;
     Writer end = WriterOf(version->end.load(std::memory_order_acquire), my_id);
-    if (end == Writer::kCommitted || end == Writer::kMine) return;  // not current
+    if (end == Writer::kCommitted || end == Writer::kMine) return false;  // not current
     if (!SameKey(state, version)) {
-      if (begin == Writer::kCommitted) return;
+      if (begin == Writer::kCommitted) return false;
       continue;  // an uncommitted new image; the one below may still hold the key
     }
     if (begin == Writer::kRunning || end == Writer::kRunning) ReportConflict(state);
-    ReportDuplicate(state);
+    return true;
   }
+  return false;
 }
 
 }  // namespace
 
-void memopt_index_add_entry(Relation heap, Relation index, memopt::Index *engine_index,
+bool memopt_index_add_entry(Relation heap, Relation index, memopt::Index *engine_index,
                             MemoptKeyReader *reader, memopt::Version *version, Datum *values,
-                            bool *isnull, bool check, bool building) {
+                            bool *isnull, bool check, bool building, bool report) {
   const MemoptIndexInfo *info = memopt_index_info(index);
   MemoptCompareContext compare{info, nullptr, nullptr};
   memopt::Row *row = version->row;
@@ -185,14 +187,18 @@ void memopt_index_add_entry(Relation heap, Relation index, memopt::Index *engine
   memopt::RowIndexLock::UnlockShared(row);
   if (failed) memopt_rethrow_comparison_error(&compare);
   if (status != memopt::Status::kOk) memopt_report_status(status, heap);
+  bool unique = true;
   if (check && (info->nulls_not_distinct || !memopt_key_has_null(info, isnull))) {
     CheckState state{heap, index, info, reader, &compare, values, isnull, key, building};
     Candidates candidates = FindCandidates(engine_index, &compare, key, hash, row);
     uint64_t my_id = memopt_txn()->id();
-    for (int i = 0; i < candidates.count; ++i) CheckRow(&state, candidates.rows[i], my_id);
+    for (int i = 0; i < candidates.count && unique; ++i)
+      unique = !IsDuplicate(&state, candidates.rows[i], my_id);
     pfree(candidates.rows);
+    if (!unique && report) ReportDuplicate(&state);
   }
   if (key.data != nullptr) pfree(const_cast<void *>(key.data));
+  return unique;
 }
 
 bool memopt_index_insert(Relation index, Datum *values, bool *isnull, ItemPointer heap_tid,
@@ -200,7 +206,10 @@ bool memopt_index_insert(Relation index, Datum *values, bool *isnull, ItemPointe
                          IndexInfo *index_info) {
   (void)index_unchanged;
   (void)index_info;
-  if (check_unique == UNIQUE_CHECK_PARTIAL || check_unique == UNIQUE_CHECK_EXISTING)
+  // UNIQUE_CHECK_PARTIAL comes from INSERT ... ON CONFLICT (and deferrable
+  // constraints, which memopt indexes cannot be): report a duplicate by
+  // returning false. UNIQUE_CHECK_EXISTING is the deferred re-check.
+  if (check_unique == UNIQUE_CHECK_EXISTING)
     ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
                     errmsg("deferred uniqueness checks are not supported by memopt indexes")));
   memopt::Table *table = memopt_table_for(heap);
@@ -209,11 +218,11 @@ bool memopt_index_insert(Relation index, Datum *values, bool *isnull, ItemPointe
       memopt_tid_to_slot(heap_tid, &slot) ? table->directory().Get(slot) : nullptr;
   if (version == nullptr) elog(ERROR, "memopt index insert: no version at the new row's TID");
   memopt::Index *engine_index = memopt_index_for(heap, index);
+  bool check = check_unique == UNIQUE_CHECK_YES || check_unique == UNIQUE_CHECK_PARTIAL;
   // The reader is needed only to read other rows' keys for a uniqueness check.
-  MemoptKeyReader *reader = nullptr;
-  if (check_unique == UNIQUE_CHECK_YES) reader = memopt_key_reader_acquire(heap, index);
-  memopt_index_add_entry(heap, index, engine_index, reader, version, values, isnull,
-                         check_unique == UNIQUE_CHECK_YES, false);
+  MemoptKeyReader *reader = check ? memopt_key_reader_acquire(heap, index) : nullptr;
+  bool unique = memopt_index_add_entry(heap, index, engine_index, reader, version, values, isnull,
+                                       check, false, check_unique == UNIQUE_CHECK_YES);
   if (reader != nullptr) memopt_key_reader_release(index, reader);
-  return true;
+  return unique;
 }

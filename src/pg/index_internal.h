@@ -140,10 +140,11 @@ bool memopt_index_insert(Relation index, Datum *values, bool *isnull, ItemPointe
                          Relation heap, IndexUniqueCheck check_unique, bool index_unchanged,
                          IndexInfo *index_info);
 // Adds the entry of `version` (with key values) to `engine_index`, and checks
-// uniqueness if `check`. Shared by the build.
-void memopt_index_add_entry(Relation heap, Relation index, memopt::Index *engine_index,
+// uniqueness if `check`: a duplicate raises 23505 if `report`, else the
+// result is false. Shared by the build.
+bool memopt_index_add_entry(Relation heap, Relation index, memopt::Index *engine_index,
                             MemoptKeyReader *reader, memopt::Version *version, Datum *values,
-                            bool *isnull, bool check, bool building);
+                            bool *isnull, bool check, bool building, bool report);
 
 // index_cost.cpp
 void memopt_index_cost_estimate(struct PlannerInfo *root, struct IndexPath *path, double loop_count,
@@ -163,6 +164,10 @@ bool memopt_index_validate(Oid opclass);
 // returns (replacing the previous one), when the executor asked for it.
 void memopt_index_return_key(IndexScanDesc scan, const Datum *values, const bool *isnull);
 bool memopt_index_can_return(Relation index, int attno);
+
+// on_conflict.cpp: refuses INSERT ... ON CONFLICT that memopt cannot run
+// (called from the planner hook).
+void memopt_check_on_conflict(Query *parse);
 
 // range_cursor.cpp: an ordered walk of a memopt_range index under scan keys
 // (btree semantics), yielding the visible version of each row whose entry

@@ -31,5 +31,6 @@ void _PG_init(void) {
   memopt_install_utility_hook();
   memopt_install_object_access_hook();
   memopt_install_planner_hook();
+  memopt_install_on_conflict_hook();
   memopt_register_custom_scans();
 }

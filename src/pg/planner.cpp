@@ -6,9 +6,7 @@
 // no join that contains it runs below a Gather. Custom scan paths are added
 // here too (custom_lookup.cpp).
 //
-// INSERT ... ON CONFLICT into a memopt table with a unique index is refused
-// before execution: PostgreSQL 15's executor accepts only btree indexes as
-// arbiters (BuildSpeculativeIndexInfo) and would fail with an internal error.
+// INSERT ... ON CONFLICT is checked here too (on_conflict.cpp).
 #include "memopt_pg.h"
 
 extern "C" {
@@ -45,39 +43,9 @@ void OnSetRelPathlist(PlannerInfo *root, RelOptInfo *rel, Index rti, RangeTblEnt
   memopt_add_seq_path(root, rel);
 }
 
-bool HasUniqueIndex(Relation relation) {
-  List *indexes = RelationGetIndexList(relation);
-  bool unique = false;
-  ListCell *cell;
-  foreach (cell, indexes) {
-    Relation index = RelationIdGetRelation(lfirst_oid(cell));
-    if (index == nullptr) continue;
-    unique = unique || index->rd_index->indisunique;
-    RelationClose(index);
-  }
-  list_free(indexes);
-  return unique;
-}
-
-void RefuseOnConflict(Query *parse) {
-  if (parse->commandType != CMD_INSERT || parse->onConflict == nullptr) return;
-  RangeTblEntry *target = rt_fetch(parse->resultRelation, parse->rtable);
-  Relation relation = RelationIdGetRelation(target->relid);
-  if (relation == nullptr) return;
-  bool refuse = relation->rd_tableam == memopt_table_am_routine() && HasUniqueIndex(relation);
-  char *name = pstrdup(RelationGetRelationName(relation));
-  RelationClose(relation);
-  if (refuse)
-    ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-                    errmsg("INSERT ... ON CONFLICT is not supported on memopt table \"%s\"", name),
-                    errdetail("PostgreSQL 15 checks ON CONFLICT only against btree indexes."),
-                    errhint("Use a plain INSERT and handle the unique violation (SQLSTATE "
-                            "23505), or UPDATE first and INSERT when no row was updated.")));
-}
-
 PlannedStmt *OnPlan(Query *parse, const char *query_string, int cursor_options,
                     ParamListInfo bound_params) {
-  RefuseOnConflict(parse);
+  memopt_check_on_conflict(parse);
   if (previous_planner != nullptr)
     return previous_planner(parse, query_string, cursor_options, bound_params);
   return standard_planner(parse, query_string, cursor_options, bound_params);

@@ -75,24 +75,26 @@ void memopt_multi_insert(Relation rel, TupleTableSlot **slots, int nslots, Comma
   pgstat_count_heap_insert(rel, nslots);
 }
 
+// INSERT ... ON CONFLICT (on_conflict.cpp): the row goes in like any other;
+// if an arbiter index then reports a conflict, the executor asks to take it
+// back, and it is the transaction's latest write.
 void memopt_tuple_insert_speculative(Relation rel, TupleTableSlot *slot, CommandId cid, int options,
                                      struct BulkInsertStateData *bistate, uint32 spec_token) {
-  (void)slot;
-  (void)cid;
-  (void)options;
-  (void)bistate;
   (void)spec_token;
-  ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-                  errmsg("INSERT ... ON CONFLICT is not supported on memopt table \"%s\"",
-                         RelationGetRelationName(rel))));
+  memopt_tuple_insert(rel, slot, cid, options, bistate);
 }
 
 void memopt_tuple_complete_speculative(Relation rel, TupleTableSlot *slot, uint32 spec_token,
                                        bool succeeded) {
-  (void)rel;
-  (void)slot;
   (void)spec_token;
-  (void)succeeded;
+  if (succeeded) return;
+  memopt::Table *table = memopt_table_for(rel);
+  uint64_t position;
+  memopt::Version *version =
+      memopt_tid_to_slot(&slot->tts_tid, &position) ? table->directory().Get(position) : nullptr;
+  if (version == nullptr || memopt_txn()->UndoLatestInsert(version) != memopt::Status::kOk)
+    elog(ERROR, "memopt: speculative insert into \"%s\" is not the latest write",
+         RelationGetRelationName(rel));
 }
 
 TM_Result memopt_tuple_delete(Relation rel, ItemPointer tid, CommandId cid, Snapshot snapshot,
@@ -144,10 +146,18 @@ TM_Result memopt_tuple_update(Relation rel, ItemPointer otid, TupleTableSlot *sl
 TM_Result memopt_tuple_lock(Relation rel, ItemPointer tid, Snapshot snapshot, TupleTableSlot *slot,
                             CommandId cid, LockTupleMode mode, LockWaitPolicy wait_policy,
                             uint8 flags, TM_FailureData *tmfd) {
-  (void)cid;
   (void)mode;
   (void)flags;
   memopt::Version *version = memopt_fetch_tid(rel, tid, snapshot);
+  if (version == nullptr) {
+    // A row this very command wrote (INSERT ... ON CONFLICT DO UPDATE meeting
+    // a row it inserted): PostgreSQL reports it from TM_Invisible.
+    memopt::Version *own = memopt_fetch_tid(rel, tid, SnapshotAny);
+    if (own != nullptr && own->begin.load() == memopt_txn()->id() && own->cmin >= cid) {
+      memopt_store_version(own, rel, slot);
+      return TM_Invisible;
+    }
+  }
   bool changed_by_me = version != nullptr && version->end.load() == memopt_txn()->id();
   bool free_to_lock =
       version != nullptr && (changed_by_me || memopt::EndIsOpen(memopt_engine()->slots(), version));

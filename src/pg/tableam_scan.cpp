@@ -144,6 +144,13 @@ void memopt_parallelscan_reinitialize(Relation rel, ParallelTableScanDesc pscan)
 // Fetches the version named by `tid` if `snapshot` sees it (any version for
 // SnapshotAny). Garbage TIDs find nothing.
 memopt::Version *memopt_fetch_tid(Relation rel, ItemPointer tid, Snapshot snapshot) {
+  // A dirty snapshot reports the xids a caller should wait for in xmin/xmax
+  // (check_exclusion_or_unique_constraint waits and retries on them); memopt
+  // never asks anyone to wait, and the fields are not initialized for us.
+  if (snapshot->snapshot_type == SNAPSHOT_DIRTY) {
+    snapshot->xmin = snapshot->xmax = InvalidTransactionId;
+    snapshot->speculativeToken = 0;
+  }
   uint64_t slot;
   if (!memopt_tid_to_slot(tid, &slot)) return nullptr;
   memopt::Table *table = memopt_table_for(rel);

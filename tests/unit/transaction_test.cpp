@@ -468,3 +468,31 @@ TEST_F(TransactionTest, OutOfMemoryIsReportedNotFatal) {
 
 }  // namespace
 }  // namespace memopt
+
+namespace memopt {
+namespace {
+
+// INSERT ... ON CONFLICT gives back an insert that met a conflict: only the
+// latest write, and only if it is that insert.
+TEST(TransactionUndoLatestInsert, UndoesOnlyTheLatestInsert) {
+  test::TestEngine engine;
+  Table *table = test::MakeTable(engine.get(), 1);
+  Transaction txn(engine.get());
+  ASSERT_EQ(txn.Attach(1), Status::kOk);
+  txn.Begin();
+  Version *first = test::InsertValue(txn, table, 1);
+  Version *second = test::InsertValue(txn, table, 2);
+  EXPECT_EQ(txn.UndoLatestInsert(first), Status::kNotFound);
+  EXPECT_EQ(txn.UndoLatestInsert(second), Status::kOk);
+  EXPECT_EQ(txn.write_count(), 1u);
+  txn.Commit();
+  Transaction reader(engine.get());
+  ASSERT_EQ(reader.Attach(2), Status::kOk);
+  reader.Begin();
+  EXPECT_EQ(test::ScanValues(engine.get(), table, reader.View(reader.first_read_ts(), 0)),
+            std::vector<int64_t>{1});
+  reader.Commit();
+}
+
+}  // namespace
+}  // namespace memopt
