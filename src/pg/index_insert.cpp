@@ -17,7 +17,10 @@
 
 extern "C" {
 #include "access/genam.h"
+#include "common/hashfn.h"
+#include "storage/lwlock.h"
 #include "utils/rel.h"
+#include "utils/typcache.h"
 }
 
 namespace {
@@ -162,6 +165,26 @@ bool IsDuplicate(CheckState *state, memopt::Row *row, uint64_t my_id) {
   return false;
 }
 
+// A hash of the key under which equal keys (by the index's "=") collide:
+// the columns' default hash opclasses (memopt_hash uses those already).
+uint64 EqualityHash(const MemoptIndexInfo *info, Relation index, const Datum *values,
+                    const bool *isnull) {
+  uint64 hash = 0;
+  for (int i = 0; i < info->natts; ++i) {
+    uint64 column = 0x9e3779b97f4a7c15ULL;
+    if (!isnull[i]) {
+      TypeCacheEntry *type = lookup_type_cache(TupleDescAttr(RelationGetDescr(index), i)->atttypid,
+                                               TYPECACHE_HASH_EXTENDED_PROC_FINFO);
+      if (!OidIsValid(type->hash_extended_proc)) return 0;  // one lock for all keys
+      column = DatumGetUInt64(FunctionCall2Coll(&type->hash_extended_proc_finfo,
+                                                info->columns[i].collation, values[i],
+                                                UInt64GetDatum(0)));
+    }
+    hash = hash_combine64(hash, column);
+  }
+  return hash;
+}
+
 }  // namespace
 
 bool memopt_index_add_entry(Relation heap, Relation index, memopt::Index *engine_index,
@@ -178,6 +201,14 @@ bool memopt_index_add_entry(Relation heap, Relation index, memopt::Index *engine
     hash = memopt_key_hash(info, nullptr, values, isnull);
   else
     key = memopt_key_encode(info, nullptr, info->natts, values, isnull);
+  bool checking = check && (info->nulls_not_distinct || !memopt_key_has_null(info, isnull));
+  LWLock *check_lock = nullptr;
+  if (checking && !building) {
+    uint64 lock_hash =
+        info->kind == memopt::IndexKind::kHash ? hash : EqualityHash(info, index, values, isnull);
+    check_lock = memopt_unique_check_lock(lock_hash ^ RelationGetRelid(index));
+    LWLockAcquire(check_lock, LW_EXCLUSIVE);
+  }
   // Nothing between lock and unlock can raise an error (index.h, RowIndexLock).
   memopt::RowIndexLock::LockShared(row);
   if (info->kind == memopt::IndexKind::kHash)
@@ -188,13 +219,14 @@ bool memopt_index_add_entry(Relation heap, Relation index, memopt::Index *engine
   if (failed) memopt_rethrow_comparison_error(&compare);
   if (status != memopt::Status::kOk) memopt_report_status(status, heap);
   bool unique = true;
-  if (check && (info->nulls_not_distinct || !memopt_key_has_null(info, isnull))) {
+  if (checking) {
     CheckState state{heap, index, info, reader, &compare, values, isnull, key, building};
     Candidates candidates = FindCandidates(engine_index, &compare, key, hash, row);
     uint64_t my_id = memopt_txn()->id();
     for (int i = 0; i < candidates.count && unique; ++i)
       unique = !IsDuplicate(&state, candidates.rows[i], my_id);
     pfree(candidates.rows);
+    if (check_lock != nullptr) LWLockRelease(check_lock);
     if (!unique && report) ReportDuplicate(&state);
   }
   if (key.data != nullptr) pfree(const_cast<void *>(key.data));

@@ -25,8 +25,11 @@ extern "C" {
 // memopt_hash's starting bucket count when WITH (bucket_count) is not given.
 constexpr int kMemoptDefaultBuckets = 1024;
 
-// shmem.cpp: the engine created at postmaster start.
+// shmem.cpp: the engine created at postmaster start, and the striped locks
+// that serialize unique checks of equal keys (index_insert.cpp).
 memopt::Engine *memopt_engine(void);
+struct LWLock;
+LWLock *memopt_unique_check_lock(uint64 key_hash);
 
 // session.cpp: this backend's memopt transaction, begun on first use in the
 // current PostgreSQL transaction.

@@ -3,6 +3,7 @@
 // The region is requested in shmem_request_hook (the only place PostgreSQL 15
 // allows it) and formatted in shmem_startup_hook, which also runs after every
 // crash-restart on a fresh, zeroed segment: the engine then starts empty.
+// It also holds the striped LWLocks of unique checks (index_insert.cpp).
 #include "pg_includes.h"
 
 extern "C" {
@@ -16,6 +17,9 @@ extern "C" {
 #include "memopt_pg.h"
 
 namespace {
+
+constexpr const char *kUniqueCheckTranche = "memopt unique check";
+constexpr int kUniqueCheckLocks = 256;
 
 shmem_request_hook_type previous_shmem_request = nullptr;
 shmem_startup_hook_type previous_shmem_startup = nullptr;
@@ -35,6 +39,7 @@ Size RegionBytes() {
 void RequestShmem(void) {
   if (previous_shmem_request) previous_shmem_request();
   RequestAddinShmemSpace(RegionBytes());
+  RequestNamedLWLockTranche(kUniqueCheckTranche, kUniqueCheckLocks);
 }
 
 void StartupShmem(void) {
@@ -61,6 +66,12 @@ void memopt_install_shmem_hooks(void) {
   shmem_request_hook = RequestShmem;
   previous_shmem_startup = shmem_startup_hook;
   shmem_startup_hook = StartupShmem;
+}
+
+LWLock *memopt_unique_check_lock(uint64 key_hash) {
+  static LWLockPadded *locks = nullptr;
+  if (locks == nullptr) locks = GetNamedLWLockTranche(kUniqueCheckTranche);
+  return &locks[key_hash % kUniqueCheckLocks].lock;
 }
 
 memopt::Engine *memopt_engine(void) {
