@@ -18,6 +18,7 @@
 #   join_lookups  a nested-loop join probing the primary key LOOKUPS times
 #   join_range    the same, each probe a 10-key range (memopt_range only)
 #   scan_filter   a sequential scan counting the rows of one bid (no index)
+#   loop_lookups  a PL/pgSQL loop of LOOP_LOOKUPS (1M) primary-key SELECTs
 # reported as seconds (median of REPEAT; ratio = engine/heap time, below 1 =
 # faster).
 # Equality lookups use the MemoptLookup custom scan (custom_lookup.cpp); the
@@ -181,3 +182,30 @@ printf '%-12s %8s %8s %6s %8s %6s\n' scan_filter "$heap" "$mem" \
   "$(awk -v a="$mem" -v b="$heap" 'BEGIN {printf "%.2f", a / b}')" "$gen" \
   "$(awk -v a="$gen" -v b="$heap" 'BEGIN {printf "%.2f", a / b}')"
 echo "count(*) WHERE bid = 3 over $ROWS rows (median seconds of $REPEAT)"
+
+# Server-side point lookups: a PL/pgSQL loop of LOOP_LOOKUPS (default 1M)
+# `SELECT ... WHERE aid = i` (each a prepared plan through SPI).
+LOOP_LOOKUPS="${LOOP_LOOKUPS:-1000000}"
+loop_seconds() {  # table
+  psql_q -tA <<SQL
+SELECT clock_timestamp() AS t0 \gset
+DO \$\$ DECLARE x int; BEGIN
+  FOR i IN 1..$LOOP_LOOKUPS LOOP
+    SELECT abalance INTO x FROM $1 WHERE aid = ((i::int8 * 7919) % $ROWS + 1)::int;
+  END LOOP;
+END \$\$;
+SELECT round(extract(epoch FROM clock_timestamp() - :'t0')::numeric, 3);
+SQL
+}
+declare -A loops=()
+for ((run = 0; run < REPEAT; run++)); do
+  for table in heap memopt memopt_hash; do loops[$table]+="$(loop_seconds "acc_$table" | tail -1) "; done
+done
+heap=$(echo ${loops[heap]} | tr ' ' '\n' | median)
+mem=$(echo ${loops[memopt]} | tr ' ' '\n' | median)
+hash=$(echo ${loops[memopt_hash]} | tr ' ' '\n' | median)
+printf '\n%-12s %8s %8s %6s %8s %6s\n' plpgsql heap_s memopt ratio hash ratio
+printf '%-12s %8s %8s %6s %8s %6s\n' loop_lookups "$heap" "$mem" \
+  "$(awk -v a="$mem" -v b="$heap" 'BEGIN {printf "%.2f", a / b}')" "$hash" \
+  "$(awk -v a="$hash" -v b="$heap" 'BEGIN {printf "%.2f", a / b}')"
+echo "$LOOP_LOOKUPS lookups in a PL/pgSQL loop (median seconds; ratio = engine/heap time)"
