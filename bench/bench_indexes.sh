@@ -26,7 +26,7 @@
 # generic index AM -> TID -> table AM path, to show what the node gains.
 # Results go to stdout; bench/RESULTS.md records them.
 set -euo pipefail
-source "$(dirname "$0")/../scripts/lib.sh"
+source "$(dirname "$0")/lib.sh"
 
 ROWS="${1:-1000000}"
 REPEAT="${REPEAT:-3}"
@@ -34,27 +34,7 @@ CLIENTS="${CLIENTS:-2}"
 SECONDS_PER_RUN="${SECONDS_PER_RUN:-10}"
 PORT="${BENCH_PORT:-5496}"
 WORKLOADS="${WORKLOADS-pk_lookup range_100 update_row insert_row}"  # "" skips them
-WORK="$(mktemp -d /var/tmp/memopt-bench.XXXXXX)"
-is_root && chown "$PG_OS_USER:" "$WORK"
-DATA="$WORK/data"
-
-cleanup() { as_pg "$PG_BINDIR/pg_ctl" -D "$DATA" -m immediate stop >/dev/null 2>&1 || true; rm -rf "$WORK"; }
-trap cleanup EXIT
-
-as_pg "$PG_BINDIR/initdb" -D "$DATA" -A trust --no-locale -E UTF8 >/dev/null
-cat >>"$DATA/postgresql.conf" <<CONF
-shared_preload_libraries = 'memopt'
-memopt.max_memory = '4GB'
-shared_buffers = '1GB'
-max_wal_size = '8GB'
-checkpoint_timeout = '30min'
-synchronous_commit = off
-jit = off
-unix_socket_directories = '$WORK'
-listen_addresses = ''
-port = $PORT
-CONF
-as_pg "$PG_BINDIR/pg_ctl" -D "$DATA" -l "$WORK/log" -w start >/dev/null
+bench_server_start "$PORT" $'synchronous_commit = off\njit = off'
 
 psql_q() { as_pg "$PG_BINDIR/psql" -X -q -v ON_ERROR_STOP=1 -h "$WORK" -p "$PORT" -d postgres "$@"; }
 psql_q <<SQL
@@ -91,7 +71,6 @@ tps() {  # script -> TPS of one pgbench run
     -h "$WORK" -p "$PORT" -f "$1" postgres 2>&1 |
     awk '/^tps = / {print int($3)}'
 }
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 printf '%-12s %12s %12s %8s %12s %8s\n' workload heap_tps memopt_tps ratio hash_tps ratio
 for workload in $WORKLOADS; do

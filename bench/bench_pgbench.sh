@@ -15,34 +15,14 @@
 # a flush per commit would only measure the WAL device). Prints median TPS
 # and the memopt/heap ratio (above 1 = faster).
 set -euo pipefail
-source "$(dirname "$0")/../scripts/lib.sh"
+source "$(dirname "$0")/lib.sh"
 
 SCALE="${1:-10}"
 REPEAT="${REPEAT:-3}"
 CLIENTS="${CLIENTS:-2}"
 SECONDS_PER_RUN="${SECONDS_PER_RUN:-10}"
 PORT="${BENCH_PORT:-5495}"
-WORK="$(mktemp -d /var/tmp/memopt-bench.XXXXXX)"
-is_root && chown "$PG_OS_USER:" "$WORK"
-DATA="$WORK/data"
-
-cleanup() { as_pg "$PG_BINDIR/pg_ctl" -D "$DATA" -m immediate stop >/dev/null 2>&1 || true; rm -rf "$WORK"; }
-trap cleanup EXIT
-
-as_pg "$PG_BINDIR/initdb" -D "$DATA" -A trust --no-locale -E UTF8 >/dev/null
-cat >>"$DATA/postgresql.conf" <<CONF
-shared_preload_libraries = 'memopt'
-memopt.max_memory = '4GB'
-shared_buffers = '1GB'
-max_wal_size = '8GB'
-checkpoint_timeout = '30min'
-synchronous_commit = off
-jit = off
-unix_socket_directories = '$WORK'
-listen_addresses = ''
-port = $PORT
-CONF
-as_pg "$PG_BINDIR/pg_ctl" -D "$DATA" -l "$WORK/log" -w start >/dev/null
+bench_server_start "$PORT" $'synchronous_commit = off\njit = off'
 
 psql_q() { as_pg "$PG_BINDIR/psql" -X -q -v ON_ERROR_STOP=1 -h "$WORK" -p "$PORT" "$@"; }
 pgbench_q() { as_pg "$PG_BINDIR/pgbench" -h "$WORK" -p "$PORT" "$@"; }
@@ -61,7 +41,6 @@ run() {  # db, extra pgbench options -> "tps retried%"
     awk '/^tps = / {tps = int($3)} /number of transactions retried/ {gsub(/[()%]/, "", $6); r = $6}
          END {printf "%d %s\n", tps, (r == "" ? "0" : r)}'
 }
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 printf '%-12s %10s %9s %10s %9s %7s\n' workload heap_tps retried memopt_tps retried ratio
 for workload in tpcb select_only; do

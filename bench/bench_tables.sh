@@ -11,30 +11,12 @@
 # reports memory per row (memopt.tables bytes) next to heap's on-disk bytes
 # per row (pg_table_size). Results go to stdout; bench/RESULTS.md records them.
 set -euo pipefail
-source "$(dirname "$0")/../scripts/lib.sh"
+source "$(dirname "$0")/lib.sh"
 
 ROWS="${1:-1000000}"
 REPEAT="${REPEAT:-3}"
 PORT="${BENCH_PORT:-5497}"
-WORK="$(mktemp -d /var/tmp/memopt-bench.XXXXXX)"
-is_root && chown "$PG_OS_USER:" "$WORK"
-DATA="$WORK/data"
-
-cleanup() { as_pg "$PG_BINDIR/pg_ctl" -D "$DATA" -m immediate stop >/dev/null 2>&1 || true; rm -rf "$WORK"; }
-trap cleanup EXIT
-
-as_pg "$PG_BINDIR/initdb" -D "$DATA" -A trust --no-locale -E UTF8 >/dev/null
-cat >>"$DATA/postgresql.conf" <<CONF
-shared_preload_libraries = 'memopt'
-memopt.max_memory = '4GB'
-shared_buffers = '1GB'
-max_wal_size = '8GB'
-checkpoint_timeout = '30min'
-unix_socket_directories = '$WORK'
-listen_addresses = ''
-port = $PORT
-CONF
-as_pg "$PG_BINDIR/pg_ctl" -D "$DATA" -l "$WORK/log" -w start >/dev/null
+bench_server_start "$PORT"
 
 psql_q() { as_pg "$PG_BINDIR/psql" -X -q -v ON_ERROR_STOP=1 -h "$WORK" -p "$PORT" -d postgres "$@"; }
 psql_q -c "CREATE EXTENSION memopt"
@@ -51,7 +33,6 @@ SELECT round(extract(epoch FROM clock_timestamp() - :'t0')::numeric, 3);
 SQL
 }
 
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 COLUMNS_DDL="(id bigint, k int, label text, amount numeric)"
 FILL="INSERT INTO bench_t SELECT g, g % 1000, 'label-' || g, g * 1.5 FROM generate_series(1, $ROWS) g;"

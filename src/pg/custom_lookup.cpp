@@ -267,6 +267,23 @@ int memopt_index_am_kind(Oid am) {
                          : 0;
 }
 
+CustomPath *memopt_custom_path_like(RelOptInfo *rel, Path *path, double cost_factor, uint32 flags,
+                                    List *custom_private, const CustomPathMethods *methods) {
+  CustomPath *custom = makeNode(CustomPath);
+  custom->path.pathtype = T_CustomScan;
+  custom->path.parent = rel;
+  custom->path.pathtarget = rel->reltarget;
+  custom->path.param_info = path->param_info;
+  custom->path.rows = path->rows;
+  custom->path.startup_cost = path->startup_cost * cost_factor;
+  custom->path.total_cost = path->total_cost * cost_factor;
+  custom->path.pathkeys = path->pathkeys;
+  custom->flags = flags;
+  custom->custom_private = custom_private;
+  custom->methods = methods;
+  return custom;
+}
+
 TupleTableSlot *memopt_custom_scan_slot(CustomScanState *node, EState *estate) {
   // The scan tuple is a memopt slot: recompile what ExecInitCustomScan
   // compiled for a virtual one (see the file comment).
@@ -296,20 +313,11 @@ void memopt_add_lookup_paths(PlannerInfo *root, RelOptInfo *rel) {
     if (memopt_index_am_kind(index_path->indexinfo->relam) == 0) continue;
     List *keys = EqualityKeys(index_path->indexinfo, index_path->indexclauses);
     if (keys == NIL) continue;
-    CustomPath *lookup = makeNode(CustomPath);
-    lookup->path.pathtype = T_CustomScan;
-    lookup->path.parent = rel;
-    lookup->path.pathtarget = rel->reltarget;
-    lookup->path.param_info = path->param_info;
-    lookup->path.rows = path->rows;
-    lookup->path.startup_cost = path->startup_cost * kCostFactor;
-    lookup->path.total_cost = path->total_cost * kCostFactor;
-    lookup->path.pathkeys = path->pathkeys;
-    lookup->flags = CUSTOMPATH_SUPPORT_PROJECTION;
-    lookup->custom_private =
-        list_make2(makeInteger(static_cast<int>(index_path->indexinfo->indexoid)), keys);
-    lookup->methods = &path_methods;
-    added = lappend(added, lookup);
+    added = lappend(
+        added, memopt_custom_path_like(
+                   rel, path, kCostFactor, CUSTOMPATH_SUPPORT_PROJECTION,
+                   list_make2(makeInteger(static_cast<int>(index_path->indexinfo->indexoid)), keys),
+                   &path_methods));
   }
   foreach (cell, added) add_path(rel, static_cast<Path *>(lfirst(cell)));
   list_free(added);

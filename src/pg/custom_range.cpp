@@ -280,20 +280,12 @@ void memopt_add_range_paths(PlannerInfo *root, RelOptInfo *rel) {
       usable = usable && DescribeClause(index, lfirst_node(IndexClause, clause), &description,
                                         &arguments, &shown);
     if (!usable) continue;
-    CustomPath *range = makeNode(CustomPath);
-    range->path.pathtype = T_CustomScan;
-    range->path.parent = rel;
-    range->path.pathtarget = rel->reltarget;
-    range->path.param_info = path->param_info;
-    range->path.rows = path->rows;
-    range->path.startup_cost = path->startup_cost * kCostFactor;
-    range->path.total_cost = path->total_cost * kCostFactor;
-    range->path.pathkeys = path->pathkeys;
-    range->flags = CUSTOMPATH_SUPPORT_PROJECTION | CUSTOMPATH_SUPPORT_BACKWARD_SCAN |
+    uint32 flags = CUSTOMPATH_SUPPORT_PROJECTION | CUSTOMPATH_SUPPORT_BACKWARD_SCAN |
                    CUSTOMPATH_SUPPORT_MARK_RESTORE;
-    range->custom_private = list_make2(description, list_concat(arguments, shown));
-    range->methods = &path_methods;
-    added = lappend(added, range);
+    added =
+        lappend(added, memopt_custom_path_like(
+                           rel, path, kCostFactor, flags,
+                           list_make2(description, list_concat(arguments, shown)), &path_methods));
   }
   foreach (cell, added) add_path(rel, static_cast<Path *>(lfirst(cell)));
   list_free(added);

@@ -357,14 +357,8 @@ void memopt_add_seq_path(PlannerInfo *root, RelOptInfo *rel) {
     if (path->pathtype == T_SeqScan && path->param_info == nullptr) seq = path;
   }
   if (seq == nullptr) return;
-  CustomPath *custom = makeNode(CustomPath);
-  custom->path.pathtype = T_CustomScan;
-  custom->path.parent = rel;
-  custom->path.pathtarget = rel->reltarget;
-  custom->path.rows = seq->rows;
+  CustomPath *custom = memopt_custom_path_like(rel, seq, kCostFactor, CUSTOMPATH_SUPPORT_PROJECTION,
+                                               NIL, &path_methods);
   custom->path.startup_cost = seq->startup_cost;
-  custom->path.total_cost = seq->total_cost * kCostFactor;
-  custom->flags = CUSTOMPATH_SUPPORT_PROJECTION;
-  custom->methods = &path_methods;
   add_path(rel, &custom->path);
 }

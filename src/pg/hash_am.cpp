@@ -160,23 +160,9 @@ void HashEndScan(IndexScanDesc scan) {
 }
 
 IndexAmRoutine MakeRoutine() {
-  IndexAmRoutine routine;
-  memset(&routine, 0, sizeof routine);
-  routine.type = T_IndexAmRoutine;
-  routine.amstrategies = 1;  // "="
-  routine.amsupport = 1;     // 64-bit extended hash function
-  routine.amcanunique = true;
-  routine.amcanmulticol = true;
-  routine.amkeytype = InvalidOid;
-  routine.ambuild = memopt_index_build;
-  routine.ambuildempty = memopt_index_build_empty;
-  routine.aminsert = memopt_index_insert;
-  routine.ambulkdelete = memopt_index_bulk_delete;
-  routine.amvacuumcleanup = memopt_index_vacuum_cleanup;
-  routine.amcanreturn = memopt_index_can_return;
-  routine.amcostestimate = memopt_index_cost_estimate;
+  IndexAmRoutine routine = memopt_index_routine_base();
+  routine.amstrategies = 1;  // "="; support function 1: the 64-bit extended hash
   routine.amoptions = memopt_hash_options;
-  routine.amvalidate = memopt_index_validate;
   routine.ambeginscan = HashBeginScan;
   routine.amrescan = HashRescan;
   routine.amgettuple = HashGetTuple;

@@ -15,6 +15,8 @@ extern "C" {
 #include "access/relscan.h"
 #include "executor/executor.h"
 #include "nodes/execnodes.h"
+#include "nodes/extensible.h"
+#include "nodes/pathnodes.h"
 }
 
 #include "memopt/index.h"
@@ -209,9 +211,13 @@ void memopt_range_cursor_restore(MemoptRangeCursor *cursor);
 // (called from the planner hook for memopt relations); what custom scans
 // share: the kind of a memopt index AM (an IndexKind, 0 for others), and
 // the memopt scan slot with quals and projection compiled for it.
-void memopt_add_lookup_paths(struct PlannerInfo *root, struct RelOptInfo *rel);
+void memopt_add_lookup_paths(PlannerInfo *root, RelOptInfo *rel);
 int memopt_index_am_kind(Oid am);
 TupleTableSlot *memopt_custom_scan_slot(CustomScanState *node, EState *estate);
+// A custom path with `path`'s parameterization, rows and pathkeys, and its
+// costs times `cost_factor`.
+CustomPath *memopt_custom_path_like(RelOptInfo *rel, Path *path, double cost_factor, uint32 flags,
+                                    List *custom_private, const CustomPathMethods *methods);
 // custom_range.cpp: MemoptRange paths for memopt_range index scans.
 void memopt_add_range_paths(struct PlannerInfo *root, struct RelOptInfo *rel);
 void memopt_register_range_scan(void);
@@ -219,6 +225,27 @@ void memopt_register_range_scan(void);
 // tested on the stored tuples.
 void memopt_add_seq_path(struct PlannerInfo *root, struct RelOptInfo *rel);
 void memopt_register_seq_scan(void);
+
+// What memopt_hash and memopt_range share: properties, and the callbacks
+// for building, inserting, VACUUM, costs, index-only scans and validation.
+inline IndexAmRoutine memopt_index_routine_base() {
+  IndexAmRoutine routine;
+  memset(&routine, 0, sizeof routine);
+  routine.type = T_IndexAmRoutine;
+  routine.amsupport = 1;
+  routine.amcanunique = true;
+  routine.amcanmulticol = true;
+  routine.amkeytype = InvalidOid;
+  routine.ambuild = memopt_index_build;
+  routine.ambuildempty = memopt_index_build_empty;
+  routine.aminsert = memopt_index_insert;
+  routine.ambulkdelete = memopt_index_bulk_delete;
+  routine.amvacuumcleanup = memopt_index_vacuum_cleanup;
+  routine.amcanreturn = memopt_index_can_return;
+  routine.amcostestimate = memopt_index_cost_estimate;
+  routine.amvalidate = memopt_index_validate;
+  return routine;
+}
 
 // The version of `row` that `view` sees, or nullptr.
 inline memopt::Version *memopt_visible_version(memopt::Row *row, const memopt::ReadView &view) {

@@ -51,6 +51,8 @@ memopt::Table *memopt_table_for(Relation rel);
 // Called when this session drops engine tables in the middle of a transaction.
 void memopt_forget_cached_tables(void);
 Oid memopt_am_oid(void);
+// Whether `relid` is a memopt table (false for a missing relation).
+bool memopt_is_memopt_table(Oid relid);
 
 // tid.cpp: a version's directory slot <-> ItemPointer (block = slot / 291,
 // offset = slot % 291 + 1). The encoding is inline: scans call it per row.

@@ -47,14 +47,6 @@ namespace {
 
 ExecutorStart_hook_type previous_executor_start = nullptr;
 
-bool IsMemoptTable(Oid relid) {
-  Relation relation = RelationIdGetRelation(relid);
-  if (relation == nullptr) return false;
-  bool memopt = relation->rd_tableam == memopt_table_am_routine();
-  RelationClose(relation);
-  return memopt;
-}
-
 // A unique index of a memopt table that cannot be an ON CONFLICT arbiter.
 char *UnusableUniqueIndex(Oid relid) {
   Relation relation = RelationIdGetRelation(relid);
@@ -153,14 +145,14 @@ void CheckInsert(Query *query, bool nested) {
     List *children = find_all_inheritors(relid, NoLock, nullptr);
     ListCell *cell;
     foreach (cell, children)
-      if (IsMemoptTable(lfirst_oid(cell)))
+      if (memopt_is_memopt_table(lfirst_oid(cell)))
         RefuseOnConflict(lfirst_oid(cell),
                          "ON CONFLICT through a partitioned table is not supported when a "
                          "partition is a memopt table.",
                          "Insert into the partition itself.");
     return;
   }
-  if (!IsMemoptTable(relid)) return;
+  if (!memopt_is_memopt_table(relid)) return;
   if (nested)
     RefuseOnConflict(relid, "ON CONFLICT inside WITH is not supported on memopt tables.",
                      "Run the INSERT ... ON CONFLICT as a statement of its own.");

@@ -25,17 +25,9 @@ namespace {
 set_rel_pathlist_hook_type previous_set_rel_pathlist = nullptr;
 planner_hook_type previous_planner = nullptr;
 
-bool IsMemoptRelation(Oid relid) {
-  Relation relation = RelationIdGetRelation(relid);
-  if (relation == nullptr) return false;
-  bool memopt = relation->rd_tableam == memopt_table_am_routine();
-  RelationClose(relation);
-  return memopt;
-}
-
 void OnSetRelPathlist(PlannerInfo *root, RelOptInfo *rel, Index rti, RangeTblEntry *rte) {
   if (previous_set_rel_pathlist != nullptr) previous_set_rel_pathlist(root, rel, rti, rte);
-  if (rte->rtekind != RTE_RELATION || !IsMemoptRelation(rte->relid)) return;
+  if (rte->rtekind != RTE_RELATION || !memopt_is_memopt_table(rte->relid)) return;
   rel->consider_parallel = false;
   rel->partial_pathlist = NIL;
   memopt_add_lookup_paths(root, rel);

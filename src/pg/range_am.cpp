@@ -68,27 +68,13 @@ void RangeRestorePosition(IndexScanDesc scan) {
 }
 
 IndexAmRoutine MakeRoutine() {
-  IndexAmRoutine routine;
-  memset(&routine, 0, sizeof routine);
-  routine.type = T_IndexAmRoutine;
-  routine.amstrategies = BTMaxStrategyNumber;
-  routine.amsupport = 1;  // comparison function
+  IndexAmRoutine routine = memopt_index_routine_base();
+  routine.amstrategies = BTMaxStrategyNumber;  // support function 1: btree's comparison
   routine.amcanorder = true;
   routine.amcanbackward = true;
-  routine.amcanunique = true;
-  routine.amcanmulticol = true;
   routine.amoptionalkey = true;
   routine.amsearchnulls = true;
-  routine.amkeytype = InvalidOid;
-  routine.ambuild = memopt_index_build;
-  routine.ambuildempty = memopt_index_build_empty;
-  routine.aminsert = memopt_index_insert;
-  routine.ambulkdelete = memopt_index_bulk_delete;
-  routine.amvacuumcleanup = memopt_index_vacuum_cleanup;
-  routine.amcanreturn = memopt_index_can_return;
-  routine.amcostestimate = memopt_index_cost_estimate;
   routine.amoptions = memopt_range_options;
-  routine.amvalidate = memopt_index_validate;
   routine.ambeginscan = RangeBeginScan;
   routine.amrescan = RangeRescan;
   routine.amgettuple = RangeGetTuple;

@@ -49,3 +49,11 @@ void memopt_forget_cached_tables(void) {
 }
 
 Oid memopt_am_oid(void) { return get_table_am_oid("memopt", true); }
+
+bool memopt_is_memopt_table(Oid relid) {
+  Relation relation = RelationIdGetRelation(relid);
+  if (relation == nullptr) return false;
+  bool memopt = relation->rd_tableam == memopt_table_am_routine();
+  RelationClose(relation);
+  return memopt;
+}
