@@ -105,15 +105,10 @@ Plan *PlanLookup(PlannerInfo *root, RelOptInfo *rel, CustomPath *path, List *tli
                  List *custom_plans) {
   (void)root;
   (void)custom_plans;
-  CustomScan *scan = makeNode(CustomScan);
-  scan->scan.plan.targetlist = tlist;
   // Every clause is tested on the version found: the lookup's own clauses too.
-  scan->scan.plan.qual = extract_actual_clauses(clauses, false);
-  scan->scan.scanrelid = rel->relid;
-  scan->flags = path->flags;
-  scan->custom_private = list_make1(linitial(path->custom_private));  // the index OID
-  scan->custom_exprs = static_cast<List *>(copyObjectImpl(lsecond(path->custom_private)));
-  scan->methods = &scan_methods;
+  CustomScan *scan = memopt_custom_scan_plan(
+      rel, path, tlist, clauses, list_make1(linitial(path->custom_private)),  // the index OID
+      static_cast<List *>(copyObjectImpl(lsecond(path->custom_private))), &scan_methods);
   return &scan->scan.plan;
 }
 
@@ -282,6 +277,20 @@ CustomPath *memopt_custom_path_like(RelOptInfo *rel, Path *path, double cost_fac
   custom->custom_private = custom_private;
   custom->methods = methods;
   return custom;
+}
+
+CustomScan *memopt_custom_scan_plan(RelOptInfo *rel, CustomPath *path, List *tlist, List *clauses,
+                                    List *custom_private, List *custom_exprs,
+                                    const CustomScanMethods *methods) {
+  CustomScan *scan = makeNode(CustomScan);
+  scan->scan.plan.targetlist = tlist;
+  scan->scan.plan.qual = extract_actual_clauses(clauses, false);
+  scan->scan.scanrelid = rel->relid;
+  scan->flags = path->flags;
+  scan->custom_private = custom_private;
+  scan->custom_exprs = custom_exprs;
+  scan->methods = methods;
+  return scan;
 }
 
 TupleTableSlot *memopt_custom_scan_slot(CustomScanState *node, EState *estate) {

@@ -115,14 +115,10 @@ Plan *PlanRange(PlannerInfo *root, RelOptInfo *rel, CustomPath *path, List *tlis
                 List *custom_plans) {
   (void)root;
   (void)custom_plans;
-  CustomScan *scan = makeNode(CustomScan);
-  scan->scan.plan.targetlist = tlist;
-  scan->scan.plan.qual = extract_actual_clauses(clauses, false);
-  scan->scan.scanrelid = rel->relid;
-  scan->flags = path->flags;
-  scan->custom_private = static_cast<List *>(copyObjectImpl(linitial(path->custom_private)));
-  scan->custom_exprs = static_cast<List *>(copyObjectImpl(lsecond(path->custom_private)));
-  scan->methods = &scan_methods;
+  CustomScan *scan = memopt_custom_scan_plan(
+      rel, path, tlist, clauses,
+      static_cast<List *>(copyObjectImpl(linitial(path->custom_private))),
+      static_cast<List *>(copyObjectImpl(lsecond(path->custom_private))), &scan_methods);
   return &scan->scan.plan;
 }
 

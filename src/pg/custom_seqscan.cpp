@@ -161,17 +161,11 @@ const CustomScanMethods scan_methods = {kName, CreateSeqState};
 Plan *PlanSeq(PlannerInfo *root, RelOptInfo *rel, CustomPath *path, List *tlist, List *clauses,
               List *custom_plans) {
   (void)custom_plans;
-  CustomScan *scan = makeNode(CustomScan);
-  List *quals = extract_actual_clauses(clauses, false);
   Oid relid = planner_rt_fetch(rel->relid, root)->relid;
-  scan->scan.plan.targetlist = tlist;
-  scan->scan.plan.qual = quals;
-  scan->scan.scanrelid = rel->relid;
-  scan->flags = path->flags;
   // The clauses the engine tests, for the executor and EXPLAIN.
   List *pushed = NIL;
   ListCell *cell;
-  foreach (cell, quals) {
+  foreach (cell, extract_actual_clauses(clauses, false)) {
     AttrNumber attno;
     int strategy;
     Const *value;
@@ -179,8 +173,8 @@ Plan *PlanSeq(PlannerInfo *root, RelOptInfo *rel, CustomPath *path, List *tlist,
         AtFixedOffset(relid, attno))
       pushed = lappend(pushed, lfirst(cell));
   }
-  scan->custom_exprs = static_cast<List *>(copyObjectImpl(pushed));
-  scan->methods = &scan_methods;
+  CustomScan *scan = memopt_custom_scan_plan(
+      rel, path, tlist, clauses, NIL, static_cast<List *>(copyObjectImpl(pushed)), &scan_methods);
   return &scan->scan.plan;
 }
 

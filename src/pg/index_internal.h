@@ -214,6 +214,11 @@ void memopt_range_cursor_restore(MemoptRangeCursor *cursor);
 void memopt_add_lookup_paths(PlannerInfo *root, RelOptInfo *rel);
 int memopt_index_am_kind(Oid am);
 TupleTableSlot *memopt_custom_scan_slot(CustomScanState *node, EState *estate);
+// A CustomScan of `rel` whose quals are all of `clauses` (custom scans test
+// every clause on the versions they return).
+CustomScan *memopt_custom_scan_plan(RelOptInfo *rel, CustomPath *path, List *tlist, List *clauses,
+                                    List *custom_private, List *custom_exprs,
+                                    const CustomScanMethods *methods);
 // A custom path with `path`'s parameterization, rows and pathkeys, and its
 // costs times `cost_factor`.
 CustomPath *memopt_custom_path_like(RelOptInfo *rel, Path *path, double cost_factor, uint32 flags,
