@@ -41,6 +41,7 @@ extern "C" {
 #include "utils/rel.h"
 #include "utils/relcache.h"
 #include "utils/ruleutils.h"
+#include "utils/typcache.h"
 }
 
 #include "guc.h"
@@ -90,14 +91,14 @@ bool IsIntegerLike(Oid type, bool *is_unsigned) {
   }
 }
 
-// The btree strategy of `opno` for `type`'s default btree operator class, or 0.
+// The btree strategy of `opno` for `type`'s default btree operator class,
+// or 0 (the type cache has the family, no catalog scan).
 int BtreeStrategy(Oid opno, Oid type) {
-  Oid opclass = GetDefaultOpClass(type, BTREE_AM_OID);
-  if (!OidIsValid(opclass)) return 0;
+  TypeCacheEntry *entry = lookup_type_cache(type, TYPECACHE_BTREE_OPFAMILY);
+  Oid family = entry->btree_opf;
+  if (!OidIsValid(family) || !op_in_opfamily(opno, family)) return 0;
   Oid left, right;
   int strategy;
-  Oid family = get_opclass_family(opclass);
-  if (!op_in_opfamily(opno, family)) return 0;
   get_op_opfamily_properties(opno, family, false, &strategy, &left, &right);
   return left == type && right == type ? strategy : 0;
 }
@@ -211,24 +212,21 @@ void BeginSeq(CustomScanState *node, EState *estate, int eflags) {
   auto *scan = reinterpret_cast<CustomScan *>(node->ss.ps.plan);
   Relation heap = node->ss.ss_currentRelation;
   TupleDesc descriptor = RelationGetDescr(heap);
-  state->nquals = list_length(scan->custom_exprs);
+  state->nquals = list_length(scan->custom_private);
   state->quals = static_cast<EngineQual *>(palloc0(sizeof(EngineQual) * Max(state->nquals, 1)));
   int i = 0;
   ListCell *cell;
-  foreach (cell, scan->custom_exprs) {
-    AttrNumber attno;
-    int strategy;
-    Const *value;
-    if (!PushableClause(static_cast<Expr *>(lfirst(cell)), scan->scan.scanrelid, &attno, &strategy,
-                        &value))
-      elog(ERROR, "memopt: unexpected engine qual");
+  foreach (cell, scan->custom_private) {
+    List *test = static_cast<List *>(lfirst(cell));
+    auto attno = static_cast<AttrNumber>(intVal(linitial(test)));
+    auto *value = static_cast<Const *>(lthird(test));
     EngineQual &qual = state->quals[i++];
     Form_pg_attribute attribute = TupleDescAttr(descriptor, attno - 1);
     qual.attno = attno;
     qual.offset = FixedOffset(descriptor, attno);
     qual.typlen = attribute->attlen;
     IsIntegerLike(attribute->atttypid, &qual.is_unsigned);
-    qual.strategy = static_cast<StrategyNumber>(strategy);
+    qual.strategy = static_cast<StrategyNumber>(intVal(lsecond(test)));
     qual.constant = qual.typlen == 2 ? DatumGetInt16(value->constvalue)
                     : qual.typlen == 4
                         ? (qual.is_unsigned ? static_cast<int64>(DatumGetUInt32(value->constvalue))
