@@ -163,19 +163,23 @@ Plan *PlanSeq(PlannerInfo *root, RelOptInfo *rel, CustomPath *path, List *tlist,
               List *custom_plans) {
   (void)custom_plans;
   Oid relid = planner_rt_fetch(rel->relid, root)->relid;
-  // The clauses the engine tests, for the executor and EXPLAIN.
-  List *pushed = NIL;
+  // The clauses the engine tests: (column, strategy, constant) for the
+  // executor in custom_private, the clauses themselves for EXPLAIN.
+  List *pushed = NIL, *tests = NIL;
   ListCell *cell;
   foreach (cell, extract_actual_clauses(clauses, false)) {
     AttrNumber attno;
     int strategy;
     Const *value;
-    if (PushableClause(static_cast<Expr *>(lfirst(cell)), rel->relid, &attno, &strategy, &value) &&
-        AtFixedOffset(relid, attno))
-      pushed = lappend(pushed, lfirst(cell));
+    if (!PushableClause(static_cast<Expr *>(lfirst(cell)), rel->relid, &attno, &strategy, &value) ||
+        !AtFixedOffset(relid, attno))
+      continue;
+    pushed = lappend(pushed, lfirst(cell));
+    tests = lappend(tests,
+                    list_make3(makeInteger(attno), makeInteger(strategy), copyObjectImpl(value)));
   }
   CustomScan *scan = memopt_custom_scan_plan(
-      rel, path, tlist, clauses, NIL, static_cast<List *>(copyObjectImpl(pushed)), &scan_methods);
+      rel, path, tlist, clauses, tests, static_cast<List *>(copyObjectImpl(pushed)), &scan_methods);
   return &scan->scan.plan;
 }
 
