@@ -41,6 +41,10 @@ SELECT c AS condition, cs_same(c) AS same FROM unnest(ARRAY[
   'd = ''2024-01-05''', 'tm > ''23:00''', 'ts < ''2024-01-02''', 'tz >= ''2024-03-01 00:00+00''',
   'i4 < 100 AND txt LIKE ''t1%''', 'after_text = 3', 'i4 IS NULL OR i4 < 3']) c;
 
+-- system columns come through (memopt's slot answers xmin and friends)
+SELECT xmin = xmin AS has_xmin, ctid IS NOT NULL AS has_ctid, tableoid = 'cs_mem'::regclass AS own
+FROM cs_mem WHERE i4 = 5 AND txt <> 'nulls';
+
 -- a column added later is missing in the old versions: the executor decides
 ALTER TABLE cs_heap ADD COLUMN added int4 DEFAULT 3;
 ALTER TABLE cs_mem ADD COLUMN added int4 DEFAULT 3;

@@ -262,6 +262,9 @@ SELECT count(*), sum(t.grp) FROM generate_series(1, 30) g JOIN ix_t t ON t.id = 
 RESET enable_hashjoin;
 RESET enable_mergejoin;
 EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) SELECT * FROM ix_t WHERE id = 43;
+-- system columns through MemoptLookup and MemoptRange
+SELECT xmin = xmin AS has_xmin, ctid IS NOT NULL AS has_ctid, id FROM ix_t WHERE id = 43;
+SELECT xmin = xmin AS has_xmin, id FROM ix_t WHERE id BETWEEN 43 AND 44 ORDER BY id;
 -- a lookup that finds a stale entry (the row's key changed) returns nothing
 BEGIN;
 UPDATE ix_t SET id = -43 WHERE id = 43;
