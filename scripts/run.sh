@@ -68,7 +68,8 @@ INSERT INTO demo VALUES (1, 'one'), (2, 'two'), (3, 'three');
 \endif
 \echo 'SELECT * FROM demo ORDER BY id;'
 SELECT * FROM demo ORDER BY id;
-\echo 'EXPLAIN (COSTS OFF) SELECT * FROM demo WHERE id = 2;'
+\echo 'EXPLAIN (COSTS OFF) SELECT * FROM demo WHERE id = 2;  -- (3 rows: index forced for the demo)'
+SET enable_seqscan = off;
 EXPLAIN (COSTS OFF) SELECT * FROM demo WHERE id = 2;
 SQL
 connect_info
