@@ -375,6 +375,26 @@ CREATE UNIQUE INDEX ix_hb_id ON ix_hb USING memopt_hash (id);
 SELECT pg_get_indexdef('ix_hb_id'::regclass);
 DROP TABLE ix_hb;
 
+-- one key inserted and deleted many times before VACUUM leaves many entries
+-- under it; the uniqueness check reads them all (it once stopped at 64)
+CREATE TABLE ix_churn2 (k int) USING memopt;
+CREATE UNIQUE INDEX ix_churn2_h ON ix_churn2 USING memopt_hash (k);
+CREATE UNIQUE INDEX ix_churn2_r ON ix_churn2 (k);
+DO $$ BEGIN
+  FOR i IN 1..100 LOOP
+    INSERT INTO ix_churn2 VALUES (1);
+    DELETE FROM ix_churn2 WHERE k = 1;
+    COMMIT;
+  END LOOP;
+END $$;
+INSERT INTO ix_churn2 VALUES (1);
+INSERT INTO ix_churn2 VALUES (1);
+\echo :LAST_ERROR_SQLSTATE
+SELECT index, entries FROM memopt.indexes WHERE relation = 'ix_churn2'::regclass ORDER BY index::text;
+VACUUM ix_churn2;
+SELECT index, entries FROM memopt.indexes WHERE relation = 'ix_churn2'::regclass ORDER BY index::text;
+DROP TABLE ix_churn2;
+
 -- a hash index grows from a small start
 CREATE TABLE ix_grow (k int) USING memopt;
 CREATE INDEX ix_grow_k ON ix_grow USING memopt_hash (k) WITH (bucket_count = 1);

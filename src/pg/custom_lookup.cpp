@@ -56,9 +56,7 @@ struct LookupState {
   TupleTableSlot *slot;
   memopt::ReadView view;
   bool prepared;
-  memopt::Row **rows;
-  int count;
-  int capacity;
+  MemoptRowList rows;
   int next;
 };
 
@@ -123,49 +121,11 @@ void BeginLookup(CustomScanState *node, EState *estate, int eflags) {
   state->info = memopt_index_info(state->index);
   state->key_states = ExecInitExprList(scan->custom_exprs, &node->ss.ps);
   state->slot = memopt_custom_scan_slot(node, estate);
-  state->capacity = 16;
-  state->rows = static_cast<memopt::Row **>(palloc(sizeof(memopt::Row *) * state->capacity));
-}
-
-// Collects the rows under the key into state->rows (growing it as needed;
-// nothing inside the engine's walks can raise an error).
-void CollectRows(LookupState *state, memopt::Index *engine_index, uint64 hash, memopt::KeyRef key,
-                 MemoptCompareContext *compare) {
-  for (;;) {
-    int found = 0;
-    int capacity = state->capacity;
-    memopt::Row **rows = state->rows;
-    if (engine_index->kind() == memopt::IndexKind::kHash) {
-      engine_index->hash()->Lookup(hash, [&](memopt::Row *row) {
-        if (found < capacity) rows[found] = row;
-        ++found;
-        return true;
-      });
-    } else {
-      memopt::KeyComparator cmp = memopt_comparator(compare);
-      memopt::RangeIndex::Iterator it(engine_index->range(), cmp);
-      for (bool valid = it.Seek(memopt::SeekMode::kGreaterOrEqual, key); valid; valid = it.Next()) {
-        bool failed = false;
-        if (cmp.compare(cmp.context, it.Key(), key, &failed) != 0 || failed) break;
-        if (found < capacity) rows[found] = it.GetRow();
-        ++found;
-      }
-      if (compare->error != nullptr || it.comparator_failed())
-        memopt_rethrow_comparison_error(compare);
-    }
-    if (found <= capacity) {
-      state->count = found;
-      return;
-    }
-    state->capacity = found * 2;
-    state->rows =
-        static_cast<memopt::Row **>(repalloc(state->rows, sizeof(memopt::Row *) * state->capacity));
-  }
 }
 
 void PrepareLookup(LookupState *state) {
   state->prepared = true;
-  state->count = 0;
+  state->rows.count = 0;
   state->next = 0;
   ExprContext *econtext = state->base.ss.ps.ps_ExprContext;
   Datum values[INDEX_MAX_KEYS];
@@ -183,21 +143,21 @@ void PrepareLookup(LookupState *state) {
   state->view = memopt_view_for(state->base.ss.ps.state->es_snapshot);
   MemoptCompareContext compare{state->info, nullptr, nullptr};
   if (state->info->kind == memopt::IndexKind::kHash) {
-    CollectRows(state, engine_index, memopt_key_hash(state->info, nullptr, values, isnull),
-                memopt::KeyRef{nullptr, 0}, &compare);
+    memopt_rows_under_key(engine_index, memopt_key_hash(state->info, nullptr, values, isnull),
+                          memopt::KeyRef{nullptr, 0}, &compare, &state->rows);
     return;
   }
   MemoryContext old = MemoryContextSwitchTo(econtext->ecxt_per_tuple_memory);
   memopt::KeyRef key = memopt_key_encode(state->info, nullptr, state->info->natts, values, isnull);
   MemoryContextSwitchTo(old);
-  CollectRows(state, engine_index, 0, key, &compare);
+  memopt_rows_under_key(engine_index, 0, key, &compare, &state->rows);
 }
 
 TupleTableSlot *LookupNext(ScanState *node) {
   auto *state = reinterpret_cast<LookupState *>(node);
   if (!state->prepared) PrepareLookup(state);
-  while (state->next < state->count) {
-    memopt::Version *version = memopt_visible_version(state->rows[state->next++], state->view);
+  while (state->next < state->rows.count) {
+    memopt::Version *version = memopt_visible_version(state->rows.rows[state->next++], state->view);
     if (version == nullptr) continue;
     memopt_store_version(version, node->ss_currentRelation, state->slot);
     return state->slot;
@@ -218,7 +178,7 @@ TupleTableSlot *ExecLookup(CustomScanState *node) {
 void EndLookup(CustomScanState *node) {
   auto *state = reinterpret_cast<LookupState *>(node);
   if (state->index != nullptr) index_close(state->index, AccessShareLock);
-  if (state->rows != nullptr) pfree(state->rows);
+  if (state->rows.rows != nullptr) pfree(state->rows.rows);
 }
 
 void RescanLookup(CustomScanState *node) {

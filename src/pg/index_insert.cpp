@@ -25,60 +25,6 @@ extern "C" {
 
 namespace {
 
-struct Candidates {
-  memopt::Row **rows;
-  int count;
-  int capacity;
-};
-
-void AddCandidate(Candidates *candidates, memopt::Row *row) {
-  if (candidates->count == candidates->capacity) {
-    candidates->capacity *= 2;
-    candidates->rows = static_cast<memopt::Row **>(
-        repalloc(candidates->rows, sizeof(memopt::Row *) * candidates->capacity));
-  }
-  candidates->rows[candidates->count++] = row;
-}
-
-// Rows with an entry under the key. The engine calls are lock-free reads;
-// nothing here can raise an error while inside them except through the
-// comparator's guard.
-Candidates FindCandidates(memopt::Index *engine_index, MemoptCompareContext *compare,
-                          memopt::KeyRef key, uint64 hash, memopt::Row *self) {
-  Candidates candidates{static_cast<memopt::Row **>(palloc(sizeof(memopt::Row *) * 8)), 0, 8};
-  if (engine_index->kind() == memopt::IndexKind::kHash) {
-    // Lookup cannot fail; collect into a fixed batch, then grow outside it.
-    memopt::Row *batch[64];
-    int found = 0;
-    bool overflow = false;
-    engine_index->hash()->Lookup(hash, [&](memopt::Row *row) {
-      if (row == self) return true;
-      if (found == 64) {
-        overflow = true;
-        return false;
-      }
-      batch[found++] = row;
-      return true;
-    });
-    for (int i = 0; i < found; ++i) AddCandidate(&candidates, batch[i]);
-    if (overflow)
-      ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-                      errmsg("too many rows share one hash in a unique memopt index")));
-    return candidates;
-  }
-  memopt::KeyComparator cmp = memopt_comparator(compare);
-  memopt::RangeIndex::Iterator it(engine_index->range(), cmp);
-  for (bool valid = it.Seek(memopt::SeekMode::kGreaterOrEqual, key); valid; valid = it.Next()) {
-    bool failed = false;
-    int order = cmp.compare(cmp.context, it.Key(), key, &failed);
-    if (failed) break;
-    if (order != 0) break;
-    if (it.GetRow() != self) AddCandidate(&candidates, it.GetRow());
-  }
-  if (compare->error != nullptr) memopt_rethrow_comparison_error(compare);
-  return candidates;
-}
-
 enum class Writer { kGone, kMine, kRunning, kCommitted };
 
 Writer WriterOf(uint64_t stamp, uint64_t my_id) {
@@ -221,10 +167,11 @@ bool memopt_index_add_entry(Relation heap, Relation index, memopt::Index *engine
   bool unique = true;
   if (checking) {
     CheckState state{heap, index, info, reader, &compare, values, isnull, key, building};
-    Candidates candidates = FindCandidates(engine_index, &compare, key, hash, row);
+    MemoptRowList candidates{nullptr, 0, 0};
+    memopt_rows_under_key(engine_index, hash, key, &compare, &candidates);
     uint64_t my_id = memopt_txn()->id();
     for (int i = 0; i < candidates.count && unique; ++i)
-      unique = !IsDuplicate(&state, candidates.rows[i], my_id);
+      unique = candidates.rows[i] == row || !IsDuplicate(&state, candidates.rows[i], my_id);
     pfree(candidates.rows);
     if (check_lock != nullptr) LWLockRelease(check_lock);
     if (!unique && report) ReportDuplicate(&state);

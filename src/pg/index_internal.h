@@ -72,11 +72,7 @@ struct MemoptCompareContext {
 const MemoptIndexInfo *memopt_index_info(Relation index);
 // Encoded keys: [ncols][flags][null bitmap][values aligned as in a tuple].
 // `search` is non-null for a scan key (values of search[i].type where cross).
-Size memopt_key_size(const MemoptIndexInfo *info, const MemoptSearchColumn *search, int ncols,
-                     const Datum *values, const bool *isnull);
-void memopt_key_fill(const MemoptIndexInfo *info, const MemoptSearchColumn *search, int ncols,
-                     const Datum *values, const bool *isnull, char *buffer, Size size);
-// palloc'd encoding (8-byte aligned).
+// The encoding is palloc'd (8-byte aligned).
 memopt::KeyRef memopt_key_encode(const MemoptIndexInfo *info, const MemoptSearchColumn *search,
                                  int ncols, const Datum *values, const bool *isnull);
 memopt::KeyComparator memopt_comparator(MemoptCompareContext *context);
@@ -90,7 +86,7 @@ int memopt_key_decode(const MemoptIndexInfo *info, const MemoptSearchColumn *sea
 // Compares an encoded entry with unencoded key values (which may be toasted).
 int memopt_key_compare_values(const MemoptIndexInfo *info, memopt::KeyRef entry,
                               const Datum *values, const bool *isnull);
-// 64-bit hash of a key (hash indexes). `search` as for memopt_key_size.
+// 64-bit hash of a key (hash indexes). `search` as for memopt_key_encode.
 uint64 memopt_key_hash(const MemoptIndexInfo *info, const MemoptSearchColumn *search,
                        const Datum *values, const bool *isnull);
 // True if every column is equal by the opclass's "=" (NULL equals NULL only
@@ -132,6 +128,17 @@ memopt::Index *memopt_index_create(Relation heap, Relation index);
 int64 memopt_hash_bucket_option(Relation index);
 bytea *memopt_hash_options(Datum reloptions, bool validate);
 bytea *memopt_range_options(Datum reloptions, bool validate);
+
+// index_rows.cpp: the rows with an entry under `hash` (memopt_hash) or equal
+// to the encoded `key` (memopt_range, compared with `compare`), into `list`
+// (zeroed by the caller the first time; its array is reused and grown).
+struct MemoptRowList {
+  memopt::Row **rows;
+  int count;
+  int capacity;
+};
+void memopt_rows_under_key(memopt::Index *engine_index, uint64 hash, memopt::KeyRef key,
+                           MemoptCompareContext *compare, MemoptRowList *list);
 
 // index_build.cpp: builds `index` from every version of `heap`.
 IndexBuildResult *memopt_index_build(Relation heap, Relation index, IndexInfo *index_info);

@@ -275,6 +275,17 @@ struct InfoHandle {
   MemoptIndexInfo *info;
 };
 
+Size KeySize(const MemoptIndexInfo *info, const MemoptSearchColumn *search, int ncols,
+             const Datum *values, const bool *isnull) {
+  return Layout(info, search, ncols, values, isnull, nullptr);
+}
+
+void KeyFill(const MemoptIndexInfo *info, const MemoptSearchColumn *search, int ncols,
+             const Datum *values, const bool *isnull, char *buffer, Size size) {
+  memset(buffer, 0, size);  // padding and the null bitmap
+  Layout(info, search, ncols, values, isnull, buffer);
+}
+
 // The common case, one integer-like key column compared with its own type:
 // read both values at their fixed offset and compare them directly (no
 // decoding, no function call). NULL sorts last, as in CompareColumn.
@@ -336,25 +347,14 @@ const MemoptIndexInfo *memopt_index_info(Relation index) {
   return entry->info;
 }
 
-Size memopt_key_size(const MemoptIndexInfo *info, const MemoptSearchColumn *search, int ncols,
-                     const Datum *values, const bool *isnull) {
-  return Layout(info, search, ncols, values, isnull, nullptr);
-}
-
-void memopt_key_fill(const MemoptIndexInfo *info, const MemoptSearchColumn *search, int ncols,
-                     const Datum *values, const bool *isnull, char *buffer, Size size) {
-  memset(buffer, 0, size);  // padding and the null bitmap
-  Layout(info, search, ncols, values, isnull, buffer);
-}
-
 memopt::KeyRef memopt_key_encode(const MemoptIndexInfo *info, const MemoptSearchColumn *search,
                                  int ncols, const Datum *values, const bool *isnull) {
   Datum detoasted[INDEX_MAX_KEYS];
   memcpy(detoasted, values, sizeof(Datum) * ncols);
   Detoast(info, search, ncols, detoasted, isnull);
-  Size size = memopt_key_size(info, search, ncols, detoasted, isnull);
+  Size size = KeySize(info, search, ncols, detoasted, isnull);
   char *buffer = static_cast<char *>(palloc(MAXALIGN(size)));
-  memopt_key_fill(info, search, ncols, detoasted, isnull, buffer, size);
+  KeyFill(info, search, ncols, detoasted, isnull, buffer, size);
   return memopt::KeyRef{buffer, static_cast<uint32_t>(size)};
 }
 
