@@ -1,7 +1,9 @@
--- WITH (durability = ...) on memopt tables. Every memopt table is
--- schema-only in this version: schema_only is accepted, schema_and_data is
--- refused with a hint, other values are invalid; the option is not passed on
--- to PostgreSQL's (heap) option checks, and other options still are.
+-- WITH (durability = ...) on memopt tables. schema_and_data (the default)
+-- makes a permanent table whose commits are logged; schema_only makes an
+-- UNLOGGED table (never logged, empty after every restart), as does CREATE
+-- UNLOGGED TABLE. Other values, and combinations that contradict the
+-- table's persistence, are errors. The option is not passed on to
+-- PostgreSQL's (heap) option checks; other options still are.
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS memopt;
 RESET client_min_messages;
@@ -9,9 +11,15 @@ RESET client_min_messages;
 
 CREATE TABLE dur_a (a int) USING memopt WITH (durability = schema_only);
 CREATE TABLE dur_b (a int) USING memopt WITH (durability = schema_and_data);
-\echo :LAST_ERROR_SQLSTATE
+CREATE TABLE dur_default (a int) USING memopt;
+CREATE UNLOGGED TABLE dur_unlogged (a int) USING memopt;
 CREATE TABLE dur_c (a int) USING memopt WITH (durability = bogus);
 \echo :LAST_ERROR_SQLSTATE
+CREATE UNLOGGED TABLE dur_h (a int) USING memopt WITH (durability = schema_and_data);
+\echo :LAST_ERROR_SQLSTATE
+CREATE TEMP TABLE dur_i (a int) USING memopt WITH (durability = schema_and_data);
+\echo :LAST_ERROR_SQLSTATE
+CREATE TEMP TABLE dur_j (a int) USING memopt WITH (durability = schema_only);
 CREATE TABLE dur_d USING memopt WITH (durability = schema_only, fillfactor = 90) AS SELECT 1 AS a;
 SELECT reloptions FROM pg_class WHERE relname = 'dur_d';
 CREATE TABLE dur_e (a int) USING memopt WITH (durability = schema_only, fillfactor = 101);
@@ -28,7 +36,28 @@ BEGIN
   CREATE TABLE dur_g (a int) USING memopt WITH (durability = schema_only);
 END $$;
 SELECT dur_make();
-SELECT c.relname, am.amname FROM pg_class c JOIN pg_am am ON am.oid = c.relam
+SELECT c.relname, am.amname, c.relpersistence FROM pg_class c JOIN pg_am am ON am.oid = c.relam
 WHERE c.relname LIKE 'dur_%' ORDER BY 1;
-DROP TABLE dur_a, dur_d, dur_f, dur_g;
+SELECT table_name, durability FROM memopt.tables WHERE table_name LIKE 'dur_%' ORDER BY 1;
+
+-- Only durable tables get pages: a commit appends one batch to each.
+INSERT INTO dur_a VALUES (1);
+INSERT INTO dur_b SELECT generate_series(1, 100);
+INSERT INTO dur_unlogged VALUES (1);
+SELECT pg_relation_size('dur_a') AS schema_only_bytes,
+       pg_relation_size('dur_b') > 0 AS durable_has_pages,
+       pg_relation_size('dur_unlogged') AS unlogged_bytes;
+-- Rolled-back work is never written.
+SELECT pg_relation_size('dur_b') AS before_rollback \gset
+BEGIN;
+INSERT INTO dur_b SELECT generate_series(1, 1000);
+ROLLBACK;
+SELECT pg_relation_size('dur_b') = :before_rollback AS nothing_written;
+-- ALTER TABLE SET UNLOGGED / SET LOGGED switch durability (a rewrite).
+ALTER TABLE dur_b SET UNLOGGED;
+SELECT durability, live_rows FROM memopt.tables WHERE table_name = 'dur_b';
+ALTER TABLE dur_b SET LOGGED;
+SELECT durability, live_rows FROM memopt.tables WHERE table_name = 'dur_b';
+SELECT count(*), sum(a) FROM dur_b;
+DROP TABLE dur_a, dur_b, dur_default, dur_unlogged, dur_d, dur_f, dur_g, dur_j;
 DROP FUNCTION dur_make();

@@ -25,7 +25,7 @@ CREATE VIEW tables AS
 SELECT c.oid::regclass AS relation,
        n.nspname AS schema_name,
        c.relname AS table_name,
-       'schema_only'::text AS durability,
+       CASE c.relpersistence WHEN 'p' THEN 'schema_and_data' ELSE 'schema_only' END AS durability,
        coalesce(s.live_rows, 0) AS live_rows,
        coalesce(s.versions, 0) AS versions,
        coalesce(s.bytes, 0) AS bytes

@@ -59,7 +59,14 @@ class Engine {
 
   // Tables. OpenTable returns the table with `key`, creating it if there is
   // none (atomically: concurrent callers get the same table); kOutOfMemory.
-  Status OpenTable(const TableKey &key, Table **table);
+  Status OpenTable(const TableKey &key, Table **table, bool durable = false);
+  // Loading a table before anyone sees it: NewTable makes one outside the
+  // registry; PublishTable enters it unless a table with its key is there
+  // already (returns the one in the registry: if that is not `table`, the
+  // caller discards `table`); DiscardTable frees an unpublished table.
+  Status NewTable(const TableKey &key, bool durable, Table **table);
+  Table *PublishTable(Table *table);
+  void DiscardTable(Table *table);
   Table *FindTable(const TableKey &key) const;
   // Unlinks the table and frees everything in it. The caller guarantees that
   // no transaction still uses it (PostgreSQL holds AccessExclusiveLock).
@@ -91,6 +98,7 @@ class Engine {
   static constexpr uint32_t kRegistryBuckets = 4096;
   static uint32_t BucketOf(const TableKey &key);
   Table *FindLocked(const TableKey &key) const;
+  void RetireContents(Table *table);
   void LockRegistry();
   void UnlockRegistry();
 

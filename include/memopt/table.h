@@ -19,6 +19,13 @@
 // the collector sees the index and parks the row, or the build sees the row
 // dead and skips it: an index never gains an entry for a retired row.
 //
+// Durability: a durable table's committed changes are logged by the host in
+// batches, each with a sequence number from NextBatchSeq (taken under the
+// host's per-table append lock) and naming rows by Row::durable_id (from
+// NextDurableId). durable() is fixed at Init. frozen_pages is the host's
+// note of how many leading pages of the table's file need no more freezing;
+// only VACUUM (under the append lock) changes it.
+//
 // Parked rows: dead rows of a table that has indexes, pushed by the garbage
 // collector or by the undo of an insert (lock-free stack through
 // Row::gc_next) and retired by VACUUM after it has removed their entries from
@@ -54,9 +61,10 @@ struct TableStats {
 
 class Table {
  public:
-  void Init(const TableKey &key);
+  void Init(const TableKey &key, bool durable = false);
 
   const TableKey &key() const { return key_; }
+  bool durable() const { return durable_; }
   VersionDirectory &directory() { return directory_; }
   const VersionDirectory &directory() const { return directory_; }
   TableStats Stats() const;
@@ -95,6 +103,14 @@ class Table {
   uint64_t parked_row_count() const { return parked_count_.load(std::memory_order_relaxed); }
   void AddParked(int64_t delta) { parked_count_.fetch_add(delta, std::memory_order_relaxed); }
 
+  // Durability (see the file comment).
+  uint64_t NextDurableId() { return next_durable_id_.fetch_add(1, std::memory_order_relaxed); }
+  uint64_t NextBatchSeq() { return next_batch_seq_.fetch_add(1, std::memory_order_relaxed); }
+  // Loading: ids and sequence numbers continue after the largest on disk.
+  void ContinueDurableCounters(uint64_t max_durable_id, uint64_t max_batch_seq);
+  uint64_t frozen_pages() const { return frozen_pages_.load(std::memory_order_relaxed); }
+  void set_frozen_pages(uint64_t pages) { frozen_pages_.store(pages, std::memory_order_relaxed); }
+
   // Registry chain, read and written by the Engine under its registry lock.
   Table *next_in_bucket;
 
@@ -103,6 +119,10 @@ class Table {
   void LinkIndexLocked(Index *index);
 
   TableKey key_;
+  bool durable_;
+  std::atomic<uint64_t> next_durable_id_;
+  std::atomic<uint64_t> next_batch_seq_;
+  std::atomic<uint64_t> frozen_pages_;
   std::atomic<uint64_t> live_rows_;
   std::atomic<uint64_t> versions_;
   std::atomic<uint64_t> bytes_;

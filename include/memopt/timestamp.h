@@ -20,6 +20,9 @@ using Timestamp = uint64_t;
 // versions).
 constexpr Timestamp kInfinity = 0x7fffffffffffffffULL;
 constexpr uint64_t kTxnIdMark = 1ULL << 63;
+// The clock's first value: rows loaded from disk begin here, so every
+// transaction, however old its read timestamp, sees them.
+constexpr Timestamp kLoadedTimestamp = 1;
 
 inline bool IsTxnId(uint64_t word) { return (word & kTxnIdMark) != 0; }
 inline uint64_t MakeTxnId(uint64_t sequence, uint32_t slot) {

@@ -80,6 +80,18 @@ class Transaction {
 
   size_t write_count() const { return writes_.size(); }
 
+  // What a commit must log for durable tables: the net effect of this
+  // transaction on each row it wrote, once per row, grouped by table. `image`
+  // is the row's new version, or nullptr when the transaction deleted a row
+  // that an earlier commit logged. Rows it inserted and then deleted are
+  // left out. kOutOfMemory when the process heap is exhausted.
+  struct RowChange {
+    Table *table;
+    Row *row;
+    const Version *image;
+  };
+  Status CollectDurableChanges(std::vector<RowChange> *changes) const;
+
  private:
   enum class WriteKind : uint8_t { kInsert, kUpdate, kDelete };
   struct WriteEntry {

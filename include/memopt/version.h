@@ -17,6 +17,7 @@
 //    collector, which holds the table's GC lock.
 //  - Row::newest: changed only by the transaction that holds the newest
 //    version's end field (update, or its undo).
+//  - Row::durable_id: see the field.
 //  - Row::index_lock: adding an index entry for the row holds it shared,
 //    removing a stale entry of a live row holds it exclusive (index.h).
 #pragma once
@@ -53,7 +54,11 @@ struct Row {
   std::atomic<Row *> gc_next;        // link in the table's GC queue
   std::atomic<uint32_t> gc_state;    // RowGcState
   std::atomic<uint32_t> index_lock;  // see RowIndexLock in index.h
-  uint64_t durable_location;         // where its image lives on disk (durability issue)
+  // The row's name in its table's durable page stream: 0 until a commit
+  // first logs an image of it, then fixed. Written only by the transaction
+  // that logs it (it holds the row: it inserted it or claimed its newest
+  // version), before it publishes; later loggers read it after that.
+  uint64_t durable_id;
 };
 
 }  // namespace memopt

@@ -26,7 +26,7 @@ Engine *Engine::Create(void *base, size_t bytes, const EngineOptions &options) {
   char *cursor = static_cast<char *>(base);
   Engine *engine = new (cursor) Engine();
   cursor += AlignUp(sizeof(Engine));
-  engine->clock_.store(1, std::memory_order_relaxed);
+  engine->clock_.store(kLoadedTimestamp, std::memory_order_relaxed);
   engine->max_sessions_ = options.max_sessions;
   engine->registry_lock_.store(0, std::memory_order_relaxed);
   engine->slots_ = reinterpret_cast<TxnSlot *>(cursor);
@@ -105,22 +105,38 @@ Table *Engine::FindLocked(const TableKey &key) const {
   return table;
 }
 
-Status Engine::OpenTable(const TableKey &key, Table **table) {
-  if ((*table = FindTable(key)) != nullptr) return Status::kOk;
+Status Engine::NewTable(const TableKey &key, bool durable, Table **table) {
   void *memory = arena_->Allocate(sizeof(Table), MemoryKind::kTable);
   if (memory == nullptr) return Status::kOutOfMemory;
-  Table *created = new (memory) Table();
-  created->Init(key);
+  *table = new (memory) Table();
+  (*table)->Init(key, durable);
+  return Status::kOk;
+}
+
+Table *Engine::PublishTable(Table *table) {
   LockRegistry();
-  Table *existing = FindLocked(key);
+  Table *existing = FindLocked(table->key());
   if (existing == nullptr) {
-    std::atomic<Table *> &bucket = buckets_[BucketOf(key)];
-    created->next_in_bucket = bucket.load(std::memory_order_relaxed);
-    bucket.store(created, std::memory_order_release);
+    std::atomic<Table *> &bucket = buckets_[BucketOf(table->key())];
+    table->next_in_bucket = bucket.load(std::memory_order_relaxed);
+    bucket.store(table, std::memory_order_release);
   }
   UnlockRegistry();
-  if (existing != nullptr) arena_->Free(created);  // another session created it first
-  *table = existing != nullptr ? existing : created;
+  return existing != nullptr ? existing : table;
+}
+
+void Engine::DiscardTable(Table *table) {
+  RetireContents(table);
+  NextCommitTimestamp();
+}
+
+Status Engine::OpenTable(const TableKey &key, Table **table, bool durable) {
+  if ((*table = FindTable(key)) != nullptr) return Status::kOk;
+  Table *created = nullptr;
+  Status status = NewTable(key, durable, &created);
+  if (status != Status::kOk) return status;
+  *table = PublishTable(created);
+  if (*table != created) arena_->Free(created);  // another session created it first
   return Status::kOk;
 }
 
@@ -179,7 +195,11 @@ void Engine::DropTable(Table *table) {
     break;
   }
   UnlockRegistry();
+  RetireContents(table);
+  NextCommitTimestamp();  // later readers are newer than what we retired
+}
 
+void Engine::RetireContents(Table *table) {
   // Retire every row once (through its newest version) and every version
   // once (through its slot). Readers that started earlier may still hold
   // pointers; retirement waits for them.
@@ -205,7 +225,6 @@ void Engine::DropTable(Table *table) {
     index = next;
   }
   arena_->Retire(table, now);
-  NextCommitTimestamp();  // later readers are newer than what we retired
 }
 
 }  // namespace memopt

@@ -5,8 +5,12 @@
 
 namespace memopt {
 
-void Table::Init(const TableKey &key) {
+void Table::Init(const TableKey &key, bool durable) {
   key_ = key;
+  durable_ = durable;
+  next_durable_id_.store(1, std::memory_order_relaxed);
+  next_batch_seq_.store(1, std::memory_order_relaxed);
+  frozen_pages_.store(0, std::memory_order_relaxed);
   live_rows_.store(0, std::memory_order_relaxed);
   versions_.store(0, std::memory_order_relaxed);
   bytes_.store(0, std::memory_order_relaxed);
@@ -19,6 +23,11 @@ void Table::Init(const TableKey &key) {
   parked_count_.store(0, std::memory_order_relaxed);
   next_in_bucket = nullptr;
   directory_.Init();
+}
+
+void Table::ContinueDurableCounters(uint64_t max_durable_id, uint64_t max_batch_seq) {
+  next_durable_id_.store(max_durable_id + 1, std::memory_order_relaxed);
+  next_batch_seq_.store(max_batch_seq + 1, std::memory_order_relaxed);
 }
 
 TableStats Table::Stats() const {

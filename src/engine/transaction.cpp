@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <new>
+#include <unordered_set>
 
 namespace memopt {
 
@@ -109,7 +110,7 @@ Status Transaction::Insert(Table *table, Version *created, uint32_t command_id, 
   row->gc_next.store(nullptr, std::memory_order_relaxed);
   row->gc_state.store(kRowIdle, std::memory_order_relaxed);
   row->index_lock.store(0, std::memory_order_relaxed);
-  row->durable_location = 0;
+  row->durable_id = 0;
   uint64_t slot;
   Status status = table->directory().Acquire(arena, &slot);
   if (status != Status::kOk) {
@@ -193,6 +194,32 @@ Status Transaction::UndoLatestInsert(Version *created) {
     return Status::kNotFound;
   Undo(writes_.back());
   writes_.pop_back();
+  return Status::kOk;
+}
+
+Status Transaction::CollectDurableChanges(std::vector<RowChange> *changes) const {
+  try {
+    std::unordered_set<const Row *> seen;
+    for (const WriteEntry &entry : writes_) {
+      if (!entry.table->durable()) continue;
+      Row *row = (entry.created != nullptr ? entry.created : entry.replaced)->row;
+      if (!seen.insert(row).second) continue;
+      // We hold the row (its newest version is ours, or its end is claimed
+      // by us), so nobody else changes what we read here.
+      const Version *newest = row->newest.load(std::memory_order_acquire);
+      if (newest == nullptr) continue;
+      if (newest->end.load(std::memory_order_acquire) == txn_id_) {
+        if (row->durable_id != 0) changes->push_back(RowChange{entry.table, row, nullptr});
+        continue;
+      }
+      if (newest->begin.load(std::memory_order_acquire) == txn_id_)
+        changes->push_back(RowChange{entry.table, row, newest});
+    }
+    std::stable_sort(changes->begin(), changes->end(),
+                     [](const RowChange &a, const RowChange &b) { return a.table < b.table; });
+  } catch (const std::bad_alloc &) {
+    return Status::kOutOfMemory;
+  }
   return Status::kOk;
 }
 

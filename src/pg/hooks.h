@@ -11,3 +11,4 @@ void memopt_install_planner_hook(void);        // planner.cpp
 void memopt_define_index_options(void);        // hash_am.cpp
 void memopt_register_custom_scans(void);       // custom_lookup.cpp
 void memopt_install_on_conflict_hook(void);    // on_conflict.cpp
+void memopt_register_wal_rmgr(void);           // wal_rmgr.cpp

@@ -139,6 +139,28 @@ IndexBuildResult *memopt_index_build(Relation heap, Relation index, IndexInfo *i
   return result;
 }
 
+// Loading a durable table after a restart (durable_load.cpp): `table` is
+// not published yet, and memopt_table_for(heap) returns it to the scan.
+// Loaded rows were unique when they committed: no checks.
+void memopt_index_build_at_load(Relation heap, Relation index, memopt::Table *table) {
+  if (index->rd_indam->ambuild != memopt_index_build) return;
+  const MemoptIndexInfo *info = memopt_index_info(index);
+  uint64_t buckets = info->kind == memopt::IndexKind::kHash ? memopt_hash_bucket_option(index) : 0;
+  BuildState state;
+  state.heap = heap;
+  state.table = table;
+  memopt::Status status =
+      memopt_engine()->CreateIndex(table, info->kind, index->rd_node.relNode,
+                                   RelationGetRelid(index), buckets, &state.engine_index);
+  if (status != memopt::Status::kOk) memopt_report_status(status, heap);
+  state.reader = memopt_key_reader_acquire(heap, index);
+  state.unique = false;
+  state.entries = 0;
+  IndexInfo *index_info = BuildIndexInfo(index);
+  table_index_build_scan(heap, index, index_info, false, false, BuildCallback, &state, nullptr);
+  memopt_key_reader_release(index, state.reader);
+}
+
 void memopt_index_build_empty(Relation index) {
   (void)index;  // unlogged tables: the init fork of an in-memory index holds nothing
 }

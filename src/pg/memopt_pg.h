@@ -30,6 +30,9 @@ constexpr int kMemoptDefaultBuckets = 1024;
 memopt::Engine *memopt_engine(void);
 struct LWLock;
 LWLock *memopt_unique_check_lock(uint64 key_hash);
+// Held exclusively to append to a durable table's pages, to load it and to
+// freeze it (one of a few striped locks; never hold two).
+LWLock *memopt_durable_table_lock(const memopt::TableKey &key);
 
 // session.cpp: this backend's memopt transaction, begun on first use in the
 // current PostgreSQL transaction.
@@ -44,10 +47,23 @@ void memopt_prepare_write(void);
 // The savepoint level writes are recorded at.
 int memopt_write_level(void);
 
-// table_map.cpp: the engine table behind a relation (created on first use:
-// until durability exists, memopt tables are empty after a restart).
+// table_map.cpp: the engine table behind a relation (made on first use, by
+// durable_load.cpp).
 memopt::TableKey memopt_key_for_node(const RelFileNode &node);
 memopt::Table *memopt_table_for(Relation rel);
+
+// durable_load.cpp: the engine table of `rel`, loaded from its pages (with
+// its indexes) if this is its first use since the server started.
+memopt::Table *memopt_open_table(Relation rel);
+// The table this backend is loading, if its key is `key`.
+memopt::Table *memopt_table_being_loaded(const memopt::TableKey &key);
+
+// durable_write.cpp: appends the batches of a committing transaction (PRE_COMMIT).
+void memopt_log_commit(memopt::Transaction *txn);
+
+// durable_freeze.cpp: VACUUM's freezing of a durable table's batches; returns
+// the table's new relfrozenxid (InvalidTransactionId: leave it).
+TransactionId memopt_freeze_batches(Relation rel, memopt::Table *table);
 // Called when this session drops engine tables in the middle of a transaction.
 void memopt_forget_cached_tables(void);
 Oid memopt_am_oid(void);

@@ -27,6 +27,7 @@ void _PG_init(void) {
   memopt_define_gucs();
   memopt_define_index_options();
   memopt_install_shmem_hooks();
+  memopt_register_wal_rmgr();
   memopt_install_xact_callbacks();
   memopt_install_utility_hook();
   memopt_install_object_access_hook();

@@ -3,7 +3,8 @@
 // The region is requested in shmem_request_hook (the only place PostgreSQL 15
 // allows it) and formatted in shmem_startup_hook, which also runs after every
 // crash-restart on a fresh, zeroed segment: the engine then starts empty.
-// It also holds the striped LWLocks of unique checks (index_insert.cpp).
+// It also holds the striped LWLocks of unique checks (index_insert.cpp) and
+// the per-table append locks of durable tables (durable_write.cpp).
 #include "pg_includes.h"
 
 extern "C" {
@@ -20,6 +21,8 @@ namespace {
 
 constexpr const char *kUniqueCheckTranche = "memopt unique check";
 constexpr int kUniqueCheckLocks = 256;
+constexpr const char *kDurableTableTranche = "memopt durable table";
+constexpr int kDurableTableLocks = 64;
 
 shmem_request_hook_type previous_shmem_request = nullptr;
 shmem_startup_hook_type previous_shmem_startup = nullptr;
@@ -40,6 +43,7 @@ void RequestShmem(void) {
   if (previous_shmem_request) previous_shmem_request();
   RequestAddinShmemSpace(RegionBytes());
   RequestNamedLWLockTranche(kUniqueCheckTranche, kUniqueCheckLocks);
+  RequestNamedLWLockTranche(kDurableTableTranche, kDurableTableLocks);
 }
 
 void StartupShmem(void) {
@@ -72,6 +76,14 @@ LWLock *memopt_unique_check_lock(uint64 key_hash) {
   static LWLockPadded *locks = nullptr;
   if (locks == nullptr) locks = GetNamedLWLockTranche(kUniqueCheckTranche);
   return &locks[key_hash % kUniqueCheckLocks].lock;
+}
+
+LWLock *memopt_durable_table_lock(const memopt::TableKey &key) {
+  static LWLockPadded *locks = nullptr;
+  if (locks == nullptr) locks = GetNamedLWLockTranche(kDurableTableTranche);
+  uint64 mixed = (static_cast<uint64>(key.relation) * 0x9e3779b97f4a7c15ULL) ^
+                 (static_cast<uint64>(key.database) << 32) ^ key.space;
+  return &locks[(mixed >> 32) % kDurableTableLocks].lock;
 }
 
 memopt::Engine *memopt_engine(void) {

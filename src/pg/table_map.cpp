@@ -3,8 +3,8 @@
 // Engine tables are keyed by the relation's physical identity (tablespace,
 // database, relfilenode), so TRUNCATE and rewrites, which assign a new
 // relfilenode, get a new engine table and can be undone by dropping it.
-// A table is created on first access: until memopt tables are durable,
-// a restart leaves them empty and this recreates them.
+// A table is made on first access (durable_load.cpp): empty for schema-only
+// tables, read back from its pages for durable ones.
 #include "memopt_pg.h"
 
 extern "C" {
@@ -36,9 +36,9 @@ memopt::Table *memopt_table_for(Relation rel) {
   memopt::TableKey key = memopt_key_for_node(rel->rd_node);
   for (const CachedTable &entry : cache)
     if (entry.txn_id == txn->id() && entry.key == key) return entry.table;
-  memopt::Table *table = nullptr;
-  memopt::Status status = memopt_engine()->OpenTable(key, &table);
-  if (status != memopt::Status::kOk) memopt_report_status(status, rel);
+  memopt::Table *table = memopt_table_being_loaded(key);
+  if (table != nullptr) return table;  // not cached: it may yet be discarded
+  table = memopt_open_table(rel);
   cache[cache_next] = CachedTable{txn->id(), key, table};
   cache_next = (cache_next + 1) % kCacheSize;
   return table;

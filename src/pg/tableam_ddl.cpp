@@ -3,10 +3,12 @@
 // CLUSTER, VACUUM, sizes for the planner and ANALYZE, and the refusals
 // (TOAST, indexes).
 //
-// Each relfilenode has its own engine table (table_map.cpp). A relation that
-// gets a new relfilenode keeps an empty relation file as heap does (CREATE
-// DATABASE copies files; ANALYZE prefetches blocks), and the engine tables are
-// dropped when the transaction's outcome says so (table_lifecycle.cpp).
+// Each relfilenode has its own engine table (table_map.cpp) and a relation
+// file, which holds the durable batches of a permanent table
+// (durable_format.h) and stays empty otherwise. Engine tables are dropped
+// when the transaction's outcome says so (table_lifecycle.cpp); the files
+// follow PostgreSQL's own pending deletes. Rows copied into a new
+// relfilenode are writes of the transaction, so its commit logs them there.
 #include "memopt_pg.h"
 
 extern "C" {
@@ -64,8 +66,9 @@ void CreateRelationFile(const RelFileNode &node, char persistence) {
 
 void memopt_relation_set_new_filenode(Relation rel, const RelFileNode *newrnode, char persistence,
                                       TransactionId *freeze_xid, MultiXactId *min_multi) {
-  // memopt stores no xids in pages, so there is nothing to freeze.
-  *freeze_xid = InvalidTransactionId;
+  // Durable batches carry xids: VACUUM freezes them (durable_freeze.cpp).
+  // memopt stores no multixacts.
+  *freeze_xid = persistence == RELPERSISTENCE_PERMANENT ? RecentXmin : InvalidTransactionId;
   *min_multi = InvalidMultiXactId;
   CreateRelationFile(*newrnode, persistence);
   memopt_drop_at_abort(memopt_key_for_node(*newrnode));
@@ -104,7 +107,9 @@ void memopt_relation_copy_data(Relation rel, const RelFileNode *newrnode) {
   CreateRelationFile(*newrnode, rel->rd_rel->relpersistence);
   memopt_drop_at_abort(memopt_key_for_node(*newrnode));
   memopt::Table *target = nullptr;
-  memopt::Status status = memopt_engine()->OpenTable(memopt_key_for_node(*newrnode), &target);
+  memopt::Status status =
+      memopt_engine()->OpenTable(memopt_key_for_node(*newrnode), &target,
+                                 rel->rd_rel->relpersistence == RELPERSISTENCE_PERMANENT);
   if (status != memopt::Status::kOk) memopt_report_status(status, rel);
   CopyRows(rel, target, rel);
   memopt_drop_at_commit(memopt_key_for_node(rel->rd_node));
@@ -141,6 +146,7 @@ void memopt_relation_vacuum(Relation rel, struct VacuumParams *params,
   engine->CollectGarbage(table);
   memopt_sweep_indexes(rel, table);
   engine->ReclaimMemory();
+  TransactionId frozen_xid = memopt_freeze_batches(rel, table);
   memopt::TableStats stats = table->Stats();
   uint64_t old_versions = stats.versions > stats.live_rows ? stats.versions - stats.live_rows : 0;
   // relhasindex as heap's vacuum sets it: false would hide the indexes from the planner.
@@ -148,8 +154,7 @@ void memopt_relation_vacuum(Relation rel, struct VacuumParams *params,
   bool has_indexes = indexes != NIL;
   list_free(indexes);
   vac_update_relstats(rel, memopt_analyze_blocks(stats.slots), static_cast<double>(stats.live_rows),
-                      0, has_indexes, InvalidTransactionId, InvalidMultiXactId, nullptr, nullptr,
-                      false);
+                      0, has_indexes, frozen_xid, InvalidMultiXactId, nullptr, nullptr, false);
   pgstat_report_vacuum(RelationGetRelid(rel), rel->rd_rel->relisshared,
                        static_cast<PgStat_Counter>(stats.live_rows),
                        static_cast<PgStat_Counter>(old_versions));

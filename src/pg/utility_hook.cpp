@@ -7,9 +7,11 @@
 //
 // WITH (durability = ...) on a memopt table is taken out of CREATE TABLE
 // (and CREATE TABLE AS) before PostgreSQL validates the options, since a
-// table AM cannot declare its own reloptions in PostgreSQL 15. Every memopt
-// table is schema-only until durability exists, so schema_only is accepted
-// and schema_and_data is refused with a hint.
+// table AM cannot declare its own reloptions in PostgreSQL 15. It is kept as
+// the table's persistence: schema_only makes the table UNLOGGED (never
+// logged, empty after every restart, as CREATE UNLOGGED TABLE says), and
+// schema_and_data, the default, a permanent table. pg_dump then writes
+// CREATE UNLOGGED TABLE, which restores the same durability.
 #include "memopt_pg.h"
 
 extern "C" {
@@ -237,8 +239,31 @@ void RouteAlterTableConstraints(AlterTableStmt *stmt) {
   }
 }
 
-// Validates and removes a durability option; returns the remaining options.
-List *TakeDurabilityOption(List *options) {
+// Applies a durability option to `relation`'s persistence.
+void ApplyDurability(const char *value, RangeVar *relation) {
+  bool schema_only = strcmp(value, "schema_only") == 0;
+  if (!schema_only && strcmp(value, "schema_and_data") != 0)
+    ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                    errmsg("invalid value for memopt option \"durability\": \"%s\"", value),
+                    errhint("Valid values are \"schema_only\" and \"schema_and_data\".")));
+  char &persistence = relation->relpersistence;
+  if (schema_only) {
+    if (persistence == RELPERSISTENCE_PERMANENT) persistence = RELPERSISTENCE_UNLOGGED;
+    return;
+  }
+  if (persistence == RELPERSISTENCE_UNLOGGED)
+    ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                    errmsg("an unlogged memopt table cannot have durability = schema_and_data"),
+                    errhint("Leave out UNLOGGED, or use durability = schema_only.")));
+  if (persistence == RELPERSISTENCE_TEMP)
+    ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                    errmsg("a temporary memopt table cannot have durability = schema_and_data"),
+                    errdetail("Temporary tables end with their session.")));
+}
+
+// Validates and removes a durability option, applying it to `relation`;
+// returns the remaining options.
+List *TakeDurabilityOption(List *options, RangeVar *relation) {
   List *rest = NIL;
   ListCell *cell;
   foreach (cell, options) {
@@ -247,19 +272,7 @@ List *TakeDurabilityOption(List *options) {
       rest = lappend(rest, option);
       continue;
     }
-    const char *value = defGetString(option);
-    if (strcmp(value, "schema_only") == 0) continue;
-    if (strcmp(value, "schema_and_data") == 0)
-      ereport(ERROR,
-              (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-               errmsg("memopt tables with durability = schema_and_data are not supported yet"),
-               errdetail("In this version every memopt table is schema-only: its rows are "
-                         "lost at every server restart."),
-               errhint("Use durability = schema_only, or a heap table for data that must "
-                       "survive a restart.")));
-    ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-                    errmsg("invalid value for memopt option \"durability\": \"%s\"", value),
-                    errhint("Valid values are \"schema_only\" and \"schema_and_data\".")));
+    ApplyDurability(defGetString(option), relation);
   }
   return rest;
 }
@@ -279,19 +292,22 @@ PlannedStmt *StripDurability(PlannedStmt *pstmt, bool read_only_tree) {
   Node *stmt = pstmt->utilityStmt;
   List **options = nullptr;
   const char *access_method = nullptr;
+  RangeVar *relation = nullptr;
   if (IsA(stmt, CreateStmt)) {
     options = &reinterpret_cast<CreateStmt *>(stmt)->options;
     access_method = reinterpret_cast<CreateStmt *>(stmt)->accessMethod;
+    relation = reinterpret_cast<CreateStmt *>(stmt)->relation;
   } else if (IsA(stmt, CreateTableAsStmt) && reinterpret_cast<CreateTableAsStmt *>(stmt)->into) {
     IntoClause *into = reinterpret_cast<CreateTableAsStmt *>(stmt)->into;
     options = &into->options;
     access_method = into->accessMethod;
+    relation = into->rel;
   }
   if (options == nullptr || !HasDurabilityOption(*options) || !CreatesMemoptTable(access_method))
     return pstmt;
   if (read_only_tree)  // copyObject uses typeof, which C++ lacks
     return StripDurability(static_cast<PlannedStmt *>(copyObjectImpl(pstmt)), false);
-  *options = TakeDurabilityOption(*options);
+  *options = TakeDurabilityOption(*options, relation);
   return pstmt;
 }
 

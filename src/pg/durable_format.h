@@ -1,0 +1,86 @@
+// durable_format.h - the on-disk format of durable memopt tables and of
+// memopt's WAL records.
+//
+// A durable table's main fork is an append-only stream of standard
+// PostgreSQL pages (page header, line pointers, special space with a magic
+// number), so checksums, full-page writes and pageinspect work as for heap.
+// Each item is a *fragment* of one commit's batch for the table:
+//
+//   MemoptFragmentHeader  xid of the committing transaction (FrozenTransactionId
+//                         once VACUUM froze it, InvalidTransactionId once it
+//                         found the transaction aborted), the batch's sequence
+//                         number, the entry count
+//   entries               MemoptEntryHeader + bytes, packed (read with memcpy)
+//
+// Entry kinds: kImage (the row's whole new image, a flattened MinimalTuple),
+// kImagePart (a leading piece of an image too big for the page; the pieces
+// follow in order and the last one is a kImage), kDelete (no bytes).
+// A batch larger than a page spans several fragments, each appended and
+// WAL-logged on its own; all carry the batch's xid and sequence number, so
+// loading takes all of them or, if the transaction did not commit, none.
+//
+// WAL: one XLOG_MEMOPT_APPEND record per fragment, registering the page (with
+// XLOG_MEMOPT_INIT_PAGE when the fragment starts a new page); the fragment is
+// the block data. Freezing logs whole pages (log_newpage_buffer).
+#pragma once
+
+#include "pg_includes.h"
+
+extern "C" {
+#include "access/xlogreader.h"
+#include "storage/bufpage.h"
+#include "storage/off.h"
+}
+
+// memopt's custom WAL resource manager (PostgreSQL reserves 128-255 for
+// extensions; 128 is RM_EXPERIMENTAL_ID).
+constexpr RmgrId kMemoptRmgrId = 157;
+constexpr const char *kMemoptRmgrName = "memopt";
+
+constexpr uint8 XLOG_MEMOPT_APPEND = 0x10;
+constexpr uint8 XLOG_MEMOPT_INIT_PAGE = 0x80;
+
+constexpr uint32 kMemoptPageMagic = 0x4d4f5054;  // "MOPT"
+constexpr uint32 kMemoptFormatVersion = 1;
+
+struct MemoptPageSpecial {
+  uint32 magic;
+  uint32 format_version;
+};
+
+struct MemoptFragmentHeader {
+  TransactionId xid;
+  uint16 entries;
+  uint16 flags;  // reserved
+  uint64 batch_seq;
+};
+
+enum MemoptEntryKind : uint8 { kMemoptImage = 1, kMemoptImagePart = 2, kMemoptDelete = 3 };
+
+struct MemoptEntryHeader {
+  uint8 kind;
+  uint8 reserved[3];
+  uint32 bytes;
+  uint64 durable_id;
+};
+
+// Main data of XLOG_MEMOPT_APPEND. The counts are for rm_desc only: block
+// data is left out of records that carry a full-page image.
+struct xl_memopt_append {
+  TransactionId xid;
+  OffsetNumber offnum;
+  uint16 images;
+  uint16 deletes;
+  uint16 parts;
+  uint64 batch_seq;
+};
+
+// Bytes a fragment may take on an empty page.
+constexpr size_t kMemoptEmptyPageRoom =
+    ((BLCKSZ - SizeOfPageHeaderData - MAXALIGN(sizeof(MemoptPageSpecial)) - sizeof(ItemIdData)) /
+     MAXIMUM_ALIGNOF) *
+    MAXIMUM_ALIGNOF;
+
+void memopt_init_page(Page page);
+// Whether `page` is a formatted memopt page (a zeroed page is not).
+bool memopt_page_is_ours(Page page);

@@ -1,0 +1,228 @@
+// durable_load.cpp - the first use of a memopt table since the server
+// started makes its engine table: empty for schema-only tables, read back
+// from its pages for durable ones, with every index rebuilt, before any
+// query can see it.
+//
+// Locking: the loader holds the table's append lock (exclusive) from the
+// registry check to publication, so one backend loads and the others wait,
+// then find the table. Index relations are locked (AccessShareLock) before
+// the LWLock is taken: no heavyweight lock waits while it is held. The table
+// stays out of the engine's registry until it is complete; if loading fails
+// it is discarded and the next use tries again.
+//
+// Which batches count: those whose xid committed (or was frozen). Nothing
+// else can be in progress: only a backend that has the engine table appends.
+#include "durable_format.h"
+#include "index_internal.h"
+#include "memopt_pg.h"
+
+extern "C" {
+#include "access/transam.h"
+#include "access/xlog.h"
+#include "catalog/pg_class.h"
+#include "portability/instr_time.h"
+#include "storage/bufmgr.h"
+#include "storage/lwlock.h"
+#include "storage/smgr.h"
+#include "utils/rel.h"
+}
+
+#include <new>
+#include <string>
+
+#include "memopt/table_loader.h"
+
+namespace {
+
+// Tables from this many pages on report their progress in the server log.
+constexpr BlockNumber kLogProgressFrom = 16384;  // 128 MB
+
+memopt::Table *loading = nullptr;  // the table this backend is loading
+
+struct LoadState {
+  explicit LoadState(memopt::Table *table) : loader(memopt_engine(), table) {}
+  memopt::TableLoader loader;
+  std::string pending;  // pieces of an image split across entries
+  TransactionId last_xid = InvalidTransactionId;
+  bool last_committed = false;
+  uint64 bytes = 0;
+};
+
+bool Committed(LoadState *state, TransactionId xid) {
+  if (xid == FrozenTransactionId) return true;
+  if (!TransactionIdIsNormal(xid)) return false;  // marked aborted by VACUUM
+  if (xid != state->last_xid) {
+    state->last_xid = xid;
+    state->last_committed = TransactionIdDidCommit(xid);
+  }
+  return state->last_committed;
+}
+
+void Corrupt(Relation rel, BlockNumber block, const char *what) pg_attribute_noreturn();
+void Corrupt(Relation rel, BlockNumber block, const char *what) {
+  ereport(ERROR, (errcode(ERRCODE_DATA_CORRUPTED),
+                  errmsg("memopt table \"%s\" has a damaged page at block %u: %s",
+                         RelationGetRelationName(rel), block, what)));
+}
+
+void ApplyFragment(Relation rel, BlockNumber block, LoadState *state, const char *data,
+                   size_t bytes) {
+  MemoptFragmentHeader header;
+  if (bytes < sizeof header) Corrupt(rel, block, "fragment too short");
+  memcpy(&header, data, sizeof header);
+  if (!Committed(state, header.xid)) return;
+  size_t position = sizeof header;
+  for (uint16 i = 0; i < header.entries; ++i) {
+    MemoptEntryHeader entry;
+    if (bytes - position < sizeof entry) Corrupt(rel, block, "entry header past its fragment");
+    memcpy(&entry, data + position, sizeof entry);
+    position += sizeof entry;
+    if (bytes - position < entry.bytes) Corrupt(rel, block, "entry past its fragment");
+    const char *payload = data + position;
+    position += entry.bytes;
+    memopt::Status status = memopt::Status::kOk;
+    switch (entry.kind) {
+      case kMemoptImagePart:
+        state->pending.append(payload, entry.bytes);
+        continue;
+      case kMemoptImage:
+        state->bytes += entry.bytes;
+        if (state->pending.empty()) {
+          status = state->loader.Put(entry.durable_id, header.batch_seq, payload, entry.bytes);
+        } else {
+          state->pending.append(payload, entry.bytes);
+          status = state->loader.Put(entry.durable_id, header.batch_seq, state->pending.data(),
+                                     state->pending.size());
+          state->pending.clear();
+        }
+        break;
+      case kMemoptDelete:
+        status = state->loader.Remove(entry.durable_id, header.batch_seq);
+        break;
+      default:
+        Corrupt(rel, block, "unknown entry kind");
+    }
+    if (status != memopt::Status::kOk) memopt_report_status(status, rel);
+  }
+}
+
+void ReadPages(Relation rel, LoadState *state) {
+  BlockNumber blocks = smgrnblocks(RelationGetSmgr(rel), MAIN_FORKNUM);
+  bool log_progress = blocks >= kLogProgressFrom;
+  instr_time start;
+  INSTR_TIME_SET_CURRENT(start);
+  if (log_progress)
+    ereport(LOG, (errmsg("memopt: loading table \"%s\" (%u pages)", RelationGetRelationName(rel),
+                         blocks)));
+  BufferAccessStrategy strategy = GetAccessStrategy(BAS_BULKREAD);
+  for (BlockNumber block = 0; block < blocks; ++block) {
+    CHECK_FOR_INTERRUPTS();
+    Buffer buffer = ReadBufferExtended(rel, MAIN_FORKNUM, block, RBM_NORMAL, strategy);
+    LockBuffer(buffer, BUFFER_LOCK_SHARE);
+    Page page = BufferGetPage(buffer);
+    if (!PageIsNew(page)) {  // a zeroed page: extended, then a crash before its record
+      if (!memopt_page_is_ours(page)) Corrupt(rel, block, "not a memopt page");
+      OffsetNumber last = PageGetMaxOffsetNumber(page);
+      for (OffsetNumber offset = FirstOffsetNumber; offset <= last; ++offset) {
+        ItemId item = PageGetItemId(page, offset);
+        if (!ItemIdIsNormal(item)) continue;
+        ApplyFragment(rel, block, state, static_cast<char *>(PageGetItem(page, item)),
+                      ItemIdGetLength(item));
+      }
+    }
+    UnlockReleaseBuffer(buffer);
+    if (log_progress && (block + 1) % (blocks / 10 + 1) == 0)
+      ereport(LOG, (errmsg("memopt: loading table \"%s\": %u of %u pages",
+                           RelationGetRelationName(rel), block + 1, blocks)));
+  }
+  FreeAccessStrategy(strategy);
+  if (log_progress) {
+    instr_time elapsed;
+    INSTR_TIME_SET_CURRENT(elapsed);
+    INSTR_TIME_SUBTRACT(elapsed, start);
+    ereport(LOG, (errmsg("memopt: loaded table \"%s\": %llu rows, %llu MB of images in %.1f s",
+                         RelationGetRelationName(rel),
+                         static_cast<unsigned long long>(state->loader.live_rows()),
+                         static_cast<unsigned long long>(state->bytes >> 20),
+                         INSTR_TIME_GET_DOUBLE(elapsed))));
+  }
+}
+
+// Builds the table from its pages and its indexes from the table; publishes it.
+memopt::Table *LoadLocked(Relation rel, const memopt::TableKey &key, List *indexes) {
+  memopt::Engine *engine = memopt_engine();
+  memopt::Table *table = nullptr;
+  memopt::Status status = engine->NewTable(key, true, &table);
+  if (status != memopt::Status::kOk) memopt_report_status(status, rel);
+  LoadState *volatile state = new (std::nothrow) LoadState(table);
+  if (state == nullptr) {
+    engine->DiscardTable(table);
+    memopt_report_status(memopt::Status::kOutOfMemory, rel);
+  }
+  loading = table;
+  PG_TRY();
+  {
+    ReadPages(rel, state);
+    state->loader.Finish();
+    ListCell *cell;
+    foreach (cell, indexes)
+      memopt_index_build_at_load(rel, static_cast<Relation>(lfirst(cell)), table);
+  }
+  PG_CATCH();
+  {
+    loading = nullptr;
+    delete state;
+    engine->DiscardTable(table);
+    PG_RE_THROW();
+  }
+  PG_END_TRY();
+  loading = nullptr;
+  delete state;
+  memopt::Table *published = engine->PublishTable(table);
+  if (published != table) engine->DiscardTable(table);  // cannot happen under the lock
+  return published;
+}
+
+}  // namespace
+
+memopt::Table *memopt_table_being_loaded(const memopt::TableKey &key) {
+  return loading != nullptr && loading->key() == key ? loading : nullptr;
+}
+
+memopt::Table *memopt_open_table(Relation rel) {
+  memopt::TableKey key = memopt_key_for_node(rel->rd_node);
+  memopt::Engine *engine = memopt_engine();
+  memopt::Table *table = engine->FindTable(key);
+  if (table != nullptr) return table;
+  if (rel->rd_rel->relpersistence != RELPERSISTENCE_PERMANENT) {
+    memopt::Status status = engine->OpenTable(key, &table, false);
+    if (status != memopt::Status::kOk) memopt_report_status(status, rel);
+    return table;
+  }
+  if (RecoveryInProgress())
+    ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                    errmsg("cannot read memopt table \"%s\" during recovery",
+                           RelationGetRelationName(rel)),
+                    errdetail("A standby replays the table's pages but loads its rows into memory "
+                              "only when it is promoted.")));
+  LWLock *lock = memopt_durable_table_lock(key);
+  if (LWLockHeldByMe(lock))
+    ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                    errmsg("cannot load memopt table \"%s\" while loading another memopt table",
+                           RelationGetRelationName(rel)),
+                    errhint("An index expression or predicate must not read memopt tables.")));
+  List *indexes = NIL;
+  List *index_oids = RelationGetIndexList(rel);
+  ListCell *cell;
+  foreach (cell, index_oids)
+    indexes = lappend(indexes, index_open(lfirst_oid(cell), AccessShareLock));
+  list_free(index_oids);
+  LWLockAcquire(lock, LW_EXCLUSIVE);
+  table = engine->FindTable(key);
+  if (table == nullptr) table = LoadLocked(rel, key, indexes);
+  LWLockRelease(lock);
+  foreach (cell, indexes)
+    index_close(static_cast<Relation>(lfirst(cell)), NoLock);
+  list_free(indexes);
+  return table;
+}

@@ -1,0 +1,237 @@
+// durable_write.cpp - at PRE_COMMIT, each durable table the transaction
+// changed gets one batch appended to its pages: the new image of every row
+// it inserted or updated and the id of every row it deleted.
+//
+// Locking: the table's append lock (memopt_durable_table_lock) is held
+// exclusively for the whole batch, so batches never interleave and sequence
+// numbers follow the order of the stream. Buffer content locks are taken
+// only while a fragment is added. Only committing transactions append, and
+// only once, after their writes are final; a transaction that fails later
+// (another PRE_COMMIT step, a failed commit record) leaves a batch whose xid
+// never commits, and loading ignores it.
+//
+// The xid is the top-level one; memopt_prepare_write assigned it at the
+// first write, so PostgreSQL writes (and, with synchronous_commit, flushes)
+// a commit record that covers the batch.
+#include "durable_format.h"
+#include "memopt_pg.h"
+
+extern "C" {
+#include "access/xact.h"
+#include "access/xloginsert.h"
+#include "miscadmin.h"
+#include "storage/bufmgr.h"
+#include "storage/lwlock.h"
+#include "storage/smgr.h"
+}
+
+#include <vector>
+
+namespace {
+
+// Leave a page's tail unused rather than start a fragment smaller than this.
+constexpr size_t kMinFragmentRoom = 256;
+// Split an image only if this much of it fits; else start it on a new page.
+constexpr size_t kMinImagePiece = 128;
+
+// Appends one batch to one table's pages, fragment by fragment.
+class BatchAppender {
+ public:
+  BatchAppender(const RelFileNode &node, TransactionId xid, uint64 seq)
+      : node_(node), xid_(xid), seq_(seq) {
+    fragment_ = static_cast<char *>(palloc(kMemoptEmptyPageRoom));
+  }
+  ~BatchAppender() { pfree(fragment_); }
+
+  void AddImage(uint64 durable_id, const char *data, size_t bytes);
+  void AddDelete(uint64 durable_id);
+  void Finish() { Flush(); }
+
+ private:
+  void Open();
+  void Append(MemoptEntryKind kind, uint64 durable_id, const char *data, size_t bytes);
+  void Flush();
+  size_t room() const { return capacity_ - used_; }
+
+  RelFileNode node_;
+  TransactionId xid_;
+  uint64 seq_;
+  char *fragment_;
+  bool open_ = false;
+  bool next_on_new_page_ = false;
+  BlockNumber target_ = InvalidBlockNumber;  // InvalidBlockNumber: extend
+  size_t capacity_ = 0;
+  size_t used_ = 0;
+  xl_memopt_append counts_{};
+};
+
+// Starts a fragment for the last page if it has room, else for a new one.
+void BatchAppender::Open() {
+  SMgrRelation smgr = smgropen(node_, InvalidBackendId);
+  BlockNumber blocks = smgrnblocks(smgr, MAIN_FORKNUM);
+  target_ = InvalidBlockNumber;
+  capacity_ = kMemoptEmptyPageRoom;
+  if (blocks > 0 && !next_on_new_page_) {
+    Buffer buffer =
+        ReadBufferWithoutRelcache(node_, MAIN_FORKNUM, blocks - 1, RBM_NORMAL, nullptr, true);
+    LockBuffer(buffer, BUFFER_LOCK_SHARE);
+    Page page = BufferGetPage(buffer);
+    if (PageIsNew(page)) {  // extended, then a crash before its first record
+      target_ = blocks - 1;
+    } else {
+      size_t free_bytes = PageGetFreeSpace(page);
+      if (free_bytes >= kMinFragmentRoom) {
+        target_ = blocks - 1;
+        capacity_ = free_bytes / MAXIMUM_ALIGNOF * MAXIMUM_ALIGNOF;
+      }
+    }
+    UnlockReleaseBuffer(buffer);
+  }
+  next_on_new_page_ = false;
+  used_ = sizeof(MemoptFragmentHeader);
+  counts_ = xl_memopt_append{};
+  open_ = true;
+}
+
+void BatchAppender::Append(MemoptEntryKind kind, uint64 durable_id, const char *data,
+                           size_t bytes) {
+  MemoptEntryHeader header{};
+  header.kind = kind;
+  header.bytes = static_cast<uint32>(bytes);
+  header.durable_id = durable_id;
+  memcpy(fragment_ + used_, &header, sizeof header);
+  if (bytes > 0) memcpy(fragment_ + used_ + sizeof header, data, bytes);
+  used_ += sizeof header + bytes;
+  counts_.images += kind == kMemoptImage;
+  counts_.deletes += kind == kMemoptDelete;
+  counts_.parts += kind == kMemoptImagePart;
+}
+
+void BatchAppender::AddImage(uint64 durable_id, const char *data, size_t bytes) {
+  for (;;) {
+    if (!open_) Open();
+    if (room() >= sizeof(MemoptEntryHeader) + bytes) {
+      Append(kMemoptImage, durable_id, data, bytes);
+      return;
+    }
+    if (room() >= sizeof(MemoptEntryHeader) + kMinImagePiece) {
+      size_t piece = room() - sizeof(MemoptEntryHeader);
+      Append(kMemoptImagePart, durable_id, data, piece);
+      data += piece;
+      bytes -= piece;
+    }
+    Flush();
+    next_on_new_page_ = true;
+  }
+}
+
+void BatchAppender::AddDelete(uint64 durable_id) {
+  if (!open_) Open();
+  if (room() < sizeof(MemoptEntryHeader)) {
+    Flush();
+    next_on_new_page_ = true;
+    Open();
+  }
+  Append(kMemoptDelete, durable_id, nullptr, 0);
+}
+
+// Adds the fragment to its page and WAL-logs it.
+void BatchAppender::Flush() {
+  if (!open_) return;
+  open_ = false;
+  uint16 entries = counts_.images + counts_.deletes + counts_.parts;
+  if (entries == 0) return;
+  MemoptFragmentHeader header{};
+  header.xid = xid_;
+  header.entries = entries;
+  header.batch_seq = seq_;
+  memcpy(fragment_, &header, sizeof header);
+
+  Buffer buffer;
+  if (target_ == InvalidBlockNumber) {
+    buffer = ReadBufferWithoutRelcache(node_, MAIN_FORKNUM, P_NEW, RBM_ZERO_AND_LOCK, nullptr, true);
+  } else {
+    buffer = ReadBufferWithoutRelcache(node_, MAIN_FORKNUM, target_, RBM_NORMAL, nullptr, true);
+    LockBuffer(buffer, BUFFER_LOCK_EXCLUSIVE);
+  }
+  Page page = BufferGetPage(buffer);
+  bool init = PageIsNew(page);
+  if (!init && (!memopt_page_is_ours(page) || PageGetFreeSpace(page) < used_))
+    ereport(ERROR, (errcode(ERRCODE_DATA_CORRUPTED),
+                    errmsg("memopt could not append to block %u of relation %u/%u/%u",
+                           BufferGetBlockNumber(buffer), node_.spcNode, node_.dbNode,
+                           node_.relNode)));
+  counts_.xid = xid_;
+  counts_.batch_seq = seq_;
+
+  START_CRIT_SECTION();
+  if (init) memopt_init_page(page);
+  counts_.offnum = PageAddItem(page, fragment_, used_, InvalidOffsetNumber, false, false);
+  if (counts_.offnum == InvalidOffsetNumber) elog(PANIC, "memopt could not add a fragment");
+  MarkBufferDirty(buffer);
+  XLogBeginInsert();
+  XLogRegisterData(reinterpret_cast<char *>(&counts_), sizeof counts_);
+  XLogRegisterBuffer(0, buffer, REGBUF_STANDARD | (init ? REGBUF_WILL_INIT : 0));
+  XLogRegisterBufData(0, fragment_, used_);
+  XLogRecPtr lsn =
+      XLogInsert(kMemoptRmgrId, XLOG_MEMOPT_APPEND | (init ? XLOG_MEMOPT_INIT_PAGE : 0));
+  PageSetLSN(page, lsn);
+  END_CRIT_SECTION();
+  UnlockReleaseBuffer(buffer);
+}
+
+RelFileNode NodeOf(const memopt::Table *table) {
+  RelFileNode node;
+  node.spcNode = table->key().space;
+  node.dbNode = table->key().database;
+  node.relNode = table->key().relation;
+  return node;
+}
+
+// Appends the batch of `changes[begin, end)`, which all belong to one table.
+void AppendBatch(const memopt::Transaction::RowChange *changes, size_t count, TransactionId xid) {
+  memopt::Table *table = changes[0].table;
+  LWLock *lock = memopt_durable_table_lock(table->key());
+  LWLockAcquire(lock, LW_EXCLUSIVE);
+  BatchAppender appender(NodeOf(table), xid, table->NextBatchSeq());
+  for (size_t i = 0; i < count; ++i) {
+    memopt::Row *row = changes[i].row;
+    const memopt::Version *image = changes[i].image;
+    if (image == nullptr) {
+      appender.AddDelete(row->durable_id);
+      continue;
+    }
+    if (row->durable_id == 0) row->durable_id = table->NextDurableId();
+    appender.AddImage(row->durable_id, image->payload(), image->payload_bytes);
+  }
+  appender.Finish();
+  LWLockRelease(lock);
+}
+
+}  // namespace
+
+void memopt_log_commit(memopt::Transaction *txn) {
+  memopt::Transaction::RowChange *changes = nullptr;
+  size_t count = 0;
+  {
+    // Copied out of C++ containers before anything can ereport.
+    std::vector<memopt::Transaction::RowChange> collected;
+    memopt::Status status = txn->CollectDurableChanges(&collected);
+    if (status != memopt::Status::kOk) memopt_report_status(status, nullptr);
+    count = collected.size();
+    if (count > 0) {
+      changes = static_cast<memopt::Transaction::RowChange *>(
+          palloc_extended(count * sizeof(*changes), MCXT_ALLOC_HUGE));
+      memcpy(changes, collected.data(), count * sizeof(*changes));
+    }
+  }
+  if (count == 0) return;
+  TransactionId xid = GetTopTransactionId();
+  for (size_t begin = 0; begin < count;) {
+    size_t end = begin + 1;
+    while (end < count && changes[end].table == changes[begin].table) ++end;
+    AppendBatch(changes + begin, end - begin, xid);
+    begin = end;
+  }
+  pfree(changes);
+}
