@@ -221,8 +221,7 @@ memopt::Table *memopt_open_table(Relation rel) {
   table = engine->FindTable(key);
   if (table == nullptr) table = LoadLocked(rel, key, indexes);
   LWLockRelease(lock);
-  foreach (cell, indexes)
-    index_close(static_cast<Relation>(lfirst(cell)), NoLock);
+  foreach (cell, indexes) index_close(static_cast<Relation>(lfirst(cell)), NoLock);
   list_free(indexes);
   return table;
 }

@@ -149,7 +149,8 @@ void BatchAppender::Flush() {
 
   Buffer buffer;
   if (target_ == InvalidBlockNumber) {
-    buffer = ReadBufferWithoutRelcache(node_, MAIN_FORKNUM, P_NEW, RBM_ZERO_AND_LOCK, nullptr, true);
+    buffer =
+        ReadBufferWithoutRelcache(node_, MAIN_FORKNUM, P_NEW, RBM_ZERO_AND_LOCK, nullptr, true);
   } else {
     buffer = ReadBufferWithoutRelcache(node_, MAIN_FORKNUM, target_, RBM_NORMAL, nullptr, true);
     LockBuffer(buffer, BUFFER_LOCK_EXCLUSIVE);
@@ -157,10 +158,10 @@ void BatchAppender::Flush() {
   Page page = BufferGetPage(buffer);
   bool init = PageIsNew(page);
   if (!init && (!memopt_page_is_ours(page) || PageGetFreeSpace(page) < used_))
-    ereport(ERROR, (errcode(ERRCODE_DATA_CORRUPTED),
-                    errmsg("memopt could not append to block %u of relation %u/%u/%u",
-                           BufferGetBlockNumber(buffer), node_.spcNode, node_.dbNode,
-                           node_.relNode)));
+    ereport(ERROR,
+            (errcode(ERRCODE_DATA_CORRUPTED),
+             errmsg("memopt could not append to block %u of relation %u/%u/%u",
+                    BufferGetBlockNumber(buffer), node_.spcNode, node_.dbNode, node_.relNode)));
   counts_.xid = xid_;
   counts_.batch_seq = seq_;
 

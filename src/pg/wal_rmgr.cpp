@@ -55,8 +55,8 @@ void Describe(StringInfo buf, XLogReaderState *record) {
   if (info != XLOG_MEMOPT_APPEND) return;
   const auto *xlrec = reinterpret_cast<const xl_memopt_append *>(XLogRecGetData(record));
   appendStringInfo(buf, "xid %u, batch %llu, offset %u: %u images, %u deletes", xlrec->xid,
-                   static_cast<unsigned long long>(xlrec->batch_seq), xlrec->offnum,
-                   xlrec->images, xlrec->deletes);
+                   static_cast<unsigned long long>(xlrec->batch_seq), xlrec->offnum, xlrec->images,
+                   xlrec->deletes);
   if (xlrec->parts > 0) appendStringInfo(buf, ", %u image pieces", xlrec->parts);
 }
 
