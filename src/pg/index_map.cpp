@@ -3,10 +3,9 @@
 //
 // An engine index lives in its table's list, named by the index's
 // relfilenode (so REINDEX and the rebuild after TRUNCATE get a new, empty one
-// that an abort can throw away). ambuild creates it; a restart empties the
-// engine, so the first use after one recreates the index empty, matching its
-// table, which a restart empties too. Until durability exists that is the
-// whole story; with durable tables, loading will rebuild indexes.
+// that an abort can throw away). ambuild creates it; after a restart, loading
+// a durable table builds all its indexes (durable_load.cpp), and the first
+// use of a schema-only table's index recreates it empty, like its table.
 #include "index_internal.h"
 
 extern "C" {
