@@ -95,18 +95,23 @@ $primary->safe_psql('postgres', q{
   ALTER TABLE t_to_memopt SET ACCESS METHOD memopt;
   DELETE FROM t_to_memopt WHERE id > 50;
   BEGIN; TRUNCATE t_rewrite; ROLLBACK;
+  CREATE TABLE t_vacfull (id int PRIMARY KEY) USING memopt;
+  INSERT INTO t_vacfull SELECT generate_series(1, 100);
+  DELETE FROM t_vacfull WHERE id % 2 = 0;
+  VACUUM FULL t_vacfull;
+  INSERT INTO t_vacfull VALUES (1000);
 });
 my $ddl_state = q{SELECT (SELECT count(*) FROM t_trunc), (SELECT sum(v) FROM t_rewrite),
   (SELECT count(*) FROM t_to_heap), (SELECT count(*) FROM t_to_memopt),
-  (SELECT to_regclass('t_drop') IS NULL)};
-is($primary->safe_psql('postgres', $ddl_state), '2|5545|100|50|t', 'DDL state before the crash');
+  (SELECT to_regclass('t_drop') IS NULL), (SELECT count(*) FROM t_vacfull WHERE id > 50)};
+is($primary->safe_psql('postgres', $ddl_state), '2|5545|100|50|t|26', 'DDL state before the crash');
 my $victim = $primary->background_psql('postgres');
 my $pid = $victim->query_safe('SELECT pg_backend_pid()');
 kill 'KILL', $pid;
 $victim->quit;
 $primary->poll_query_until('postgres', 'SELECT 1', '1') or die 'server did not come back';
-is($primary->safe_psql('postgres', $ddl_state), '2|5545|100|50|t',
-  'TRUNCATE, DROP, rewrite and SET ACCESS METHOD survive a crash as committed');
+is($primary->safe_psql('postgres', $ddl_state), '2|5545|100|50|t|26',
+  'TRUNCATE, DROP, rewrites, VACUUM FULL and SET ACCESS METHOD survive a crash as committed');
 
 # VACUUM freezes every batch older than every snapshot.
 my $before = $primary->safe_psql('postgres', q{SELECT relfrozenxid FROM pg_class WHERE relname = 'acct'});

@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Durability costs: pgbench's TPC-B-like script on durable memopt tables vs
+# heap tables, with synchronous_commit on and off; WAL bytes written per
+# transaction (pg_current_wal_insert_lsn() before and after each run,
+# divided by the transactions pgbench processed); and the rate at which a
+# durable table loads at its first use after a restart.
+#
+#   bench/bench_durability.sh [SCALE]         (default 10; run as root or not)
+#   SECONDS_PER_RUN=10 REPEAT=3 CLIENTS=2 LOAD_ROWS=2000000 bench/bench_durability.sh 10
+#
+# memopt's write conflicts on pgbench's hot branch/teller rows are retried
+# (--max-tries=100); the retry rate is printed. Prints medians and the
+# memopt/heap ratios (TPS: above 1 = faster; WAL: below 1 = less WAL).
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+
+SCALE="${1:-10}"
+REPEAT="${REPEAT:-3}"
+CLIENTS="${CLIENTS:-2}"
+SECONDS_PER_RUN="${SECONDS_PER_RUN:-10}"
+LOAD_ROWS="${LOAD_ROWS:-2000000}"
+PORT="${BENCH_PORT:-5494}"
+bench_server_start "$PORT" $'jit = off'
+
+psql_q() { as_pg "$PG_BINDIR/psql" -X -q -v ON_ERROR_STOP=1 -h "$WORK" -p "$PORT" "$@"; }
+pgbench_q() { as_pg "$PG_BINDIR/pgbench" -h "$WORK" -p "$PORT" "$@"; }
+for db in heap memopt; do
+  psql_q -d postgres -c "CREATE DATABASE bench_$db"
+  psql_q -d "bench_$db" -c "CREATE EXTENSION memopt"
+done
+pgbench_q -i -q -s "$SCALE" bench_heap >/dev/null 2>&1
+PGOPTIONS='-c default_table_access_method=memopt' pgbench_q -i -q -s "$SCALE" bench_memopt >/dev/null 2>&1
+psql_q -d bench_memopt -tAc "SELECT string_agg(relname || ':' || amname || ':' || relpersistence, ' '
+  ORDER BY relname) FROM pg_class c JOIN pg_am a ON a.oid = c.relam WHERE relname LIKE 'pgbench%'"
+psql_q -d postgres -c CHECKPOINT
+
+wal_lsn() { psql_q -d postgres -tAc "SELECT pg_current_wal_insert_lsn()"; }
+run() {  # db, synchronous_commit -> "tps retried% wal_bytes_per_txn"
+  local before after out
+  before=$(wal_lsn)
+  out=$(PGOPTIONS="-c synchronous_commit=$2" pgbench_q -n -M prepared -c "$CLIENTS" -j "$CLIENTS" \
+    -T "$SECONDS_PER_RUN" --max-tries=100 "bench_$1" 2>&1)
+  after=$(wal_lsn)
+  local bytes
+  bytes=$(psql_q -d postgres -tAc "SELECT pg_wal_lsn_diff('$after', '$before')::bigint")
+  awk -v bytes="$bytes" '/^tps = / {tps = int($3)}
+       /number of transactions actually processed/ {split($6, p, "/"); n = p[1]}
+       /number of transactions retried/ {gsub(/[()%]/, "", $6); r = $6}
+       END {printf "%d %s %d\n", tps, (r == "" ? "0" : r), (n > 0 ? bytes / n : 0)}' <<<"$out"
+}
+
+printf '%-22s %9s %8s %9s %10s %8s %9s %7s %7s\n' workload heap_tps retried heap_wal \
+  memopt_tps retried memo_wal tps_x wal_x
+for sync in on off; do
+  declare -A tps=() retried=() wal=()
+  for ((i = 0; i < REPEAT; i++)); do
+    for db in heap memopt; do
+      read -r t r w <<<"$(run "$db" "$sync")"
+      tps[$db]+="$t "
+      retried[$db]+="$r "
+      wal[$db]+="$w "
+    done
+  done
+  m() { echo $1 | tr ' ' '\n' | median; }
+  ht=$(m "${tps[heap]}") mt=$(m "${tps[memopt]}") hw=$(m "${wal[heap]}") mw=$(m "${wal[memopt]}")
+  printf '%-22s %9s %7s%% %9s %10s %7s%% %9s %7s %7s\n' "tpcb sync_commit=$sync" "$ht" \
+    "$(m "${retried[heap]}")" "$hw" "$mt" "$(m "${retried[memopt]}")" "$mw" \
+    "$(awk -v a="$mt" -v b="$ht" 'BEGIN {printf "%.2f", a / b}')" \
+    "$(awk -v a="$mw" -v b="$hw" 'BEGIN {printf "%.2f", (b > 0 ? a / b : 0)}')"
+  unset tps retried wal
+done
+echo "scale=$SCALE clients=$CLIENTS seconds=$SECONDS_PER_RUN repeat=$REPEAT (median; wal = bytes per transaction)"
+
+# Load rate: a durable table with a primary key, restarted, then first use.
+psql_q -d bench_memopt -c "CREATE TABLE load_t (id bigint PRIMARY KEY, pad text) USING memopt"
+psql_q -d bench_memopt -c "INSERT INTO load_t SELECT g, repeat(md5(g::text), 6) FROM generate_series(1, $LOAD_ROWS) g"
+psql_q -d postgres -c CHECKPOINT
+bytes=$(psql_q -d bench_memopt -tAc "SELECT pg_relation_size('load_t')")
+as_pg "$PG_BINDIR/pg_ctl" -D "$DATA" -l "$WORK/log" -w restart >/dev/null
+start=$(date +%s.%N)
+rows=$(psql_q -d bench_memopt -tAc "SELECT count(*) FROM load_t")
+end=$(date +%s.%N)
+awk -v rows="$rows" -v bytes="$bytes" -v s="$start" -v e="$end" 'BEGIN {
+  t = e - s
+  printf "load at first use: %d rows, %.0f MB of pages in %.2f s: %.0f rows/s, %.1f MB/s (primary key rebuilt)\n",
+    rows, bytes / 1048576, t, rows / t, bytes / 1048576 / t }'
+grep -h "memopt: load" "$WORK/log" | tail -3 || true
