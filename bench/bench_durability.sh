@@ -30,7 +30,7 @@ for db in heap memopt; do
 done
 pgbench_q -i -q -s "$SCALE" bench_heap >/dev/null 2>&1
 PGOPTIONS='-c default_table_access_method=memopt' pgbench_q -i -q -s "$SCALE" bench_memopt >/dev/null 2>&1
-psql_q -d bench_memopt -tAc "SELECT string_agg(relname || ':' || amname || ':' || relpersistence, ' '
+psql_q -d bench_memopt -tAc "SELECT string_agg(relname || ':' || amname || ':' || relpersistence::text, ' '
   ORDER BY relname) FROM pg_class c JOIN pg_am a ON a.oid = c.relam WHERE relname LIKE 'pgbench%'"
 psql_q -d postgres -c CHECKPOINT
 

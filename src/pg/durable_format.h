@@ -64,15 +64,11 @@ struct MemoptEntryHeader {
   uint64 durable_id;
 };
 
-// Main data of XLOG_MEMOPT_APPEND. The counts are for rm_desc only: block
-// data is left out of records that carry a full-page image.
+// Main data of XLOG_MEMOPT_APPEND: where the fragment goes. The fragment is
+// the block data, kept even when the record carries a full-page image
+// (REGBUF_KEEP_DATA) so that rm_desc can always describe it.
 struct xl_memopt_append {
-  TransactionId xid;
   OffsetNumber offnum;
-  uint16 images;
-  uint16 deletes;
-  uint16 parts;
-  uint64 batch_seq;
 };
 
 // Bytes a fragment may take on an empty page.

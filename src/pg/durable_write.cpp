@@ -62,7 +62,7 @@ class BatchAppender {
   BlockNumber target_ = InvalidBlockNumber;  // InvalidBlockNumber: extend
   size_t capacity_ = 0;
   size_t used_ = 0;
-  xl_memopt_append counts_{};
+  uint16 entries_ = 0;
 };
 
 // Starts a fragment for the last page if it has room, else for a new one.
@@ -89,7 +89,7 @@ void BatchAppender::Open() {
   }
   next_on_new_page_ = false;
   used_ = sizeof(MemoptFragmentHeader);
-  counts_ = xl_memopt_append{};
+  entries_ = 0;
   open_ = true;
 }
 
@@ -102,9 +102,7 @@ void BatchAppender::Append(MemoptEntryKind kind, uint64 durable_id, const char *
   memcpy(fragment_ + used_, &header, sizeof header);
   if (bytes > 0) memcpy(fragment_ + used_ + sizeof header, data, bytes);
   used_ += sizeof header + bytes;
-  counts_.images += kind == kMemoptImage;
-  counts_.deletes += kind == kMemoptDelete;
-  counts_.parts += kind == kMemoptImagePart;
+  entries_ += 1;
 }
 
 void BatchAppender::AddImage(uint64 durable_id, const char *data, size_t bytes) {
@@ -139,11 +137,10 @@ void BatchAppender::AddDelete(uint64 durable_id) {
 void BatchAppender::Flush() {
   if (!open_) return;
   open_ = false;
-  uint16 entries = counts_.images + counts_.deletes + counts_.parts;
-  if (entries == 0) return;
+  if (entries_ == 0) return;
   MemoptFragmentHeader header{};
   header.xid = xid_;
-  header.entries = entries;
+  header.entries = entries_;
   header.batch_seq = seq_;
   memcpy(fragment_, &header, sizeof header);
 
@@ -162,17 +159,16 @@ void BatchAppender::Flush() {
             (errcode(ERRCODE_DATA_CORRUPTED),
              errmsg("memopt could not append to block %u of relation %u/%u/%u",
                     BufferGetBlockNumber(buffer), node_.spcNode, node_.dbNode, node_.relNode)));
-  counts_.xid = xid_;
-  counts_.batch_seq = seq_;
+  xl_memopt_append xlrec;
 
   START_CRIT_SECTION();
   if (init) memopt_init_page(page);
-  counts_.offnum = PageAddItem(page, fragment_, used_, InvalidOffsetNumber, false, false);
-  if (counts_.offnum == InvalidOffsetNumber) elog(PANIC, "memopt could not add a fragment");
+  xlrec.offnum = PageAddItem(page, fragment_, used_, InvalidOffsetNumber, false, false);
+  if (xlrec.offnum == InvalidOffsetNumber) elog(PANIC, "memopt could not add a fragment");
   MarkBufferDirty(buffer);
   XLogBeginInsert();
-  XLogRegisterData(reinterpret_cast<char *>(&counts_), sizeof counts_);
-  XLogRegisterBuffer(0, buffer, REGBUF_STANDARD | (init ? REGBUF_WILL_INIT : 0));
+  XLogRegisterData(reinterpret_cast<char *>(&xlrec), sizeof xlrec);
+  XLogRegisterBuffer(0, buffer, REGBUF_STANDARD | REGBUF_KEEP_DATA | (init ? REGBUF_WILL_INIT : 0));
   XLogRegisterBufData(0, fragment_, used_);
   XLogRecPtr lsn =
       XLogInsert(kMemoptRmgrId, XLOG_MEMOPT_APPEND | (init ? XLOG_MEMOPT_INIT_PAGE : 0));

@@ -54,10 +54,26 @@ void Describe(StringInfo buf, XLogReaderState *record) {
   uint8 info = XLogRecGetInfo(record) & ~XLR_INFO_MASK & ~XLOG_MEMOPT_INIT_PAGE;
   if (info != XLOG_MEMOPT_APPEND) return;
   const auto *xlrec = reinterpret_cast<const xl_memopt_append *>(XLogRecGetData(record));
-  appendStringInfo(buf, "xid %u, batch %llu, offset %u: %u images, %u deletes", xlrec->xid,
-                   static_cast<unsigned long long>(xlrec->batch_seq), xlrec->offnum, xlrec->images,
-                   xlrec->deletes);
-  if (xlrec->parts > 0) appendStringInfo(buf, ", %u image pieces", xlrec->parts);
+  Size bytes = 0;
+  const char *fragment = XLogRecGetBlockData(record, 0, &bytes);
+  MemoptFragmentHeader header;
+  if (fragment == nullptr || bytes < sizeof header) {
+    appendStringInfo(buf, "offset %u", xlrec->offnum);
+    return;
+  }
+  memcpy(&header, fragment, sizeof header);
+  int counts[4] = {0, 0, 0, 0};
+  for (Size position = sizeof header; position + sizeof(MemoptEntryHeader) <= bytes;) {
+    MemoptEntryHeader entry;
+    memcpy(&entry, fragment + position, sizeof entry);
+    if (entry.kind < 4) counts[entry.kind] += 1;
+    position += sizeof entry + entry.bytes;
+  }
+  appendStringInfo(buf, "xid %u, batch %llu, offset %u: %d images, %d deletes", header.xid,
+                   static_cast<unsigned long long>(header.batch_seq), xlrec->offnum,
+                   counts[kMemoptImage], counts[kMemoptDelete]);
+  if (counts[kMemoptImagePart] > 0)
+    appendStringInfo(buf, ", %d image pieces", counts[kMemoptImagePart]);
 }
 
 const char *Identify(uint8 info) {
