@@ -22,16 +22,7 @@ LOAD_ROWS="${LOAD_ROWS:-2000000}"
 PORT="${BENCH_PORT:-5494}"
 bench_server_start "$PORT" $'jit = off'
 
-psql_q() { as_pg "$PG_BINDIR/psql" -X -q -v ON_ERROR_STOP=1 -h "$WORK" -p "$PORT" "$@"; }
-pgbench_q() { as_pg "$PG_BINDIR/pgbench" -h "$WORK" -p "$PORT" "$@"; }
-for db in heap memopt; do
-  psql_q -d postgres -c "CREATE DATABASE bench_$db"
-  psql_q -d "bench_$db" -c "CREATE EXTENSION memopt"
-done
-pgbench_q -i -q -s "$SCALE" bench_heap >/dev/null 2>&1
-PGOPTIONS='-c default_table_access_method=memopt' pgbench_q -i -q -s "$SCALE" bench_memopt >/dev/null 2>&1
-psql_q -d bench_memopt -tAc "SELECT string_agg(relname || ':' || amname || ':' || relpersistence::text, ' '
-  ORDER BY relname) FROM pg_class c JOIN pg_am a ON a.oid = c.relam WHERE relname LIKE 'pgbench%'"
+bench_pgbench_databases "$SCALE"
 psql_q -d postgres -c CHECKPOINT
 
 wal_lsn() { psql_q -d postgres -tAc "SELECT pg_current_wal_insert_lsn()"; }

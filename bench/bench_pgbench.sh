@@ -24,16 +24,7 @@ SECONDS_PER_RUN="${SECONDS_PER_RUN:-10}"
 PORT="${BENCH_PORT:-5495}"
 bench_server_start "$PORT" $'synchronous_commit = off\njit = off'
 
-psql_q() { as_pg "$PG_BINDIR/psql" -X -q -v ON_ERROR_STOP=1 -h "$WORK" -p "$PORT" "$@"; }
-pgbench_q() { as_pg "$PG_BINDIR/pgbench" -h "$WORK" -p "$PORT" "$@"; }
-for db in heap memopt; do
-  psql_q -d postgres -c "CREATE DATABASE bench_$db"
-  psql_q -d "bench_$db" -c "CREATE EXTENSION memopt"
-done
-pgbench_q -i -q -s "$SCALE" bench_heap >/dev/null 2>&1
-PGOPTIONS='-c default_table_access_method=memopt' pgbench_q -i -q -s "$SCALE" bench_memopt >/dev/null 2>&1
-psql_q -d bench_memopt -tAc "SELECT string_agg(relname || ':' || amname, ' ' ORDER BY relname)
-  FROM pg_class c JOIN pg_am a ON a.oid = c.relam WHERE relname LIKE 'pgbench%'"
+bench_pgbench_databases "$SCALE"
 
 run() {  # db, extra pgbench options -> "tps retried%"
   pgbench_q -n -M prepared -c "$CLIENTS" -j "$CLIENTS" -T "$SECONDS_PER_RUN" --max-tries=100 \

@@ -27,4 +27,24 @@ CONF
   as_pg "$PG_BINDIR/pg_ctl" -D "$DATA" -l "$WORK/log" -w start >/dev/null
 }
 
+# psql and pgbench against the server of bench_server_start (set PORT first).
+psql_q() { as_pg "$PG_BINDIR/psql" -X -q -v ON_ERROR_STOP=1 -h "$WORK" -p "$PORT" "$@"; }
+pgbench_q() { as_pg "$PG_BINDIR/pgbench" -h "$WORK" -p "$PORT" "$@"; }
+
+# `pgbench -i -s SCALE` twice: database bench_heap (heap tables, btree keys)
+# and bench_memopt (default_table_access_method = memopt: memopt tables with
+# memopt_range keys). Prints each pgbench table's access method and
+# persistence in bench_memopt.
+bench_pgbench_databases() {  # scale
+  local db
+  for db in heap memopt; do
+    psql_q -d postgres -c "CREATE DATABASE bench_$db"
+    psql_q -d "bench_$db" -c "CREATE EXTENSION memopt"
+  done
+  pgbench_q -i -q -s "$1" bench_heap >/dev/null 2>&1
+  PGOPTIONS='-c default_table_access_method=memopt' pgbench_q -i -q -s "$1" bench_memopt >/dev/null 2>&1
+  psql_q -d bench_memopt -tAc "SELECT string_agg(relname || ':' || amname || ':' || relpersistence::text,
+    ' ' ORDER BY relname) FROM pg_class c JOIN pg_am a ON a.oid = c.relam WHERE relname LIKE 'pgbench%'"
+}
+
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
