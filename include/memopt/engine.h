@@ -26,6 +26,19 @@
 
 namespace memopt {
 
+// Counters since the engine was created (memopt.transaction_stats). Any
+// session adds with relaxed atomics; readers see approximate totals.
+struct EngineStats {
+  std::atomic<uint64_t> commits;
+  std::atomic<uint64_t> aborts;
+  std::atomic<uint64_t> write_conflicts;
+  std::atomic<uint64_t> read_validation_failures;
+  std::atomic<uint64_t> phantom_validation_failures;
+  std::atomic<uint64_t> dependency_failures;
+  std::atomic<uint64_t> dependencies_taken;
+  std::atomic<uint64_t> unique_conflicts;  // counted by the host's unique check
+};
+
 struct EngineOptions {
   uint32_t max_sessions = 128;
 };
@@ -42,6 +55,8 @@ class Engine {
   TxnSlot *slots() { return slots_; }
   const TxnSlot *slots() const { return slots_; }
   uint32_t max_sessions() const { return max_sessions_; }
+
+  EngineStats &stats() { return stats_; }
 
   Timestamp Now() const { return clock_.load(std::memory_order_seq_cst); }
   Timestamp NextCommitTimestamp() { return clock_.fetch_add(1, std::memory_order_seq_cst) + 1; }
@@ -103,6 +118,7 @@ class Engine {
   void UnlockRegistry();
 
   std::atomic<uint64_t> clock_;
+  EngineStats stats_;
   uint32_t max_sessions_;
   std::atomic<uint32_t> registry_lock_;
   TxnSlot *slots_;

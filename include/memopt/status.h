@@ -20,6 +20,18 @@ enum class Status {
   kTableFull,
   // The object asked for does not exist (or no longer exists).
   kNotFound,
+  // Commit-time validation (Transaction::Prepare): a version this
+  // transaction read was replaced or deleted by a transaction that committed
+  // (or is committing) before this one's commit timestamp.
+  kReadValidationFailed,
+  // A scan repeated at commit time found a row that a transaction which
+  // committed before this one's commit timestamp added: a phantom.
+  kPhantomValidationFailed,
+  // A transaction whose uncommitted changes this one read (a commit
+  // dependency) aborted.
+  kDependencyFailed,
+  // Not finished yet: commit dependencies are still being resolved.
+  kPending,
 };
 
 const char *StatusName(Status status);

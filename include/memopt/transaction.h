@@ -9,8 +9,17 @@
 // and fail at once with kWriteConflict if another transaction holds it or has
 // already committed a newer version. Every write is recorded in the write set
 // with the savepoint level it was made at; RollbackToLevel undoes exactly the
-// writes of that level and deeper, newest first. Commit takes a timestamp and
-// stamps it into every version written (it never fails); Abort undoes all.
+// writes of that level and deeper, newest first.
+//
+// Ending a transaction (isolation.h has the levels):
+//   Prepare            takes the commit timestamp (state Preparing) and
+//                      validates the read set and scan set; may fail
+//   CheckDependencies  kPending until every transaction whose uncommitted
+//                      changes this one read has finished; may fail
+//   Commit             stamps the timestamp into every version written and
+//                      never fails (it prepares first if Prepare was not
+//                      called, without validation)
+//   Abort              undoes all, from any state
 //
 // Thread safety: a Transaction is used by one thread at a time.
 #pragma once
@@ -19,12 +28,14 @@
 #include <vector>
 
 #include "memopt/engine.h"
+#include "memopt/isolation.h"
+#include "memopt/read_set.h"
 #include "memopt/status.h"
 #include "memopt/visibility.h"
 
 namespace memopt {
 
-class Transaction {
+class Transaction final : private DependencySink {
  public:
   explicit Transaction(Engine *engine) : engine_(engine) {}
   ~Transaction();
@@ -42,9 +53,43 @@ class Transaction {
   Timestamp first_read_ts() const { return first_read_ts_; }
   // A read timestamp for a new statement (READ COMMITTED).
   Timestamp NewReadTimestamp() const { return engine_->Now(); }
-  ReadView View(Timestamp read_ts, uint32_t command_id) const {
-    return ReadView{read_ts, txn_id_, command_id};
+  ReadView View(Timestamp read_ts, uint32_t command_id) {
+    return ReadView{read_ts, txn_id_, command_id, this};
   }
+
+  // The isolation level; set before the first read (Begin resets it to
+  // kReadCommitted).
+  void SetIsolation(Isolation level);
+  Isolation isolation() const { return isolation_; }
+  // The read timestamp the transaction's reads use (kSnapshot and above);
+  // validation compares against it. Defaults to first_read_ts().
+  void SetReadTimestamp(Timestamp read_ts) { validation_read_ts_ = read_ts; }
+  bool tracks_reads() const { return isolation_ >= Isolation::kRepeatableRead; }
+  bool tracks_scans() const { return isolation_ == Isolation::kSerializable; }
+
+  // The read set and scan set (read_set.h); callers record only when
+  // tracks_reads() / tracks_scans(). kOutOfMemory when the process heap is
+  // exhausted.
+  Status NoteRead(Table *table, const Version *version);
+  Status NoteTableScan(Table *table);
+  Status NoteHashProbe(Table *table, const Index *index, uint64_t hash);
+  Status NoteRangeScan(Table *table, const Index *index, const RangeBound &low,
+                       const RangeBound &high);
+
+  // Takes the commit timestamp and validates (see the class comment). On a
+  // validation failure returns its status and fills *failure; the caller
+  // then aborts. A transaction that wrote nothing takes no timestamp.
+  Status Prepare(const ValidationHooks &hooks, ValidationFailure *failure);
+  // kOk when every commit dependency committed, kPending (and *pending, the
+  // txn id of one owner still Preparing) while one has not finished,
+  // kDependencyFailed (and *failure) when one aborted.
+  Status CheckDependencies(ValidationFailure *failure, uint64_t *pending);
+  size_t dependency_count() const { return dependencies_.size(); }
+  size_t read_count() const { return reads_.size(); }
+  size_t scan_count() const { return scans_.size(); }
+  Timestamp commit_ts() const { return commit_ts_; }
+  // The host's transaction id, shown in views.
+  void SetHostTransactionId(uint32_t xid);
 
   // Allocates a version for `table` with room for `payload_bytes`; nullptr
   // when the arena is full. The caller fills the payload, then passes it to
@@ -110,6 +155,15 @@ class Transaction {
   void Publish(Timestamp commit_ts);
   void Finish(TxnState final_state, Timestamp ts);
   void CollectTouchedTables();
+  void TakeCommitTimestamp();
+  void AddDependency(const Version *version, bool on_begin, uint64_t owner) override;
+  // Validation (validation.cpp).
+  Status ValidateReads(ValidationFailure *failure) const;
+  Status ValidateScans(const ValidationHooks &hooks, ValidationFailure *failure) const;
+  Status ValidateScan(const ScanRecord &scan, const ValidationHooks &hooks,
+                      const Version **phantom) const;
+  bool IsPhantom(const Version *version) const;
+  bool RowHasPhantom(const Row *row) const;
 
   Engine *engine_;
   TxnSlot *slot_ = nullptr;
@@ -119,6 +173,13 @@ class Transaction {
   bool retired_memory_ = false;  // Undo retired versions: advance the clock at Finish
   std::vector<WriteEntry> writes_;
   std::vector<Table *> touched_;
+  Isolation isolation_ = Isolation::kReadCommitted;
+  Timestamp validation_read_ts_ = 0;
+  Timestamp commit_ts_ = 0;  // nonzero once prepared
+  std::vector<ReadEntry> reads_;
+  std::vector<ScanRecord> scans_;
+  std::vector<Dependency> dependencies_;
+  bool dependencies_lost_ = false;  // out of memory recording one: fail at commit
 };
 
 }  // namespace memopt

@@ -11,9 +11,13 @@
 //    stamped, so a reader that finds another id in the slot than the one in a
 //    version knows that version has since been re-stamped: it reloads it.
 //  - status: state << 60 | commit timestamp. A committing transaction moves
-//    Active -> Committing -> Committed(ts). Committing lasts a few instructions
-//    (taking the timestamp), so readers that see it spin until it is resolved;
-//    this keeps snapshots exact without commit dependencies.
+//    Active -> Committing -> Preparing(ts) -> Committed(ts) or Aborted.
+//    Committing lasts a few instructions (taking the timestamp), so readers
+//    that see it spin until it is resolved. Preparing lasts through
+//    validation, the WAL write and the host's commit: a reader whose read
+//    timestamp is after ts reads the versions speculatively, as if the owner
+//    committed, and takes a commit dependency on it (Hekaton; see
+//    visibility.h). Aborting stores Aborted before the writes are undone.
 //  - read_ts: the oldest read timestamp the transaction uses, kInfinity when
 //    idle, kStarting while it takes its first one (so that the garbage
 //    collector never frees what it is about to see).
@@ -37,6 +41,7 @@ enum class TxnState : uint64_t {
   kCommitting = 2,
   kCommitted = 3,
   kAborted = 4,
+  kPreparing = 5,  // has its commit timestamp; validating, logging, committing
 };
 
 inline uint64_t MakeTxnStatus(TxnState state, Timestamp ts) {
@@ -55,6 +60,14 @@ struct alignas(64) TxnSlot {
   std::atomic<int32_t> process_id;  // for views; 0 when unknown
   std::atomic<uint64_t> publishing_tag;
   uint64_t sequence;  // owner only: numbers its transactions
+  // For views only (memopt.transactions); written by the owner with relaxed
+  // stores, read without synchronization by anyone.
+  std::atomic<uint32_t> host_xid;     // the host's transaction id, 0 if none
+  std::atomic<uint8_t> isolation;     // memopt::Isolation
+  std::atomic<uint32_t> read_count;   // versions in the read set
+  std::atomic<uint32_t> scan_count;   // scans in the scan set
+  std::atomic<uint32_t> write_count;  // entries in the write set
+  std::atomic<uint32_t> dependency_count;
 };
 
 }  // namespace memopt

@@ -27,6 +27,7 @@ Engine *Engine::Create(void *base, size_t bytes, const EngineOptions &options) {
   Engine *engine = new (cursor) Engine();
   cursor += AlignUp(sizeof(Engine));
   engine->clock_.store(kLoadedTimestamp, std::memory_order_relaxed);
+  new (&engine->stats_) EngineStats();  // value-initialized: all zero
   engine->max_sessions_ = options.max_sessions;
   engine->registry_lock_.store(0, std::memory_order_relaxed);
   engine->slots_ = reinterpret_cast<TxnSlot *>(cursor);

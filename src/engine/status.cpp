@@ -17,6 +17,14 @@ const char *StatusName(Status status) {
       return "table full";
     case Status::kNotFound:
       return "not found";
+    case Status::kReadValidationFailed:
+      return "repeatable read validation failure";
+    case Status::kPhantomValidationFailed:
+      return "serializable validation failure";
+    case Status::kDependencyFailed:
+      return "commit dependency failure";
+    case Status::kPending:
+      return "pending";
   }
   return "unknown";
 }

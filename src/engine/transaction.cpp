@@ -3,8 +3,14 @@
 // Order of stores matters to concurrent readers (see txn_slot.h):
 //  - Begin stores txn_id before status, so a reader never pairs the new id
 //    with the previous transaction's outcome.
-//  - Commit stores Committing, takes the timestamp, stores Committed(ts), and
-//    only then stamps the versions; readers resolve the id meanwhile.
+//  - Prepare stores Committing, takes the timestamp, stores Preparing(ts);
+//    Commit stores Committed(ts) and only then stamps the versions; readers
+//    resolve the id meanwhile.
+//  - Abort stores Aborted before undoing, so readers stop relying on a
+//    Preparing owner as early as possible.
+//  - ClaimEnd re-reads the claimed version's begin after the CAS: a version
+//    whose creator has not committed may not be replaced (its creator could
+//    still undo it and restore Row::newest under us).
 //  - Undo of an update restores Row::newest before reopening the old
 //    version's end, since reopening lets another writer claim it at once.
 #include "memopt/transaction.h"
@@ -22,6 +28,20 @@ namespace {
 // the arena (short sessions that drop big tables never reach the count).
 constexpr uint32_t kReclaimEvery = 16;
 constexpr uint64_t kReclaimFraction = 64;
+
+// Whether `version`'s creator has committed (or is `self`): only then may it
+// be replaced. A reader may see a version of a Preparing creator
+// (speculatively), but updating it would race with that creator's undo.
+bool CreatorCommitted(const TxnSlot *slots, const Version *version, uint64_t self) {
+  for (;;) {
+    uint64_t begin = version->begin.load(std::memory_order_acquire);
+    if (!IsTxnId(begin)) return begin != kInfinity;
+    if (begin == self) return true;
+    TxnOutcome creator = ResolveTxn(slots, begin);
+    if (creator.state == TxnState::kIdle) continue;  // re-stamped meanwhile
+    return creator.state == TxnState::kCommitted;
+  }
+}
 
 }  // namespace
 
@@ -44,7 +64,19 @@ void Transaction::Begin() {
   slot_->read_ts.store(kStarting, std::memory_order_seq_cst);
   first_read_ts_ = engine_->Now();
   slot_->read_ts.store(first_read_ts_, std::memory_order_seq_cst);
+  validation_read_ts_ = first_read_ts_;
+  commit_ts_ = 0;
+  SetIsolation(Isolation::kReadCommitted);
   active_ = true;
+}
+
+void Transaction::SetIsolation(Isolation level) {
+  isolation_ = level;
+  slot_->isolation.store(static_cast<uint8_t>(level), std::memory_order_relaxed);
+}
+
+void Transaction::SetHostTransactionId(uint32_t xid) {
+  slot_->host_xid.store(xid, std::memory_order_relaxed);
 }
 
 void *Transaction::Allocate(size_t bytes, MemoryKind kind) {
@@ -82,6 +114,7 @@ Status Transaction::Record(const WriteEntry &entry) {
     return Status::kOutOfMemory;
   }
   writes_.push_back(entry);  // cannot throw: capacity reserved above
+  slot_->write_count.store(static_cast<uint32_t>(writes_.size()), std::memory_order_relaxed);
   return Status::kOk;
 }
 
@@ -89,6 +122,10 @@ Status Transaction::ClaimEnd(Version *current, uint32_t command_id) {
   for (;;) {
     uint64_t expected = kInfinity;
     if (current->end.compare_exchange_strong(expected, txn_id_, std::memory_order_acq_rel)) {
+      if (!CreatorCommitted(engine_->slots(), current, txn_id_)) {
+        current->end.store(kInfinity, std::memory_order_release);
+        return Status::kWriteConflict;
+      }
       current->cmax = command_id;
       return Status::kOk;
     }
@@ -142,6 +179,8 @@ Status Transaction::Update(Table *table, Version *current, Version *created, uin
   if (status == Status::kOk) {
     status = ClaimEnd(current, command_id);
     if (status != Status::kOk) writes_.pop_back();
+    if (status == Status::kWriteConflict)
+      engine_->stats().write_conflicts.fetch_add(1, std::memory_order_relaxed);
   }
   if (status != Status::kOk) {
     table->directory().Release(slot);
@@ -164,6 +203,8 @@ Status Transaction::Delete(Table *table, Version *current, uint32_t command_id, 
   if (status != Status::kOk) return status;
   status = ClaimEnd(current, command_id);
   if (status != Status::kOk) writes_.pop_back();
+  if (status == Status::kWriteConflict)
+    engine_->stats().write_conflicts.fetch_add(1, std::memory_order_relaxed);
   return status;
 }
 
@@ -262,13 +303,20 @@ void Transaction::CollectTouchedTables() {
     }
 }
 
+void Transaction::TakeCommitTimestamp() {
+  slot_->status.store(MakeTxnStatus(TxnState::kCommitting, 0), std::memory_order_seq_cst);
+  commit_ts_ = engine_->NextCommitTimestamp();
+  slot_->status.store(MakeTxnStatus(TxnState::kPreparing, commit_ts_), std::memory_order_seq_cst);
+}
+
 Timestamp Transaction::Commit() {
+  engine_->stats().commits.fetch_add(1, std::memory_order_relaxed);
   if (writes_.empty()) {
     Finish(TxnState::kCommitted, 0);
     return 0;
   }
-  slot_->status.store(MakeTxnStatus(TxnState::kCommitting, 0), std::memory_order_seq_cst);
-  Timestamp commit_ts = engine_->NextCommitTimestamp();
+  if (commit_ts_ == 0) TakeCommitTimestamp();
+  Timestamp commit_ts = commit_ts_;
   slot_->status.store(MakeTxnStatus(TxnState::kCommitted, commit_ts), std::memory_order_seq_cst);
   Publish(commit_ts);
   slot_->publishing_tag.store(0, std::memory_order_seq_cst);
@@ -287,6 +335,8 @@ Timestamp Transaction::Commit() {
 }
 
 void Transaction::Abort() {
+  engine_->stats().aborts.fetch_add(1, std::memory_order_relaxed);
+  slot_->status.store(MakeTxnStatus(TxnState::kAborted, 0), std::memory_order_seq_cst);
   RollbackToLevel(0);
   Finish(TxnState::kAborted, 0);
 }
@@ -307,6 +357,15 @@ void Transaction::Finish(TxnState final_state, Timestamp ts) {
   retired_memory_ = false;
   writes_.clear();
   touched_.clear();
+  reads_.clear();
+  scans_.clear();
+  dependencies_.clear();
+  dependencies_lost_ = false;
+  slot_->host_xid.store(0, std::memory_order_relaxed);
+  slot_->read_count.store(0, std::memory_order_relaxed);
+  slot_->scan_count.store(0, std::memory_order_relaxed);
+  slot_->write_count.store(0, std::memory_order_relaxed);
+  slot_->dependency_count.store(0, std::memory_order_relaxed);
   slot_->read_ts.store(kInfinity, std::memory_order_seq_cst);
   active_ = false;
   Arena *arena = engine_->arena();

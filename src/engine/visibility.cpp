@@ -6,6 +6,7 @@
 #include "memopt/visibility.h"
 
 #include <sched.h>
+#include <time.h>
 
 namespace memopt {
 
@@ -36,6 +37,14 @@ bool BeginVisible(const TxnSlot *slots, const Version *version, const ReadView &
         return version->cmin < view.command_id;
       case Word::kOther:
         if (outcome.state == TxnState::kIdle) continue;
+        if (outcome.state == TxnState::kPreparing && outcome.commit_ts <= view.read_ts) {
+          if (view.dependencies == nullptr) {
+            AwaitTxn(slots, word);
+            continue;
+          }
+          view.dependencies->AddDependency(version, true, word);
+          return true;
+        }
         return outcome.state == TxnState::kCommitted && outcome.commit_ts <= view.read_ts;
     }
   }
@@ -52,7 +61,17 @@ bool EndVisible(const TxnSlot *slots, const Version *version, const ReadView &vi
         return version->cmax >= view.command_id;
       case Word::kOther:
         if (outcome.state == TxnState::kIdle) continue;
-        return outcome.state != TxnState::kCommitted || view.read_ts < outcome.commit_ts;
+        if (outcome.state == TxnState::kPreparing && outcome.commit_ts <= view.read_ts) {
+          if (view.dependencies == nullptr) {
+            AwaitTxn(slots, word);
+            continue;
+          }
+          view.dependencies->AddDependency(version, false, word);
+          return false;
+        }
+        if (outcome.state == TxnState::kCommitted || outcome.state == TxnState::kPreparing)
+          return view.read_ts < outcome.commit_ts;
+        return true;
     }
   }
 }
@@ -70,6 +89,20 @@ TxnOutcome ResolveTxn(const TxnSlot *slots, uint64_t txn_id) {
     // The owner is between taking its timestamp and storing it: a few
     // instructions, unless it was descheduled.
     if (spins > 64) sched_yield();
+  }
+}
+
+TxnOutcome AwaitTxn(const TxnSlot *slots, uint64_t txn_id) {
+  for (int spins = 0;; ++spins) {
+    TxnOutcome outcome = ResolveTxn(slots, txn_id);
+    if (outcome.state != TxnState::kPreparing) return outcome;
+    if (spins < 64) continue;
+    if (spins < 1024) {
+      sched_yield();
+      continue;
+    }
+    struct timespec pause = {0, 50 * 1000};  // the owner may be flushing WAL
+    nanosleep(&pause, nullptr);
   }
 }
 

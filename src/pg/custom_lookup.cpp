@@ -143,13 +143,16 @@ void PrepareLookup(LookupState *state) {
   state->view = memopt_view_for(state->base.ss.ps.state->es_snapshot);
   MemoptCompareContext compare{state->info, nullptr, nullptr};
   if (state->info->kind == memopt::IndexKind::kHash) {
-    memopt_rows_under_key(engine_index, memopt_key_hash(state->info, nullptr, values, isnull),
-                          memopt::KeyRef{nullptr, 0}, &compare, &state->rows);
+    uint64 hash = memopt_key_hash(state->info, nullptr, values, isnull);
+    memopt_note_hash_probe(heap, engine_index, hash);
+    memopt_rows_under_key(engine_index, hash, memopt::KeyRef{nullptr, 0}, &compare, &state->rows);
     return;
   }
   MemoryContext old = MemoryContextSwitchTo(econtext->ecxt_per_tuple_memory);
   memopt::KeyRef key = memopt_key_encode(state->info, nullptr, state->info->natts, values, isnull);
   MemoryContextSwitchTo(old);
+  memopt::RangeBound bound{true, false, key};
+  memopt_note_range_scan(heap, engine_index, bound, bound);
   memopt_rows_under_key(engine_index, 0, key, &compare, &state->rows);
 }
 
@@ -160,6 +163,7 @@ TupleTableSlot *LookupNext(ScanState *node) {
     memopt::Version *version = memopt_visible_version(state->rows.rows[state->next++], state->view);
     if (version == nullptr) continue;
     memopt_store_version(version, node->ss_currentRelation, state->slot);
+    memopt_note_read(node->ss_currentRelation, nullptr, version);
     return state->slot;
   }
   return ExecClearTuple(state->slot);

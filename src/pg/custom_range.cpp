@@ -191,6 +191,7 @@ TupleTableSlot *RangeNext(ScanState *node) {
   memopt::Version *version = memopt_range_cursor_next(&state->cursor, backward, values, isnull);
   if (version == nullptr) return ExecClearTuple(state->slot);
   memopt_store_version(version, node->ss_currentRelation, state->slot);
+  memopt_note_read(node->ss_currentRelation, nullptr, version);
   return state->slot;
 }
 

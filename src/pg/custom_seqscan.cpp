@@ -281,6 +281,7 @@ TupleTableSlot *SeqNext(ScanState *node) {
     memopt::ReadView view = memopt_view_for(node->ps.state->es_snapshot);
     state->scan = new (state->scan_storage) memopt::TableScan(memopt_engine(), state->table, view);
     state->started = true;
+    memopt_note_table_scan(node->ss_currentRelation, state->table);
   }
   for (memopt::Version *version = state->scan->Next(); version != nullptr;
        version = state->scan->Next()) {
@@ -289,6 +290,7 @@ TupleTableSlot *SeqNext(ScanState *node) {
       continue;
     }
     memopt_store_version(version, node->ss_currentRelation, state->slot);
+    memopt_note_read(node->ss_currentRelation, state->table, version);
     return state->slot;
   }
   return ExecClearTuple(state->slot);

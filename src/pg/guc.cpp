@@ -12,6 +12,20 @@ extern "C" {
 
 int memopt_max_memory_mb = 1024;
 bool memopt_enable_custom_scans = true;
+int memopt_isolation_level = MEMOPT_ISOLATION_AUTO;
+int memopt_debug_prepared_lock = 0;
+
+namespace {
+
+const struct config_enum_entry isolation_options[] = {
+    {"auto", MEMOPT_ISOLATION_AUTO, false},
+    {"read_committed", MEMOPT_ISOLATION_READ_COMMITTED, false},
+    {"snapshot", MEMOPT_ISOLATION_SNAPSHOT, false},
+    {"repeatable_read", MEMOPT_ISOLATION_REPEATABLE_READ, false},
+    {"serializable", MEMOPT_ISOLATION_SERIALIZABLE, false},
+    {nullptr, 0, false}};
+
+}  // namespace
 
 void memopt_define_gucs(void) {
   DefineCustomIntVariable(
@@ -25,5 +39,18 @@ void memopt_define_gucs(void) {
       "Off, memopt indexes are read through PostgreSQL's generic index scan, which fetches each "
       "row by its TID.",
       &memopt_enable_custom_scans, true, PGC_USERSET, 0, NULL, NULL, NULL);
+  DefineCustomEnumVariable(
+      "memopt.isolation_level", "Isolation level of memopt tables in new transactions.",
+      "auto maps PostgreSQL's level: READ COMMITTED to read_committed, REPEATABLE READ to "
+      "snapshot, SERIALIZABLE to serializable. Takes effect at a transaction's first access to a "
+      "memopt table (SET LOCAL works before it).",
+      &memopt_isolation_level, MEMOPT_ISOLATION_AUTO, isolation_options, PGC_USERSET, 0, NULL, NULL,
+      NULL);
+  DefineCustomIntVariable(
+      "memopt.debug_prepared_lock",
+      "Testing only: a committing transaction takes this advisory lock once validated.",
+      "Nonzero, the transaction waits there in its Preparing state (as pg_advisory_xact_lock "
+      "with the same key would), so tests can show commit dependencies.",
+      &memopt_debug_prepared_lock, 0, 0, INT_MAX, PGC_SUSET, GUC_NOT_IN_SAMPLE, NULL, NULL, NULL);
   MarkGUCPrefixReserved("memopt");
 }

@@ -101,6 +101,12 @@ void Prepare(IndexScanDesc scan, HashScan *state) {
   memopt::Index *engine_index = memopt_index_for(scan->heapRelation, scan->indexRelation);
   state->view = memopt_view_for(scan->xs_snapshot);
   uint64 hash = probe ? memopt_key_hash(info, state->search, values, isnull) : 0;
+  if (scan->xs_snapshot->snapshot_type == SNAPSHOT_MVCC) {
+    if (probe)
+      memopt_note_hash_probe(scan->heapRelation, engine_index, hash);
+    else
+      memopt_note_table_scan(scan->heapRelation, memopt_table_for(scan->heapRelation));
+  }
   int capacity = probe ? 16 : static_cast<int>(engine_index->entry_count()) + 64;
   for (;;) {
     if (state->candidates != nullptr) pfree(state->candidates);

@@ -47,6 +47,18 @@ void memopt_prepare_write(void);
 // The savepoint level writes are recorded at.
 int memopt_write_level(void);
 
+// validation.cpp: the read set and scan set (no-ops at levels that do not
+// validate them; call for reads under an MVCC snapshot only; `table` may be
+// nullptr, looked up from `rel` when needed), and commit-time validation
+// with commit dependencies (PRE_COMMIT, before the WAL is written; raises
+// 40001 on failure).
+void memopt_note_read(Relation rel, memopt::Table *table, memopt::Version *version);
+void memopt_note_table_scan(Relation rel, memopt::Table *table);
+void memopt_note_hash_probe(Relation rel, const memopt::Index *index, uint64 hash);
+void memopt_note_range_scan(Relation rel, const memopt::Index *index, const memopt::RangeBound &low,
+                            const memopt::RangeBound &high);
+void memopt_validate_commit(memopt::Transaction *txn);
+
 // table_map.cpp: the engine table behind a relation (made on first use, by
 // durable_load.cpp).
 memopt::TableKey memopt_key_for_node(const RelFileNode &node);

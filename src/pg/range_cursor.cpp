@@ -45,6 +45,20 @@ bool UseAsBound(const MemoptIndexColumn &column, MemoptSearchColumn *search, boo
   return true;
 }
 
+// Records the scan for serializable validation: its bounds, or the whole
+// index when a bound has another type than its column (validation compares
+// with the index's own comparator).
+void NoteScan(MemoptRangeCursor *state, const MemoptIndexInfo *info) {
+  memopt::RangeBound low, high;
+  bool cross = false;
+  for (int column = 0; column < info->natts; ++column) cross |= state->search[column].cross;
+  if (!cross) {
+    low = memopt::RangeBound{state->lower.data != nullptr, state->lower_strict, state->lower};
+    high = memopt::RangeBound{state->upper.data != nullptr, state->upper_strict, state->upper};
+  }
+  memopt_note_range_scan(state->heap, state->engine_index, low, high);
+}
+
 // Works out the bounds (see the file comment).
 void Prepare(MemoptRangeCursor *state) {
   const MemoptIndexInfo *info = memopt_index_info(state->index);
@@ -110,6 +124,7 @@ void Prepare(MemoptRangeCursor *state) {
                             : memopt::KeyRef{nullptr, 0};
   state->engine_index = memopt_index_for(state->heap, state->index);
   state->view = memopt_view_for(state->snapshot);
+  if (state->snapshot->snapshot_type == SNAPSHOT_MVCC) NoteScan(state, info);
   new (state->iterator) memopt::RangeIndex::Iterator(state->engine_index->range(),
                                                      memopt_comparator(&state->compare));
   state->prepared = true;

@@ -3,8 +3,12 @@
 // A memopt transaction rides on the PostgreSQL transaction: it begins at the
 // first memopt access and ends in the transaction callbacks (xact.cpp).
 //
-// Read timestamps: REPEATABLE READ and SERIALIZABLE read at one timestamp,
-// taken with the transaction's first snapshot. READ COMMITTED takes a fresh one per
+// Isolation level: memopt.isolation_level, or PostgreSQL's level mapped
+// (READ COMMITTED -> read committed, REPEATABLE READ -> snapshot,
+// SERIALIZABLE -> serializable), fixed when the memopt transaction begins.
+//
+// Read timestamps: every level but read committed reads at one timestamp,
+// taken with the transaction's first snapshot. Read committed takes a fresh one per
 // PostgreSQL snapshot state: snapshots with the same xmin, xmax and xcnt see
 // the same set of finished xids (xmax is latestCompletedXid + 1, and for a
 // given xmax the running xids below it can only finish, so the same count
@@ -14,6 +18,8 @@
 // are recognised the same way, so a statement's many scans and TID fetches
 // take the timestamp once.
 #include "memopt_pg.h"
+
+#include "guc.h"
 
 #include <new>
 
@@ -96,6 +102,24 @@ memopt::Timestamp ReadTsForSnapshot(memopt::Transaction *txn, Snapshot snapshot)
   return entry.read_ts;
 }
 
+memopt::Isolation LevelForNewTransaction(void) {
+  switch (memopt_isolation_level) {
+    case MEMOPT_ISOLATION_READ_COMMITTED:
+      return memopt::Isolation::kReadCommitted;
+    case MEMOPT_ISOLATION_SNAPSHOT:
+      return memopt::Isolation::kSnapshot;
+    case MEMOPT_ISOLATION_REPEATABLE_READ:
+      return memopt::Isolation::kRepeatableRead;
+    case MEMOPT_ISOLATION_SERIALIZABLE:
+      return memopt::Isolation::kSerializable;
+    default:
+      break;
+  }
+  if (IsolationIsSerializable()) return memopt::Isolation::kSerializable;
+  if (IsolationUsesXactSnapshot()) return memopt::Isolation::kSnapshot;
+  return memopt::Isolation::kReadCommitted;
+}
+
 }  // namespace
 
 memopt::Transaction *memopt_txn(void) {
@@ -105,6 +129,7 @@ memopt::Transaction *memopt_txn(void) {
   if (session_txn == nullptr) AttachSession();
   if (!session_txn->active()) {
     session_txn->Begin();
+    session_txn->SetIsolation(LevelForNewTransaction());
     for (ReadTsCacheEntry &entry : read_ts_cache) entry.used = false;
     xact_read_ts_taken = false;
   }
@@ -120,10 +145,13 @@ memopt::ReadView memopt_view_for(Snapshot snapshot) {
   switch (snapshot->snapshot_type) {
     case SNAPSHOT_MVCC: {
       memopt::Timestamp read_ts;
-      if (!IsolationUsesXactSnapshot()) {
+      if (txn->isolation() == memopt::Isolation::kReadCommitted) {
         read_ts = ReadTsForSnapshot(txn, snapshot);
       } else {
-        if (!xact_read_ts_taken) xact_read_ts = FreshReadTs(txn, snapshot);
+        if (!xact_read_ts_taken) {
+          xact_read_ts = FreshReadTs(txn, snapshot);
+          txn->SetReadTimestamp(xact_read_ts);
+        }
         xact_read_ts_taken = true;
         read_ts = xact_read_ts;
       }
@@ -142,6 +170,9 @@ memopt::ReadView memopt_view_for(Snapshot snapshot) {
   return txn->View(txn->NewReadTimestamp(), InvalidCommandId);
 }
 
-void memopt_prepare_write(void) { (void)GetTopTransactionId(); }
+void memopt_prepare_write(void) {
+  TransactionId xid = GetTopTransactionId();
+  memopt_txn()->SetHostTransactionId(xid);
+}
 
 int memopt_write_level(void) { return GetCurrentTransactionNestLevel(); }

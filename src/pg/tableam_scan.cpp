@@ -27,6 +27,7 @@ struct MemoptScanDesc {
   memopt::Table *table;
   memopt::TableScan *scan;  // in scan_storage
   bool any_version;
+  bool note_reads;  // a query's scan under an MVCC snapshot: feeds validation
   alignas(memopt::TableScan) char scan_storage[sizeof(memopt::TableScan)];
 };
 
@@ -40,6 +41,7 @@ bool StoreNext(MemoptScanDesc *scan, ScanDirection direction, TupleTableSlot *sl
     return false;
   }
   memopt_store_version(version, scan->base.rs_rd, slot);
+  if (scan->note_reads) memopt_note_read(scan->base.rs_rd, scan->table, version);
   return true;
 }
 
@@ -60,6 +62,9 @@ TableScanDesc memopt_scan_begin(Relation rel, Snapshot snapshot, int nkeys, Scan
   memopt::ReadView view =
       snapshot != nullptr ? memopt_view_for(snapshot) : memopt_view_for(SnapshotSelf);
   scan->scan = new (scan->scan_storage) memopt::TableScan(memopt_engine(), scan->table, view);
+  scan->note_reads = snapshot != nullptr && snapshot->snapshot_type == SNAPSHOT_MVCC &&
+                     (flags & (SO_TYPE_SEQSCAN | SO_TYPE_TIDRANGESCAN | SO_TYPE_SAMPLESCAN));
+  if (scan->note_reads) memopt_note_table_scan(rel, scan->table);
   if (flags & SO_TYPE_SEQSCAN) pgstat_count_heap_scan(rel);
   return &scan->base;
 }
@@ -164,6 +169,8 @@ bool memopt_tuple_fetch_row_version(Relation rel, ItemPointer tid, Snapshot snap
   memopt::Version *version = memopt_fetch_tid(rel, tid, snapshot);
   if (version == nullptr) return false;
   memopt_store_version(version, rel, slot);
+  if (snapshot->snapshot_type == SNAPSHOT_MVCC)
+    memopt_note_read(rel, memopt_table_for(rel), version);
   return true;
 }
 

@@ -1,7 +1,8 @@
 // xact.cpp - ties the memopt transaction to PostgreSQL's transaction events.
 //
 //  PRE_PREPARE   refuse: a memopt transaction cannot be prepared.
-//  PRE_COMMIT    append the batches of durable tables (durable_write.cpp),
+//  PRE_COMMIT    validate and wait for commit dependencies (validation.cpp),
+//                append the batches of durable tables (durable_write.cpp),
 //                then announce the xid until publish
 //  COMMIT        publish the commit timestamp (never fails), then drop the
 //                engine tables that DDL of this transaction replaced.
@@ -30,6 +31,7 @@ void OnXactEvent(XactEvent event, void *arg) {
     case XACT_EVENT_PRE_COMMIT:
       // From here until Commit publishes, readers whose snapshots see our
       // xid as committed wait for us (session.cpp, FreshReadTs).
+      if (txn != nullptr) memopt_validate_commit(txn);
       if (txn != nullptr && txn->write_count() > 0) {
         memopt_log_commit(txn);
         txn->AnnouncePublishing(GetTopTransactionIdIfAny());

@@ -29,13 +29,13 @@ class TransactionTest : public ::testing::Test {
     ASSERT_EQ(a_.Attach(100), Status::kOk);
     ASSERT_EQ(b_.Attach(101), Status::kOk);
   }
-  std::vector<int64_t> Values(const Transaction &txn, uint32_t command_id) {
+  std::vector<int64_t> Values(Transaction &txn, uint32_t command_id) {
     return ScanValues(engine_.get(), table_, txn.View(txn.first_read_ts(), command_id));
   }
   std::vector<int64_t> CommittedValues() {
     return ScanValues(engine_.get(), table_, OutsideView(engine_->Now()));
   }
-  int64_t VisibleValue(const Transaction &txn, const Row *row, uint32_t command_id) {
+  int64_t VisibleValue(Transaction &txn, const Row *row, uint32_t command_id) {
     Version *version =
         VisibleVersion(engine_.get(), row, txn.View(txn.first_read_ts(), command_id));
     return version != nullptr ? ValueOf(version) : -1;

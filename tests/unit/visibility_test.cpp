@@ -245,7 +245,7 @@ class TxnVisibilityTest : public ::testing::Test {
     ASSERT_EQ(a_.Attach(100), Status::kOk);
     ASSERT_EQ(b_.Attach(101), Status::kOk);
   }
-  bool Sees(const Transaction &txn, const Version *version, uint32_t command_id = 0) {
+  bool Sees(Transaction &txn, const Version *version, uint32_t command_id = 0) {
     return IsVisible(engine_->slots(), version, txn.View(txn.first_read_ts(), command_id));
   }
   TestEngine engine_;
