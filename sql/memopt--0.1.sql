@@ -43,8 +43,33 @@ WHERE c.relkind IN ('r', 'm');
 -- The shared-memory arena: its size, what is in use, and use by kind.
 CREATE VIEW memory AS SELECT kind, bytes, blocks FROM memopt.memory_stats();
 
+-- Running memopt transactions, one row per session slot in use (the
+-- analogue of sys.dm_db_xtp_transactions). Timestamps are memopt's logical
+-- clock. read_set/scan_set are kept only at levels that validate them.
+CREATE FUNCTION transaction_info(
+  OUT transaction_id bigint, OUT pid integer, OUT xid xid, OUT state text,
+  OUT isolation_level text, OUT read_timestamp bigint, OUT commit_timestamp bigint,
+  OUT read_set integer, OUT scan_set integer, OUT write_set integer,
+  OUT commit_dependencies integer)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'memopt_transaction_info' LANGUAGE C STRICT VOLATILE;
+
+CREATE VIEW transactions AS SELECT * FROM memopt.transaction_info();
+
+-- Commits and aborts by kind since the server started (all databases).
+CREATE FUNCTION transaction_stats(
+  OUT commits bigint, OUT aborts bigint, OUT write_conflicts bigint,
+  OUT unique_conflicts bigint, OUT repeatable_read_failures bigint,
+  OUT serializable_failures bigint, OUT commit_dependency_failures bigint,
+  OUT commit_dependencies_taken bigint)
+RETURNS record
+AS 'MODULE_PATHNAME', 'memopt_transaction_stats' LANGUAGE C STRICT VOLATILE;
+
+CREATE VIEW transaction_stats AS SELECT * FROM memopt.transaction_stats();
+
 GRANT USAGE ON SCHEMA memopt TO PUBLIC;
-GRANT SELECT ON memopt.tables, memopt.memory TO PUBLIC;
+GRANT SELECT ON memopt.tables, memopt.memory, memopt.transactions, memopt.transaction_stats
+  TO PUBLIC;
 
 -- Index access methods (src/pg/hash_am.cpp, src/pg/range_am.cpp).
 CREATE FUNCTION memopt_range_handler(internal)

@@ -81,6 +81,7 @@ void ReportDuplicate(CheckState *state) {
 }
 
 void ReportConflict(CheckState *state) {
+  memopt_engine()->stats().unique_conflicts.fetch_add(1, std::memory_order_relaxed);
   char *description = BuildIndexValueDescription(state->index, state->values, state->isnull);
   ereport(ERROR, (errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
                   errmsg("could not serialize access to table \"%s\" due to a concurrent write "

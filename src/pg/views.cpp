@@ -1,5 +1,6 @@
 // views.cpp - SQL-callable functions behind the memopt.tables,
-// memopt.indexes and memopt.memory views.
+// memopt.indexes, memopt.memory, memopt.transactions and
+// memopt.transaction_stats views.
 //
 // Table statistics are copied out of the engine while its registry lock is
 // held, into memory allocated before taking it: nothing that can ereport runs
@@ -66,9 +67,90 @@ void PutIndexRow(ReturnSetInfo *rsinfo, const IndexRow &row) {
   tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 }
 
+const char *StateName(memopt::TxnState state) {
+  switch (state) {
+    case memopt::TxnState::kActive:
+      return "active";
+    case memopt::TxnState::kCommitting:
+    case memopt::TxnState::kPreparing:
+      return "validating";
+    case memopt::TxnState::kCommitted:
+      return "committed";
+    case memopt::TxnState::kAborted:
+      return "aborted";
+    default:
+      return "idle";
+  }
+}
+
+// One running transaction's slot, copied field by field (the owner keeps
+// changing it; the row is a best-effort picture, as in pg_stat_activity).
+void PutTransactionRow(ReturnSetInfo *rsinfo, const memopt::TxnSlot &slot) {
+  uint64_t read_ts = slot.read_ts.load(std::memory_order_acquire);
+  if (read_ts == memopt::kInfinity || slot.in_use.load(std::memory_order_acquire) == 0) return;
+  uint64_t txn_id = slot.txn_id.load(std::memory_order_acquire);
+  uint64_t status = slot.status.load(std::memory_order_acquire);
+  memopt::TxnState state = memopt::StatusState(status);
+  if (state == memopt::TxnState::kIdle) return;
+  Datum values[11];
+  bool nulls[11] = {false};
+  values[0] = Int64GetDatum(static_cast<int64>(txn_id & ~memopt::kTxnIdMark));
+  values[1] = Int32GetDatum(slot.process_id.load(std::memory_order_relaxed));
+  TransactionId xid = slot.host_xid.load(std::memory_order_relaxed);
+  values[2] = TransactionIdGetDatum(xid);
+  nulls[2] = !TransactionIdIsValid(xid);
+  values[3] = CStringGetTextDatum(StateName(state));
+  auto level = static_cast<memopt::Isolation>(slot.isolation.load(std::memory_order_relaxed));
+  values[4] = CStringGetTextDatum(memopt::IsolationName(level));
+  values[5] = Int64GetDatum(static_cast<int64>(read_ts));
+  values[6] = Int64GetDatum(static_cast<int64>(memopt::StatusTimestamp(status)));
+  nulls[6] = memopt::StatusTimestamp(status) == 0;
+  values[7] = Int32GetDatum(static_cast<int32>(slot.read_count.load(std::memory_order_relaxed)));
+  values[8] = Int32GetDatum(static_cast<int32>(slot.scan_count.load(std::memory_order_relaxed)));
+  values[9] = Int32GetDatum(static_cast<int32>(slot.write_count.load(std::memory_order_relaxed)));
+  values[10] =
+      Int32GetDatum(static_cast<int32>(slot.dependency_count.load(std::memory_order_relaxed)));
+  tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+}
+
 }  // namespace
 
 extern "C" {
+
+PG_FUNCTION_INFO_V1(memopt_transaction_info);
+Datum memopt_transaction_info(PG_FUNCTION_ARGS) {
+  InitMaterializedSRF(fcinfo, 0);
+  ReturnSetInfo *rsinfo = reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo);
+  memopt::Engine *engine = memopt_engine();
+  for (uint32_t i = 0; i < engine->max_sessions(); ++i)
+    PutTransactionRow(rsinfo, engine->slots()[i]);
+  return (Datum)0;
+}
+
+PG_FUNCTION_INFO_V1(memopt_transaction_stats);
+Datum memopt_transaction_stats(PG_FUNCTION_ARGS) {
+  TupleDesc desc;
+  if (get_call_result_type(fcinfo, nullptr, &desc) != TYPEFUNC_COMPOSITE)
+    ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                    errmsg("function returning record called in context that cannot accept type "
+                           "record")));
+  memopt::EngineStats &stats = memopt_engine()->stats();
+  const std::atomic<uint64_t> *counters[] = {
+      &stats.commits,
+      &stats.aborts,
+      &stats.write_conflicts,
+      &stats.unique_conflicts,
+      &stats.read_validation_failures,
+      &stats.phantom_validation_failures,
+      &stats.dependency_failures,
+      &stats.dependencies_taken,
+  };
+  Datum values[8];
+  bool nulls[8] = {false};
+  for (int i = 0; i < 8; ++i)
+    values[i] = Int64GetDatum(static_cast<int64>(counters[i]->load(std::memory_order_relaxed)));
+  return HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(desc), values, nulls));
+}
 
 // One row per engine index of this database's tables. The walks over the
 // indexes run outside the registry lock, inside this session's memopt
