@@ -48,5 +48,33 @@ SELECT v FROM lvl WHERE id = 2;
 SELECT commits > :commits_before AS counted FROM memopt.transaction_stats;
 SELECT count(*) AS columns FROM information_schema.columns
 WHERE table_schema = 'memopt' AND table_name = 'transaction_stats';
+-- Heap and memopt tables in one transaction: fine at READ COMMITTED and
+-- REPEATABLE READ, refused at SERIALIZABLE (neither container's checks see
+-- the other), unless a memopt level is chosen explicitly.
+CREATE TABLE heap_side (id int PRIMARY KEY, v int);
+INSERT INTO heap_side VALUES (1, 100);
+BEGIN ISOLATION LEVEL REPEATABLE READ;
+SELECT h.v + m.v AS total FROM heap_side h JOIN lvl m USING (id);
+COMMIT;
+BEGIN ISOLATION LEVEL SERIALIZABLE;
+SELECT v FROM heap_side WHERE id = 1;
+SELECT v FROM lvl WHERE id = 1;
+ROLLBACK;
+BEGIN ISOLATION LEVEL SERIALIZABLE;
+UPDATE lvl SET v = v + 1 WHERE id = 1;
+INSERT INTO heap_side VALUES (2, 200);
+ROLLBACK;
+BEGIN ISOLATION LEVEL SERIALIZABLE;
+SET LOCAL memopt.isolation_level = snapshot;
+SELECT h.v + m.v AS total FROM heap_side h JOIN lvl m USING (id);
+COMMIT;
+-- Memopt alone, or heap alone, is fine at SERIALIZABLE.
+BEGIN ISOLATION LEVEL SERIALIZABLE;
+SELECT v FROM lvl WHERE id = 1;
+COMMIT;
+BEGIN ISOLATION LEVEL SERIALIZABLE;
+SELECT v FROM heap_side WHERE id = 1;
+COMMIT;
+DROP TABLE heap_side;
 DROP FUNCTION my_memopt_txn();
 DROP TABLE lvl;

@@ -2,13 +2,14 @@
 // owns its concern.
 #pragma once
 
-void memopt_define_gucs(void);                 // guc.cpp
-void memopt_install_shmem_hooks(void);         // shmem.cpp
-void memopt_install_xact_callbacks(void);      // xact.cpp
-void memopt_install_utility_hook(void);        // utility_hook.cpp
-void memopt_install_object_access_hook(void);  // object_access.cpp
-void memopt_install_planner_hook(void);        // planner.cpp
-void memopt_define_index_options(void);        // hash_am.cpp
-void memopt_register_custom_scans(void);       // custom_lookup.cpp
-void memopt_install_on_conflict_hook(void);    // on_conflict.cpp
-void memopt_register_wal_rmgr(void);           // wal_rmgr.cpp
+void memopt_define_gucs(void);                    // guc.cpp
+void memopt_install_shmem_hooks(void);            // shmem.cpp
+void memopt_install_xact_callbacks(void);         // xact.cpp
+void memopt_install_utility_hook(void);           // utility_hook.cpp
+void memopt_install_object_access_hook(void);     // object_access.cpp
+void memopt_install_planner_hook(void);           // planner.cpp
+void memopt_define_index_options(void);           // hash_am.cpp
+void memopt_register_custom_scans(void);          // custom_lookup.cpp
+void memopt_install_on_conflict_hook(void);       // on_conflict.cpp
+void memopt_register_wal_rmgr(void);              // wal_rmgr.cpp
+void memopt_install_cross_container_check(void);  // cross_container.cpp
