@@ -52,7 +52,14 @@ int memopt_write_level(void);
 // nullptr, looked up from `rel` when needed), and commit-time validation
 // with commit dependencies (PRE_COMMIT, before the WAL is written; raises
 // 40001 on failure).
-void memopt_note_read(Relation rel, memopt::Table *table, memopt::Version *version);
+// memopt_xact_tracks_* are set when the memopt transaction begins, so that
+// read paths pay one load when nothing is kept.
+extern bool memopt_xact_tracks_reads;
+extern bool memopt_xact_tracks_scans;
+void memopt_note_read_slow(Relation rel, memopt::Table *table, memopt::Version *version);
+inline void memopt_note_read(Relation rel, memopt::Table *table, memopt::Version *version) {
+  if (memopt_xact_tracks_reads) memopt_note_read_slow(rel, table, version);
+}
 void memopt_note_table_scan(Relation rel, memopt::Table *table);
 void memopt_note_hash_probe(Relation rel, const memopt::Index *index, uint64 hash);
 void memopt_note_range_scan(Relation rel, const memopt::Index *index, const memopt::RangeBound &low,

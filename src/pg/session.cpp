@@ -130,6 +130,8 @@ memopt::Transaction *memopt_txn(void) {
   if (!session_txn->active()) {
     session_txn->Begin();
     session_txn->SetIsolation(LevelForNewTransaction());
+    memopt_xact_tracks_reads = session_txn->tracks_reads();
+    memopt_xact_tracks_scans = session_txn->tracks_scans();
     for (ReadTsCacheEntry &entry : read_ts_cache) entry.used = false;
     xact_read_ts_taken = false;
   }

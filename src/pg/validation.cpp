@@ -187,7 +187,10 @@ void AwaitDependencies(memopt::Transaction *txn) {
 
 }  // namespace
 
-void memopt_note_read(Relation rel, memopt::Table *table, memopt::Version *version) {
+bool memopt_xact_tracks_reads = false;
+bool memopt_xact_tracks_scans = false;
+
+void memopt_note_read_slow(Relation rel, memopt::Table *table, memopt::Version *version) {
   memopt::Transaction *txn = TrackingTransaction(false);
   if (txn == nullptr) return;
   if (table == nullptr) table = memopt_table_for(rel);
@@ -195,12 +198,14 @@ void memopt_note_read(Relation rel, memopt::Table *table, memopt::Version *versi
 }
 
 void memopt_note_table_scan(Relation rel, memopt::Table *table) {
+  if (!memopt_xact_tracks_scans) return;
   memopt::Transaction *txn = TrackingTransaction(true);
   if (txn == nullptr) return;
   Check(txn->NoteTableScan(table), rel);
 }
 
 void memopt_note_hash_probe(Relation rel, const memopt::Index *index, uint64 hash) {
+  if (!memopt_xact_tracks_scans) return;
   memopt::Transaction *txn = TrackingTransaction(true);
   if (txn == nullptr) return;
   Check(txn->NoteHashProbe(memopt_table_for(rel), index, hash), rel);
@@ -208,6 +213,7 @@ void memopt_note_hash_probe(Relation rel, const memopt::Index *index, uint64 has
 
 void memopt_note_range_scan(Relation rel, const memopt::Index *index, const memopt::RangeBound &low,
                             const memopt::RangeBound &high) {
+  if (!memopt_xact_tracks_scans) return;
   memopt::Transaction *txn = TrackingTransaction(true);
   if (txn == nullptr) return;
   Check(txn->NoteRangeScan(memopt_table_for(rel), index, low, high), rel);
