@@ -157,6 +157,7 @@ class Transaction final : private DependencySink {
   void CollectTouchedTables();
   void TakeCommitTimestamp();
   void AddDependency(const Version *version, bool on_begin, uint64_t owner) override;
+  Status AddScan(ScanRecord &&scan);
   // Validation (validation.cpp).
   Status ValidateReads(ValidationFailure *failure) const;
   Status ValidateScans(const ValidationHooks &hooks, ValidationFailure *failure) const;

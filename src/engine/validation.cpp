@@ -72,13 +72,8 @@ Status Transaction::NoteRead(Table *table, const Version *version) {
   return Status::kOk;
 }
 
-Status Transaction::NoteTableScan(Table *table) {
-  for (const ScanRecord &scan : scans_)
-    if (scan.kind == ScanRecord::Kind::kTable && scan.table == table) return Status::kOk;
+Status Transaction::AddScan(ScanRecord &&scan) {
   try {
-    ScanRecord scan{};
-    scan.kind = ScanRecord::Kind::kTable;
-    scan.table = table;
     scans_.push_back(std::move(scan));
   } catch (const std::bad_alloc &) {
     return Status::kOutOfMemory;
@@ -87,40 +82,41 @@ Status Transaction::NoteTableScan(Table *table) {
   return Status::kOk;
 }
 
+Status Transaction::NoteTableScan(Table *table) {
+  for (const ScanRecord &scan : scans_)
+    if (scan.kind == ScanRecord::Kind::kTable && scan.table == table) return Status::kOk;
+  ScanRecord scan{};
+  scan.kind = ScanRecord::Kind::kTable;
+  scan.table = table;
+  return AddScan(std::move(scan));
+}
+
 Status Transaction::NoteHashProbe(Table *table, const Index *index, uint64_t hash) {
-  try {
-    ScanRecord scan{};
-    scan.kind = ScanRecord::Kind::kHashProbe;
-    scan.table = table;
-    scan.index = index;
-    scan.hash = hash;
-    scans_.push_back(std::move(scan));
-  } catch (const std::bad_alloc &) {
-    return Status::kOutOfMemory;
-  }
-  slot_->scan_count.store(static_cast<uint32_t>(scans_.size()), std::memory_order_relaxed);
-  return Status::kOk;
+  ScanRecord scan{};
+  scan.kind = ScanRecord::Kind::kHashProbe;
+  scan.table = table;
+  scan.index = index;
+  scan.hash = hash;
+  return AddScan(std::move(scan));
 }
 
 Status Transaction::NoteRangeScan(Table *table, const Index *index, const RangeBound &low,
                                   const RangeBound &high) {
+  ScanRecord scan{};
+  scan.kind = ScanRecord::Kind::kRange;
+  scan.table = table;
+  scan.index = index;
+  scan.low_bounded = low.bounded;
+  scan.low_strict = low.strict;
+  scan.high_bounded = high.bounded;
+  scan.high_strict = high.strict;
   try {
-    ScanRecord scan{};
-    scan.kind = ScanRecord::Kind::kRange;
-    scan.table = table;
-    scan.index = index;
-    scan.low_bounded = low.bounded;
-    scan.low_strict = low.strict;
-    scan.high_bounded = high.bounded;
-    scan.high_strict = high.strict;
     if (low.bounded) scan.low.assign(static_cast<const char *>(low.key.data), low.key.size);
     if (high.bounded) scan.high.assign(static_cast<const char *>(high.key.data), high.key.size);
-    scans_.push_back(std::move(scan));
   } catch (const std::bad_alloc &) {
     return Status::kOutOfMemory;
   }
-  slot_->scan_count.store(static_cast<uint32_t>(scans_.size()), std::memory_order_relaxed);
-  return Status::kOk;
+  return AddScan(std::move(scan));
 }
 
 void Transaction::AddDependency(const Version *version, bool on_begin, uint64_t owner) {
