@@ -57,5 +57,18 @@ EXPLAIN (COSTS OFF) SELECT count(*) FROM cs_mem WHERE i4 < 100;
 SELECT cs_same('i4 < 100');
 RESET memopt.enable_custom_scans;
 
+-- Parameters of generic plans are engine filters too, read at scan start.
+SET plan_cache_mode = force_generic_plan;
+PREPARE cs_param(int4) AS SELECT count(*) FROM cs_mem WHERE i4 < $1;
+EXPLAIN (COSTS OFF) EXECUTE cs_param(10);
+PREPARE cs_param_heap(int4) AS SELECT count(*) FROM cs_heap WHERE i4 < $1;
+EXECUTE cs_param(10);
+EXECUTE cs_param_heap(10);
+EXECUTE cs_param(NULL);
+EXECUTE cs_param(-5);
+DEALLOCATE cs_param;
+DEALLOCATE cs_param_heap;
+RESET plan_cache_mode;
+
 DROP FUNCTION cs_same(text);
 DROP TABLE cs_heap, cs_mem;

@@ -51,6 +51,7 @@ constexpr double kCostFactor = 0.8;
 struct LookupState {
   CustomScanState base;
   Relation index;
+  memopt::Version *last_version;  // in the slot last handed to ExecScan
   const MemoptIndexInfo *info;
   List *key_states;  // ExprState per key column
   TupleTableSlot *slot;
@@ -163,7 +164,7 @@ TupleTableSlot *LookupNext(ScanState *node) {
     memopt::Version *version = memopt_visible_version(state->rows.rows[state->next++], state->view);
     if (version == nullptr) continue;
     memopt_store_version(version, node->ss_currentRelation, state->slot);
-    memopt_note_read(node->ss_currentRelation, nullptr, version);
+    state->last_version = version;
     return state->slot;
   }
   return ExecClearTuple(state->slot);
@@ -175,8 +176,13 @@ bool LookupRecheck(ScanState *node, TupleTableSlot *slot) {
   return true;  // the quals, tested by ExecScan, are the whole condition
 }
 
+// A row is read (for validation) when it passes the executor's quals too.
 TupleTableSlot *ExecLookup(CustomScanState *node) {
-  return ExecScan(&node->ss, LookupNext, LookupRecheck);
+  TupleTableSlot *result = ExecScan(&node->ss, LookupNext, LookupRecheck);
+  if (!TupIsNull(result))
+    memopt_note_read(node->ss.ss_currentRelation, nullptr,
+                     reinterpret_cast<LookupState *>(node)->last_version);
+  return result;
 }
 
 void EndLookup(CustomScanState *node) {

@@ -48,7 +48,8 @@ constexpr int kFieldsPerKey = 6;
 struct RangeState {
   CustomScanState base;
   Relation index;
-  bool backward;  // the plan's direction
+  memopt::Version *last_version;  // in the slot last handed to ExecScan
+  bool backward;                  // the plan's direction
   int nkeys;
   ScanKey keys;
   List *argument_states;
@@ -191,7 +192,7 @@ TupleTableSlot *RangeNext(ScanState *node) {
   memopt::Version *version = memopt_range_cursor_next(&state->cursor, backward, values, isnull);
   if (version == nullptr) return ExecClearTuple(state->slot);
   memopt_store_version(version, node->ss_currentRelation, state->slot);
-  memopt_note_read(node->ss_currentRelation, nullptr, version);
+  state->last_version = version;
   return state->slot;
 }
 
@@ -201,8 +202,13 @@ bool RangeRecheck(ScanState *node, TupleTableSlot *slot) {
   return true;  // the quals, tested by ExecScan, are the whole condition
 }
 
+// A row is read (for validation) when it passes the executor's quals too.
 TupleTableSlot *ExecRange(CustomScanState *node) {
-  return ExecScan(&node->ss, RangeNext, RangeRecheck);
+  TupleTableSlot *result = ExecScan(&node->ss, RangeNext, RangeRecheck);
+  if (!TupIsNull(result))
+    memopt_note_read(node->ss.ss_currentRelation, nullptr,
+                     reinterpret_cast<RangeState *>(node)->last_version);
+  return result;
 }
 
 void EndRange(CustomScanState *node) {

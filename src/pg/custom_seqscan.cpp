@@ -3,8 +3,9 @@
 // the scan loop, before a version goes into a slot.
 //
 // A "simple" qual compares a column of an integer-like type (int2, int4,
-// int8, oid, date, time, timestamp, timestamptz) with a constant of the same
-// type using one of btree's five operators for it. For such a column at a
+// int8, oid, date, time, timestamp, timestamptz) with a constant or a
+// query parameter ($1 of a generic plan, read when the scan starts) of the
+// same type using one of btree's five operators for it. For such a column at a
 // fixed offset (every column before it has a fixed width) in a version with
 // no NULLs that has the column, the value is read at that offset and
 // compared directly; a version that fails is skipped without touching the
@@ -60,14 +61,17 @@ struct EngineQual {
   bool is_unsigned;
   StrategyNumber strategy;
   int64 constant;
+  ExprState *parameter;  // a Param to evaluate at scan start, or nullptr
 };
 
 struct SeqState {
   CustomScanState base;
   memopt::Table *table;
+  memopt::Version *last_version;  // in the slot last handed to ExecScan
   alignas(memopt::TableScan) char scan_storage[sizeof(memopt::TableScan)];
   memopt::TableScan *scan;
   bool started;
+  bool impossible;  // a parameter is NULL: no row can pass
   int nquals;
   EngineQual *quals;
   TupleTableSlot *slot;
@@ -126,30 +130,40 @@ bool AtFixedOffset(Oid relid, AttrNumber attno) {
   return fixed;
 }
 
-// Column, strategy and constant of a pushable clause; false if it is not one.
-bool PushableClause(Expr *clause, Index relid, AttrNumber *attno, int *strategy, Const **value) {
+bool IsConstantOrParameter(Node *node) {
+  return IsA(node, Const) ||
+         (IsA(node, Param) && reinterpret_cast<Param *>(node)->paramkind == PARAM_EXTERN);
+}
+
+Oid ValueType(Node *node) {
+  return IsA(node, Const) ? reinterpret_cast<Const *>(node)->consttype
+                          : reinterpret_cast<Param *>(node)->paramtype;
+}
+
+// Column, strategy and value (a Const or an external Param) of a pushable
+// clause; false if it is not one.
+bool PushableClause(Expr *clause, Index relid, AttrNumber *attno, int *strategy, Expr **value) {
   if (!IsA(clause, OpExpr)) return false;
   auto *op = reinterpret_cast<OpExpr *>(clause);
   if (list_length(op->args) != 2) return false;
   Node *left = static_cast<Node *>(linitial(op->args));
   Node *right = static_cast<Node *>(lsecond(op->args));
   Oid opno = op->opno;
-  if (IsA(left, Const) && IsA(right, Var)) {  // 5 > k  ->  k < 5
+  if (IsConstantOrParameter(left) && IsA(right, Var)) {  // 5 > k  ->  k < 5
     opno = get_commutator(opno);
     std::swap(left, right);
   }
-  if (!OidIsValid(opno) || !IsA(left, Var) || !IsA(right, Const)) return false;
+  if (!OidIsValid(opno) || !IsA(left, Var) || !IsConstantOrParameter(right)) return false;
   auto *var = reinterpret_cast<Var *>(left);
-  auto *constant = reinterpret_cast<Const *>(right);
   bool is_unsigned;
   if (var->varno != static_cast<int>(relid) || var->varattno <= 0 || var->varlevelsup != 0 ||
-      constant->constisnull || var->vartype != constant->consttype ||
-      !IsIntegerLike(var->vartype, &is_unsigned))
+      (IsA(right, Const) && reinterpret_cast<Const *>(right)->constisnull) ||
+      var->vartype != ValueType(right) || !IsIntegerLike(var->vartype, &is_unsigned))
     return false;
   *strategy = BtreeStrategy(opno, var->vartype);
   if (*strategy < BTLessStrategyNumber || *strategy > BTGreaterStrategyNumber) return false;
   *attno = var->varattno;
-  *value = constant;
+  *value = reinterpret_cast<Expr *>(right);
   return true;
 }
 
@@ -170,7 +184,7 @@ Plan *PlanSeq(PlannerInfo *root, RelOptInfo *rel, CustomPath *path, List *tlist,
   foreach (cell, extract_actual_clauses(clauses, false)) {
     AttrNumber attno;
     int strategy;
-    Const *value;
+    Expr *value;
     if (!PushableClause(static_cast<Expr *>(lfirst(cell)), rel->relid, &attno, &strategy, &value) ||
         !AtFixedOffset(relid, attno))
       continue;
@@ -210,6 +224,29 @@ int64 ReadInteger(const char *pointer, int16 typlen, bool is_unsigned) {
   }
 }
 
+int64 AsInteger(const EngineQual &qual, Datum value) {
+  if (qual.typlen == 2) return DatumGetInt16(value);
+  if (qual.typlen == 4)
+    return qual.is_unsigned ? static_cast<int64>(DatumGetUInt32(value)) : DatumGetInt32(value);
+  return DatumGetInt64(value);
+}
+
+// Reads the parameters of the quals that have them (at each scan start).
+void EvaluateParameters(SeqState *state) {
+  state->impossible = false;
+  ExprContext *econtext = state->base.ss.ps.ps_ExprContext;
+  for (int i = 0; i < state->nquals; ++i) {
+    EngineQual &qual = state->quals[i];
+    if (qual.parameter == nullptr) continue;
+    bool isnull;
+    Datum value = ExecEvalExprSwitchContext(qual.parameter, econtext, &isnull);
+    if (isnull)
+      state->impossible = true;  // "k < NULL" is never true
+    else
+      qual.constant = AsInteger(qual, value);
+  }
+}
+
 void BeginSeq(CustomScanState *node, EState *estate, int eflags) {
   (void)eflags;
   auto *state = reinterpret_cast<SeqState *>(node);
@@ -223,7 +260,7 @@ void BeginSeq(CustomScanState *node, EState *estate, int eflags) {
   foreach (cell, scan->custom_private) {
     List *test = static_cast<List *>(lfirst(cell));
     auto attno = static_cast<AttrNumber>(intVal(linitial(test)));
-    auto *value = static_cast<Const *>(lthird(test));
+    auto *value = static_cast<Expr *>(lthird(test));
     EngineQual &qual = state->quals[i++];
     Form_pg_attribute attribute = TupleDescAttr(descriptor, attno - 1);
     qual.attno = attno;
@@ -231,11 +268,11 @@ void BeginSeq(CustomScanState *node, EState *estate, int eflags) {
     qual.typlen = attribute->attlen;
     IsIntegerLike(attribute->atttypid, &qual.is_unsigned);
     qual.strategy = static_cast<StrategyNumber>(intVal(lsecond(test)));
-    qual.constant = qual.typlen == 2 ? DatumGetInt16(value->constvalue)
-                    : qual.typlen == 4
-                        ? (qual.is_unsigned ? static_cast<int64>(DatumGetUInt32(value->constvalue))
-                                            : DatumGetInt32(value->constvalue))
-                        : DatumGetInt64(value->constvalue);
+    qual.parameter = nullptr;
+    if (IsA(value, Const))
+      qual.constant = AsInteger(qual, reinterpret_cast<Const *>(value)->constvalue);
+    else
+      qual.parameter = ExecInitExpr(value, &node->ss.ps);
   }
   state->slot = memopt_custom_scan_slot(node, estate);
   state->table = memopt_table_for(heap);
@@ -282,7 +319,9 @@ TupleTableSlot *SeqNext(ScanState *node) {
     state->scan = new (state->scan_storage) memopt::TableScan(memopt_engine(), state->table, view);
     state->started = true;
     memopt_note_table_scan(node->ss_currentRelation, state->table);
+    EvaluateParameters(state);
   }
+  if (state->impossible) return ExecClearTuple(state->slot);
   for (memopt::Version *version = state->scan->Next(); version != nullptr;
        version = state->scan->Next()) {
     if (!PassesEngineQuals(state, version)) {
@@ -290,7 +329,7 @@ TupleTableSlot *SeqNext(ScanState *node) {
       continue;
     }
     memopt_store_version(version, node->ss_currentRelation, state->slot);
-    memopt_note_read(node->ss_currentRelation, state->table, version);
+    state->last_version = version;
     return state->slot;
   }
   return ExecClearTuple(state->slot);
@@ -302,7 +341,14 @@ bool SeqRecheck(ScanState *node, TupleTableSlot *slot) {
   return true;
 }
 
-TupleTableSlot *ExecSeq(CustomScanState *node) { return ExecScan(&node->ss, SeqNext, SeqRecheck); }
+// A row is read (for validation) when it passes the executor's quals too.
+TupleTableSlot *ExecSeq(CustomScanState *node) {
+  TupleTableSlot *result = ExecScan(&node->ss, SeqNext, SeqRecheck);
+  auto *state = reinterpret_cast<SeqState *>(node);
+  if (!TupIsNull(result))
+    memopt_note_read(node->ss.ss_currentRelation, state->table, state->last_version);
+  return result;
+}
 
 void EndSeq(CustomScanState *node) { (void)node; }
 
@@ -343,7 +389,7 @@ void memopt_add_seq_path(PlannerInfo *root, RelOptInfo *rel) {
   foreach (cell, rel->baserestrictinfo) {
     AttrNumber attno;
     int strategy;
-    Const *value;
+    Expr *value;
     pushable = pushable || (PushableClause(lfirst_node(RestrictInfo, cell)->clause, rel->relid,
                                            &attno, &strategy, &value) &&
                             AtFixedOffset(relid, attno));

@@ -4,8 +4,11 @@
 //
 // What is recorded, and where (each read path calls in after storing a
 // version in a slot, under an MVCC snapshot only):
-//   memopt_note_read        every version a query returns (sequential, TID,
-//                           index and custom scans): the read set
+//   memopt_note_read        every version a query reads: the read set. The
+//                           custom scans record a row once it passed the
+//                           node's quals; PostgreSQL's own scans (sequential,
+//                           TID, index) record every version they hand to the
+//                           executor, before its Filter (conservative)
 //   memopt_note_table_scan  sequential scans (table AM and MemoptSeqScan)
 //   memopt_note_hash_probe  memopt_hash probes and MemoptLookup on them
 //   memopt_note_range_scan  memopt_range scans and lookups, with the bounds
