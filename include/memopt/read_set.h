@@ -34,10 +34,19 @@ struct RangeBound {
   KeyRef key{nullptr, 0};
 };
 
+// A filter a table scan applied to the stored rows themselves (the host's
+// engine quals): phantom validation then counts only versions it accepts.
+// `state` is an opaque copy the host's function reads.
+struct ScanFilter {
+  bool (*accepts)(const std::string &state, const Version *version) = nullptr;
+  std::string state;
+};
+
 struct ScanRecord {
   enum class Kind : uint8_t { kTable, kHashProbe, kRange };
   Kind kind;
   Table *table;
+  ScanFilter filter;   // kTable: accepts == nullptr means every row
   const Index *index;  // kHashProbe, kRange
   uint64_t hash;       // kHashProbe
   // kRange: bounds; the key bytes are copied here.

@@ -71,7 +71,7 @@ class Transaction final : private DependencySink {
   // tracks_reads() / tracks_scans(). kOutOfMemory when the process heap is
   // exhausted.
   Status NoteRead(Table *table, const Version *version);
-  Status NoteTableScan(Table *table);
+  Status NoteTableScan(Table *table, ScanFilter filter = ScanFilter{});
   Status NoteHashProbe(Table *table, const Index *index, uint64_t hash);
   Status NoteRangeScan(Table *table, const Index *index, const RangeBound &low,
                        const RangeBound &high);

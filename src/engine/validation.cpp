@@ -82,12 +82,16 @@ Status Transaction::AddScan(ScanRecord &&scan) {
   return Status::kOk;
 }
 
-Status Transaction::NoteTableScan(Table *table) {
+Status Transaction::NoteTableScan(Table *table, ScanFilter filter) {
   for (const ScanRecord &scan : scans_)
-    if (scan.kind == ScanRecord::Kind::kTable && scan.table == table) return Status::kOk;
+    if (scan.kind == ScanRecord::Kind::kTable && scan.table == table &&
+        (scan.filter.accepts == nullptr ||
+         (scan.filter.accepts == filter.accepts && scan.filter.state == filter.state)))
+      return Status::kOk;  // an unfiltered scan of the table covers every other
   ScanRecord scan{};
   scan.kind = ScanRecord::Kind::kTable;
   scan.table = table;
+  scan.filter = std::move(filter);
   return AddScan(std::move(scan));
 }
 
@@ -184,7 +188,8 @@ Status Transaction::ValidateScan(const ScanRecord &scan, const ValidationHooks &
       uint64_t end = directory.high_water();
       for (uint64_t slot = 0; slot < end; ++slot) {
         Version *version = directory.Get(slot);
-        if (version != nullptr && IsPhantom(version)) {
+        if (version != nullptr && IsPhantom(version) &&
+            (scan.filter.accepts == nullptr || scan.filter.accepts(scan.filter.state, version))) {
           *phantom = version;
           return Status::kPhantomValidationFailed;
         }

@@ -6,8 +6,8 @@
 // int8, oid, date, time, timestamp, timestamptz) with a constant or a
 // query parameter ($1 of a generic plan, read when the scan starts) of the
 // same type using one of btree's five operators for it. For such a column at a
-// fixed offset (every column before it has a fixed width) in a version with
-// no NULLs that has the column, the value is read at that offset and
+// fixed offset (every column before it has a fixed width) in a version that
+// has the column and no NULL up to it, the value is read at that offset and
 // compared directly; a version that fails is skipped without touching the
 // executor. Versions that do not fit (NULLs, the column added after them)
 // go to the executor, which tests every original clause on every returned
@@ -278,16 +278,24 @@ void BeginSeq(CustomScanState *node, EState *estate, int eflags) {
   state->table = memopt_table_for(heap);
 }
 
+// Whether attributes 1..attno of the tuple are all non-null (then a fixed
+// offset computed for a tuple without nulls holds).
+bool NoNullsThrough(MinimalTuple tuple, AttrNumber attno) {
+  if (!(tuple->t_infomask & HEAP_HASNULL)) return true;
+  for (int i = 0; i < attno; ++i)
+    if (att_isnull(i, tuple->t_bits)) return false;
+  return true;
+}
+
 // False when the version certainly fails a qual; true when it passes them
 // all or cannot be tested here (the executor decides).
-bool PassesEngineQuals(const SeqState *state, const memopt::Version *version) {
+bool PassesQuals(const EngineQual *quals, int nquals, const memopt::Version *version) {
   auto tuple = reinterpret_cast<MinimalTuple>(const_cast<char *>(version->payload()));
-  if (tuple->t_infomask & HEAP_HASNULL) return true;
   int natts = tuple->t_infomask2 & HEAP_NATTS_MASK;
   const char *data = reinterpret_cast<const char *>(tuple) + tuple->t_hoff - MINIMAL_TUPLE_OFFSET;
-  for (int i = 0; i < state->nquals; ++i) {
-    const EngineQual &qual = state->quals[i];
-    if (qual.offset < 0 || qual.attno > natts) continue;
+  for (int i = 0; i < nquals; ++i) {
+    const EngineQual &qual = quals[i];
+    if (qual.offset < 0 || qual.attno > natts || !NoNullsThrough(tuple, qual.attno)) continue;
     int64 value = ReadInteger(data + qual.offset, qual.typlen, qual.is_unsigned);
     bool pass;
     switch (qual.strategy) {
@@ -312,19 +320,41 @@ bool PassesEngineQuals(const SeqState *state, const memopt::Version *version) {
   return true;
 }
 
+// Serializable validation repeats the scan with the same engine quals: the
+// filter's state is a copy of them, parameters resolved.
+bool FilterAccepts(const std::string &state, const memopt::Version *version) {
+  return PassesQuals(reinterpret_cast<const EngineQual *>(state.data()),
+                     static_cast<int>(state.size() / sizeof(EngineQual)), version);
+}
+
+void NoteScan(SeqState *state) {
+  if (state->impossible || !memopt_xact_tracks_scans) return;  // nothing can match
+  memopt::ScanFilter filter;
+  if (state->nquals > 0) {
+    filter.accepts = FilterAccepts;
+    try {
+      filter.state.assign(reinterpret_cast<const char *>(state->quals),
+                          sizeof(EngineQual) * state->nquals);
+    } catch (const std::bad_alloc &) {
+      ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
+    }
+  }
+  memopt_note_table_scan(state->base.ss.ss_currentRelation, state->table, std::move(filter));
+}
+
 TupleTableSlot *SeqNext(ScanState *node) {
   auto *state = reinterpret_cast<SeqState *>(node);
   if (!state->started) {
     memopt::ReadView view = memopt_view_for(node->ps.state->es_snapshot);
     state->scan = new (state->scan_storage) memopt::TableScan(memopt_engine(), state->table, view);
     state->started = true;
-    memopt_note_table_scan(node->ss_currentRelation, state->table);
     EvaluateParameters(state);
+    NoteScan(state);
   }
   if (state->impossible) return ExecClearTuple(state->slot);
   for (memopt::Version *version = state->scan->Next(); version != nullptr;
        version = state->scan->Next()) {
-    if (!PassesEngineQuals(state, version)) {
+    if (!PassesQuals(state->quals, state->nquals, version)) {
       state->removed_in_engine++;
       continue;
     }

@@ -60,7 +60,8 @@ void memopt_note_read_slow(Relation rel, memopt::Table *table, memopt::Version *
 inline void memopt_note_read(Relation rel, memopt::Table *table, memopt::Version *version) {
   if (memopt_xact_tracks_reads) memopt_note_read_slow(rel, table, version);
 }
-void memopt_note_table_scan(Relation rel, memopt::Table *table);
+void memopt_note_table_scan(Relation rel, memopt::Table *table,
+                            memopt::ScanFilter filter = memopt::ScanFilter{});
 void memopt_note_hash_probe(Relation rel, const memopt::Index *index, uint64 hash);
 void memopt_note_range_scan(Relation rel, const memopt::Index *index, const memopt::RangeBound &low,
                             const memopt::RangeBound &high);

@@ -200,11 +200,17 @@ void memopt_note_read_slow(Relation rel, memopt::Table *table, memopt::Version *
   Check(txn->NoteRead(table, version), rel);
 }
 
-void memopt_note_table_scan(Relation rel, memopt::Table *table) {
+void memopt_note_table_scan(Relation rel, memopt::Table *table, memopt::ScanFilter filter) {
   if (!memopt_xact_tracks_scans) return;
   memopt::Transaction *txn = TrackingTransaction(true);
   if (txn == nullptr) return;
-  Check(txn->NoteTableScan(table), rel);
+  memopt::Status status;
+  try {
+    status = txn->NoteTableScan(table, std::move(filter));
+  } catch (const std::bad_alloc &) {
+    status = memopt::Status::kOutOfMemory;
+  }
+  Check(status, rel);
 }
 
 void memopt_note_hash_probe(Relation rel, const memopt::Index *index, uint64 hash) {
