@@ -87,6 +87,7 @@ class Transaction final : private DependencySink {
   size_t dependency_count() const { return dependencies_.size(); }
   size_t read_count() const { return reads_.size(); }
   size_t scan_count() const { return scans_.size(); }
+  const std::vector<ScanRecord> &scans() const { return scans_; }
   Timestamp commit_ts() const { return commit_ts_; }
   // The host's transaction id, shown in views.
   void SetHostTransactionId(uint32_t xid);

@@ -68,6 +68,8 @@ struct HookState {
   List *opened;  // of OpenedIndex *
 };
 
+// Called from inside the engine: must not raise errors. Comparisons that
+// fail are caught by the comparator (MemoptCompareContext::error).
 bool RangeComparator(void *context, const memopt::Index *index, memopt::KeyComparator *out) {
   auto *state = static_cast<HookState *>(context);
   ListCell *cell;
@@ -78,16 +80,29 @@ bool RangeComparator(void *context, const memopt::Index *index, memopt::KeyCompa
       return true;
     }
   }
-  // The transaction scanned the index, so it holds a lock on it.
-  Relation relation = try_relation_open(index->object_id(), NoLock);
-  if (relation == nullptr) return false;
-  auto *opened = static_cast<OpenedIndex *>(palloc(sizeof(OpenedIndex)));
-  opened->relation = relation;
-  opened->compare = static_cast<MemoptCompareContext *>(palloc0(sizeof(MemoptCompareContext)));
-  opened->compare->info = memopt_index_info(relation);
-  state->opened = lappend(state->opened, opened);
-  *out = memopt_comparator(opened->compare);
-  return true;
+  return false;  // not opened (dropped meanwhile): the scan fails validation
+}
+
+// Opens the range indexes the transaction scanned, before validation runs
+// (opening may raise errors, which must not cross the engine's frames).
+void OpenScannedIndexes(const memopt::Transaction *txn, HookState *state) {
+  for (const memopt::ScanRecord &scan : txn->scans()) {
+    if (scan.kind != memopt::ScanRecord::Kind::kRange) continue;
+    Oid oid = scan.index->object_id();
+    bool known = false;
+    ListCell *cell;
+    foreach (cell, state->opened)
+      known |= RelationGetRelid(static_cast<OpenedIndex *>(lfirst(cell))->relation) == oid;
+    if (known) continue;
+    // The transaction scanned the index, so it holds a lock on it.
+    Relation relation = try_relation_open(oid, NoLock);
+    if (relation == nullptr) continue;
+    auto *opened = static_cast<OpenedIndex *>(palloc(sizeof(OpenedIndex)));
+    opened->relation = relation;
+    opened->compare = static_cast<MemoptCompareContext *>(palloc0(sizeof(MemoptCompareContext)));
+    opened->compare->info = memopt_index_info(relation);
+    state->opened = lappend(state->opened, opened);
+  }
 }
 
 void CloseOpened(HookState *state) {
@@ -234,7 +249,13 @@ void memopt_validate_commit(memopt::Transaction *txn) {
   hooks.range_comparator = RangeComparator;
   hooks.context = &state;
   memopt::ValidationFailure failure;
+  if (txn->tracks_scans() && txn->write_count() > 0) OpenScannedIndexes(txn, &state);
   memopt::Status status = txn->Prepare(hooks, &failure);
+  ListCell *cell;
+  foreach (cell, state.opened) {  // a comparison raised an error: that error wins
+    MemoptCompareContext *compare = static_cast<OpenedIndex *>(lfirst(cell))->compare;
+    if (compare->error != nullptr) memopt_rethrow_comparison_error(compare);
+  }
   CloseOpened(&state);
   if (status != memopt::Status::kOk) ReportFailure(failure);
   if (memopt_debug_prepared_lock != 0 && txn->write_count() > 0) {
