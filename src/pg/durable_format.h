@@ -28,6 +28,7 @@
 
 extern "C" {
 #include "access/xlogreader.h"
+#include "storage/buf.h"
 #include "storage/bufpage.h"
 #include "storage/off.h"
 }
@@ -78,5 +79,9 @@ constexpr size_t kMemoptEmptyPageRoom =
     MAXIMUM_ALIGNOF;
 
 void memopt_init_page(Page page);
+// Adds `fragment` as a new item of the exclusively locked `buffer` (after
+// formatting the page when `init`) and WAL-logs it as XLOG_MEMOPT_APPEND.
+// The caller has checked that it fits.
+void memopt_add_fragment(Buffer buffer, bool init, const char *fragment, size_t bytes);
 // Whether `page` is a formatted memopt page (a zeroed page is not).
 bool memopt_page_is_ours(Page page);

@@ -27,8 +27,10 @@ extern "C" {
 #include "utils/rel.h"
 }
 
+#include <map>
 #include <new>
 #include <string>
+#include <utility>
 
 #include "memopt/table_loader.h"
 
@@ -42,7 +44,10 @@ memopt::Table *loading = nullptr;  // the table this backend is loading
 struct LoadState {
   explicit LoadState(memopt::Table *table) : loader(memopt_engine(), table) {}
   memopt::TableLoader loader;
-  std::string pending;  // pieces of an image split across entries
+  // Pieces of images split across fragments, by (durable id, batch): one
+  // image's pieces come in stream order, but since VACUUM frees space in
+  // earlier pages, other batches' fragments may come between them.
+  std::map<std::pair<uint64, uint64>, std::string> pending;
   TransactionId last_xid = InvalidTransactionId;
   bool last_committed = false;
   uint64 bytes = 0;
@@ -82,20 +87,35 @@ void ApplyFragment(Relation rel, BlockNumber block, LoadState *state, const char
     position += entry.bytes;
     memopt::Status status = memopt::Status::kOk;
     switch (entry.kind) {
-      case kMemoptImagePart:
-        state->pending.append(payload, entry.bytes);
-        continue;
-      case kMemoptImage:
-        state->bytes += entry.bytes;
-        if (state->pending.empty()) {
-          status = state->loader.Put(entry.durable_id, header.batch_seq, payload, entry.bytes);
-        } else {
-          state->pending.append(payload, entry.bytes);
-          status = state->loader.Put(entry.durable_id, header.batch_seq, state->pending.data(),
-                                     state->pending.size());
-          state->pending.clear();
+      case kMemoptImagePart: {
+        bool stored = true;
+        try {
+          state->pending[{entry.durable_id, header.batch_seq}].append(payload, entry.bytes);
+        } catch (const std::bad_alloc &) {
+          stored = false;  // reported outside the handler: no longjmp out of a catch
         }
+        if (!stored) memopt_report_status(memopt::Status::kOutOfMemory, rel);
+        continue;
+      }
+      case kMemoptImage: {
+        state->bytes += entry.bytes;
+        auto pieces = state->pending.find({entry.durable_id, header.batch_seq});
+        if (pieces == state->pending.end()) {
+          status = state->loader.Put(entry.durable_id, header.batch_seq, payload, entry.bytes);
+          break;
+        }
+        bool stored = true;
+        try {
+          pieces->second.append(payload, entry.bytes);
+        } catch (const std::bad_alloc &) {
+          stored = false;
+        }
+        if (!stored) memopt_report_status(memopt::Status::kOutOfMemory, rel);
+        status = state->loader.Put(entry.durable_id, header.batch_seq, pieces->second.data(),
+                                   pieces->second.size());
+        state->pending.erase(pieces);
         break;
+      }
       case kMemoptDelete:
         status = state->loader.Remove(entry.durable_id, header.batch_seq);
         break;

@@ -2,6 +2,13 @@
 // changed gets one batch appended to its pages: the new image of every row
 // it inserted or updated and the id of every row it deleted.
 //
+// Where a batch goes: its first fragment into a page the free space map
+// offers (space VACUUM freed, durable_prune.cpp), else the last page or a new
+// one; later fragments of the batch only onto the last page or new pages, so
+// the pieces of a split image stay in stream order. A batch written into a
+// page inside the table's frozen prefix shortens that prefix, so the next
+// freezing pass looks at the page again.
+//
 // Locking: the table's append lock (memopt_durable_table_lock) is held
 // exclusively for the whole batch, so batches never interleave and sequence
 // numbers follow the order of the stream. Buffer content locks are taken
@@ -19,6 +26,8 @@
 extern "C" {
 #include "access/xact.h"
 #include "access/xloginsert.h"
+#include "access/xlogutils.h"
+#include "storage/freespace.h"
 #include "miscadmin.h"
 #include "storage/bufmgr.h"
 #include "storage/lwlock.h"
@@ -37,11 +46,15 @@ constexpr size_t kMinImagePiece = 128;
 // Appends one batch to one table's pages, fragment by fragment.
 class BatchAppender {
  public:
-  BatchAppender(const RelFileNode &node, TransactionId xid, uint64 seq)
-      : node_(node), xid_(xid), seq_(seq) {
+  BatchAppender(memopt::Table *table, const RelFileNode &node, TransactionId xid, uint64 seq)
+      : table_(table), node_(node), xid_(xid), seq_(seq) {
     fragment_ = static_cast<char *>(palloc(kMemoptEmptyPageRoom));
+    fake_rel_ = CreateFakeRelcacheEntry(node);
   }
-  ~BatchAppender() { pfree(fragment_); }
+  ~BatchAppender() {
+    pfree(fragment_);
+    FreeFakeRelcacheEntry(fake_rel_);
+  }
 
   void AddImage(uint64 durable_id, const char *data, size_t bytes);
   void AddDelete(uint64 durable_id);
@@ -49,11 +62,16 @@ class BatchAppender {
 
  private:
   void Open();
+  bool OpenInFreeSpace();
   void Append(MemoptEntryKind kind, uint64 durable_id, const char *data, size_t bytes);
   void Flush();
   size_t room() const { return capacity_ - used_; }
 
+  memopt::Table *table_;
   RelFileNode node_;
+  Relation fake_rel_;  // for the free space map
+  bool first_fragment_ = true;
+  bool target_from_fsm_ = false;
   TransactionId xid_;
   uint64 seq_;
   char *fragment_;
@@ -65,12 +83,45 @@ class BatchAppender {
   uint16 entries_ = 0;
 };
 
-// Starts a fragment for the last page if it has room, else for a new one.
+// The batch's first fragment: a page with free space from the free space
+// map, if it has room (the map is a hint; a stale entry is corrected).
+bool BatchAppender::OpenInFreeSpace() {
+  BlockNumber candidate = GetPageWithFreeSpace(fake_rel_, kMinFragmentRoom);
+  if (candidate == InvalidBlockNumber) return false;
+  SMgrRelation smgr = smgropen(node_, InvalidBackendId);
+  if (candidate >= smgrnblocks(smgr, MAIN_FORKNUM)) return false;
+  Buffer buffer =
+      ReadBufferWithoutRelcache(node_, MAIN_FORKNUM, candidate, RBM_NORMAL, nullptr, true);
+  LockBuffer(buffer, BUFFER_LOCK_SHARE);
+  Page page = BufferGetPage(buffer);
+  size_t free_bytes = PageIsNew(page) || !memopt_page_is_ours(page) ? 0 : PageGetFreeSpace(page);
+  UnlockReleaseBuffer(buffer);
+  if (free_bytes < kMinFragmentRoom) {
+    RecordPageWithFreeSpace(fake_rel_, candidate, free_bytes);
+    return false;
+  }
+  target_ = candidate;
+  target_from_fsm_ = true;
+  capacity_ = free_bytes / MAXIMUM_ALIGNOF * MAXIMUM_ALIGNOF;
+  if (candidate < table_->frozen_pages()) table_->set_frozen_pages(candidate);
+  return true;
+}
+
+// Starts a fragment: see the file comment for where.
 void BatchAppender::Open() {
   SMgrRelation smgr = smgropen(node_, InvalidBackendId);
   BlockNumber blocks = smgrnblocks(smgr, MAIN_FORKNUM);
   target_ = InvalidBlockNumber;
+  target_from_fsm_ = false;
   capacity_ = kMemoptEmptyPageRoom;
+  bool first = first_fragment_;
+  first_fragment_ = false;
+  if (first && OpenInFreeSpace()) {
+    used_ = sizeof(MemoptFragmentHeader);
+    entries_ = 0;
+    open_ = true;
+    return;
+  }
   if (blocks > 0 && !next_on_new_page_) {
     Buffer buffer =
         ReadBufferWithoutRelcache(node_, MAIN_FORKNUM, blocks - 1, RBM_NORMAL, nullptr, true);
@@ -159,22 +210,11 @@ void BatchAppender::Flush() {
             (errcode(ERRCODE_DATA_CORRUPTED),
              errmsg("memopt could not append to block %u of relation %u/%u/%u",
                     BufferGetBlockNumber(buffer), node_.spcNode, node_.dbNode, node_.relNode)));
-  xl_memopt_append xlrec;
-
-  START_CRIT_SECTION();
-  if (init) memopt_init_page(page);
-  xlrec.offnum = PageAddItem(page, fragment_, used_, InvalidOffsetNumber, false, false);
-  if (xlrec.offnum == InvalidOffsetNumber) elog(PANIC, "memopt could not add a fragment");
-  MarkBufferDirty(buffer);
-  XLogBeginInsert();
-  XLogRegisterData(reinterpret_cast<char *>(&xlrec), sizeof xlrec);
-  XLogRegisterBuffer(0, buffer, REGBUF_STANDARD | REGBUF_KEEP_DATA | (init ? REGBUF_WILL_INIT : 0));
-  XLogRegisterBufData(0, fragment_, used_);
-  XLogRecPtr lsn =
-      XLogInsert(kMemoptRmgrId, XLOG_MEMOPT_APPEND | (init ? XLOG_MEMOPT_INIT_PAGE : 0));
-  PageSetLSN(page, lsn);
-  END_CRIT_SECTION();
+  memopt_add_fragment(buffer, init, fragment_, used_);
+  BlockNumber block = BufferGetBlockNumber(buffer);
+  Size room = PageGetFreeSpace(page);
   UnlockReleaseBuffer(buffer);
+  if (target_from_fsm_) RecordPageWithFreeSpace(fake_rel_, block, room);
 }
 
 RelFileNode NodeOf(const memopt::Table *table) {
@@ -190,7 +230,7 @@ void AppendBatch(const memopt::Transaction::RowChange *changes, size_t count, Tr
   memopt::Table *table = changes[0].table;
   LWLock *lock = memopt_durable_table_lock(table->key());
   LWLockAcquire(lock, LW_EXCLUSIVE);
-  BatchAppender appender(NodeOf(table), xid, table->NextBatchSeq());
+  BatchAppender appender(table, NodeOf(table), xid, table->NextBatchSeq());
   for (size_t i = 0; i < count; ++i) {
     memopt::Row *row = changes[i].row;
     const memopt::Version *image = changes[i].image;

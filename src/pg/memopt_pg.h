@@ -84,6 +84,9 @@ void memopt_log_commit(memopt::Transaction *txn);
 // durable_freeze.cpp: VACUUM's freezing of a durable table's batches; returns
 // the table's new relfrozenxid (InvalidTransactionId: leave it).
 TransactionId memopt_freeze_batches(Relation rel, memopt::Table *table);
+// durable_prune.cpp: VACUUM's removal of dead entries from a durable table's
+// pages (their space goes to the free space map); returns the bytes freed.
+uint64 memopt_prune_batches(Relation rel, memopt::Table *table);
 // Called when this session drops engine tables in the middle of a transaction.
 void memopt_forget_cached_tables(void);
 Oid memopt_am_oid(void);

@@ -147,6 +147,7 @@ void memopt_relation_vacuum(Relation rel, struct VacuumParams *params,
   memopt_sweep_indexes(rel, table);
   engine->ReclaimMemory();
   TransactionId frozen_xid = memopt_freeze_batches(rel, table);
+  (void)memopt_prune_batches(rel, table);
   memopt::TableStats stats = table->Stats();
   uint64_t old_versions = stats.versions > stats.live_rows ? stats.versions - stats.live_rows : 0;
   // relhasindex as heap's vacuum sets it: false would hide the indexes from the planner.
