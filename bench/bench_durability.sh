@@ -24,6 +24,9 @@ bench_server_start "$PORT" $'jit = off'
 
 bench_pgbench_databases "$SCALE"
 psql_q -d postgres -c CHECKPOINT
+psql_q -d bench_memopt -c "VACUUM"
+initial_size=$(psql_q -d bench_memopt -tAc "SELECT sum(pg_relation_size(c)) FROM unnest(ARRAY[
+  'pgbench_accounts', 'pgbench_branches', 'pgbench_tellers', 'pgbench_history']::regclass[]) c")
 
 wal_lsn() { psql_q -d postgres -tAc "SELECT pg_current_wal_insert_lsn()"; }
 run() {  # db, synchronous_commit -> "tps retried% wal_bytes_per_txn"
@@ -61,6 +64,17 @@ for sync in on off; do
   unset tps retried wal
 done
 echo "scale=$SCALE clients=$CLIENTS seconds=$SECONDS_PER_RUN repeat=$REPEAT (median; wal = bytes per transaction)"
+grown_size=$(psql_q -d bench_memopt -tAc "SELECT sum(pg_relation_size(c)) FROM unnest(ARRAY[
+  'pgbench_accounts', 'pgbench_branches', 'pgbench_tellers', 'pgbench_history']::regclass[]) c")
+
+# Space: the durable pgbench tables after the TPC-B runs, before and after
+# VACUUM, next to their size right after pgbench -i (live data, no garbage).
+size_of() { psql_q -d bench_memopt -tAc "SELECT sum(pg_relation_size(c)) FROM unnest(ARRAY[
+  'pgbench_accounts', 'pgbench_branches', 'pgbench_tellers', 'pgbench_history']::regclass[]) c"; }
+psql_q -d bench_memopt -c "VACUUM"
+after_vacuum=$(size_of)
+echo "space: live data $initial_size bytes after pgbench -i; $grown_size after the runs; $after_vacuum after VACUUM" \
+  "(history grows by design: its rows are inserted)"
 
 # Load rate: a durable table with a primary key, restarted, then first use.
 psql_q -d bench_memopt -c "CREATE TABLE load_t (id bigint PRIMARY KEY, pad text) USING memopt"
