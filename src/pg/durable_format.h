@@ -85,3 +85,20 @@ void memopt_init_page(Page page);
 void memopt_add_fragment(Buffer buffer, bool init, const char *fragment, size_t bytes);
 // Whether `page` is a formatted memopt page (a zeroed page is not).
 bool memopt_page_is_ours(Page page);
+
+// Calls fn(offset, data, bytes) for each fragment (normal item) of a memopt
+// page, in item order, while fn returns true; false if fn stopped the walk.
+// Pages that are new or not memopt's have no fragments.
+template <typename Fn>
+bool memopt_for_each_fragment(Page page, Fn &&fn) {
+  if (PageIsNew(page) || !memopt_page_is_ours(page)) return true;
+  OffsetNumber last = PageGetMaxOffsetNumber(page);
+  for (OffsetNumber offset = FirstOffsetNumber; offset <= last; ++offset) {
+    ItemId item = PageGetItemId(page, offset);
+    if (!ItemIdIsNormal(item)) continue;
+    if (!fn(offset, static_cast<const char *>(PageGetItem(page, item)),
+            static_cast<size_t>(ItemIdGetLength(item))))
+      return false;
+  }
+  return true;
+}

@@ -97,48 +97,47 @@ bool Dead(const Liveness &live, BlockNumber block, const MemoptFragmentHeader &h
   return entry.kind == kMemoptDelete && row.oldest_batch == row.newest_batch;
 }
 
+// Pass 1's bookkeeping for one committed entry found in `block`.
+void NoteEntry(Liveness *live, BlockNumber block, const MemoptFragmentHeader &header,
+               const MemoptEntryHeader &entry) {
+  auto inserted = live->try_emplace(
+      entry.durable_id, RowEntries{header.batch_seq, header.batch_seq, InvalidBlockNumber, false});
+  RowEntries &row = inserted.first->second;
+  if (header.batch_seq > row.newest_batch) {
+    row.newest_batch = header.batch_seq;
+    row.first_copy = InvalidBlockNumber;
+    row.newest_split = false;
+  }
+  if (header.batch_seq < row.oldest_batch) row.oldest_batch = header.batch_seq;
+  if (header.batch_seq != row.newest_batch) return;
+  if (entry.kind == kMemoptImagePart)
+    row.newest_split = true;
+  else if (block < row.first_copy)
+    row.first_copy = block;
+}
+
 // Pass 1. False if memory ran out (nothing is pruned then).
 bool CollectLiveness(Relation rel, BlockNumber blocks, BufferAccessStrategy strategy,
                      Liveness *live) {
   for (BlockNumber block = 0; block < blocks; ++block) {
     Buffer buffer = ReadBufferExtended(rel, MAIN_FORKNUM, block, RBM_NORMAL, strategy);
     LockBuffer(buffer, BUFFER_LOCK_SHARE);
-    Page page = BufferGetPage(buffer);
-    bool ok = true;
-    if (!PageIsNew(page) && memopt_page_is_ours(page)) {
-      OffsetNumber last = PageGetMaxOffsetNumber(page);
-      for (OffsetNumber offset = FirstOffsetNumber; ok && offset <= last; ++offset) {
-        ItemId item = PageGetItemId(page, offset);
-        if (!ItemIdIsNormal(item)) continue;
-        const char *data = static_cast<const char *>(PageGetItem(page, item));
-        MemoptFragmentHeader header;
-        if (ItemIdGetLength(item) < sizeof header) continue;
-        memcpy(&header, data, sizeof header);
-        if (StateOf(header.xid) != BatchState::kCommitted) continue;
-        try {
-          ForEachEntry(data, ItemIdGetLength(item),
-                       [&](const MemoptFragmentHeader &h, const MemoptEntryHeader &e, size_t) {
-                         auto inserted = live->try_emplace(
-                             e.durable_id,
-                             RowEntries{h.batch_seq, h.batch_seq, InvalidBlockNumber, false});
-                         RowEntries &row = inserted.first->second;
-                         if (h.batch_seq > row.newest_batch) {
-                           row.newest_batch = h.batch_seq;
-                           row.first_copy = InvalidBlockNumber;
-                           row.newest_split = false;
-                         }
-                         if (h.batch_seq == row.newest_batch && e.kind == kMemoptImagePart)
-                           row.newest_split = true;
-                         if (h.batch_seq < row.oldest_batch) row.oldest_batch = h.batch_seq;
-                         if (h.batch_seq == row.newest_batch && e.kind != kMemoptImagePart &&
-                             block < row.first_copy)
-                           row.first_copy = block;
-                       });
-        } catch (const std::bad_alloc &) {
-          ok = false;
-        }
+    auto note_fragment = [&](OffsetNumber, const char *data, size_t bytes) {
+      MemoptFragmentHeader header;
+      if (bytes < sizeof header) return true;
+      memcpy(&header, data, sizeof header);
+      if (StateOf(header.xid) != BatchState::kCommitted) return true;
+      try {
+        ForEachEntry(data, bytes,
+                     [&](const MemoptFragmentHeader &h, const MemoptEntryHeader &e, size_t) {
+                       NoteEntry(live, block, h, e);
+                     });
+      } catch (const std::bad_alloc &) {
+        return false;
       }
-    }
+      return true;
+    };
+    bool ok = memopt_for_each_fragment(BufferGetPage(buffer), note_fragment);
     UnlockReleaseBuffer(buffer);
     if (!ok) return false;
   }
@@ -178,21 +177,17 @@ size_t PrunePage(Relation rel, Buffer buffer, const Liveness &live, char *scratc
   if (PageIsNew(page) || !memopt_page_is_ours(page)) return 0;
   memopt_init_page(rebuilt);
   bool changed = false;
-  OffsetNumber last = PageGetMaxOffsetNumber(page);
-  for (OffsetNumber offset = FirstOffsetNumber; offset <= last; ++offset) {
-    ItemId item = PageGetItemId(page, offset);
-    if (!ItemIdIsNormal(item)) continue;
-    const char *data = static_cast<const char *>(PageGetItem(page, item));
-    size_t bytes = ItemIdGetLength(item);
+  memopt_for_each_fragment(page, [&](OffsetNumber, const char *data, size_t bytes) {
     ssize_t kept = LiveFragment(live, block, data, bytes, scratch);
     const char *copy = kept < 0 ? data : scratch;
     size_t copy_bytes = kept < 0 ? bytes : static_cast<size_t>(kept);
     if (kept >= 0 && static_cast<size_t>(kept) != bytes) changed = true;
-    if (copy_bytes == 0) continue;
+    if (copy_bytes == 0) return true;
     if (PageAddItem(rebuilt, const_cast<char *>(copy), copy_bytes, InvalidOffsetNumber, false,
                     false) == InvalidOffsetNumber)
       elog(ERROR, "memopt could not rebuild a page while pruning");
-  }
+    return true;
+  });
   if (!changed) return 0;
   size_t freed = PageGetFreeSpace(rebuilt) - PageGetFreeSpace(page);
   START_CRIT_SECTION();
@@ -215,12 +210,7 @@ struct TailFragment {
 // before it (by `room`, the free bytes of each page); fills `moves`.
 bool PlanPageMove(const Liveness &live, Page page, BlockNumber block, Size *room, List **moves) {
   if (PageIsNew(page) || !memopt_page_is_ours(page)) return false;
-  OffsetNumber last = PageGetMaxOffsetNumber(page);
-  for (OffsetNumber offset = FirstOffsetNumber; offset <= last; ++offset) {
-    ItemId item = PageGetItemId(page, offset);
-    if (!ItemIdIsNormal(item)) continue;
-    const char *data = static_cast<const char *>(PageGetItem(page, item));
-    size_t bytes = ItemIdGetLength(item);
+  return memopt_for_each_fragment(page, [&](OffsetNumber, const char *data, size_t bytes) {
     MemoptFragmentHeader header;
     if (bytes < sizeof header) return false;
     memcpy(&header, data, sizeof header);
@@ -249,8 +239,8 @@ bool PlanPageMove(const Liveness &live, Page page, BlockNumber block, Size *room
     move->bytes = bytes;
     move->destination = destination;
     *moves = lappend(*moves, move);
-  }
-  return true;
+    return true;
+  });
 }
 
 // Copies the planned fragments to their pages (WAL-logged appends).
