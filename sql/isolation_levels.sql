@@ -40,6 +40,14 @@ SELECT * FROM my_memopt_txn();
 COMMIT;
 RESET memopt.isolation_level;
 SET memopt.isolation_level = 'chaos';
+-- Too late once the transaction has read a memopt table (as SET TRANSACTION
+-- ISOLATION LEVEL after the first query); setting the same value is fine.
+BEGIN;
+SELECT count(*) FROM lvl;
+SET LOCAL memopt.isolation_level = auto;
+SET LOCAL memopt.isolation_level = serializable;
+ROLLBACK;
+SHOW memopt.isolation_level;
 -- Outside a transaction that touched memopt, no row.
 SELECT count(*) FROM memopt.transactions WHERE pid = pg_backend_pid();
 -- Counters move.

@@ -9,6 +9,7 @@ extern "C" {
 
 #include "guc.h"
 #include "hooks.h"
+#include "memopt_pg.h"
 
 int memopt_max_memory_mb = 1024;
 bool memopt_enable_custom_scans = true;
@@ -24,6 +25,22 @@ const struct config_enum_entry isolation_options[] = {
     {"repeatable_read", MEMOPT_ISOLATION_REPEATABLE_READ, false},
     {"serializable", MEMOPT_ISOLATION_SERIALIZABLE, false},
     {nullptr, 0, false}};
+
+// The level is fixed when the memopt transaction begins (session.cpp):
+// like SET TRANSACTION ISOLATION LEVEL, changing it afterwards is an error
+// rather than a silent no-op. Reverting a SET LOCAL at transaction end runs
+// after the memopt transaction has ended, so it passes.
+bool CheckIsolationLevel(int *newval, void **extra, GucSource source) {
+  (void)extra;
+  if (source < PGC_S_INTERACTIVE || *newval == memopt_isolation_level) return true;
+  if (memopt_txn_if_active() == nullptr) return true;
+  GUC_check_errcode(ERRCODE_ACTIVE_SQL_TRANSACTION);
+  GUC_check_errmsg(
+      "memopt.isolation_level must be set before the transaction's first access to "
+      "a memopt table");
+  GUC_check_errhint("Use SET LOCAL right after BEGIN, or SET before the transaction.");
+  return false;
+}
 
 }  // namespace
 
@@ -44,8 +61,8 @@ void memopt_define_gucs(void) {
       "auto maps PostgreSQL's level: READ COMMITTED to read_committed, REPEATABLE READ to "
       "snapshot, SERIALIZABLE to serializable. Takes effect at a transaction's first access to a "
       "memopt table (SET LOCAL works before it).",
-      &memopt_isolation_level, MEMOPT_ISOLATION_AUTO, isolation_options, PGC_USERSET, 0, NULL, NULL,
-      NULL);
+      &memopt_isolation_level, MEMOPT_ISOLATION_AUTO, isolation_options, PGC_USERSET, 0,
+      CheckIsolationLevel, NULL, NULL);
   DefineCustomIntVariable(
       "memopt.debug_prepared_lock",
       "Testing only: a committing transaction takes this advisory lock once validated.",
