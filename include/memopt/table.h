@@ -105,6 +105,8 @@ class Table {
 
   // Durability (see the file comment).
   uint64_t NextDurableId() { return next_durable_id_.fetch_add(1, std::memory_order_relaxed); }
+  // Every durable id handed out so far is below this.
+  uint64_t DurableIdLimit() const { return next_durable_id_.load(std::memory_order_relaxed); }
   uint64_t NextBatchSeq() { return next_batch_seq_.fetch_add(1, std::memory_order_relaxed); }
   // Loading: ids and sequence numbers continue after the largest on disk.
   void ContinueDurableCounters(uint64_t max_durable_id, uint64_t max_batch_seq);

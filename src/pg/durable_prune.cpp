@@ -10,6 +10,11 @@
 // the newest entry in a later block than another is dead (merging left it).
 // Whole fragments of batches whose transaction aborted are dead.
 //
+// Memory: pass 1 keeps about 64 bytes per row, so rows are judged in rounds
+// of kRowsPerRound durable ids (each round reads the whole file twice).
+// Merging only moves rows the last round judged, so tables of more rows are
+// pruned (and their space reused) but rarely shortened.
+//
 // Then the tail is merged: while every fragment of the last page fits into
 // free space of earlier pages (and none is a piece of a split image, whose
 // order matters, or belongs to a running transaction), the fragments are
@@ -65,7 +70,19 @@ struct RowEntries {
   BlockNumber first_copy;  // first block holding the newest image or delete
   bool newest_split;       // the newest image is split into pieces
 };
-using Liveness = std::unordered_map<uint64, RowEntries>;
+// The rows one round of pruning judges: durable ids in [low, high). Rows
+// outside it are never dead in that round, so big tables are pruned in
+// several rounds with bounded memory.
+struct Liveness {
+  uint64 low;
+  uint64 high;
+  std::unordered_map<uint64, RowEntries> rows;
+  auto find(uint64 id) const { return rows.find(id); }
+  auto end() const { return rows.end(); }
+};
+
+// Rows judged per round: about 64 bytes of memory each.
+constexpr uint64 kRowsPerRound = uint64{4} << 20;
 
 // Calls fn(header, entry) for every entry of the fragment; false if damaged.
 template <typename Fn>
@@ -100,7 +117,8 @@ bool Dead(const Liveness &live, BlockNumber block, const MemoptFragmentHeader &h
 // Pass 1's bookkeeping for one committed entry found in `block`.
 void NoteEntry(Liveness *live, BlockNumber block, const MemoptFragmentHeader &header,
                const MemoptEntryHeader &entry) {
-  auto inserted = live->try_emplace(
+  if (entry.durable_id < live->low || entry.durable_id >= live->high) return;
+  auto inserted = live->rows.try_emplace(
       entry.durable_id, RowEntries{header.batch_seq, header.batch_seq, InvalidBlockNumber, false});
   RowEntries &row = inserted.first->second;
   if (header.batch_seq > row.newest_batch) {
@@ -221,9 +239,11 @@ bool PlanPageMove(const Liveness &live, Page page, BlockNumber block, Size *room
     if (!ForEachEntry(data, bytes,
                       [&](const MemoptFragmentHeader &h, const MemoptEntryHeader &e, size_t) {
                         if (e.kind == kMemoptImagePart) split = true;
+                        // A row pass 1 did not judge (another round's, or
+                        // committed since) may be a split image's last part.
                         auto found = live.find(e.durable_id);
-                        if (found != live.end() && found->second.newest_split &&
-                            found->second.newest_batch == h.batch_seq)
+                        if (found == live.end() || (found->second.newest_split &&
+                                                    found->second.newest_batch == h.batch_seq))
                           split = true;
                       }) ||
         split)
@@ -288,6 +308,34 @@ BlockNumber MergeTail(Relation rel, memopt::Table *table, const Liveness &live, 
   return blocks - end;
 }
 
+// One round: pass 1 and pass 2 for the rows of `live`; fills room[].
+uint64 PruneRound(Relation rel, memopt::Table *table, BlockNumber blocks,
+                  BufferAccessStrategy strategy, Liveness *live, Size *room) {
+  if (!CollectLiveness(rel, blocks, strategy, live)) {
+    ereport(LOG, (errmsg("memopt: not enough memory to prune table \"%s\"; skipped",
+                         RelationGetRelationName(rel))));
+    return 0;
+  }
+  char *scratch = static_cast<char *>(palloc(BLCKSZ));
+  Page rebuilt = static_cast<Page>(palloc(BLCKSZ));
+  LWLock *lock = memopt_durable_table_lock(table->key());
+  uint64 freed = 0;
+  for (BlockNumber block = 0; block < blocks; ++block) {
+    CHECK_FOR_INTERRUPTS();
+    Buffer buffer = ReadBufferExtended(rel, MAIN_FORKNUM, block, RBM_NORMAL, strategy);
+    LWLockAcquire(lock, LW_EXCLUSIVE);
+    LockBuffer(buffer, BUFFER_LOCK_EXCLUSIVE);
+    freed += PrunePage(rel, buffer, *live, scratch, rebuilt);
+    Page page = BufferGetPage(buffer);
+    room[block] = PageIsNew(page) || !memopt_page_is_ours(page) ? 0 : PageGetFreeSpace(page);
+    UnlockReleaseBuffer(buffer);
+    LWLockRelease(lock);
+  }
+  pfree(scratch);
+  pfree(rebuilt);
+  return freed;
+}
+
 }  // namespace
 
 uint64 memopt_prune_batches(Relation rel, memopt::Table *table) {
@@ -295,26 +343,19 @@ uint64 memopt_prune_batches(Relation rel, memopt::Table *table) {
   BlockNumber blocks = smgrnblocks(RelationGetSmgr(rel), MAIN_FORKNUM);
   if (blocks == 0) return 0;
   BufferAccessStrategy strategy = GetAccessStrategy(BAS_VACUUM);
+  Size *room = static_cast<Size *>(palloc0(sizeof(Size) * blocks));
   auto *live = new (std::nothrow) Liveness();
-  bool collected = live != nullptr && CollectLiveness(rel, blocks, strategy, live);
   uint64 freed = 0;
-  if (collected) {
-    char *scratch = static_cast<char *>(palloc(BLCKSZ));
-    Page rebuilt = static_cast<Page>(palloc(BLCKSZ));
-    Size *room = static_cast<Size *>(palloc0(sizeof(Size) * blocks));
-    LWLock *lock = memopt_durable_table_lock(table->key());
-    for (BlockNumber block = 0; block < blocks; ++block) {
-      CHECK_FOR_INTERRUPTS();
-      Buffer buffer = ReadBufferExtended(rel, MAIN_FORKNUM, block, RBM_NORMAL, strategy);
-      LWLockAcquire(lock, LW_EXCLUSIVE);
-      LockBuffer(buffer, BUFFER_LOCK_EXCLUSIVE);
-      freed += PrunePage(rel, buffer, *live, scratch, rebuilt);
-      Page page = BufferGetPage(buffer);
-      room[block] = PageIsNew(page) || !memopt_page_is_ours(page) ? 0 : PageGetFreeSpace(page);
-      UnlockReleaseBuffer(buffer);
-      LWLockRelease(lock);
+  if (live != nullptr) {
+    uint64 limit = table->DurableIdLimit();
+    for (uint64 low = 0; low < limit; low += kRowsPerRound) {
+      live->low = low;
+      live->high = low + kRowsPerRound;
+      live->rows.clear();
+      freed += PruneRound(rel, table, blocks, strategy, live, room);
     }
     // Merging needs the table to itself: no batch may be appended meanwhile.
+    LWLock *lock = memopt_durable_table_lock(table->key());
     LWLockAcquire(lock, LW_EXCLUSIVE);
     BlockNumber truncated = 0;
     if (smgrnblocks(RelationGetSmgr(rel), MAIN_FORKNUM) == blocks)
@@ -323,14 +364,9 @@ uint64 memopt_prune_batches(Relation rel, memopt::Table *table) {
     for (BlockNumber block = 0; block < blocks - truncated; ++block)
       RecordPageWithFreeSpace(rel, block, room[block]);
     FreeSpaceMapVacuum(rel);
-    pfree(room);
-    pfree(scratch);
-    pfree(rebuilt);
-  } else {
-    ereport(LOG, (errmsg("memopt: not enough memory to prune table \"%s\"; skipped",
-                         RelationGetRelationName(rel))));
   }
   delete live;
+  pfree(room);
   FreeAccessStrategy(strategy);
   return freed;
 }
