@@ -63,6 +63,7 @@ WordAt ClassifyWord(const TxnSlot *slots, const std::atomic<uint64_t> &field, Ti
 }  // namespace
 
 Status Transaction::NoteRead(Table *table, const Version *version) {
+  if (version == nullptr) return Status::kOk;
   try {
     reads_.push_back(ReadEntry{table, version});
   } catch (const std::bad_alloc &) {

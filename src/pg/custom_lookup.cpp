@@ -180,8 +180,8 @@ bool LookupRecheck(ScanState *node, TupleTableSlot *slot) {
 TupleTableSlot *ExecLookup(CustomScanState *node) {
   TupleTableSlot *result = ExecScan(&node->ss, LookupNext, LookupRecheck);
   if (!TupIsNull(result))
-    memopt_note_read(node->ss.ss_currentRelation, nullptr,
-                     reinterpret_cast<LookupState *>(node)->last_version);
+    memopt_note_returned_row(node->ss.ss_currentRelation, nullptr,
+                             &reinterpret_cast<LookupState *>(node)->last_version);
   return result;
 }
 

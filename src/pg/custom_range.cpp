@@ -206,8 +206,8 @@ bool RangeRecheck(ScanState *node, TupleTableSlot *slot) {
 TupleTableSlot *ExecRange(CustomScanState *node) {
   TupleTableSlot *result = ExecScan(&node->ss, RangeNext, RangeRecheck);
   if (!TupIsNull(result))
-    memopt_note_read(node->ss.ss_currentRelation, nullptr,
-                     reinterpret_cast<RangeState *>(node)->last_version);
+    memopt_note_returned_row(node->ss.ss_currentRelation, nullptr,
+                             &reinterpret_cast<RangeState *>(node)->last_version);
   return result;
 }
 

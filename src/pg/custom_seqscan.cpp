@@ -376,7 +376,7 @@ TupleTableSlot *ExecSeq(CustomScanState *node) {
   TupleTableSlot *result = ExecScan(&node->ss, SeqNext, SeqRecheck);
   auto *state = reinterpret_cast<SeqState *>(node);
   if (!TupIsNull(result))
-    memopt_note_read(node->ss.ss_currentRelation, state->table, state->last_version);
+    memopt_note_returned_row(node->ss.ss_currentRelation, state->table, &state->last_version);
   return result;
 }
 
