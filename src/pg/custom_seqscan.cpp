@@ -15,7 +15,10 @@
 // have removed.
 //
 // Planner: a MemoptSeqScan path at 90% of the sequential scan's cost is
-// added when at least one clause can be tested this way.
+// added whenever the scan has a filter, also when no clause can be tested in
+// the engine: the node records a row in the transaction's read set only once
+// it passed every qual (validation.cpp), where PostgreSQL's own Seq Scan would
+// record every row it hands to its Filter.
 #include "index_internal.h"
 
 #include <new>
@@ -387,6 +390,7 @@ void RescanSeq(CustomScanState *node) { reinterpret_cast<SeqState *>(node)->star
 void ExplainSeq(CustomScanState *node, List *ancestors, ExplainState *es) {
   auto *state = reinterpret_cast<SeqState *>(node);
   auto *scan = reinterpret_cast<CustomScan *>(node->ss.ps.plan);
+  if (scan->custom_exprs == NIL) return;  // nothing tested in the engine
   List *context = set_deparse_context_plan(es->deparse_cxt, node->ss.ps.plan, ancestors);
   Node *pushed = reinterpret_cast<Node *>(make_ands_explicit(scan->custom_exprs));
   ExplainPropertyText("Engine Filter", deparse_expression(pushed, context, es->verbose, false), es);
@@ -412,19 +416,9 @@ Node *CreateSeqState(CustomScan *scan) {
 void memopt_register_seq_scan(void) { RegisterCustomScanMethods(&scan_methods); }
 
 void memopt_add_seq_path(PlannerInfo *root, RelOptInfo *rel) {
+  (void)root;
   if (!memopt_enable_custom_scans || rel->baserestrictinfo == NIL) return;
-  Oid relid = planner_rt_fetch(rel->relid, root)->relid;
-  bool pushable = false;
   ListCell *cell;
-  foreach (cell, rel->baserestrictinfo) {
-    AttrNumber attno;
-    int strategy;
-    Expr *value;
-    pushable = pushable || (PushableClause(lfirst_node(RestrictInfo, cell)->clause, rel->relid,
-                                           &attno, &strategy, &value) &&
-                            AtFixedOffset(relid, attno));
-  }
-  if (!pushable) return;
   Path *seq = nullptr;
   foreach (cell, rel->pathlist) {
     Path *path = static_cast<Path *>(lfirst(cell));
