@@ -51,8 +51,8 @@ fi
 as_pg "$PG_BINDIR/pg_ctl" -D "$DATA" -l "$LOG" -w -t 60 -o "-p $PORT" start ||
   { echo "run: server failed to start; last lines of $LOG:"; tail -n 30 "$LOG"; exit 1; }
 
-# Database, extension and demo table. memopt tables are not durable yet: after
-# a restart the demo table is empty, and this refills it.
+# Database, extension and demo table. The demo table is durable (it survives
+# restarts and crashes); it is filled when it is empty, as on the first run.
 if [[ -z "$(as_pg "${PSQL[@]}" -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'memopt'")" ]]; then
   as_pg "${PSQL[@]}" -d postgres -qc "CREATE DATABASE memopt"
 fi
