@@ -22,11 +22,14 @@ LOAD_ROWS="${LOAD_ROWS:-2000000}"
 PORT="${BENCH_PORT:-5494}"
 bench_server_start "$PORT" $'jit = off'
 
+# Bytes of the durable pgbench tables' files (memopt database).
+size_of() { psql_q -d bench_memopt -tAc "SELECT sum(pg_relation_size(c)) FROM unnest(ARRAY[
+  'pgbench_accounts', 'pgbench_branches', 'pgbench_tellers', 'pgbench_history']::regclass[]) c"; }
+
 bench_pgbench_databases "$SCALE"
 psql_q -d postgres -c CHECKPOINT
 psql_q -d bench_memopt -c "VACUUM"
-initial_size=$(psql_q -d bench_memopt -tAc "SELECT sum(pg_relation_size(c)) FROM unnest(ARRAY[
-  'pgbench_accounts', 'pgbench_branches', 'pgbench_tellers', 'pgbench_history']::regclass[]) c")
+initial_size=$(size_of)
 
 wal_lsn() { psql_q -d postgres -tAc "SELECT pg_current_wal_insert_lsn()"; }
 run() {  # db, synchronous_commit -> "tps retried% wal_bytes_per_txn"
@@ -64,13 +67,10 @@ for sync in on off; do
   unset tps retried wal
 done
 echo "scale=$SCALE clients=$CLIENTS seconds=$SECONDS_PER_RUN repeat=$REPEAT (median; wal = bytes per transaction)"
-grown_size=$(psql_q -d bench_memopt -tAc "SELECT sum(pg_relation_size(c)) FROM unnest(ARRAY[
-  'pgbench_accounts', 'pgbench_branches', 'pgbench_tellers', 'pgbench_history']::regclass[]) c")
+grown_size=$(size_of)
 
 # Space: the durable pgbench tables after the TPC-B runs, before and after
 # VACUUM, next to their size right after pgbench -i (live data, no garbage).
-size_of() { psql_q -d bench_memopt -tAc "SELECT sum(pg_relation_size(c)) FROM unnest(ARRAY[
-  'pgbench_accounts', 'pgbench_branches', 'pgbench_tellers', 'pgbench_history']::regclass[]) c"; }
 psql_q -d bench_memopt -c "VACUUM"
 after_vacuum=$(size_of)
 echo "space: live data $initial_size bytes after pgbench -i; $grown_size after the runs; $after_vacuum after VACUUM" \

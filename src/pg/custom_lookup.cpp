@@ -176,13 +176,9 @@ bool LookupRecheck(ScanState *node, TupleTableSlot *slot) {
   return true;  // the quals, tested by ExecScan, are the whole condition
 }
 
-// A row is read (for validation) when it passes the executor's quals too.
 TupleTableSlot *ExecLookup(CustomScanState *node) {
-  TupleTableSlot *result = ExecScan(&node->ss, LookupNext, LookupRecheck);
-  if (!TupIsNull(result))
-    memopt_note_returned_row(node->ss.ss_currentRelation, nullptr,
-                             &reinterpret_cast<LookupState *>(node)->last_version);
-  return result;
+  return memopt_exec_custom_scan(node, LookupNext, LookupRecheck, nullptr,
+                                 &reinterpret_cast<LookupState *>(node)->last_version);
 }
 
 void EndLookup(CustomScanState *node) {
@@ -261,6 +257,16 @@ CustomScan *memopt_custom_scan_plan(RelOptInfo *rel, CustomPath *path, List *tli
   scan->custom_exprs = custom_exprs;
   scan->methods = methods;
   return scan;
+}
+
+TupleTableSlot *memopt_exec_custom_scan(CustomScanState *node, ExecScanAccessMtd next,
+                                        ExecScanRecheckMtd recheck, memopt::Table *table,
+                                        memopt::Version **last_version) {
+  TupleTableSlot *result = ExecScan(&node->ss, next, recheck);
+  if (!TupIsNull(result) && *last_version != nullptr)
+    memopt_note_read(node->ss.ss_currentRelation, table, *last_version);
+  *last_version = nullptr;
+  return result;
 }
 
 TupleTableSlot *memopt_custom_scan_slot(CustomScanState *node, EState *estate) {

@@ -202,13 +202,9 @@ bool RangeRecheck(ScanState *node, TupleTableSlot *slot) {
   return true;  // the quals, tested by ExecScan, are the whole condition
 }
 
-// A row is read (for validation) when it passes the executor's quals too.
 TupleTableSlot *ExecRange(CustomScanState *node) {
-  TupleTableSlot *result = ExecScan(&node->ss, RangeNext, RangeRecheck);
-  if (!TupIsNull(result))
-    memopt_note_returned_row(node->ss.ss_currentRelation, nullptr,
-                             &reinterpret_cast<RangeState *>(node)->last_version);
-  return result;
+  return memopt_exec_custom_scan(node, RangeNext, RangeRecheck, nullptr,
+                                 &reinterpret_cast<RangeState *>(node)->last_version);
 }
 
 void EndRange(CustomScanState *node) {

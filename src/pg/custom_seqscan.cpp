@@ -374,13 +374,9 @@ bool SeqRecheck(ScanState *node, TupleTableSlot *slot) {
   return true;
 }
 
-// A row is read (for validation) when it passes the executor's quals too.
 TupleTableSlot *ExecSeq(CustomScanState *node) {
-  TupleTableSlot *result = ExecScan(&node->ss, SeqNext, SeqRecheck);
   auto *state = reinterpret_cast<SeqState *>(node);
-  if (!TupIsNull(result))
-    memopt_note_returned_row(node->ss.ss_currentRelation, state->table, &state->last_version);
-  return result;
+  return memopt_exec_custom_scan(node, SeqNext, SeqRecheck, state->table, &state->last_version);
 }
 
 void EndSeq(CustomScanState *node) { (void)node; }

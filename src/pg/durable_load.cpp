@@ -140,16 +140,12 @@ void ReadPages(Relation rel, LoadState *state) {
     Buffer buffer = ReadBufferExtended(rel, MAIN_FORKNUM, block, RBM_NORMAL, strategy);
     LockBuffer(buffer, BUFFER_LOCK_SHARE);
     Page page = BufferGetPage(buffer);
-    if (!PageIsNew(page)) {  // a zeroed page: extended, then a crash before its record
-      if (!memopt_page_is_ours(page)) Corrupt(rel, block, "not a memopt page");
-      OffsetNumber last = PageGetMaxOffsetNumber(page);
-      for (OffsetNumber offset = FirstOffsetNumber; offset <= last; ++offset) {
-        ItemId item = PageGetItemId(page, offset);
-        if (!ItemIdIsNormal(item)) continue;
-        ApplyFragment(rel, block, state, static_cast<char *>(PageGetItem(page, item)),
-                      ItemIdGetLength(item));
-      }
-    }
+    // A zeroed page was extended, then the server crashed before its record.
+    if (!PageIsNew(page) && !memopt_page_is_ours(page)) Corrupt(rel, block, "not a memopt page");
+    memopt_for_each_fragment(page, [&](OffsetNumber, const char *data, size_t bytes) {
+      ApplyFragment(rel, block, state, data, bytes);
+      return true;
+    });
     UnlockReleaseBuffer(buffer);
     if (log_progress && (block + 1) % (blocks / 10 + 1) == 0)
       ereport(LOG, (errmsg("memopt: loading table \"%s\": %u of %u pages",

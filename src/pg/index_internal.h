@@ -224,6 +224,13 @@ void memopt_range_cursor_restore(MemoptRangeCursor *cursor);
 void memopt_add_lookup_paths(PlannerInfo *root, RelOptInfo *rel);
 int memopt_index_am_kind(Oid am);
 TupleTableSlot *memopt_custom_scan_slot(CustomScanState *node, EState *estate);
+// ExecScan for a memopt custom scan whose `next` stores each version it puts
+// into the slot in *last_version: the version of a returned row passed every
+// qual, so it joins the transaction's read set (once; a slot ExecScan took
+// from EvalPlanQual leaves *last_version nullptr). `table` may be nullptr.
+TupleTableSlot *memopt_exec_custom_scan(CustomScanState *node, ExecScanAccessMtd next,
+                                        ExecScanRecheckMtd recheck, memopt::Table *table,
+                                        memopt::Version **last_version);
 // A CustomScan of `rel` whose quals are all of `clauses` (custom scans test
 // every clause on the versions they return).
 CustomScan *memopt_custom_scan_plan(RelOptInfo *rel, CustomPath *path, List *tlist, List *clauses,

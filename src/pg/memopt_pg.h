@@ -60,13 +60,6 @@ void memopt_note_read_slow(Relation rel, memopt::Table *table, memopt::Version *
 inline void memopt_note_read(Relation rel, memopt::Table *table, memopt::Version *version) {
   if (memopt_xact_tracks_reads) memopt_note_read_slow(rel, table, version);
 }
-// For custom scans: the version last put into the node's slot passed the
-// node's quals; note it once. (A slot ExecScan took from EvalPlanQual was not
-// put there by the node: *last is nullptr then.)
-inline void memopt_note_returned_row(Relation rel, memopt::Table *table, memopt::Version **last) {
-  if (*last != nullptr) memopt_note_read(rel, table, *last);
-  *last = nullptr;
-}
 void memopt_note_table_scan(Relation rel, memopt::Table *table,
                             memopt::ScanFilter filter = memopt::ScanFilter{});
 void memopt_note_hash_probe(Relation rel, const memopt::Index *index, uint64 hash);

@@ -169,8 +169,7 @@ bool memopt_tuple_fetch_row_version(Relation rel, ItemPointer tid, Snapshot snap
   memopt::Version *version = memopt_fetch_tid(rel, tid, snapshot);
   if (version == nullptr) return false;
   memopt_store_version(version, rel, slot);
-  if (snapshot->snapshot_type == SNAPSHOT_MVCC)
-    memopt_note_read(rel, memopt_table_for(rel), version);
+  if (snapshot->snapshot_type == SNAPSHOT_MVCC) memopt_note_read(rel, nullptr, version);
   return true;
 }
 
