@@ -8,14 +8,22 @@ export PG_CONFIG
 MODULE_big = memopt
 ENGINE_SRCS := $(sort $(wildcard src/engine/*.cpp))
 PG_SRCS     := $(sort $(wildcard src/pg/*.cpp))
-OBJS = $(patsubst %.cpp,%.o,$(ENGINE_SRCS) $(PG_SRCS))
+JIT_SRCS    := $(sort $(wildcard src/jit/*.cpp))
+OBJS = $(patsubst %.cpp,%.o,$(ENGINE_SRCS) $(JIT_SRCS) $(PG_SRCS))
 EXTENSION = memopt
 DATA = sql/memopt--0.1.sql
 
-PG_CPPFLAGS += -I$(srcdir)/include -I$(srcdir)/src/pg
+# LLVM 14 (native compilation): headers only where src/jit includes them; the
+# shared libLLVM-14 that PostgreSQL's own JIT loads (never a static LLVM).
+LLVM_CONFIG ?= llvm-config-14
+LLVM_INCLUDE := $(shell $(LLVM_CONFIG) --includedir 2>/dev/null)
+LLVM_LIBDIR  := $(shell $(LLVM_CONFIG) --libdir 2>/dev/null)
+LLVM_DEFINES := -D__STDC_CONSTANT_MACROS -D__STDC_FORMAT_MACROS -D__STDC_LIMIT_MACROS
+
+PG_CPPFLAGS += -I$(srcdir)/include -I$(srcdir)/src/pg -I$(srcdir)/src/jit -isystem $(LLVM_INCLUDE) $(LLVM_DEFINES)
 PG_CXXFLAGS += -std=c++17 -Wno-register -O2 -g -MMD -MP
-SHLIB_LINK += -lstdc++
-EXTRA_CLEAN = build src/engine/*.d src/pg/*.d tests/unit/memopt_unit_tests results regression.diffs regression.out output_iso tmp_check
+SHLIB_LINK += -lstdc++ -L$(LLVM_LIBDIR) -lLLVM-14
+EXTRA_CLEAN = build src/engine/*.d src/jit/*.d src/pg/*.d tests/unit/memopt_unit_tests results regression.diffs regression.out output_iso tmp_check
 
 # PGXS would also build LLVM bitcode with clang, which ignores our C++ flags.
 override with_llvm = no
@@ -36,9 +44,10 @@ endif
 # Unit tests (GoogleTest): tests/unit/*.cpp + src/engine/*.cpp, no PostgreSQL.
 # Objects go under build/<variant>/ so they never clash with the PGXS .o files.
 UNIT_CXX      ?= g++
-UNIT_CXXFLAGS  = -std=c++17 -O2 -g -pthread -Wall -Iinclude -Isrc/engine
-UNIT_LDLIBS    = -lgtest -lgtest_main -pthread
-UNIT_SRCS     := $(sort $(wildcard tests/unit/*.cpp)) $(ENGINE_SRCS)
+UNIT_CXXFLAGS  = -std=c++17 -O2 -g -pthread -Wall -Iinclude -Isrc/engine -Isrc/jit \
+                 -isystem $(LLVM_INCLUDE) $(LLVM_DEFINES)
+UNIT_LDLIBS    = -lgtest -lgtest_main -pthread -L$(LLVM_LIBDIR) -lLLVM-14
+UNIT_SRCS     := $(sort $(wildcard tests/unit/*.cpp)) $(ENGINE_SRCS) $(JIT_SRCS)
 SAN_asan       = -fsanitize=address,undefined -fno-omit-frame-pointer
 SAN_tsan       = -fsanitize=thread
 UNIT_BIN_unit  = tests/unit/memopt_unit_tests

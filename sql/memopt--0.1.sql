@@ -201,3 +201,32 @@ LEFT JOIN memopt.index_stats() s
  AND s.tablespace = CASE WHEN c.reltablespace = 0 THEN db.dattablespace ELSE c.reltablespace END;
 
 GRANT SELECT ON memopt.indexes TO PUBLIC;
+
+-- LANGUAGE native_compilation: routines compiled to machine code with LLVM
+-- (docs/native-compilation.md). Trusted: the generated code only touches
+-- memory the language owns, and checks the caller's table privileges.
+CREATE FUNCTION native_call_handler() RETURNS language_handler
+AS 'MODULE_PATHNAME', 'memopt_native_call_handler' LANGUAGE C;
+CREATE FUNCTION native_validator(oid) RETURNS void
+AS 'MODULE_PATHNAME', 'memopt_native_validator' LANGUAGE C STRICT;
+CREATE TRUSTED LANGUAGE native_compilation
+  HANDLER native_call_handler VALIDATOR native_validator;
+COMMENT ON LANGUAGE native_compilation IS
+  'memopt natively compiled procedures and functions (BEGIN ATOMIC WITH (...))';
+
+-- Compiles a natively compiled routine again in this session; returns the
+-- compile time in milliseconds.
+CREATE FUNCTION recompile(routine regprocedure) RETURNS float8
+AS 'MODULE_PATHNAME', 'memopt_native_recompile' LANGUAGE C STRICT VOLATILE;
+
+-- One row per natively compiled routine of the current database (the
+-- analogue of SQL Server's sys.dm_os_loaded_modules for XTP native DLLs):
+-- its object file under the data directory (NULL until it has been compiled
+-- since the server started), the file's size, how long compiling took, and
+-- whether this session has the code loaded.
+CREATE FUNCTION native_modules_internal(OUT routine regprocedure, OUT file text,
+  OUT size bigint, OUT compile_ms float8, OUT loaded boolean)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'memopt_native_modules' LANGUAGE C STRICT VOLATILE;
+CREATE VIEW native_modules AS SELECT * FROM native_modules_internal();
+GRANT SELECT ON memopt.native_modules TO PUBLIC;

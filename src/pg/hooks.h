@@ -13,3 +13,4 @@ void memopt_register_custom_scans(void);          // custom_lookup.cpp
 void memopt_install_on_conflict_hook(void);       // on_conflict.cpp
 void memopt_register_wal_rmgr(void);              // wal_rmgr.cpp
 void memopt_install_cross_container_check(void);  // cross_container.cpp
+void memopt_native_modules_reset(void);           // native_modules.cpp (postmaster start)

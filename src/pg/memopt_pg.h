@@ -37,6 +37,9 @@ LWLock *memopt_durable_table_lock(const memopt::TableKey &key);
 // session.cpp: this backend's memopt transaction, begun on first use in the
 // current PostgreSQL transaction.
 memopt::Transaction *memopt_txn(void);
+// The transaction, begun at `level` if it was not running (a running one
+// keeps its level: the caller checks it).
+memopt::Transaction *memopt_txn_at_level(memopt::Isolation level);
 // The transaction if one is running, else nullptr (does not begin one).
 memopt::Transaction *memopt_txn_if_active(void);
 // What `snapshot` lets this transaction see.
@@ -128,6 +131,10 @@ void memopt_store_version(memopt::Version *version, Relation rel, TupleTableSlot
 
 // tableam_handler.cpp: identifies memopt relations (rel->rd_tableam).
 const TableAmRoutine *memopt_table_am_routine(void);
+
+// native_routine.cpp: a natively compiled routine is being dropped (its code
+// and object file go; a no-op for other routines).
+void memopt_native_routine_dropped(Oid fn_oid);
 
 // tableam_ddl.cpp: the hint given wherever an index on a memopt table is refused.
 const char *memopt_index_hint(void);

@@ -35,4 +35,5 @@ void _PG_init(void) {
   memopt_install_on_conflict_hook();
   memopt_register_custom_scans();
   memopt_install_cross_container_check();
+  memopt_native_modules_reset();
 }

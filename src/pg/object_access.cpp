@@ -1,4 +1,5 @@
-// object_access.cpp - DROP TABLE and DROP DATABASE free memopt memory.
+// object_access.cpp - DROP TABLE and DROP DATABASE free memopt memory; DROP
+// FUNCTION / PROCEDURE removes a natively compiled routine's code.
 //
 // PostgreSQL has no table AM callback for drops. The object access hook sees
 // each relation and database being dropped while its catalog row still
@@ -13,6 +14,7 @@ extern "C" {
 #include "catalog/pg_index.h"
 #include "commands/defrem.h"
 #include "catalog/pg_database.h"
+#include "catalog/pg_proc.h"
 #include "miscadmin.h"
 #include "utils/syscache.h"
 }
@@ -67,6 +69,7 @@ void OnObjectAccess(ObjectAccessType access, Oid class_id, Oid object_id, int su
   if (access != OAT_DROP) return;
   if (class_id == RelationRelationId && sub_id == 0) RelationDropped(object_id);
   if (class_id == DatabaseRelationId) memopt_drop_database_at_commit(object_id);
+  if (class_id == ProcedureRelationId) memopt_native_routine_dropped(object_id);
 }
 
 }  // namespace

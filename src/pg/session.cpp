@@ -138,6 +138,17 @@ memopt::Transaction *memopt_txn(void) {
   return session_txn;
 }
 
+memopt::Transaction *memopt_txn_at_level(memopt::Isolation level) {
+  bool began = session_txn == nullptr || !session_txn->active();
+  memopt::Transaction *txn = memopt_txn();
+  if (began && txn->isolation() != level) {
+    txn->SetIsolation(level);
+    memopt_xact_tracks_reads = txn->tracks_reads();
+    memopt_xact_tracks_scans = txn->tracks_scans();
+  }
+  return txn;
+}
+
 memopt::Transaction *memopt_txn_if_active(void) {
   return session_txn != nullptr && session_txn->active() ? session_txn : nullptr;
 }

@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# Natively compiled procedures against PL/pgSQL, in one run on one server.
+#
+#   bench/bench_native.sh [ROWS]            (default 1000000; run as root or not)
+#   REPEAT=3 bench/bench_native.sh 1000000
+#
+# 1. The issue's loop: ROWS inserts of (i, i + 1), i from ROWS down to 1,
+#    in one CALL: LANGUAGE native_compilation into a memopt table, against
+#    the same loop in PL/pgSQL into a heap table and into a memopt table.
+#    Tables are durable (logged) and emptied (TRUNCATE) before every run.
+# 2. Point lookups: ROWS SELECT ... INTO by primary key in one call,
+#    natively against PL/pgSQL on heap and on memopt.
+# 3. Compile time of the insert procedure (memopt.recompile).
+# Times are server-side call times from psql's \timing, medians of REPEAT
+# runs; ratios are PL/pgSQL's time over the native time in the same run.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+
+ROWS="${1:-1000000}"
+REPEAT="${REPEAT:-3}"
+PORT="${BENCH_PORT:-5496}"
+bench_server_start "$PORT" $'jit = off\nsynchronous_commit = on'
+
+psql_q -d postgres <<SQL
+CREATE EXTENSION memopt;
+CREATE TABLE t_mem_native (c1 int PRIMARY KEY, c2 int) USING memopt;
+CREATE TABLE t_mem_plpgsql (c1 int PRIMARY KEY, c2 int) USING memopt;
+CREATE TABLE t_heap (c1 int PRIMARY KEY, c2 int);
+CREATE PROCEDURE ins_native(n int) LANGUAGE native_compilation AS \$\$
+BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
+  DECLARE i int := n;
+  WHILE i > 0 LOOP
+    INSERT INTO t_mem_native VALUES (i, i + 1);
+    i := i - 1;
+  END LOOP;
+END \$\$;
+CREATE PROCEDURE ins_plpgsql_heap(n int) LANGUAGE plpgsql AS \$\$
+DECLARE i int := n;
+BEGIN
+  WHILE i > 0 LOOP
+    INSERT INTO t_heap VALUES (i, i + 1);
+    i := i - 1;
+  END LOOP;
+END \$\$;
+CREATE PROCEDURE ins_plpgsql_mem(n int) LANGUAGE plpgsql AS \$\$
+DECLARE i int := n;
+BEGIN
+  WHILE i > 0 LOOP
+    INSERT INTO t_mem_plpgsql VALUES (i, i + 1);
+    i := i - 1;
+  END LOOP;
+END \$\$;
+CREATE FUNCTION get_native(n int) RETURNS bigint LANGUAGE native_compilation AS \$\$
+BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
+  DECLARE s bigint := 0;
+  DECLARE v int;
+  FOR i IN 1..n LOOP
+    SELECT c2 INTO v FROM t_mem_native WHERE c1 = i;
+    s := s + v;
+  END LOOP;
+  RETURN s;
+END \$\$;
+CREATE FUNCTION get_plpgsql_heap(n int) RETURNS bigint LANGUAGE plpgsql AS \$\$
+DECLARE s bigint := 0; v int;
+BEGIN
+  FOR i IN 1..n LOOP
+    SELECT c2 INTO v FROM t_heap WHERE c1 = i;
+    s := s + v;
+  END LOOP;
+  RETURN s;
+END \$\$;
+CREATE FUNCTION get_plpgsql_mem(n int) RETURNS bigint LANGUAGE plpgsql AS \$\$
+DECLARE s bigint := 0; v int;
+BEGIN
+  FOR i IN 1..n LOOP
+    SELECT c2 INTO v FROM t_mem_plpgsql WHERE c1 = i;
+    s := s + v;
+  END LOOP;
+  RETURN s;
+END \$\$;
+SQL
+
+# statement -> milliseconds (psql's \timing of the one statement)
+time_ms() {
+  psql_q -d postgres -c '\timing on' -c "$1" | awk '/^Time: / {print $2}'
+}
+
+declare -A samples
+for _ in $(seq "$REPEAT"); do
+  psql_q -d postgres -c "TRUNCATE t_mem_native, t_mem_plpgsql, t_heap" -c "CHECKPOINT"
+  samples[ins_native]+="$(time_ms "CALL ins_native($ROWS)") "
+  samples[ins_plpgsql_heap]+="$(time_ms "CALL ins_plpgsql_heap($ROWS)") "
+  samples[ins_plpgsql_mem]+="$(time_ms "CALL ins_plpgsql_mem($ROWS)") "
+  psql_q -d postgres -c "VACUUM ANALYZE t_heap"
+  for f in get_native get_plpgsql_heap get_plpgsql_mem; do
+    samples[$f]+="$(time_ms "SELECT $f($ROWS)") "
+  done
+done
+compile_ms=$(psql_q -d postgres -At -c "SELECT round(memopt.recompile('ins_native(int)')::numeric, 1)")
+
+med() { tr ' ' '\n' <<<"${samples[$1]}" | grep . | median; }
+ratio() { awk -v a="$(med "$1")" -v b="$(med "$2")" 'BEGIN {printf "%.1fx", a / b}'; }
+
+echo "rows: $ROWS, repeat: $REPEAT (medians, ms)"
+printf "%-44s %10s %9s\n" "workload" "ms" "vs native"
+printf "%-44s %10s %9s\n" "insert loop, native -> memopt" "$(med ins_native)" "1.0x"
+printf "%-44s %10s %9s\n" "insert loop, PL/pgSQL -> heap" "$(med ins_plpgsql_heap)" "$(ratio ins_plpgsql_heap ins_native)"
+printf "%-44s %10s %9s\n" "insert loop, PL/pgSQL -> memopt" "$(med ins_plpgsql_mem)" "$(ratio ins_plpgsql_mem ins_native)"
+printf "%-44s %10s %9s\n" "lookup loop, native -> memopt" "$(med get_native)" "1.0x"
+printf "%-44s %10s %9s\n" "lookup loop, PL/pgSQL -> heap" "$(med get_plpgsql_heap)" "$(ratio get_plpgsql_heap get_native)"
+printf "%-44s %10s %9s\n" "lookup loop, PL/pgSQL -> memopt" "$(med get_plpgsql_mem)" "$(ratio get_plpgsql_mem get_native)"
+echo "compile time of ins_native (parse, bind, LLVM -O2, JIT): ${compile_ms} ms"

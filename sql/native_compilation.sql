@@ -1,0 +1,264 @@
+-- LANGUAGE native_compilation: statements, types, NULL semantics, runtime
+-- errors with PostgreSQL's SQLSTATEs, atomicity, errors at CREATE with their
+-- line and column, dependencies, cancellation and recompilation.
+-- Privileges, row-level security and isolation levels: native_security.
+SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS memopt;
+RESET client_min_messages;
+\set VERBOSITY default
+CREATE TABLE acct (id bigint PRIMARY KEY, owner text, balance float8 NOT NULL DEFAULT 0, flag bool) USING memopt;
+INSERT INTO acct VALUES (1, 'ann', 100, true), (2, 'bob', 50, false), (3, NULL, 0, NULL);
+-- The example of the issue: 1000 inserts in a WHILE loop.
+CREATE TABLE t1 (c1 int PRIMARY KEY, c2 int) USING memopt;
+CREATE PROCEDURE native_sp(n int) LANGUAGE native_compilation AS $$
+BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
+  DECLARE i int := n;
+  WHILE i > 0 LOOP
+    INSERT INTO t1 VALUES (i, i + 1);
+    i := i - 1;
+  END LOOP;
+END $$;
+CALL native_sp(1000);
+SELECT count(*), sum(c2), min(c1), max(c1) FROM t1;
+-- An error midway leaves nothing: the 1001st..501st rows are duplicates.
+CALL native_sp(1500);
+SELECT count(*) FROM t1;
+-- Types, expressions, control flow.
+CREATE FUNCTION calc(a int, b int) RETURNS bigint LANGUAGE native_compilation AS $$
+BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
+  DECLARE s bigint := 0;
+  DECLARE k int;
+  FOR k IN a..b LOOP
+    IF k % 2 = 0 THEN
+      s := s + k * 10;
+    ELSIF k % 3 = 0 THEN
+      CONTINUE;
+    ELSE
+      s := s - 1;
+    END IF;
+    EXIT WHEN s > 1000;
+  END LOOP;
+  RETURN s;
+END $$;
+SELECT calc(1, 10), calc(1, 1000), calc(5, 1);
+CREATE FUNCTION texty(x int) RETURNS text LANGUAGE native_compilation AS $$
+BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
+  DECLARE t text := 'v=' || x;
+  DECLARE o text;
+  SELECT owner INTO o FROM acct WHERE id = x;
+  RETURN upper(coalesce(o, 'nobody')) || ' ' || t || ' ' || length(t) || ' ' || (x > 1);
+END $$;
+SELECT texty(1), texty(3), texty(99);
+-- NULL semantics (three-valued AND/OR, IS NULL, no error from a NULL operand).
+CREATE FUNCTION nulls(a int, b int) RETURNS text LANGUAGE native_compilation AS $$
+BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
+  DECLARE r text := '';
+  IF a + b IS NULL THEN r := r || 'sum-null '; END IF;
+  IF (a > 0 OR b > 0) IS NULL THEN r := r || 'or-null '; END IF;
+  IF (a > 0 AND b > 0) IS NOT NULL THEN r := r || 'and-known '; END IF;
+  IF NOT (a = b) THEN r := r || 'ne '; END IF;
+  RETURN r;
+END $$;
+SELECT nulls(1, NULL), nulls(-1, NULL), nulls(1, 2), nulls(NULL, NULL);
+-- Runtime errors.
+CREATE FUNCTION divide(a int, b int) RETURNS int LANGUAGE native_compilation AS $$
+BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
+  RETURN a / b;
+END $$;
+SELECT divide(7, 2), divide(-7, 2), divide(NULL, 0);
+SELECT divide(1, 0);
+SELECT divide(-2147483648, -1);
+CREATE FUNCTION overflow(a int) RETURNS int LANGUAGE native_compilation AS $$
+BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
+  DECLARE big bigint := a;
+  DECLARE small smallint;
+  small := big * 1000;
+  RETURN small;
+END $$;
+SELECT overflow(3);
+SELECT overflow(300);
+CREATE FUNCTION casts(t text) RETURNS float8 LANGUAGE native_compilation AS $$
+BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
+  DECLARE i int := t::int;
+  DECLARE f real := 2.5;
+  RETURN i + f + CAST('1.25' AS float8) + (7.5)::int;
+END $$;
+SELECT casts('40');
+SELECT casts('x');
+-- DML and atomicity: RAISE aborts the CALL; inside a transaction the caller's savepoint undoes the block.
+CREATE PROCEDURE transfer(a bigint, b bigint, amt float8) LANGUAGE native_compilation AS $$
+BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
+  UPDATE acct SET balance = balance - amt WHERE id = a;
+  UPDATE acct SET balance = balance + amt WHERE id = b;
+  IF amt > 1000 THEN
+    RAISE EXCEPTION 'amount % too large', amt USING ERRCODE = '22023';
+  END IF;
+END $$;
+CALL transfer(1, 2, 10);
+SELECT id, balance FROM acct ORDER BY id;
+CALL transfer(1, 2, 5000);
+SELECT id, balance FROM acct ORDER BY id;
+BEGIN ISOLATION LEVEL REPEATABLE READ;
+CALL transfer(2, 1, 1);
+SAVEPOINT s;
+CALL transfer(2, 1, 2000);
+ROLLBACK TO s;
+COMMIT;
+SELECT id, balance FROM acct ORDER BY id;
+-- Full scan update with non-index WHERE, delete, insert with defaults
+CREATE PROCEDURE rich() LANGUAGE native_compilation AS $$
+BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SERIALIZABLE)
+  UPDATE acct SET flag = true WHERE balance > 20;
+  DELETE FROM acct WHERE owner IS NULL;
+  INSERT INTO acct (id, owner) VALUES (10, 'new'), (11, 'newer');
+END $$;
+CALL rich();
+SELECT * FROM acct ORDER BY id;
+-- NOT NULL variables.
+CREATE FUNCTION nn(a int) RETURNS int LANGUAGE native_compilation AS $$
+BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
+  DECLARE x int NOT NULL := 1;
+  x := a;
+  RETURN x;
+END $$;
+SELECT nn(5);
+SELECT nn(NULL);
+-- FOR with REVERSE and BY, nested loops, EXIT from the inner one.
+CREATE FUNCTION loops() RETURNS text LANGUAGE native_compilation AS $$
+BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
+  DECLARE r text := '';
+  DECLARE i int;
+  FOR i IN REVERSE 10..1 BY 3 LOOP
+    r := r || i || ':';
+    FOR j IN 1..100 LOOP
+      EXIT WHEN j > 2;
+      r := r || j;
+    END LOOP;
+    r := r || ' ';
+  END LOOP;
+  FOR i IN 2147483646..2147483647 LOOP
+    r := r || 'max ';
+  END LOOP;
+  RETURN r;
+END $$;
+SELECT loops();
+SELECT abs(-3), mod(17, 5), lower('MiXeD'), abs(-2.5::float8) FROM (SELECT 1) s;
+CREATE FUNCTION builtins(a int, t text) RETURNS text LANGUAGE native_compilation AS $$
+BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
+  RETURN abs(a) || ' ' || mod(a, 5) || ' ' || lower(t) || ' ' || upper(t) || ' ' ||
+         length(t) || ' ' || coalesce(NULL, a * 2, 0) || ' ' || (a::float8 / 4);
+END $$;
+SELECT builtins(-17, 'MiXeD');
+CREATE FUNCTION float_errors(x float8, y float8) RETURNS float8 LANGUAGE native_compilation AS $$
+BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
+  RETURN x * y;
+END $$;
+SELECT float_errors(2, 3);
+SELECT float_errors(1e300, 1e300);
+SELECT float_errors(1e-300, 1e-300);
+SELECT 1e300::float8 * 1e300::float8;
+CREATE FUNCTION no_return(a int) RETURNS int LANGUAGE native_compilation AS $$
+BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
+  IF a > 0 THEN RETURN a; END IF;
+END $$;
+SELECT no_return(1);
+SELECT no_return(-1);
+CREATE FUNCTION for_null(a int) RETURNS int LANGUAGE native_compilation AS $$
+BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
+  FOR i IN 1..a LOOP NULL; END LOOP;
+  RETURN 0;
+END $$;
+SELECT for_null(NULL);
+-- RAISE levels and SQLSTATEs.
+CREATE PROCEDURE raiser(kind int) LANGUAGE native_compilation AS $$
+BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
+  IF kind = 1 THEN RAISE NOTICE 'notice % and %% and %', kind, NULL; END IF;
+  IF kind = 2 THEN RAISE WARNING 'warning'; END IF;
+  IF kind = 3 THEN RAISE 'plain exception %', kind; END IF;
+  IF kind = 4 THEN RAISE EXCEPTION 'custom' USING ERRCODE = 'P1234'; END IF;
+END $$;
+CALL raiser(1);
+CALL raiser(2);
+-- The SQLSTATE of each runtime error, as PostgreSQL raises it.
+CREATE FUNCTION sqlstate_of(statement text) RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+  EXECUTE statement;
+  RETURN 'no error';
+EXCEPTION WHEN OTHERS THEN
+  RETURN SQLSTATE || ': ' || SQLERRM;
+END $$;
+SELECT s, sqlstate_of(s) FROM (VALUES ('CALL raiser(3)'), ('CALL raiser(4)'), ('SELECT divide(1, 0)'),
+  ('SELECT divide(-2147483648, -1)'), ('SELECT overflow(300)'), ('SELECT casts(''x'')'),
+  ('SELECT float_errors(1e300, 1e300)'), ('SELECT no_return(-1)'), ('SELECT for_null(NULL)'),
+  ('SELECT nn(NULL)'), ('CALL native_sp(1500)'), ('CALL transfer(1, 2, 5000)')) v(s);
+-- Errors at CREATE: position of the offending token, with a hint where one helps.
+CREATE TABLE heapt (id int);
+CREATE FUNCTION e1() RETURNS int LANGUAGE native_compilation AS $$
+BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
+  DECLARE x int;
+  SELECT id INTO x FROM heapt WHERE id = 1;
+  RETURN x;
+END $$;
+CREATE FUNCTION e2() RETURNS int LANGUAGE native_compilation AS $$
+BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
+  RETURN nosuch + 1;
+END $$;
+CREATE FUNCTION e3() RETURNS int LANGUAGE native_compilation AS $$
+BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
+  PERFORM 1;
+END $$;
+CREATE FUNCTION e4() RETURNS int LANGUAGE native_compilation AS $$
+BEGIN
+  RETURN 1;
+END $$;
+CREATE FUNCTION e5() RETURNS int LANGUAGE native_compilation AS $$
+BEGIN ATOMIC WITH (DELAYED_DURABILITY = ON)
+  RETURN 1;
+END $$;
+CREATE FUNCTION e6() RETURNS int LANGUAGE native_compilation AS $$
+BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
+  DECLARE b bool := 1;
+  RETURN 1;
+END $$;
+CREATE FUNCTION e7() RETURNS numeric LANGUAGE native_compilation AS $$
+BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
+  RETURN 1;
+END $$;
+CREATE FUNCTION e8() RETURNS int LANGUAGE native_compilation AS $$
+BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
+  INSERT INTO acct VALUES (1, 2, 3, 4, 5);
+  RETURN 1;
+END $$;
+CREATE FUNCTION e9() RETURNS int LANGUAGE native_compilation AS $$
+BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
+  WHILE 1 LOOP END LOOP;
+END $$;
+SET check_function_bodies = off;
+CREATE FUNCTION e10() RETURNS int LANGUAGE native_compilation AS $$ garbage $$;
+RESET check_function_bodies;
+SELECT e10();
+DROP FUNCTION e10();
+-- Schema binding: the tables and columns used cannot be dropped or retyped.
+ALTER TABLE acct ALTER COLUMN balance TYPE float4;
+ALTER TABLE acct DROP COLUMN owner;
+DROP TABLE acct;
+-- A column nothing uses can go; the routines compile again and keep working.
+ALTER TABLE acct ADD COLUMN note text;
+CALL transfer(2, 1, 1);
+ALTER TABLE acct DROP COLUMN note;
+CALL transfer(2, 1, 1);
+SELECT id, balance FROM acct ORDER BY id;
+-- Long loops can be cancelled.
+CREATE FUNCTION loop_forever() RETURNS int LANGUAGE native_compilation AS $$
+BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
+  DECLARE i bigint := 0;
+  LOOP i := i + 1; END LOOP;
+END $$;
+SET statement_timeout = '200ms';
+SELECT loop_forever();
+RESET statement_timeout;
+SELECT memopt.recompile('calc(int,int)') > 0 AS recompiled, calc(1, 10);
+SELECT memopt.recompile('length(text)');
+DROP TABLE acct CASCADE;
+DROP TABLE t1 CASCADE;
+DROP TABLE heapt;

@@ -1,0 +1,175 @@
+// ast.h - the syntax tree of a LANGUAGE native_compilation body.
+//
+// The parser (parser.cpp) builds it from the source text; the binder
+// (binder.cpp) resolves names and types in place (the "bound" fields below);
+// code generation (codegen.cpp) reads the bound tree. No PostgreSQL headers:
+// the tree is unit-tested on its own.
+//
+// One node type per family (Expr, Stmt) with a kind and the fields that kind
+// uses, documented per kind: the language is small, and one shape keeps the
+// parser and the tree walkers short.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace memopt {
+namespace native {
+
+// 1-based line and column of a token in the procedure body.
+struct SourcePos {
+  int line = 0;
+  int column = 0;
+};
+
+// The value types of the language (binder.cpp maps PostgreSQL types to them).
+enum class Type : uint8_t {
+  kUnknown = 0,  // not bound yet
+  kNull,         // an untyped NULL literal
+  kBool,
+  kInt2,
+  kInt4,
+  kInt8,
+  kFloat4,
+  kFloat8,
+  kText,
+};
+
+// A type as written: "int", "bigint", "double precision", "varchar(20)".
+struct TypeName {
+  std::string name;  // lower case, words joined by one space
+  std::vector<int> modifiers;
+  SourcePos pos;
+};
+
+struct Expr;
+struct Stmt;
+using ExprPtr = std::unique_ptr<Expr>;
+using StmtPtr = std::unique_ptr<Stmt>;
+using StmtList = std::vector<StmtPtr>;
+
+enum class ExprKind : uint8_t {
+  kInt,     // text: the digits
+  kFloat,   // text: the literal as written ("1.5", "2e3")
+  kString,  // text: the value, quotes removed and '' undone
+  kBool,    // text: "true" or "false"
+  kNull,    // NULL
+  kName,    // parts: identifier, or qualifier and identifier (t.col)
+  kUnary,   // op: "-", "+", "not"; args[0]
+  kBinary,  // op: "+" "-" "*" "/" "%" "=" "<>" "<" "<=" ">" ">=" "and" "or" "||"; args[0..1]
+  kIsNull,  // args[0] IS [NOT] NULL; negated for IS NOT NULL
+  kCall,    // op: function name, lower case; args
+  kCast,    // args[0]::cast_type or CAST(args[0] AS cast_type)
+};
+
+struct Expr {
+  ExprKind kind = ExprKind::kNull;
+  SourcePos pos;
+  std::string text;
+  std::string op;
+  std::vector<std::string> parts;  // kName, lower case unless quoted
+  std::vector<ExprPtr> args;
+  bool negated = false;
+  TypeName cast_type;
+
+  // Bound by binder.cpp.
+  Type type = Type::kUnknown;
+  int variable = -1;  // kName: index into Procedure::variables
+  int source = -1;    // kName: index of the row source (FROM item) ...
+  int column = -1;    // ... and 0-based column of its table
+  int function = -1;  // kCall: binder.h BuiltinFunction
+};
+
+enum class StmtKind : uint8_t {
+  kDeclare,     // name, type_name, not_null, value (initializer, may be null)
+  kAssign,      // name := value
+  kIf,          // conds[i] -> branches[i]; else_body
+  kWhile,       // WHILE conds[0] LOOP body END LOOP
+  kLoop,        // LOOP body END LOOP (left with EXIT)
+  kForRange,    // FOR name IN [REVERSE] low..high [BY step] LOOP body END LOOP
+  kExit,        // EXIT [WHEN value]
+  kContinue,    // CONTINUE [WHEN value]
+  kReturn,      // RETURN [value]
+  kRaise,       // RAISE level 'format' [, args] [USING ERRCODE = 'xxxxx']
+  kInsert,      // INSERT INTO table [(columns)] VALUES rows
+  kUpdate,      // UPDATE table [alias] SET columns[i] = set_values[i] [WHERE where]
+  kDelete,      // DELETE FROM table [alias] [WHERE where]
+  kSelectInto,  // SELECT select_list INTO into FROM from [WHERE where]
+  kNullStmt,    // NULL;
+};
+
+// A FROM item: a table, optionally aliased.
+struct TableRef {
+  std::vector<std::string> name;  // [schema,] table
+  std::string alias;              // empty when none
+  SourcePos pos;
+
+  // Bound: index into Procedure::tables.
+  int table = -1;
+};
+
+struct Stmt {
+  StmtKind kind = StmtKind::kNullStmt;
+  SourcePos pos;
+
+  std::string name;  // kDeclare, kAssign, kForRange (loop variable)
+  TypeName type_name;
+  bool not_null = false;
+  ExprPtr value;  // kDeclare initializer, kAssign, kExit/kContinue WHEN, kReturn
+
+  std::vector<ExprPtr> conds;      // kIf, kWhile
+  std::vector<StmtList> branches;  // kIf
+  StmtList else_body;              // kIf
+  StmtList body;                   // loops
+  ExprPtr low, high, step;         // kForRange (step may be null)
+  bool reverse = false;            // kForRange
+
+  std::string level;          // kRaise: "notice", "warning", "info", "log", "debug", "exception"
+  std::string format;         // kRaise
+  std::vector<ExprPtr> args;  // kRaise format arguments
+  std::string errcode;        // kRaise USING ERRCODE (5 characters), empty when none
+
+  TableRef target;                         // kInsert, kUpdate, kDelete
+  std::vector<std::string> columns;        // kInsert column list, kUpdate SET columns
+  std::vector<SourcePos> column_pos;       // position of each entry of columns
+  std::vector<std::vector<ExprPtr>> rows;  // kInsert VALUES rows
+  std::vector<ExprPtr> set_values;         // kUpdate
+  std::vector<ExprPtr> select_list;        // kSelectInto
+  std::vector<std::string> into;           // kSelectInto target variables
+  std::vector<SourcePos> into_pos;
+  std::vector<TableRef> from;  // kSelectInto (one table for now)
+  ExprPtr where;               // kUpdate, kDelete, kSelectInto
+
+  // Bound by binder.cpp.
+  int variable = -1;                // kDeclare, kAssign, kForRange
+  std::vector<int> into_variables;  // kSelectInto
+  std::vector<int> column_numbers;  // kInsert (per VALUES entry), kUpdate (per SET): 0-based
+  int access_index = -1;            // kUpdate/kDelete/kSelectInto: index of TableDesc::indexes
+  std::vector<const Expr *> access_keys;  // ... its key values, one per index column (in `where`)
+};
+
+// BEGIN ATOMIC WITH (...) options.
+struct AtomicOptions {
+  std::string isolation;  // "snapshot", "repeatable read", "serializable"
+  bool delayed_durability = false;
+  SourcePos pos;
+};
+
+// The whole body: BEGIN ATOMIC WITH (options) body END.
+struct Body {
+  AtomicOptions options;
+  StmtList statements;
+};
+
+// What went wrong, and where (line and column in the body).
+struct SourceError {
+  SourcePos pos;
+  std::string message;             // PostgreSQL message style: lower case, no period
+  std::string hint;                // may be empty
+  std::string sqlstate = "42601";  // syntax_error unless the binder says otherwise
+};
+
+}  // namespace native
+}  // namespace memopt

@@ -1,0 +1,850 @@
+// binder.cpp - resolves the names and types of a parsed body (binder.h).
+//
+// Errors are thrown as BindFailure inside this file and returned by Bind();
+// nothing here calls PostgreSQL.
+#include "binder.h"
+
+#include <cstdlib>
+#include <limits>
+#include <map>
+#include <new>
+
+namespace memopt {
+namespace native {
+namespace {
+
+struct BindFailure {
+  SourceError error;
+};
+
+// The SQLSTATE PostgreSQL gives each kind of binding error, by the words of
+// the message (every message below comes from this file).
+const char *SqlStateFor(const std::string &message) {
+  auto has = [&message](const char *words) { return message.find(words) != std::string::npos; };
+  if (has("is ambiguous")) return "42702";
+  if (has("function ") && (has("does not exist") || has("is not supported"))) return "42883";
+  if (has("operator does not exist")) return "42883";
+  if (has("column") && has("does not exist")) return "42703";
+  if (has("missing FROM-clause")) return "42P01";
+  if (has("variable") && has("does not exist")) return "42704";
+  if (has("type \"") && has("not supported")) return "42704";
+  if (has("not supported") || has("do not support")) return "0A000";
+  if (has("must be type") || has("is of type") || has("cannot be matched")) return "42804";
+  if (has("more than once") || has("multiple assignments")) return "42701";
+  if (has("already declared")) return "42710";
+  if (has("out of range")) return "22003";
+  if (has("NOT NULL")) return "22004";
+  return "42601";
+}
+
+[[noreturn]] void FailWithCode(SourcePos pos, std::string sqlstate, std::string message,
+                               std::string hint) {
+  throw BindFailure{SourceError{pos, std::move(message), std::move(hint), std::move(sqlstate)}};
+}
+
+[[noreturn]] void Fail(SourcePos pos, std::string message, std::string hint = "") {
+  std::string sqlstate = SqlStateFor(message);
+  FailWithCode(pos, std::move(sqlstate), std::move(message), std::move(hint));
+}
+
+bool IsInteger(Type t) { return t == Type::kInt2 || t == Type::kInt4 || t == Type::kInt8; }
+bool IsFloat(Type t) { return t == Type::kFloat4 || t == Type::kFloat8; }
+bool IsNumeric(Type t) { return IsInteger(t) || IsFloat(t); }
+
+// The type of `a op b` for arithmetic and comparison (PostgreSQL's operators:
+// integers widen; any float with an integer, or float4 with float8, is float8).
+Type CommonNumeric(Type a, Type b) {
+  if (a == b) return a;
+  if (IsFloat(a) || IsFloat(b)) return Type::kFloat8;
+  return static_cast<uint8_t>(a) > static_cast<uint8_t>(b) ? a : b;
+}
+
+bool TypeFromName(const std::string &name, const std::vector<int> &modifiers, Type *type) {
+  static const std::map<std::string, Type> kNames = {
+      {"bool", Type::kBool},
+      {"boolean", Type::kBool},
+      {"int2", Type::kInt2},
+      {"smallint", Type::kInt2},
+      {"int", Type::kInt4},
+      {"int4", Type::kInt4},
+      {"integer", Type::kInt4},
+      {"int8", Type::kInt8},
+      {"bigint", Type::kInt8},
+      {"float4", Type::kFloat4},
+      {"real", Type::kFloat4},
+      {"float8", Type::kFloat8},
+      {"double precision", Type::kFloat8},
+      {"float", Type::kFloat8},
+      {"text", Type::kText},
+      {"varchar", Type::kText},
+      {"character varying", Type::kText},
+  };
+  auto it = kNames.find(name);
+  if (it == kNames.end()) return false;
+  // varchar(n) would need its length checked on every assignment.
+  if (!modifiers.empty()) return false;
+  *type = it->second;
+  return true;
+}
+
+ExprPtr WrapCast(ExprPtr inner, Type target) {
+  auto cast = std::make_unique<Expr>();
+  cast->kind = ExprKind::kCast;
+  cast->pos = inner->pos;
+  cast->type = target;
+  cast->args.push_back(std::move(inner));
+  return cast;
+}
+
+class Binder {
+ public:
+  explicit Binder(Routine *routine) : routine_(*routine) {}
+
+  void Run() {
+    const Signature &sig = routine_.signature;
+    for (size_t i = 0; i < sig.params.size(); ++i) {
+      const ParamDesc &param = sig.params[i];
+      if (param.mode != ParamMode::kIn)
+        Fail(SourcePos{},
+             "OUT and INOUT parameters are not supported by natively compiled routines yet");
+      if (param.type == Type::kUnknown)
+        Fail(SourcePos{}, "parameter type " + param.type_name +
+                              " is not supported by natively compiled routines");
+      Variable var;
+      var.name = param.name.empty() ? "$" + std::to_string(i + 1) : param.name;
+      var.type = param.type;
+      var.param = static_cast<int>(i);
+      Declare(var, SourcePos{1, 1});
+    }
+    if (!sig.returns_void && sig.result == Type::kUnknown)
+      Fail(SourcePos{}, "return type " + sig.result_type_name +
+                            " is not supported by natively compiled routines");
+    scopes_.emplace_back();
+    BindList(&routine_.body.statements);
+  }
+
+ private:
+  struct Source {
+    int table;
+    std::string qualifier;  // alias, or the table's name as written
+  };
+
+  // --- names -----------------------------------------------------------------
+
+  int Declare(const Variable &var, SourcePos pos) {
+    if (scopes_.empty()) scopes_.emplace_back();
+    for (const auto &entry : scopes_.back())
+      if (entry.first == var.name) Fail(pos, "variable \"" + var.name + "\" is already declared");
+    routine_.variables.push_back(var);
+    int index = static_cast<int>(routine_.variables.size()) - 1;
+    scopes_.back().emplace_back(var.name, index);
+    return index;
+  }
+
+  int FindVariable(const std::string &name) const {
+    for (auto scope = scopes_.rbegin(); scope != scopes_.rend(); ++scope)
+      for (auto entry = scope->rbegin(); entry != scope->rend(); ++entry)
+        if (entry->first == name) return entry->second;
+    return -1;
+  }
+
+  int FindColumn(const TableDesc &table, const std::string &name) const {
+    for (size_t i = 0; i < table.columns.size(); ++i)
+      if (!table.columns[i].dropped && table.columns[i].name == name) return static_cast<int>(i);
+    return -1;
+  }
+
+  const TableDesc &ResolveTable(TableRef *ref) {
+    for (size_t i = 0; i < routine_.tables.size(); ++i)
+      if (routine_.tables[i].name == ref->name) {
+        const TableDesc &table = routine_.tables[i];
+        if (!table.found) FailWithCode(ref->pos, table.sqlstate, table.message, table.hint);
+        ref->table = static_cast<int>(i);
+        return table;
+      }
+    Fail(ref->pos, "table was not resolved");  // CollectTableNames missed it
+  }
+
+  Type ColumnType(const TableDesc &table, int column, SourcePos pos) {
+    const ColumnDesc &col = table.columns[column];
+    if (col.type == Type::kUnknown)
+      Fail(pos, "column \"" + col.name + "\" has type " + col.type_name +
+                    ", which natively compiled routines do not support yet");
+    return col.type;
+  }
+
+  Type BindName(Expr *expr, const Source *source) {
+    const std::string &last = expr->parts.back();
+    int column = -1;
+    if (source != nullptr) {
+      const TableDesc &table = routine_.tables[source->table];
+      if (expr->parts.size() == 2) {
+        if (expr->parts[0] != source->qualifier)
+          Fail(expr->pos, "missing FROM-clause entry for table \"" + expr->parts[0] + "\"");
+        column = FindColumn(table, last);
+        if (column < 0)
+          Fail(expr->pos, "column " + expr->parts[0] + "." + last + " does not exist");
+      } else {
+        column = FindColumn(table, last);
+      }
+    } else if (expr->parts.size() == 2) {
+      Fail(expr->pos, "missing FROM-clause entry for table \"" + expr->parts[0] + "\"");
+    }
+    int variable = expr->parts.size() == 1 ? FindVariable(last) : -1;
+    if (column >= 0 && variable >= 0)
+      Fail(expr->pos, "column reference \"" + last + "\" is ambiguous",
+           "It could refer to either a variable or a table column; qualify the column with its "
+           "table name.");
+    if (column >= 0) {
+      expr->source = 0;
+      expr->column = column;
+      return ColumnType(routine_.tables[source->table], column, expr->pos);
+    }
+    if (variable < 0) {
+      if (source != nullptr) Fail(expr->pos, "column \"" + last + "\" does not exist");
+      Fail(expr->pos, "variable \"" + last + "\" does not exist");
+    }
+    expr->variable = variable;
+    return routine_.variables[variable].type;
+  }
+
+  // --- expressions -----------------------------------------------------------
+
+  // Converts `slot` to `target` where an assignment may (any numeric to any
+  // numeric with a range check; anything to and from text; NULL to anything).
+  void CoerceForAssignment(ExprPtr *slot, Type target, const std::string &what) {
+    Type from = (*slot)->type;
+    if (from == target) return;
+    bool ok = from == Type::kNull || (IsNumeric(from) && IsNumeric(target)) ||
+              from == Type::kText || target == Type::kText;
+    if (!ok)
+      Fail((*slot)->pos,
+           what + " is of type " + DisplayTypeName(target) + " but expression is of type " +
+               DisplayTypeName(from),
+           "You will need to rewrite or cast the expression.");
+    *slot = WrapCast(std::move(*slot), target);
+  }
+
+  void CoerceImplicit(ExprPtr *slot, Type target) {
+    if ((*slot)->type == target) return;
+    *slot = WrapCast(std::move(*slot), target);
+  }
+
+  void RequireBool(ExprPtr *slot, const char *what) {
+    Type type = BindExpr(slot->get(), current_source_);
+    if (type == Type::kNull)
+      CoerceImplicit(slot, Type::kBool);
+    else if (type != Type::kBool)
+      Fail((*slot)->pos, std::string("argument of ") + what + " must be type boolean, not type " +
+                             DisplayTypeName(type));
+  }
+
+  Type BindLiteral(Expr *expr) {
+    switch (expr->kind) {
+      case ExprKind::kInt: {
+        errno = 0;
+        char *end = nullptr;
+        long long value = std::strtoll(expr->text.c_str(), &end, 10);
+        if (errno == ERANGE || *end != '\0')
+          Fail(expr->pos, "integer constant " + expr->text + " is out of range for type bigint",
+               "Numeric constants are not supported yet.");
+        return value >= std::numeric_limits<int32_t>::min() &&
+                       value <= std::numeric_limits<int32_t>::max()
+                   ? Type::kInt4
+                   : Type::kInt8;
+      }
+      case ExprKind::kFloat:
+        return Type::kFloat8;
+      case ExprKind::kString:
+        return Type::kText;
+      case ExprKind::kBool:
+        return Type::kBool;
+      default:
+        return Type::kNull;
+    }
+  }
+
+  // A string literal next to a value of another type takes that type (as an
+  // unknown-type literal does in PostgreSQL); a NULL takes the other's type.
+  void UnifyOperands(Expr *expr) {
+    ExprPtr &left = expr->args[0];
+    ExprPtr &right = expr->args[1];
+    auto adopt = [](ExprPtr *slot, Type other) {
+      bool literal = (*slot)->kind == ExprKind::kString || (*slot)->type == Type::kNull;
+      if (literal && other != Type::kNull && other != (*slot)->type)
+        *slot = WrapCast(std::move(*slot), other);
+    };
+    adopt(&left, right->type);
+    adopt(&right, left->type);
+  }
+
+  Type BindBinary(Expr *expr) {
+    const std::string &op = expr->op;
+    if (op == "and" || op == "or") {
+      RequireBool(&expr->args[0], op == "and" ? "AND" : "OR");
+      RequireBool(&expr->args[1], op == "and" ? "AND" : "OR");
+      return Type::kBool;
+    }
+    BindExpr(expr->args[0].get(), current_source_);
+    BindExpr(expr->args[1].get(), current_source_);
+    if (op == "||") {
+      for (ExprPtr &arg : expr->args) CoerceImplicit(&arg, Type::kText);
+      return Type::kText;
+    }
+    UnifyOperands(expr);
+    Type left = expr->args[0]->type;
+    Type right = expr->args[1]->type;
+    if (left == Type::kNull && right == Type::kNull) {
+      CoerceImplicit(&expr->args[0], Type::kInt4);
+      CoerceImplicit(&expr->args[1], Type::kInt4);
+      left = right = Type::kInt4;
+    }
+    bool comparison = op == "=" || op == "<>" || op == "<" || op == "<=" || op == ">" || op == ">=";
+    Type operand;
+    if (IsNumeric(left) && IsNumeric(right)) {
+      operand = CommonNumeric(left, right);
+      if (op == "%" && !IsInteger(operand)) OperatorError(expr, left, right);
+    } else if (left == right && comparison && (left == Type::kText || left == Type::kBool)) {
+      operand = left;
+    } else {
+      OperatorError(expr, left, right);
+    }
+    CoerceImplicit(&expr->args[0], operand);
+    CoerceImplicit(&expr->args[1], operand);
+    return comparison ? Type::kBool : operand;
+  }
+
+  [[noreturn]] void OperatorError(Expr *expr, Type left, Type right) {
+    Fail(expr->pos,
+         std::string("operator does not exist: ") + DisplayTypeName(left) + " " + expr->op + " " +
+             DisplayTypeName(right),
+         "No operator matches the given name and argument types. You might need to add explicit "
+         "type casts.");
+  }
+
+  Type BindUnary(Expr *expr) {
+    if (expr->op == "not") {
+      RequireBool(&expr->args[0], "NOT");
+      return Type::kBool;
+    }
+    Type type = BindExpr(expr->args[0].get(), current_source_);
+    if (type == Type::kNull) {
+      CoerceImplicit(&expr->args[0], Type::kInt4);
+      type = Type::kInt4;
+    }
+    if (!IsNumeric(type))
+      Fail(expr->pos, "operator does not exist: " + expr->op + " " + DisplayTypeName(type));
+    return type;
+  }
+
+  Type BindCall(Expr *expr) {
+    static const std::map<std::string, BuiltinFunction> kFunctions = {
+        {"abs", BuiltinFunction::kAbs},           {"mod", BuiltinFunction::kMod},
+        {"coalesce", BuiltinFunction::kCoalesce}, {"length", BuiltinFunction::kLength},
+        {"lower", BuiltinFunction::kLower},       {"upper", BuiltinFunction::kUpper},
+    };
+    auto it = kFunctions.find(expr->op);
+    if (it == kFunctions.end())
+      Fail(expr->pos, "function " + expr->op + " is not supported by natively compiled routines",
+           "Supported functions: abs, mod, coalesce, length, lower, upper.");
+    expr->function = static_cast<int>(it->second);
+    std::vector<Type> types;
+    for (ExprPtr &arg : expr->args) types.push_back(BindExpr(arg.get(), current_source_));
+    auto arity = [&](size_t n) {
+      if (expr->args.size() != n)
+        Fail(expr->pos, "function " + expr->op + " takes " + std::to_string(n) +
+                            (n == 1 ? " argument" : " arguments"));
+    };
+    switch (it->second) {
+      case BuiltinFunction::kAbs:
+        arity(1);
+        if (types[0] == Type::kNull) CoerceImplicit(&expr->args[0], Type::kInt4);
+        if (!IsNumeric(expr->args[0]->type)) CallTypeError(expr, types);
+        return expr->args[0]->type;
+      case BuiltinFunction::kMod: {
+        arity(2);
+        Type common = CommonNumeric(types[0] == Type::kNull ? Type::kInt4 : types[0],
+                                    types[1] == Type::kNull ? Type::kInt4 : types[1]);
+        if (!IsInteger(common)) CallTypeError(expr, types);
+        for (ExprPtr &arg : expr->args) CoerceImplicit(&arg, common);
+        return common;
+      }
+      case BuiltinFunction::kCoalesce: {
+        if (expr->args.empty()) Fail(expr->pos, "function coalesce needs at least one argument");
+        Type common = Type::kNull;
+        for (Type t : types) {
+          if (t == Type::kNull) continue;
+          if (common == Type::kNull)
+            common = t;
+          else if (IsNumeric(common) && IsNumeric(t))
+            common = CommonNumeric(common, t);
+          else if (common != t)
+            Fail(expr->pos, std::string("COALESCE types ") + DisplayTypeName(common) + " and " +
+                                DisplayTypeName(t) + " cannot be matched");
+        }
+        if (common == Type::kNull) common = Type::kText;
+        for (ExprPtr &arg : expr->args) CoerceImplicit(&arg, common);
+        return common;
+      }
+      case BuiltinFunction::kLength:
+      case BuiltinFunction::kLower:
+      case BuiltinFunction::kUpper:
+        arity(1);
+        if (types[0] != Type::kText && types[0] != Type::kNull) CallTypeError(expr, types);
+        CoerceImplicit(&expr->args[0], Type::kText);
+        return it->second == BuiltinFunction::kLength ? Type::kInt4 : Type::kText;
+    }
+    return Type::kUnknown;
+  }
+
+  [[noreturn]] void CallTypeError(Expr *expr, const std::vector<Type> &types) {
+    std::string args;
+    for (Type t : types) args += (args.empty() ? "" : ", ") + std::string(DisplayTypeName(t));
+    Fail(expr->pos, "function " + expr->op + "(" + args + ") does not exist",
+         "No function matches the given name and argument types. You might need to add explicit "
+         "type casts.");
+  }
+
+  Type BindExpr(Expr *expr, const Source *source) {
+    const Source *saved = current_source_;
+    current_source_ = source;
+    Type type = Type::kUnknown;
+    switch (expr->kind) {
+      case ExprKind::kInt:
+      case ExprKind::kFloat:
+      case ExprKind::kString:
+      case ExprKind::kBool:
+      case ExprKind::kNull:
+        type = BindLiteral(expr);
+        break;
+      case ExprKind::kName:
+        type = BindName(expr, source);
+        break;
+      case ExprKind::kUnary:
+        type = BindUnary(expr);
+        break;
+      case ExprKind::kBinary:
+        type = BindBinary(expr);
+        break;
+      case ExprKind::kIsNull:
+        BindExpr(expr->args[0].get(), source);
+        type = Type::kBool;
+        break;
+      case ExprKind::kCall:
+        type = BindCall(expr);
+        break;
+      case ExprKind::kCast: {
+        if (expr->type != Type::kUnknown) {  // made by WrapCast, already bound
+          type = expr->type;
+          break;
+        }
+        Type target;
+        if (!TypeFromName(expr->cast_type.name, expr->cast_type.modifiers, &target))
+          Fail(expr->cast_type.pos, "type \"" + expr->cast_type.name +
+                                        "\" is not supported by natively compiled routines");
+        BindExpr(expr->args[0].get(), source);
+        CoerceForAssignment(&expr->args[0], target, "cast target");
+        type = target;
+        break;
+      }
+    }
+    current_source_ = saved;
+    expr->type = type;
+    return type;
+  }
+
+  // --- statements --------------------------------------------------------------
+
+  void BindList(StmtList *list) {
+    scopes_.emplace_back();
+    for (StmtPtr &stmt : *list) BindStmt(stmt.get());
+    scopes_.pop_back();
+  }
+
+  void BindAssignment(ExprPtr *value, int variable, SourcePos pos) {
+    const Variable &var = routine_.variables[variable];
+    BindExpr(value->get(), nullptr);
+    (void)pos;
+    CoerceForAssignment(value, var.type, "variable \"" + var.name + "\"");
+  }
+
+  void BindStmt(Stmt *stmt) {
+    switch (stmt->kind) {
+      case StmtKind::kDeclare:
+        BindDeclare(stmt);
+        break;
+      case StmtKind::kAssign: {
+        int variable = FindVariable(stmt->name);
+        if (variable < 0) Fail(stmt->pos, "variable \"" + stmt->name + "\" does not exist");
+        stmt->variable = variable;
+        BindAssignment(&stmt->value, variable, stmt->pos);
+        break;
+      }
+      case StmtKind::kIf:
+        for (ExprPtr &cond : stmt->conds) RequireBool(&cond, "IF");
+        for (StmtList &branch : stmt->branches) BindList(&branch);
+        BindList(&stmt->else_body);
+        break;
+      case StmtKind::kWhile:
+        RequireBool(&stmt->conds[0], "WHILE");
+        BindLoopBody(&stmt->body);
+        break;
+      case StmtKind::kLoop:
+        BindLoopBody(&stmt->body);
+        break;
+      case StmtKind::kForRange:
+        BindFor(stmt);
+        break;
+      case StmtKind::kExit:
+      case StmtKind::kContinue:
+        if (loop_depth_ == 0)
+          Fail(stmt->pos, std::string(stmt->kind == StmtKind::kExit ? "EXIT" : "CONTINUE") +
+                              " cannot be used outside a loop");
+        if (stmt->value) RequireBool(&stmt->value, "WHEN");
+        break;
+      case StmtKind::kReturn:
+        BindReturn(stmt);
+        break;
+      case StmtKind::kRaise:
+        BindRaise(stmt);
+        break;
+      case StmtKind::kInsert:
+        BindInsert(stmt);
+        break;
+      case StmtKind::kUpdate:
+      case StmtKind::kDelete:
+        BindUpdateOrDelete(stmt);
+        break;
+      case StmtKind::kSelectInto:
+        BindSelectInto(stmt);
+        break;
+      case StmtKind::kNullStmt:
+        break;
+    }
+  }
+
+  void BindDeclare(Stmt *stmt) {
+    Variable var;
+    var.name = stmt->name;
+    var.not_null = stmt->not_null;
+    var.pos = stmt->pos;
+    if (!TypeFromName(stmt->type_name.name, stmt->type_name.modifiers, &var.type))
+      Fail(stmt->type_name.pos,
+           "type \"" + stmt->type_name.name + "\" is not supported by natively compiled routines",
+           "Supported types: boolean, smallint, integer, bigint, real, double precision, text.");
+    if (var.not_null && !stmt->value)
+      Fail(stmt->pos,
+           "variable \"" + var.name + "\" must have a default value, since it's declared NOT NULL");
+    if (stmt->value) {
+      BindExpr(stmt->value.get(), nullptr);
+      CoerceForAssignment(&stmt->value, var.type, "variable \"" + var.name + "\"");
+    }
+    stmt->variable = Declare(var, stmt->pos);
+  }
+
+  void BindLoopBody(StmtList *body) {
+    ++loop_depth_;
+    BindList(body);
+    --loop_depth_;
+  }
+
+  void BindFor(Stmt *stmt) {
+    for (ExprPtr *bound : {&stmt->low, &stmt->high, &stmt->step}) {
+      if (!*bound) continue;
+      BindExpr(bound->get(), nullptr);
+      CoerceForAssignment(bound, Type::kInt4, "FOR loop bound");
+    }
+    scopes_.emplace_back();
+    Variable var;
+    var.name = stmt->name;
+    var.type = Type::kInt4;
+    var.pos = stmt->pos;
+    stmt->variable = Declare(var, stmt->pos);
+    BindLoopBody(&stmt->body);
+    scopes_.pop_back();
+  }
+
+  void BindReturn(Stmt *stmt) {
+    const Signature &sig = routine_.signature;
+    if (sig.returns_void) {
+      if (stmt->value)
+        Fail(stmt->value->pos, sig.is_procedure
+                                   ? "RETURN cannot have a parameter in a procedure"
+                                   : "RETURN cannot have a parameter in function returning void");
+      return;
+    }
+    if (!stmt->value)
+      Fail(stmt->pos, "missing expression at or near \";\"",
+           "A function that returns a value needs RETURN with an expression.");
+    BindExpr(stmt->value.get(), nullptr);
+    CoerceForAssignment(&stmt->value, sig.result, "return value");
+  }
+
+  void BindRaise(Stmt *stmt) {
+    size_t placeholders = 0;
+    for (size_t i = 0; i < stmt->format.size(); ++i) {
+      if (stmt->format[i] != '%') continue;
+      if (i + 1 < stmt->format.size() && stmt->format[i + 1] == '%')
+        ++i;
+      else
+        ++placeholders;
+    }
+    if (placeholders > stmt->args.size()) Fail(stmt->pos, "too few parameters specified for RAISE");
+    if (placeholders < stmt->args.size())
+      Fail(stmt->pos, "too many parameters specified for RAISE");
+    for (ExprPtr &arg : stmt->args) {
+      BindExpr(arg.get(), nullptr);
+      CoerceImplicit(&arg, Type::kText);
+    }
+  }
+
+  void BindInsert(Stmt *stmt) {
+    const TableDesc &table = ResolveTable(&stmt->target);
+    std::vector<int> columns;
+    if (stmt->columns.empty()) {
+      for (size_t i = 0; i < table.columns.size(); ++i)
+        if (!table.columns[i].dropped) columns.push_back(static_cast<int>(i));
+    } else {
+      for (size_t i = 0; i < stmt->columns.size(); ++i) {
+        int column = FindColumn(table, stmt->columns[i]);
+        if (column < 0)
+          Fail(stmt->column_pos[i], "column \"" + stmt->columns[i] + "\" of relation \"" +
+                                        table.display_name + "\" does not exist");
+        for (int seen : columns)
+          if (seen == column)
+            Fail(stmt->column_pos[i],
+                 "column \"" + stmt->columns[i] + "\" specified more than once");
+        columns.push_back(column);
+      }
+    }
+    for (auto &row : stmt->rows) {
+      if (row.size() > columns.size())
+        Fail(row[columns.size()]->pos, "INSERT has more expressions than target columns");
+      if (!stmt->columns.empty() && row.size() < columns.size())
+        Fail(stmt->pos, "INSERT has more target columns than expressions");
+      for (size_t i = 0; i < row.size(); ++i) {
+        Type type = ColumnType(table, columns[i], row[i]->pos);
+        BindExpr(row[i].get(), nullptr);
+        CoerceForAssignment(&row[i], type, "column \"" + table.columns[columns[i]].name + "\"");
+      }
+    }
+    columns.resize(stmt->rows.empty() ? 0 : stmt->rows[0].size());
+    for (auto &row : stmt->rows)
+      if (row.size() != columns.size())
+        Fail(row.empty() ? stmt->pos : row[0]->pos, "VALUES lists must all be the same length");
+    stmt->column_numbers = columns;
+  }
+
+  Source SourceFor(TableRef *ref) {
+    ResolveTable(ref);
+    return Source{ref->table, ref->alias.empty() ? ref->name.back() : ref->alias};
+  }
+
+  void BindWhere(Stmt *stmt, const Source &source) {
+    if (!stmt->where) return;
+    const Source *saved = current_source_;
+    current_source_ = &source;
+    RequireBool(&stmt->where, "WHERE");
+    current_source_ = saved;
+    ChooseIndex(stmt, routine_.tables[source.table]);
+  }
+
+  void BindUpdateOrDelete(Stmt *stmt) {
+    Source source = SourceFor(&stmt->target);
+    const TableDesc &table = routine_.tables[source.table];
+    for (size_t i = 0; i < stmt->columns.size(); ++i) {
+      int column = FindColumn(table, stmt->columns[i]);
+      if (column < 0)
+        Fail(stmt->column_pos[i], "column \"" + stmt->columns[i] + "\" of relation \"" +
+                                      table.display_name + "\" does not exist");
+      for (int seen : stmt->column_numbers)
+        if (seen == column)
+          Fail(stmt->column_pos[i],
+               "multiple assignments to same column \"" + stmt->columns[i] + "\"");
+      stmt->column_numbers.push_back(column);
+      Type type = ColumnType(table, column, stmt->column_pos[i]);
+      BindExpr(stmt->set_values[i].get(), &source);
+      CoerceForAssignment(&stmt->set_values[i], type, "column \"" + stmt->columns[i] + "\"");
+    }
+    BindWhere(stmt, source);
+  }
+
+  void BindSelectInto(Stmt *stmt) {
+    if (stmt->from.size() != 1)
+      Fail(stmt->pos, "SELECT INTO reads exactly one table in natively compiled routines for now");
+    Source source = SourceFor(&stmt->from[0]);
+    if (stmt->select_list.size() != stmt->into.size())
+      Fail(stmt->pos, "SELECT INTO has " + std::to_string(stmt->into.size()) + " targets but " +
+                          std::to_string(stmt->select_list.size()) + " values");
+    for (size_t i = 0; i < stmt->into.size(); ++i) {
+      int variable = FindVariable(stmt->into[i]);
+      if (variable < 0)
+        Fail(stmt->into_pos[i], "variable \"" + stmt->into[i] + "\" does not exist");
+      stmt->into_variables.push_back(variable);
+      BindExpr(stmt->select_list[i].get(), &source);
+      const Variable &var = routine_.variables[variable];
+      CoerceForAssignment(&stmt->select_list[i], var.type, "variable \"" + var.name + "\"");
+    }
+    BindWhere(stmt, source);
+  }
+
+  // --- access paths ------------------------------------------------------------
+
+  static bool ReadsColumns(const Expr *expr) {
+    if (expr->kind == ExprKind::kName && expr->column >= 0) return true;
+    for (const ExprPtr &arg : expr->args)
+      if (ReadsColumns(arg.get())) return true;
+    return false;
+  }
+
+  static const Expr *StripCast(const Expr *expr) {
+    while (expr->kind == ExprKind::kCast && expr->cast_type.name.empty())
+      expr = expr->args[0].get();
+    return expr;
+  }
+
+  // Conjuncts "column = value" of the WHERE clause (value reads no column).
+  static void EqualityConjuncts(const Expr *expr, std::vector<std::pair<int, const Expr *>> *out) {
+    if (expr->kind == ExprKind::kBinary && expr->op == "and") {
+      EqualityConjuncts(expr->args[0].get(), out);
+      EqualityConjuncts(expr->args[1].get(), out);
+      return;
+    }
+    if (expr->kind != ExprKind::kBinary || expr->op != "=") return;
+    for (int side = 0; side < 2; ++side) {
+      const Expr *column = StripCast(expr->args[side].get());
+      const Expr *value = expr->args[1 - side].get();
+      if (column->kind != ExprKind::kName || column->column < 0 || ReadsColumns(value)) continue;
+      // The lookup key has the column's type: the comparison must be in the
+      // column's type, or an integer comparison (narrowed with a range check).
+      Type compared = expr->args[side]->type;
+      if (compared != column->type && !(IsInteger(compared) && IsInteger(column->type))) continue;
+      out->emplace_back(column->column, value);
+      return;
+    }
+  }
+
+  void ChooseIndex(Stmt *stmt, const TableDesc &table) {
+    std::vector<std::pair<int, const Expr *>> equalities;
+    EqualityConjuncts(stmt->where.get(), &equalities);
+    int best = -1;
+    for (size_t i = 0; i < table.indexes.size(); ++i) {
+      const IndexDesc &index = table.indexes[i];
+      if (index.columns.empty()) continue;
+      bool covered = true;
+      for (int column : index.columns) {
+        bool found = false;
+        for (auto &eq : equalities) found = found || eq.first == column;
+        covered = covered && found;
+      }
+      if (!covered) continue;
+      if (best < 0 || (index.unique && !table.indexes[best].unique)) best = static_cast<int>(i);
+    }
+    if (best < 0) return;
+    stmt->access_index = best;
+    for (int column : table.indexes[best].columns)
+      for (auto &eq : equalities)
+        if (eq.first == column) {
+          stmt->access_keys.push_back(eq.second);
+          break;
+        }
+  }
+
+  Routine &routine_;
+  std::vector<std::vector<std::pair<std::string, int>>> scopes_;
+  const Source *current_source_ = nullptr;
+  int loop_depth_ = 0;
+};
+
+void CollectFromList(const StmtList &list, std::vector<std::vector<std::string>> *names) {
+  auto add = [names](const TableRef &ref) {
+    for (const auto &name : *names)
+      if (name == ref.name) return;
+    names->push_back(ref.name);
+  };
+  for (const StmtPtr &stmt : list) {
+    if (stmt->kind == StmtKind::kInsert || stmt->kind == StmtKind::kUpdate ||
+        stmt->kind == StmtKind::kDelete)
+      add(stmt->target);
+    for (const TableRef &ref : stmt->from) add(ref);
+    for (const StmtList &branch : stmt->branches) CollectFromList(branch, names);
+    CollectFromList(stmt->else_body, names);
+    CollectFromList(stmt->body, names);
+  }
+}
+
+void MarkColumns(const Expr *expr, std::vector<bool> *used) {
+  if (expr == nullptr) return;
+  if (expr->kind == ExprKind::kName && expr->column >= 0) (*used)[expr->column] = true;
+  for (const ExprPtr &arg : expr->args) MarkColumns(arg.get(), used);
+}
+
+void MarkList(const Routine &routine, const StmtList &list, std::vector<std::vector<bool>> *used) {
+  for (const StmtPtr &stmt : list) {
+    int table = stmt->kind == StmtKind::kSelectInto ? stmt->from[0].table : stmt->target.table;
+    if (table >= 0) {
+      std::vector<bool> &cols = (*used)[table];
+      for (int column : stmt->column_numbers) cols[column] = true;
+      for (const ExprPtr &e : stmt->set_values) MarkColumns(e.get(), &cols);
+      for (const ExprPtr &e : stmt->select_list) MarkColumns(e.get(), &cols);
+      MarkColumns(stmt->where.get(), &cols);
+    }
+    for (const StmtList &branch : stmt->branches) MarkList(routine, branch, used);
+    MarkList(routine, stmt->else_body, used);
+    MarkList(routine, stmt->body, used);
+  }
+}
+
+}  // namespace
+
+std::vector<std::vector<std::string>> CollectTableNames(const Body &body) {
+  std::vector<std::vector<std::string>> names;
+  CollectFromList(body.statements, &names);
+  return names;
+}
+
+bool Bind(Routine *routine, SourceError *error) {
+  try {
+    Binder(routine).Run();
+    return true;
+  } catch (const BindFailure &failure) {
+    *error = failure.error;
+  } catch (const std::bad_alloc &) {
+    *error = SourceError{SourcePos{1, 1}, "out of memory", ""};
+  }
+  return false;
+}
+
+std::vector<std::vector<bool>> ColumnsUsed(const Routine &routine) {
+  std::vector<std::vector<bool>> used;
+  for (const TableDesc &table : routine.tables) used.emplace_back(table.columns.size(), false);
+  MarkList(routine, routine.body.statements, &used);
+  return used;
+}
+
+const char *DisplayTypeName(Type type) {
+  switch (type) {
+    case Type::kBool:
+      return "boolean";
+    case Type::kInt2:
+      return "smallint";
+    case Type::kInt4:
+      return "integer";
+    case Type::kInt8:
+      return "bigint";
+    case Type::kFloat4:
+      return "real";
+    case Type::kFloat8:
+      return "double precision";
+    case Type::kText:
+      return "text";
+    case Type::kNull:
+      return "unknown";
+    case Type::kUnknown:
+      break;
+  }
+  return "unknown";
+}
+
+}  // namespace native
+}  // namespace memopt

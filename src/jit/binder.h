@@ -1,0 +1,62 @@
+// binder.h - names and types of a parsed body, resolved against the catalog.
+//
+// Binding annotates the tree in place (the "bound" fields of ast.h): every
+// name becomes a variable or a column, every expression gets a type, every
+// DML statement gets its table and, where its WHERE clause fixes all columns
+// of an index by equality, the index and key values that find its rows.
+// Implicit conversions follow PostgreSQL's: integers widen, integers become
+// floats, assignment narrows with a range check; text converts to and from
+// other types only by an explicit cast or an assignment.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "ast.h"
+#include "catalog.h"
+
+namespace memopt {
+namespace native {
+
+enum class BuiltinFunction : int {
+  kAbs = 0,
+  kMod,
+  kCoalesce,
+  kLength,
+  kLower,
+  kUpper,
+};
+
+// A variable of the routine: a parameter, a DECLAREd variable or a FOR loop's.
+struct Variable {
+  std::string name;
+  Type type = Type::kUnknown;
+  bool not_null = false;
+  int param = -1;  // index into Signature::params, or -1
+  SourcePos pos;
+};
+
+// A bound routine: the tree, its variables and the tables it uses.
+struct Routine {
+  Signature signature;
+  Body body;
+  std::vector<Variable> variables;
+  std::vector<TableDesc> tables;  // resolved by the glue, in CollectTableNames order
+};
+
+// The distinct table names the body refers to, in order of first use (the
+// glue resolves them into Routine::tables before Bind).
+std::vector<std::vector<std::string>> CollectTableNames(const Body &body);
+
+// Binds routine->body against routine->signature and routine->tables.
+bool Bind(Routine *routine, SourceError *error);
+
+// Which columns of a table a bound routine reads or writes (for pg_depend):
+// used[t][c] for Routine::tables[t], column c.
+std::vector<std::vector<bool>> ColumnsUsed(const Routine &routine);
+
+// "integer", "bigint", ... as PostgreSQL names the type in messages.
+const char *DisplayTypeName(Type type);
+
+}  // namespace native
+}  // namespace memopt

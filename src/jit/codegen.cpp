@@ -1,0 +1,1085 @@
+// codegen.cpp - LLVM IR for a bound routine, compiled with ORC (codegen.h).
+//
+// Every variable is a stack slot (value + null flag) that mem2reg turns into
+// registers. An expression yields a Value: its machine value and an i1 null
+// flag. Operations that can fail (overflow, division by zero) or call the
+// runtime run only when no operand is NULL, so a NULL never raises an error
+// that PostgreSQL would not raise.
+#include "codegen.h"
+
+#include <llvm/ExecutionEngine/Orc/LLJIT.h>
+#include <llvm/ExecutionEngine/Orc/ObjectTransformLayer.h>
+#include <llvm/IR/IRBuilder.h>
+#include <llvm/IR/Intrinsics.h>
+#include <llvm/IR/LLVMContext.h>
+#include <llvm/IR/MDBuilder.h>
+#include <llvm/IR/Module.h>
+#include <llvm/IR/Verifier.h>
+#include <llvm/Passes/PassBuilder.h>
+#include <llvm/Support/TargetSelect.h>
+#include <llvm/Support/raw_ostream.h>
+
+#include <cmath>
+#include <cstring>
+#include <mutex>
+
+namespace memopt {
+namespace native {
+namespace {
+
+using llvm::BasicBlock;
+using llvm::IRBuilder;
+using llvm::LLVMContext;
+
+struct Value {
+  llvm::Value *v = nullptr;
+  llvm::Value *null = nullptr;  // i1
+};
+
+struct VariableSlot {
+  llvm::Value *value = nullptr;  // alloca of the machine type
+  llvm::Value *null = nullptr;   // alloca i1
+};
+
+struct LoopTargets {
+  BasicBlock *exit;
+  BasicBlock *next;  // CONTINUE
+};
+
+class Generator {
+ public:
+  Generator(const Routine &routine, const CodegenOptions &options, LLVMContext &context,
+            llvm::Module &module)
+      : routine_(routine), options_(options), ctx_(context), module_(module), b_(context) {}
+
+  void Run() {
+    DeclareTypes();
+    auto *fn_type = llvm::FunctionType::get(b_.getVoidTy(), {frame_ptr_}, false);
+    fn_ = llvm::Function::Create(fn_type, llvm::Function::ExternalLinkage, "memopt_native_entry",
+                                 module_);
+    call_ = fn_->getArg(0);
+    BasicBlock *entry = BasicBlock::Create(ctx_, "entry", fn_);
+    b_.SetInsertPoint(entry);
+    entry_builder_block_ = entry;
+    AllocateVariables();
+    GenList(routine_.body.statements);
+    if (b_.GetInsertBlock()->getTerminator() == nullptr) {
+      if (routine_.signature.returns_void) {
+        b_.CreateRetVoid();
+      } else {
+        RaiseError(MEMOPT_NATIVE_NO_RETURN, 0);
+      }
+    }
+  }
+
+  std::vector<const Stmt *> statements;
+
+ private:
+  // --- types and runtime declarations --------------------------------------
+
+  void DeclareTypes() {
+    i1_ = b_.getInt1Ty();
+    i8_ = b_.getInt8Ty();
+    i32_ = b_.getInt32Ty();
+    i64_ = b_.getInt64Ty();
+    ptr_ = b_.getInt8PtrTy();
+    // struct MemoptNativeCall (runtime_api.h).
+    frame_ = llvm::StructType::create(
+        ctx_, {ptr_, i64_->getPointerTo(), i8_->getPointerTo(), i64_, i8_, i32_}, "call");
+    frame_ptr_ = frame_->getPointerTo();
+  }
+
+  llvm::FunctionCallee Runtime(const char *name, llvm::Type *result,
+                               std::vector<llvm::Type *> params) {
+    params.insert(params.begin(), frame_ptr_);
+    return module_.getOrInsertFunction(name, llvm::FunctionType::get(result, params, false));
+  }
+
+  llvm::Type *MachineType(Type type) {
+    switch (type) {
+      case Type::kBool:
+        return i1_;
+      case Type::kInt2:
+        return b_.getInt16Ty();
+      case Type::kInt4:
+        return i32_;
+      case Type::kFloat4:
+        return b_.getFloatTy();
+      case Type::kFloat8:
+        return b_.getDoubleTy();
+      default:
+        return i64_;  // int8, text (a Datum pointer), NULL
+    }
+  }
+
+  // --- Datum conversions ------------------------------------------------------
+
+  llvm::Value *FromDatum(llvm::Value *datum, Type type) {
+    switch (type) {
+      case Type::kBool:
+        return b_.CreateICmpNE(b_.CreateTrunc(datum, i8_), b_.getInt8(0));
+      case Type::kInt2:
+      case Type::kInt4:
+        return b_.CreateTrunc(datum, MachineType(type));
+      case Type::kFloat4:
+        return b_.CreateBitCast(b_.CreateTrunc(datum, i32_), b_.getFloatTy());
+      case Type::kFloat8:
+        return b_.CreateBitCast(datum, b_.getDoubleTy());
+      default:
+        return datum;
+    }
+  }
+
+  llvm::Value *ToDatum(llvm::Value *value, Type type) {
+    switch (type) {
+      case Type::kBool:
+        return b_.CreateZExt(value, i64_);
+      case Type::kInt2:
+      case Type::kInt4:
+        return b_.CreateSExt(value, i64_);
+      case Type::kFloat4:
+        return b_.CreateSExt(b_.CreateBitCast(value, i32_), i64_);
+      case Type::kFloat8:
+        return b_.CreateBitCast(value, i64_);
+      default:
+        return value;
+    }
+  }
+
+  // --- variables --------------------------------------------------------------
+
+  void AllocateVariables() {
+    slots_.resize(routine_.variables.size());
+    llvm::Value *args = b_.CreateLoad(i64_->getPointerTo(), b_.CreateStructGEP(frame_, call_, 1));
+    llvm::Value *nulls = b_.CreateLoad(i8_->getPointerTo(), b_.CreateStructGEP(frame_, call_, 2));
+    for (size_t i = 0; i < routine_.variables.size(); ++i) {
+      const Variable &var = routine_.variables[i];
+      slots_[i].value = b_.CreateAlloca(MachineType(var.type), nullptr, var.name);
+      slots_[i].null = b_.CreateAlloca(i1_, nullptr, var.name + ".null");
+      if (var.param >= 0) {
+        llvm::Value *datum = b_.CreateLoad(i64_, b_.CreateGEP(i64_, args, b_.getInt64(var.param)));
+        llvm::Value *isnull = b_.CreateICmpNE(
+            b_.CreateLoad(i8_, b_.CreateGEP(i8_, nulls, b_.getInt64(var.param))), b_.getInt8(0));
+        b_.CreateStore(FromDatum(datum, var.type), slots_[i].value);
+        b_.CreateStore(isnull, slots_[i].null);
+      } else {
+        b_.CreateStore(llvm::Constant::getNullValue(MachineType(var.type)), slots_[i].value);
+        b_.CreateStore(b_.getTrue(), slots_[i].null);
+      }
+    }
+  }
+
+  void StoreVariable(int index, Value value) {
+    const Variable &var = routine_.variables[index];
+    if (var.not_null) {
+      BasicBlock *bad = NewBlock("null_variable");
+      BasicBlock *ok = NewBlock("assign");
+      b_.CreateCondBr(value.null, bad, ok);
+      b_.SetInsertPoint(bad);
+      RaiseError(MEMOPT_NATIVE_NULL_VARIABLE, index);
+      b_.SetInsertPoint(ok);
+    }
+    b_.CreateStore(value.v, slots_[index].value);
+    b_.CreateStore(value.null, slots_[index].null);
+  }
+
+  // --- helpers ------------------------------------------------------------------
+
+  BasicBlock *NewBlock(const char *name) { return BasicBlock::Create(ctx_, name, fn_); }
+
+  // Calls memopt_rt_error and ends the current block.
+  void RaiseError(MemoptNativeError error, int detail) {
+    auto callee = Runtime("memopt_rt_error", b_.getVoidTy(), {i32_, i32_});
+    llvm::CallInst *call = b_.CreateCall(callee, {call_, b_.getInt32(error), b_.getInt32(detail)});
+    call->setDoesNotReturn();
+    b_.CreateUnreachable();
+  }
+
+  // if (cond) raise error; continue in a new block.
+  void ErrorIf(llvm::Value *cond, MemoptNativeError error) {
+    BasicBlock *bad = NewBlock("error");
+    BasicBlock *ok = NewBlock("ok");
+    b_.CreateCondBr(cond, bad, ok, Unlikely());
+    b_.SetInsertPoint(bad);
+    RaiseError(error, 0);
+    b_.SetInsertPoint(ok);
+  }
+
+  llvm::MDNode *Unlikely() { return llvm::MDBuilder(ctx_).createBranchWeights(1, 2000); }
+
+  // Runs `compute` only when `null` is false; the result is NULL otherwise.
+  template <typename F>
+  Value UnlessNull(llvm::Value *null, Type type, F compute) {
+    if (auto *constant = llvm::dyn_cast<llvm::ConstantInt>(null)) {
+      if (constant->isZero()) return Value{compute(), b_.getFalse()};
+      return Value{llvm::Constant::getNullValue(MachineType(type)), b_.getTrue()};
+    }
+    BasicBlock *from = b_.GetInsertBlock();
+    BasicBlock *work = NewBlock("notnull");
+    BasicBlock *join = NewBlock("join");
+    b_.CreateCondBr(null, join, work);
+    b_.SetInsertPoint(work);
+    llvm::Value *result = compute();
+    BasicBlock *work_end = b_.GetInsertBlock();
+    b_.CreateBr(join);
+    b_.SetInsertPoint(join);
+    llvm::PHINode *phi = b_.CreatePHI(MachineType(type), 2);
+    phi->addIncoming(llvm::Constant::getNullValue(MachineType(type)), from);
+    phi->addIncoming(result, work_end);
+    return Value{phi, null};
+  }
+
+  llvm::Value *IntMin(Type type) {
+    switch (type) {
+      case Type::kInt2:
+        return b_.getInt16(INT16_MIN);
+      case Type::kInt4:
+        return b_.getInt32(INT32_MIN);
+      default:
+        return b_.getInt64(INT64_MIN);
+    }
+  }
+
+  static MemoptNativeError RangeError(Type type) {
+    switch (type) {
+      case Type::kInt2:
+        return MEMOPT_NATIVE_SMALLINT_RANGE;
+      case Type::kInt4:
+        return MEMOPT_NATIVE_INTEGER_RANGE;
+      default:
+        return MEMOPT_NATIVE_BIGINT_RANGE;
+    }
+  }
+
+  static bool IsInt(Type t) { return t == Type::kInt2 || t == Type::kInt4 || t == Type::kInt8; }
+  static bool IsFloatType(Type t) { return t == Type::kFloat4 || t == Type::kFloat8; }
+
+  // --- expressions ----------------------------------------------------------------
+
+  Value Gen(const Expr *expr) {
+    switch (expr->kind) {
+      case ExprKind::kInt:
+        return Value{llvm::ConstantInt::get(MachineType(expr->type), std::stoll(expr->text), true),
+                     b_.getFalse()};
+      case ExprKind::kFloat:
+        return Value{llvm::ConstantFP::get(b_.getDoubleTy(), std::stod(expr->text)), b_.getFalse()};
+      case ExprKind::kBool:
+        return Value{b_.getInt1(expr->text == "true"), b_.getFalse()};
+      case ExprKind::kNull:
+        return Value{llvm::Constant::getNullValue(MachineType(expr->type)), b_.getTrue()};
+      case ExprKind::kString:
+        return Value{StringConstant(expr->text), b_.getFalse()};
+      case ExprKind::kName:
+        return GenName(expr);
+      case ExprKind::kUnary:
+        return GenUnary(expr);
+      case ExprKind::kBinary:
+        return GenBinary(expr);
+      case ExprKind::kIsNull: {
+        Value arg = Gen(expr->args[0].get());
+        return Value{expr->negated ? b_.CreateNot(arg.null) : arg.null, b_.getFalse()};
+      }
+      case ExprKind::kCall:
+        return GenCall(expr);
+      case ExprKind::kCast:
+        return GenCast(Gen(expr->args[0].get()), expr->args[0]->type, expr->type);
+    }
+    return Value{};
+  }
+
+  // A text constant: a varlena with a 4-byte header, in the module's data.
+  llvm::Value *StringConstant(const std::string &text) {
+    std::string bytes(4, '\0');
+    uint32_t header = static_cast<uint32_t>((text.size() + 4) << 2);  // little-endian 4B varlena
+    memcpy(&bytes[0], &header, 4);
+    bytes += text;
+    llvm::Constant *data = llvm::ConstantDataArray::getRaw(bytes, bytes.size(), i8_);
+    auto *global = new llvm::GlobalVariable(module_, data->getType(), true,
+                                            llvm::GlobalValue::PrivateLinkage, data, "text");
+    global->setAlignment(llvm::Align(8));
+    return b_.CreatePtrToInt(global, i64_);
+  }
+
+  Value GenName(const Expr *expr) {
+    if (expr->variable >= 0) {
+      const VariableSlot &slot = slots_[expr->variable];
+      return Value{b_.CreateLoad(MachineType(expr->type), slot.value),
+                   b_.CreateLoad(i1_, slot.null)};
+    }
+    llvm::Value *datum =
+        b_.CreateLoad(i64_, b_.CreateGEP(i64_, row_values_, b_.getInt64(expr->column)));
+    llvm::Value *isnull = b_.CreateICmpNE(
+        b_.CreateLoad(i8_, b_.CreateGEP(i8_, row_nulls_, b_.getInt64(expr->column))),
+        b_.getInt8(0));
+    return Value{FromDatum(datum, expr->type), isnull};
+  }
+
+  Value GenUnary(const Expr *expr) {
+    Value arg = Gen(expr->args[0].get());
+    Type type = expr->type;
+    if (expr->op == "not") return Value{b_.CreateNot(arg.v), arg.null};
+    if (expr->op == "+") return arg;
+    return UnlessNull(arg.null, type, [&]() -> llvm::Value * {
+      if (IsFloatType(type)) return b_.CreateFNeg(arg.v);
+      ErrorIf(b_.CreateICmpEQ(arg.v, IntMin(type)), RangeError(type));
+      return b_.CreateNeg(arg.v);
+    });
+  }
+
+  Value GenBinary(const Expr *expr) {
+    const std::string &op = expr->op;
+    if (op == "and" || op == "or") return GenLogical(expr, op == "and");
+    Value left = Gen(expr->args[0].get());
+    Value right = Gen(expr->args[1].get());
+    Type operand = expr->args[0]->type;
+    llvm::Value *null = b_.CreateOr(left.null, right.null);
+    if (op == "||")
+      return UnlessNull(null, Type::kText, [&] {
+        return b_.CreateCall(Runtime("memopt_rt_text_concat", i64_, {i64_, i64_}),
+                             {call_, left.v, right.v});
+      });
+    if (expr->type == Type::kBool)
+      return UnlessNull(null, Type::kBool, [&] { return Compare(op, operand, left.v, right.v); });
+    return UnlessNull(null, operand, [&] { return Arithmetic(op, operand, left.v, right.v); });
+  }
+
+  // Short-circuit three-valued AND / OR (the right side is not evaluated
+  // once the left decides, as PostgreSQL's executor does).
+  Value GenLogical(const Expr *expr, bool is_and) {
+    Value left = Gen(expr->args[0].get());
+    // Decided: AND with a false left, OR with a true left.
+    llvm::Value *decided =
+        b_.CreateAnd(b_.CreateNot(left.null), is_and ? b_.CreateNot(left.v) : left.v);
+    BasicBlock *from = b_.GetInsertBlock();
+    BasicBlock *rhs = NewBlock(is_and ? "and_rhs" : "or_rhs");
+    BasicBlock *join = NewBlock("logic_join");
+    b_.CreateCondBr(decided, join, rhs);
+    b_.SetInsertPoint(rhs);
+    Value right = Gen(expr->args[1].get());
+    llvm::Value *right_decides =
+        b_.CreateAnd(b_.CreateNot(right.null), is_and ? b_.CreateNot(right.v) : right.v);
+    // Not decided by the right either: NULL if either is NULL, else the identity.
+    llvm::Value *v = is_and ? b_.CreateNot(right_decides) : right_decides;
+    llvm::Value *null =
+        b_.CreateAnd(b_.CreateNot(right_decides), b_.CreateOr(left.null, right.null));
+    BasicBlock *rhs_end = b_.GetInsertBlock();
+    b_.CreateBr(join);
+    b_.SetInsertPoint(join);
+    llvm::PHINode *value = b_.CreatePHI(i1_, 2);
+    value->addIncoming(b_.getInt1(!is_and), from);
+    value->addIncoming(v, rhs_end);
+    llvm::PHINode *isnull = b_.CreatePHI(i1_, 2);
+    isnull->addIncoming(b_.getFalse(), from);
+    isnull->addIncoming(null, rhs_end);
+    return Value{value, isnull};
+  }
+
+  llvm::Value *Compare(const std::string &op, Type type, llvm::Value *a, llvm::Value *b) {
+    if (type == Type::kText) {
+      a = b_.CreateCall(Runtime("memopt_rt_text_compare", i32_, {i64_, i64_}), {call_, a, b});
+      b = b_.getInt32(0);
+      type = Type::kInt4;
+    }
+    if (IsFloatType(type)) {
+      if (op == "=") return b_.CreateFCmpOEQ(a, b);
+      if (op == "<>") return b_.CreateFCmpUNE(a, b);
+      if (op == "<") return b_.CreateFCmpOLT(a, b);
+      if (op == "<=") return b_.CreateFCmpOLE(a, b);
+      if (op == ">") return b_.CreateFCmpOGT(a, b);
+      return b_.CreateFCmpOGE(a, b);
+    }
+    if (type == Type::kBool) {  // false < true
+      if (op == "=") return b_.CreateICmpEQ(a, b);
+      if (op == "<>") return b_.CreateICmpNE(a, b);
+      if (op == "<") return b_.CreateICmpULT(a, b);
+      if (op == "<=") return b_.CreateICmpULE(a, b);
+      if (op == ">") return b_.CreateICmpUGT(a, b);
+      return b_.CreateICmpUGE(a, b);
+    }
+    if (op == "=") return b_.CreateICmpEQ(a, b);
+    if (op == "<>") return b_.CreateICmpNE(a, b);
+    if (op == "<") return b_.CreateICmpSLT(a, b);
+    if (op == "<=") return b_.CreateICmpSLE(a, b);
+    if (op == ">") return b_.CreateICmpSGT(a, b);
+    return b_.CreateICmpSGE(a, b);
+  }
+
+  llvm::Value *Arithmetic(const std::string &op, Type type, llvm::Value *a, llvm::Value *b) {
+    if (IsFloatType(type)) return FloatArithmetic(op, type, a, b);
+    if (op == "/" || op == "%") {
+      ErrorIf(b_.CreateICmpEQ(b, llvm::ConstantInt::get(a->getType(), 0)),
+              MEMOPT_NATIVE_DIVISION_BY_ZERO);
+      // INT_MIN / -1 overflows; INT_MIN % -1 is 0 (PostgreSQL's int4mod).
+      llvm::Value *minus_one = b_.CreateICmpEQ(b, llvm::ConstantInt::get(a->getType(), -1, true));
+      if (op == "%") {
+        llvm::Value *safe_b =
+            b_.CreateSelect(minus_one, llvm::ConstantInt::get(a->getType(), 1), b);
+        return b_.CreateSRem(a, safe_b);
+      }
+      ErrorIf(b_.CreateAnd(minus_one, b_.CreateICmpEQ(a, IntMin(type))), RangeError(type));
+      return b_.CreateSDiv(a, b);
+    }
+    llvm::Intrinsic::ID id = op == "+"   ? llvm::Intrinsic::sadd_with_overflow
+                             : op == "-" ? llvm::Intrinsic::ssub_with_overflow
+                                         : llvm::Intrinsic::smul_with_overflow;
+    llvm::Value *pair = b_.CreateBinaryIntrinsic(id, a, b);
+    ErrorIf(b_.CreateExtractValue(pair, 1), RangeError(type));
+    return b_.CreateExtractValue(pair, 0);
+  }
+
+  llvm::Value *IsInf(llvm::Value *x) {
+    llvm::Value *abs = b_.CreateUnaryIntrinsic(llvm::Intrinsic::fabs, x);
+    return b_.CreateFCmpOEQ(abs, llvm::ConstantFP::getInfinity(x->getType()));
+  }
+
+  // PostgreSQL's float checks: an infinite result from finite inputs
+  // overflowed; a zero product or quotient of non-zero inputs underflowed.
+  llvm::Value *FloatArithmetic(const std::string &op, Type type, llvm::Value *a, llvm::Value *b) {
+    (void)type;
+    llvm::Value *zero = llvm::ConstantFP::get(a->getType(), 0.0);
+    llvm::Value *result;
+    if (op == "/") {
+      ErrorIf(b_.CreateFCmpOEQ(b, zero), MEMOPT_NATIVE_DIVISION_BY_ZERO);
+      result = b_.CreateFDiv(a, b);
+    } else if (op == "*") {
+      result = b_.CreateFMul(a, b);
+    } else {
+      result = op == "+" ? b_.CreateFAdd(a, b) : b_.CreateFSub(a, b);
+    }
+    llvm::Value *inputs_finite = b_.CreateNot(b_.CreateOr(IsInf(a), IsInf(b)));
+    ErrorIf(b_.CreateAnd(IsInf(result), inputs_finite), MEMOPT_NATIVE_FLOAT_OVERFLOW);
+    if (op == "*" || op == "/") {
+      llvm::Value *underflow =
+          b_.CreateAnd(b_.CreateFCmpOEQ(result, zero), b_.CreateFCmpUNE(a, zero));
+      if (op == "*")
+        underflow = b_.CreateAnd(underflow, b_.CreateFCmpUNE(b, zero));
+      else
+        underflow = b_.CreateAnd(underflow, b_.CreateNot(IsInf(b)));
+      ErrorIf(underflow, MEMOPT_NATIVE_FLOAT_UNDERFLOW);
+    }
+    return result;
+  }
+
+  Value GenCall(const Expr *expr) {
+    auto function = static_cast<BuiltinFunction>(expr->function);
+    Type type = expr->type;
+    if (function == BuiltinFunction::kCoalesce) return GenCoalesce(expr);
+    std::vector<Value> args;
+    llvm::Value *null = b_.getFalse();
+    for (const ExprPtr &arg : expr->args) {
+      args.push_back(Gen(arg.get()));
+      null = b_.CreateOr(null, args.back().null);
+    }
+    return UnlessNull(null, type, [&]() -> llvm::Value * {
+      switch (function) {
+        case BuiltinFunction::kAbs:
+          if (IsFloatType(type)) return b_.CreateUnaryIntrinsic(llvm::Intrinsic::fabs, args[0].v);
+          ErrorIf(b_.CreateICmpEQ(args[0].v, IntMin(type)), RangeError(type));
+          return b_.CreateSelect(
+              b_.CreateICmpSLT(args[0].v, llvm::ConstantInt::get(args[0].v->getType(), 0)),
+              b_.CreateNeg(args[0].v), args[0].v);
+        case BuiltinFunction::kMod:
+          return Arithmetic("%", type, args[0].v, args[1].v);
+        case BuiltinFunction::kLength:
+          return b_.CreateCall(Runtime("memopt_rt_text_length", i32_, {i64_}), {call_, args[0].v});
+        case BuiltinFunction::kLower:
+        case BuiltinFunction::kUpper:
+          return b_.CreateCall(
+              Runtime("memopt_rt_text_case", i64_, {i64_, i32_}),
+              {call_, args[0].v, b_.getInt32(function == BuiltinFunction::kUpper ? 1 : 0)});
+        default:
+          return llvm::Constant::getNullValue(MachineType(type));
+      }
+    });
+  }
+
+  // COALESCE evaluates its arguments left to right and stops at the first non-NULL.
+  Value GenCoalesce(const Expr *expr) {
+    Type type = expr->type;
+    BasicBlock *join = NewBlock("coalesce_join");
+    std::vector<std::pair<Value, BasicBlock *>> incoming;
+    for (const ExprPtr &arg : expr->args) {
+      Value value = Gen(arg.get());
+      incoming.emplace_back(value, b_.GetInsertBlock());
+      BasicBlock *next = NewBlock("coalesce_next");
+      b_.CreateCondBr(value.null, next, join);
+      b_.SetInsertPoint(next);
+    }
+    incoming.emplace_back(Value{llvm::Constant::getNullValue(MachineType(type)), b_.getTrue()},
+                          b_.GetInsertBlock());
+    b_.CreateBr(join);
+    b_.SetInsertPoint(join);
+    llvm::PHINode *v = b_.CreatePHI(MachineType(type), incoming.size());
+    llvm::PHINode *null = b_.CreatePHI(i1_, incoming.size());
+    for (auto &in : incoming) {
+      v->addIncoming(in.first.v, in.second);
+      null->addIncoming(in.first.null, in.second);
+    }
+    return Value{v, null};
+  }
+
+  // --- casts -----------------------------------------------------------------------
+
+  Value GenCast(Value value, Type from, Type to) {
+    if (from == to) return value;
+    if (from == Type::kNull)
+      return Value{llvm::Constant::getNullValue(MachineType(to)), b_.getTrue()};
+    return UnlessNull(value.null, to, [&] { return Convert(value.v, from, to); });
+  }
+
+  llvm::Value *Convert(llvm::Value *v, Type from, Type to) {
+    if (to == Type::kText)
+      return b_.CreateCall(Runtime("memopt_rt_to_text", i64_, {i32_, i64_}),
+                           {call_, b_.getInt32(static_cast<int>(from)), ToDatum(v, from)});
+    if (from == Type::kText) {
+      llvm::Value *datum = b_.CreateCall(Runtime("memopt_rt_from_text", i64_, {i32_, i64_}),
+                                         {call_, b_.getInt32(static_cast<int>(to)), v});
+      return FromDatum(datum, to);
+    }
+    if (IsInt(from) && IsInt(to)) return ConvertInt(v, to);
+    if (IsInt(from)) return b_.CreateSIToFP(v, MachineType(to));
+    if (IsFloatType(from) && IsFloatType(to)) {
+      if (to == Type::kFloat8) return b_.CreateFPExt(v, b_.getDoubleTy());
+      llvm::Value *narrow = b_.CreateFPTrunc(v, b_.getFloatTy());
+      ErrorIf(b_.CreateAnd(IsInf(narrow), b_.CreateNot(IsInf(v))), MEMOPT_NATIVE_FLOAT_OVERFLOW);
+      ErrorIf(b_.CreateAnd(b_.CreateFCmpOEQ(narrow, llvm::ConstantFP::get(b_.getFloatTy(), 0.0)),
+                           b_.CreateFCmpUNE(v, llvm::ConstantFP::get(v->getType(), 0.0))),
+              MEMOPT_NATIVE_FLOAT_UNDERFLOW);
+      return narrow;
+    }
+    // Float to integer: round half to even (rint), then the range check.
+    llvm::Value *wide = from == Type::kFloat4 ? b_.CreateFPExt(v, b_.getDoubleTy()) : v;
+    llvm::Value *rounded = b_.CreateUnaryIntrinsic(llvm::Intrinsic::rint, wide);
+    unsigned bits = MachineType(to)->getIntegerBitWidth();
+    double low = -std::ldexp(1.0, bits - 1);
+    llvm::Value *fits =
+        b_.CreateAnd(b_.CreateFCmpOGE(rounded, llvm::ConstantFP::get(b_.getDoubleTy(), low)),
+                     b_.CreateFCmpOLT(rounded, llvm::ConstantFP::get(b_.getDoubleTy(), -low)));
+    ErrorIf(b_.CreateNot(fits), RangeError(to));
+    return b_.CreateFPToSI(rounded, MachineType(to));
+  }
+
+  llvm::Value *ConvertInt(llvm::Value *v, Type to) {
+    llvm::Type *target = MachineType(to);
+    unsigned from_bits = v->getType()->getIntegerBitWidth();
+    unsigned to_bits = target->getIntegerBitWidth();
+    if (to_bits >= from_bits) return b_.CreateSExt(v, target);
+    llvm::Value *narrow = b_.CreateTrunc(v, target);
+    ErrorIf(b_.CreateICmpNE(b_.CreateSExt(narrow, v->getType()), v), RangeError(to));
+    return narrow;
+  }
+
+  // --- statements --------------------------------------------------------------------
+
+  void GenList(const StmtList &list) {
+    for (const StmtPtr &stmt : list) {
+      if (b_.GetInsertBlock()->getTerminator() != nullptr) {
+        // Code after RETURN / EXIT: unreachable, but still generated (and dropped).
+        b_.SetInsertPoint(NewBlock("dead"));
+      }
+      SetLine(stmt->pos.line);
+      GenStmt(stmt.get());
+    }
+  }
+
+  void SetLine(int line) {
+    if (line == current_line_) return;
+    current_line_ = line;
+    b_.CreateStore(b_.getInt32(line), b_.CreateStructGEP(frame_, call_, 5));
+  }
+
+  void GenStmt(const Stmt *stmt) {
+    switch (stmt->kind) {
+      case StmtKind::kDeclare:
+        if (stmt->value)
+          StoreVariable(stmt->variable, Gen(stmt->value.get()));
+        else
+          StoreVariable(stmt->variable, Value{llvm::Constant::getNullValue(MachineType(
+                                                  routine_.variables[stmt->variable].type)),
+                                              b_.getTrue()});
+        break;
+      case StmtKind::kAssign:
+        StoreVariable(stmt->variable, Gen(stmt->value.get()));
+        break;
+      case StmtKind::kIf:
+        GenIf(stmt);
+        break;
+      case StmtKind::kWhile:
+      case StmtKind::kLoop:
+        GenWhile(stmt);
+        break;
+      case StmtKind::kForRange:
+        GenFor(stmt);
+        break;
+      case StmtKind::kExit:
+      case StmtKind::kContinue:
+        GenExit(stmt);
+        break;
+      case StmtKind::kReturn:
+        GenReturn(stmt);
+        break;
+      case StmtKind::kRaise:
+        GenRaise(stmt);
+        break;
+      case StmtKind::kInsert:
+        GenInsert(stmt);
+        break;
+      case StmtKind::kUpdate:
+      case StmtKind::kDelete:
+      case StmtKind::kSelectInto:
+        GenRowLoop(stmt);
+        break;
+      case StmtKind::kNullStmt:
+        break;
+    }
+  }
+
+  // A condition's truth: NULL counts as false.
+  llvm::Value *Truth(const Expr *expr) {
+    Value v = Gen(expr);
+    return b_.CreateAnd(v.v, b_.CreateNot(v.null));
+  }
+
+  void GenIf(const Stmt *stmt) {
+    BasicBlock *done = NewBlock("endif");
+    for (size_t i = 0; i < stmt->conds.size(); ++i) {
+      BasicBlock *then = NewBlock("then");
+      BasicBlock *otherwise = NewBlock("else");
+      b_.CreateCondBr(Truth(stmt->conds[i].get()), then, otherwise);
+      b_.SetInsertPoint(then);
+      GenList(stmt->branches[i]);
+      BranchIfOpen(done);
+      b_.SetInsertPoint(otherwise);
+    }
+    GenList(stmt->else_body);
+    BranchIfOpen(done);
+    b_.SetInsertPoint(done);
+    current_line_ = -1;
+  }
+
+  void BranchIfOpen(BasicBlock *target) {
+    if (b_.GetInsertBlock()->getTerminator() == nullptr) b_.CreateBr(target);
+  }
+
+  // Every loop iteration polls InterruptPending (statement_timeout,
+  // pg_cancel_backend): one load and a never-taken branch.
+  void CheckInterrupts() {
+    if (options_.interrupt_pending == nullptr) return;
+    llvm::Value *address = b_.CreateIntToPtr(
+        b_.getInt64(reinterpret_cast<uint64_t>(options_.interrupt_pending)), i32_->getPointerTo());
+    llvm::LoadInst *flag = b_.CreateLoad(i32_, address);
+    flag->setVolatile(true);
+    BasicBlock *handle = NewBlock("interrupt");
+    BasicBlock *go_on = NewBlock("no_interrupt");
+    b_.CreateCondBr(b_.CreateICmpNE(flag, b_.getInt32(0)), handle, go_on, Unlikely());
+    b_.SetInsertPoint(handle);
+    b_.CreateCall(Runtime("memopt_rt_interrupt", b_.getVoidTy(), {}), {call_});
+    b_.CreateBr(go_on);
+    b_.SetInsertPoint(go_on);
+  }
+
+  void GenWhile(const Stmt *stmt) {
+    BasicBlock *head = NewBlock("loop_head");
+    BasicBlock *body = NewBlock("loop_body");
+    BasicBlock *exit = NewBlock("loop_exit");
+    b_.CreateBr(head);
+    b_.SetInsertPoint(head);
+    current_line_ = -1;
+    CheckInterrupts();
+    if (stmt->kind == StmtKind::kWhile)
+      b_.CreateCondBr(Truth(stmt->conds[0].get()), body, exit);
+    else
+      b_.CreateBr(body);
+    b_.SetInsertPoint(body);
+    loops_.push_back(LoopTargets{exit, head});
+    GenList(stmt->body);
+    loops_.pop_back();
+    BranchIfOpen(head);
+    b_.SetInsertPoint(exit);
+    current_line_ = -1;
+  }
+
+  // FOR i IN [REVERSE] low..high [BY step]: bounds evaluated once; the loop
+  // ends before the variable would overflow (PL/pgSQL's rule).
+  void GenFor(const Stmt *stmt) {
+    Value low = Gen(stmt->low.get());
+    Value high = Gen(stmt->high.get());
+    ErrorIf(b_.CreateOr(low.null, high.null), MEMOPT_NATIVE_FOR_NULL_BOUND);
+    llvm::Value *step = b_.getInt32(1);
+    if (stmt->step) {
+      Value s = Gen(stmt->step.get());
+      ErrorIf(s.null, MEMOPT_NATIVE_FOR_NULL_BOUND);
+      ErrorIf(b_.CreateICmpSLE(s.v, b_.getInt32(0)), MEMOPT_NATIVE_FOR_STEP);
+      step = s.v;
+    }
+    llvm::Value *counter = b_.CreateAlloca(i32_, nullptr, "for_counter");
+    b_.CreateStore(low.v, counter);
+    BasicBlock *head = NewBlock("for_head");
+    BasicBlock *body = NewBlock("for_body");
+    BasicBlock *next = NewBlock("for_next");
+    BasicBlock *exit = NewBlock("for_exit");
+    b_.CreateBr(head);
+    b_.SetInsertPoint(head);
+    current_line_ = -1;
+    CheckInterrupts();
+    llvm::Value *i = b_.CreateLoad(i32_, counter);
+    llvm::Value *in_range =
+        stmt->reverse ? b_.CreateICmpSGE(i, high.v) : b_.CreateICmpSLE(i, high.v);
+    b_.CreateCondBr(in_range, body, exit);
+    b_.SetInsertPoint(body);
+    b_.CreateStore(i, slots_[stmt->variable].value);
+    b_.CreateStore(b_.getFalse(), slots_[stmt->variable].null);
+    loops_.push_back(LoopTargets{exit, next});
+    GenList(stmt->body);
+    loops_.pop_back();
+    BranchIfOpen(next);
+    b_.SetInsertPoint(next);
+    llvm::Value *current = b_.CreateLoad(i32_, counter);
+    llvm::Value *pair = b_.CreateBinaryIntrinsic(
+        stmt->reverse ? llvm::Intrinsic::ssub_with_overflow : llvm::Intrinsic::sadd_with_overflow,
+        current, step);
+    b_.CreateStore(b_.CreateExtractValue(pair, 0), counter);
+    b_.CreateCondBr(b_.CreateExtractValue(pair, 1), exit, head);
+    b_.SetInsertPoint(exit);
+    current_line_ = -1;
+  }
+
+  void GenExit(const Stmt *stmt) {
+    const LoopTargets &loop = loops_.back();
+    BasicBlock *target = stmt->kind == StmtKind::kExit ? loop.exit : loop.next;
+    if (!stmt->value) {
+      b_.CreateBr(target);
+      return;
+    }
+    BasicBlock *go_on = NewBlock("after_exit");
+    b_.CreateCondBr(Truth(stmt->value.get()), target, go_on);
+    b_.SetInsertPoint(go_on);
+  }
+
+  void GenReturn(const Stmt *stmt) {
+    if (stmt->value) {
+      Value v = Gen(stmt->value.get());
+      b_.CreateStore(ToDatum(v.v, stmt->value->type), b_.CreateStructGEP(frame_, call_, 3));
+      b_.CreateStore(b_.CreateZExt(v.null, i8_), b_.CreateStructGEP(frame_, call_, 4));
+    }
+    b_.CreateRetVoid();
+  }
+
+  int32_t Number(const Stmt *stmt) {
+    statements.push_back(stmt);
+    return static_cast<int32_t>(statements.size() - 1);
+  }
+
+  // Datum and null arrays on the stack, filled from `values`.
+  std::pair<llvm::Value *, llvm::Value *> DatumArrays(const std::vector<Value> &values,
+                                                      const std::vector<Type> &types) {
+    size_t n = values.empty() ? 1 : values.size();
+    llvm::Value *datums = EntryAlloca(llvm::ArrayType::get(i64_, n));
+    llvm::Value *nulls = EntryAlloca(llvm::ArrayType::get(i8_, n));
+    for (size_t i = 0; i < values.size(); ++i) {
+      b_.CreateStore(
+          ToDatum(values[i].v, types[i]),
+          b_.CreateConstGEP2_32(datums->getType()->getPointerElementType(), datums, 0, i));
+      b_.CreateStore(b_.CreateZExt(values[i].null, i8_),
+                     b_.CreateConstGEP2_32(nulls->getType()->getPointerElementType(), nulls, 0, i));
+    }
+    return {b_.CreateBitCast(datums, i64_->getPointerTo()),
+            b_.CreateBitCast(nulls, i8_->getPointerTo())};
+  }
+
+  llvm::Value *EntryAlloca(llvm::Type *type) {
+    IRBuilder<> entry(&fn_->getEntryBlock(), fn_->getEntryBlock().begin());
+    return entry.CreateAlloca(type);
+  }
+
+  void GenRaise(const Stmt *stmt) {
+    int32_t number = Number(stmt);
+    std::vector<Value> args;
+    std::vector<Type> types;
+    for (const ExprPtr &arg : stmt->args) {
+      args.push_back(Gen(arg.get()));
+      types.push_back(Type::kText);
+    }
+    auto arrays = DatumArrays(args, types);
+    auto callee = Runtime("memopt_rt_raise", b_.getVoidTy(),
+                          {i32_, i64_->getPointerTo(), i8_->getPointerTo()});
+    b_.CreateCall(callee, {call_, b_.getInt32(number), arrays.first, arrays.second});
+  }
+
+  void GenInsert(const Stmt *stmt) {
+    int32_t number = Number(stmt);
+    const TableDesc &table = routine_.tables[stmt->target.table];
+    auto callee = Runtime("memopt_rt_insert", b_.getVoidTy(),
+                          {i32_, i64_->getPointerTo(), i8_->getPointerTo()});
+    for (const auto &row : stmt->rows) {
+      std::vector<Value> values;
+      std::vector<Type> types;
+      for (size_t i = 0; i < row.size(); ++i) {
+        values.push_back(Gen(row[i].get()));
+        types.push_back(table.columns[stmt->column_numbers[i]].type);
+      }
+      auto arrays = DatumArrays(values, types);
+      b_.CreateCall(callee, {call_, b_.getInt32(number), arrays.first, arrays.second});
+    }
+    b_.CreateCall(Runtime("memopt_rt_end_write", b_.getVoidTy(), {}), {call_});
+  }
+
+  // UPDATE, DELETE and SELECT INTO: open the statement's rows (by index key,
+  // or all), test WHERE on each, act on the ones that pass.
+  void GenRowLoop(const Stmt *stmt) {
+    int32_t number = Number(stmt);
+    const TableDesc &table =
+        routine_
+            .tables[stmt->kind == StmtKind::kSelectInto ? stmt->from[0].table : stmt->target.table];
+    BasicBlock *done = NewBlock("rows_done");
+    BasicBlock *closed = NewBlock("rows_closed");
+    if (stmt->kind == StmtKind::kSelectInto)
+      for (int variable : stmt->into_variables)  // no row: the targets become NULL
+        b_.CreateStore(b_.getTrue(), slots_[variable].null);
+    llvm::Value *keys = llvm::ConstantPointerNull::get(i64_->getPointerTo());
+    if (stmt->access_index >= 0) keys = LookupKeys(stmt, table, closed);
+    b_.CreateCall(Runtime("memopt_rt_open", b_.getVoidTy(), {i32_, i64_->getPointerTo()}),
+                  {call_, b_.getInt32(number), keys});
+    llvm::Value *values_slot = EntryAlloca(i64_->getPointerTo());
+    llvm::Value *nulls_slot = EntryAlloca(i8_->getPointerTo());
+    BasicBlock *head = NewBlock("row_next");
+    BasicBlock *row = NewBlock("row");
+    b_.CreateBr(head);
+    b_.SetInsertPoint(head);
+    CheckInterrupts();
+    llvm::Value *more = b_.CreateCall(
+        Runtime("memopt_rt_next", i1_,
+                {i32_, i64_->getPointerTo()->getPointerTo(), i8_->getPointerTo()->getPointerTo()}),
+        {call_, b_.getInt32(number), values_slot, nulls_slot});
+    b_.CreateCondBr(more, row, done);
+    b_.SetInsertPoint(row);
+    row_values_ = b_.CreateLoad(i64_->getPointerTo(), values_slot);
+    row_nulls_ = b_.CreateLoad(i8_->getPointerTo(), nulls_slot);
+    if (stmt->where) {
+      BasicBlock *pass = NewBlock("row_matches");
+      b_.CreateCondBr(Truth(stmt->where.get()), pass, head);
+      b_.SetInsertPoint(pass);
+    }
+    GenRowAction(stmt, number, table);
+    b_.CreateBr(stmt->kind == StmtKind::kSelectInto ? done : head);
+    b_.SetInsertPoint(done);
+    b_.CreateCall(Runtime("memopt_rt_close", b_.getVoidTy(), {i32_}), {call_, b_.getInt32(number)});
+    b_.CreateBr(closed);
+    b_.SetInsertPoint(closed);
+    row_values_ = row_nulls_ = nullptr;
+    current_line_ = -1;
+  }
+
+  void GenRowAction(const Stmt *stmt, int32_t number, const TableDesc &table) {
+    if (stmt->kind == StmtKind::kDelete) {
+      b_.CreateCall(Runtime("memopt_rt_delete", b_.getVoidTy(), {i32_}),
+                    {call_, b_.getInt32(number)});
+      return;
+    }
+    if (stmt->kind == StmtKind::kUpdate) {
+      std::vector<Value> values;
+      std::vector<Type> types;
+      for (size_t i = 0; i < stmt->set_values.size(); ++i) {
+        values.push_back(Gen(stmt->set_values[i].get()));
+        types.push_back(table.columns[stmt->column_numbers[i]].type);
+      }
+      auto arrays = DatumArrays(values, types);
+      b_.CreateCall(Runtime("memopt_rt_update", b_.getVoidTy(),
+                            {i32_, i64_->getPointerTo(), i8_->getPointerTo()}),
+                    {call_, b_.getInt32(number), arrays.first, arrays.second});
+      return;
+    }
+    // SELECT INTO: the first row that passes; text is copied out of the row.
+    std::vector<Value> values;
+    for (const ExprPtr &e : stmt->select_list) values.push_back(Gen(e.get()));
+    for (size_t i = 0; i < values.size(); ++i) {
+      Value v = values[i];
+      if (stmt->select_list[i]->type == Type::kText)
+        v = UnlessNull(v.null, Type::kText, [&] {
+          return b_.CreateCall(Runtime("memopt_rt_text_copy", i64_, {i64_}), {call_, v.v});
+        });
+      StoreVariable(stmt->into_variables[i], v);
+    }
+  }
+
+  // The index key Datums, each converted to its column's type; a NULL key
+  // or one out of the column type's range finds no row (jumps to `no_rows`).
+  llvm::Value *LookupKeys(const Stmt *stmt, const TableDesc &table, BasicBlock *no_rows) {
+    const IndexDesc &index = table.indexes[stmt->access_index];
+    std::vector<Value> values;
+    std::vector<Type> types;
+    for (size_t i = 0; i < index.columns.size(); ++i) {
+      const Expr *key = stmt->access_keys[i];
+      Type column_type = table.columns[index.columns[i]].type;
+      Value v = Gen(key);
+      BasicBlock *present = NewBlock("key_present");
+      b_.CreateCondBr(v.null, no_rows, present);
+      b_.SetInsertPoint(present);
+      if (key->type != column_type) {
+        llvm::Type *target = MachineType(column_type);
+        llvm::Value *narrow = b_.CreateTrunc(v.v, target);
+        BasicBlock *fits = NewBlock("key_fits");
+        b_.CreateCondBr(b_.CreateICmpEQ(b_.CreateSExt(narrow, v.v->getType()), v.v), fits, no_rows);
+        b_.SetInsertPoint(fits);
+        v.v = narrow;
+      }
+      v.null = b_.getFalse();
+      values.push_back(v);
+      types.push_back(column_type);
+    }
+    return DatumArrays(values, types).first;
+  }
+
+  const Routine &routine_;
+  const CodegenOptions &options_;
+  LLVMContext &ctx_;
+  llvm::Module &module_;
+  IRBuilder<> b_;
+  llvm::Type *i1_, *i8_, *i32_, *i64_, *ptr_;
+  llvm::StructType *frame_;
+  llvm::PointerType *frame_ptr_;
+  llvm::Function *fn_ = nullptr;
+  llvm::Value *call_ = nullptr;
+  BasicBlock *entry_builder_block_ = nullptr;
+  std::vector<VariableSlot> slots_;
+  std::vector<LoopTargets> loops_;
+  llvm::Value *row_values_ = nullptr;
+  llvm::Value *row_nulls_ = nullptr;
+  int current_line_ = -1;
+};
+
+class OrcRoutine : public CompiledRoutine {
+ public:
+  EntryPoint entry() const override { return entry_; }
+  const std::vector<const Stmt *> &statements() const override { return statements_; }
+  const std::string &object() const override { return object_; }
+
+  std::unique_ptr<llvm::orc::LLJIT> jit;
+  EntryPoint entry_ = nullptr;
+  std::vector<const Stmt *> statements_;
+  std::string object_;
+};
+
+void InitializeLlvmOnce() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    llvm::InitializeNativeTarget();
+    llvm::InitializeNativeTargetAsmPrinter();
+    llvm::InitializeNativeTargetAsmParser();
+  });
+}
+
+void Optimize(llvm::Module &module) {
+  llvm::PassBuilder builder;
+  llvm::LoopAnalysisManager lam;
+  llvm::FunctionAnalysisManager fam;
+  llvm::CGSCCAnalysisManager cam;
+  llvm::ModuleAnalysisManager mam;
+  builder.registerModuleAnalyses(mam);
+  builder.registerCGSCCAnalyses(cam);
+  builder.registerFunctionAnalyses(fam);
+  builder.registerLoopAnalyses(lam);
+  builder.crossRegisterProxies(lam, fam, cam, mam);
+  llvm::ModulePassManager passes =
+      builder.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O2);
+  passes.run(module, mam);
+}
+
+std::string ErrorText(llvm::Error error) { return llvm::toString(std::move(error)); }
+
+}  // namespace
+
+std::unique_ptr<CompiledRoutine> Compile(const Routine &routine, const CodegenOptions &options,
+                                         std::string *error) {
+  InitializeLlvmOnce();
+  auto context = std::make_unique<LLVMContext>();
+  auto module = std::make_unique<llvm::Module>("memopt_native", *context);
+  auto result = std::make_unique<OrcRoutine>();
+  {
+    Generator generator(routine, options, *context, *module);
+    generator.Run();
+    result->statements_ = std::move(generator.statements);
+  }
+  std::string verify;
+  llvm::raw_string_ostream verify_stream(verify);
+  if (llvm::verifyModule(*module, &verify_stream)) {
+    *error = "generated code failed verification: " + verify_stream.str();
+    return nullptr;
+  }
+  if (options.optimize && options.prebuilt_object == nullptr) Optimize(*module);
+
+  auto jit = llvm::orc::LLJITBuilder().create();
+  if (!jit) {
+    *error = ErrorText(jit.takeError());
+    return nullptr;
+  }
+  result->jit = std::move(*jit);
+  OrcRoutine *raw = result.get();
+  result->jit->getObjTransformLayer().setTransform(
+      [raw](std::unique_ptr<llvm::MemoryBuffer> object)
+          -> llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>> {
+        raw->object_.assign(object->getBufferStart(), object->getBufferSize());
+        return std::move(object);
+      });
+  llvm::orc::SymbolMap symbols;
+  for (const auto &entry : options.runtime_symbols)
+    symbols[result->jit->mangleAndIntern(entry.first)] = llvm::JITEvaluatedSymbol(
+        llvm::pointerToJITTargetAddress(entry.second), llvm::JITSymbolFlags::Exported);
+  if (auto err = result->jit->getMainJITDylib().define(llvm::orc::absoluteSymbols(symbols))) {
+    *error = ErrorText(std::move(err));
+    return nullptr;
+  }
+  llvm::Error added = llvm::Error::success();
+  if (options.prebuilt_object != nullptr) {
+    // The IR was generated only to number the statements as the object does.
+    added = result->jit->addObjectFile(
+        llvm::MemoryBuffer::getMemBufferCopy(*options.prebuilt_object, "memopt_native_object"));
+  } else {
+    added = result->jit->addIRModule(
+        llvm::orc::ThreadSafeModule(std::move(module), std::move(context)));
+  }
+  if (added) {
+    *error = ErrorText(std::move(added));
+    return nullptr;
+  }
+  auto symbol = result->jit->lookup("memopt_native_entry");
+  if (!symbol) {
+    *error = ErrorText(symbol.takeError());
+    return nullptr;
+  }
+  result->entry_ = reinterpret_cast<CompiledRoutine::EntryPoint>(symbol->getAddress());
+  return result;
+}
+
+namespace {
+
+void Mix(uint64_t *hash, const std::string &bytes) {
+  for (unsigned char c : bytes) *hash = (*hash ^ c) * 1099511628211ULL;  // FNV-1a
+  *hash = (*hash ^ 0xff) * 1099511628211ULL;
+}
+
+}  // namespace
+
+uint64_t Fingerprint(const std::string &source, const Routine &routine) {
+  uint64_t hash = 14695981039346656037ULL;
+  Mix(&hash, source);
+  const Signature &sig = routine.signature;
+  Mix(&hash, std::to_string(static_cast<int>(sig.result)) + (sig.returns_void ? "v" : "r"));
+  for (const ParamDesc &param : sig.params)
+    Mix(&hash, std::to_string(static_cast<int>(param.type)));
+  for (const TableDesc &table : routine.tables) {
+    Mix(&hash, std::to_string(table.oid));
+    for (const ColumnDesc &column : table.columns)
+      Mix(&hash, column.name + "/" + std::to_string(static_cast<int>(column.type)) +
+                     (column.dropped ? "d" : ""));
+    for (const IndexDesc &index : table.indexes) {
+      std::string text = std::to_string(index.oid) + (index.unique ? "u" : "");
+      for (int column : index.columns) text += "," + std::to_string(column);
+      Mix(&hash, text);
+    }
+  }
+  return hash;
+}
+
+}  // namespace native
+}  // namespace memopt

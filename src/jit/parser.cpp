@@ -1,0 +1,949 @@
+// parser.cpp - recursive-descent parser of LANGUAGE native_compilation bodies
+// (see parser.h). One member function per grammar rule; the rule is quoted in
+// the comment above it.
+//
+// Errors are thrown as ParseFailure inside the parser and turned into a
+// SourceError by Parse(), which never lets an exception out: the caller is
+// PostgreSQL C code.
+//
+// Nesting is bounded (kMaxDepth) twice over: the parser's own recursion
+// (statements inside statements, parentheses, prefix operators) and the
+// height of every expression tree, since a long flat chain such as 1+1+...+1
+// is parsed by a loop but later walked (and destroyed) recursively.
+#include "parser.h"
+
+#include <algorithm>
+#include <cstring>
+#include <new>
+#include <unordered_map>
+#include <utility>
+
+#include "lexer.h"
+
+namespace memopt {
+namespace native {
+
+namespace {
+
+constexpr int kMaxDepth = 1000;
+
+const char kFeatureNotSupported[] = "0A000";
+const char kTooDeep[] = "statement or expression is nested too deeply";
+const char kRequiresIsolation[] = "BEGIN ATOMIC requires the TRANSACTION ISOLATION LEVEL option";
+const char kNotOneBlock[] =
+    "the body of a natively compiled routine must be one BEGIN ATOMIC WITH (...) block";
+
+// Words that never name a variable, column or table (unless double-quoted):
+// statement keywords and the words that end or join expressions, so that an
+// expression can stop at them without look-ahead.
+const char *const kReservedWords[] = {
+    "and",   "as",   "begin", "by",     "continue", "declare", "delete", "else",    "elseif",
+    "elsif", "end",  "exit",  "false",  "for",      "from",    "if",     "insert",  "into",
+    "is",    "loop", "not",   "null",   "or",       "raise",   "return", "reverse", "select",
+    "set",   "then", "true",  "update", "values",   "when",    "where",  "while",
+};
+
+// PL/pgSQL statements users will try; they get a clear message rather than
+// a syntax error. Not reserved: "close" or "open" stay usable as names.
+const char *const kUnsupportedStatements[] = {
+    "assert",  "begin", "call", "case", "close",   "commit",  "execute",  "fetch",
+    "foreach", "get",   "move", "open", "perform", "release", "rollback", "savepoint",
+};
+
+const char *const kRaiseLevels[] = {"debug", "log", "info", "notice", "warning", "exception"};
+
+// Words that may continue a type name after a cast (double precision,
+// character varying, timestamp with time zone); anything else ends it.
+const char *const kCastTypeContinuations[] = {"precision", "varying", "with",
+                                              "without",   "time",    "zone"};
+
+template <size_t N>
+bool Contains(const char *const (&words)[N], const std::string &word) {
+  for (const char *w : words) {
+    if (word == w) return true;
+  }
+  return false;
+}
+
+std::string ToUpperAscii(std::string s) {
+  for (char &c : s) {
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+  }
+  return s;
+}
+
+// SQLSTATE codes are five characters of [0-9A-Z], as PostgreSQL requires.
+bool IsSqlState(const std::string &code) {
+  if (code.size() != 5) return false;
+  return std::all_of(code.begin(), code.end(),
+                     [](char c) { return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z'); });
+}
+
+// The number of % placeholders in a RAISE format (%% prints one %).
+size_t CountPlaceholders(const std::string &format) {
+  size_t count = 0;
+  for (size_t i = 0; i < format.size(); ++i) {
+    if (format[i] != '%') continue;
+    if (i + 1 < format.size() && format[i + 1] == '%') {
+      ++i;
+    } else {
+      ++count;
+    }
+  }
+  return count;
+}
+
+struct ParseFailure {
+  SourceError error;
+};
+
+class Parser {
+ public:
+  explicit Parser(std::vector<Token> tokens) : tokens_(std::move(tokens)) {}
+
+  // body := BEGIN ATOMIC WITH '(' option {',' option} ')' stmts END [';'] EOF
+  void ParseBody(Body *body) {
+    if (!IsKeyword(Peek(), "begin") || !IsKeyword(Peek(1), "atomic")) {
+      Fail(Peek().pos, kNotOneBlock);
+    }
+    Next();
+    Next();
+    ParseAtomicOptions(&body->options);
+    body->statements = ParseStatements();
+    ExpectKeyword("end");
+    AcceptOp(";");
+    if (Peek().kind != TokenKind::kEnd) SyntaxError(Peek());
+  }
+
+ private:
+  using StatementRule = StmtPtr (Parser::*)();
+  using ExprRule = ExprPtr (Parser::*)();
+
+  // Counts one level of recursion for as long as it lives.
+  class DepthGuard {
+   public:
+    DepthGuard(Parser *parser, const Token &at) : parser_(parser) {
+      if (parser_->depth_ >= kMaxDepth) parser_->FailTooDeep(at.pos);
+      parser_->depth_++;
+    }
+    ~DepthGuard() { parser_->depth_--; }
+    DepthGuard(const DepthGuard &) = delete;
+    DepthGuard &operator=(const DepthGuard &) = delete;
+
+   private:
+    Parser *parser_;
+  };
+
+  // ---- Tokens ------------------------------------------------------------
+
+  const Token &Peek(size_t ahead = 0) const {
+    return tokens_[std::min(next_ + ahead, tokens_.size() - 1)];
+  }
+
+  // Returns the current token and moves on; stays on the final kEnd token.
+  const Token &Next() {
+    const Token &token = tokens_[next_];
+    if (next_ + 1 < tokens_.size()) next_++;
+    return token;
+  }
+
+  static bool IsKeyword(const Token &token, const char *word) {
+    return token.kind == TokenKind::kIdentifier && token.text == word;
+  }
+
+  static bool IsOp(const Token &token, const char *op) {
+    return token.kind == TokenKind::kOperator && token.text == op;
+  }
+
+  // An operator spelled with letters ("and", "or") is a keyword token.
+  static bool IsOperator(const Token &token, const char *op) {
+    bool word = (op[0] >= 'a' && op[0] <= 'z');
+    return word ? IsKeyword(token, op) : IsOp(token, op);
+  }
+
+  static bool IsReserved(const Token &token) {
+    return token.kind == TokenKind::kIdentifier && Contains(kReservedWords, token.text);
+  }
+
+  // A token that can name a variable, column or table.
+  static bool IsName(const Token &token) {
+    return token.kind == TokenKind::kQuotedIdentifier ||
+           (token.kind == TokenKind::kIdentifier && !IsReserved(token));
+  }
+
+  bool AcceptKeyword(const char *word) {
+    if (!IsKeyword(Peek(), word)) return false;
+    Next();
+    return true;
+  }
+
+  bool AcceptOp(const char *op) {
+    if (!IsOp(Peek(), op)) return false;
+    Next();
+    return true;
+  }
+
+  const Token &ExpectKeyword(const char *word) {
+    if (!IsKeyword(Peek(), word)) SyntaxError(Peek());
+    return Next();
+  }
+
+  const Token &ExpectOp(const char *op) {
+    if (!IsOp(Peek(), op)) SyntaxError(Peek());
+    return Next();
+  }
+
+  std::string ExpectName(SourcePos *pos = nullptr) {
+    if (!IsName(Peek())) SyntaxError(Peek());
+    if (pos != nullptr) *pos = Peek().pos;
+    return Next().text;
+  }
+
+  const Token &ExpectString() {
+    if (Peek().kind != TokenKind::kString) SyntaxError(Peek());
+    return Next();
+  }
+
+  // ---- Errors ------------------------------------------------------------
+
+  // SourceError::sqlstate says which PostgreSQL error code the caller raises;
+  // most parse errors are syntax errors (42601).
+  [[noreturn]] void Fail(SourcePos pos, std::string message, std::string hint = std::string(),
+                         const char *sqlstate = "42601") {
+    ParseFailure failure;
+    failure.error.pos = pos;
+    failure.error.message = std::move(message);
+    failure.error.hint = std::move(hint);
+    failure.error.sqlstate = sqlstate;
+    throw failure;
+  }
+
+  // Out of line and cold: the recursive rules inline DepthGuard, and the
+  // message string must not take stack space in each of their frames.
+  [[noreturn, gnu::noinline, gnu::cold]] void FailTooDeep(SourcePos pos) {
+    Fail(pos, kTooDeep, std::string(), "54001");  // statement_too_complex
+  }
+
+  [[noreturn]] void SyntaxError(const Token &token) {
+    if (token.kind == TokenKind::kEnd) Fail(token.pos, "syntax error at end of input");
+    Fail(token.pos, "syntax error at or near \"" + token.raw + "\"");
+  }
+
+  [[noreturn]] void Unsupported(const Token &token) {
+    Fail(token.pos,
+         "\"" + ToUpperAscii(token.text) + "\" is not supported in natively compiled routines",
+         std::string(), kFeatureNotSupported);
+  }
+
+  // ---- BEGIN ATOMIC options ------------------------------------------------
+
+  // WITH '(' option {',' option} ')'; TRANSACTION ISOLATION LEVEL is required.
+  void ParseAtomicOptions(AtomicOptions *options) {
+    if (!IsKeyword(Peek(), "with")) {
+      if (Peek().kind == TokenKind::kEnd) SyntaxError(Peek());
+      Fail(Peek().pos, kRequiresIsolation);
+    }
+    const Token &with = Next();
+    options->pos = with.pos;
+    if (!AcceptOp("(")) Fail(with.pos, kRequiresIsolation);
+    std::vector<std::string> seen;
+    if (!IsOp(Peek(), ")")) {
+      do {
+        ParseAtomicOption(options, &seen);
+      } while (AcceptOp(","));
+    }
+    const Token &close = ExpectOp(")");
+    if (options->isolation.empty()) Fail(close.pos, kRequiresIsolation);
+  }
+
+  // option := TRANSACTION ISOLATION LEVEL '=' level
+  //         | DELAYED_DURABILITY '=' (ON | OFF) | LANGUAGE '=' string
+  void ParseAtomicOption(AtomicOptions *options, std::vector<std::string> *seen) {
+    const Token &first = Peek();
+    if (first.kind != TokenKind::kIdentifier) SyntaxError(first);
+    std::string name = first.text == "transaction" ? "transaction isolation level" : first.text;
+    if (name != "transaction isolation level" && name != "delayed_durability" &&
+        name != "language") {
+      Fail(first.pos, "unrecognized BEGIN ATOMIC option \"" + first.text + "\"");
+    }
+    if (std::find(seen->begin(), seen->end(), name) != seen->end()) {
+      Fail(first.pos, "option \"" + name + "\" specified more than once");
+    }
+    seen->push_back(name);
+    Next();
+    if (name == "transaction isolation level") {
+      ParseIsolationLevel(options);
+    } else if (name == "delayed_durability") {
+      ParseDelayedDurability(options);
+    } else {
+      ExpectOp("=");
+      ExpectString();  // accepted for Hekaton compatibility, and ignored
+    }
+  }
+
+  // ISOLATION LEVEL '=' (SNAPSHOT | REPEATABLE READ | SERIALIZABLE)
+  void ParseIsolationLevel(AtomicOptions *options) {
+    ExpectKeyword("isolation");
+    ExpectKeyword("level");
+    ExpectOp("=");
+    const Token &level = Peek();
+    if (AcceptKeyword("snapshot") || AcceptKeyword("serializable")) {
+      options->isolation = level.text;
+    } else if (AcceptKeyword("repeatable")) {
+      ExpectKeyword("read");
+      options->isolation = "repeatable read";
+    } else if (AcceptKeyword("read")) {
+      if (!IsKeyword(Peek(), "committed") && !IsKeyword(Peek(), "uncommitted")) {
+        SyntaxError(Peek());
+      }
+      Fail(
+          level.pos,
+          "isolation level READ " + ToUpperAscii(Peek().text) + " is not supported in BEGIN ATOMIC",
+          "Use SNAPSHOT, REPEATABLE READ or SERIALIZABLE.", kFeatureNotSupported);
+    } else {
+      SyntaxError(level);
+    }
+  }
+
+  // '=' (ON | OFF)
+  void ParseDelayedDurability(AtomicOptions *options) {
+    ExpectOp("=");
+    if (AcceptKeyword("on")) {
+      options->delayed_durability = true;
+    } else if (AcceptKeyword("off")) {
+      options->delayed_durability = false;
+    } else {
+      SyntaxError(Peek());
+    }
+  }
+
+  // ---- Statements ----------------------------------------------------------
+
+  // stmts := { stmt }, up to the END / ELSIF / ELSE that closes the block.
+  StmtList ParseStatements() {
+    StmtList list;
+    while (!IsKeyword(Peek(), "end") && !IsKeyword(Peek(), "else") && !IsKeyword(Peek(), "elsif") &&
+           !IsKeyword(Peek(), "elseif")) {
+      list.push_back(ParseStatement());
+    }
+    return list;
+  }
+
+  static StatementRule RuleFor(const std::string &keyword) {
+    static const struct {
+      const char *keyword;
+      StatementRule rule;
+    } kRules[] = {
+        {"declare", &Parser::ParseDeclare},   {"if", &Parser::ParseIf},
+        {"while", &Parser::ParseWhile},       {"loop", &Parser::ParseLoop},
+        {"for", &Parser::ParseFor},           {"exit", &Parser::ParseExit},
+        {"continue", &Parser::ParseContinue}, {"return", &Parser::ParseReturn},
+        {"raise", &Parser::ParseRaise},       {"insert", &Parser::ParseInsert},
+        {"update", &Parser::ParseUpdate},     {"delete", &Parser::ParseDelete},
+        {"select", &Parser::ParseSelectInto}, {"null", &Parser::ParseNullStatement},
+    };
+    for (const auto &entry : kRules) {
+      if (keyword == entry.keyword) return entry.rule;
+    }
+    return nullptr;
+  }
+
+  // stmt := name ':=' expr ';' | a statement starting with its keyword
+  StmtPtr ParseStatement() {
+    const Token &first = Peek();
+    DepthGuard guard(this, first);
+    if (IsName(first) && IsOp(Peek(1), ":=")) return ParseAssign();
+    if (first.kind == TokenKind::kIdentifier) {
+      if (StatementRule rule = RuleFor(first.text)) return (this->*rule)();
+      if (Contains(kUnsupportedStatements, first.text)) Unsupported(first);
+    }
+    // "name = expr" is not an assignment here: point at the '='.
+    if (IsName(first) && IsOp(Peek(1), "=")) SyntaxError(Peek(1));
+    SyntaxError(first);
+  }
+
+  StmtPtr NewStmt(StmtKind kind, const Token &first) {
+    auto stmt = std::make_unique<Stmt>();
+    stmt->kind = kind;
+    stmt->pos = first.pos;
+    return stmt;
+  }
+
+  // DECLARE name type [NOT NULL] [(':=' | '=' | DEFAULT) expr] ';'
+  // Each DECLARE declares exactly one variable (no PL/pgSQL DECLARE section):
+  // "DECLARE a int; b int;" is an error at "b".
+  StmtPtr ParseDeclare() {
+    StmtPtr stmt = NewStmt(StmtKind::kDeclare, Next());
+    SourcePos name_pos;
+    stmt->name = ExpectName(&name_pos);
+    if (IsKeyword(Peek(), "constant")) Unsupported(Peek());
+    stmt->type_name = ParseTypeName(/*any_words=*/true);
+    if (AcceptKeyword("not")) {
+      ExpectKeyword("null");
+      stmt->not_null = true;
+    }
+    if (AcceptOp(":=") || AcceptOp("=") || AcceptKeyword("default")) {
+      stmt->value = ParseExpr();
+    } else if (stmt->not_null) {
+      Fail(
+          name_pos,
+          "variable \"" + stmt->name + "\" must have a default value, since it's declared NOT NULL",
+          std::string(), "22004");  // null_value_not_allowed, as PL/pgSQL
+    }
+    ExpectOp(";");
+    return stmt;
+  }
+
+  // name ':=' expr ';'
+  StmtPtr ParseAssign() {
+    StmtPtr stmt = NewStmt(StmtKind::kAssign, Peek());
+    stmt->name = ExpectName();
+    ExpectOp(":=");
+    stmt->value = ParseExpr();
+    ExpectOp(";");
+    return stmt;
+  }
+
+  // IF expr THEN stmts {(ELSIF | ELSEIF) expr THEN stmts} [ELSE stmts] END IF ';'
+  StmtPtr ParseIf() {
+    StmtPtr stmt = NewStmt(StmtKind::kIf, Next());
+    do {
+      stmt->conds.push_back(ParseExpr());
+      ExpectKeyword("then");
+      stmt->branches.push_back(ParseStatements());
+    } while (AcceptKeyword("elsif") || AcceptKeyword("elseif"));
+    if (AcceptKeyword("else")) stmt->else_body = ParseStatements();
+    ExpectKeyword("end");
+    ExpectKeyword("if");
+    ExpectOp(";");
+    return stmt;
+  }
+
+  // stmts END LOOP ';' (the tail of every loop)
+  StmtList ParseLoopBody() {
+    StmtList body = ParseStatements();
+    ExpectKeyword("end");
+    ExpectKeyword("loop");
+    ExpectOp(";");
+    return body;
+  }
+
+  // WHILE expr LOOP stmts END LOOP ';'
+  StmtPtr ParseWhile() {
+    StmtPtr stmt = NewStmt(StmtKind::kWhile, Next());
+    stmt->conds.push_back(ParseExpr());
+    ExpectKeyword("loop");
+    stmt->body = ParseLoopBody();
+    return stmt;
+  }
+
+  // LOOP stmts END LOOP ';'
+  StmtPtr ParseLoop() {
+    StmtPtr stmt = NewStmt(StmtKind::kLoop, Next());
+    stmt->body = ParseLoopBody();
+    return stmt;
+  }
+
+  // FOR name IN [REVERSE] expr '..' expr [BY expr] LOOP stmts END LOOP ';'
+  StmtPtr ParseFor() {
+    StmtPtr stmt = NewStmt(StmtKind::kForRange, Next());
+    stmt->name = ExpectName();
+    ExpectKeyword("in");
+    stmt->reverse = AcceptKeyword("reverse");
+    stmt->low = ParseExpr();
+    ExpectOp("..");
+    stmt->high = ParseExpr();
+    if (AcceptKeyword("by")) stmt->step = ParseExpr();
+    ExpectKeyword("loop");
+    stmt->body = ParseLoopBody();
+    return stmt;
+  }
+
+  // (EXIT | CONTINUE) [WHEN expr] ';'
+  StmtPtr ParseExitOrContinue(StmtKind kind) {
+    StmtPtr stmt = NewStmt(kind, Next());
+    if (AcceptKeyword("when")) stmt->value = ParseExpr();
+    ExpectOp(";");
+    return stmt;
+  }
+  StmtPtr ParseExit() { return ParseExitOrContinue(StmtKind::kExit); }
+  StmtPtr ParseContinue() { return ParseExitOrContinue(StmtKind::kContinue); }
+
+  // RETURN [expr] ';'
+  StmtPtr ParseReturn() {
+    StmtPtr stmt = NewStmt(StmtKind::kReturn, Next());
+    if (!IsOp(Peek(), ";")) stmt->value = ParseExpr();
+    ExpectOp(";");
+    return stmt;
+  }
+
+  // RAISE [level] 'format' {',' expr} [USING ERRCODE '=' 'xxxxx'] ';'
+  StmtPtr ParseRaise() {
+    StmtPtr stmt = NewStmt(StmtKind::kRaise, Next());
+    stmt->level = "exception";
+    if (Peek().kind == TokenKind::kIdentifier && Contains(kRaiseLevels, Peek().text)) {
+      stmt->level = Next().text;
+    }
+    const Token &format = ExpectString();
+    stmt->format = format.text;
+    while (AcceptOp(",")) stmt->args.push_back(ParseExpr());
+    CheckRaiseArguments(format, stmt->args.size());
+    if (AcceptKeyword("using")) {
+      ExpectKeyword("errcode");
+      ExpectOp("=");
+      const Token &code = ExpectString();
+      if (!IsSqlState(code.text)) Fail(code.pos, "invalid SQLSTATE code");
+      stmt->errcode = code.text;
+    }
+    ExpectOp(";");
+    return stmt;
+  }
+
+  // As PL/pgSQL, checked when the routine is created rather than when it runs.
+  void CheckRaiseArguments(const Token &format, size_t arguments) {
+    size_t placeholders = CountPlaceholders(format.text);
+    if (placeholders > arguments) Fail(format.pos, "too few parameters specified for RAISE");
+    if (placeholders < arguments) Fail(format.pos, "too many parameters specified for RAISE");
+  }
+
+  // INSERT INTO qname ['(' col {',' col} ')'] VALUES row {',' row} ';'
+  StmtPtr ParseInsert() {
+    StmtPtr stmt = NewStmt(StmtKind::kInsert, Next());
+    ExpectKeyword("into");
+    stmt->target = ParseTableRef(/*allow_alias=*/false);
+    if (AcceptOp("(")) {
+      do {
+        ParseColumnName(stmt.get());
+      } while (AcceptOp(","));
+      ExpectOp(")");
+    }
+    ExpectKeyword("values");
+    do {
+      ParseValuesRow(stmt.get());
+    } while (AcceptOp(","));
+    ExpectOp(";");
+    return stmt;
+  }
+
+  void ParseColumnName(Stmt *stmt) {
+    SourcePos pos;
+    stmt->columns.push_back(ExpectName(&pos));
+    stmt->column_pos.push_back(pos);
+  }
+
+  // row := '(' expr {',' expr} ')'; every row has the first row's length.
+  void ParseValuesRow(Stmt *stmt) {
+    const Token &open = ExpectOp("(");
+    std::vector<ExprPtr> row = ParseExprList();
+    ExpectOp(")");
+    if (!stmt->rows.empty() && row.size() != stmt->rows[0].size()) {
+      Fail(open.pos, "VALUES lists must all be the same length");
+    }
+    stmt->rows.push_back(std::move(row));
+  }
+
+  // UPDATE qname [[AS] alias] SET col '=' expr {',' col '=' expr} [WHERE expr] ';'
+  StmtPtr ParseUpdate() {
+    StmtPtr stmt = NewStmt(StmtKind::kUpdate, Next());
+    stmt->target = ParseTableRef(/*allow_alias=*/true);
+    ExpectKeyword("set");
+    do {
+      ParseColumnName(stmt.get());
+      ExpectOp("=");
+      stmt->set_values.push_back(ParseExpr());
+    } while (AcceptOp(","));
+    ParseWhere(stmt.get());
+    ExpectOp(";");
+    return stmt;
+  }
+
+  // DELETE FROM qname [[AS] alias] [WHERE expr] ';'
+  StmtPtr ParseDelete() {
+    StmtPtr stmt = NewStmt(StmtKind::kDelete, Next());
+    ExpectKeyword("from");
+    stmt->target = ParseTableRef(/*allow_alias=*/true);
+    ParseWhere(stmt.get());
+    ExpectOp(";");
+    return stmt;
+  }
+
+  // SELECT expr {',' expr} INTO name {',' name} FROM qname [[AS] alias] [WHERE expr] ';'
+  StmtPtr ParseSelectInto() {
+    StmtPtr stmt = NewStmt(StmtKind::kSelectInto, Next());
+    stmt->select_list = ParseExprList();
+    ExpectKeyword("into");
+    do {
+      SourcePos pos;
+      stmt->into.push_back(ExpectName(&pos));
+      stmt->into_pos.push_back(pos);
+    } while (AcceptOp(","));
+    ExpectKeyword("from");
+    stmt->from.push_back(ParseTableRef(/*allow_alias=*/true));
+    ParseWhere(stmt.get());
+    ExpectOp(";");
+    return stmt;
+  }
+
+  // NULL ';'
+  StmtPtr ParseNullStatement() {
+    StmtPtr stmt = NewStmt(StmtKind::kNullStmt, Next());
+    ExpectOp(";");
+    return stmt;
+  }
+
+  // [WHERE expr]
+  void ParseWhere(Stmt *stmt) {
+    if (AcceptKeyword("where")) stmt->where = ParseExpr();
+  }
+
+  // qname [[AS] alias], qname := name ['.' name]
+  TableRef ParseTableRef(bool allow_alias) {
+    TableRef ref;
+    ref.pos = Peek().pos;
+    ref.name.push_back(ExpectName());
+    if (AcceptOp(".")) ref.name.push_back(ExpectName());
+    if (!allow_alias) return ref;
+    if (AcceptKeyword("as")) {
+      ref.alias = ExpectName();
+    } else if (IsName(Peek())) {
+      ref.alias = Next().text;
+    }
+    return ref;
+  }
+
+  // ---- Type names ----------------------------------------------------------
+
+  // type := word {word} ['(' int {',' int} ')'] {word}
+  // In DECLARE (any_words) any word goes and the binder checks the name; after
+  // '::' or in CAST only the words of multi-word SQL types may follow the
+  // first, since the expression may go on with e.g. USING.
+  TypeName ParseTypeName(bool any_words) {
+    TypeName type;
+    type.pos = Peek().pos;
+    if (!IsTypeWord(Peek())) SyntaxError(Peek());
+    type.name = Next().text;
+    bool modifiers_done = false;
+    for (;;) {
+      if (!modifiers_done && IsOp(Peek(), "(")) {
+        ParseTypeModifiers(&type);
+        modifiers_done = true;
+      } else if (IsTypeWord(Peek()) &&
+                 (any_words || Contains(kCastTypeContinuations, Peek().text))) {
+        type.name += " " + Next().text;
+      } else {
+        return type;
+      }
+    }
+  }
+
+  static bool IsTypeWord(const Token &token) {
+    return IsName(token) && !IsKeyword(token, "default");
+  }
+
+  // '(' int {',' int} ')'
+  void ParseTypeModifiers(TypeName *type) {
+    ExpectOp("(");
+    do {
+      const Token &number = Peek();
+      if (number.kind != TokenKind::kInteger) SyntaxError(number);
+      if (number.text.size() > 9) Fail(number.pos, "type modifier is out of range");
+      type->modifiers.push_back(std::stoi(Next().text));
+    } while (AcceptOp(","));
+    ExpectOp(")");
+  }
+
+  // ---- Expressions ---------------------------------------------------------
+  //
+  // A parenthesis costs one frame of every precedence level below, so the
+  // code that builds nodes is kept out of line ([[gnu::noinline]]): inlined,
+  // its locals would make each of those frames, and the worst-case stack at
+  // kMaxDepth, several times larger.
+
+  // Records the height of a finished inner node and bounds it.
+  [[gnu::noinline]] ExprPtr Finish(ExprPtr node) {
+    int height = 1;
+    for (const ExprPtr &arg : node->args) height = std::max(height, 1 + Height(arg.get()));
+    if (height > kMaxDepth) FailTooDeep(node->pos);
+    heights_[node.get()] = height;
+    return node;
+  }
+
+  int Height(const Expr *expr) const {
+    auto it = heights_.find(expr);
+    return it == heights_.end() ? 1 : it->second;  // leaves are not recorded
+  }
+
+  static ExprPtr NewExpr(ExprKind kind, SourcePos pos) {
+    auto expr = std::make_unique<Expr>();
+    expr->kind = kind;
+    expr->pos = pos;
+    return expr;
+  }
+
+  // `op` is a C string so that callers in recursive rules keep no temporary.
+  [[gnu::noinline]] ExprPtr MakeUnary(const char *op, SourcePos pos, ExprPtr operand) {
+    ExprPtr node = NewExpr(ExprKind::kUnary, pos);
+    node->op = op;
+    node->args.push_back(std::move(operand));
+    return Finish(std::move(node));
+  }
+
+  [[gnu::noinline]] ExprPtr MakeBinary(const char *op, SourcePos pos, ExprPtr left, ExprPtr right) {
+    ExprPtr node = NewExpr(ExprKind::kBinary, pos);
+    node->op = op;
+    node->args.push_back(std::move(left));
+    node->args.push_back(std::move(right));
+    return Finish(std::move(node));
+  }
+
+  // expr {',' expr}
+  std::vector<ExprPtr> ParseExprList() {
+    std::vector<ExprPtr> list;
+    do {
+      list.push_back(ParseExpr());
+    } while (AcceptOp(","));
+    return list;
+  }
+
+  // expr := or_expr. Every nested expression (parentheses, arguments) comes
+  // back here, so this is where parenthesis nesting is counted.
+  ExprPtr ParseExpr() {
+    DepthGuard guard(this, Peek());
+    return ParseOr();
+  }
+
+  // A left-associative level: operand {op operand}, op among `ops`.
+  template <size_t N>
+  ExprPtr ParseLeftAssociative(const char *const (&ops)[N], ExprRule operand) {
+    ExprPtr left = (this->*operand)();
+    for (;;) {
+      const char *op = MatchOperator(ops);
+      if (op == nullptr) return left;
+      SourcePos pos = Next().pos;
+      left = MakeBinary(op, pos, std::move(left), (this->*operand)());
+    }
+  }
+
+  template <size_t N>
+  const char *MatchOperator(const char *const (&ops)[N]) const {
+    for (const char *op : ops) {
+      if (IsOperator(Peek(), op)) return op;
+    }
+    return nullptr;
+  }
+
+  // or_expr := and_expr {OR and_expr}
+  ExprPtr ParseOr() {
+    static const char *const kOps[] = {"or"};
+    return ParseLeftAssociative(kOps, &Parser::ParseAnd);
+  }
+
+  // and_expr := not_expr {AND not_expr}
+  ExprPtr ParseAnd() {
+    static const char *const kOps[] = {"and"};
+    return ParseLeftAssociative(kOps, &Parser::ParseNot);
+  }
+
+  // not_expr := NOT not_expr | is_expr
+  ExprPtr ParseNot() {
+    if (!IsKeyword(Peek(), "not")) return ParseIsNull();
+    const Token &op = Next();
+    DepthGuard guard(this, op);
+    return MakeUnary("not", op.pos, ParseNot());
+  }
+
+  // is_expr := comparison [IS [NOT] NULL]   (non-associative, as in PostgreSQL)
+  ExprPtr ParseIsNull() {
+    ExprPtr operand = ParseComparison();
+    if (!IsKeyword(Peek(), "is")) return operand;
+    return ParseIsNullTail(std::move(operand));
+  }
+
+  // IS [NOT] NULL, after its operand.
+  [[gnu::noinline]] ExprPtr ParseIsNullTail(ExprPtr operand) {
+    ExprPtr node = NewExpr(ExprKind::kIsNull, Next().pos);
+    node->negated = AcceptKeyword("not");
+    ExpectKeyword("null");
+    node->args.push_back(std::move(operand));
+    return Finish(std::move(node));
+  }
+
+  // comparison := concat [cmp_op concat]   (non-associative: a < b < c is an error)
+  ExprPtr ParseComparison() {
+    static const char *const kOps[] = {"=", "<>", "!=", "<", "<=", ">", ">="};
+    ExprPtr left = ParseConcat();
+    const char *op = MatchOperator(kOps);
+    if (op == nullptr) return left;
+    SourcePos pos = Next().pos;
+    const char *name = std::strcmp(op, "!=") == 0 ? "<>" : op;
+    ExprPtr node = MakeBinary(name, pos, std::move(left), ParseConcat());
+    if (MatchOperator(kOps) != nullptr) SyntaxError(Peek());
+    return node;
+  }
+
+  // concat := additive {'||' additive}
+  ExprPtr ParseConcat() {
+    static const char *const kOps[] = {"||"};
+    return ParseLeftAssociative(kOps, &Parser::ParseAdditive);
+  }
+
+  // additive := multiplicative {('+' | '-') multiplicative}
+  ExprPtr ParseAdditive() {
+    static const char *const kOps[] = {"+", "-"};
+    return ParseLeftAssociative(kOps, &Parser::ParseMultiplicative);
+  }
+
+  // multiplicative := unary {('*' | '/' | '%') unary}
+  ExprPtr ParseMultiplicative() {
+    static const char *const kOps[] = {"*", "/", "%"};
+    return ParseLeftAssociative(kOps, &Parser::ParseUnary);
+  }
+
+  // unary := ('-' | '+') unary | cast
+  ExprPtr ParseUnary() {
+    if (!IsOp(Peek(), "-") && !IsOp(Peek(), "+")) return ParseCast();
+    const Token &op = Next();
+    DepthGuard guard(this, op);
+    return MakeUnary(op.text.c_str(), op.pos, ParseUnary());
+  }
+
+  // cast := primary {'::' type}
+  ExprPtr ParseCast() {
+    ExprPtr expr = ParsePrimary();
+    while (IsOp(Peek(), "::")) expr = ParseCastTail(std::move(expr));
+    return expr;
+  }
+
+  // '::' type, after its operand.
+  [[gnu::noinline]] ExprPtr ParseCastTail(ExprPtr operand) {
+    ExprPtr node = NewExpr(ExprKind::kCast, Next().pos);
+    node->cast_type = ParseTypeName(/*any_words=*/false);
+    node->args.push_back(std::move(operand));
+    return Finish(std::move(node));
+  }
+
+  // primary := literal | TRUE | FALSE | NULL | name ['.' name] | call
+  //          | CAST '(' expr AS type ')' | '(' expr ')'
+  ExprPtr ParsePrimary() {
+    const Token &token = Peek();
+    switch (token.kind) {
+      case TokenKind::kInteger:
+        return ParseLiteral(ExprKind::kInt);
+      case TokenKind::kNumeric:
+        return ParseLiteral(ExprKind::kFloat);
+      case TokenKind::kString:
+        return ParseLiteral(ExprKind::kString);
+      case TokenKind::kQuotedIdentifier:
+        return ParseNameOrCall();
+      case TokenKind::kIdentifier:
+        return ParseWordPrimary();
+      case TokenKind::kOperator:
+        if (IsOp(token, "(")) return ParseParenthesized();
+        break;
+      case TokenKind::kEnd:
+        break;
+    }
+    SyntaxError(token);
+  }
+
+  // A primary that starts with an unquoted word.
+  ExprPtr ParseWordPrimary() {
+    const Token &token = Peek();
+    if (IsKeyword(token, "true") || IsKeyword(token, "false")) {
+      return ParseLiteral(ExprKind::kBool);
+    }
+    if (IsKeyword(token, "null")) return ParseLiteral(ExprKind::kNull);
+    if (IsKeyword(token, "cast") && IsOp(Peek(1), "(")) return ParseCastCall();
+    if (IsReserved(token)) SyntaxError(token);
+    return ParseNameOrCall();
+  }
+
+  [[gnu::noinline]] ExprPtr ParseLiteral(ExprKind kind) {
+    const Token &token = Next();
+    ExprPtr expr = NewExpr(kind, token.pos);
+    expr->text = token.text;
+    return expr;
+  }
+
+  // '(' expr ')'
+  ExprPtr ParseParenthesized() {
+    Next();
+    ExprPtr expr = ParseExpr();
+    ExpectOp(")");
+    return expr;
+  }
+
+  // name ['.' name] | name '(' [expr {',' expr}] ')'
+  [[gnu::noinline]] ExprPtr ParseNameOrCall() {
+    const Token &first = Next();
+    if (AcceptOp("(")) {
+      ExprPtr call = NewExpr(ExprKind::kCall, first.pos);
+      call->op = first.text;
+      if (!AcceptOp(")")) {
+        call->args = ParseExprList();
+        ExpectOp(")");
+      }
+      return Finish(std::move(call));
+    }
+    ExprPtr name = NewExpr(ExprKind::kName, first.pos);
+    name->parts.push_back(first.text);
+    if (AcceptOp(".")) {
+      // After a qualifier any word is a column name, even a reserved one.
+      const Token &second = Peek();
+      if (second.kind != TokenKind::kIdentifier && second.kind != TokenKind::kQuotedIdentifier) {
+        SyntaxError(second);
+      }
+      name->parts.push_back(Next().text);
+    }
+    return name;
+  }
+
+  // CAST '(' expr AS type ')'
+  [[gnu::noinline]] ExprPtr ParseCastCall() {
+    ExprPtr node = NewExpr(ExprKind::kCast, Next().pos);
+    ExpectOp("(");
+    node->args.push_back(ParseExpr());
+    ExpectKeyword("as");
+    node->cast_type = ParseTypeName(/*any_words=*/false);
+    ExpectOp(")");
+    return Finish(std::move(node));
+  }
+
+  std::vector<Token> tokens_;
+  size_t next_ = 0;
+  int depth_ = 0;
+  std::unordered_map<const Expr *, int> heights_;  // inner nodes only
+};
+
+void SetError(SourceError *error, const char *sqlstate, const char *message) {
+  *error = SourceError();
+  try {
+    error->sqlstate = sqlstate;
+    error->message = message;
+  } catch (...) {
+    // Out of memory again: leave the message empty rather than throw.
+  }
+}
+
+}  // namespace
+
+bool Parse(const std::string &source, Body *body, SourceError *error) {
+  try {
+    std::vector<Token> tokens;
+    if (!Tokenize(source, &tokens, error)) return false;
+    Body result;
+    Parser(std::move(tokens)).ParseBody(&result);
+    *body = std::move(result);
+    return true;
+  } catch (ParseFailure &failure) {
+    *error = std::move(failure.error);
+  } catch (const std::bad_alloc &) {
+    SetError(error, "53200", "out of memory");
+  } catch (...) {
+    SetError(error, "XX000", "internal error while parsing a natively compiled routine");
+  }
+  return false;
+}
+
+}  // namespace native
+}  // namespace memopt

@@ -1,0 +1,71 @@
+// runtime_api.h - the functions generated code calls, and the call frame it
+// receives.
+//
+// The glue implements them (src/pg/native_runtime.cpp); they may raise a
+// PostgreSQL error, which unwinds through generated code by longjmp (the
+// generated code holds no resources of its own). Values cross as Datums
+// (uint64_t): by-value types as PostgreSQL stores them in a Datum, text as a
+// pointer to a varlena. `stmt` numbers the statements of a routine in the
+// order codegen.h's CodegenResult::statements lists them.
+#pragma once
+
+#include <cstdint>
+
+extern "C" {
+
+// One call of a compiled routine. Generated code addresses the fields by
+// position (codegen.cpp, FrameType): keep the two in step.
+struct MemoptNativeCall {
+  void *state;           // the glue's per-call state
+  const uint64_t *args;  // argument Datums
+  const bool *arg_nulls;
+  uint64_t result;  // function result Datum
+  bool result_null;
+  int32_t line;  // line of the statement running (error context)
+};
+
+// Runtime errors that generated code detects itself.
+enum MemoptNativeError : int32_t {
+  MEMOPT_NATIVE_SMALLINT_RANGE = 0,
+  MEMOPT_NATIVE_INTEGER_RANGE,
+  MEMOPT_NATIVE_BIGINT_RANGE,
+  MEMOPT_NATIVE_FLOAT_OVERFLOW,
+  MEMOPT_NATIVE_FLOAT_UNDERFLOW,
+  MEMOPT_NATIVE_DIVISION_BY_ZERO,
+  MEMOPT_NATIVE_FOR_NULL_BOUND,
+  MEMOPT_NATIVE_FOR_STEP,
+  MEMOPT_NATIVE_NO_RETURN,
+  MEMOPT_NATIVE_NULL_VARIABLE,  // `detail` is the variable's index
+};
+
+// Every function below is looked up by this name in generated code.
+void memopt_rt_error(MemoptNativeCall *call, int32_t error, int32_t detail);
+void memopt_rt_interrupt(MemoptNativeCall *call);
+
+uint64_t memopt_rt_to_text(MemoptNativeCall *call, int32_t type, uint64_t value);
+uint64_t memopt_rt_from_text(MemoptNativeCall *call, int32_t type, uint64_t text);
+uint64_t memopt_rt_text_copy(MemoptNativeCall *call, uint64_t text);
+uint64_t memopt_rt_text_concat(MemoptNativeCall *call, uint64_t a, uint64_t b);
+int32_t memopt_rt_text_compare(MemoptNativeCall *call, uint64_t a, uint64_t b);
+int32_t memopt_rt_text_length(MemoptNativeCall *call, uint64_t text);
+uint64_t memopt_rt_text_case(MemoptNativeCall *call, uint64_t text, int32_t upper);
+
+// INSERT: one row; values[i] is the statement's i-th column (column_numbers).
+void memopt_rt_insert(MemoptNativeCall *call, int32_t stmt, const uint64_t *values,
+                      const bool *nulls);
+// End of a statement that wrote: later statements see its rows.
+void memopt_rt_end_write(MemoptNativeCall *call);
+// The rows of the statement's table: by its index with `keys` (one Datum of
+// each index column, in the column's type, none NULL), or all of them.
+void memopt_rt_open(MemoptNativeCall *call, int32_t stmt, const uint64_t *keys);
+// Next visible row: its Datums and nulls, by table column. False at the end.
+bool memopt_rt_next(MemoptNativeCall *call, int32_t stmt, const uint64_t **values,
+                    const bool **nulls);
+void memopt_rt_close(MemoptNativeCall *call, int32_t stmt);
+// UPDATE / DELETE of the row memopt_rt_next returned last.
+void memopt_rt_update(MemoptNativeCall *call, int32_t stmt, const uint64_t *values,
+                      const bool *nulls);
+void memopt_rt_delete(MemoptNativeCall *call, int32_t stmt);
+// RAISE: the statement's level, format and SQLSTATE; args already text.
+void memopt_rt_raise(MemoptNativeCall *call, int32_t stmt, const uint64_t *args, const bool *nulls);
+}

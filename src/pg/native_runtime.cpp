@@ -1,0 +1,635 @@
+// native_runtime.cpp - one call of a natively compiled routine, and the
+// runtime functions its generated code calls (runtime_api.h).
+//
+// A call opens every table the routine uses (RowExclusiveLock for tables it
+// writes, AccessShareLock otherwise), checks the caller's privileges on them
+// (GetUserId(): the owner under SECURITY DEFINER) and refuses tables that
+// gained row-level security or triggers since CREATE. Rows are read through
+// memopt's engine directly (an index lookup when binding found one, else a
+// table scan), always under the call's active snapshot; writes go through the
+// table AM and the indexes' aminsert, as the executor's would, and every
+// statement that wrote advances the command counter, so the next statement
+// sees its rows and a statement never sees its own.
+//
+// The block's atomicity needs no savepoint of its own: an error raised here
+// unwinds to the caller's nearest savepoint or aborts its transaction, and so
+// undoes everything the block did.
+#include "native_internal.h"
+
+#include "index_internal.h"
+
+extern "C" {
+#include "access/table.h"
+#include "access/xact.h"
+#include "catalog/pg_collation.h"
+#include "catalog/pg_type.h"
+#include "executor/executor.h"
+#include "miscadmin.h"
+#include "optimizer/optimizer.h"
+#include "rewrite/rewriteHandler.h"
+#include "utils/acl.h"
+#include "utils/builtins.h"
+#include "utils/datum.h"
+#include "utils/guc.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/rls.h"
+#include "utils/snapmgr.h"
+}
+
+namespace native = memopt::native;
+
+namespace {
+
+struct TableState {
+  Relation rel;
+  memopt::Table *table;
+  ResultRelInfo *result_rel;   // tables the routine writes
+  TupleTableSlot *write_slot;  // virtual: the row being written
+  Relation *indexes;           // by TableDesc::indexes, opened on first lookup
+  ExprState **defaults;        // per column; built on the first INSERT that omits one
+  bool defaults_built;
+};
+
+struct Cursor {
+  bool open;
+  bool by_index;
+  TableScanDesc scan;
+  MemoptRowList rows;
+  int next;
+  memopt::ReadView view;
+  TupleTableSlot *slot;  // the current row
+};
+
+struct CallState {
+  MemoptNativeRoutine *routine;
+  EState *estate;
+  TableState *tables;
+  Cursor *cursors;  // by statement number
+};
+
+CallState *StateOf(MemoptNativeCall *call) { return static_cast<CallState *>(call->state); }
+
+const native::Stmt *StatementOf(MemoptNativeCall *call, int32_t stmt) {
+  return StateOf(call)->routine->code->statements()[stmt];
+}
+
+int TableOf(const native::Stmt *stmt) {
+  return stmt->kind == native::StmtKind::kSelectInto ? stmt->from[0].table : stmt->target.table;
+}
+
+// --- call set-up -----------------------------------------------------------------
+
+// The privileges each table needs: what its statements do, and SELECT where
+// they read its columns.
+void RequiredPrivileges(const native::StmtList &list, AclMode *modes) {
+  for (const native::StmtPtr &stmt : list) {
+    switch (stmt->kind) {
+      case native::StmtKind::kInsert:
+        modes[stmt->target.table] |= ACL_INSERT;
+        break;
+      case native::StmtKind::kUpdate:
+        modes[stmt->target.table] |= ACL_UPDATE | ACL_SELECT;
+        break;
+      case native::StmtKind::kDelete:
+        modes[stmt->target.table] |= ACL_DELETE | (stmt->where ? ACL_SELECT : 0);
+        break;
+      case native::StmtKind::kSelectInto:
+        modes[stmt->from[0].table] |= ACL_SELECT;
+        break;
+      default:
+        break;
+    }
+    for (const native::StmtList &branch : stmt->branches) RequiredPrivileges(branch, modes);
+    RequiredPrivileges(stmt->else_body, modes);
+    RequiredPrivileges(stmt->body, modes);
+  }
+}
+
+// The executor's error reports (constraint violations) look the table up in
+// the EState's range table: one entry per table of the routine.
+void InitRangeTable(const native::Routine &routine, const AclMode *modes, EState *estate) {
+  List *range_table = NIL;
+  for (size_t t = 0; t < routine.tables.size(); ++t) {
+    RangeTblEntry *entry = makeNode(RangeTblEntry);
+    entry->rtekind = RTE_RELATION;
+    entry->relid = routine.tables[t].oid;
+    entry->relkind = RELKIND_RELATION;
+    bool writes = (modes[t] & (ACL_INSERT | ACL_UPDATE | ACL_DELETE)) != 0;
+    entry->rellockmode = writes ? RowExclusiveLock : AccessShareLock;
+    entry->requiredPerms = modes[t];
+    range_table = lappend(range_table, entry);
+  }
+  ExecInitRangeTable(estate, range_table);
+}
+
+void OpenTable(const native::TableDesc &desc, AclMode mode, Index range_table_index,
+               TableState *state) {
+  bool writes = (mode & (ACL_INSERT | ACL_UPDATE | ACL_DELETE)) != 0;
+  Relation rel = table_open(desc.oid, writes ? RowExclusiveLock : AccessShareLock);
+  state->rel = rel;
+  if (rel->rd_tableam != memopt_table_am_routine())
+    ereport(ERROR,
+            (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+             errmsg("natively compiled routines can only access memopt tables"),
+             errdetail("\"%s\" is no longer a memopt table.", RelationGetRelationName(rel))));
+  AclResult acl = pg_class_aclcheck(desc.oid, GetUserId(), mode);
+  if (acl != ACLCHECK_OK) aclcheck_error(acl, OBJECT_TABLE, RelationGetRelationName(rel));
+  if (check_enable_rls(desc.oid, InvalidOid, false) == RLS_ENABLED)
+    ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                    errmsg("natively compiled routines cannot access table \"%s\", which has "
+                           "row-level security enabled",
+                           RelationGetRelationName(rel))));
+  if (writes && rel->trigdesc != nullptr)
+    ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                    errmsg("natively compiled routines cannot write table \"%s\", which has "
+                           "triggers",
+                           RelationGetRelationName(rel))));
+  state->table = memopt_open_table(rel);
+  state->indexes = static_cast<Relation *>(palloc0(sizeof(Relation) * (desc.indexes.size() + 1)));
+  if (!writes) return;
+  state->result_rel = makeNode(ResultRelInfo);
+  InitResultRelInfo(state->result_rel, rel, range_table_index, nullptr, 0);
+  ExecOpenIndices(state->result_rel, false);
+  state->write_slot = MakeSingleTupleTableSlot(RelationGetDescr(rel), &TTSOpsVirtual);
+}
+
+CallState *BeginCall(MemoptNativeRoutine *routine) {
+  memopt::Transaction *txn = memopt_txn_at_level(routine->isolation);
+  if (txn->isolation() < routine->isolation)
+    ereport(
+        ERROR,
+        (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+         errmsg("routine \"%s\" runs at isolation level %s, but the transaction's memopt "
+                "isolation level is %s",
+                routine->routine->signature.routine_name.c_str(),
+                memopt::IsolationName(routine->isolation), memopt::IsolationName(txn->isolation())),
+         errhint("Call the routine in its own transaction, or raise memopt.isolation_level "
+                 "before the transaction first uses a memopt table.")));
+  if (routine->delayed_durability)
+    (void)set_config_option("synchronous_commit", "off", PGC_USERSET, PGC_S_SESSION,
+                            GUC_ACTION_LOCAL, true, 0, false);
+  const native::Routine &bound = *routine->routine;
+  CallState *state = static_cast<CallState *>(palloc0(sizeof(CallState)));
+  state->routine = routine;
+  state->estate = CreateExecutorState();
+  size_t ntables = bound.tables.size();
+  state->tables = static_cast<TableState *>(palloc0(sizeof(TableState) * (ntables + 1)));
+  AclMode *modes = static_cast<AclMode *>(palloc0(sizeof(AclMode) * (ntables + 1)));
+  RequiredPrivileges(bound.body.statements, modes);
+  InitRangeTable(bound, modes, state->estate);
+  for (size_t t = 0; t < ntables; ++t)
+    OpenTable(bound.tables[t], modes[t], static_cast<Index>(t + 1), &state->tables[t]);
+  size_t nstatements = routine->code->statements().size();
+  state->cursors = static_cast<Cursor *>(palloc0(sizeof(Cursor) * (nstatements + 1)));
+  PushActiveSnapshot(GetTransactionSnapshot());
+  return state;
+}
+
+void EndCall(CallState *state) {
+  const native::Routine &bound = *state->routine->routine;
+  for (size_t t = 0; t < bound.tables.size(); ++t) {
+    TableState &table = state->tables[t];
+    for (size_t i = 0; i < bound.tables[t].indexes.size(); ++i)
+      if (table.indexes[i] != nullptr) index_close(table.indexes[i], AccessShareLock);
+    if (table.result_rel != nullptr) {
+      ExecCloseIndices(table.result_rel);
+      ExecDropSingleTupleTableSlot(table.write_slot);
+    }
+    table_close(table.rel, NoLock);
+  }
+  size_t nstatements = state->routine->code->statements().size();
+  for (size_t i = 0; i < nstatements; ++i)
+    if (state->cursors[i].slot != nullptr) ExecDropSingleTupleTableSlot(state->cursors[i].slot);
+  PopActiveSnapshot();
+  FreeExecutorState(state->estate);
+}
+
+void NativeErrorContext(void *arg) {
+  auto *call = static_cast<MemoptNativeCall *>(arg);
+  errcontext("natively compiled routine \"%s\" line %d",
+             StateOf(call)->routine->routine->signature.routine_name.c_str(), call->line);
+}
+
+// --- writing ---------------------------------------------------------------------------
+
+void BuildDefaults(TableState *table, EState *estate) {
+  TupleDesc desc = RelationGetDescr(table->rel);
+  table->defaults = static_cast<ExprState **>(palloc0(sizeof(ExprState *) * desc->natts));
+  for (int i = 0; i < desc->natts; ++i) {
+    if (TupleDescAttr(desc, i)->attisdropped) continue;
+    Node *expr = build_column_default(table->rel, i + 1);
+    if (expr != nullptr)
+      table->defaults[i] = ExecPrepareExpr(reinterpret_cast<Expr *>(expr), estate);
+  }
+  table->defaults_built = true;
+}
+
+// Columns the statement leaves out get their defaults (or NULL).
+void FillOmittedColumns(const native::Stmt *stmt, TableState *table, EState *estate) {
+  TupleTableSlot *slot = table->write_slot;
+  int natts = slot->tts_tupleDescriptor->natts;
+  if (static_cast<int>(stmt->column_numbers.size()) == natts) return;
+  if (!table->defaults_built) BuildDefaults(table, estate);
+  ExprContext *econtext = GetPerTupleExprContext(estate);
+  for (int i = 0; i < natts; ++i) {
+    bool listed = false;
+    for (int column : stmt->column_numbers) listed = listed || column == i;
+    if (listed || table->defaults[i] == nullptr) continue;
+    slot->tts_values[i] =
+        ExecEvalExprSwitchContext(table->defaults[i], econtext, &slot->tts_isnull[i]);
+  }
+}
+
+void CheckConstraints(TableState *table, TupleTableSlot *slot, EState *estate) {
+  if (table->rel->rd_att->constr != nullptr) ExecConstraints(table->result_rel, slot, estate);
+}
+
+[[noreturn]] void ConcurrentUpdate(Relation rel) {
+  ereport(ERROR, (errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+                  errmsg("could not serialize access to table \"%s\" due to concurrent update",
+                         RelationGetRelationName(rel)),
+                  errhint("The transaction might succeed if retried.")));
+}
+
+// --- reading ---------------------------------------------------------------------------
+
+Relation IndexOf(TableState *table, int index, Oid oid) {
+  if (table->indexes[index] == nullptr) table->indexes[index] = index_open(oid, AccessShareLock);
+  return table->indexes[index];
+}
+
+void OpenLookup(CallState *state, const native::Stmt *stmt, Cursor *cursor, const uint64_t *keys) {
+  TableState *table = &state->tables[TableOf(stmt)];
+  const native::TableDesc &desc = state->routine->routine->tables[TableOf(stmt)];
+  Relation index = IndexOf(table, stmt->access_index, desc.indexes[stmt->access_index].oid);
+  const MemoptIndexInfo *info = memopt_index_info(index);
+  memopt::Index *engine_index = memopt_index_for(table->rel, index);
+  Datum values[INDEX_MAX_KEYS];
+  bool isnull[INDEX_MAX_KEYS] = {};
+  for (int i = 0; i < info->natts; ++i) values[i] = static_cast<Datum>(keys[i]);
+  cursor->by_index = true;
+  cursor->rows.count = 0;
+  cursor->next = 0;
+  MemoptCompareContext compare{info, nullptr, nullptr};
+  if (info->kind == memopt::IndexKind::kHash) {
+    uint64 hash = memopt_key_hash(info, nullptr, values, isnull);
+    memopt_note_hash_probe(table->rel, engine_index, hash);
+    memopt_rows_under_key(engine_index, hash, memopt::KeyRef{nullptr, 0}, &compare, &cursor->rows);
+    return;
+  }
+  ResetPerTupleExprContext(state->estate);
+  MemoryContext old = MemoryContextSwitchTo(GetPerTupleMemoryContext(state->estate));
+  memopt::KeyRef key = memopt_key_encode(info, nullptr, info->natts, values, isnull);
+  MemoryContextSwitchTo(old);
+  memopt::RangeBound bound{true, false, key};
+  memopt_note_range_scan(table->rel, engine_index, bound, bound);
+  memopt_rows_under_key(engine_index, 0, key, &compare, &cursor->rows);
+}
+
+}  // namespace
+
+// --- the runtime API ---------------------------------------------------------------------
+
+extern "C" {
+
+void memopt_rt_error(MemoptNativeCall *call, int32_t error, int32_t detail) {
+  switch (error) {
+    case MEMOPT_NATIVE_SMALLINT_RANGE:
+      ereport(ERROR,
+              (errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE), errmsg("smallint out of range")));
+      break;
+    case MEMOPT_NATIVE_INTEGER_RANGE:
+      ereport(ERROR, (errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE), errmsg("integer out of range")));
+      break;
+    case MEMOPT_NATIVE_BIGINT_RANGE:
+      ereport(ERROR, (errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE), errmsg("bigint out of range")));
+      break;
+    case MEMOPT_NATIVE_FLOAT_OVERFLOW:
+      ereport(ERROR, (errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+                      errmsg("value out of range: overflow")));
+      break;
+    case MEMOPT_NATIVE_FLOAT_UNDERFLOW:
+      ereport(ERROR, (errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+                      errmsg("value out of range: underflow")));
+      break;
+    case MEMOPT_NATIVE_DIVISION_BY_ZERO:
+      ereport(ERROR, (errcode(ERRCODE_DIVISION_BY_ZERO), errmsg("division by zero")));
+      break;
+    case MEMOPT_NATIVE_FOR_NULL_BOUND:
+      ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+                      errmsg("bound of FOR loop cannot be null")));
+      break;
+    case MEMOPT_NATIVE_FOR_STEP:
+      ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                      errmsg("BY value of FOR loop must be greater than zero")));
+      break;
+    case MEMOPT_NATIVE_NO_RETURN:
+      ereport(ERROR, (errcode(ERRCODE_S_R_E_FUNCTION_EXECUTED_NO_RETURN_STATEMENT),
+                      errmsg("control reached end of function without RETURN")));
+      break;
+    case MEMOPT_NATIVE_NULL_VARIABLE:
+      ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+                      errmsg("null value cannot be assigned to variable \"%s\" declared NOT NULL",
+                             StateOf(call)->routine->routine->variables[detail].name.c_str())));
+      break;
+  }
+  elog(ERROR, "unknown native runtime error %d", error);
+}
+
+void memopt_rt_interrupt(MemoptNativeCall *call) {
+  (void)call;
+  CHECK_FOR_INTERRUPTS();
+}
+
+uint64_t memopt_rt_to_text(MemoptNativeCall *call, int32_t type, uint64_t value) {
+  (void)call;
+  Datum datum = static_cast<Datum>(value);
+  char *output;
+  switch (static_cast<native::Type>(type)) {
+    case native::Type::kBool:  // the bool::text cast, as PostgreSQL spells it
+      return PointerGetDatum(cstring_to_text(DatumGetBool(datum) ? "true" : "false"));
+    case native::Type::kInt2:
+      output = DatumGetCString(DirectFunctionCall1(int2out, datum));
+      break;
+    case native::Type::kInt4:
+      output = DatumGetCString(DirectFunctionCall1(int4out, datum));
+      break;
+    case native::Type::kInt8:
+      output = DatumGetCString(DirectFunctionCall1(int8out, datum));
+      break;
+    case native::Type::kFloat4:
+      output = DatumGetCString(DirectFunctionCall1(float4out, datum));
+      break;
+    case native::Type::kFloat8:
+      output = DatumGetCString(DirectFunctionCall1(float8out, datum));
+      break;
+    default:
+      return value;
+  }
+  return PointerGetDatum(cstring_to_text(output));
+}
+
+uint64_t memopt_rt_from_text(MemoptNativeCall *call, int32_t type, uint64_t value) {
+  (void)call;
+  Datum input = CStringGetDatum(TextDatumGetCString(static_cast<Datum>(value)));
+  switch (static_cast<native::Type>(type)) {
+    case native::Type::kBool:
+      return DirectFunctionCall1(boolin, input);
+    case native::Type::kInt2:
+      return DirectFunctionCall1(int2in, input);
+    case native::Type::kInt4:
+      return DirectFunctionCall1(int4in, input);
+    case native::Type::kInt8:
+      return DirectFunctionCall1(int8in, input);
+    case native::Type::kFloat4:
+      return DirectFunctionCall1(float4in, input);
+    case native::Type::kFloat8:
+      return DirectFunctionCall1(float8in, input);
+    default:
+      return value;
+  }
+}
+
+uint64_t memopt_rt_text_copy(MemoptNativeCall *call, uint64_t text) {
+  (void)call;
+  return PointerGetDatum(pg_detoast_datum_copy(reinterpret_cast<struct varlena *>(text)));
+}
+
+uint64_t memopt_rt_text_concat(MemoptNativeCall *call, uint64_t a, uint64_t b) {
+  (void)call;
+  return DirectFunctionCall2(textcat, static_cast<Datum>(a), static_cast<Datum>(b));
+}
+
+int32_t memopt_rt_text_compare(MemoptNativeCall *call, uint64_t a, uint64_t b) {
+  (void)call;
+  return DatumGetInt32(DirectFunctionCall2Coll(bttextcmp, DEFAULT_COLLATION_OID,
+                                               static_cast<Datum>(a), static_cast<Datum>(b)));
+}
+
+int32_t memopt_rt_text_length(MemoptNativeCall *call, uint64_t text) {
+  (void)call;
+  return DatumGetInt32(DirectFunctionCall1(textlen, static_cast<Datum>(text)));
+}
+
+uint64_t memopt_rt_text_case(MemoptNativeCall *call, uint64_t text, int32_t upper_case) {
+  (void)call;
+  return DirectFunctionCall1Coll(upper_case ? upper : lower, DEFAULT_COLLATION_OID,
+                                 static_cast<Datum>(text));
+}
+
+void memopt_rt_insert(MemoptNativeCall *call, int32_t stmt_number, const uint64_t *values,
+                      const bool *nulls) {
+  CallState *state = StateOf(call);
+  const native::Stmt *stmt = StatementOf(call, stmt_number);
+  TableState *table = &state->tables[stmt->target.table];
+  TupleTableSlot *slot = table->write_slot;
+  ResetPerTupleExprContext(state->estate);
+  ExecClearTuple(slot);
+  int natts = slot->tts_tupleDescriptor->natts;
+  for (int i = 0; i < natts; ++i) {
+    slot->tts_values[i] = 0;
+    slot->tts_isnull[i] = true;
+  }
+  FillOmittedColumns(stmt, table, state->estate);
+  for (size_t i = 0; i < stmt->column_numbers.size(); ++i) {
+    slot->tts_values[stmt->column_numbers[i]] = static_cast<Datum>(values[i]);
+    slot->tts_isnull[stmt->column_numbers[i]] = nulls[i];
+  }
+  ExecStoreVirtualTuple(slot);
+  CheckConstraints(table, slot, state->estate);
+  table_tuple_insert(table->rel, slot, GetCurrentCommandId(true), 0, nullptr);
+  if (table->result_rel->ri_NumIndices > 0)
+    ExecInsertIndexTuples(table->result_rel, slot, state->estate, false, false, nullptr, NIL);
+}
+
+void memopt_rt_end_write(MemoptNativeCall *call) {
+  (void)call;
+  CommandCounterIncrement();
+  UpdateActiveSnapshotCommandId();
+}
+
+void memopt_rt_open(MemoptNativeCall *call, int32_t stmt_number, const uint64_t *keys) {
+  CallState *state = StateOf(call);
+  const native::Stmt *stmt = StatementOf(call, stmt_number);
+  Cursor *cursor = &state->cursors[stmt_number];
+  TableState *table = &state->tables[TableOf(stmt)];
+  if (cursor->slot == nullptr) cursor->slot = table_slot_create(table->rel, nullptr);
+  if (keys != nullptr) {
+    cursor->view = memopt_view_for(GetActiveSnapshot());
+    OpenLookup(state, stmt, cursor, keys);
+  } else {
+    cursor->by_index = false;
+    cursor->scan = table_beginscan(table->rel, GetActiveSnapshot(), 0, nullptr);
+  }
+  cursor->open = true;
+}
+
+bool memopt_rt_next(MemoptNativeCall *call, int32_t stmt_number, const uint64_t **values,
+                    const bool **nulls) {
+  CallState *state = StateOf(call);
+  const native::Stmt *stmt = StatementOf(call, stmt_number);
+  Cursor *cursor = &state->cursors[stmt_number];
+  TableState *table = &state->tables[TableOf(stmt)];
+  bool found = false;
+  if (!cursor->by_index) {
+    found = table_scan_getnextslot(cursor->scan, ForwardScanDirection, cursor->slot);
+  } else {
+    while (!found && cursor->next < cursor->rows.count) {
+      memopt::Version *version =
+          memopt_visible_version(cursor->rows.rows[cursor->next++], cursor->view);
+      if (version == nullptr) continue;
+      memopt_note_read(table->rel, table->table, version);
+      memopt_store_version(version, table->rel, cursor->slot);
+      found = true;
+    }
+  }
+  if (!found) return false;
+  slot_getallattrs(cursor->slot);
+  *values = reinterpret_cast<const uint64_t *>(cursor->slot->tts_values);
+  *nulls = cursor->slot->tts_isnull;
+  return true;
+}
+
+void memopt_rt_close(MemoptNativeCall *call, int32_t stmt_number) {
+  CallState *state = StateOf(call);
+  const native::Stmt *stmt = StatementOf(call, stmt_number);
+  Cursor *cursor = &state->cursors[stmt_number];
+  if (cursor->open && !cursor->by_index) table_endscan(cursor->scan);
+  cursor->open = false;
+  ExecClearTuple(cursor->slot);
+  if (stmt->kind != native::StmtKind::kSelectInto) memopt_rt_end_write(call);
+}
+
+void memopt_rt_update(MemoptNativeCall *call, int32_t stmt_number, const uint64_t *values,
+                      const bool *nulls) {
+  CallState *state = StateOf(call);
+  const native::Stmt *stmt = StatementOf(call, stmt_number);
+  Cursor *cursor = &state->cursors[stmt_number];
+  TableState *table = &state->tables[stmt->target.table];
+  TupleTableSlot *slot = table->write_slot;
+  ResetPerTupleExprContext(state->estate);
+  ExecClearTuple(slot);
+  int natts = slot->tts_tupleDescriptor->natts;
+  memcpy(slot->tts_values, cursor->slot->tts_values, sizeof(Datum) * natts);
+  memcpy(slot->tts_isnull, cursor->slot->tts_isnull, sizeof(bool) * natts);
+  for (size_t i = 0; i < stmt->column_numbers.size(); ++i) {
+    slot->tts_values[stmt->column_numbers[i]] = static_cast<Datum>(values[i]);
+    slot->tts_isnull[stmt->column_numbers[i]] = nulls[i];
+  }
+  ExecStoreVirtualTuple(slot);
+  CheckConstraints(table, slot, state->estate);
+  TM_FailureData failure;
+  LockTupleMode lock_mode;
+  bool update_indexes = false;
+  ItemPointerData tid = cursor->slot->tts_tid;
+  TM_Result result =
+      table_tuple_update(table->rel, &tid, slot, GetCurrentCommandId(true), GetActiveSnapshot(),
+                         InvalidSnapshot, true, &failure, &lock_mode, &update_indexes);
+  if (result == TM_SelfModified) return;  // changed earlier by this statement
+  if (result != TM_Ok) ConcurrentUpdate(table->rel);
+  if (update_indexes && table->result_rel->ri_NumIndices > 0)
+    ExecInsertIndexTuples(table->result_rel, slot, state->estate, true, false, nullptr, NIL);
+}
+
+void memopt_rt_delete(MemoptNativeCall *call, int32_t stmt_number) {
+  CallState *state = StateOf(call);
+  const native::Stmt *stmt = StatementOf(call, stmt_number);
+  Cursor *cursor = &state->cursors[stmt_number];
+  TableState *table = &state->tables[stmt->target.table];
+  TM_FailureData failure;
+  ItemPointerData tid = cursor->slot->tts_tid;
+  TM_Result result =
+      table_tuple_delete(table->rel, &tid, GetCurrentCommandId(true), GetActiveSnapshot(),
+                         InvalidSnapshot, true, &failure, false);
+  if (result == TM_SelfModified) return;
+  if (result != TM_Ok) ConcurrentUpdate(table->rel);
+}
+
+void memopt_rt_raise(MemoptNativeCall *call, int32_t stmt_number, const uint64_t *args,
+                     const bool *nulls) {
+  const native::Stmt *stmt = StatementOf(call, stmt_number);
+  StringInfoData message;
+  initStringInfo(&message);
+  size_t arg = 0;
+  const std::string &format = stmt->format;
+  for (size_t i = 0; i < format.size(); ++i) {
+    if (format[i] != '%') {
+      appendStringInfoChar(&message, format[i]);
+    } else if (i + 1 < format.size() && format[i + 1] == '%') {
+      appendStringInfoChar(&message, '%');
+      ++i;
+    } else {
+      if (nulls[arg])
+        appendStringInfoString(&message, "<NULL>");
+      else
+        appendStringInfoString(&message, TextDatumGetCString(static_cast<Datum>(args[arg])));
+      ++arg;
+    }
+  }
+  const std::string &level_name = stmt->level;
+  int level = level_name == "notice"    ? NOTICE
+              : level_name == "warning" ? WARNING
+              : level_name == "info"    ? INFO
+              : level_name == "log"     ? LOG
+              : level_name == "debug"   ? DEBUG1
+                                        : ERROR;
+  const std::string &code = stmt->errcode;
+  int sqlstate = code.size() == 5 ? MAKE_SQLSTATE(code[0], code[1], code[2], code[3], code[4])
+                 : level >= ERROR ? ERRCODE_RAISE_EXCEPTION
+                                  : 0;
+  ereport(level, (sqlstate != 0 ? errcode(sqlstate) : 0, errmsg_internal("%s", message.data)));
+  pfree(message.data);
+}
+
+}  // extern "C"
+
+void memopt_native_runtime_symbols(native::CodegenOptions *options) {
+  std::map<std::string, void *> &symbols = options->runtime_symbols;
+  symbols["memopt_rt_error"] = reinterpret_cast<void *>(memopt_rt_error);
+  symbols["memopt_rt_interrupt"] = reinterpret_cast<void *>(memopt_rt_interrupt);
+  symbols["memopt_rt_to_text"] = reinterpret_cast<void *>(memopt_rt_to_text);
+  symbols["memopt_rt_from_text"] = reinterpret_cast<void *>(memopt_rt_from_text);
+  symbols["memopt_rt_text_copy"] = reinterpret_cast<void *>(memopt_rt_text_copy);
+  symbols["memopt_rt_text_concat"] = reinterpret_cast<void *>(memopt_rt_text_concat);
+  symbols["memopt_rt_text_compare"] = reinterpret_cast<void *>(memopt_rt_text_compare);
+  symbols["memopt_rt_text_length"] = reinterpret_cast<void *>(memopt_rt_text_length);
+  symbols["memopt_rt_text_case"] = reinterpret_cast<void *>(memopt_rt_text_case);
+  symbols["memopt_rt_insert"] = reinterpret_cast<void *>(memopt_rt_insert);
+  symbols["memopt_rt_end_write"] = reinterpret_cast<void *>(memopt_rt_end_write);
+  symbols["memopt_rt_open"] = reinterpret_cast<void *>(memopt_rt_open);
+  symbols["memopt_rt_next"] = reinterpret_cast<void *>(memopt_rt_next);
+  symbols["memopt_rt_close"] = reinterpret_cast<void *>(memopt_rt_close);
+  symbols["memopt_rt_update"] = reinterpret_cast<void *>(memopt_rt_update);
+  symbols["memopt_rt_delete"] = reinterpret_cast<void *>(memopt_rt_delete);
+  symbols["memopt_rt_raise"] = reinterpret_cast<void *>(memopt_rt_raise);
+}
+
+Datum memopt_native_execute(MemoptNativeRoutine *routine, FunctionCallInfo fcinfo) {
+  MemoryContext caller = CurrentMemoryContext;
+  MemoryContext call_context =
+      AllocSetContextCreate(caller, "memopt native call", ALLOCSET_DEFAULT_SIZES);
+  MemoryContextSwitchTo(call_context);
+  CallState *state = BeginCall(routine);
+  int nargs = fcinfo->nargs;
+  uint64_t *args = static_cast<uint64_t *>(palloc0(sizeof(uint64_t) * (nargs + 1)));
+  bool *arg_nulls = static_cast<bool *>(palloc0(sizeof(bool) * (nargs + 1)));
+  for (int i = 0; i < nargs; ++i) {
+    args[i] = fcinfo->args[i].value;
+    arg_nulls[i] = fcinfo->args[i].isnull;
+  }
+  MemoptNativeCall call{state, args, arg_nulls, 0, true, 0};
+  ErrorContextCallback context{error_context_stack, NativeErrorContext, &call};
+  error_context_stack = &context;
+  routine->code->entry()(&call);
+  error_context_stack = context.previous;
+  EndCall(state);
+  MemoryContextSwitchTo(caller);
+  Datum result = static_cast<Datum>(call.result);
+  const native::Signature &signature = routine->routine->signature;
+  if (!signature.returns_void && !call.result_null && signature.result == native::Type::kText)
+    result = datumCopy(result, false, -1);
+  MemoryContextDelete(call_context);
+  fcinfo->isnull = signature.returns_void || call.result_null;
+  return signature.returns_void ? (Datum)0 : result;
+}
