@@ -111,7 +111,23 @@ test: deps
 	+@scripts/test-all.sh
 
 format:
-	clang-format -i $$(find src include tests/unit -type f \( -name '*.cpp' -o -name '*.h' -o -name '*.hpp' \))
+	clang-format -i $$(find src include tests/unit tests/fuzz -type f \( -name '*.cpp' -o -name '*.h' -o -name '*.hpp' \))
+
+# libFuzzer target for the native compiler (tests/fuzz/README.md):
+# make fuzz [FUZZ_SECONDS=60]
+FUZZ_CXX     ?= clang++-14
+FUZZ_SECONDS ?= 60
+FUZZ_FLAGS    = -std=c++17 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+                -Isrc/jit -isystem $(LLVM_INCLUDE) $(LLVM_DEFINES)
+build/fuzz/native_fuzz: tests/fuzz/native_fuzz.cpp $(JIT_SRCS) $(wildcard src/jit/*.h)
+	@mkdir -p $(@D)
+	$(FUZZ_CXX) $(FUZZ_FLAGS) -o $@ tests/fuzz/native_fuzz.cpp $(JIT_SRCS) -L$(LLVM_LIBDIR) -lLLVM-14
+.PHONY: fuzz
+fuzz: build/fuzz/native_fuzz
+	@rm -rf build/fuzz/corpus && mkdir -p build/fuzz/corpus && cp tests/fuzz/corpus/* build/fuzz/corpus/
+	ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=print_stacktrace=1 build/fuzz/native_fuzz \
+	  -max_total_time=$(FUZZ_SECONDS) -timeout=20 -rss_limit_mb=4096 -print_final_stats=1 \
+	  -artifact_prefix=build/fuzz/ build/fuzz/corpus
 
 # Header dependencies of the extension's objects (written by -MMD).
--include $(wildcard src/engine/*.d src/pg/*.d)
+-include $(wildcard src/engine/*.d src/jit/*.d src/pg/*.d)

@@ -7,8 +7,9 @@ PACKAGES=(
   postgresql-15 postgresql-server-dev-15 postgresql-client-15  # server, PGXS, pg_regress
   libgtest-dev libgmock-dev libbenchmark-dev                   # unit tests, benchmarks
   libboost-dev libcuckoo-dev                                   # engine (header-only)
-  llvm-14-dev                                                  # native compilation
+  llvm-14-dev clang-14 libclang-rt-14-dev                      # native compilation, fuzzing
   libipc-run-perl perl                                         # TAP tests (prove)
+  python3-psycopg2 odbc-postgresql unixodbc                    # client tests (tests/tap/010)
   g++ make clang-format util-linux                             # toolchain, runuser
 )
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Run every test suite in order (unit, build+install, regress, isolation, tap),
+# Run every test suite in order (unit, fuzz, build+install, regress, isolation, tap),
 # continue after failures, and end with one line: "N passed, M failed"
 # (counting suites; a skipped suite counts as neither). Exit 1 if any failed.
 # TEST_SANITIZERS=1 also runs unit-asan and unit-tsan.
@@ -31,6 +31,7 @@ if [[ -n "${TEST_SANITIZERS:-}" ]]; then
   suite unit-asan make --no-print-directory unit-asan
   suite unit-tsan make --no-print-directory unit-tsan
 fi
+suite fuzz make --no-print-directory fuzz
 if suite build make --no-print-directory install-ext; then
   suite regress scripts/test-regress.sh
   suite isolation scripts/test-isolation.sh

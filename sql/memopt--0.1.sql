@@ -230,3 +230,10 @@ RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'memopt_native_modules' LANGUAGE C STRICT VOLATILE;
 CREATE VIEW native_modules AS SELECT * FROM native_modules_internal();
 GRANT SELECT ON memopt.native_modules TO PUBLIC;
+
+-- What in a PL/pgSQL routine would keep it from compiling natively, line by
+-- line (line 0: its signature); no rows: nothing found.
+CREATE FUNCTION native_advisor(routine regprocedure,
+  OUT line int, OUT construct text, OUT reason text)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'memopt_native_advisor' LANGUAGE C STRICT STABLE;

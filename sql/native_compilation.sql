@@ -123,6 +123,73 @@ BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
 END $$;
 SELECT nn(5);
 SELECT nn(NULL);
+-- FOR over a query: the body runs per row; its own writes do not feed the
+-- loop (the scan keeps its snapshot); RETURN inside the loop closes it.
+CREATE FUNCTION audit(limit_balance float8) RETURNS text LANGUAGE native_compilation AS $$
+BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
+  DECLARE seen text := '';
+  DECLARE k bigint;
+  DECLARE b float8;
+  FOR k, b IN SELECT id, balance FROM acct WHERE balance >= limit_balance LOOP
+    seen := seen || k || '=' || b || ' ';
+    INSERT INTO acct (id, owner, balance) VALUES (k + 100, 'copy', b);
+  END LOOP;
+  FOR k IN SELECT id FROM acct WHERE id = 1 LOOP
+    RETURN seen || 'found ' || k;
+  END LOOP;
+  RETURN seen || 'no row 1';
+END $$;
+SELECT audit(50);
+SELECT id, owner, balance FROM acct WHERE id > 100 ORDER BY id;
+DELETE FROM acct WHERE id > 100;
+-- OUT and INOUT parameters: CALL returns them as a row; a function with OUT
+-- parameters returns a row, with one OUT parameter its value.
+CREATE PROCEDURE balance_of(k bigint, INOUT calls int, OUT owner_name text, OUT amount float8)
+LANGUAGE native_compilation AS $$
+BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
+  calls := coalesce(calls, 0) + 1;
+  SELECT owner, balance INTO owner_name, amount FROM acct WHERE id = k;
+END $$;
+CALL balance_of(1, 41, NULL, NULL);
+CALL balance_of(99, NULL, NULL, NULL);
+CREATE FUNCTION min_max(OUT lo bigint, OUT hi bigint) LANGUAGE native_compilation AS $$
+BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
+  DECLARE k bigint;
+  FOR k IN SELECT id FROM acct LOOP
+    IF lo IS NULL OR k < lo THEN lo := k; END IF;
+    IF hi IS NULL OR k > hi THEN hi := k; END IF;
+  END LOOP;
+END $$;
+SELECT * FROM min_max();
+CREATE FUNCTION owner_count(OUT n int) LANGUAGE native_compilation AS $$
+BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
+  DECLARE o text;
+  n := 0;
+  FOR o IN SELECT owner FROM acct WHERE owner IS NOT NULL LOOP n := n + 1; END LOOP;
+END $$;
+SELECT owner_count();
+-- Set-returning functions: SELECT without INTO returns rows to the caller.
+CREATE FUNCTION rich_accounts(min_balance float8)
+RETURNS TABLE (account bigint, who text, doubled float8) LANGUAGE native_compilation AS $$
+BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
+  SELECT id, upper(owner), balance * 2 FROM acct WHERE balance >= min_balance;
+  SELECT id, 'again', 0 FROM acct WHERE id = 2;
+END $$;
+SELECT * FROM rich_accounts(50) ORDER BY account, who;
+CREATE FUNCTION ids() RETURNS SETOF bigint LANGUAGE native_compilation AS $$
+BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
+  SELECT id FROM acct;
+END $$;
+SELECT sum(i), count(*) FROM ids() i;
+CREATE FUNCTION bad_rows() RETURNS int LANGUAGE native_compilation AS $$
+BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
+  SELECT id FROM acct;
+  RETURN 1;
+END $$;
+CREATE FUNCTION bad_out(OUT x int) LANGUAGE native_compilation AS $$
+BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
+  RETURN 5;
+END $$;
 -- FOR with REVERSE and BY, nested loops, EXIT from the inner one.
 CREATE FUNCTION loops() RETURNS text LANGUAGE native_compilation AS $$
 BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
@@ -248,6 +315,12 @@ CALL transfer(2, 1, 1);
 ALTER TABLE acct DROP COLUMN note;
 CALL transfer(2, 1, 1);
 SELECT id, balance FROM acct ORDER BY id;
+-- Renaming a table does not break a routine: it compiles again (the rename
+-- invalidates it) and finds the table through its dependency.
+ALTER TABLE acct RENAME TO acct_renamed;
+SELECT texty(1);
+SELECT memopt.recompile('texty(int)') > 0 AS recompiled, texty(2);
+ALTER TABLE acct_renamed RENAME TO acct;
 -- Long loops can be cancelled.
 CREATE FUNCTION loop_forever() RETURNS int LANGUAGE native_compilation AS $$
 BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
@@ -259,6 +332,34 @@ SELECT loop_forever();
 RESET statement_timeout;
 SELECT memopt.recompile('calc(int,int)') > 0 AS recompiled, calc(1, 10);
 SELECT memopt.recompile('length(text)');
+-- The advisor reads a PL/pgSQL routine and lists, by line, what would keep
+-- it from compiling natively (line 0: the signature).
+CREATE FUNCTION candidate(n int, d date) RETURNS numeric LANGUAGE plpgsql AS $$
+DECLARE
+  total numeric := 0;
+  r record;
+  k bigint;
+BEGIN
+  PERFORM pg_sleep(0);
+  FOR r IN SELECT * FROM heapt ORDER BY id LOOP
+    total := total + 1;
+  END LOOP;
+  SELECT id INTO k FROM acct WHERE id = n;
+  SELECT count(*) INTO k FROM acct;
+  RETURN total;
+EXCEPTION WHEN others THEN
+  RETURN 0;
+END $$;
+SELECT * FROM memopt.native_advisor('candidate(int, date)');
+CREATE FUNCTION clean(n int) RETURNS int LANGUAGE plpgsql AS $$
+DECLARE v int;
+BEGIN
+  SELECT c2 INTO v FROM t1 WHERE c1 = n;
+  RETURN v;
+END $$;
+SELECT count(*) AS findings FROM memopt.native_advisor('clean(int)');
+SELECT * FROM memopt.native_advisor('calc(int, int)');
+DROP FUNCTION candidate(int, date), clean(int);
 DROP TABLE acct CASCADE;
 DROP TABLE t1 CASCADE;
 DROP TABLE heapt;

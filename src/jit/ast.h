@@ -97,6 +97,8 @@ enum class StmtKind : uint8_t {
   kUpdate,      // UPDATE table [alias] SET columns[i] = set_values[i] [WHERE where]
   kDelete,      // DELETE FROM table [alias] [WHERE where]
   kSelectInto,  // SELECT select_list INTO into FROM from [WHERE where]
+  kForQuery,    // FOR into IN SELECT select_list FROM from [WHERE where] LOOP body END LOOP
+  kSelectRows,  // SELECT select_list FROM from [WHERE where]: rows of a set-returning function
   kNullStmt,    // NULL;
 };
 

@@ -102,11 +102,9 @@ class Binder {
 
   void Run() {
     const Signature &sig = routine_.signature;
+    int args = 0;
     for (size_t i = 0; i < sig.params.size(); ++i) {
       const ParamDesc &param = sig.params[i];
-      if (param.mode != ParamMode::kIn)
-        Fail(SourcePos{},
-             "OUT and INOUT parameters are not supported by natively compiled routines yet");
       if (param.type == Type::kUnknown)
         Fail(SourcePos{}, "parameter type " + param.type_name +
                               " is not supported by natively compiled routines");
@@ -114,9 +112,20 @@ class Binder {
       var.name = param.name.empty() ? "$" + std::to_string(i + 1) : param.name;
       var.type = param.type;
       var.param = static_cast<int>(i);
-      Declare(var, SourcePos{1, 1});
+      if (param.mode == ParamMode::kIn || param.mode == ParamMode::kInOut)
+        var.arg = args++;
+      else if (sig.is_procedure && param.mode == ParamMode::kOut)
+        ++args;  // passed, unused
+      if (param.mode != ParamMode::kIn) {
+        var.output = static_cast<int>(routine_.outputs.size());
+        routine_.outputs.push_back(Declare(var, SourcePos{}));
+        routine_.row_types.push_back(var.type);
+      } else {
+        Declare(var, SourcePos{});
+      }
     }
-    if (!sig.returns_void && sig.result == Type::kUnknown)
+    if (sig.returns_set && routine_.outputs.empty()) routine_.row_types.push_back(sig.result);
+    if (!sig.returns_void && routine_.outputs.empty() && sig.result == Type::kUnknown)
       Fail(SourcePos{}, "return type " + sig.result_type_name +
                             " is not supported by natively compiled routines");
     scopes_.emplace_back();
@@ -131,7 +140,7 @@ class Binder {
 
   // --- names -----------------------------------------------------------------
 
-  int Declare(const Variable &var, SourcePos pos) {
+  int Declare(Variable var, SourcePos pos) {
     if (scopes_.empty()) scopes_.emplace_back();
     for (const auto &entry : scopes_.back())
       if (entry.first == var.name) Fail(pos, "variable \"" + var.name + "\" is already declared");
@@ -518,6 +527,13 @@ class Binder {
       case StmtKind::kSelectInto:
         BindSelectInto(stmt);
         break;
+      case StmtKind::kForQuery:
+        BindSelectInto(stmt);
+        BindLoopBody(&stmt->body);
+        break;
+      case StmtKind::kSelectRows:
+        BindSelectRows(stmt);
+        break;
       case StmtKind::kNullStmt:
         break;
     }
@@ -566,6 +582,15 @@ class Binder {
 
   void BindReturn(Stmt *stmt) {
     const Signature &sig = routine_.signature;
+    if (sig.returns_set || !routine_.outputs.empty()) {
+      if (stmt->value)
+        Fail(stmt->value->pos,
+             sig.returns_set ? "RETURN cannot have a parameter in a set-returning function"
+                             : "RETURN cannot have a parameter in a routine with OUT parameters",
+             sig.returns_set ? "Rows are returned by SELECT statements without INTO."
+                             : "Assign the OUT parameters; RETURN only ends the routine.");
+      return;
+    }
     if (sig.returns_void) {
       if (stmt->value)
         Fail(stmt->value->pos, sig.is_procedure
@@ -671,10 +696,10 @@ class Binder {
 
   void BindSelectInto(Stmt *stmt) {
     if (stmt->from.size() != 1)
-      Fail(stmt->pos, "SELECT INTO reads exactly one table in natively compiled routines for now");
+      Fail(stmt->pos, "a query reads exactly one table in natively compiled routines for now");
     Source source = SourceFor(&stmt->from[0]);
     if (stmt->select_list.size() != stmt->into.size())
-      Fail(stmt->pos, "SELECT INTO has " + std::to_string(stmt->into.size()) + " targets but " +
+      Fail(stmt->pos, "query has " + std::to_string(stmt->into.size()) + " targets but " +
                           std::to_string(stmt->select_list.size()) + " values");
     for (size_t i = 0; i < stmt->into.size(); ++i) {
       int variable = FindVariable(stmt->into[i]);
@@ -684,6 +709,28 @@ class Binder {
       BindExpr(stmt->select_list[i].get(), &source);
       const Variable &var = routine_.variables[variable];
       CoerceForAssignment(&stmt->select_list[i], var.type, "variable \"" + var.name + "\"");
+    }
+    BindWhere(stmt, source);
+  }
+
+  // SELECT without INTO: a row of the set-returning function's result per match.
+  void BindSelectRows(Stmt *stmt) {
+    if (!routine_.signature.returns_set)
+      Fail(stmt->pos, "SELECT without INTO is only allowed in set-returning functions",
+           "Use SELECT ... INTO, or declare the function RETURNS TABLE (...) or RETURNS SETOF.");
+    if (stmt->from.size() != 1)
+      Fail(stmt->pos, "a query reads exactly one table in natively compiled routines for now");
+    Source source = SourceFor(&stmt->from[0]);
+    const std::vector<Type> &types = routine_.row_types;
+    if (stmt->select_list.size() != types.size())
+      FailWithCode(stmt->pos, "42804",
+                   "query returns " + std::to_string(stmt->select_list.size()) +
+                       " columns but the function's rows have " + std::to_string(types.size()),
+                   "");
+    for (size_t i = 0; i < types.size(); ++i) {
+      BindExpr(stmt->select_list[i].get(), &source);
+      CoerceForAssignment(&stmt->select_list[i], types[i],
+                          "column " + std::to_string(i + 1) + " of the result");
     }
     BindWhere(stmt, source);
   }
@@ -781,7 +828,7 @@ void MarkColumns(const Expr *expr, std::vector<bool> *used) {
 
 void MarkList(const Routine &routine, const StmtList &list, std::vector<std::vector<bool>> *used) {
   for (const StmtPtr &stmt : list) {
-    int table = stmt->kind == StmtKind::kSelectInto ? stmt->from[0].table : stmt->target.table;
+    int table = stmt->from.empty() ? stmt->target.table : stmt->from[0].table;
     if (table >= 0) {
       std::vector<bool> &cols = (*used)[table];
       for (int column : stmt->column_numbers) cols[column] = true;
@@ -820,6 +867,10 @@ std::vector<std::vector<bool>> ColumnsUsed(const Routine &routine) {
   for (const TableDesc &table : routine.tables) used.emplace_back(table.columns.size(), false);
   MarkList(routine, routine.body.statements, &used);
   return used;
+}
+
+bool LookupTypeName(const std::string &name, const std::vector<int> &modifiers, Type *type) {
+  return TypeFromName(name, modifiers, type);
 }
 
 const char *DisplayTypeName(Type type) {

@@ -32,7 +32,9 @@ struct Variable {
   std::string name;
   Type type = Type::kUnknown;
   bool not_null = false;
-  int param = -1;  // index into Signature::params, or -1
+  int param = -1;   // index into Signature::params, or -1
+  int arg = -1;     // IN / INOUT: position among the call's arguments
+  int output = -1;  // OUT / INOUT / TABLE: position in the result row
   SourcePos pos;
 };
 
@@ -42,6 +44,8 @@ struct Routine {
   Body body;
   std::vector<Variable> variables;
   std::vector<TableDesc> tables;  // resolved by the glue, in CollectTableNames order
+  std::vector<int> outputs;       // variables of OUT / INOUT / TABLE parameters, in order
+  std::vector<Type> row_types;    // set-returning: the types of each result row's columns
 };
 
 // The distinct table names the body refers to, in order of first use (the
@@ -54,6 +58,10 @@ bool Bind(Routine *routine, SourceError *error);
 // Which columns of a table a bound routine reads or writes (for pg_depend):
 // used[t][c] for Routine::tables[t], column c.
 std::vector<std::vector<bool>> ColumnsUsed(const Routine &routine);
+
+// The language's type for a type name as written ("int", "double
+// precision"); false for types it does not handle (also varchar(n)).
+bool LookupTypeName(const std::string &name, const std::vector<int> &modifiers, Type *type);
 
 // "integer", "bigint", ... as PostgreSQL names the type in messages.
 const char *DisplayTypeName(Type type);

@@ -42,7 +42,8 @@ struct TableDesc {
   std::vector<IndexDesc> indexes;
 };
 
-enum class ParamMode : uint8_t { kIn, kOut, kInOut };
+// kTable: a column of RETURNS TABLE (an output, like kOut).
+enum class ParamMode : uint8_t { kIn, kOut, kInOut, kTable };
 
 struct ParamDesc {
   std::string name;  // empty: refer to it as $n
@@ -55,8 +56,9 @@ struct ParamDesc {
 struct Signature {
   std::string routine_name;
   bool is_procedure = false;
-  bool returns_void = true;
-  Type result = Type::kUnknown;
+  bool returns_void = true;      // no result, or (with OUT parameters) their values
+  bool returns_set = false;      // RETURNS SETOF / TABLE: rows come from SELECT statements
+  Type result = Type::kUnknown;  // a scalar result (also of SETOF scalar)
   std::string result_type_name;
   std::vector<ParamDesc> params;
 };

@@ -64,8 +64,8 @@ class Generator {
     AllocateVariables();
     GenList(routine_.body.statements);
     if (b_.GetInsertBlock()->getTerminator() == nullptr) {
-      if (routine_.signature.returns_void) {
-        b_.CreateRetVoid();
+      if (ReturnsByStatements()) {
+        ReturnOutputs();
       } else {
         RaiseError(MEMOPT_NATIVE_NO_RETURN, 0);
       }
@@ -84,8 +84,10 @@ class Generator {
     i64_ = b_.getInt64Ty();
     ptr_ = b_.getInt8PtrTy();
     // struct MemoptNativeCall (runtime_api.h).
-    frame_ = llvm::StructType::create(
-        ctx_, {ptr_, i64_->getPointerTo(), i8_->getPointerTo(), i64_, i8_, i32_}, "call");
+    frame_ = llvm::StructType::create(ctx_,
+                                      {ptr_, i64_->getPointerTo(), i8_->getPointerTo(), i64_, i8_,
+                                       i32_, i64_->getPointerTo(), i8_->getPointerTo()},
+                                      "call");
     frame_ptr_ = frame_->getPointerTo();
   }
 
@@ -156,12 +158,13 @@ class Generator {
       const Variable &var = routine_.variables[i];
       slots_[i].value = b_.CreateAlloca(MachineType(var.type), nullptr, var.name);
       slots_[i].null = b_.CreateAlloca(i1_, nullptr, var.name + ".null");
-      if (var.param >= 0) {
-        llvm::Value *datum = b_.CreateLoad(i64_, b_.CreateGEP(i64_, args, b_.getInt64(var.param)));
+      if (var.arg >= 0) {
+        llvm::Value *datum = b_.CreateLoad(i64_, b_.CreateGEP(i64_, args, b_.getInt64(var.arg)));
         llvm::Value *isnull = b_.CreateICmpNE(
-            b_.CreateLoad(i8_, b_.CreateGEP(i8_, nulls, b_.getInt64(var.param))), b_.getInt8(0));
-        b_.CreateStore(FromDatum(datum, var.type), slots_[i].value);
-        b_.CreateStore(isnull, slots_[i].null);
+            b_.CreateLoad(i8_, b_.CreateGEP(i8_, nulls, b_.getInt64(var.arg))), b_.getInt8(0));
+        b_.CreateStore(llvm::Constant::getNullValue(MachineType(var.type)), slots_[i].value);
+        b_.CreateStore(b_.getTrue(), slots_[i].null);
+        StoreVariable(static_cast<int>(i), Value{FromDatum(datum, var.type), isnull});
       } else {
         b_.CreateStore(llvm::Constant::getNullValue(MachineType(var.type)), slots_[i].value);
         b_.CreateStore(b_.getTrue(), slots_[i].null);
@@ -179,8 +182,52 @@ class Generator {
       RaiseError(MEMOPT_NATIVE_NULL_VARIABLE, index);
       b_.SetInsertPoint(ok);
     }
-    b_.CreateStore(value.v, slots_[index].value);
+    llvm::Value *stored = value.v;
+    if (var.type == Type::kText) {
+      // Variables own their text (freed on the next assignment); temporaries
+      // live in the runtime's scratch memory.
+      llvm::Value *old_value = b_.CreateLoad(i64_, slots_[index].value);
+      llvm::Value *old_null = b_.CreateLoad(i1_, slots_[index].null);
+      stored = b_.CreateCall(Runtime("memopt_rt_text_assign", i64_, {i64_, i8_, i64_, i8_}),
+                             {call_, old_value, b_.CreateZExt(old_null, i8_), value.v,
+                              b_.CreateZExt(value.null, i8_)});
+    }
+    b_.CreateStore(stored, slots_[index].value);
     b_.CreateStore(value.null, slots_[index].null);
+  }
+
+  // Whether evaluating `expr` makes text temporaries (in the runtime's
+  // scratch memory, which is reset before a statement that makes more).
+  static bool MakesTemporaries(const Expr *expr) {
+    if (expr == nullptr) return false;
+    if (expr->kind == ExprKind::kBinary && expr->op == "||") return true;
+    if (expr->kind == ExprKind::kCast && !expr->args.empty() &&
+        (expr->type == Type::kText) != (expr->args[0]->type == Type::kText))
+      return true;
+    if (expr->kind == ExprKind::kCall &&
+        (expr->function == static_cast<int>(BuiltinFunction::kLower) ||
+         expr->function == static_cast<int>(BuiltinFunction::kUpper)))
+      return true;
+    for (const ExprPtr &arg : expr->args)
+      if (MakesTemporaries(arg.get())) return true;
+    return false;
+  }
+
+  // The statement's own expressions (not those of the statements it holds).
+  static bool StatementMakesTemporaries(const Stmt *stmt) {
+    std::vector<const Expr *> exprs = {stmt->value.get(), stmt->low.get(), stmt->high.get(),
+                                       stmt->step.get(), stmt->where.get()};
+    for (const auto *list : {&stmt->conds, &stmt->args, &stmt->set_values, &stmt->select_list})
+      for (const ExprPtr &e : *list) exprs.push_back(e.get());
+    for (const auto &row : stmt->rows)
+      for (const ExprPtr &e : row) exprs.push_back(e.get());
+    for (const Expr *e : exprs)
+      if (MakesTemporaries(e)) return true;
+    return false;
+  }
+
+  void ResetScratch() {
+    b_.CreateCall(Runtime("memopt_rt_reset_scratch", b_.getVoidTy(), {}), {call_});
   }
 
   // --- helpers ------------------------------------------------------------------
@@ -578,6 +625,7 @@ class Generator {
         b_.SetInsertPoint(NewBlock("dead"));
       }
       SetLine(stmt->pos.line);
+      if (StatementMakesTemporaries(stmt.get())) ResetScratch();
       GenStmt(stmt.get());
     }
   }
@@ -627,6 +675,8 @@ class Generator {
       case StmtKind::kUpdate:
       case StmtKind::kDelete:
       case StmtKind::kSelectInto:
+      case StmtKind::kForQuery:
+      case StmtKind::kSelectRows:
         GenRowLoop(stmt);
         break;
       case StmtKind::kNullStmt:
@@ -686,6 +736,7 @@ class Generator {
     b_.SetInsertPoint(head);
     current_line_ = -1;
     CheckInterrupts();
+    if (stmt->kind == StmtKind::kWhile && MakesTemporaries(stmt->conds[0].get())) ResetScratch();
     if (stmt->kind == StmtKind::kWhile)
       b_.CreateCondBr(Truth(stmt->conds[0].get()), body, exit);
     else
@@ -704,11 +755,12 @@ class Generator {
   void GenFor(const Stmt *stmt) {
     Value low = Gen(stmt->low.get());
     Value high = Gen(stmt->high.get());
-    ErrorIf(b_.CreateOr(low.null, high.null), MEMOPT_NATIVE_FOR_NULL_BOUND);
+    ErrorIf(low.null, MEMOPT_NATIVE_FOR_NULL_LOWER);
+    ErrorIf(high.null, MEMOPT_NATIVE_FOR_NULL_UPPER);
     llvm::Value *step = b_.getInt32(1);
     if (stmt->step) {
       Value s = Gen(stmt->step.get());
-      ErrorIf(s.null, MEMOPT_NATIVE_FOR_NULL_BOUND);
+      ErrorIf(s.null, MEMOPT_NATIVE_FOR_NULL_STEP);
       ErrorIf(b_.CreateICmpSLE(s.v, b_.getInt32(0)), MEMOPT_NATIVE_FOR_STEP);
       step = s.v;
     }
@@ -756,12 +808,39 @@ class Generator {
     b_.SetInsertPoint(go_on);
   }
 
-  void GenReturn(const Stmt *stmt) {
-    if (stmt->value) {
-      Value v = Gen(stmt->value.get());
-      b_.CreateStore(ToDatum(v.v, stmt->value->type), b_.CreateStructGEP(frame_, call_, 3));
-      b_.CreateStore(b_.CreateZExt(v.null, i8_), b_.CreateStructGEP(frame_, call_, 4));
+  // Procedures, void functions, OUT parameters and set-returning functions
+  // may end without RETURN; a scalar function may not.
+  bool ReturnsByStatements() const {
+    const Signature &sig = routine_.signature;
+    return sig.returns_void || sig.returns_set || !routine_.outputs.empty();
+  }
+
+  // Stores the OUT parameters into call->outputs and returns.
+  void ReturnOutputs() {
+    if (!routine_.outputs.empty()) {
+      llvm::Value *outputs =
+          b_.CreateLoad(i64_->getPointerTo(), b_.CreateStructGEP(frame_, call_, 6));
+      llvm::Value *nulls = b_.CreateLoad(i8_->getPointerTo(), b_.CreateStructGEP(frame_, call_, 7));
+      for (size_t i = 0; i < routine_.outputs.size(); ++i) {
+        int variable = routine_.outputs[i];
+        Type type = routine_.variables[variable].type;
+        llvm::Value *value = b_.CreateLoad(MachineType(type), slots_[variable].value);
+        llvm::Value *isnull = b_.CreateLoad(i1_, slots_[variable].null);
+        b_.CreateStore(ToDatum(value, type), b_.CreateGEP(i64_, outputs, b_.getInt64(i)));
+        b_.CreateStore(b_.CreateZExt(isnull, i8_), b_.CreateGEP(i8_, nulls, b_.getInt64(i)));
+      }
     }
+    b_.CreateRetVoid();
+  }
+
+  void GenReturn(const Stmt *stmt) {
+    if (!stmt->value) {
+      ReturnOutputs();
+      return;
+    }
+    Value v = Gen(stmt->value.get());
+    b_.CreateStore(ToDatum(v.v, stmt->value->type), b_.CreateStructGEP(frame_, call_, 3));
+    b_.CreateStore(b_.CreateZExt(v.null, i8_), b_.CreateStructGEP(frame_, call_, 4));
     b_.CreateRetVoid();
   }
 
@@ -829,8 +908,7 @@ class Generator {
   void GenRowLoop(const Stmt *stmt) {
     int32_t number = Number(stmt);
     const TableDesc &table =
-        routine_
-            .tables[stmt->kind == StmtKind::kSelectInto ? stmt->from[0].table : stmt->target.table];
+        routine_.tables[stmt->from.empty() ? stmt->target.table : stmt->from[0].table];
     BasicBlock *done = NewBlock("rows_done");
     BasicBlock *closed = NewBlock("rows_closed");
     if (stmt->kind == StmtKind::kSelectInto)
@@ -853,6 +931,7 @@ class Generator {
         {call_, b_.getInt32(number), values_slot, nulls_slot});
     b_.CreateCondBr(more, row, done);
     b_.SetInsertPoint(row);
+    if (StatementMakesTemporaries(stmt)) ResetScratch();  // per row
     row_values_ = b_.CreateLoad(i64_->getPointerTo(), values_slot);
     row_nulls_ = b_.CreateLoad(i8_->getPointerTo(), nulls_slot);
     if (stmt->where) {
@@ -861,7 +940,15 @@ class Generator {
       b_.SetInsertPoint(pass);
     }
     GenRowAction(stmt, number, table);
-    b_.CreateBr(stmt->kind == StmtKind::kSelectInto ? done : head);
+    if (stmt->kind == StmtKind::kForQuery) {
+      // The loop body runs per row; EXIT closes the rows, CONTINUE fetches the next.
+      loops_.push_back(LoopTargets{done, head});
+      GenList(stmt->body);
+      loops_.pop_back();
+      BranchIfOpen(head);
+    } else {
+      b_.CreateBr(stmt->kind == StmtKind::kSelectInto ? done : head);
+    }
     b_.SetInsertPoint(done);
     b_.CreateCall(Runtime("memopt_rt_close", b_.getVoidTy(), {i32_}), {call_, b_.getInt32(number)});
     b_.CreateBr(closed);
@@ -889,17 +976,20 @@ class Generator {
                     {call_, b_.getInt32(number), arrays.first, arrays.second});
       return;
     }
-    // SELECT INTO: the first row that passes; text is copied out of the row.
+    if (stmt->kind == StmtKind::kSelectRows) {
+      std::vector<Value> values;
+      for (const ExprPtr &e : stmt->select_list) values.push_back(Gen(e.get()));
+      auto arrays = DatumArrays(values, routine_.row_types);
+      b_.CreateCall(Runtime("memopt_rt_emit", b_.getVoidTy(),
+                            {i32_, i64_->getPointerTo(), i8_->getPointerTo()}),
+                    {call_, b_.getInt32(number), arrays.first, arrays.second});
+      return;
+    }
+    // SELECT INTO: the first row that passes; FOR over a query: each row
+    // (StoreVariable copies text out of the row).
     std::vector<Value> values;
     for (const ExprPtr &e : stmt->select_list) values.push_back(Gen(e.get()));
-    for (size_t i = 0; i < values.size(); ++i) {
-      Value v = values[i];
-      if (stmt->select_list[i]->type == Type::kText)
-        v = UnlessNull(v.null, Type::kText, [&] {
-          return b_.CreateCall(Runtime("memopt_rt_text_copy", i64_, {i64_}), {call_, v.v});
-        });
-      StoreVariable(stmt->into_variables[i], v);
-    }
+    for (size_t i = 0; i < values.size(); ++i) StoreVariable(stmt->into_variables[i], values[i]);
   }
 
   // The index key Datums, each converted to its column's type; a NULL key

@@ -445,15 +445,41 @@ class Parser {
   }
 
   // FOR name IN [REVERSE] expr '..' expr [BY expr] LOOP stmts END LOOP ';'
+  // FOR name {',' name} IN SELECT ... LOOP stmts END LOOP ';'
   StmtPtr ParseFor() {
     StmtPtr stmt = NewStmt(StmtKind::kForRange, Next());
-    stmt->name = ExpectName();
+    SourcePos name_pos;
+    stmt->name = ExpectName(&name_pos);
+    stmt->into.push_back(stmt->name);
+    stmt->into_pos.push_back(name_pos);
+    while (AcceptOp(",")) {
+      stmt->into.push_back(ExpectName(&name_pos));
+      stmt->into_pos.push_back(name_pos);
+    }
     ExpectKeyword("in");
+    if (AcceptKeyword("select")) return ParseForQuery(std::move(stmt));
+    if (stmt->into.size() > 1) ExpectKeyword("select");  // a list of targets needs a query
+    stmt->into.clear();
+    stmt->into_pos.clear();
     stmt->reverse = AcceptKeyword("reverse");
     stmt->low = ParseExpr();
     ExpectOp("..");
     stmt->high = ParseExpr();
     if (AcceptKeyword("by")) stmt->step = ParseExpr();
+    ExpectKeyword("loop");
+    stmt->body = ParseLoopBody();
+    return stmt;
+  }
+
+  // (after FOR targets IN SELECT) expr {',' expr} FROM qname [[AS] alias]
+  // [WHERE expr] LOOP stmts END LOOP ';'
+  StmtPtr ParseForQuery(StmtPtr stmt) {
+    stmt->kind = StmtKind::kForQuery;
+    stmt->name.clear();
+    stmt->select_list = ParseExprList();
+    ExpectKeyword("from");
+    stmt->from.push_back(ParseTableRef(/*allow_alias=*/true));
+    ParseWhere(stmt.get());
     ExpectKeyword("loop");
     stmt->body = ParseLoopBody();
     return stmt;
@@ -567,10 +593,17 @@ class Parser {
     return stmt;
   }
 
-  // SELECT expr {',' expr} INTO name {',' name} FROM qname [[AS] alias] [WHERE expr] ';'
+  // SELECT expr {',' expr} [INTO name {',' name}] FROM qname [[AS] alias] [WHERE expr] ';'
   StmtPtr ParseSelectInto() {
     StmtPtr stmt = NewStmt(StmtKind::kSelectInto, Next());
     stmt->select_list = ParseExprList();
+    if (AcceptKeyword("from")) {  // rows for the caller of a set-returning function
+      stmt->kind = StmtKind::kSelectRows;
+      stmt->from.push_back(ParseTableRef(/*allow_alias=*/true));
+      ParseWhere(stmt.get());
+      ExpectOp(";");
+      return stmt;
+    }
     ExpectKeyword("into");
     do {
       SourcePos pos;

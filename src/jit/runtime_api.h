@@ -14,14 +14,16 @@
 extern "C" {
 
 // One call of a compiled routine. Generated code addresses the fields by
-// position (codegen.cpp, FrameType): keep the two in step.
+// position (codegen.cpp, DeclareTypes): keep the two in step.
 struct MemoptNativeCall {
   void *state;           // the glue's per-call state
   const uint64_t *args;  // argument Datums
   const bool *arg_nulls;
   uint64_t result;  // function result Datum
   bool result_null;
-  int32_t line;  // line of the statement running (error context)
+  int32_t line;       // line of the statement running (error context)
+  uint64_t *outputs;  // OUT / INOUT parameters' final values (Routine::outputs)
+  bool *output_nulls;
 };
 
 // Runtime errors that generated code detects itself.
@@ -32,7 +34,9 @@ enum MemoptNativeError : int32_t {
   MEMOPT_NATIVE_FLOAT_OVERFLOW,
   MEMOPT_NATIVE_FLOAT_UNDERFLOW,
   MEMOPT_NATIVE_DIVISION_BY_ZERO,
-  MEMOPT_NATIVE_FOR_NULL_BOUND,
+  MEMOPT_NATIVE_FOR_NULL_LOWER,
+  MEMOPT_NATIVE_FOR_NULL_UPPER,
+  MEMOPT_NATIVE_FOR_NULL_STEP,
   MEMOPT_NATIVE_FOR_STEP,
   MEMOPT_NATIVE_NO_RETURN,
   MEMOPT_NATIVE_NULL_VARIABLE,  // `detail` is the variable's index
@@ -44,7 +48,13 @@ void memopt_rt_interrupt(MemoptNativeCall *call);
 
 uint64_t memopt_rt_to_text(MemoptNativeCall *call, int32_t type, uint64_t value);
 uint64_t memopt_rt_from_text(MemoptNativeCall *call, int32_t type, uint64_t text);
-uint64_t memopt_rt_text_copy(MemoptNativeCall *call, uint64_t text);
+// Text temporaries live in scratch memory until the next reset (codegen
+// resets it before each statement, loop test and row that makes some).
+void memopt_rt_reset_scratch(MemoptNativeCall *call);
+// A text variable's new value: a copy of `value` the variable owns (0 when
+// NULL); the old value, which it owned, is freed.
+uint64_t memopt_rt_text_assign(MemoptNativeCall *call, uint64_t old_value, bool old_null,
+                               uint64_t value, bool value_null);
 uint64_t memopt_rt_text_concat(MemoptNativeCall *call, uint64_t a, uint64_t b);
 int32_t memopt_rt_text_compare(MemoptNativeCall *call, uint64_t a, uint64_t b);
 int32_t memopt_rt_text_length(MemoptNativeCall *call, uint64_t text);
@@ -66,6 +76,9 @@ void memopt_rt_close(MemoptNativeCall *call, int32_t stmt);
 void memopt_rt_update(MemoptNativeCall *call, int32_t stmt, const uint64_t *values,
                       const bool *nulls);
 void memopt_rt_delete(MemoptNativeCall *call, int32_t stmt);
+// SELECT without INTO in a set-returning function: one result row.
+void memopt_rt_emit(MemoptNativeCall *call, int32_t stmt, const uint64_t *values,
+                    const bool *nulls);
 // RAISE: the statement's level, format and SQLSTATE; args already text.
 void memopt_rt_raise(MemoptNativeCall *call, int32_t stmt, const uint64_t *args, const bool *nulls);
 }

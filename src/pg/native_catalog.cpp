@@ -3,7 +3,9 @@
 //
 // Only memopt tables may be used, and none with row-level security (the
 // generated code does not apply policies, so such a table is refused rather
-// than read around them).
+// than read around them). A routine compiled again after CREATE binds its
+// table names through its pg_depend entries first, so renaming a table it
+// uses does not break it (BindTableNames).
 #include "native_internal.h"
 
 extern "C" {
@@ -12,15 +14,21 @@ extern "C" {
 #include "access/table.h"
 #include "catalog/dependency.h"
 #include "catalog/index.h"
+#include "catalog/indexing.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_depend.h"
 #include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
 #include "funcapi.h"
 #include "nodes/makefuncs.h"
+#include "storage/lmgr.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
 #include "utils/syscache.h"
 }
+
+#include <algorithm>
 
 namespace native = memopt::native;
 
@@ -99,14 +107,71 @@ void DescribeIndexes(Relation rel, native::TableDesc *desc) {
   list_free(indexes);
 }
 
-void ResolveTable(native::TableDesc *desc) {
+// The relation a name means on the search path; an unqualified name not on
+// it is looked for in the routine's own schema too (pg_restore creates
+// routines with an empty search_path).
+Oid RelidForName(const std::vector<std::string> &name, Oid routine_schema) {
   List *names = NIL;
-  for (const std::string &part : desc->name)
-    names = lappend(names, makeString(pstrdup(part.c_str())));
-  RangeVar *range = makeRangeVarFromNameList(names);
+  for (const std::string &part : name) names = lappend(names, makeString(pstrdup(part.c_str())));
+  Oid relid = RangeVarGetRelid(makeRangeVarFromNameList(names), AccessShareLock, true);
+  if (!OidIsValid(relid) && name.size() == 1 && OidIsValid(routine_schema)) {
+    relid = get_relname_relid(name[0].c_str(), routine_schema);
+    if (OidIsValid(relid)) LockRelationOid(relid, AccessShareLock);
+  }
+  return relid;
+}
+
+// The tables `fn_oid` depends on (pg_depend, whole-table entries).
+std::vector<Oid> TablesDependedOn(Oid fn_oid) {
+  std::vector<Oid> tables;
+  Relation depend = table_open(DependRelationId, AccessShareLock);
+  ScanKeyData keys[2];
+  ScanKeyInit(&keys[0], Anum_pg_depend_classid, BTEqualStrategyNumber, F_OIDEQ,
+              ObjectIdGetDatum(ProcedureRelationId));
+  ScanKeyInit(&keys[1], Anum_pg_depend_objid, BTEqualStrategyNumber, F_OIDEQ,
+              ObjectIdGetDatum(fn_oid));
+  SysScanDesc scan = systable_beginscan(depend, DependDependerIndexId, true, nullptr, 2, keys);
+  HeapTuple tuple;
+  while (HeapTupleIsValid(tuple = systable_getnext(scan))) {
+    Form_pg_depend form = (Form_pg_depend)GETSTRUCT(tuple);
+    if (form->refclassid == RelationRelationId && form->refobjsubid == 0)
+      tables.push_back(form->refobjid);
+  }
+  systable_endscan(scan);
+  table_close(depend, AccessShareLock);
+  return tables;
+}
+
+// Which relation each table name of a compiled routine means. A name that
+// still names a table the routine depends on means it; when names do not
+// (a table was renamed) and exactly one depended-on table is left over, the
+// one unmatched name means that table. Otherwise names resolve as written.
+std::vector<Oid> BindTableNames(const std::vector<std::vector<std::string>> &names, Oid fn_oid,
+                                Oid routine_schema) {
+  std::vector<Oid> relids;
+  for (const auto &name : names) relids.push_back(RelidForName(name, routine_schema));
+  if (!OidIsValid(fn_oid)) return relids;
+  std::vector<Oid> depended = TablesDependedOn(fn_oid);
+  auto is_depended = [&depended](Oid relid) {
+    return std::find(depended.begin(), depended.end(), relid) != depended.end();
+  };
+  std::vector<Oid> left_over;
+  for (Oid relid : depended)
+    if (std::find(relids.begin(), relids.end(), relid) == relids.end()) left_over.push_back(relid);
+  int unmatched = 0;
+  for (Oid relid : relids) unmatched += is_depended(relid) ? 0 : 1;
+  if (unmatched != 1 || left_over.size() != 1) return relids;
+  for (Oid &relid : relids)
+    if (!is_depended(relid)) {
+      LockRelationOid(left_over[0], AccessShareLock);
+      if (SearchSysCacheExists1(RELOID, ObjectIdGetDatum(left_over[0]))) relid = left_over[0];
+    }
+  return relids;
+}
+
+void ResolveTable(native::TableDesc *desc, Oid relid) {
   std::string written =
       desc->name.size() == 2 ? desc->name[0] + "." + desc->name[1] : desc->name[0];
-  Oid relid = RangeVarGetRelid(range, AccessShareLock, true);
   if (!OidIsValid(relid)) {
     Refuse(desc, "42P01", "relation \"" + written + "\" does not exist", "");
     return;
@@ -155,12 +220,10 @@ void memopt_native_describe(HeapTuple proc_tuple, native::Signature *signature) 
   Form_pg_proc proc = (Form_pg_proc)GETSTRUCT(proc_tuple);
   signature->routine_name = NameStr(proc->proname);
   signature->is_procedure = proc->prokind == PROKIND_PROCEDURE;
-  if (proc->proretset)
-    ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-                    errmsg("natively compiled functions cannot return sets yet")));
+  signature->returns_set = proc->proretset;
   signature->returns_void = proc->prorettype == VOIDOID;
   if (!signature->returns_void) {
-    signature->result = TypeForOid(proc->prorettype, -1);
+    signature->result = TypeForOid(proc->prorettype, -1);  // kUnknown for record
     signature->result_type_name = format_type_be(proc->prorettype);
   }
   Oid *types;
@@ -175,6 +238,7 @@ void memopt_native_describe(HeapTuple proc_tuple, native::Signature *signature) 
     char mode = modes != nullptr ? modes[i] : PROARGMODE_IN;
     param.mode = mode == PROARGMODE_IN      ? native::ParamMode::kIn
                  : mode == PROARGMODE_INOUT ? native::ParamMode::kInOut
+                 : mode == PROARGMODE_TABLE ? native::ParamMode::kTable
                                             : native::ParamMode::kOut;
     if (mode == PROARGMODE_VARIADIC)
       ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
@@ -183,11 +247,13 @@ void memopt_native_describe(HeapTuple proc_tuple, native::Signature *signature) 
   }
 }
 
-void memopt_native_resolve_tables(native::Routine *routine) {
-  for (auto &name : native::CollectTableNames(routine->body)) {
+void memopt_native_resolve_tables(native::Routine *routine, Oid fn_oid, Oid routine_schema) {
+  std::vector<std::vector<std::string>> names = native::CollectTableNames(routine->body);
+  std::vector<Oid> relids = BindTableNames(names, fn_oid, routine_schema);
+  for (size_t i = 0; i < names.size(); ++i) {
     routine->tables.emplace_back();
-    routine->tables.back().name = name;
-    ResolveTable(&routine->tables.back());
+    routine->tables.back().name = names[i];
+    ResolveTable(&routine->tables.back(), relids[i]);
   }
 }
 

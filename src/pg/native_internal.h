@@ -29,7 +29,9 @@ struct MemoptNativeRoutine {
 // table name resolved (TableDesc::found false with the reason otherwise);
 // pg_depend records on the tables and columns a bound routine uses.
 void memopt_native_describe(HeapTuple proc_tuple, memopt::native::Signature *signature);
-void memopt_native_resolve_tables(memopt::native::Routine *routine);
+// fn_oid: the routine, for a compilation after CREATE (InvalidOid at CREATE);
+// routine_schema: its schema (for unqualified names not on the search path).
+void memopt_native_resolve_tables(memopt::native::Routine *routine, Oid fn_oid, Oid routine_schema);
 void memopt_native_record_dependencies(Oid fn_oid, const memopt::native::Routine &routine);
 Oid memopt_native_type_oid(memopt::native::Type type);
 

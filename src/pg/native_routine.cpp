@@ -121,7 +121,8 @@ memopt::Isolation IsolationFromOption(const std::string &option) {
 
 // Parses, resolves and binds the routine of `proc_tuple` into work->routine;
 // with `report` false, returns false instead of raising source errors.
-bool ParseAndBind(HeapTuple proc_tuple, CompileWork *work, bool report) {
+// fn_oid: InvalidOid at CREATE (table names resolve as written).
+bool ParseAndBind(HeapTuple proc_tuple, Oid fn_oid, CompileWork *work, bool report) {
   const char *name = NameStr(((Form_pg_proc)GETSTRUCT(proc_tuple))->proname);
   bool parsed = native::Parse(work->source, &work->routine.body, &work->error);
   if (!parsed) {
@@ -129,7 +130,8 @@ bool ParseAndBind(HeapTuple proc_tuple, CompileWork *work, bool report) {
     return false;
   }
   memopt_native_describe(proc_tuple, &work->routine.signature);
-  memopt_native_resolve_tables(&work->routine);
+  memopt_native_resolve_tables(&work->routine, fn_oid,
+                               ((Form_pg_proc)GETSTRUCT(proc_tuple))->pronamespace);
   if (!native::Bind(&work->routine, &work->error)) {
     if (report) ReportSourceError(work->error, work->source.c_str(), name);
     return false;
@@ -171,7 +173,7 @@ MemoptNativeRoutine *CompileFromCatalog(Oid fn_oid) {
   {
     work->source = ProcSource(tuple);
     auto start = std::chrono::steady_clock::now();
-    ParseAndBind(tuple, work, true);
+    ParseAndBind(tuple, fn_oid, work, true);
     uint64 fingerprint = native::Fingerprint(work->source, work->routine);
     double ms = 0;
     bool prebuilt = memopt_native_module_read(fn_oid, fingerprint, &work->prebuilt_object, &ms);
@@ -271,7 +273,7 @@ extern "C" Datum memopt_native_validator(PG_FUNCTION_ARGS) {
     callback.previous = error_context_stack;
     error_context_stack = &callback;
     bool checked = check_function_bodies;
-    if (ParseAndBind(tuple, work, checked)) {
+    if (ParseAndBind(tuple, InvalidOid, work, checked)) {
       memopt_native_record_dependencies(fn_oid, work->routine);
       if (checked) {  // code generation errors surface at CREATE; the file serves first calls
         auto start = std::chrono::steady_clock::now();

@@ -24,6 +24,7 @@ extern "C" {
 #include "catalog/pg_collation.h"
 #include "catalog/pg_type.h"
 #include "executor/executor.h"
+#include "funcapi.h"
 #include "miscadmin.h"
 #include "optimizer/optimizer.h"
 #include "rewrite/rewriteHandler.h"
@@ -55,6 +56,7 @@ struct Cursor {
   bool open;
   bool by_index;
   TableScanDesc scan;
+  Snapshot snapshot;  // registered copy: the loop's own writes do not move it
   MemoptRowList rows;
   int next;
   memopt::ReadView view;
@@ -63,6 +65,9 @@ struct Cursor {
 
 struct CallState {
   MemoptNativeRoutine *routine;
+  MemoryContext variables;    // text owned by variables (the call's context)
+  MemoryContext scratch;      // text temporaries, reset by generated code
+  ReturnSetInfo *result_set;  // set-returning functions: where SELECT rows go
   EState *estate;
   TableState *tables;
   Cursor *cursors;  // by statement number
@@ -75,7 +80,20 @@ const native::Stmt *StatementOf(MemoptNativeCall *call, int32_t stmt) {
 }
 
 int TableOf(const native::Stmt *stmt) {
-  return stmt->kind == native::StmtKind::kSelectInto ? stmt->from[0].table : stmt->target.table;
+  return stmt->from.empty() ? stmt->target.table : stmt->from[0].table;
+}
+
+bool Writes(const native::Stmt *stmt) {
+  return stmt->kind == native::StmtKind::kUpdate || stmt->kind == native::StmtKind::kDelete;
+}
+
+void CloseCursor(Cursor *cursor) {
+  if (cursor->open && !cursor->by_index) {
+    table_endscan(cursor->scan);
+    UnregisterSnapshot(cursor->snapshot);
+  }
+  cursor->open = false;
+  if (cursor->slot != nullptr) ExecClearTuple(cursor->slot);
 }
 
 // --- call set-up -----------------------------------------------------------------
@@ -95,6 +113,8 @@ void RequiredPrivileges(const native::StmtList &list, AclMode *modes) {
         modes[stmt->target.table] |= ACL_DELETE | (stmt->where ? ACL_SELECT : 0);
         break;
       case native::StmtKind::kSelectInto:
+      case native::StmtKind::kForQuery:
+      case native::StmtKind::kSelectRows:
         modes[stmt->from[0].table] |= ACL_SELECT;
         break;
       default:
@@ -172,6 +192,9 @@ CallState *BeginCall(MemoptNativeRoutine *routine) {
   const native::Routine &bound = *routine->routine;
   CallState *state = static_cast<CallState *>(palloc0(sizeof(CallState)));
   state->routine = routine;
+  state->variables = CurrentMemoryContext;
+  state->scratch = AllocSetContextCreate(CurrentMemoryContext, "memopt native temporaries",
+                                         ALLOCSET_DEFAULT_SIZES);
   state->estate = CreateExecutorState();
   size_t ntables = bound.tables.size();
   state->tables = static_cast<TableState *>(palloc0(sizeof(TableState) * (ntables + 1)));
@@ -199,8 +222,10 @@ void EndCall(CallState *state) {
     table_close(table.rel, NoLock);
   }
   size_t nstatements = state->routine->code->statements().size();
-  for (size_t i = 0; i < nstatements; ++i)
+  for (size_t i = 0; i < nstatements; ++i) {
+    CloseCursor(&state->cursors[i]);  // RETURN inside FOR over a query leaves it open
     if (state->cursors[i].slot != nullptr) ExecDropSingleTupleTableSlot(state->cursors[i].slot);
+  }
   PopActiveSnapshot();
   FreeExecutorState(state->estate);
 }
@@ -289,6 +314,20 @@ void OpenLookup(CallState *state, const native::Stmt *stmt, Cursor *cursor, cons
 
 }  // namespace
 
+// Runtime functions allocate their results and work space in the call's
+// scratch memory (a scope object with a trivial job: it is safe to skip its
+// destructor when an error unwinds, since the error handler resets the
+// current memory context).
+class ScratchMemory {
+ public:
+  explicit ScratchMemory(MemoptNativeCall *call)
+      : previous_(MemoryContextSwitchTo(StateOf(call)->scratch)) {}
+  ~ScratchMemory() { MemoryContextSwitchTo(previous_); }
+
+ private:
+  MemoryContext previous_;
+};
+
 // --- the runtime API ---------------------------------------------------------------------
 
 extern "C" {
@@ -316,9 +355,17 @@ void memopt_rt_error(MemoptNativeCall *call, int32_t error, int32_t detail) {
     case MEMOPT_NATIVE_DIVISION_BY_ZERO:
       ereport(ERROR, (errcode(ERRCODE_DIVISION_BY_ZERO), errmsg("division by zero")));
       break;
-    case MEMOPT_NATIVE_FOR_NULL_BOUND:
+    case MEMOPT_NATIVE_FOR_NULL_LOWER:
       ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-                      errmsg("bound of FOR loop cannot be null")));
+                      errmsg("lower bound of FOR loop cannot be null")));
+      break;
+    case MEMOPT_NATIVE_FOR_NULL_UPPER:
+      ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+                      errmsg("upper bound of FOR loop cannot be null")));
+      break;
+    case MEMOPT_NATIVE_FOR_NULL_STEP:
+      ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+                      errmsg("BY value of FOR loop cannot be null")));
       break;
     case MEMOPT_NATIVE_FOR_STEP:
       ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -343,7 +390,7 @@ void memopt_rt_interrupt(MemoptNativeCall *call) {
 }
 
 uint64_t memopt_rt_to_text(MemoptNativeCall *call, int32_t type, uint64_t value) {
-  (void)call;
+  ScratchMemory scratch(call);
   Datum datum = static_cast<Datum>(value);
   char *output;
   switch (static_cast<native::Type>(type)) {
@@ -371,7 +418,7 @@ uint64_t memopt_rt_to_text(MemoptNativeCall *call, int32_t type, uint64_t value)
 }
 
 uint64_t memopt_rt_from_text(MemoptNativeCall *call, int32_t type, uint64_t value) {
-  (void)call;
+  ScratchMemory scratch(call);
   Datum input = CStringGetDatum(TextDatumGetCString(static_cast<Datum>(value)));
   switch (static_cast<native::Type>(type)) {
     case native::Type::kBool:
@@ -391,29 +438,38 @@ uint64_t memopt_rt_from_text(MemoptNativeCall *call, int32_t type, uint64_t valu
   }
 }
 
-uint64_t memopt_rt_text_copy(MemoptNativeCall *call, uint64_t text) {
-  (void)call;
-  return PointerGetDatum(pg_detoast_datum_copy(reinterpret_cast<struct varlena *>(text)));
+void memopt_rt_reset_scratch(MemoptNativeCall *call) { MemoryContextReset(StateOf(call)->scratch); }
+
+uint64_t memopt_rt_text_assign(MemoptNativeCall *call, uint64_t old_value, bool old_null,
+                               uint64_t value, bool value_null) {
+  uint64_t copy = 0;
+  if (!value_null) {
+    MemoryContext old = MemoryContextSwitchTo(StateOf(call)->variables);
+    copy = PointerGetDatum(pg_detoast_datum_copy(reinterpret_cast<struct varlena *>(value)));
+    MemoryContextSwitchTo(old);
+  }
+  if (!old_null) pfree(reinterpret_cast<void *>(old_value));
+  return copy;
 }
 
 uint64_t memopt_rt_text_concat(MemoptNativeCall *call, uint64_t a, uint64_t b) {
-  (void)call;
+  ScratchMemory scratch(call);
   return DirectFunctionCall2(textcat, static_cast<Datum>(a), static_cast<Datum>(b));
 }
 
 int32_t memopt_rt_text_compare(MemoptNativeCall *call, uint64_t a, uint64_t b) {
-  (void)call;
+  ScratchMemory scratch(call);
   return DatumGetInt32(DirectFunctionCall2Coll(bttextcmp, DEFAULT_COLLATION_OID,
                                                static_cast<Datum>(a), static_cast<Datum>(b)));
 }
 
 int32_t memopt_rt_text_length(MemoptNativeCall *call, uint64_t text) {
-  (void)call;
+  ScratchMemory scratch(call);
   return DatumGetInt32(DirectFunctionCall1(textlen, static_cast<Datum>(text)));
 }
 
 uint64_t memopt_rt_text_case(MemoptNativeCall *call, uint64_t text, int32_t upper_case) {
-  (void)call;
+  ScratchMemory scratch(call);
   return DirectFunctionCall1Coll(upper_case ? upper : lower, DEFAULT_COLLATION_OID,
                                  static_cast<Datum>(text));
 }
@@ -460,7 +516,12 @@ void memopt_rt_open(MemoptNativeCall *call, int32_t stmt_number, const uint64_t 
     OpenLookup(state, stmt, cursor, keys);
   } else {
     cursor->by_index = false;
-    cursor->scan = table_beginscan(table->rel, GetActiveSnapshot(), 0, nullptr);
+    // The body of a FOR loop advances the active snapshot's command id;
+    // the scan keeps the one it started with.
+    PushCopiedSnapshot(GetActiveSnapshot());
+    cursor->snapshot = RegisterSnapshot(GetActiveSnapshot());
+    PopActiveSnapshot();
+    cursor->scan = table_beginscan(table->rel, cursor->snapshot, 0, nullptr);
   }
   cursor->open = true;
 }
@@ -494,11 +555,8 @@ bool memopt_rt_next(MemoptNativeCall *call, int32_t stmt_number, const uint64_t 
 void memopt_rt_close(MemoptNativeCall *call, int32_t stmt_number) {
   CallState *state = StateOf(call);
   const native::Stmt *stmt = StatementOf(call, stmt_number);
-  Cursor *cursor = &state->cursors[stmt_number];
-  if (cursor->open && !cursor->by_index) table_endscan(cursor->scan);
-  cursor->open = false;
-  ExecClearTuple(cursor->slot);
-  if (stmt->kind != native::StmtKind::kSelectInto) memopt_rt_end_write(call);
+  CloseCursor(&state->cursors[stmt_number]);
+  if (Writes(stmt)) memopt_rt_end_write(call);
 }
 
 void memopt_rt_update(MemoptNativeCall *call, int32_t stmt_number, const uint64_t *values,
@@ -546,6 +604,15 @@ void memopt_rt_delete(MemoptNativeCall *call, int32_t stmt_number) {
   if (result != TM_Ok) ConcurrentUpdate(table->rel);
 }
 
+void memopt_rt_emit(MemoptNativeCall *call, int32_t stmt_number, const uint64_t *values,
+                    const bool *nulls) {
+  (void)stmt_number;
+  ReturnSetInfo *result_set = StateOf(call)->result_set;
+  tuplestore_putvalues(result_set->setResult, result_set->setDesc,
+                       reinterpret_cast<Datum *>(const_cast<uint64_t *>(values)),
+                       const_cast<bool *>(nulls));
+}
+
 void memopt_rt_raise(MemoptNativeCall *call, int32_t stmt_number, const uint64_t *args,
                      const bool *nulls) {
   const native::Stmt *stmt = StatementOf(call, stmt_number);
@@ -590,7 +657,8 @@ void memopt_native_runtime_symbols(native::CodegenOptions *options) {
   symbols["memopt_rt_interrupt"] = reinterpret_cast<void *>(memopt_rt_interrupt);
   symbols["memopt_rt_to_text"] = reinterpret_cast<void *>(memopt_rt_to_text);
   symbols["memopt_rt_from_text"] = reinterpret_cast<void *>(memopt_rt_from_text);
-  symbols["memopt_rt_text_copy"] = reinterpret_cast<void *>(memopt_rt_text_copy);
+  symbols["memopt_rt_text_assign"] = reinterpret_cast<void *>(memopt_rt_text_assign);
+  symbols["memopt_rt_reset_scratch"] = reinterpret_cast<void *>(memopt_rt_reset_scratch);
   symbols["memopt_rt_text_concat"] = reinterpret_cast<void *>(memopt_rt_text_concat);
   symbols["memopt_rt_text_compare"] = reinterpret_cast<void *>(memopt_rt_text_compare);
   symbols["memopt_rt_text_length"] = reinterpret_cast<void *>(memopt_rt_text_length);
@@ -603,14 +671,63 @@ void memopt_native_runtime_symbols(native::CodegenOptions *options) {
   symbols["memopt_rt_update"] = reinterpret_cast<void *>(memopt_rt_update);
   symbols["memopt_rt_delete"] = reinterpret_cast<void *>(memopt_rt_delete);
   symbols["memopt_rt_raise"] = reinterpret_cast<void *>(memopt_rt_raise);
+  symbols["memopt_rt_emit"] = reinterpret_cast<void *>(memopt_rt_emit);
+}
+
+// A set-returning function's rows go to a tuplestore (materialize mode);
+// RETURNS SETOF scalar has a one-column row of the declared type.
+void BeginResultSet(FunctionCallInfo fcinfo, bool scalar) {
+  if (!scalar) {
+    InitMaterializedSRF(fcinfo, 0);
+    return;
+  }
+  ReturnSetInfo *rsinfo = reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo);
+  if (rsinfo == nullptr || !IsA(rsinfo, ReturnSetInfo) ||
+      (rsinfo->allowedModes & SFRM_Materialize) == 0)
+    ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                    errmsg("set-valued function called in context that cannot accept a set")));
+  MemoryContext old = MemoryContextSwitchTo(rsinfo->econtext->ecxt_per_query_memory);
+  TupleDesc desc = CreateTemplateTupleDesc(1);
+  TupleDescInitEntry(desc, 1, "result", get_fn_expr_rettype(fcinfo->flinfo), -1, 0);
+  rsinfo->returnMode = SFRM_Materialize;
+  rsinfo->setResult = tuplestore_begin_heap(true, false, work_mem);
+  rsinfo->setDesc = desc;
+  MemoryContextSwitchTo(old);
+}
+
+// The result of a routine with OUT parameters: their values as a row, or
+// the one value when the result type is scalar (a function with one OUT).
+Datum OutputResult(FunctionCallInfo fcinfo, const uint64_t *outputs, const bool *nulls,
+                   bool *isnull) {
+  TupleDesc desc;
+  TypeFuncClass kind = get_call_result_type(fcinfo, nullptr, &desc);
+  *isnull = false;
+  if (kind == TYPEFUNC_COMPOSITE) {
+    desc = BlessTupleDesc(desc);
+    HeapTuple tuple =
+        heap_form_tuple(desc, reinterpret_cast<Datum *>(const_cast<uint64_t *>(outputs)),
+                        const_cast<bool *>(nulls));
+    return HeapTupleGetDatum(tuple);
+  }
+  *isnull = nulls[0];
+  if (*isnull) return (Datum)0;
+  Oid type = get_fn_expr_rettype(fcinfo->flinfo);
+  int16 typlen;
+  bool typbyval;
+  get_typlenbyval(OidIsValid(type) ? type : TEXTOID, &typlen, &typbyval);
+  return datumCopy(static_cast<Datum>(outputs[0]), typbyval, typlen);
 }
 
 Datum memopt_native_execute(MemoptNativeRoutine *routine, FunctionCallInfo fcinfo) {
+  const native::Routine &bound = *routine->routine;
+  const native::Signature &signature = bound.signature;
+  if (signature.returns_set) BeginResultSet(fcinfo, bound.outputs.empty());
   MemoryContext caller = CurrentMemoryContext;
   MemoryContext call_context =
       AllocSetContextCreate(caller, "memopt native call", ALLOCSET_DEFAULT_SIZES);
   MemoryContextSwitchTo(call_context);
   CallState *state = BeginCall(routine);
+  state->result_set = reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo);
   int nargs = fcinfo->nargs;
   uint64_t *args = static_cast<uint64_t *>(palloc0(sizeof(uint64_t) * (nargs + 1)));
   bool *arg_nulls = static_cast<bool *>(palloc0(sizeof(bool) * (nargs + 1)));
@@ -618,18 +735,28 @@ Datum memopt_native_execute(MemoptNativeRoutine *routine, FunctionCallInfo fcinf
     args[i] = fcinfo->args[i].value;
     arg_nulls[i] = fcinfo->args[i].isnull;
   }
-  MemoptNativeCall call{state, args, arg_nulls, 0, true, 0};
+  size_t noutputs = bound.outputs.size();
+  uint64_t *outputs = static_cast<uint64_t *>(palloc0(sizeof(uint64_t) * (noutputs + 1)));
+  bool *output_nulls = static_cast<bool *>(palloc0(sizeof(bool) * (noutputs + 1)));
+  MemoptNativeCall call{state, args, arg_nulls, 0, true, 0, outputs, output_nulls};
   ErrorContextCallback context{error_context_stack, NativeErrorContext, &call};
   error_context_stack = &context;
   routine->code->entry()(&call);
   error_context_stack = context.previous;
   EndCall(state);
   MemoryContextSwitchTo(caller);
-  Datum result = static_cast<Datum>(call.result);
-  const native::Signature &signature = routine->routine->signature;
-  if (!signature.returns_void && !call.result_null && signature.result == native::Type::kText)
-    result = datumCopy(result, false, -1);
+  Datum result = (Datum)0;
+  bool isnull = true;
+  if (signature.returns_set) {
+    isnull = false;  // materialized: the rows are in the tuplestore
+  } else if (noutputs > 0) {
+    result = OutputResult(fcinfo, outputs, output_nulls, &isnull);
+  } else if (!signature.returns_void && !call.result_null) {
+    isnull = false;
+    result = static_cast<Datum>(call.result);
+    if (signature.result == native::Type::kText) result = datumCopy(result, false, -1);
+  }
   MemoryContextDelete(call_context);
-  fcinfo->isnull = signature.returns_void || call.result_null;
-  return signature.returns_void ? (Datum)0 : result;
+  fcinfo->isnull = isnull;
+  return result;
 }

@@ -153,13 +153,19 @@ Outcome Call(const Built &built, std::vector<int64_t> args, std::vector<bool> nu
   bool arg_nulls[2] = {false, false};
   for (size_t i = 0; i < args.size(); ++i) datums[i] = static_cast<uint64_t>(args[i]);
   for (size_t i = 0; i < nulls.size(); ++i) arg_nulls[i] = nulls[i];
-  MemoptNativeCall call{nullptr, datums, arg_nulls, 0, true, 0};
+  uint64_t outputs[4] = {0, 0, 0, 0};
+  bool output_nulls[4] = {true, true, true, true};
+  MemoptNativeCall call{nullptr, datums, arg_nulls, 0, true, 0, outputs, output_nulls};
   Outcome outcome;
   last_error = -1;
   if (setjmp(error_jump) == 0) {
     built.code->entry()(&call);
     outcome.null = call.result_null;
     outcome.value = static_cast<int64_t>(call.result);
+    if (!built.routine.outputs.empty()) {  // OUT parameters: the first one is the outcome
+      outcome.null = output_nulls[0];
+      outcome.value = static_cast<int64_t>(outputs[0]);
+    }
   } else {
     outcome.error = true;
     outcome.error_code = last_error;
@@ -266,6 +272,67 @@ TEST(NativeCodegen, SelectIntoTakesTheFirstMatchingRowOrNull) {
   ASSERT_TRUE(select->ok) << select->error.message;
   EXPECT_EQ(Call(*select, {6, 0}).value, 8);
   EXPECT_TRUE(Call(*select, {20, 0}).null);
+}
+
+TEST(NativeCodegen, ForOverAQueryRunsTheBodyPerRow) {
+  table_rows = {5, 8, 13, 21};
+  auto loop = Build(Wrap("DECLARE s int := 0;\nDECLARE x int;\n"
+                         "FOR x IN SELECT id FROM t WHERE id > a LOOP\n"
+                         "  CONTINUE WHEN x = 13;\n  s := s * 100 + x;\n  EXIT WHEN s > 1000;\n"
+                         "END LOOP;\nRETURN s * 10 + coalesce(x, 0) % 10;"),
+                    Type::kInt8);
+  ASSERT_TRUE(loop->ok) << loop->error.message;
+  EXPECT_EQ(Call(*loop, {6, 0}).value, 821 * 10 + 1);  // 8, then 13 skipped, 21, exit
+  EXPECT_EQ(Call(*loop, {30, 0}).value, 0);            // no row: x stays NULL
+  auto bad = Build(Wrap("DECLARE x int;\nFOR x, y IN SELECT id FROM t LOOP NULL; END LOOP;"),
+                   Type::kUnknown, false);
+  EXPECT_FALSE(bad->ok);
+  EXPECT_EQ(bad->error.message, "query has 2 targets but 1 values");
+}
+
+TEST(NativeCodegen, OutParametersAreTheResult) {
+  auto built = std::make_unique<Built>();
+  Routine &routine = built->routine;
+  routine.signature.routine_name = "p";
+  routine.signature.is_procedure = true;
+  ParamDesc in, inout, out;
+  in.name = "a";
+  in.type = Type::kInt4;
+  inout.name = "acc";
+  inout.type = Type::kInt8;
+  inout.mode = ParamMode::kInOut;
+  out.name = "doubled";
+  out.type = Type::kInt4;
+  out.mode = ParamMode::kOut;
+  routine.signature.params = {in, inout, out};
+  ASSERT_TRUE(Parse(Wrap("acc := acc + a;\ndoubled := a * 2;\nIF a > 5 THEN RETURN; END IF;\n"
+                         "doubled := -1;"),
+                    &routine.body, &built->error));
+  ASSERT_TRUE(Bind(&routine, &built->error)) << built->error.message;
+  EXPECT_EQ(routine.outputs.size(), 2u);
+  std::string error;
+  built->code = Compile(routine, FakeRuntime(), &error);
+  ASSERT_NE(built->code, nullptr) << error;
+  // Procedure arguments: a, acc, and a placeholder for the OUT parameter.
+  uint64_t args[3] = {7, 100, 0};
+  bool nulls[3] = {false, false, true};
+  uint64_t outputs[2];
+  bool output_nulls[2];
+  MemoptNativeCall call{nullptr, args, nulls, 0, true, 0, outputs, output_nulls};
+  built->code->entry()(&call);
+  EXPECT_EQ(outputs[0], 107u);
+  EXPECT_EQ(static_cast<int32_t>(outputs[1]), 14);
+  args[0] = 1;
+  built->code->entry()(&call);
+  EXPECT_EQ(static_cast<int32_t>(outputs[1]), -1);
+  EXPECT_FALSE(output_nulls[1]);
+  // RETURN with a value is refused where OUT parameters are the result.
+  Routine other;
+  other.signature = routine.signature;
+  SourceError bind_error;
+  ASSERT_TRUE(Parse(Wrap("RETURN 1;"), &other.body, &bind_error));
+  EXPECT_FALSE(Bind(&other, &bind_error));
+  EXPECT_EQ(bind_error.message, "RETURN cannot have a parameter in a routine with OUT parameters");
 }
 
 // --- binding -------------------------------------------------------------------------------

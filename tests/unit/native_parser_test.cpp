@@ -349,8 +349,21 @@ TEST(NativeParser, Loops) {
   ExpectError(Wrap("LOOP NULL; END;"), 2, 15, "syntax error at or near \";\"");
   ExpectError(Wrap("WHILE x LOOP NULL; END WHILE;"), 2, 24, "syntax error at or near \"WHILE\"");
   ExpectError(Wrap("EXIT outer;"), 2, 6, "syntax error at or near \"outer\"");
-  ExpectError(Wrap("FOR r IN SELECT 1 LOOP END LOOP;"), 2, 10,
-              "syntax error at or near \"SELECT\"");
+  // FOR over a query needs FROM; a target list needs a query.
+  ExpectError(Wrap("FOR r IN SELECT 1 LOOP END LOOP;"), 2, 19, "syntax error at or near \"LOOP\"");
+  ExpectError(Wrap("FOR a, b IN 1..2 LOOP END LOOP;"), 2, 13, "syntax error at or near \"1\"");
+  Body body =
+      MustParse(Wrap("FOR a, b IN SELECT x, y + 1 FROM t AS r WHERE r.x > 0 LOOP\n"
+                     "  EXIT;\nEND LOOP;"));
+  const Stmt *q = body.statements[0].get();
+  EXPECT_EQ(q->kind, StmtKind::kForQuery);
+  EXPECT_EQ(q->into, (std::vector<std::string>{"a", "b"}));
+  ExpectPos(q->into_pos[1], 2, 8);
+  EXPECT_EQ(q->select_list.size(), 2u);
+  EXPECT_EQ(q->from[0].alias, "r");
+  ASSERT_NE(q->where, nullptr);
+  ASSERT_EQ(q->body.size(), 1u);
+  EXPECT_EQ(q->body[0]->kind, StmtKind::kExit);
 }
 
 TEST(NativeParser, Return) {

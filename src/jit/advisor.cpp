@@ -1,0 +1,184 @@
+// advisor.cpp - the token-level scan behind memopt.native_advisor (advisor.h).
+#include "advisor.h"
+
+#include <algorithm>
+#include <map>
+
+#include "binder.h"
+#include "lexer.h"
+
+namespace memopt {
+namespace native {
+namespace {
+
+// Statements the native language does not have, by their first word.
+const std::map<std::string, const char *> kUnsupportedStatements = {
+    {"perform", "PERFORM is not supported; use SELECT ... INTO"},
+    {"execute", "dynamic SQL cannot be compiled"},
+    {"get", "GET DIAGNOSTICS is not supported"},
+    {"open", "cursors are not supported; use FOR ... IN SELECT"},
+    {"fetch", "cursors are not supported; use FOR ... IN SELECT"},
+    {"close", "cursors are not supported; use FOR ... IN SELECT"},
+    {"move", "cursors are not supported; use FOR ... IN SELECT"},
+    {"foreach", "arrays are not supported"},
+    {"case", "CASE is not supported yet; use IF ... ELSIF"},
+    {"commit", "transaction control is not allowed inside BEGIN ATOMIC"},
+    {"rollback", "transaction control is not allowed inside BEGIN ATOMIC"},
+    {"call", "calls to other routines are not supported yet"},
+    {"assert", "ASSERT is not supported; use IF ... RAISE EXCEPTION"},
+};
+
+// Words anywhere in a statement that the native language does not have.
+const std::map<std::string, const char *> kUnsupportedClauses = {
+    {"join", "joins are not supported yet; nest FOR ... IN SELECT loops"},
+    {"having", "aggregates are not supported yet"},
+    {"limit", "LIMIT is not supported yet"},
+    {"offset", "OFFSET is not supported yet"},
+    {"distinct", "DISTINCT is not supported yet"},
+    {"union", "UNION is not supported"},
+    {"with", "WITH queries are not supported"},
+    {"returning", "RETURNING is not supported yet"},
+    {"exists", "EXISTS is not supported yet"},
+};
+
+const char *const kAggregates[] = {"count", "sum", "min", "max", "avg", "string_agg", "array_agg"};
+
+std::string Upper(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  return text;
+}
+
+class Scanner {
+ public:
+  Scanner(const std::vector<Token> &tokens, std::vector<AdvisorFinding> *findings,
+          std::vector<TableMention> *tables)
+      : t_(tokens), findings_(*findings), tables_(*tables) {}
+
+  void Run() {
+    bool statement_start = true;
+    for (size_t i = 0; i + 1 < t_.size(); ++i) {
+      if (IsWord(i, "begin")) in_declare_ = false;
+      if (IsWord(i)) {
+        if (statement_start) StatementStart(i);
+        Clause(i);
+      }
+      if (IsOp(i, "%") && (IsWord(i + 1, "type") || IsWord(i + 1, "rowtype")))
+        Add(i, "%" + Upper(t_[i + 1].text), "anchored types (%TYPE, %ROWTYPE) are not supported");
+      statement_start = IsOp(i, ";") || IsWord(i, "begin") || IsWord(i, "loop") ||
+                        IsWord(i, "then") || IsWord(i, "else") || IsWord(i, "declare");
+      if (IsWord(i, "declare")) in_declare_ = true;
+    }
+  }
+
+ private:
+  bool IsWord(size_t i, const char *word = nullptr) const {
+    if (i >= t_.size() || t_[i].kind != TokenKind::kIdentifier) return false;
+    return word == nullptr || t_[i].text == word;
+  }
+  bool IsOp(size_t i, const char *op) const {
+    return i < t_.size() && t_[i].kind == TokenKind::kOperator && t_[i].text == op;
+  }
+
+  void Add(size_t i, std::string construct, std::string reason) {
+    findings_.push_back(AdvisorFinding{t_[i].pos.line, std::move(construct), std::move(reason)});
+  }
+
+  void StatementStart(size_t i) {
+    const std::string &word = t_[i].text;
+    if (in_declare_) {
+      Declaration(i);
+      return;
+    }
+    auto it = kUnsupportedStatements.find(word);
+    if (it != kUnsupportedStatements.end()) Add(i, Upper(word), it->second);
+    if (word == "return" && (IsWord(i + 1, "next") || IsWord(i + 1, "query")))
+      Add(i, "RETURN " + Upper(t_[i + 1].text),
+          "set-returning functions return rows with SELECT statements without INTO");
+    if (word == "exception")
+      Add(i, "EXCEPTION", "exception handlers are not supported: an error aborts the routine");
+    if (word == "begin" && ++blocks_ > 1)
+      Add(i, "BEGIN", "nested blocks are not supported: the body is one BEGIN ATOMIC block");
+    if (word == "update") Table(i + 1);
+    if (word == "insert" && IsWord(i + 1, "into")) Table(i + 2);
+    if (word == "delete" && IsWord(i + 1, "from")) Table(i + 2);
+  }
+
+  // name [CONSTANT] type [NOT NULL] [:= | = | DEFAULT ...] ';' in DECLARE.
+  void Declaration(size_t i) {
+    size_t j = i + 1;
+    if (IsWord(j, "constant")) {
+      Add(j, "CONSTANT", "CONSTANT variables are not supported; declare a variable");
+      ++j;
+    }
+    if (IsWord(j, "cursor") || IsWord(j, "refcursor") || IsWord(j, "scroll")) {
+      Add(j, "CURSOR", "cursors are not supported; use FOR ... IN SELECT");
+      return;
+    }
+    std::string type;
+    std::vector<int> modifiers;
+    for (; IsWord(j) && !IsWord(j, "not") && !IsWord(j, "default") && !IsWord(j, "collate"); ++j)
+      type += (type.empty() ? "" : " ") + t_[j].text;
+    if (IsOp(j, "(")) modifiers.push_back(0);
+    if (IsOp(j, "%")) return;  // reported as an anchored type
+    Type ignored;
+    if (!type.empty() && !LookupTypeName(type, modifiers, &ignored))
+      Add(i, "DECLARE " + t_[i].text + " " + type + (modifiers.empty() ? "" : "(...)"),
+          "type " + type + (modifiers.empty() ? "" : " with a length") +
+              " is not supported; use boolean, smallint, integer, bigint, real, double "
+              "precision or text");
+  }
+
+  void Clause(size_t i) {
+    const std::string &word = t_[i].text;
+    auto it = kUnsupportedClauses.find(word);
+    if (it != kUnsupportedClauses.end() && !in_declare_) Add(i, Upper(word), it->second);
+    if ((word == "group" || word == "order") && IsWord(i + 1, "by"))
+      Add(i, Upper(word) + " BY",
+          word == "group" ? "aggregates are not supported yet" : "ORDER BY is not supported yet");
+    for (const char *aggregate : kAggregates)
+      if (word == aggregate && IsOp(i + 1, "("))
+        Add(i, Upper(word) + "()", "aggregates are not supported yet");
+    if (word == "from" && !(i > 0 && IsWord(i - 1, "delete"))) {
+      Table(i + 1);
+      for (size_t j = i + 2; IsOp(j, ",") || IsOp(j, "."); ++j)  // FROM a, b: a join
+        if (IsOp(j, ",") && IsWord(j + 1)) {
+          Add(j, "FROM ... , ...", "joins are not supported yet; nest FOR ... IN SELECT loops");
+          break;
+        }
+    }
+    if (word == "join") Table(i + 1);
+  }
+
+  void Table(size_t i) {
+    if (!IsWord(i) && !(i < t_.size() && t_[i].kind == TokenKind::kQuotedIdentifier)) return;
+    TableMention mention;
+    mention.line = t_[i].pos.line;
+    mention.name.push_back(t_[i].text);
+    if (IsOp(i + 1, ".") && i + 2 < t_.size()) mention.name.push_back(t_[i + 2].text);
+    tables_.push_back(mention);
+  }
+
+  const std::vector<Token> &t_;
+  std::vector<AdvisorFinding> &findings_;
+  std::vector<TableMention> &tables_;
+  bool in_declare_ = false;
+  int blocks_ = 0;
+};
+
+}  // namespace
+
+void AdvisePlpgsql(const std::string &source, std::vector<AdvisorFinding> *findings,
+                   std::vector<TableMention> *tables) {
+  std::vector<Token> tokens;
+  SourceError error;
+  if (!Tokenize(source, &tokens, &error)) {
+    findings->push_back(AdvisorFinding{error.pos.line, "source text",
+                                       "the native language cannot read this: " + error.message});
+    return;
+  }
+  Scanner(tokens, findings, tables).Run();
+}
+
+}  // namespace native
+}  // namespace memopt

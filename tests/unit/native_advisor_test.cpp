@@ -1,0 +1,76 @@
+// native_advisor_test.cpp - the PL/pgSQL scan behind memopt.native_advisor.
+#include <gtest/gtest.h>
+
+#include "advisor.h"
+
+namespace memopt {
+namespace native {
+namespace {
+
+TEST(NativeAdvisor, FindsWhatTheLanguageLacksByLine) {
+  const char *source =
+      "\n"
+      "DECLARE\n"                                                      // 2
+      "  total numeric := 0;\n"                                        // 3
+      "  n int;\n"                                                     // 4
+      "  c CURSOR FOR SELECT 1;\n"                                     // 5
+      "  r t%ROWTYPE;\n"                                               // 6
+      "BEGIN\n"                                                        // 7
+      "  PERFORM pg_sleep(0);\n"                                       // 8
+      "  SELECT count(*) INTO n FROM t JOIN u ON t.id = u.id;\n"       // 9
+      "  FOR r IN SELECT * FROM t ORDER BY id LOOP NULL; END LOOP;\n"  // 10
+      "  INSERT INTO s.log VALUES (n);\n"                              // 11
+      "  EXECUTE 'select 1';\n"                                        // 12
+      "  RETURN QUERY SELECT 1;\n"                                     // 13
+      "  RAISE EXCEPTION 'x';\n"                                       // 14
+      "EXCEPTION WHEN others THEN\n"                                   // 15
+      "  NULL;\n"
+      "END\n";
+  std::vector<AdvisorFinding> findings;
+  std::vector<TableMention> tables;
+  AdvisePlpgsql(source, &findings, &tables);
+  std::vector<std::pair<int, std::string>> got;
+  for (const AdvisorFinding &f : findings) got.emplace_back(f.line, f.construct);
+  std::vector<std::pair<int, std::string>> want = {
+      {3, "DECLARE total numeric"},
+      {5, "CURSOR"},
+      {6, "%ROWTYPE"},
+      {8, "PERFORM"},
+      {9, "COUNT()"},
+      {9, "JOIN"},
+      {10, "ORDER BY"},
+      {12, "EXECUTE"},
+      {13, "RETURN QUERY"},
+      {15, "EXCEPTION"},
+  };
+  EXPECT_EQ(got, want);
+  std::vector<std::pair<int, std::vector<std::string>>> named;
+  for (const TableMention &m : tables) named.emplace_back(m.line, m.name);
+  std::vector<std::pair<int, std::vector<std::string>>> want_tables = {
+      {9, {"t"}}, {9, {"u"}}, {10, {"t"}}, {11, {"s", "log"}}};
+  EXPECT_EQ(named, want_tables);
+}
+
+TEST(NativeAdvisor, ACompilableBodyHasNoFindings) {
+  std::vector<AdvisorFinding> findings;
+  std::vector<TableMention> tables;
+  AdvisePlpgsql(
+      "DECLARE i int := 10; s bigint := 0;\nBEGIN\n  WHILE i > 0 LOOP\n"
+      "    INSERT INTO t VALUES (i, i + 1); i := i - 1;\n  END LOOP;\n"
+      "  UPDATE t SET v = v + 1 WHERE id = 3;\n  RETURN;\nEND",
+      &findings, &tables);
+  EXPECT_TRUE(findings.empty()) << findings[0].construct;
+  EXPECT_EQ(tables.size(), 2u);
+}
+
+TEST(NativeAdvisor, UnreadableSourceIsOneFinding) {
+  std::vector<AdvisorFinding> findings;
+  std::vector<TableMention> tables;
+  AdvisePlpgsql("BEGIN\n  x := 'unterminated;\nEND", &findings, &tables);
+  ASSERT_EQ(findings.size(), 1u);
+  EXPECT_EQ(findings[0].line, 2);
+}
+
+}  // namespace
+}  // namespace native
+}  // namespace memopt
