@@ -190,6 +190,36 @@ CREATE FUNCTION bad_out(OUT x int) LANGUAGE native_compilation AS $$
 BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
   RETURN 5;
 END $$;
+-- Aggregates over the rows of SELECT ... INTO (no GROUP BY yet).
+CREATE FUNCTION acct_stats(OUT n bigint, OUT total float8, OUT lowest float8, OUT mean float8,
+                           OUT named bigint) LANGUAGE native_compilation AS $$
+BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
+  SELECT count(*), sum(balance), min(balance), avg(balance), count(owner)
+    INTO n, total, lowest, mean, named FROM acct;
+END $$;
+SELECT * FROM acct_stats();
+CREATE FUNCTION bad_aggregate() RETURNS bigint LANGUAGE native_compilation AS $$
+BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
+  DECLARE x bigint;
+  DECLARE o text;
+  SELECT count(*), owner INTO x, o FROM acct;
+  RETURN x;
+END $$;
+-- CASE statements (no match and no ELSE: "case not found") and expressions.
+CREATE FUNCTION grade(x int) RETURNS text LANGUAGE native_compilation AS $$
+BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
+  CASE x
+    WHEN 1, 2 THEN RETURN 'low';
+    WHEN 3 THEN RETURN 'mid';
+  END CASE;
+END $$;
+SELECT grade(2), grade(3);
+SELECT grade(9);
+CREATE FUNCTION sign_of(x int) RETURNS text LANGUAGE native_compilation AS $$
+BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
+  RETURN CASE WHEN x > 0 THEN 'positive' WHEN x < 0 THEN 'negative' ELSE 'zero' END;
+END $$;
+SELECT sign_of(5), sign_of(-5), sign_of(0), sign_of(NULL);
 -- FOR with REVERSE and BY, nested loops, EXIT from the inner one.
 CREATE FUNCTION loops() RETURNS text LANGUAGE native_compilation AS $$
 BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)

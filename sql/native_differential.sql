@@ -34,7 +34,16 @@ INSERT INTO corpus VALUES
    'IF a < 0 THEN RAISE EXCEPTION ''negative: %'', a USING ERRCODE = ''22023''; END IF; RETURN ''ok'';'),
   ('if_chain', '',
    'IF a IS NULL THEN RETURN ''null''; ELSIF a < b THEN RETURN ''lt''; ELSIF a = b THEN RETURN ''eq''; ELSE RETURN ''gt''; END IF;'),
-  ('text_to_int', 'DECLARE t text; DECLARE n int;', 't := a || ''0''; n := t; RETURN n + 1;');
+  ('text_to_int', 'DECLARE t text; DECLARE n int;', 't := a || ''0''; n := t; RETURN n + 1;'),
+  ('case_expr', '',
+   'RETURN CASE a WHEN 1 THEN ''one'' WHEN 7 THEN ''big'' WHEN 20 THEN ''big'' ELSE ''other'' END || CASE WHEN b > 0 THEN b END;'),
+  ('case_stmt', '',
+   'CASE WHEN a > b THEN RETURN ''gt''; WHEN a = b THEN RETURN ''eq''; WHEN a < b THEN NULL; END CASE; RETURN ''lt'';'),
+  ('aggregates', 'DECLARE c bigint; DECLARE s bigint; DECLARE lo int; DECLARE hi int; DECLARE m float8;',
+   'SELECT count(*), sum(v), min(v), max(id), avg(v::float8) INTO c, s, lo, hi, m FROM dt WHERE id <= a AND v > b;
+    RETURN c || '' '' || coalesce(s, -1) || '' '' || coalesce(lo, -1) || '' '' || coalesce(hi, -1) || '' '' || coalesce(m, -1);'),
+  ('for_query', 'DECLARE s text := ''''; DECLARE k int; DECLARE l text;',
+   'FOR k, l IN SELECT id, label FROM dt WHERE v = b OR id = a LOOP s := s || k || l; END LOOP; RETURN s;');
 
 DO $$
 DECLARE c record;

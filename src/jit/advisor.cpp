@@ -21,7 +21,6 @@ const std::map<std::string, const char *> kUnsupportedStatements = {
     {"close", "cursors are not supported; use FOR ... IN SELECT"},
     {"move", "cursors are not supported; use FOR ... IN SELECT"},
     {"foreach", "arrays are not supported"},
-    {"case", "CASE is not supported yet; use IF ... ELSIF"},
     {"commit", "transaction control is not allowed inside BEGIN ATOMIC"},
     {"rollback", "transaction control is not allowed inside BEGIN ATOMIC"},
     {"call", "calls to other routines are not supported yet"},
@@ -31,7 +30,7 @@ const std::map<std::string, const char *> kUnsupportedStatements = {
 // Words anywhere in a statement that the native language does not have.
 const std::map<std::string, const char *> kUnsupportedClauses = {
     {"join", "joins are not supported yet; nest FOR ... IN SELECT loops"},
-    {"having", "aggregates are not supported yet"},
+    {"having", "GROUP BY and HAVING are not supported yet"},
     {"limit", "LIMIT is not supported yet"},
     {"offset", "OFFSET is not supported yet"},
     {"distinct", "DISTINCT is not supported yet"},
@@ -40,8 +39,6 @@ const std::map<std::string, const char *> kUnsupportedClauses = {
     {"returning", "RETURNING is not supported yet"},
     {"exists", "EXISTS is not supported yet"},
 };
-
-const char *const kAggregates[] = {"count", "sum", "min", "max", "avg", "string_agg", "array_agg"};
 
 std::string Upper(std::string text) {
   std::transform(text.begin(), text.end(), text.begin(),
@@ -135,10 +132,8 @@ class Scanner {
     if (it != kUnsupportedClauses.end() && !in_declare_) Add(i, Upper(word), it->second);
     if ((word == "group" || word == "order") && IsWord(i + 1, "by"))
       Add(i, Upper(word) + " BY",
-          word == "group" ? "aggregates are not supported yet" : "ORDER BY is not supported yet");
-    for (const char *aggregate : kAggregates)
-      if (word == aggregate && IsOp(i + 1, "("))
-        Add(i, Upper(word) + "()", "aggregates are not supported yet");
+          word == "group" ? "GROUP BY is not supported yet (aggregates over all rows are)"
+                          : "ORDER BY is not supported yet");
     if (word == "from" && !(i > 0 && IsWord(i - 1, "delete"))) {
       Table(i + 1);
       for (size_t j = i + 2; IsOp(j, ",") || IsOp(j, "."); ++j)  // FROM a, b: a join

@@ -62,6 +62,7 @@ enum class ExprKind : uint8_t {
   kIsNull,  // args[0] IS [NOT] NULL; negated for IS NOT NULL
   kCall,    // op: function name, lower case; args
   kCast,    // args[0]::cast_type or CAST(args[0] AS cast_type)
+  kCase,    // CASE: args = cond1, value1, cond2, value2, ... [, else value (has_else)]
 };
 
 struct Expr {
@@ -72,14 +73,16 @@ struct Expr {
   std::vector<std::string> parts;  // kName, lower case unless quoted
   std::vector<ExprPtr> args;
   bool negated = false;
+  bool has_else = false;  // kCase
   TypeName cast_type;
 
   // Bound by binder.cpp.
   Type type = Type::kUnknown;
-  int variable = -1;  // kName: index into Procedure::variables
-  int source = -1;    // kName: index of the row source (FROM item) ...
-  int column = -1;    // ... and 0-based column of its table
-  int function = -1;  // kCall: binder.h BuiltinFunction
+  int variable = -1;   // kName: index into Procedure::variables
+  int source = -1;     // kName: index of the row source (FROM item) ...
+  int column = -1;     // ... and 0-based column of its table
+  int function = -1;   // kCall: binder.h BuiltinFunction
+  int aggregate = -1;  // kCall of an aggregate: index into Stmt::aggregates
 };
 
 enum class StmtKind : uint8_t {
@@ -145,10 +148,11 @@ struct Stmt {
   ExprPtr where;               // kUpdate, kDelete, kSelectInto
 
   // Bound by binder.cpp.
-  int variable = -1;                // kDeclare, kAssign, kForRange
-  std::vector<int> into_variables;  // kSelectInto
-  std::vector<int> column_numbers;  // kInsert (per VALUES entry), kUpdate (per SET): 0-based
-  int access_index = -1;            // kUpdate/kDelete/kSelectInto: index of TableDesc::indexes
+  int variable = -1;                     // kDeclare, kAssign, kForRange
+  std::vector<int> into_variables;       // kSelectInto
+  std::vector<int> column_numbers;       // kInsert (per VALUES entry), kUpdate (per SET): 0-based
+  std::vector<const Expr *> aggregates;  // kSelectInto: aggregate calls of select_list
+  int access_index = -1;                 // kUpdate/kDelete/kSelectInto: index of TableDesc::indexes
   std::vector<const Expr *> access_keys;  // ... its key values, one per index column (in `where`)
 };
 

@@ -351,12 +351,17 @@ class Binder {
         {"abs", BuiltinFunction::kAbs},           {"mod", BuiltinFunction::kMod},
         {"coalesce", BuiltinFunction::kCoalesce}, {"length", BuiltinFunction::kLength},
         {"lower", BuiltinFunction::kLower},       {"upper", BuiltinFunction::kUpper},
+        {"count", BuiltinFunction::kCount},       {"sum", BuiltinFunction::kSum},
+        {"min", BuiltinFunction::kMin},           {"max", BuiltinFunction::kMax},
+        {"avg", BuiltinFunction::kAvg},
     };
     auto it = kFunctions.find(expr->op);
     if (it == kFunctions.end())
       Fail(expr->pos, "function " + expr->op + " is not supported by natively compiled routines",
-           "Supported functions: abs, mod, coalesce, length, lower, upper.");
+           "Supported functions: abs, mod, coalesce, length, lower, upper, and the aggregates "
+           "count, sum, min, max, avg in SELECT ... INTO.");
     expr->function = static_cast<int>(it->second);
+    if (it->second >= BuiltinFunction::kCount) return BindAggregate(expr, it->second);
     std::vector<Type> types;
     for (ExprPtr &arg : expr->args) types.push_back(BindExpr(arg.get(), current_source_));
     auto arity = [&](size_t n) {
@@ -406,6 +411,74 @@ class Binder {
     return Type::kUnknown;
   }
 
+  // count / sum / min / max / avg, with PostgreSQL's result types; inside
+  // SELECT ... INTO only, never nested.
+  Type BindAggregate(Expr *expr, BuiltinFunction function) {
+    if (aggregates_ == nullptr)
+      Fail(expr->pos, "aggregate functions are only allowed in the select list of SELECT ... INTO");
+    if (in_aggregate_) Fail(expr->pos, "aggregate function calls cannot be nested");
+    expr->aggregate = static_cast<int>(aggregates_->size());
+    aggregates_->push_back(expr);
+    if (function == BuiltinFunction::kCount && expr->text == "*") return Type::kInt8;
+    if (expr->args.size() != 1) Fail(expr->pos, "function " + expr->op + " takes 1 argument");
+    in_aggregate_ = true;
+    Type arg = BindExpr(expr->args[0].get(), current_source_);
+    in_aggregate_ = false;
+    if (arg == Type::kNull) {
+      CoerceImplicit(&expr->args[0], Type::kInt4);
+      arg = Type::kInt4;
+    }
+    switch (function) {
+      case BuiltinFunction::kCount:
+        return Type::kInt8;
+      case BuiltinFunction::kSum:
+        if (arg == Type::kInt2 || arg == Type::kInt4) return Type::kInt8;
+        if (IsFloat(arg)) return arg;
+        Fail(expr->pos, std::string("sum(") + DisplayTypeName(arg) + ") is not supported yet",
+             arg == Type::kInt8 ? "sum(bigint) returns numeric; sum a double precision cast of it."
+                                : "");
+      case BuiltinFunction::kAvg:
+        if (arg == Type::kFloat8 || arg == Type::kFloat4) {
+          CoerceImplicit(&expr->args[0], Type::kFloat8);
+          return Type::kFloat8;
+        }
+        Fail(expr->pos, std::string("avg(") + DisplayTypeName(arg) + ") is not supported yet",
+             IsInteger(arg) ? "avg of integers returns numeric; average a double precision cast: "
+                              "avg(x::float8)."
+                            : "");
+      default:  // min, max
+        if (!IsNumeric(arg))
+          Fail(expr->pos, expr->op + "(" + DisplayTypeName(arg) + ") is not supported yet");
+        return arg;
+    }
+  }
+
+  // CASE: boolean conditions; the values take one common type (as COALESCE).
+  Type BindCase(Expr *expr) {
+    size_t pairs = (expr->args.size() - (expr->has_else ? 1 : 0)) / 2;
+    std::vector<size_t> values;
+    for (size_t i = 0; i < pairs; ++i) {
+      RequireBool(&expr->args[2 * i], "CASE/WHEN");
+      values.push_back(2 * i + 1);
+    }
+    if (expr->has_else) values.push_back(expr->args.size() - 1);
+    Type common = Type::kNull;
+    for (size_t i : values) {
+      Type t = BindExpr(expr->args[i].get(), current_source_);
+      if (t == Type::kNull) continue;
+      if (common == Type::kNull)
+        common = t;
+      else if (IsNumeric(common) && IsNumeric(t))
+        common = CommonNumeric(common, t);
+      else if (common != t)
+        Fail(expr->args[i]->pos, std::string("CASE types ") + DisplayTypeName(common) + " and " +
+                                     DisplayTypeName(t) + " cannot be matched");
+    }
+    if (common == Type::kNull) common = Type::kText;
+    for (size_t i : values) CoerceImplicit(&expr->args[i], common);
+    return common;
+  }
+
   [[noreturn]] void CallTypeError(Expr *expr, const std::vector<Type> &types) {
     std::string args;
     for (Type t : types) args += (args.empty() ? "" : ", ") + std::string(DisplayTypeName(t));
@@ -441,6 +514,9 @@ class Binder {
         break;
       case ExprKind::kCall:
         type = BindCall(expr);
+        break;
+      case ExprKind::kCase:
+        type = BindCase(expr);
         break;
       case ExprKind::kCast: {
         if (expr->type != Type::kUnknown) {  // made by WrapCast, already bound
@@ -701,6 +777,7 @@ class Binder {
     if (stmt->select_list.size() != stmt->into.size())
       Fail(stmt->pos, "query has " + std::to_string(stmt->into.size()) + " targets but " +
                           std::to_string(stmt->select_list.size()) + " values");
+    if (stmt->kind == StmtKind::kSelectInto) aggregates_ = &stmt->aggregates;
     for (size_t i = 0; i < stmt->into.size(); ++i) {
       int variable = FindVariable(stmt->into[i]);
       if (variable < 0)
@@ -710,7 +787,21 @@ class Binder {
       const Variable &var = routine_.variables[variable];
       CoerceForAssignment(&stmt->select_list[i], var.type, "variable \"" + var.name + "\"");
     }
+    aggregates_ = nullptr;
+    if (!stmt->aggregates.empty())
+      for (const ExprPtr &item : stmt->select_list) RequireAggregated(item.get());
     BindWhere(stmt, source);
+  }
+
+  // Without GROUP BY, a column may only appear inside an aggregate.
+  void RequireAggregated(const Expr *expr) {
+    if (expr->aggregate >= 0) return;
+    if (expr->kind == ExprKind::kName && expr->column >= 0)
+      FailWithCode(expr->pos, "42803",
+                   "column \"" + expr->parts.back() +
+                       "\" must appear in the GROUP BY clause or be used in an aggregate function",
+                   "GROUP BY is not supported yet.");
+    for (const ExprPtr &arg : expr->args) RequireAggregated(arg.get());
   }
 
   // SELECT without INTO: a row of the set-returning function's result per match.
@@ -801,6 +892,8 @@ class Binder {
   std::vector<std::vector<std::pair<std::string, int>>> scopes_;
   const Source *current_source_ = nullptr;
   int loop_depth_ = 0;
+  std::vector<const Expr *> *aggregates_ = nullptr;  // while binding a SELECT INTO list
+  bool in_aggregate_ = false;
 };
 
 void CollectFromList(const StmtList &list, std::vector<std::vector<std::string>> *names) {

@@ -25,6 +25,12 @@ enum class BuiltinFunction : int {
   kLength,
   kLower,
   kUpper,
+  // Aggregates, in the select list of SELECT ... INTO (no GROUP BY yet).
+  kCount,
+  kSum,
+  kMin,
+  kMax,
+  kAvg,
 };
 
 // A variable of the routine: a parameter, a DECLAREd variable or a FOR loop's.

@@ -41,6 +41,13 @@ struct VariableSlot {
   llvm::Value *null = nullptr;   // alloca i1
 };
 
+// The running state of one aggregate of a SELECT ... INTO.
+struct Accumulator {
+  llvm::Value *value = nullptr;  // alloca: running sum / min / max (avg: the float8 sum)
+  llvm::Value *null = nullptr;   // alloca i1: no input yet
+  llvm::Value *count = nullptr;  // alloca i64: inputs counted (count, avg)
+};
+
 struct LoopTargets {
   BasicBlock *exit;
   BasicBlock *next;  // CONTINUE
@@ -330,6 +337,8 @@ class Generator {
         return GenCall(expr);
       case ExprKind::kCast:
         return GenCast(Gen(expr->args[0].get()), expr->args[0]->type, expr->type);
+      case ExprKind::kCase:
+        return GenCase(expr);
     }
     return Value{};
   }
@@ -508,6 +517,7 @@ class Generator {
   }
 
   Value GenCall(const Expr *expr) {
+    if (expr->aggregate >= 0) return aggregate_results_.at(expr);
     auto function = static_cast<BuiltinFunction>(expr->function);
     Type type = expr->type;
     if (function == BuiltinFunction::kCoalesce) return GenCoalesce(expr);
@@ -538,6 +548,36 @@ class Generator {
           return llvm::Constant::getNullValue(MachineType(type));
       }
     });
+  }
+
+  // CASE: conditions in order; only the chosen value is evaluated.
+  Value GenCase(const Expr *expr) {
+    Type type = expr->type;
+    size_t pairs = (expr->args.size() - (expr->has_else ? 1 : 0)) / 2;
+    BasicBlock *join = NewBlock("case_join");
+    std::vector<std::pair<Value, BasicBlock *>> incoming;
+    for (size_t i = 0; i < pairs; ++i) {
+      BasicBlock *then = NewBlock("case_then");
+      BasicBlock *next = NewBlock("case_next");
+      b_.CreateCondBr(Truth(expr->args[2 * i].get()), then, next);
+      b_.SetInsertPoint(then);
+      Value value = Gen(expr->args[2 * i + 1].get());
+      incoming.emplace_back(value, b_.GetInsertBlock());
+      b_.CreateBr(join);
+      b_.SetInsertPoint(next);
+    }
+    Value otherwise{llvm::Constant::getNullValue(MachineType(type)), b_.getTrue()};
+    if (expr->has_else) otherwise = Gen(expr->args.back().get());
+    incoming.emplace_back(otherwise, b_.GetInsertBlock());
+    b_.CreateBr(join);
+    b_.SetInsertPoint(join);
+    llvm::PHINode *v = b_.CreatePHI(MachineType(type), incoming.size());
+    llvm::PHINode *null = b_.CreatePHI(i1_, incoming.size());
+    for (auto &in : incoming) {
+      v->addIncoming(in.first.v, in.second);
+      null->addIncoming(in.first.null, in.second);
+    }
+    return Value{v, null};
   }
 
   // COALESCE evaluates its arguments left to right and stops at the first non-NULL.
@@ -911,9 +951,11 @@ class Generator {
         routine_.tables[stmt->from.empty() ? stmt->target.table : stmt->from[0].table];
     BasicBlock *done = NewBlock("rows_done");
     BasicBlock *closed = NewBlock("rows_closed");
-    if (stmt->kind == StmtKind::kSelectInto)
+    bool aggregated = !stmt->aggregates.empty();
+    if (stmt->kind == StmtKind::kSelectInto && !aggregated)
       for (int variable : stmt->into_variables)  // no row: the targets become NULL
         b_.CreateStore(b_.getTrue(), slots_[variable].null);
+    if (aggregated) StartAccumulators(stmt);
     llvm::Value *keys = llvm::ConstantPointerNull::get(i64_->getPointerTo());
     if (stmt->access_index >= 0) keys = LookupKeys(stmt, table, closed);
     b_.CreateCall(Runtime("memopt_rt_open", b_.getVoidTy(), {i32_, i64_->getPointerTo()}),
@@ -947,17 +989,114 @@ class Generator {
       loops_.pop_back();
       BranchIfOpen(head);
     } else {
-      b_.CreateBr(stmt->kind == StmtKind::kSelectInto ? done : head);
+      b_.CreateBr(stmt->kind == StmtKind::kSelectInto && !aggregated ? done : head);
     }
     b_.SetInsertPoint(done);
     b_.CreateCall(Runtime("memopt_rt_close", b_.getVoidTy(), {i32_}), {call_, b_.getInt32(number)});
     b_.CreateBr(closed);
     b_.SetInsertPoint(closed);
     row_values_ = row_nulls_ = nullptr;
+    if (aggregated) FinishAggregates(stmt);
     current_line_ = -1;
   }
 
+  // --- aggregates (SELECT ... INTO without GROUP BY) ---------------------------
+
+  void StartAccumulators(const Stmt *stmt) {
+    accumulators_.clear();
+    for (const Expr *aggregate : stmt->aggregates) {
+      Accumulator acc;
+      acc.value = EntryAlloca(MachineType(aggregate->type));
+      acc.null = EntryAlloca(i1_);
+      acc.count = EntryAlloca(i64_);
+      b_.CreateStore(llvm::Constant::getNullValue(MachineType(aggregate->type)), acc.value);
+      b_.CreateStore(b_.getTrue(), acc.null);
+      b_.CreateStore(b_.getInt64(0), acc.count);
+      accumulators_.push_back(acc);
+    }
+  }
+
+  // One row: every aggregate takes its argument, unless it is NULL.
+  void Accumulate(const Stmt *stmt) {
+    for (size_t i = 0; i < stmt->aggregates.size(); ++i) {
+      const Expr *aggregate = stmt->aggregates[i];
+      const Accumulator &acc = accumulators_[i];
+      auto function = static_cast<BuiltinFunction>(aggregate->function);
+      Value arg{nullptr, b_.getFalse()};
+      if (aggregate->text != "*") arg = Gen(aggregate->args[0].get());
+      BasicBlock *take = NewBlock("aggregate_take");
+      BasicBlock *next = NewBlock("aggregate_next");
+      b_.CreateCondBr(arg.null, next, take);
+      b_.SetInsertPoint(take);
+      b_.CreateStore(b_.CreateAdd(b_.CreateLoad(i64_, acc.count), b_.getInt64(1)), acc.count);
+      if (function != BuiltinFunction::kCount) Combine(aggregate, acc, arg);
+      b_.CreateBr(next);
+      b_.SetInsertPoint(next);
+    }
+  }
+
+  void Combine(const Expr *aggregate, const Accumulator &acc, Value arg) {
+    auto function = static_cast<BuiltinFunction>(aggregate->function);
+    Type type = aggregate->type;
+    llvm::Value *x = arg.v;
+    if (function == BuiltinFunction::kSum && IsInt(type)) x = b_.CreateSExt(x, MachineType(type));
+    llvm::Value *first = b_.CreateLoad(i1_, acc.null);
+    llvm::Value *current = b_.CreateLoad(MachineType(type), acc.value);
+    BasicBlock *from = b_.GetInsertBlock();
+    BasicBlock *fold = NewBlock("aggregate_fold");
+    BasicBlock *store = NewBlock("aggregate_store");
+    b_.CreateCondBr(first, store, fold);
+    b_.SetInsertPoint(fold);
+    llvm::Value *folded;
+    if (function == BuiltinFunction::kSum || function == BuiltinFunction::kAvg) {
+      folded = Arithmetic("+", type, current, x);
+    } else {
+      bool is_min = function == BuiltinFunction::kMin;
+      llvm::Value *better = Compare(is_min ? "<" : ">", type, x, current);
+      folded = b_.CreateSelect(better, x, current);
+    }
+    BasicBlock *fold_end = b_.GetInsertBlock();
+    b_.CreateBr(store);
+    b_.SetInsertPoint(store);
+    llvm::PHINode *result = b_.CreatePHI(MachineType(type), 2);
+    result->addIncoming(x, from);
+    result->addIncoming(folded, fold_end);
+    b_.CreateStore(result, acc.value);
+    b_.CreateStore(b_.getFalse(), acc.null);
+  }
+
+  // After the last row: each aggregate's value, then the select list.
+  void FinishAggregates(const Stmt *stmt) {
+    aggregate_results_.clear();
+    for (size_t i = 0; i < stmt->aggregates.size(); ++i) {
+      const Expr *aggregate = stmt->aggregates[i];
+      const Accumulator &acc = accumulators_[i];
+      auto function = static_cast<BuiltinFunction>(aggregate->function);
+      llvm::Value *count = b_.CreateLoad(i64_, acc.count);
+      Value result;
+      if (function == BuiltinFunction::kCount) {
+        result = Value{count, b_.getFalse()};
+      } else if (function == BuiltinFunction::kAvg) {
+        llvm::Value *none = b_.CreateICmpEQ(count, b_.getInt64(0));
+        llvm::Value *sum = b_.CreateLoad(b_.getDoubleTy(), acc.value);
+        llvm::Value *divisor =
+            b_.CreateSIToFP(b_.CreateSelect(none, b_.getInt64(1), count), b_.getDoubleTy());
+        result = Value{b_.CreateFDiv(sum, divisor), none};
+      } else {
+        result = Value{b_.CreateLoad(MachineType(aggregate->type), acc.value),
+                       b_.CreateLoad(i1_, acc.null)};
+      }
+      aggregate_results_[aggregate] = result;
+    }
+    for (size_t i = 0; i < stmt->select_list.size(); ++i)
+      StoreVariable(stmt->into_variables[i], Gen(stmt->select_list[i].get()));
+  }
+
   void GenRowAction(const Stmt *stmt, int32_t number, const TableDesc &table) {
+    if (!stmt->aggregates.empty()) {
+      Accumulate(stmt);
+      return;
+    }
     if (stmt->kind == StmtKind::kDelete) {
       b_.CreateCall(Runtime("memopt_rt_delete", b_.getVoidTy(), {i32_}),
                     {call_, b_.getInt32(number)});
@@ -1033,6 +1172,8 @@ class Generator {
   BasicBlock *entry_builder_block_ = nullptr;
   std::vector<VariableSlot> slots_;
   std::vector<LoopTargets> loops_;
+  std::vector<Accumulator> accumulators_;
+  std::map<const Expr *, Value> aggregate_results_;
   llvm::Value *row_values_ = nullptr;
   llvm::Value *row_nulls_ = nullptr;
   int current_line_ = -1;

@@ -46,8 +46,8 @@ const char *const kReservedWords[] = {
 // PL/pgSQL statements users will try; they get a clear message rather than
 // a syntax error. Not reserved: "close" or "open" stay usable as names.
 const char *const kUnsupportedStatements[] = {
-    "assert",  "begin", "call", "case", "close",   "commit",  "execute",  "fetch",
-    "foreach", "get",   "move", "open", "perform", "release", "rollback", "savepoint",
+    "assert", "begin", "call", "close",   "commit",  "execute",  "fetch",     "foreach",
+    "get",    "move",  "open", "perform", "release", "rollback", "savepoint",
 };
 
 const char *const kRaiseLevels[] = {"debug", "log", "info", "notice", "warning", "exception"};
@@ -323,7 +323,7 @@ class Parser {
   StmtList ParseStatements() {
     StmtList list;
     while (!IsKeyword(Peek(), "end") && !IsKeyword(Peek(), "else") && !IsKeyword(Peek(), "elsif") &&
-           !IsKeyword(Peek(), "elseif")) {
+           !IsKeyword(Peek(), "elseif") && !IsKeyword(Peek(), "when")) {
       list.push_back(ParseStatement());
     }
     return list;
@@ -334,13 +334,21 @@ class Parser {
       const char *keyword;
       StatementRule rule;
     } kRules[] = {
-        {"declare", &Parser::ParseDeclare},   {"if", &Parser::ParseIf},
-        {"while", &Parser::ParseWhile},       {"loop", &Parser::ParseLoop},
-        {"for", &Parser::ParseFor},           {"exit", &Parser::ParseExit},
-        {"continue", &Parser::ParseContinue}, {"return", &Parser::ParseReturn},
-        {"raise", &Parser::ParseRaise},       {"insert", &Parser::ParseInsert},
-        {"update", &Parser::ParseUpdate},     {"delete", &Parser::ParseDelete},
-        {"select", &Parser::ParseSelectInto}, {"null", &Parser::ParseNullStatement},
+        {"declare", &Parser::ParseDeclare},
+        {"if", &Parser::ParseIf},
+        {"while", &Parser::ParseWhile},
+        {"loop", &Parser::ParseLoop},
+        {"for", &Parser::ParseFor},
+        {"exit", &Parser::ParseExit},
+        {"continue", &Parser::ParseContinue},
+        {"return", &Parser::ParseReturn},
+        {"raise", &Parser::ParseRaise},
+        {"insert", &Parser::ParseInsert},
+        {"update", &Parser::ParseUpdate},
+        {"delete", &Parser::ParseDelete},
+        {"select", &Parser::ParseSelectInto},
+        {"null", &Parser::ParseNullStatement},
+        {"case", &Parser::ParseCaseStatement},
     };
     for (const auto &entry : kRules) {
       if (keyword == entry.keyword) return entry.rule;
@@ -417,6 +425,74 @@ class Parser {
     ExpectKeyword("if");
     ExpectOp(";");
     return stmt;
+  }
+
+  // CASE [selector] WHEN expr {',' expr} THEN stmts {WHEN ...} [ELSE stmts]
+  // END CASE ';' -- an IF chain (selector = expr OR ...); no ELSE raises
+  // "case not found" (SQLSTATE 20000) as in PL/pgSQL.
+  StmtPtr ParseCaseStatement() {
+    StmtPtr stmt = NewStmt(StmtKind::kIf, Next());
+    ExprPtr selector;
+    if (!IsKeyword(Peek(), "when")) selector = ParseExpr();
+    ExpectKeyword("when");
+    do {
+      stmt->conds.push_back(ParseWhenCondition(selector.get(), /*allow_list=*/true));
+      ExpectKeyword("then");
+      stmt->branches.push_back(ParseStatements());
+    } while (AcceptKeyword("when"));
+    if (AcceptKeyword("else")) {
+      stmt->else_body = ParseStatements();
+    } else {
+      auto raise = std::make_unique<Stmt>();
+      raise->kind = StmtKind::kRaise;
+      raise->pos = stmt->pos;
+      raise->level = "exception";
+      raise->format = "case not found";
+      raise->errcode = "20000";
+      stmt->else_body.push_back(std::move(raise));
+    }
+    ExpectKeyword("end");
+    ExpectKeyword("case");
+    ExpectOp(";");
+    return stmt;
+  }
+
+  // A WHEN of a searched CASE is a condition; of a simple CASE, a value the
+  // selector is compared with (in the statement, a list of them).
+  ExprPtr ParseWhenCondition(const Expr *selector, bool allow_list) {
+    if (selector == nullptr) return ParseExpr();
+    ExprPtr condition;
+    do {
+      ExprPtr value = ParseExpr();
+      ExprPtr equal = NewExpr(ExprKind::kBinary, value->pos);
+      equal->op = "=";
+      equal->args.push_back(Clone(*selector));
+      equal->args.push_back(std::move(value));
+      if (!condition) {
+        condition = std::move(equal);
+      } else {
+        ExprPtr either = NewExpr(ExprKind::kBinary, equal->pos);
+        either->op = "or";
+        either->args.push_back(std::move(condition));
+        either->args.push_back(std::move(equal));
+        condition = std::move(either);
+      }
+    } while (allow_list && AcceptOp(","));
+    return condition;
+  }
+
+  static ExprPtr Clone(const Expr &expr) {
+    auto copy = std::make_unique<Expr>();
+    copy->kind = expr.kind;
+    copy->pos = expr.pos;
+    copy->text = expr.text;
+    copy->op = expr.op;
+    copy->parts = expr.parts;
+    copy->negated = expr.negated;
+    copy->has_else = expr.has_else;
+    copy->cast_type = expr.cast_type;
+    for (const ExprPtr &arg : expr.args) copy->args.push_back(Clone(*arg));
+    return copy;
   }
 
   // stmts END LOOP ';' (the tail of every loop)
@@ -887,8 +963,28 @@ class Parser {
     }
     if (IsKeyword(token, "null")) return ParseLiteral(ExprKind::kNull);
     if (IsKeyword(token, "cast") && IsOp(Peek(1), "(")) return ParseCastCall();
+    if (IsKeyword(token, "case")) return ParseCaseExpression();
     if (IsReserved(token)) SyntaxError(token);
     return ParseNameOrCall();
+  }
+
+  // CASE [selector] WHEN expr THEN expr {WHEN ...} [ELSE expr] END
+  [[gnu::noinline]] ExprPtr ParseCaseExpression() {
+    ExprPtr expr = NewExpr(ExprKind::kCase, Next().pos);
+    ExprPtr selector;
+    if (!IsKeyword(Peek(), "when")) selector = ParseExpr();
+    ExpectKeyword("when");
+    do {
+      expr->args.push_back(ParseWhenCondition(selector.get(), /*allow_list=*/false));
+      ExpectKeyword("then");
+      expr->args.push_back(ParseExpr());
+    } while (AcceptKeyword("when"));
+    if (AcceptKeyword("else")) {
+      expr->args.push_back(ParseExpr());
+      expr->has_else = true;
+    }
+    ExpectKeyword("end");
+    return Finish(std::move(expr));
   }
 
   [[gnu::noinline]] ExprPtr ParseLiteral(ExprKind kind) {
@@ -912,7 +1008,10 @@ class Parser {
     if (AcceptOp("(")) {
       ExprPtr call = NewExpr(ExprKind::kCall, first.pos);
       call->op = first.text;
-      if (!AcceptOp(")")) {
+      if (first.text == "count" && AcceptOp("*")) {  // count(*)
+        call->text = "*";
+        ExpectOp(")");
+      } else if (!AcceptOp(")")) {
         call->args = ParseExprList();
         ExpectOp(")");
       }

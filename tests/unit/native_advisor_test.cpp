@@ -36,7 +36,6 @@ TEST(NativeAdvisor, FindsWhatTheLanguageLacksByLine) {
       {5, "CURSOR"},
       {6, "%ROWTYPE"},
       {8, "PERFORM"},
-      {9, "COUNT()"},
       {9, "JOIN"},
       {10, "ORDER BY"},
       {12, "EXECUTE"},

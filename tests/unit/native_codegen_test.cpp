@@ -55,6 +55,12 @@ extern "C" bool FakeNext(MemoptNativeCall *, int32_t, const uint64_t **values, c
   return true;
 }
 extern "C" void FakeClose(MemoptNativeCall *, int32_t) {}
+int raised_statement = -1;
+extern "C" void FakeRaise(MemoptNativeCall *, int32_t stmt, const uint64_t *, const bool *) {
+  raised_statement = stmt;
+  last_error = 2000;
+  std::longjmp(error_jump, 1);
+}
 
 CodegenOptions FakeRuntime() {
   CodegenOptions options;
@@ -65,6 +71,7 @@ CodegenOptions FakeRuntime() {
   options.runtime_symbols["memopt_rt_open"] = reinterpret_cast<void *>(FakeOpen);
   options.runtime_symbols["memopt_rt_next"] = reinterpret_cast<void *>(FakeNext);
   options.runtime_symbols["memopt_rt_close"] = reinterpret_cast<void *>(FakeClose);
+  options.runtime_symbols["memopt_rt_raise"] = reinterpret_cast<void *>(FakeRaise);
   options.interrupt_pending = &interrupt_pending;
   return options;
 }
@@ -290,6 +297,46 @@ TEST(NativeCodegen, ForOverAQueryRunsTheBodyPerRow) {
   EXPECT_EQ(bad->error.message, "query has 2 targets but 1 values");
 }
 
+TEST(NativeCodegen, AggregatesInSelectInto) {
+  table_rows = {5, 8, 13, 21};
+  auto stats =
+      Build(Wrap("DECLARE c bigint; DECLARE s bigint; DECLARE lo int; DECLARE hi int;\n"
+                 "SELECT count(*), sum(id), min(id), max(id) INTO c, s, lo, hi\n"
+                 "  FROM t WHERE id > a;\n"
+                 "RETURN coalesce(c, -1) * 1000000 + coalesce(s, 0) * 1000 + "
+                 "coalesce(lo, 0) * 10 + coalesce(hi, 0) % 10;"));
+  ASSERT_TRUE(stats->ok) << stats->error.message;
+  EXPECT_EQ(Call(*stats, {6, 0}).value, 3 * 1000000 + 42 * 1000 + 8 * 10 + 1);
+  EXPECT_EQ(Call(*stats, {100, 0}).value, 0);  // no row: count 0, the others NULL
+  auto avg =
+      Build(Wrap("DECLARE m float8;\nSELECT avg(id::float8) * 2 INTO m FROM t;\n"
+                 "RETURN coalesce(m, -1)::bigint;"));
+  ASSERT_TRUE(avg->ok) << avg->error.message;
+  EXPECT_EQ(Call(*avg, {0, 0}).value, 24);  // (5 + 8 + 13 + 21) / 4 * 2 = 23.5 -> 24
+}
+
+TEST(NativeCodegen, CaseStatementsAndExpressions) {
+  auto simple =
+      Build(Wrap("CASE a WHEN 1, 2 THEN RETURN 10; WHEN 3 THEN RETURN 30;\n"
+                 "ELSE RETURN CASE WHEN b > 0 THEN b ELSE -b END; END CASE;"));
+  ASSERT_TRUE(simple->ok) << simple->error.message;
+  EXPECT_EQ(Call(*simple, {2, 0}).value, 10);
+  EXPECT_EQ(Call(*simple, {3, 0}).value, 30);
+  EXPECT_EQ(Call(*simple, {9, -4}).value, 4);
+  auto no_else = Build(Wrap("CASE WHEN a > 0 THEN RETURN 1; END CASE;"));
+  ASSERT_TRUE(no_else->ok) << no_else->error.message;
+  EXPECT_EQ(Call(*no_else, {1, 0}).value, 1);
+  // No branch taken and no ELSE: "case not found", SQLSTATE 20000, as PL/pgSQL.
+  EXPECT_EQ(Call(*no_else, {0, 0}).error_code, 2000);
+  const Stmt *raise = no_else->code->statements()[raised_statement];
+  EXPECT_EQ(raise->format, "case not found");
+  EXPECT_EQ(raise->errcode, "20000");
+  auto value = Build(Wrap("RETURN CASE a WHEN 1 THEN 100 WHEN 2 THEN 200 END;"));
+  ASSERT_TRUE(value->ok);
+  EXPECT_EQ(Call(*value, {2, 0}).value, 200);
+  EXPECT_TRUE(Call(*value, {5, 0}).null);  // no ELSE: NULL
+}
+
 TEST(NativeCodegen, OutParametersAreTheResult) {
   auto built = std::make_unique<Built>();
   Routine &routine = built->routine;
@@ -379,6 +426,15 @@ TEST(NativeBinder, ErrorsNameTheProblemAndItsPosition) {
       {"DECLARE x int;\nDECLARE x int;", "variable \"x\" is already declared", "42710", 3, 1},
       {"RETURN foo(a);", "function foo is not supported by natively compiled routines", "42883", 2,
        8},
+      {"RETURN count(*);",
+       "aggregate functions are only allowed in the select list of SELECT ... INTO", "42601", 2, 8},
+      {"DECLARE x bigint; DECLARE y int;\nSELECT count(*), v INTO x, y FROM t;",
+       "column \"v\" must appear in the GROUP BY clause or be used in an aggregate function",
+       "42803", 3, 18},
+      {"DECLARE x float8;\nSELECT avg(v) INTO x FROM t;", "avg(integer) is not supported yet",
+       "0A000", 3, 8},
+      {"DECLARE x bigint;\nSELECT sum(max(v)) INTO x FROM t;",
+       "aggregate function calls cannot be nested", "42601", 3, 12},
   };
   for (const BindCase &c : cases) {
     auto built = Build(Wrap(c.statements), Type::kInt8, false);
