@@ -6,6 +6,14 @@ SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS memopt;
 RESET client_min_messages;
 \set VERBOSITY default
+-- The SQLSTATE and message of a statement's error.
+CREATE FUNCTION sqlstate_of(statement text) RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+  EXECUTE statement;
+  RETURN 'no error';
+EXCEPTION WHEN OTHERS THEN
+  RETURN SQLSTATE || ': ' || SQLERRM;
+END $$;
 CREATE TABLE acct (id bigint PRIMARY KEY, owner text, balance float8 NOT NULL DEFAULT 0, flag bool) USING memopt;
 INSERT INTO acct VALUES (1, 'ann', 100, true), (2, 'bob', 50, false), (3, NULL, 0, NULL);
 -- The example of the issue: 1000 inserts in a WHILE loop.
@@ -220,6 +228,60 @@ BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
   RETURN CASE WHEN x > 0 THEN 'positive' WHEN x < 0 THEN 'negative' ELSE 'zero' END;
 END $$;
 SELECT sign_of(5), sign_of(-5), sign_of(0), sign_of(NULL);
+-- Calls of other natively compiled routines: CALL for procedures, function
+-- calls in expressions, recursion (bounded by max_stack_depth), dependencies.
+CREATE TABLE ledger (id int PRIMARY KEY, amount bigint) USING memopt;
+CREATE FUNCTION fee(x bigint) RETURNS bigint LANGUAGE native_compilation AS $$
+BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
+  RETURN x / 100 + 1;
+END $$;
+CREATE FUNCTION label(x float8) RETURNS text LANGUAGE native_compilation AS $$
+BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
+  RETURN 'total ' || x;
+END $$;
+CREATE PROCEDURE book(k int, x bigint) LANGUAGE native_compilation AS $$
+BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
+  INSERT INTO ledger VALUES (k, x - fee(x));
+END $$;
+CREATE PROCEDURE book_many(n int) LANGUAGE native_compilation AS $$
+BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
+  DECLARE t float8;
+  FOR i IN 1..n LOOP
+    CALL book(i, i * 1000);
+  END LOOP;
+  SELECT sum(amount::float8) INTO t FROM ledger;  -- sees the callee's rows
+  RAISE NOTICE '%', label(t);
+END $$;
+CALL book_many(5);
+SELECT * FROM ledger ORDER BY id;
+CREATE FUNCTION fact(n bigint) RETURNS bigint LANGUAGE native_compilation AS $$
+BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
+  IF n <= 1 THEN RETURN 1; END IF;
+  RETURN n * fact(n - 1);
+END $$;
+SELECT fact(10), fact(20);
+SELECT sqlstate_of('SELECT fact(21)');
+CREATE FUNCTION deep(n bigint) RETURNS bigint LANGUAGE native_compilation AS $$
+BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
+  RETURN deep(n + 1);
+END $$;
+SELECT sqlstate_of('SELECT deep(1)');
+CREATE FUNCTION bad_call() RETURNS int LANGUAGE native_compilation AS $$
+BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
+  RETURN now_plus(1);
+END $$;
+CREATE FUNCTION proc_as_function() RETURNS int LANGUAGE native_compilation AS $$
+BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
+  RETURN book(1, 2);
+END $$;
+CREATE FUNCTION plpgsql_helper() RETURNS int LANGUAGE plpgsql AS $$ BEGIN RETURN 1; END $$;
+CREATE FUNCTION calls_plpgsql() RETURNS int LANGUAGE native_compilation AS $$
+BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
+  RETURN plpgsql_helper();
+END $$;
+DROP FUNCTION fee(bigint);
+DROP TABLE ledger CASCADE;
+DROP FUNCTION fee(bigint), plpgsql_helper(), deep(bigint), fact(bigint), label(float8);
 -- FOR with REVERSE and BY, nested loops, EXIT from the inner one.
 CREATE FUNCTION loops() RETURNS text LANGUAGE native_compilation AS $$
 BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
@@ -277,13 +339,6 @@ END $$;
 CALL raiser(1);
 CALL raiser(2);
 -- The SQLSTATE of each runtime error, as PostgreSQL raises it.
-CREATE FUNCTION sqlstate_of(statement text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-  EXECUTE statement;
-  RETURN 'no error';
-EXCEPTION WHEN OTHERS THEN
-  RETURN SQLSTATE || ': ' || SQLERRM;
-END $$;
 SELECT s, sqlstate_of(s) FROM (VALUES ('CALL raiser(3)'), ('CALL raiser(4)'), ('SELECT divide(1, 0)'),
   ('SELECT divide(-2147483648, -1)'), ('SELECT overflow(300)'), ('SELECT casts(''x'')'),
   ('SELECT float_errors(1e300, 1e300)'), ('SELECT no_return(-1)'), ('SELECT for_null(NULL)'),

@@ -23,7 +23,7 @@ const std::map<std::string, const char *> kUnsupportedStatements = {
     {"foreach", "arrays are not supported"},
     {"commit", "transaction control is not allowed inside BEGIN ATOMIC"},
     {"rollback", "transaction control is not allowed inside BEGIN ATOMIC"},
-    {"call", "calls to other routines are not supported yet"},
+    {"call", "only natively compiled procedures can be called"},
     {"assert", "ASSERT is not supported; use IF ... RAISE EXCEPTION"},
 };
 

@@ -83,26 +83,28 @@ struct Expr {
   int column = -1;     // ... and 0-based column of its table
   int function = -1;   // kCall: binder.h BuiltinFunction
   int aggregate = -1;  // kCall of an aggregate: index into Stmt::aggregates
+  int callee = -1;     // kCall of a natively compiled function: Routine::callees
 };
 
 enum class StmtKind : uint8_t {
-  kDeclare,     // name, type_name, not_null, value (initializer, may be null)
-  kAssign,      // name := value
-  kIf,          // conds[i] -> branches[i]; else_body
-  kWhile,       // WHILE conds[0] LOOP body END LOOP
-  kLoop,        // LOOP body END LOOP (left with EXIT)
-  kForRange,    // FOR name IN [REVERSE] low..high [BY step] LOOP body END LOOP
-  kExit,        // EXIT [WHEN value]
-  kContinue,    // CONTINUE [WHEN value]
-  kReturn,      // RETURN [value]
-  kRaise,       // RAISE level 'format' [, args] [USING ERRCODE = 'xxxxx']
-  kInsert,      // INSERT INTO table [(columns)] VALUES rows
-  kUpdate,      // UPDATE table [alias] SET columns[i] = set_values[i] [WHERE where]
-  kDelete,      // DELETE FROM table [alias] [WHERE where]
-  kSelectInto,  // SELECT select_list INTO into FROM from [WHERE where]
-  kForQuery,    // FOR into IN SELECT select_list FROM from [WHERE where] LOOP body END LOOP
-  kSelectRows,  // SELECT select_list FROM from [WHERE where]: rows of a set-returning function
-  kNullStmt,    // NULL;
+  kDeclare,      // name, type_name, not_null, value (initializer, may be null)
+  kAssign,       // name := value
+  kIf,           // conds[i] -> branches[i]; else_body
+  kWhile,        // WHILE conds[0] LOOP body END LOOP
+  kLoop,         // LOOP body END LOOP (left with EXIT)
+  kForRange,     // FOR name IN [REVERSE] low..high [BY step] LOOP body END LOOP
+  kExit,         // EXIT [WHEN value]
+  kContinue,     // CONTINUE [WHEN value]
+  kReturn,       // RETURN [value]
+  kRaise,        // RAISE level 'format' [, args] [USING ERRCODE = 'xxxxx']
+  kInsert,       // INSERT INTO table [(columns)] VALUES rows
+  kUpdate,       // UPDATE table [alias] SET columns[i] = set_values[i] [WHERE where]
+  kDelete,       // DELETE FROM table [alias] [WHERE where]
+  kSelectInto,   // SELECT select_list INTO into FROM from [WHERE where]
+  kForQuery,     // FOR into IN SELECT select_list FROM from [WHERE where] LOOP body END LOOP
+  kSelectRows,   // SELECT select_list FROM from [WHERE where]: rows of a set-returning function
+  kNullStmt,     // NULL;
+  kCallRoutine,  // CALL name(args): a natively compiled procedure
 };
 
 // A FROM item: a table, optionally aliased.
@@ -149,6 +151,7 @@ struct Stmt {
 
   // Bound by binder.cpp.
   int variable = -1;                     // kDeclare, kAssign, kForRange
+  int callee = -1;                       // kCallRoutine: index into Routine::callees
   std::vector<int> into_variables;       // kSelectInto
   std::vector<int> column_numbers;       // kInsert (per VALUES entry), kUpdate (per SET): 0-based
   std::vector<const Expr *> aggregates;  // kSelectInto: aggregate calls of select_list

@@ -87,6 +87,18 @@ bool TypeFromName(const std::string &name, const std::vector<int> &modifiers, Ty
   return true;
 }
 
+const std::map<std::string, BuiltinFunction> &BuiltinFunctions() {
+  static const std::map<std::string, BuiltinFunction> functions = {
+      {"abs", BuiltinFunction::kAbs},           {"mod", BuiltinFunction::kMod},
+      {"coalesce", BuiltinFunction::kCoalesce}, {"length", BuiltinFunction::kLength},
+      {"lower", BuiltinFunction::kLower},       {"upper", BuiltinFunction::kUpper},
+      {"count", BuiltinFunction::kCount},       {"sum", BuiltinFunction::kSum},
+      {"min", BuiltinFunction::kMin},           {"max", BuiltinFunction::kMax},
+      {"avg", BuiltinFunction::kAvg},
+  };
+  return functions;
+}
+
 ExprPtr WrapCast(ExprPtr inner, Type target) {
   auto cast = std::make_unique<Expr>();
   cast->kind = ExprKind::kCast;
@@ -347,15 +359,10 @@ class Binder {
   }
 
   Type BindCall(Expr *expr) {
-    static const std::map<std::string, BuiltinFunction> kFunctions = {
-        {"abs", BuiltinFunction::kAbs},           {"mod", BuiltinFunction::kMod},
-        {"coalesce", BuiltinFunction::kCoalesce}, {"length", BuiltinFunction::kLength},
-        {"lower", BuiltinFunction::kLower},       {"upper", BuiltinFunction::kUpper},
-        {"count", BuiltinFunction::kCount},       {"sum", BuiltinFunction::kSum},
-        {"min", BuiltinFunction::kMin},           {"max", BuiltinFunction::kMax},
-        {"avg", BuiltinFunction::kAvg},
-    };
+    const std::map<std::string, BuiltinFunction> &kFunctions = BuiltinFunctions();
     auto it = kFunctions.find(expr->op);
+    if (it == kFunctions.end() && FindCallee(expr->op, expr->args.size()) >= 0)
+      return BindCalleeCall(expr);
     if (it == kFunctions.end())
       Fail(expr->pos, "function " + expr->op + " is not supported by natively compiled routines",
            "Supported functions: abs, mod, coalesce, length, lower, upper, and the aggregates "
@@ -451,6 +458,46 @@ class Binder {
           Fail(expr->pos, expr->op + "(" + DisplayTypeName(arg) + ") is not supported yet");
         return arg;
     }
+  }
+
+  // --- calls of other natively compiled routines ------------------------------
+
+  int FindCallee(const std::string &name, size_t nargs) const {
+    for (size_t i = 0; i < routine_.callees.size(); ++i)
+      if (routine_.callees[i].name == name && routine_.callees[i].nargs == nargs)
+        return static_cast<int>(i);
+    return -1;
+  }
+
+  // The callee of a call, its arguments bound and cast to its parameters.
+  const CalleeDesc &BindCalleeArguments(SourcePos pos, const std::string &name,
+                                        std::vector<ExprPtr> *args, int *index) {
+    *index = FindCallee(name, args->size());
+    if (*index < 0) Fail(pos, "routine " + name + " was not resolved");
+    const CalleeDesc &callee = routine_.callees[*index];
+    if (!callee.found) FailWithCode(pos, callee.sqlstate, callee.message, callee.hint);
+    for (size_t i = 0; i < args->size(); ++i) {
+      BindExpr((*args)[i].get(), current_source_);
+      CoerceForAssignment(&(*args)[i], callee.params[i],
+                          "argument " + std::to_string(i + 1) + " of " + name);
+    }
+    return callee;
+  }
+
+  Type BindCalleeCall(Expr *expr) {
+    const CalleeDesc &callee = BindCalleeArguments(expr->pos, expr->op, &expr->args, &expr->callee);
+    if (callee.is_procedure)
+      FailWithCode(expr->pos, "42809", expr->op + " is a procedure",
+                   "To call a procedure, use CALL.");
+    return callee.result;
+  }
+
+  void BindCallStatement(Stmt *stmt) {
+    const CalleeDesc &callee =
+        BindCalleeArguments(stmt->pos, stmt->name, &stmt->args, &stmt->callee);
+    if (!callee.is_procedure)
+      FailWithCode(stmt->pos, "42809", stmt->name + " is not a procedure",
+                   "To call a function, use it in an expression.");
   }
 
   // CASE: boolean conditions; the values take one common type (as COALESCE).
@@ -609,6 +656,9 @@ class Binder {
         break;
       case StmtKind::kSelectRows:
         BindSelectRows(stmt);
+        break;
+      case StmtKind::kCallRoutine:
+        BindCallStatement(stmt);
         break;
       case StmtKind::kNullStmt:
         break;
@@ -913,6 +963,40 @@ void CollectFromList(const StmtList &list, std::vector<std::vector<std::string>>
   }
 }
 
+void CollectCalleesOf(const Expr *expr, std::vector<std::pair<std::string, size_t>> *names) {
+  if (expr == nullptr) return;
+  auto add = [names](const std::string &name, size_t nargs) {
+    for (const auto &known : *names)
+      if (known.first == name && known.second == nargs) return;
+    names->emplace_back(name, nargs);
+  };
+  if (expr->kind == ExprKind::kCall && BuiltinFunctions().count(expr->op) == 0)
+    add(expr->op, expr->args.size());
+  for (const ExprPtr &arg : expr->args) CollectCalleesOf(arg.get(), names);
+}
+
+void CollectCalleesFromList(const StmtList &list,
+                            std::vector<std::pair<std::string, size_t>> *names) {
+  for (const StmtPtr &stmt : list) {
+    if (stmt->kind == StmtKind::kCallRoutine) {
+      bool known = false;
+      for (const auto &n : *names)
+        known = known || (n.first == stmt->name && n.second == stmt->args.size());
+      if (!known) names->emplace_back(stmt->name, stmt->args.size());
+    }
+    std::vector<const Expr *> exprs = {stmt->value.get(), stmt->low.get(), stmt->high.get(),
+                                       stmt->step.get(), stmt->where.get()};
+    for (const auto *l : {&stmt->conds, &stmt->args, &stmt->set_values, &stmt->select_list})
+      for (const ExprPtr &e : *l) exprs.push_back(e.get());
+    for (const auto &row : stmt->rows)
+      for (const ExprPtr &e : row) exprs.push_back(e.get());
+    for (const Expr *e : exprs) CollectCalleesOf(e, names);
+    for (const StmtList &branch : stmt->branches) CollectCalleesFromList(branch, names);
+    CollectCalleesFromList(stmt->else_body, names);
+    CollectCalleesFromList(stmt->body, names);
+  }
+}
+
 void MarkColumns(const Expr *expr, std::vector<bool> *used) {
   if (expr == nullptr) return;
   if (expr->kind == ExprKind::kName && expr->column >= 0) (*used)[expr->column] = true;
@@ -940,6 +1024,12 @@ void MarkList(const Routine &routine, const StmtList &list, std::vector<std::vec
 std::vector<std::vector<std::string>> CollectTableNames(const Body &body) {
   std::vector<std::vector<std::string>> names;
   CollectFromList(body.statements, &names);
+  return names;
+}
+
+std::vector<std::pair<std::string, size_t>> CollectCalleeNames(const Body &body) {
+  std::vector<std::pair<std::string, size_t>> names;
+  CollectCalleesFromList(body.statements, &names);
   return names;
 }
 

@@ -49,14 +49,19 @@ struct Routine {
   Signature signature;
   Body body;
   std::vector<Variable> variables;
-  std::vector<TableDesc> tables;  // resolved by the glue, in CollectTableNames order
-  std::vector<int> outputs;       // variables of OUT / INOUT / TABLE parameters, in order
-  std::vector<Type> row_types;    // set-returning: the types of each result row's columns
+  std::vector<TableDesc> tables;    // resolved by the glue, in CollectTableNames order
+  std::vector<int> outputs;         // variables of OUT / INOUT / TABLE parameters, in order
+  std::vector<Type> row_types;      // set-returning: the types of each result row's columns
+  std::vector<CalleeDesc> callees;  // resolved by the glue, in CollectCalleeNames order
 };
 
 // The distinct table names the body refers to, in order of first use (the
 // glue resolves them into Routine::tables before Bind).
 std::vector<std::vector<std::string>> CollectTableNames(const Body &body);
+
+// The routines the body calls, as (name, number of arguments), in order of
+// first use: CALL statements, and calls of functions that are not built in.
+std::vector<std::pair<std::string, size_t>> CollectCalleeNames(const Body &body);
 
 // Binds routine->body against routine->signature and routine->tables.
 bool Bind(Routine *routine, SourceError *error);

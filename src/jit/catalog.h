@@ -43,6 +43,21 @@ struct TableDesc {
 };
 
 // kTable: a column of RETURNS TABLE (an output, like kOut).
+// A routine the body calls (CALL p(...) or f(...) in an expression),
+// resolved by the glue by name and number of arguments.
+struct CalleeDesc {
+  std::string name;
+  size_t nargs = 0;
+  bool found = false;  // false: `message` (and `hint`, `sqlstate`) say why
+  std::string sqlstate;
+  std::string message;
+  std::string hint;
+  uint32_t oid = 0;
+  bool is_procedure = false;
+  std::vector<Type> params;
+  Type result = Type::kUnknown;  // functions
+};
+
 enum class ParamMode : uint8_t { kIn, kOut, kInOut, kTable };
 
 struct ParamDesc {

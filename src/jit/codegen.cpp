@@ -208,6 +208,7 @@ class Generator {
   static bool MakesTemporaries(const Expr *expr) {
     if (expr == nullptr) return false;
     if (expr->kind == ExprKind::kBinary && expr->op == "||") return true;
+    if (expr->kind == ExprKind::kCall && expr->callee >= 0) return true;  // runs in scratch
     if (expr->kind == ExprKind::kCast && !expr->args.empty() &&
         (expr->type == Type::kText) != (expr->args[0]->type == Type::kText))
       return true;
@@ -222,6 +223,7 @@ class Generator {
 
   // The statement's own expressions (not those of the statements it holds).
   static bool StatementMakesTemporaries(const Stmt *stmt) {
+    if (stmt->kind == StmtKind::kCallRoutine) return true;
     std::vector<const Expr *> exprs = {stmt->value.get(), stmt->low.get(), stmt->high.get(),
                                        stmt->step.get(), stmt->where.get()};
     for (const auto *list : {&stmt->conds, &stmt->args, &stmt->set_values, &stmt->select_list})
@@ -516,8 +518,25 @@ class Generator {
     return result;
   }
 
+  // A call of another natively compiled routine, through the runtime (fmgr).
+  Value GenCallee(int callee, const std::vector<ExprPtr> &args, Type result) {
+    const CalleeDesc &desc = routine_.callees[callee];
+    std::vector<Value> values;
+    for (const ExprPtr &arg : args) values.push_back(Gen(arg.get()));
+    auto arrays = DatumArrays(values, desc.params);
+    llvm::Value *null_slot = EntryAlloca(i8_);
+    llvm::Value *datum = b_.CreateCall(
+        Runtime("memopt_rt_call", i64_,
+                {i32_, i64_->getPointerTo(), i8_->getPointerTo(), i8_->getPointerTo()}),
+        {call_, b_.getInt32(callee), arrays.first, arrays.second, null_slot});
+    llvm::Value *isnull = b_.CreateICmpNE(b_.CreateLoad(i8_, null_slot), b_.getInt8(0));
+    if (result == Type::kUnknown) return Value{datum, isnull};
+    return Value{FromDatum(datum, result), isnull};
+  }
+
   Value GenCall(const Expr *expr) {
     if (expr->aggregate >= 0) return aggregate_results_.at(expr);
+    if (expr->callee >= 0) return GenCallee(expr->callee, expr->args, expr->type);
     auto function = static_cast<BuiltinFunction>(expr->function);
     Type type = expr->type;
     if (function == BuiltinFunction::kCoalesce) return GenCoalesce(expr);
@@ -720,6 +739,9 @@ class Generator {
         GenRowLoop(stmt);
         break;
       case StmtKind::kNullStmt:
+        break;
+      case StmtKind::kCallRoutine:
+        GenCallee(stmt->callee, stmt->args, Type::kUnknown);
         break;
     }
   }

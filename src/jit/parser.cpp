@@ -46,8 +46,8 @@ const char *const kReservedWords[] = {
 // PL/pgSQL statements users will try; they get a clear message rather than
 // a syntax error. Not reserved: "close" or "open" stay usable as names.
 const char *const kUnsupportedStatements[] = {
-    "assert", "begin", "call", "close",   "commit",  "execute",  "fetch",     "foreach",
-    "get",    "move",  "open", "perform", "release", "rollback", "savepoint",
+    "assert", "begin", "close", "commit",  "execute", "fetch",    "foreach",
+    "get",    "move",  "open",  "perform", "release", "rollback", "savepoint",
 };
 
 const char *const kRaiseLevels[] = {"debug", "log", "info", "notice", "warning", "exception"};
@@ -349,6 +349,7 @@ class Parser {
         {"select", &Parser::ParseSelectInto},
         {"null", &Parser::ParseNullStatement},
         {"case", &Parser::ParseCaseStatement},
+        {"call", &Parser::ParseCall},
     };
     for (const auto &entry : kRules) {
       if (keyword == entry.keyword) return entry.rule;
@@ -423,6 +424,19 @@ class Parser {
     if (AcceptKeyword("else")) stmt->else_body = ParseStatements();
     ExpectKeyword("end");
     ExpectKeyword("if");
+    ExpectOp(";");
+    return stmt;
+  }
+
+  // CALL name '(' [expr {',' expr}] ')' ';'
+  StmtPtr ParseCall() {
+    StmtPtr stmt = NewStmt(StmtKind::kCallRoutine, Next());
+    stmt->name = ExpectName();
+    ExpectOp("(");
+    if (!AcceptOp(")")) {
+      stmt->args = ParseExprList();
+      ExpectOp(")");
+    }
     ExpectOp(";");
     return stmt;
   }

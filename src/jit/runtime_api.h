@@ -76,6 +76,10 @@ void memopt_rt_close(MemoptNativeCall *call, int32_t stmt);
 void memopt_rt_update(MemoptNativeCall *call, int32_t stmt, const uint64_t *values,
                       const bool *nulls);
 void memopt_rt_delete(MemoptNativeCall *call, int32_t stmt);
+// A call of another natively compiled routine (Routine::callees[callee]):
+// its result Datum, or 0 with *result_null set.
+uint64_t memopt_rt_call(MemoptNativeCall *call, int32_t callee, const uint64_t *args,
+                        const bool *nulls, bool *result_null);
 // SELECT without INTO in a set-returning function: one result row.
 void memopt_rt_emit(MemoptNativeCall *call, int32_t stmt, const uint64_t *values,
                     const bool *nulls);

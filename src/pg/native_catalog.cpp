@@ -19,6 +19,7 @@ extern "C" {
 #include "catalog/pg_depend.h"
 #include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
+#include "commands/proclang.h"
 #include "funcapi.h"
 #include "nodes/makefuncs.h"
 #include "storage/lmgr.h"
@@ -257,9 +258,85 @@ void memopt_native_resolve_tables(native::Routine *routine, Oid fn_oid, Oid rout
   }
 }
 
+Oid LanguageOf(Oid fn_oid) {
+  HeapTuple tuple = SearchSysCache1(PROCOID, ObjectIdGetDatum(fn_oid));
+  if (!HeapTupleIsValid(tuple)) return InvalidOid;
+  Oid language = ((Form_pg_proc)GETSTRUCT(tuple))->prolang;
+  ReleaseSysCache(tuple);
+  return language;
+}
+
+// The routine a call names: the one natively compiled routine of that name
+// on the search path taking that many arguments.
+void ResolveCallee(native::CalleeDesc *callee) {
+  Oid language = get_language_oid("native_compilation", false);
+  FuncCandidateList candidates =
+      FuncnameGetCandidates(list_make1(makeString(pstrdup(callee->name.c_str()))),
+                            static_cast<int>(callee->nargs), NIL, false, false, false, true);
+  Oid found = InvalidOid;
+  int matches = 0;
+  for (FuncCandidateList c = candidates; c != nullptr; c = c->next) {
+    if (LanguageOf(c->oid) != language) continue;
+    found = c->oid;
+    ++matches;
+  }
+  std::string what = "function " + callee->name + " with " + std::to_string(callee->nargs) +
+                     (callee->nargs == 1 ? " argument" : " arguments");
+  if (matches == 0) {
+    callee->sqlstate = "42883";
+    callee->message = candidates == nullptr ? what + " does not exist"
+                                            : what + " is not a natively compiled routine";
+    callee->hint =
+        "Natively compiled routines can call the built-in functions abs, mod, "
+        "coalesce, length, lower, upper, and other natively compiled routines.";
+    return;
+  }
+  if (matches > 1) {
+    callee->sqlstate = "42725";
+    callee->message = "call of " + callee->name + " is ambiguous";
+    return;
+  }
+  HeapTuple tuple = SearchSysCache1(PROCOID, ObjectIdGetDatum(found));
+  if (!HeapTupleIsValid(tuple)) elog(ERROR, "cache lookup failed for function %u", found);
+  Form_pg_proc proc = (Form_pg_proc)GETSTRUCT(tuple);
+  callee->oid = found;
+  callee->is_procedure = proc->prokind == PROKIND_PROCEDURE;
+  callee->result = TypeForOid(proc->prorettype, -1);
+  bool outputs = !heap_attisnull(tuple, Anum_pg_proc_proargmodes, nullptr);
+  for (int i = 0; i < proc->pronargs; ++i)
+    callee->params.push_back(TypeForOid(proc->proargtypes.values[i], -1));
+  bool supported = !proc->proretset && !outputs &&
+                   (callee->is_procedure || callee->result != native::Type::kUnknown);
+  for (native::Type type : callee->params) supported = supported && type != native::Type::kUnknown;
+  ReleaseSysCache(tuple);
+  if (!supported) {
+    callee->sqlstate = "0A000";
+    callee->message = "calls of " + callee->name +
+                      " are not supported yet: natively compiled routines call routines with "
+                      "IN parameters and a scalar result (or none)";
+    return;
+  }
+  callee->found = true;
+}
+
+void memopt_native_resolve_callees(native::Routine *routine) {
+  for (const auto &name : native::CollectCalleeNames(routine->body)) {
+    routine->callees.emplace_back();
+    routine->callees.back().name = name.first;
+    routine->callees.back().nargs = name.second;
+    ResolveCallee(&routine->callees.back());
+  }
+}
+
 void memopt_native_record_dependencies(Oid fn_oid, const native::Routine &routine) {
   ObjectAddress self;
   ObjectAddressSet(self, ProcedureRelationId, fn_oid);
+  for (const native::CalleeDesc &callee : routine.callees) {
+    if (!callee.found || callee.oid == fn_oid) continue;  // no dependency on itself
+    ObjectAddress referenced;
+    ObjectAddressSet(referenced, ProcedureRelationId, callee.oid);
+    recordDependencyOn(&self, &referenced, DEPENDENCY_NORMAL);
+  }
   std::vector<std::vector<bool>> used = native::ColumnsUsed(routine);
   for (size_t t = 0; t < routine.tables.size(); ++t) {
     const native::TableDesc &table = routine.tables[t];

@@ -32,6 +32,7 @@ void memopt_native_describe(HeapTuple proc_tuple, memopt::native::Signature *sig
 // fn_oid: the routine, for a compilation after CREATE (InvalidOid at CREATE);
 // routine_schema: its schema (for unqualified names not on the search path).
 void memopt_native_resolve_tables(memopt::native::Routine *routine, Oid fn_oid, Oid routine_schema);
+void memopt_native_resolve_callees(memopt::native::Routine *routine);
 void memopt_native_record_dependencies(Oid fn_oid, const memopt::native::Routine &routine);
 Oid memopt_native_type_oid(memopt::native::Type type);
 

@@ -132,6 +132,7 @@ bool ParseAndBind(HeapTuple proc_tuple, Oid fn_oid, CompileWork *work, bool repo
   memopt_native_describe(proc_tuple, &work->routine.signature);
   memopt_native_resolve_tables(&work->routine, fn_oid,
                                ((Form_pg_proc)GETSTRUCT(proc_tuple))->pronamespace);
+  memopt_native_resolve_callees(&work->routine);
   if (!native::Bind(&work->routine, &work->error)) {
     if (report) ReportSourceError(work->error, work->source.c_str(), name);
     return false;

@@ -65,6 +65,7 @@ struct Cursor {
 
 struct CallState {
   MemoptNativeRoutine *routine;
+  FmgrInfo *callees;          // by Routine::callees; fn_oid 0 until first called
   MemoryContext variables;    // text owned by variables (the call's context)
   MemoryContext scratch;      // text temporaries, reset by generated code
   ReturnSetInfo *result_set;  // set-returning functions: where SELECT rows go
@@ -205,6 +206,7 @@ CallState *BeginCall(MemoptNativeRoutine *routine) {
     OpenTable(bound.tables[t], modes[t], static_cast<Index>(t + 1), &state->tables[t]);
   size_t nstatements = routine->code->statements().size();
   state->cursors = static_cast<Cursor *>(palloc0(sizeof(Cursor) * (nstatements + 1)));
+  state->callees = static_cast<FmgrInfo *>(palloc0(sizeof(FmgrInfo) * (bound.callees.size() + 1)));
   PushActiveSnapshot(GetTransactionSnapshot());
   return state;
 }
@@ -604,6 +606,37 @@ void memopt_rt_delete(MemoptNativeCall *call, int32_t stmt_number) {
   if (result != TM_Ok) ConcurrentUpdate(table->rel);
 }
 
+uint64_t memopt_rt_call(MemoptNativeCall *call, int32_t callee, const uint64_t *args,
+                        const bool *nulls, bool *result_null) {
+  CallState *state = StateOf(call);
+  const native::CalleeDesc &desc = state->routine->routine->callees[callee];
+  FmgrInfo *info = &state->callees[callee];
+  check_stack_depth();  // routines calling each other
+  if (info->fn_oid == InvalidOid) {
+    AclResult acl = pg_proc_aclcheck(desc.oid, GetUserId(), ACL_EXECUTE);
+    if (acl != ACLCHECK_OK)
+      aclcheck_error(acl, desc.is_procedure ? OBJECT_PROCEDURE : OBJECT_FUNCTION,
+                     desc.name.c_str());
+    fmgr_info_cxt(desc.oid, info, state->variables);
+  }
+  int nargs = static_cast<int>(desc.params.size());
+  bool any_null = false;
+  for (int i = 0; i < nargs; ++i) any_null = any_null || nulls[i];
+  *result_null = true;
+  if (info->fn_strict && any_null) return 0;
+  ScratchMemory scratch(call);
+  LOCAL_FCINFO(fcinfo, FUNC_MAX_ARGS);
+  InitFunctionCallInfoData(*fcinfo, info, nargs, InvalidOid, nullptr, nullptr);
+  for (int i = 0; i < nargs; ++i) {
+    fcinfo->args[i].value = static_cast<Datum>(args[i]);
+    fcinfo->args[i].isnull = nulls[i];
+  }
+  Datum result = FunctionCallInvoke(fcinfo);
+  UpdateActiveSnapshotCommandId();  // the callee's writes are visible to what follows
+  *result_null = fcinfo->isnull;
+  return fcinfo->isnull ? 0 : static_cast<uint64_t>(result);
+}
+
 void memopt_rt_emit(MemoptNativeCall *call, int32_t stmt_number, const uint64_t *values,
                     const bool *nulls) {
   (void)stmt_number;
@@ -672,6 +705,7 @@ void memopt_native_runtime_symbols(native::CodegenOptions *options) {
   symbols["memopt_rt_delete"] = reinterpret_cast<void *>(memopt_rt_delete);
   symbols["memopt_rt_raise"] = reinterpret_cast<void *>(memopt_rt_raise);
   symbols["memopt_rt_emit"] = reinterpret_cast<void *>(memopt_rt_emit);
+  symbols["memopt_rt_call"] = reinterpret_cast<void *>(memopt_rt_call);
 }
 
 // A set-returning function's rows go to a tuplestore (materialize mode);

@@ -497,7 +497,7 @@ TEST(NativeParser, NullStatementAndNesting) {
 
 TEST(NativeParser, UnsupportedStatements) {
   for (const char *word : {"PERFORM", "EXECUTE", "COMMIT", "ROLLBACK", "BEGIN", "GET", "OPEN",
-                           "FETCH", "CLOSE", "FOREACH", "CALL"}) {
+                           "FETCH", "CLOSE", "FOREACH"}) {
     std::string lower = word;
     for (char &c : lower) c = static_cast<char>(std::tolower(c));
     ExpectError(Wrap("NULL;\n   " + lower + " something;"), 3, 4,
@@ -508,6 +508,12 @@ TEST(NativeParser, UnsupportedStatements) {
   ExpectError(Wrap("BEGIN := 1;"), 2, 1,
               "\"BEGIN\" is not supported in natively compiled routines");
   ExpectError(Wrap("FROB x;"), 2, 1, "syntax error at or near \"FROB\"");
+  // CALL of another routine is a statement; it needs parentheses.
+  ExpectError(Wrap("CALL other;"), 2, 11, "syntax error at or near \";\"");
+  Body call = MustParse(Wrap("CALL other(1, x + 2);"));
+  EXPECT_EQ(call.statements[0]->kind, StmtKind::kCallRoutine);
+  EXPECT_EQ(call.statements[0]->name, "other");
+  EXPECT_EQ(call.statements[0]->args.size(), 2u);
   ExpectError(Wrap("42;"), 2, 1, "syntax error at or near \"42\"");
 }
 
