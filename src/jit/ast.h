@@ -159,6 +159,19 @@ struct Stmt {
   std::vector<const Expr *> access_keys;  // ... its key values, one per index column (in `where`)
 };
 
+// Calls fn(const Expr *) for each expression a statement holds itself, not
+// those of the statements in its bodies (nullptr ones skipped).
+template <typename F>
+void ForEachOwnExpression(const Stmt &stmt, F fn) {
+  for (const Expr *e :
+       {stmt.value.get(), stmt.low.get(), stmt.high.get(), stmt.step.get(), stmt.where.get()})
+    if (e != nullptr) fn(e);
+  for (const auto *list : {&stmt.conds, &stmt.args, &stmt.set_values, &stmt.select_list})
+    for (const ExprPtr &e : *list) fn(e.get());
+  for (const auto &row : stmt.rows)
+    for (const ExprPtr &e : row) fn(e.get());
+}
+
 // BEGIN ATOMIC WITH (...) options.
 struct AtomicOptions {
   std::string isolation;  // "snapshot", "repeatable read", "serializable"

@@ -984,13 +984,7 @@ void CollectCalleesFromList(const StmtList &list,
         known = known || (n.first == stmt->name && n.second == stmt->args.size());
       if (!known) names->emplace_back(stmt->name, stmt->args.size());
     }
-    std::vector<const Expr *> exprs = {stmt->value.get(), stmt->low.get(), stmt->high.get(),
-                                       stmt->step.get(), stmt->where.get()};
-    for (const auto *l : {&stmt->conds, &stmt->args, &stmt->set_values, &stmt->select_list})
-      for (const ExprPtr &e : *l) exprs.push_back(e.get());
-    for (const auto &row : stmt->rows)
-      for (const ExprPtr &e : row) exprs.push_back(e.get());
-    for (const Expr *e : exprs) CollectCalleesOf(e, names);
+    ForEachOwnExpression(*stmt, [names](const Expr *e) { CollectCalleesOf(e, names); });
     for (const StmtList &branch : stmt->branches) CollectCalleesFromList(branch, names);
     CollectCalleesFromList(stmt->else_body, names);
     CollectCalleesFromList(stmt->body, names);

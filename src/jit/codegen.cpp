@@ -224,15 +224,9 @@ class Generator {
   // The statement's own expressions (not those of the statements it holds).
   static bool StatementMakesTemporaries(const Stmt *stmt) {
     if (stmt->kind == StmtKind::kCallRoutine) return true;
-    std::vector<const Expr *> exprs = {stmt->value.get(), stmt->low.get(), stmt->high.get(),
-                                       stmt->step.get(), stmt->where.get()};
-    for (const auto *list : {&stmt->conds, &stmt->args, &stmt->set_values, &stmt->select_list})
-      for (const ExprPtr &e : *list) exprs.push_back(e.get());
-    for (const auto &row : stmt->rows)
-      for (const ExprPtr &e : row) exprs.push_back(e.get());
-    for (const Expr *e : exprs)
-      if (MakesTemporaries(e)) return true;
-    return false;
+    bool makes = false;
+    ForEachOwnExpression(*stmt, [&makes](const Expr *e) { makes = makes || MakesTemporaries(e); });
+    return makes;
   }
 
   void ResetScratch() {
