@@ -414,6 +414,8 @@ class Binder {
         if (types[0] != Type::kText && types[0] != Type::kNull) CallTypeError(expr, types);
         CoerceImplicit(&expr->args[0], Type::kText);
         return it->second == BuiltinFunction::kLength ? Type::kInt4 : Type::kText;
+      default:  // aggregates: BindAggregate, above
+        break;
     }
     return Type::kUnknown;
   }
@@ -593,10 +595,9 @@ class Binder {
     scopes_.pop_back();
   }
 
-  void BindAssignment(ExprPtr *value, int variable, SourcePos pos) {
+  void BindAssignment(ExprPtr *value, int variable) {
     const Variable &var = routine_.variables[variable];
     BindExpr(value->get(), nullptr);
-    (void)pos;
     CoerceForAssignment(value, var.type, "variable \"" + var.name + "\"");
   }
 
@@ -609,7 +610,7 @@ class Binder {
         int variable = FindVariable(stmt->name);
         if (variable < 0) Fail(stmt->pos, "variable \"" + stmt->name + "\" does not exist");
         stmt->variable = variable;
-        BindAssignment(&stmt->value, variable, stmt->pos);
+        BindAssignment(&stmt->value, variable);
         break;
       }
       case StmtKind::kIf:

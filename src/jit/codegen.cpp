@@ -67,7 +67,6 @@ class Generator {
     call_ = fn_->getArg(0);
     BasicBlock *entry = BasicBlock::Create(ctx_, "entry", fn_);
     b_.SetInsertPoint(entry);
-    entry_builder_block_ = entry;
     AllocateVariables();
     GenList(routine_.body.statements);
     if (b_.GetInsertBlock()->getTerminator() == nullptr) {
@@ -1185,7 +1184,6 @@ class Generator {
   llvm::PointerType *frame_ptr_;
   llvm::Function *fn_ = nullptr;
   llvm::Value *call_ = nullptr;
-  BasicBlock *entry_builder_block_ = nullptr;
   std::vector<VariableSlot> slots_;
   std::vector<LoopTargets> loops_;
   std::vector<Accumulator> accumulators_;

@@ -198,25 +198,6 @@ void ResolveTable(native::TableDesc *desc, Oid relid) {
 
 }  // namespace
 
-Oid memopt_native_type_oid(native::Type type) {
-  switch (type) {
-    case native::Type::kBool:
-      return BOOLOID;
-    case native::Type::kInt2:
-      return INT2OID;
-    case native::Type::kInt4:
-      return INT4OID;
-    case native::Type::kInt8:
-      return INT8OID;
-    case native::Type::kFloat4:
-      return FLOAT4OID;
-    case native::Type::kFloat8:
-      return FLOAT8OID;
-    default:
-      return TEXTOID;
-  }
-}
-
 void memopt_native_describe(HeapTuple proc_tuple, native::Signature *signature) {
   Form_pg_proc proc = (Form_pg_proc)GETSTRUCT(proc_tuple);
   signature->routine_name = NameStr(proc->proname);

@@ -20,7 +20,6 @@ struct MemoptNativeRoutine {
   memopt::Isolation isolation;
   bool delayed_durability;
   double compile_ms;                      // when it was compiled, by whichever backend
-  bool from_file;                         // loaded from native_modules.cpp's file
   memopt::native::Routine *routine;       // new'd; the tree the code refers to
   memopt::native::CompiledRoutine *code;  // new'd
 };
@@ -34,7 +33,6 @@ void memopt_native_describe(HeapTuple proc_tuple, memopt::native::Signature *sig
 void memopt_native_resolve_tables(memopt::native::Routine *routine, Oid fn_oid, Oid routine_schema);
 void memopt_native_resolve_callees(memopt::native::Routine *routine);
 void memopt_native_record_dependencies(Oid fn_oid, const memopt::native::Routine &routine);
-Oid memopt_native_type_oid(memopt::native::Type type);
 
 // native_modules.cpp: object files of compiled routines under
 // $PGDATA/memopt_native (emptied at postmaster start), by routine.

@@ -192,7 +192,6 @@ MemoptNativeRoutine *CompileFromCatalog(Oid fn_oid) {
     entry->isolation = IsolationFromOption(work->routine.body.options.isolation);
     entry->delayed_durability = work->routine.body.options.delayed_durability;
     entry->compile_ms = ms;
-    entry->from_file = prebuilt;
     entry->routine = new native::Routine(std::move(work->routine));
     entry->code = work->code.release();
   }
