@@ -198,7 +198,7 @@ CREATE FUNCTION bad_out(OUT x int) LANGUAGE native_compilation AS $$
 BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
   RETURN 5;
 END $$;
--- Aggregates over the rows of SELECT ... INTO (no GROUP BY yet).
+-- Aggregates over the rows of SELECT ... INTO.
 CREATE FUNCTION acct_stats(OUT n bigint, OUT total float8, OUT lowest float8, OUT mean float8,
                            OUT named bigint) LANGUAGE native_compilation AS $$
 BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
@@ -213,6 +213,124 @@ BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
   SELECT count(*), owner INTO x, o FROM acct;
   RETURN x;
 END $$;
+-- Queries: inner joins by nested loops (an index lookup per outer row where
+-- WHERE fixes an index's columns), GROUP BY with HAVING, ORDER BY (positions,
+-- expressions, DESC, NULLS FIRST/LAST), LIMIT and OFFSET, INSERT ... SELECT.
+CREATE TABLE dept (id int PRIMARY KEY, name text, city text) USING memopt;
+CREATE TABLE emp (id int PRIMARY KEY, dept int, name text, salary int) USING memopt;
+INSERT INTO dept VALUES (1, 'eng', 'oslo'), (2, 'ops', 'rome'), (3, 'hr', NULL), (4, 'idle', 'oslo');
+INSERT INTO emp VALUES (1, 1, 'ada', 120), (2, 1, 'bo', 100), (3, 2, 'cy', 90),
+  (4, 2, 'di', NULL), (5, 3, 'ed', 70), (6, 9, 'fay', 60), (7, 1, 'gus', 100);
+CREATE FUNCTION dept_report(min_count int) RETURNS TABLE (dept text, heads bigint, payroll bigint, top int)
+LANGUAGE native_compilation AS $$
+BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
+  SELECT d.name, count(*), sum(e.salary), max(e.salary)
+    FROM emp e JOIN dept d ON d.id = e.dept
+   GROUP BY d.name
+  HAVING count(*) >= min_count
+   ORDER BY 3 DESC NULLS LAST, d.name;
+END $$;
+SELECT * FROM dept_report(1);
+SELECT * FROM dept_report(2);
+CREATE FUNCTION by_city(n int, skip int) RETURNS TABLE (city text, person text, salary int)
+LANGUAGE native_compilation AS $$
+BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
+  SELECT d.city, e.name, e.salary FROM dept d, emp e
+   WHERE e.dept = d.id
+   ORDER BY d.city NULLS FIRST, e.salary DESC, e.name
+   LIMIT n OFFSET skip;
+END $$;
+SELECT * FROM by_city(NULL, NULL);
+SELECT * FROM by_city(2, 1);
+SELECT sqlstate_of('SELECT * FROM by_city(-1, 0)');
+SELECT sqlstate_of('SELECT * FROM by_city(1, -1)');
+-- SELECT INTO takes the first row of the order; without rows, NULL.
+CREATE FUNCTION best_paid(city_name text) RETURNS text LANGUAGE native_compilation AS $$
+BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
+  DECLARE who text;
+  SELECT e.name INTO who FROM emp e CROSS JOIN dept d
+   WHERE d.id = e.dept AND d.city = city_name AND e.salary IS NOT NULL
+   ORDER BY e.salary DESC, e.id LIMIT 1;
+  RETURN coalesce(who, 'nobody');
+END $$;
+SELECT best_paid('oslo'), best_paid('rome'), best_paid('paris');
+-- INSERT ... SELECT reads rows as they were before the statement.
+CREATE TABLE payroll (dept int PRIMARY KEY, total bigint, heads bigint) USING memopt;
+CREATE PROCEDURE close_month() LANGUAGE native_compilation AS $$
+BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
+  INSERT INTO payroll SELECT dept, sum(salary), count(*) FROM emp GROUP BY dept;
+  INSERT INTO emp (id, dept, name, salary) SELECT id + 100, dept, name || '2', salary FROM emp;
+END $$;
+CALL close_month();
+SELECT * FROM payroll ORDER BY dept;
+SELECT count(*) FROM emp;
+-- A FOR loop over a grouped query; EXIT leaves it early.
+CREATE FUNCTION first_groups(n int) RETURNS text LANGUAGE native_compilation AS $$
+BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
+  DECLARE s text := '';
+  DECLARE d int;
+  DECLARE c bigint;
+  FOR d, c IN SELECT dept, count(*) FROM emp GROUP BY dept ORDER BY dept LOOP
+    EXIT WHEN n = 0;
+    s := s || d || ':' || c || ' ';
+    n := n - 1;
+  END LOOP;
+  RETURN s;
+END $$;
+SELECT first_groups(2), first_groups(10);
+-- Errors at CREATE.
+CREATE FUNCTION q1() RETURNS int LANGUAGE native_compilation AS $$
+BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
+  DECLARE x int;
+  SELECT e.id INTO x FROM emp e LEFT JOIN dept d ON d.id = e.dept;
+  RETURN x;
+END $$;
+CREATE FUNCTION q2() RETURNS int LANGUAGE native_compilation AS $$
+BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
+  DECLARE x int;
+  SELECT id INTO x FROM emp e, dept d;
+  RETURN x;
+END $$;
+CREATE FUNCTION q3() RETURNS bigint LANGUAGE native_compilation AS $$
+BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
+  DECLARE x bigint;
+  SELECT count(*) INTO x FROM emp GROUP BY salary / 10;
+  RETURN x;
+END $$;
+CREATE FUNCTION q4() RETURNS int LANGUAGE native_compilation AS $$
+BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
+  DECLARE x int;
+  SELECT name INTO x FROM emp GROUP BY dept;
+  RETURN x;
+END $$;
+CREATE FUNCTION q5() RETURNS int LANGUAGE native_compilation AS $$
+BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
+  DECLARE x int;
+  SELECT id INTO x FROM emp WHERE count(*) > 1;
+  RETURN x;
+END $$;
+CREATE FUNCTION q6() RETURNS int LANGUAGE native_compilation AS $$
+BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
+  DECLARE x int;
+  SELECT id INTO x FROM emp ORDER BY 2;
+  RETURN x;
+END $$;
+CREATE FUNCTION q7() RETURNS int LANGUAGE native_compilation AS $$
+BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
+  DECLARE x int;
+  SELECT id INTO x FROM emp LIMIT 'many';
+  RETURN x;
+END $$;
+CREATE FUNCTION q8() RETURNS int LANGUAGE native_compilation AS $$
+BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
+  INSERT INTO payroll SELECT dept, salary, 1, 2 FROM emp;
+  RETURN 1;
+END $$;
+-- The joined tables' columns are bound too.
+ALTER TABLE dept DROP COLUMN city;
+DROP FUNCTION dept_report(int), by_city(int, int), best_paid(text), first_groups(int);
+DROP PROCEDURE close_month();
+DROP TABLE dept, emp, payroll;
 -- CASE statements (no match and no ELSE: "case not found") and expressions.
 CREATE FUNCTION grade(x int) RETURNS text LANGUAGE native_compilation AS $$
 BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)

@@ -6,6 +6,11 @@ CREATE EXTENSION IF NOT EXISTS memopt;
 RESET client_min_messages;
 CREATE TABLE dt (id int PRIMARY KEY, v int, label text) USING memopt;
 INSERT INTO dt SELECT g, g * 7 % 31, 'row ' || g FROM generate_series(1, 30) g;
+-- dj joins dt (dt_id, with misses and duplicates); ds is written and emptied.
+CREATE TABLE dj (jk int PRIMARY KEY, dt_id int, w int, tag text) USING memopt;
+INSERT INTO dj SELECT g, g * 5 % 37, g % 9, CASE WHEN g % 4 = 0 THEN NULL ELSE 'tag' || g % 3 END
+FROM generate_series(1, 40) g;
+CREATE TABLE ds (id int PRIMARY KEY, v int) USING memopt;
 -- name, declarations, statements: the native body is BEGIN ATOMIC WITH (...)
 -- declarations statements END; the PL/pgSQL one DECLARE declarations BEGIN
 -- statements END. Every routine is f(a int, b int) RETURNS text.
@@ -43,7 +48,27 @@ INSERT INTO corpus VALUES
    'SELECT count(*), sum(v), min(v), max(id), avg(v::float8) INTO c, s, lo, hi, m FROM dt WHERE id <= a AND v > b;
     RETURN c || '' '' || coalesce(s, -1) || '' '' || coalesce(lo, -1) || '' '' || coalesce(hi, -1) || '' '' || coalesce(m, -1);'),
   ('for_query', 'DECLARE s text := ''''; DECLARE k int; DECLARE l text;',
-   'FOR k, l IN SELECT id, label FROM dt WHERE v = b OR id = a LOOP s := s || k || l; END LOOP; RETURN s;');
+   'FOR k, l IN SELECT id, label FROM dt WHERE v = b OR id = a LOOP s := s || k || l; END LOOP; RETURN s;'),
+  ('join_lookup', 'DECLARE s text := ''''; DECLARE k int; DECLARE l text;',
+   'FOR k, l IN SELECT d.id, j.w || d.label FROM dj j JOIN dt d ON d.id = j.dt_id WHERE j.w > b ORDER BY j.jk LIMIT 5 LOOP s := s || k || l || '',''; END LOOP; RETURN s;'),
+  ('join_scan', 'DECLARE c bigint; DECLARE t bigint;',
+   'SELECT count(*), sum(d.v * j.w) INTO c, t FROM dt d, dj j WHERE d.v = j.w + a AND j.jk > b; RETURN c || '' '' || coalesce(t, -1);'),
+  ('join_three', 'DECLARE c bigint;',
+   'SELECT count(*) INTO c FROM dj j CROSS JOIN dt d INNER JOIN dj k2 ON k2.jk = d.v WHERE d.id = j.dt_id AND k2.w >= b AND j.w <> a; RETURN c;'),
+  ('group_by', 'DECLARE s text := ''''; DECLARE k int; DECLARE c bigint; DECLARE t bigint;',
+   'FOR k, c, t IN SELECT dt_id, count(*), sum(w) FROM dj WHERE w > b GROUP BY dt_id HAVING count(*) > 1 ORDER BY 3 DESC, 1 LIMIT abs(a) LOOP s := s || k || '':'' || c || '':'' || t || '' ''; END LOOP; RETURN s;'),
+  ('group_text', 'DECLARE s text := ''''; DECLARE l text; DECLARE c bigint; DECLARE m int;',
+   'FOR l, c, m IN SELECT tag, count(*), max(w) FROM dj WHERE jk > a GROUP BY tag ORDER BY tag NULLS FIRST LOOP s := s || coalesce(l, ''null'') || c || ''/'' || m || '';''; END LOOP; RETURN s;'),
+  ('group_join', 'DECLARE s text := ''''; DECLARE l text; DECLARE c bigint; DECLARE t bigint;',
+   'FOR l, c, t IN SELECT j.tag, count(*), sum(d.v) FROM dt d JOIN dj j ON j.dt_id = d.id WHERE d.v < b GROUP BY j.tag ORDER BY 2 DESC, 1 LOOP s := s || coalesce(l, ''-'') || c || ''='' || t || '' ''; END LOOP; RETURN s;'),
+  ('order_offset', 'DECLARE s text := ''''; DECLARE k int;',
+   'FOR k IN SELECT id FROM dt WHERE v < 20 ORDER BY v DESC, id LIMIT b OFFSET a LOOP s := s || k || '' ''; END LOOP; RETURN s;'),
+  ('select_first', 'DECLARE k int; DECLARE l text;',
+   'SELECT id, label INTO k, l FROM dt WHERE v > b ORDER BY v, id DESC; RETURN k || l;'),
+  ('having_only', 'DECLARE c bigint;',
+   'SELECT count(*) INTO c FROM dt WHERE v > b HAVING count(*) > a; RETURN c;'),
+  ('insert_select', 'DECLARE c bigint; DECLARE t bigint;',
+   'INSERT INTO ds (id, v) SELECT id, v + b FROM dt WHERE id <= a ORDER BY id LIMIT 20; SELECT count(*), sum(v) INTO c, t FROM ds; DELETE FROM ds; RETURN c || '' '' || coalesce(t, -1);');
 
 DO $$
 DECLARE c record;
@@ -93,5 +118,5 @@ BEGIN
   END LOOP;
 END $$;
 DROP TABLE outcomes, corpus;
-DROP TABLE dt CASCADE;
+DROP TABLE dt, dj, ds CASCADE;
 DROP FUNCTION outcome(text);

@@ -29,14 +29,8 @@ const std::map<std::string, const char *> kUnsupportedStatements = {
 
 // Words anywhere in a statement that the native language does not have.
 const std::map<std::string, const char *> kUnsupportedClauses = {
-    {"join", "joins are not supported yet; nest FOR ... IN SELECT loops"},
-    {"having", "GROUP BY and HAVING are not supported yet"},
-    {"limit", "LIMIT is not supported yet"},
-    {"offset", "OFFSET is not supported yet"},
-    {"distinct", "DISTINCT is not supported yet"},
-    {"union", "UNION is not supported"},
-    {"with", "WITH queries are not supported"},
-    {"returning", "RETURNING is not supported yet"},
+    {"distinct", "DISTINCT is not supported yet"}, {"union", "UNION is not supported"},
+    {"with", "WITH queries are not supported"},    {"returning", "RETURNING is not supported yet"},
     {"exists", "EXISTS is not supported yet"},
 };
 
@@ -130,17 +124,14 @@ class Scanner {
     const std::string &word = t_[i].text;
     auto it = kUnsupportedClauses.find(word);
     if (it != kUnsupportedClauses.end() && !in_declare_) Add(i, Upper(word), it->second);
-    if ((word == "group" || word == "order") && IsWord(i + 1, "by"))
-      Add(i, Upper(word) + " BY",
-          word == "group" ? "GROUP BY is not supported yet (aggregates over all rows are)"
-                          : "ORDER BY is not supported yet");
+    if ((word == "left" || word == "right" || word == "full") &&
+        (IsWord(i + 1, "join") || IsWord(i + 1, "outer")))
+      Add(i, Upper(word) + " JOIN",
+          "outer joins are not supported; use an inner join, or a FOR loop with a lookup per row");
     if (word == "from" && !(i > 0 && IsWord(i - 1, "delete"))) {
       Table(i + 1);
-      for (size_t j = i + 2; IsOp(j, ",") || IsOp(j, "."); ++j)  // FROM a, b: a join
-        if (IsOp(j, ",") && IsWord(j + 1)) {
-          Add(j, "FROM ... , ...", "joins are not supported yet; nest FOR ... IN SELECT loops");
-          break;
-        }
+      for (size_t j = i + 2; j < t_.size() && (IsOp(j, ",") || IsOp(j, ".") || IsWord(j)); ++j)
+        if (IsOp(j, ",")) Table(j + 1);  // FROM a [x], b [y]: both are read
     }
     if (word == "join") Table(i + 1);
   }

@@ -97,24 +97,54 @@ enum class StmtKind : uint8_t {
   kContinue,     // CONTINUE [WHEN value]
   kReturn,       // RETURN [value]
   kRaise,        // RAISE level 'format' [, args] [USING ERRCODE = 'xxxxx']
-  kInsert,       // INSERT INTO table [(columns)] VALUES rows
+  kInsert,       // INSERT INTO table [(columns)] VALUES rows | query (from non-empty)
   kUpdate,       // UPDATE table [alias] SET columns[i] = set_values[i] [WHERE where]
   kDelete,       // DELETE FROM table [alias] [WHERE where]
-  kSelectInto,   // SELECT select_list INTO into FROM from [WHERE where]
-  kForQuery,     // FOR into IN SELECT select_list FROM from [WHERE where] LOOP body END LOOP
-  kSelectRows,   // SELECT select_list FROM from [WHERE where]: rows of a set-returning function
+  kSelectInto,   // SELECT select_list INTO into query-clauses
+  kForQuery,     // FOR into IN SELECT select_list query-clauses LOOP body END LOOP
+  kSelectRows,   // SELECT select_list query-clauses: rows of a set-returning function
   kNullStmt,     // NULL;
   kCallRoutine,  // CALL name(args): a natively compiled procedure
 };
 
-// A FROM item: a table, optionally aliased.
+// A FROM item (or the target of UPDATE / DELETE): a table, optionally
+// aliased. The items of a FROM list are joined by nested loops, in order.
 struct TableRef {
   std::vector<std::string> name;  // [schema,] table
   std::string alias;              // empty when none
   SourcePos pos;
 
-  // Bound: index into Procedure::tables.
+  // Bound: index into Routine::tables ...
   int table = -1;
+  // ... how its rows are found: an index of TableDesc::indexes and its key
+  // values, one per index column (expressions of `where` that read only
+  // variables and earlier FROM items), or -1 for a scan ...
+  int access_index = -1;
+  std::vector<const Expr *> access_keys;
+  // ... and the conjuncts of `where` tested as soon as its row is read (those
+  // that read no later FROM item).
+  std::vector<const Expr *> filters;
+};
+
+// An ORDER BY item.
+struct SortItem {
+  ExprPtr expr;
+  bool descending = false;
+  int nulls_first = -1;  // -1: as PostgreSQL (NULLS LAST ascending, NULLS FIRST descending)
+  SourcePos pos;
+  int output = -1;  // bound: ORDER BY n names select-list entry n - 1
+};
+
+// Bound: the rows one step of a query hands to the runtime to be sorted
+// (runtime_api.h memopt_rt_sort_*): their column types and sort keys.
+struct SortStage {
+  struct Key {
+    int column;
+    bool descending;
+    bool nulls_first;
+  };
+  std::vector<Type> types;  // empty: the query has no such step
+  std::vector<Key> keys;
 };
 
 struct Stmt {
@@ -146,28 +176,47 @@ struct Stmt {
   std::vector<ExprPtr> select_list;        // kSelectInto
   std::vector<std::string> into;           // kSelectInto target variables
   std::vector<SourcePos> into_pos;
-  std::vector<TableRef> from;  // kSelectInto (one table for now)
-  ExprPtr where;               // kUpdate, kDelete, kSelectInto
+  // Queries (kSelectInto, kForQuery, kSelectRows, kInsert ... SELECT): FROM
+  // items (JOIN ... ON conditions are ANDed into `where`), GROUP BY columns,
+  // HAVING, ORDER BY, LIMIT and OFFSET.
+  std::vector<TableRef> from;
+  ExprPtr where;  // also kUpdate, kDelete
+  std::vector<ExprPtr> group_by;
+  ExprPtr having;
+  std::vector<SortItem> order_by;
+  ExprPtr limit, offset;
 
   // Bound by binder.cpp.
-  int variable = -1;                     // kDeclare, kAssign, kForRange
-  int callee = -1;                       // kCallRoutine: index into Routine::callees
-  std::vector<int> into_variables;       // kSelectInto
-  std::vector<int> column_numbers;       // kInsert (per VALUES entry), kUpdate (per SET): 0-based
-  std::vector<const Expr *> aggregates;  // kSelectInto: aggregate calls of select_list
-  int access_index = -1;                 // kUpdate/kDelete/kSelectInto: index of TableDesc::indexes
-  std::vector<const Expr *> access_keys;  // ... its key values, one per index column (in `where`)
+  int variable = -1;                // kDeclare, kAssign, kForRange
+  int callee = -1;                  // kCallRoutine: index into Routine::callees
+  std::vector<int> into_variables;  // kSelectInto
+  std::vector<int> column_numbers;  // kInsert (per VALUES entry), kUpdate (per SET): 0-based
+  // Queries: aggregate calls (of select_list, having, order_by). With
+  // GROUP BY, rows are sorted by group_by, then aggregate inputs
+  // (group_stage); with ORDER BY, result rows (select_list, then ORDER BY
+  // expressions that name no entry of it) are sorted (order_stage).
+  std::vector<const Expr *> aggregates;
+  SortStage group_stage;
+  SortStage order_stage;
 };
+
+// FROM item `source` of a statement: from[source], or the UPDATE / DELETE target.
+inline const TableRef &SourceRef(const Stmt &stmt, int source) {
+  return stmt.from.empty() ? stmt.target : stmt.from[source];
+}
+inline size_t SourceCount(const Stmt &stmt) { return stmt.from.empty() ? 1 : stmt.from.size(); }
 
 // Calls fn(const Expr *) for each expression a statement holds itself, not
 // those of the statements in its bodies (nullptr ones skipped).
 template <typename F>
 void ForEachOwnExpression(const Stmt &stmt, F fn) {
-  for (const Expr *e :
-       {stmt.value.get(), stmt.low.get(), stmt.high.get(), stmt.step.get(), stmt.where.get()})
+  for (const Expr *e : {stmt.value.get(), stmt.low.get(), stmt.high.get(), stmt.step.get(),
+                        stmt.where.get(), stmt.having.get(), stmt.limit.get(), stmt.offset.get()})
     if (e != nullptr) fn(e);
-  for (const auto *list : {&stmt.conds, &stmt.args, &stmt.set_values, &stmt.select_list})
+  for (const auto *list :
+       {&stmt.conds, &stmt.args, &stmt.set_values, &stmt.select_list, &stmt.group_by})
     for (const ExprPtr &e : *list) fn(e.get());
+  for (const SortItem &item : stmt.order_by) fn(item.expr.get());
   for (const auto &row : stmt.rows)
     for (const ExprPtr &e : row) fn(e.get());
 }

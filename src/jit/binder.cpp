@@ -4,7 +4,9 @@
 // nothing here calls PostgreSQL.
 #include "binder.h"
 
+#include <algorithm>
 #include <cstdlib>
+#include <functional>
 #include <limits>
 #include <map>
 #include <new>
@@ -145,10 +147,12 @@ class Binder {
   }
 
  private:
+  // A FROM item in scope: expressions name its columns as qualifier.column.
   struct Source {
     int table;
     std::string qualifier;  // alias, or the table's name as written
   };
+  using Sources = std::vector<Source>;
 
   // --- names -----------------------------------------------------------------
 
@@ -194,35 +198,49 @@ class Binder {
     return col.type;
   }
 
-  Type BindName(Expr *expr, const Source *source) {
+  // The FROM item and column a name refers to, or -1: "t.c" must find
+  // qualifier t; an unqualified name must be a column of exactly one item.
+  int FindSourceColumn(const Expr *expr, const Sources *sources, int *column) const {
     const std::string &last = expr->parts.back();
-    int column = -1;
-    if (source != nullptr) {
-      const TableDesc &table = routine_.tables[source->table];
-      if (expr->parts.size() == 2) {
-        if (expr->parts[0] != source->qualifier)
-          Fail(expr->pos, "missing FROM-clause entry for table \"" + expr->parts[0] + "\"");
-        column = FindColumn(table, last);
-        if (column < 0)
+    *column = -1;
+    if (expr->parts.size() == 2) {
+      for (size_t s = 0; sources != nullptr && s < sources->size(); ++s) {
+        if ((*sources)[s].qualifier != expr->parts[0]) continue;
+        *column = FindColumn(routine_.tables[(*sources)[s].table], last);
+        if (*column < 0)
           Fail(expr->pos, "column " + expr->parts[0] + "." + last + " does not exist");
-      } else {
-        column = FindColumn(table, last);
+        return static_cast<int>(s);
       }
-    } else if (expr->parts.size() == 2) {
       Fail(expr->pos, "missing FROM-clause entry for table \"" + expr->parts[0] + "\"");
     }
+    int found = -1;
+    for (size_t s = 0; sources != nullptr && s < sources->size(); ++s) {
+      int c = FindColumn(routine_.tables[(*sources)[s].table], last);
+      if (c < 0) continue;
+      if (found >= 0)
+        FailWithCode(expr->pos, "42702", "column reference \"" + last + "\" is ambiguous", "");
+      found = static_cast<int>(s);
+      *column = c;
+    }
+    return found;
+  }
+
+  Type BindName(Expr *expr, const Sources *sources) {
+    const std::string &last = expr->parts.back();
+    int column = -1;
+    int source = FindSourceColumn(expr, sources, &column);
     int variable = expr->parts.size() == 1 ? FindVariable(last) : -1;
     if (column >= 0 && variable >= 0)
       Fail(expr->pos, "column reference \"" + last + "\" is ambiguous",
            "It could refer to either a variable or a table column; qualify the column with its "
            "table name.");
     if (column >= 0) {
-      expr->source = 0;
+      expr->source = source;
       expr->column = column;
-      return ColumnType(routine_.tables[source->table], column, expr->pos);
+      return ColumnType(routine_.tables[(*sources)[source].table], column, expr->pos);
     }
     if (variable < 0) {
-      if (source != nullptr) Fail(expr->pos, "column \"" + last + "\" does not exist");
+      if (sources != nullptr) Fail(expr->pos, "column \"" + last + "\" does not exist");
       Fail(expr->pos, "variable \"" + last + "\" does not exist");
     }
     expr->variable = variable;
@@ -252,7 +270,7 @@ class Binder {
   }
 
   void RequireBool(ExprPtr *slot, const char *what) {
-    Type type = BindExpr(slot->get(), current_source_);
+    Type type = BindExpr(slot->get(), current_sources_);
     if (type == Type::kNull)
       CoerceImplicit(slot, Type::kBool);
     else if (type != Type::kBool)
@@ -306,8 +324,8 @@ class Binder {
       RequireBool(&expr->args[1], op == "and" ? "AND" : "OR");
       return Type::kBool;
     }
-    BindExpr(expr->args[0].get(), current_source_);
-    BindExpr(expr->args[1].get(), current_source_);
+    BindExpr(expr->args[0].get(), current_sources_);
+    BindExpr(expr->args[1].get(), current_sources_);
     if (op == "||") {
       for (ExprPtr &arg : expr->args) CoerceImplicit(&arg, Type::kText);
       return Type::kText;
@@ -348,7 +366,7 @@ class Binder {
       RequireBool(&expr->args[0], "NOT");
       return Type::kBool;
     }
-    Type type = BindExpr(expr->args[0].get(), current_source_);
+    Type type = BindExpr(expr->args[0].get(), current_sources_);
     if (type == Type::kNull) {
       CoerceImplicit(&expr->args[0], Type::kInt4);
       type = Type::kInt4;
@@ -366,11 +384,11 @@ class Binder {
     if (it == kFunctions.end())
       Fail(expr->pos, "function " + expr->op + " is not supported by natively compiled routines",
            "Supported functions: abs, mod, coalesce, length, lower, upper, and the aggregates "
-           "count, sum, min, max, avg in SELECT ... INTO.");
+           "count, sum, min, max, avg in queries.");
     expr->function = static_cast<int>(it->second);
     if (it->second >= BuiltinFunction::kCount) return BindAggregate(expr, it->second);
     std::vector<Type> types;
-    for (ExprPtr &arg : expr->args) types.push_back(BindExpr(arg.get(), current_source_));
+    for (ExprPtr &arg : expr->args) types.push_back(BindExpr(arg.get(), current_sources_));
     auto arity = [&](size_t n) {
       if (expr->args.size() != n)
         Fail(expr->pos, "function " + expr->op + " takes " + std::to_string(n) +
@@ -424,14 +442,17 @@ class Binder {
   // SELECT ... INTO only, never nested.
   Type BindAggregate(Expr *expr, BuiltinFunction function) {
     if (aggregates_ == nullptr)
-      Fail(expr->pos, "aggregate functions are only allowed in the select list of SELECT ... INTO");
+      FailWithCode(expr->pos, "42803",
+                   "aggregate functions are only allowed in the select list, HAVING and ORDER BY "
+                   "of a query",
+                   "");
     if (in_aggregate_) Fail(expr->pos, "aggregate function calls cannot be nested");
     expr->aggregate = static_cast<int>(aggregates_->size());
     aggregates_->push_back(expr);
     if (function == BuiltinFunction::kCount && expr->text == "*") return Type::kInt8;
     if (expr->args.size() != 1) Fail(expr->pos, "function " + expr->op + " takes 1 argument");
     in_aggregate_ = true;
-    Type arg = BindExpr(expr->args[0].get(), current_source_);
+    Type arg = BindExpr(expr->args[0].get(), current_sources_);
     in_aggregate_ = false;
     if (arg == Type::kNull) {
       CoerceImplicit(&expr->args[0], Type::kInt4);
@@ -479,7 +500,7 @@ class Binder {
     const CalleeDesc &callee = routine_.callees[*index];
     if (!callee.found) FailWithCode(pos, callee.sqlstate, callee.message, callee.hint);
     for (size_t i = 0; i < args->size(); ++i) {
-      BindExpr((*args)[i].get(), current_source_);
+      BindExpr((*args)[i].get(), current_sources_);
       CoerceForAssignment(&(*args)[i], callee.params[i],
                           "argument " + std::to_string(i + 1) + " of " + name);
     }
@@ -513,7 +534,7 @@ class Binder {
     if (expr->has_else) values.push_back(expr->args.size() - 1);
     Type common = Type::kNull;
     for (size_t i : values) {
-      Type t = BindExpr(expr->args[i].get(), current_source_);
+      Type t = BindExpr(expr->args[i].get(), current_sources_);
       if (t == Type::kNull) continue;
       if (common == Type::kNull)
         common = t;
@@ -536,9 +557,9 @@ class Binder {
          "type casts.");
   }
 
-  Type BindExpr(Expr *expr, const Source *source) {
-    const Source *saved = current_source_;
-    current_source_ = source;
+  Type BindExpr(Expr *expr, const Sources *source) {
+    const Sources *saved = current_sources_;
+    current_sources_ = source;
     Type type = Type::kUnknown;
     switch (expr->kind) {
       case ExprKind::kInt:
@@ -582,7 +603,7 @@ class Binder {
         break;
       }
     }
-    current_source_ = saved;
+    current_sources_ = saved;
     expr->type = type;
     return type;
   }
@@ -769,6 +790,10 @@ class Binder {
         columns.push_back(column);
       }
     }
+    if (!stmt->from.empty()) {
+      BindInsertQuery(stmt, table, columns);
+      return;
+    }
     for (auto &row : stmt->rows) {
       if (row.size() > columns.size())
         Fail(row[columns.size()]->pos, "INSERT has more expressions than target columns");
@@ -787,23 +812,51 @@ class Binder {
     stmt->column_numbers = columns;
   }
 
-  Source SourceFor(TableRef *ref) {
-    ResolveTable(ref);
-    return Source{ref->table, ref->alias.empty() ? ref->name.back() : ref->alias};
+  // INSERT ... SELECT: the select list fills `columns`, in order.
+  void BindInsertQuery(Stmt *stmt, const TableDesc &table, std::vector<int> columns) {
+    size_t n = stmt->select_list.size();
+    if (n > columns.size())
+      Fail(stmt->select_list[columns.size()]->pos,
+           "INSERT has more expressions than target columns");
+    if (!stmt->columns.empty() && n < columns.size())
+      Fail(stmt->pos, "INSERT has more target columns than expressions");
+    columns.resize(n);
+    BindQuery(stmt, [this, &table, &columns](size_t i, ExprPtr *item) {
+      CoerceForAssignment(item, ColumnType(table, columns[i], (*item)->pos),
+                          "column \"" + table.columns[columns[i]].name + "\"");
+    });
+    stmt->column_numbers = columns;
   }
 
-  void BindWhere(Stmt *stmt, const Source &source) {
-    if (!stmt->where) return;
-    const Source *saved = current_source_;
-    current_source_ = &source;
-    RequireBool(&stmt->where, "WHERE");
-    current_source_ = saved;
-    ChooseIndex(stmt, routine_.tables[source.table]);
+  Sources SourcesFor(std::vector<TableRef> *refs) {
+    Sources sources;
+    for (TableRef &ref : *refs) {
+      ResolveTable(&ref);
+      Source source{ref.table, ref.alias.empty() ? ref.name.back() : ref.alias};
+      for (const Source &other : sources)
+        if (other.qualifier == source.qualifier)
+          FailWithCode(ref.pos, "42712",
+                       "table name \"" + source.qualifier + "\" specified more than once", "");
+      sources.push_back(source);
+    }
+    return sources;
+  }
+
+  void BindWhere(Stmt *stmt, const Sources &sources) {
+    if (stmt->where) {
+      current_sources_ = &sources;
+      RequireBool(&stmt->where, "WHERE");
+      current_sources_ = nullptr;
+    }
+    PlanAccess(stmt);
   }
 
   void BindUpdateOrDelete(Stmt *stmt) {
-    Source source = SourceFor(&stmt->target);
-    const TableDesc &table = routine_.tables[source.table];
+    std::vector<TableRef> targets(1);
+    targets[0] = stmt->target;
+    Sources sources = SourcesFor(&targets);
+    stmt->target.table = targets[0].table;
+    const TableDesc &table = routine_.tables[sources[0].table];
     for (size_t i = 0; i < stmt->columns.size(); ++i) {
       int column = FindColumn(table, stmt->columns[i]);
       if (column < 0)
@@ -815,44 +868,26 @@ class Binder {
                "multiple assignments to same column \"" + stmt->columns[i] + "\"");
       stmt->column_numbers.push_back(column);
       Type type = ColumnType(table, column, stmt->column_pos[i]);
-      BindExpr(stmt->set_values[i].get(), &source);
+      BindExpr(stmt->set_values[i].get(), &sources);
       CoerceForAssignment(&stmt->set_values[i], type, "column \"" + stmt->columns[i] + "\"");
     }
-    BindWhere(stmt, source);
+    BindWhere(stmt, sources);
   }
 
   void BindSelectInto(Stmt *stmt) {
-    if (stmt->from.size() != 1)
-      Fail(stmt->pos, "a query reads exactly one table in natively compiled routines for now");
-    Source source = SourceFor(&stmt->from[0]);
     if (stmt->select_list.size() != stmt->into.size())
       Fail(stmt->pos, "query has " + std::to_string(stmt->into.size()) + " targets but " +
                           std::to_string(stmt->select_list.size()) + " values");
-    if (stmt->kind == StmtKind::kSelectInto) aggregates_ = &stmt->aggregates;
     for (size_t i = 0; i < stmt->into.size(); ++i) {
       int variable = FindVariable(stmt->into[i]);
       if (variable < 0)
         Fail(stmt->into_pos[i], "variable \"" + stmt->into[i] + "\" does not exist");
       stmt->into_variables.push_back(variable);
-      BindExpr(stmt->select_list[i].get(), &source);
-      const Variable &var = routine_.variables[variable];
-      CoerceForAssignment(&stmt->select_list[i], var.type, "variable \"" + var.name + "\"");
     }
-    aggregates_ = nullptr;
-    if (!stmt->aggregates.empty())
-      for (const ExprPtr &item : stmt->select_list) RequireAggregated(item.get());
-    BindWhere(stmt, source);
-  }
-
-  // Without GROUP BY, a column may only appear inside an aggregate.
-  void RequireAggregated(const Expr *expr) {
-    if (expr->aggregate >= 0) return;
-    if (expr->kind == ExprKind::kName && expr->column >= 0)
-      FailWithCode(expr->pos, "42803",
-                   "column \"" + expr->parts.back() +
-                       "\" must appear in the GROUP BY clause or be used in an aggregate function",
-                   "GROUP BY is not supported yet.");
-    for (const ExprPtr &arg : expr->args) RequireAggregated(arg.get());
+    BindQuery(stmt, [this, stmt](size_t i, ExprPtr *item) {
+      const Variable &var = routine_.variables[stmt->into_variables[i]];
+      CoerceForAssignment(item, var.type, "variable \"" + var.name + "\"");
+    });
   }
 
   // SELECT without INTO: a row of the set-returning function's result per match.
@@ -860,30 +895,139 @@ class Binder {
     if (!routine_.signature.returns_set)
       Fail(stmt->pos, "SELECT without INTO is only allowed in set-returning functions",
            "Use SELECT ... INTO, or declare the function RETURNS TABLE (...) or RETURNS SETOF.");
-    if (stmt->from.size() != 1)
-      Fail(stmt->pos, "a query reads exactly one table in natively compiled routines for now");
-    Source source = SourceFor(&stmt->from[0]);
     const std::vector<Type> &types = routine_.row_types;
     if (stmt->select_list.size() != types.size())
       FailWithCode(stmt->pos, "42804",
                    "query returns " + std::to_string(stmt->select_list.size()) +
                        " columns but the function's rows have " + std::to_string(types.size()),
                    "");
-    for (size_t i = 0; i < types.size(); ++i) {
-      BindExpr(stmt->select_list[i].get(), &source);
-      CoerceForAssignment(&stmt->select_list[i], types[i],
-                          "column " + std::to_string(i + 1) + " of the result");
+    BindQuery(stmt, [this, &types](size_t i, ExprPtr *item) {
+      CoerceForAssignment(item, types[i], "column " + std::to_string(i + 1) + " of the result");
+    });
+  }
+
+  // --- queries ---------------------------------------------------------------
+
+  // FROM, WHERE, the select list (bound, then converted by `convert` to what
+  // receives entry i), GROUP BY, HAVING, ORDER BY, LIMIT and OFFSET.
+  void BindQuery(Stmt *stmt, const std::function<void(size_t, ExprPtr *)> &convert) {
+    Sources sources = SourcesFor(&stmt->from);
+    for (ExprPtr &key : stmt->group_by) {
+      BindExpr(key.get(), &sources);
+      if (key->kind != ExprKind::kName || key->column < 0)
+        Fail(key->pos,
+             "GROUP BY takes column names in natively compiled routines; "
+             "expressions are not supported yet");
     }
-    BindWhere(stmt, source);
+    aggregates_ = &stmt->aggregates;
+    for (size_t i = 0; i < stmt->select_list.size(); ++i) {
+      BindExpr(stmt->select_list[i].get(), &sources);
+      convert(i, &stmt->select_list[i]);
+    }
+    if (stmt->having) {
+      current_sources_ = &sources;
+      RequireBool(&stmt->having, "HAVING");
+      current_sources_ = nullptr;
+    }
+    for (SortItem &item : stmt->order_by) BindSortItem(&item, stmt, sources);
+    aggregates_ = nullptr;
+    if (!stmt->group_by.empty() || !stmt->aggregates.empty() || stmt->having) {
+      for (const ExprPtr &item : stmt->select_list) RequireGrouped(item.get(), *stmt, sources);
+      if (stmt->having) RequireGrouped(stmt->having.get(), *stmt, sources);
+      for (const SortItem &item : stmt->order_by)
+        if (item.output < 0) RequireGrouped(item.expr.get(), *stmt, sources);
+    }
+    BindCount(&stmt->limit, "LIMIT");
+    BindCount(&stmt->offset, "OFFSET");
+    BindWhere(stmt, sources);
+    PlanStages(stmt);
+  }
+
+  // ORDER BY n names select-list entry n; anything else is an expression.
+  void BindSortItem(SortItem *item, Stmt *stmt, const Sources &sources) {
+    if (item->nulls_first < 0) item->nulls_first = item->descending ? 1 : 0;
+    if (item->expr->kind == ExprKind::kInt) {
+      long long n = std::strtoll(item->expr->text.c_str(), nullptr, 10);
+      if (n < 1 || n > static_cast<long long>(stmt->select_list.size()))
+        FailWithCode(item->expr->pos, "42P10",
+                     "ORDER BY position " + item->expr->text + " is not in select list", "");
+      item->output = static_cast<int>(n - 1);
+      item->expr->type = stmt->select_list[item->output]->type;
+      return;
+    }
+    Type type = BindExpr(item->expr.get(), &sources);
+    if (type == Type::kNull) CoerceImplicit(&item->expr, Type::kText);
+  }
+
+  // LIMIT / OFFSET: an integer count, computed once from variables.
+  void BindCount(ExprPtr *count, const char *what) {
+    if (!*count) return;
+    Type type = BindExpr(count->get(), nullptr);
+    if (type != Type::kNull && !IsInteger(type))
+      Fail((*count)->pos, std::string("argument of ") + what + " must be type bigint, not type " +
+                              DisplayTypeName(type));
+    CoerceImplicit(count, Type::kInt8);
+  }
+
+  // In a grouped query a column may appear only inside an aggregate or as a
+  // GROUP BY column.
+  void RequireGrouped(const Expr *expr, const Stmt &stmt, const Sources &sources) {
+    if (expr->aggregate >= 0) return;
+    if (expr->kind == ExprKind::kName && expr->column >= 0) {
+      for (const ExprPtr &key : stmt.group_by)
+        if (key->source == expr->source && key->column == expr->column) return;
+      const Source &source = sources[expr->source];
+      FailWithCode(expr->pos, "42803",
+                   "column \"" + source.qualifier + "." +
+                       routine_.tables[source.table].columns[expr->column].name +
+                       "\" must appear in the GROUP BY clause or be used in an aggregate function",
+                   "");
+    }
+    for (const ExprPtr &arg : expr->args) RequireGrouped(arg.get(), stmt, sources);
+  }
+
+  // The rows the query sorts: by GROUP BY columns (then each aggregate's
+  // input), and by ORDER BY items (after the select list).
+  static void PlanStages(Stmt *stmt) {
+    if (!stmt->group_by.empty()) {
+      SortStage &stage = stmt->group_stage;
+      for (size_t i = 0; i < stmt->group_by.size(); ++i) {
+        stage.types.push_back(stmt->group_by[i]->type);
+        stage.keys.push_back(SortStage::Key{static_cast<int>(i), false, false});
+      }
+      for (const Expr *aggregate : stmt->aggregates)
+        stage.types.push_back(aggregate->args.empty() ? Type::kInt8 : aggregate->args[0]->type);
+    }
+    if (!stmt->order_by.empty()) {
+      SortStage &stage = stmt->order_stage;
+      for (const ExprPtr &item : stmt->select_list) stage.types.push_back(item->type);
+      for (const SortItem &item : stmt->order_by) {
+        int column = item.output;
+        if (column < 0) {
+          column = static_cast<int>(stage.types.size());
+          stage.types.push_back(item.expr->type);
+        }
+        stage.keys.push_back(SortStage::Key{column, item.descending, item.nulls_first == 1});
+      }
+    }
   }
 
   // --- access paths ------------------------------------------------------------
 
-  static bool ReadsColumns(const Expr *expr) {
-    if (expr->kind == ExprKind::kName && expr->column >= 0) return true;
-    for (const ExprPtr &arg : expr->args)
-      if (ReadsColumns(arg.get())) return true;
-    return false;
+  // The last FROM item an expression reads a column of, or -1.
+  static int LastSource(const Expr *expr) {
+    int last = expr->kind == ExprKind::kName && expr->column >= 0 ? expr->source : -1;
+    for (const ExprPtr &arg : expr->args) last = std::max(last, LastSource(arg.get()));
+    return last;
+  }
+
+  // The first FROM item an expression reads a column of (INT_MAX: none).
+  static int FirstSource(const Expr *expr) {
+    int first = expr->kind == ExprKind::kName && expr->column >= 0
+                    ? expr->source
+                    : std::numeric_limits<int>::max();
+    for (const ExprPtr &arg : expr->args) first = std::min(first, FirstSource(arg.get()));
+    return first;
   }
 
   static const Expr *StripCast(const Expr *expr) {
@@ -892,30 +1036,61 @@ class Binder {
     return expr;
   }
 
-  // Conjuncts "column = value" of the WHERE clause (value reads no column).
-  static void EqualityConjuncts(const Expr *expr, std::vector<std::pair<int, const Expr *>> *out) {
+  static void Conjuncts(const Expr *expr, std::vector<const Expr *> *out) {
     if (expr->kind == ExprKind::kBinary && expr->op == "and") {
-      EqualityConjuncts(expr->args[0].get(), out);
-      EqualityConjuncts(expr->args[1].get(), out);
-      return;
+      Conjuncts(expr->args[0].get(), out);
+      Conjuncts(expr->args[1].get(), out);
+    } else {
+      out->push_back(expr);
     }
-    if (expr->kind != ExprKind::kBinary || expr->op != "=") return;
+  }
+
+  // "column = value" of FROM item `source`, where value reads only earlier
+  // items: the column and the value, or {-1, nullptr}.
+  static std::pair<int, const Expr *> KeyEquality(const Expr *expr, int source) {
+    if (expr->kind != ExprKind::kBinary || expr->op != "=") return {-1, nullptr};
     for (int side = 0; side < 2; ++side) {
       const Expr *column = StripCast(expr->args[side].get());
       const Expr *value = expr->args[1 - side].get();
-      if (column->kind != ExprKind::kName || column->column < 0 || ReadsColumns(value)) continue;
+      if (column->kind != ExprKind::kName || column->column < 0 || column->source != source ||
+          LastSource(value) >= source)
+        continue;
       // The lookup key has the column's type: the comparison must be in the
       // column's type, or an integer comparison (narrowed with a range check).
       Type compared = expr->args[side]->type;
       if (compared != column->type && !(IsInteger(compared) && IsInteger(column->type))) continue;
-      out->emplace_back(column->column, value);
-      return;
+      return {column->column, value};
+    }
+    return {-1, nullptr};
+  }
+
+  // Each conjunct of WHERE is tested at the first FROM item where all it
+  // reads is there, those that read no earlier item first (as PostgreSQL
+  // tests a table's own conditions in its scan, before the join's); each
+  // item is read by the index whose columns WHERE fixes.
+  void PlanAccess(Stmt *stmt) {
+    std::vector<const Expr *> conjuncts;
+    if (stmt->where) Conjuncts(stmt->where.get(), &conjuncts);
+    for (size_t s = 0; s < SourceCount(*stmt); ++s) {
+      TableRef &ref = stmt->from.empty() ? stmt->target : stmt->from[s];
+      std::vector<std::pair<int, const Expr *>> equalities;
+      for (const Expr *conjunct : conjuncts)
+        if (std::max(0, LastSource(conjunct)) == static_cast<int>(s) &&
+            FirstSource(conjunct) >= static_cast<int>(s))
+          ref.filters.push_back(conjunct);
+      for (const Expr *conjunct : conjuncts) {
+        if (std::max(0, LastSource(conjunct)) == static_cast<int>(s) &&
+            FirstSource(conjunct) < static_cast<int>(s))
+          ref.filters.push_back(conjunct);
+        auto eq = KeyEquality(conjunct, static_cast<int>(s));
+        if (eq.second != nullptr) equalities.push_back(eq);
+      }
+      ChooseIndex(&ref, routine_.tables[ref.table], equalities);
     }
   }
 
-  void ChooseIndex(Stmt *stmt, const TableDesc &table) {
-    std::vector<std::pair<int, const Expr *>> equalities;
-    EqualityConjuncts(stmt->where.get(), &equalities);
+  static void ChooseIndex(TableRef *ref, const TableDesc &table,
+                          const std::vector<std::pair<int, const Expr *>> &equalities) {
     int best = -1;
     for (size_t i = 0; i < table.indexes.size(); ++i) {
       const IndexDesc &index = table.indexes[i];
@@ -930,18 +1105,18 @@ class Binder {
       if (best < 0 || (index.unique && !table.indexes[best].unique)) best = static_cast<int>(i);
     }
     if (best < 0) return;
-    stmt->access_index = best;
+    ref->access_index = best;
     for (int column : table.indexes[best].columns)
       for (auto &eq : equalities)
         if (eq.first == column) {
-          stmt->access_keys.push_back(eq.second);
+          ref->access_keys.push_back(eq.second);
           break;
         }
   }
 
   Routine &routine_;
   std::vector<std::vector<std::pair<std::string, int>>> scopes_;
-  const Source *current_source_ = nullptr;
+  const Sources *current_sources_ = nullptr;
   int loop_depth_ = 0;
   std::vector<const Expr *> *aggregates_ = nullptr;  // while binding a SELECT INTO list
   bool in_aggregate_ = false;
@@ -992,25 +1167,20 @@ void CollectCalleesFromList(const StmtList &list,
   }
 }
 
-void MarkColumns(const Expr *expr, std::vector<bool> *used) {
-  if (expr == nullptr) return;
-  if (expr->kind == ExprKind::kName && expr->column >= 0) (*used)[expr->column] = true;
-  for (const ExprPtr &arg : expr->args) MarkColumns(arg.get(), used);
+void MarkColumns(const Stmt &stmt, const Expr *expr, std::vector<std::vector<bool>> *used) {
+  if (expr->kind == ExprKind::kName && expr->column >= 0)
+    (*used)[SourceRef(stmt, expr->source).table][expr->column] = true;
+  for (const ExprPtr &arg : expr->args) MarkColumns(stmt, arg.get(), used);
 }
 
-void MarkList(const Routine &routine, const StmtList &list, std::vector<std::vector<bool>> *used) {
+void MarkList(const StmtList &list, std::vector<std::vector<bool>> *used) {
   for (const StmtPtr &stmt : list) {
-    int table = stmt->from.empty() ? stmt->target.table : stmt->from[0].table;
-    if (table >= 0) {
-      std::vector<bool> &cols = (*used)[table];
-      for (int column : stmt->column_numbers) cols[column] = true;
-      for (const ExprPtr &e : stmt->set_values) MarkColumns(e.get(), &cols);
-      for (const ExprPtr &e : stmt->select_list) MarkColumns(e.get(), &cols);
-      MarkColumns(stmt->where.get(), &cols);
-    }
-    for (const StmtList &branch : stmt->branches) MarkList(routine, branch, used);
-    MarkList(routine, stmt->else_body, used);
-    MarkList(routine, stmt->body, used);
+    if (stmt->kind == StmtKind::kInsert || stmt->kind == StmtKind::kUpdate)
+      for (int column : stmt->column_numbers) (*used)[stmt->target.table][column] = true;
+    ForEachOwnExpression(*stmt, [&](const Expr *e) { MarkColumns(*stmt, e, used); });
+    for (const StmtList &branch : stmt->branches) MarkList(branch, used);
+    MarkList(stmt->else_body, used);
+    MarkList(stmt->body, used);
   }
 }
 
@@ -1043,7 +1213,7 @@ bool Bind(Routine *routine, SourceError *error) {
 std::vector<std::vector<bool>> ColumnsUsed(const Routine &routine) {
   std::vector<std::vector<bool>> used;
   for (const TableDesc &table : routine.tables) used.emplace_back(table.columns.size(), false);
-  MarkList(routine, routine.body.statements, &used);
+  MarkList(routine.body.statements, &used);
   return used;
 }
 

@@ -21,6 +21,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <functional>
 #include <mutex>
 
 namespace memopt {
@@ -46,6 +47,19 @@ struct Accumulator {
   llvm::Value *value = nullptr;  // alloca: running sum / min / max (avg: the float8 sum)
   llvm::Value *null = nullptr;   // alloca i1: no input yet
   llvm::Value *count = nullptr;  // alloca i64: inputs counted (count, avg)
+  llvm::Type *type = nullptr;    // of value
+};
+
+// Where the query being generated keeps its rows: the current row of each
+// FROM item (Datum and null arrays the runtime returned), its aggregates'
+// state, and while a group is finished, that group's sorted row.
+struct QueryContext {
+  std::vector<llvm::Value *> source_values;
+  std::vector<llvm::Value *> source_nulls;
+  std::vector<Accumulator> accumulators;
+  llvm::Value *group_values = nullptr;
+  llvm::Value *group_nulls = nullptr;
+  const Stmt *group_stmt = nullptr;
 };
 
 struct LoopTargets {
@@ -357,12 +371,15 @@ class Generator {
       return Value{b_.CreateLoad(MachineType(expr->type), slot.value),
                    b_.CreateLoad(i1_, slot.null)};
     }
-    llvm::Value *datum =
-        b_.CreateLoad(i64_, b_.CreateGEP(i64_, row_values_, b_.getInt64(expr->column)));
-    llvm::Value *isnull = b_.CreateICmpNE(
-        b_.CreateLoad(i8_, b_.CreateGEP(i8_, row_nulls_, b_.getInt64(expr->column))),
-        b_.getInt8(0));
-    return Value{FromDatum(datum, expr->type), isnull};
+    if (query_.group_values != nullptr) {  // a GROUP BY column, from the group's row
+      const std::vector<ExprPtr> &keys = query_.group_stmt->group_by;
+      for (size_t k = 0; k < keys.size(); ++k)
+        if (keys[k]->source == expr->source && keys[k]->column == expr->column)
+          return LoadColumn(query_.group_values, query_.group_nulls, static_cast<int>(k),
+                            expr->type);
+    }
+    return LoadColumn(query_.source_values[expr->source], query_.source_nulls[expr->source],
+                      expr->column, expr->type);
   }
 
   Value GenUnary(const Expr *expr) {
@@ -726,10 +743,12 @@ class Generator {
         break;
       case StmtKind::kUpdate:
       case StmtKind::kDelete:
+        GenRowStatement(stmt);
+        break;
       case StmtKind::kSelectInto:
       case StmtKind::kForQuery:
       case StmtKind::kSelectRows:
-        GenRowLoop(stmt);
+        GenQuery(stmt);
         break;
       case StmtKind::kNullStmt:
         break;
@@ -941,6 +960,10 @@ class Generator {
   }
 
   void GenInsert(const Stmt *stmt) {
+    if (!stmt->from.empty()) {
+      GenQuery(stmt);
+      return;
+    }
     int32_t number = Number(stmt);
     const TableDesc &table = routine_.tables[stmt->target.table];
     auto callee = Runtime("memopt_rt_insert", b_.getVoidTy(),
@@ -955,90 +978,483 @@ class Generator {
       auto arrays = DatumArrays(values, types);
       b_.CreateCall(callee, {call_, b_.getInt32(number), arrays.first, arrays.second});
     }
-    b_.CreateCall(Runtime("memopt_rt_end_write", b_.getVoidTy(), {}), {call_});
+    EndWrite();
   }
 
-  // UPDATE, DELETE and SELECT INTO: open the statement's rows (by index key,
-  // or all), test WHERE on each, act on the ones that pass.
-  void GenRowLoop(const Stmt *stmt) {
-    int32_t number = Number(stmt);
-    const TableDesc &table =
-        routine_.tables[stmt->from.empty() ? stmt->target.table : stmt->from[0].table];
-    BasicBlock *done = NewBlock("rows_done");
-    BasicBlock *closed = NewBlock("rows_closed");
-    bool aggregated = !stmt->aggregates.empty();
-    if (stmt->kind == StmtKind::kSelectInto && !aggregated)
-      for (int variable : stmt->into_variables)  // no row: the targets become NULL
-        b_.CreateStore(b_.getTrue(), slots_[variable].null);
-    if (aggregated) StartAccumulators(stmt);
+  // --- statements over rows: UPDATE / DELETE and queries -------------------------
+
+  // What a query does with a result row (its select-list values); `next`
+  // goes on to the next row, `done` ends the query.
+  using RowSink =
+      std::function<void(const std::vector<Value> &, BasicBlock *next, BasicBlock *done)>;
+
+  // Runs `inner` for every row of FROM item `level` (and, nested inside, of
+  // every later item) that passes the item's filters, with `next` to go on
+  // to the next row; control reaches `exhausted` when the item has no more.
+  // An item found by index opens with its key values, which may read the
+  // rows of earlier items; a NULL key (or one out of the column's range)
+  // finds nothing and skips the open.
+  void GenSources(const Stmt *stmt, int32_t number, size_t level, BasicBlock *exhausted,
+                  const std::function<void(BasicBlock *next)> &inner) {
+    const TableRef &ref = SourceRef(*stmt, static_cast<int>(level));
     llvm::Value *keys = llvm::ConstantPointerNull::get(i64_->getPointerTo());
-    if (stmt->access_index >= 0) keys = LookupKeys(stmt, table, closed);
-    b_.CreateCall(Runtime("memopt_rt_open", b_.getVoidTy(), {i32_, i64_->getPointerTo()}),
-                  {call_, b_.getInt32(number), keys});
+    if (ref.access_index >= 0) keys = LookupKeys(ref, exhausted);
+    llvm::Value *source = b_.getInt32(static_cast<int32_t>(level));
+    b_.CreateCall(Runtime("memopt_rt_open", b_.getVoidTy(), {i32_, i32_, i64_->getPointerTo()}),
+                  {call_, b_.getInt32(number), source, keys});
     llvm::Value *values_slot = EntryAlloca(i64_->getPointerTo());
     llvm::Value *nulls_slot = EntryAlloca(i8_->getPointerTo());
     BasicBlock *head = NewBlock("row_next");
     BasicBlock *row = NewBlock("row");
+    BasicBlock *end = NewBlock("rows_end");
     b_.CreateBr(head);
     b_.SetInsertPoint(head);
     CheckInterrupts();
-    llvm::Value *more = b_.CreateCall(
-        Runtime("memopt_rt_next", i1_,
-                {i32_, i64_->getPointerTo()->getPointerTo(), i8_->getPointerTo()->getPointerTo()}),
-        {call_, b_.getInt32(number), values_slot, nulls_slot});
-    b_.CreateCondBr(more, row, done);
+    llvm::Value *more =
+        b_.CreateCall(Runtime("memopt_rt_next", i1_,
+                              {i32_, i32_, i64_->getPointerTo()->getPointerTo(),
+                               i8_->getPointerTo()->getPointerTo()}),
+                      {call_, b_.getInt32(number), source, values_slot, nulls_slot});
+    b_.CreateCondBr(more, row, end);
+    b_.SetInsertPoint(end);
+    CloseSource(number, level);
+    b_.CreateBr(exhausted);
     b_.SetInsertPoint(row);
     if (StatementMakesTemporaries(stmt)) ResetScratch();  // per row
-    row_values_ = b_.CreateLoad(i64_->getPointerTo(), values_slot);
-    row_nulls_ = b_.CreateLoad(i8_->getPointerTo(), nulls_slot);
-    if (stmt->where) {
+    query_.source_values[level] = b_.CreateLoad(i64_->getPointerTo(), values_slot);
+    query_.source_nulls[level] = b_.CreateLoad(i8_->getPointerTo(), nulls_slot);
+    for (const Expr *filter : ref.filters) {
       BasicBlock *pass = NewBlock("row_matches");
-      b_.CreateCondBr(Truth(stmt->where.get()), pass, head);
+      b_.CreateCondBr(Truth(filter), pass, head);
       b_.SetInsertPoint(pass);
     }
-    GenRowAction(stmt, number, table);
-    if (stmt->kind == StmtKind::kForQuery) {
-      // The loop body runs per row; EXIT closes the rows, CONTINUE fetches the next.
-      loops_.push_back(LoopTargets{done, head});
-      GenList(stmt->body);
-      loops_.pop_back();
-      BranchIfOpen(head);
-    } else {
-      b_.CreateBr(stmt->kind == StmtKind::kSelectInto && !aggregated ? done : head);
-    }
+    if (level + 1 < SourceCount(*stmt))
+      GenSources(stmt, number, level + 1, head, inner);
+    else
+      inner(head);
+  }
+
+  void CloseSource(int32_t number, size_t level) {
+    b_.CreateCall(Runtime("memopt_rt_close", b_.getVoidTy(), {i32_, i32_}),
+                  {call_, b_.getInt32(number), b_.getInt32(static_cast<int32_t>(level))});
+  }
+
+  void EndWrite() { b_.CreateCall(Runtime("memopt_rt_end_write", b_.getVoidTy(), {}), {call_}); }
+
+  // UPDATE and DELETE: every row of the target that passes WHERE.
+  void GenRowStatement(const Stmt *stmt) {
+    int32_t number = Number(stmt);
+    const TableDesc &table = routine_.tables[stmt->target.table];
+    query_.source_values.assign(1, nullptr);
+    query_.source_nulls.assign(1, nullptr);
+    BasicBlock *done = NewBlock("rows_done");
+    GenSources(stmt, number, 0, done, [&](BasicBlock *next) {
+      if (stmt->kind == StmtKind::kDelete) {
+        b_.CreateCall(Runtime("memopt_rt_delete", b_.getVoidTy(), {i32_}),
+                      {call_, b_.getInt32(number)});
+      } else {
+        std::vector<Value> values;
+        std::vector<Type> types;
+        for (size_t i = 0; i < stmt->set_values.size(); ++i) {
+          values.push_back(Gen(stmt->set_values[i].get()));
+          types.push_back(table.columns[stmt->column_numbers[i]].type);
+        }
+        auto arrays = DatumArrays(values, types);
+        b_.CreateCall(Runtime("memopt_rt_update", b_.getVoidTy(),
+                              {i32_, i64_->getPointerTo(), i8_->getPointerTo()}),
+                      {call_, b_.getInt32(number), arrays.first, arrays.second});
+      }
+      b_.CreateBr(next);
+    });
     b_.SetInsertPoint(done);
-    b_.CreateCall(Runtime("memopt_rt_close", b_.getVoidTy(), {i32_}), {call_, b_.getInt32(number)});
-    b_.CreateBr(closed);
-    b_.SetInsertPoint(closed);
-    row_values_ = row_nulls_ = nullptr;
-    if (aggregated) FinishAggregates(stmt);
+    EndWrite();
     current_line_ = -1;
   }
 
-  // --- aggregates (SELECT ... INTO without GROUP BY) ---------------------------
+  // A query: nested loops over FROM, then (with GROUP BY) the rows sorted by
+  // group and aggregated group by group, or (aggregates alone) one row of
+  // aggregates, then (with ORDER BY) the result rows sorted, then OFFSET and
+  // LIMIT, then the statement's own use of each row (its sink).
+  void GenQuery(const Stmt *stmt) {
+    int32_t number = Number(stmt);
+    QueryState query;
+    query.stmt = stmt;
+    query.number = number;
+    query.done = NewBlock("query_done");
+    query.sink = SinkFor(stmt, &query);
+    size_t sources = SourceCount(*stmt);
+    query_.source_values.assign(sources, nullptr);
+    query_.source_nulls.assign(sources, nullptr);
+    StartCounts(&query);
+    bool grouped = !stmt->group_stage.types.empty();
+    bool aggregated = !stmt->aggregates.empty() || stmt->having;
+    if (aggregated) AllocateAccumulators(stmt);
+    if (aggregated && !grouped) ResetAccumulators();
+    BasicBlock *scanned = NewBlock("query_scanned");
+    GenSources(stmt, number, 0, scanned, [&](BasicBlock *next) {
+      if (grouped)
+        PutSortRow(number, 0, GroupRow(stmt), stmt->group_stage.types);
+      else if (aggregated)
+        Accumulate(stmt, AggregateInputs(stmt));
+      else
+        Output(&query, next);
+      BranchIfOpen(next);
+    });
+    b_.SetInsertPoint(scanned);
+    if (grouped) {
+      GenGroups(&query);
+    } else if (aggregated) {
+      FinishAggregates(stmt);
+      BasicBlock *after = NewBlock("aggregated");
+      OutputIfHaving(&query, after);
+      b_.SetInsertPoint(after);
+    }
+    if (!stmt->order_stage.types.empty()) GenSortedOutput(&query);
+    BranchIfOpen(query.done);
+    b_.SetInsertPoint(query.done);
+    FinishQuery(&query);
+  }
 
-  void StartAccumulators(const Stmt *stmt) {
-    accumulators_.clear();
-    for (const Expr *aggregate : stmt->aggregates) {
-      Accumulator acc;
-      acc.value = EntryAlloca(MachineType(aggregate->type));
-      acc.null = EntryAlloca(i1_);
-      acc.count = EntryAlloca(i64_);
-      b_.CreateStore(llvm::Constant::getNullValue(MachineType(aggregate->type)), acc.value);
-      b_.CreateStore(b_.getTrue(), acc.null);
-      b_.CreateStore(b_.getInt64(0), acc.count);
-      accumulators_.push_back(acc);
+  struct QueryState {
+    const Stmt *stmt;
+    int32_t number;
+    BasicBlock *done;                  // closes what is open and ends the query
+    RowSink sink;                      // the statement's use of a result row
+    llvm::Value *limit = nullptr;      // alloca i64: rows still to deliver
+    llvm::Value *offset = nullptr;     // alloca i64: rows still to skip
+    llvm::Value *delivered = nullptr;  // alloca i1 (SELECT INTO): a row arrived
+  };
+
+  RowSink SinkFor(const Stmt *stmt, QueryState *query) {
+    switch (stmt->kind) {
+      case StmtKind::kSelectInto:  // the first row
+        query->delivered = EntryAlloca(i1_);
+        b_.CreateStore(b_.getFalse(), query->delivered);
+        return
+            [this, stmt, query](const std::vector<Value> &values, BasicBlock *, BasicBlock *done) {
+              for (size_t i = 0; i < values.size(); ++i)
+                StoreVariable(stmt->into_variables[i], values[i]);
+              b_.CreateStore(b_.getTrue(), query->delivered);
+              b_.CreateBr(done);
+            };
+      case StmtKind::kForQuery:  // the loop body, per row
+        return [this, stmt](const std::vector<Value> &values, BasicBlock *next, BasicBlock *done) {
+          for (size_t i = 0; i < values.size(); ++i)
+            StoreVariable(stmt->into_variables[i], values[i]);
+          QueryContext saved = query_;  // queries in the body have their own
+          loops_.push_back(LoopTargets{done, next});
+          GenList(stmt->body);
+          loops_.pop_back();
+          query_ = saved;
+          BranchIfOpen(next);
+        };
+      case StmtKind::kSelectRows:
+        return [this, query](const std::vector<Value> &values, BasicBlock *next, BasicBlock *) {
+          auto arrays = DatumArrays(values, routine_.row_types);
+          b_.CreateCall(Runtime("memopt_rt_emit", b_.getVoidTy(),
+                                {i32_, i64_->getPointerTo(), i8_->getPointerTo()}),
+                        {call_, b_.getInt32(query->number), arrays.first, arrays.second});
+          b_.CreateBr(next);
+        };
+      default:  // INSERT ... SELECT
+        return [this, query](const std::vector<Value> &values, BasicBlock *next, BasicBlock *) {
+          const Stmt *stmt = query->stmt;
+          std::vector<Type> types;
+          for (int column : stmt->column_numbers)
+            types.push_back(routine_.tables[stmt->target.table].columns[column].type);
+          auto arrays = DatumArrays(values, types);
+          b_.CreateCall(Runtime("memopt_rt_insert", b_.getVoidTy(),
+                                {i32_, i64_->getPointerTo(), i8_->getPointerTo()}),
+                        {call_, b_.getInt32(query->number), arrays.first, arrays.second});
+          b_.CreateBr(next);
+        };
     }
   }
 
-  // One row: every aggregate takes its argument, unless it is NULL.
-  void Accumulate(const Stmt *stmt) {
+  // After the query: close its cursors and sorts (also when LIMIT, EXIT or
+  // SELECT INTO's first row left early); SELECT INTO without a row sets its
+  // targets to NULL; INSERT makes its rows visible.
+  void FinishQuery(QueryState *query) {
+    const Stmt *stmt = query->stmt;
+    for (size_t level = 0; level < SourceCount(*stmt); ++level) CloseSource(query->number, level);
+    for (int32_t stage = 0; stage < 2; ++stage)
+      b_.CreateCall(Runtime("memopt_rt_sort_close", b_.getVoidTy(), {i32_, i32_}),
+                    {call_, b_.getInt32(query->number), b_.getInt32(stage)});
+    if (query->delivered != nullptr) {
+      BasicBlock *none = NewBlock("no_row");
+      BasicBlock *after = NewBlock("query_end");
+      b_.CreateCondBr(b_.CreateLoad(i1_, query->delivered), after, none);
+      b_.SetInsertPoint(none);
+      for (int variable : stmt->into_variables) b_.CreateStore(b_.getTrue(), slots_[variable].null);
+      b_.CreateBr(after);
+      b_.SetInsertPoint(after);
+    }
+    if (stmt->kind == StmtKind::kInsert) EndWrite();
+    query_.source_values.clear();
+    query_.source_nulls.clear();
+    current_line_ = -1;
+  }
+
+  // OFFSET, then LIMIT (PostgreSQL's order), computed once; NULL means no
+  // offset or no limit; a negative count is an error.
+  void StartCounts(QueryState *query) {
+    auto start = [this](const Expr *count, int64_t if_null,
+                        MemoptNativeError negative) -> llvm::Value * {
+      if (count == nullptr) return nullptr;
+      llvm::Value *slot = EntryAlloca(i64_);
+      Value v = Gen(count);
+      b_.CreateStore(b_.CreateSelect(v.null, b_.getInt64(if_null), v.v), slot);
+      ErrorIf(b_.CreateAnd(b_.CreateNot(v.null), b_.CreateICmpSLT(v.v, b_.getInt64(0))), negative);
+      return slot;
+    };
+    query->offset = start(query->stmt->offset.get(), 0, MEMOPT_NATIVE_OFFSET_NEGATIVE);
+    query->limit = start(query->stmt->limit.get(), INT64_MAX, MEMOPT_NATIVE_LIMIT_NEGATIVE);
+  }
+
+  // A result row: skipped while OFFSET lasts, the query ends when LIMIT is
+  // reached, otherwise the sink takes it.
+  void Deliver(QueryState *query, const std::vector<Value> &values, BasicBlock *next) {
+    if (query->limit != nullptr) {
+      llvm::Value *left = b_.CreateLoad(i64_, query->limit);
+      BasicBlock *more = NewBlock("under_limit");
+      b_.CreateCondBr(b_.CreateICmpEQ(left, b_.getInt64(0)), query->done, more);
+      b_.SetInsertPoint(more);
+    }
+    if (query->offset != nullptr) {
+      llvm::Value *skip = b_.CreateLoad(i64_, query->offset);
+      BasicBlock *skipping = NewBlock("offset_skip");
+      BasicBlock *take = NewBlock("offset_done");
+      b_.CreateCondBr(b_.CreateICmpSGT(skip, b_.getInt64(0)), skipping, take);
+      b_.SetInsertPoint(skipping);
+      b_.CreateStore(b_.CreateSub(skip, b_.getInt64(1)), query->offset);
+      b_.CreateBr(next);
+      b_.SetInsertPoint(take);
+    }
+    if (query->limit != nullptr)
+      b_.CreateStore(b_.CreateSub(b_.CreateLoad(i64_, query->limit), b_.getInt64(1)), query->limit);
+    query->sink(values, next, query->done);
+  }
+
+  // One result row of the current context (a joined row, a group, or the
+  // aggregates): to the ORDER BY sort, or delivered now.
+  void Output(QueryState *query, BasicBlock *next) {
+    const Stmt *stmt = query->stmt;
+    std::vector<Value> values;
+    for (const ExprPtr &item : stmt->select_list) values.push_back(Gen(item.get()));
+    if (stmt->order_stage.types.empty()) {
+      Deliver(query, values, next);
+      return;
+    }
+    for (const SortItem &item : stmt->order_by)
+      if (item.output < 0) values.push_back(Gen(item.expr.get()));
+    PutSortRow(query->number, 1, values, stmt->order_stage.types);
+    b_.CreateBr(next);
+  }
+
+  void OutputIfHaving(QueryState *query, BasicBlock *next) {
+    if (query->stmt->having) {
+      BasicBlock *pass = NewBlock("having_passed");
+      b_.CreateCondBr(Truth(query->stmt->having.get()), pass, next);
+      b_.SetInsertPoint(pass);
+    }
+    Output(query, next);
+  }
+
+  void PutSortRow(int32_t number, int32_t stage, const std::vector<Value> &values,
+                  const std::vector<Type> &types) {
+    auto arrays = DatumArrays(values, types);
+    b_.CreateCall(Runtime("memopt_rt_sort_put", b_.getVoidTy(),
+                          {i32_, i32_, i64_->getPointerTo(), i8_->getPointerTo()}),
+                  {call_, b_.getInt32(number), b_.getInt32(stage), arrays.first, arrays.second});
+  }
+
+  // Fetches the next sorted row of a stage into (values, nulls) pointers;
+  // branches to `row` or, at the end, to `end`.
+  std::pair<llvm::Value *, llvm::Value *> NextSortedRow(int32_t number, int32_t stage,
+                                                        BasicBlock *row, BasicBlock *end) {
+    llvm::Value *values_slot = EntryAlloca(i64_->getPointerTo());
+    llvm::Value *nulls_slot = EntryAlloca(i8_->getPointerTo());
+    CheckInterrupts();
+    llvm::Value *more =
+        b_.CreateCall(Runtime("memopt_rt_sort_next", i1_,
+                              {i32_, i32_, i64_->getPointerTo()->getPointerTo(),
+                               i8_->getPointerTo()->getPointerTo()}),
+                      {call_, b_.getInt32(number), b_.getInt32(stage), values_slot, nulls_slot});
+    b_.CreateCondBr(more, row, end);
+    b_.SetInsertPoint(row);
+    return {b_.CreateLoad(i64_->getPointerTo(), values_slot),
+            b_.CreateLoad(i8_->getPointerTo(), nulls_slot)};
+  }
+
+  Value LoadColumn(llvm::Value *values, llvm::Value *nulls, int column, Type type) {
+    llvm::Value *datum = b_.CreateLoad(i64_, b_.CreateGEP(i64_, values, b_.getInt64(column)));
+    llvm::Value *isnull = b_.CreateICmpNE(
+        b_.CreateLoad(i8_, b_.CreateGEP(i8_, nulls, b_.getInt64(column))), b_.getInt8(0));
+    return Value{FromDatum(datum, type), isnull};
+  }
+
+  // ORDER BY: the sorted result rows, delivered in order.
+  void GenSortedOutput(QueryState *query) {
+    const Stmt *stmt = query->stmt;
+    BasicBlock *head = NewBlock("sorted_next");
+    BasicBlock *row = NewBlock("sorted_row");
+    b_.CreateBr(head);
+    b_.SetInsertPoint(head);
+    auto current = NextSortedRow(query->number, 1, row, query->done);
+    std::vector<Value> values;
+    for (size_t i = 0; i < stmt->select_list.size(); ++i)
+      values.push_back(LoadColumn(current.first, current.second, static_cast<int>(i),
+                                  stmt->order_stage.types[i]));
+    Deliver(query, values, head);
+  }
+
+  // --- GROUP BY ------------------------------------------------------------------
+
+  // The row a grouped query sorts: GROUP BY columns, then aggregate inputs.
+  std::vector<Value> GroupRow(const Stmt *stmt) {
+    std::vector<Value> values;
+    for (const ExprPtr &key : stmt->group_by) values.push_back(Gen(key.get()));
+    for (const Value &input : AggregateInputs(stmt))
+      values.push_back(input.v != nullptr ? input : Value{b_.getInt64(0), b_.getFalse()});
+    return values;
+  }
+
+  // Sorted rows of one group are adjacent: aggregate them, and at each change
+  // of group (and after the last row) finish the group before, whose key
+  // values the previous row still holds (the runtime keeps it readable).
+  void GenGroups(QueryState *query) {
+    const Stmt *stmt = query->stmt;
+    size_t nkeys = stmt->group_by.size();
+    llvm::Value *has_group = EntryAlloca(i1_);
+    llvm::Value *prev_values = EntryAlloca(i64_->getPointerTo());
+    llvm::Value *prev_nulls = EntryAlloca(i8_->getPointerTo());
+    b_.CreateStore(b_.getFalse(), has_group);
+    BasicBlock *head = NewBlock("group_next");
+    BasicBlock *row = NewBlock("group_row");
+    BasicBlock *last = NewBlock("group_last");
+    BasicBlock *start = NewBlock("group_start");
+    BasicBlock *accumulate = NewBlock("group_accumulate");
+    BasicBlock *finished = NewBlock("groups_done");
+    b_.CreateBr(head);
+    b_.SetInsertPoint(head);
+    auto current = NextSortedRow(query->number, 0, row, last);
+    BasicBlock *boundary = NewBlock("group_boundary");
+    BasicBlock *compare = NewBlock("group_compare");
+    b_.CreateCondBr(b_.CreateLoad(i1_, has_group), compare, start);
+    b_.SetInsertPoint(compare);
+    llvm::Value *pv = b_.CreateLoad(i64_->getPointerTo(), prev_values);
+    llvm::Value *pn = b_.CreateLoad(i8_->getPointerTo(), prev_nulls);
+    SameKeys(stmt, current.first, current.second, pv, pn, accumulate, boundary);
+    b_.SetInsertPoint(boundary);
+    FinishGroup(query, pv, pn, start);
+    b_.SetInsertPoint(start);
+    ResetAccumulators();
+    b_.CreateBr(accumulate);
+    b_.SetInsertPoint(accumulate);
+    std::vector<Value> inputs;
+    for (size_t i = 0; i < stmt->aggregates.size(); ++i)
+      inputs.push_back(LoadColumn(current.first, current.second, static_cast<int>(nkeys + i),
+                                  stmt->group_stage.types[nkeys + i]));
+    Accumulate(stmt, inputs);
+    b_.CreateStore(current.first, prev_values);
+    b_.CreateStore(current.second, prev_nulls);
+    b_.CreateStore(b_.getTrue(), has_group);
+    b_.CreateBr(head);
+    b_.SetInsertPoint(last);
+    BasicBlock *final_group = NewBlock("group_final");
+    b_.CreateCondBr(b_.CreateLoad(i1_, has_group), final_group, finished);
+    b_.SetInsertPoint(final_group);
+    FinishGroup(query, b_.CreateLoad(i64_->getPointerTo(), prev_values),
+                b_.CreateLoad(i8_->getPointerTo(), prev_nulls), finished);
+    b_.SetInsertPoint(finished);
+  }
+
+  // The group whose key values (values, nulls) hold: its aggregates, HAVING,
+  // its result row; then on to `next`.
+  void FinishGroup(QueryState *query, llvm::Value *values, llvm::Value *nulls, BasicBlock *next) {
+    query_.group_values = values;
+    query_.group_nulls = nulls;
+    query_.group_stmt = query->stmt;
+    FinishAggregates(query->stmt);
+    OutputIfHaving(query, next);
+    BranchIfOpen(next);
+    query_.group_values = query_.group_nulls = nullptr;
+    query_.group_stmt = nullptr;
+  }
+
+  // Branches to `same` when the GROUP BY columns of the two rows are not
+  // distinct (NULLs group together), else to `differ`.
+  void SameKeys(const Stmt *stmt, llvm::Value *a_values, llvm::Value *a_nulls,
+                llvm::Value *b_values, llvm::Value *b_nulls, BasicBlock *same, BasicBlock *differ) {
+    for (size_t k = 0; k < stmt->group_by.size(); ++k) {
+      Type type = stmt->group_stage.types[k];
+      Value a = LoadColumn(a_values, a_nulls, static_cast<int>(k), type);
+      Value b = LoadColumn(b_values, b_nulls, static_cast<int>(k), type);
+      BasicBlock *both_present = NewBlock("keys_present");
+      BasicBlock *next_key = NewBlock("key_same");
+      BasicBlock *some_null = NewBlock("key_null");
+      b_.CreateCondBr(b_.CreateOr(a.null, b.null), some_null, both_present);
+      b_.SetInsertPoint(some_null);
+      b_.CreateCondBr(b_.CreateAnd(a.null, b.null), next_key, differ);
+      b_.SetInsertPoint(both_present);
+      b_.CreateCondBr(KeyEqual(type, a.v, b.v), next_key, differ);
+      b_.SetInsertPoint(next_key);
+    }
+    b_.CreateBr(same);
+  }
+
+  // Equality as GROUP BY sees it: floats' NaN equals NaN (PostgreSQL's
+  // float8eq), text by the default collation.
+  llvm::Value *KeyEqual(Type type, llvm::Value *a, llvm::Value *b) {
+    if (type == Type::kText) {
+      llvm::Value *order =
+          b_.CreateCall(Runtime("memopt_rt_text_compare", i32_, {i64_, i64_}), {call_, a, b});
+      return b_.CreateICmpEQ(order, b_.getInt32(0));
+    }
+    if (IsFloatType(type))
+      return b_.CreateOr(b_.CreateFCmpOEQ(a, b),
+                         b_.CreateAnd(b_.CreateFCmpUNO(a, a), b_.CreateFCmpUNO(b, b)));
+    return b_.CreateICmpEQ(a, b);
+  }
+
+  // --- aggregates ------------------------------------------------------------------
+
+  // Each aggregate's input for the current row ({nullptr, false} for count(*)).
+  std::vector<Value> AggregateInputs(const Stmt *stmt) {
+    std::vector<Value> inputs;
+    for (const Expr *aggregate : stmt->aggregates)
+      inputs.push_back(aggregate->text == "*" ? Value{nullptr, b_.getFalse()}
+                                              : Gen(aggregate->args[0].get()));
+    return inputs;
+  }
+
+  void AllocateAccumulators(const Stmt *stmt) {
+    query_.accumulators.clear();
+    for (const Expr *aggregate : stmt->aggregates) {
+      Accumulator acc;
+      acc.type = MachineType(aggregate->type);
+      acc.value = EntryAlloca(acc.type);
+      acc.null = EntryAlloca(i1_);
+      acc.count = EntryAlloca(i64_);
+      query_.accumulators.push_back(acc);
+    }
+  }
+
+  void ResetAccumulators() {
+    for (const Accumulator &acc : query_.accumulators) {
+      b_.CreateStore(llvm::Constant::getNullValue(acc.type), acc.value);
+      b_.CreateStore(b_.getTrue(), acc.null);
+      b_.CreateStore(b_.getInt64(0), acc.count);
+    }
+  }
+
+  // One row: every aggregate takes its input, unless it is NULL.
+  void Accumulate(const Stmt *stmt, const std::vector<Value> &inputs) {
     for (size_t i = 0; i < stmt->aggregates.size(); ++i) {
       const Expr *aggregate = stmt->aggregates[i];
-      const Accumulator &acc = accumulators_[i];
+      const Accumulator &acc = query_.accumulators[i];
       auto function = static_cast<BuiltinFunction>(aggregate->function);
-      Value arg{nullptr, b_.getFalse()};
-      if (aggregate->text != "*") arg = Gen(aggregate->args[0].get());
+      const Value &arg = inputs[i];
       BasicBlock *take = NewBlock("aggregate_take");
       BasicBlock *next = NewBlock("aggregate_next");
       b_.CreateCondBr(arg.null, next, take);
@@ -1080,12 +1496,11 @@ class Generator {
     b_.CreateStore(b_.getFalse(), acc.null);
   }
 
-  // After the last row: each aggregate's value, then the select list.
+  // After the last row (of a group): each aggregate's value.
   void FinishAggregates(const Stmt *stmt) {
-    aggregate_results_.clear();
     for (size_t i = 0; i < stmt->aggregates.size(); ++i) {
       const Expr *aggregate = stmt->aggregates[i];
-      const Accumulator &acc = accumulators_[i];
+      const Accumulator &acc = query_.accumulators[i];
       auto function = static_cast<BuiltinFunction>(aggregate->function);
       llvm::Value *count = b_.CreateLoad(i64_, acc.count);
       Value result;
@@ -1103,57 +1518,17 @@ class Generator {
       }
       aggregate_results_[aggregate] = result;
     }
-    for (size_t i = 0; i < stmt->select_list.size(); ++i)
-      StoreVariable(stmt->into_variables[i], Gen(stmt->select_list[i].get()));
-  }
-
-  void GenRowAction(const Stmt *stmt, int32_t number, const TableDesc &table) {
-    if (!stmt->aggregates.empty()) {
-      Accumulate(stmt);
-      return;
-    }
-    if (stmt->kind == StmtKind::kDelete) {
-      b_.CreateCall(Runtime("memopt_rt_delete", b_.getVoidTy(), {i32_}),
-                    {call_, b_.getInt32(number)});
-      return;
-    }
-    if (stmt->kind == StmtKind::kUpdate) {
-      std::vector<Value> values;
-      std::vector<Type> types;
-      for (size_t i = 0; i < stmt->set_values.size(); ++i) {
-        values.push_back(Gen(stmt->set_values[i].get()));
-        types.push_back(table.columns[stmt->column_numbers[i]].type);
-      }
-      auto arrays = DatumArrays(values, types);
-      b_.CreateCall(Runtime("memopt_rt_update", b_.getVoidTy(),
-                            {i32_, i64_->getPointerTo(), i8_->getPointerTo()}),
-                    {call_, b_.getInt32(number), arrays.first, arrays.second});
-      return;
-    }
-    if (stmt->kind == StmtKind::kSelectRows) {
-      std::vector<Value> values;
-      for (const ExprPtr &e : stmt->select_list) values.push_back(Gen(e.get()));
-      auto arrays = DatumArrays(values, routine_.row_types);
-      b_.CreateCall(Runtime("memopt_rt_emit", b_.getVoidTy(),
-                            {i32_, i64_->getPointerTo(), i8_->getPointerTo()}),
-                    {call_, b_.getInt32(number), arrays.first, arrays.second});
-      return;
-    }
-    // SELECT INTO: the first row that passes; FOR over a query: each row
-    // (StoreVariable copies text out of the row).
-    std::vector<Value> values;
-    for (const ExprPtr &e : stmt->select_list) values.push_back(Gen(e.get()));
-    for (size_t i = 0; i < values.size(); ++i) StoreVariable(stmt->into_variables[i], values[i]);
   }
 
   // The index key Datums, each converted to its column's type; a NULL key
   // or one out of the column type's range finds no row (jumps to `no_rows`).
-  llvm::Value *LookupKeys(const Stmt *stmt, const TableDesc &table, BasicBlock *no_rows) {
-    const IndexDesc &index = table.indexes[stmt->access_index];
+  llvm::Value *LookupKeys(const TableRef &ref, BasicBlock *no_rows) {
+    const TableDesc &table = routine_.tables[ref.table];
+    const IndexDesc &index = table.indexes[ref.access_index];
     std::vector<Value> values;
     std::vector<Type> types;
     for (size_t i = 0; i < index.columns.size(); ++i) {
-      const Expr *key = stmt->access_keys[i];
+      const Expr *key = ref.access_keys[i];
       Type column_type = table.columns[index.columns[i]].type;
       Value v = Gen(key);
       BasicBlock *present = NewBlock("key_present");
@@ -1186,10 +1561,8 @@ class Generator {
   llvm::Value *call_ = nullptr;
   std::vector<VariableSlot> slots_;
   std::vector<LoopTargets> loops_;
-  std::vector<Accumulator> accumulators_;
+  QueryContext query_;  // the query being generated
   std::map<const Expr *, Value> aggregate_results_;
-  llvm::Value *row_values_ = nullptr;
-  llvm::Value *row_nulls_ = nullptr;
   int current_line_ = -1;
 };
 

@@ -37,10 +37,12 @@ const char kNotOneBlock[] =
 // statement keywords and the words that end or join expressions, so that an
 // expression can stop at them without look-ahead.
 const char *const kReservedWords[] = {
-    "and",   "as",   "begin", "by",     "continue", "declare", "delete", "else",    "elseif",
-    "elsif", "end",  "exit",  "false",  "for",      "from",    "if",     "insert",  "into",
-    "is",    "loop", "not",   "null",   "or",       "raise",   "return", "reverse", "select",
-    "set",   "then", "true",  "update", "values",   "when",    "where",  "while",
+    "and",    "as",     "asc",    "begin",   "by",    "continue", "cross", "declare", "delete",
+    "desc",   "else",   "elseif", "elsif",   "end",   "exit",     "false", "for",     "from",
+    "full",   "group",  "having", "if",      "inner", "insert",   "into",  "is",      "join",
+    "left",   "limit",  "loop",   "not",     "null",  "offset",   "on",    "or",      "order",
+    "outer",  "raise",  "return", "reverse", "right", "select",   "set",   "then",    "true",
+    "update", "values", "when",   "where",   "while",
 };
 
 // PL/pgSQL statements users will try; they get a clear message rather than
@@ -561,15 +563,12 @@ class Parser {
     return stmt;
   }
 
-  // (after FOR targets IN SELECT) expr {',' expr} FROM qname [[AS] alias]
-  // [WHERE expr] LOOP stmts END LOOP ';'
+  // (after FOR targets IN SELECT) expr {',' expr} query-clauses LOOP stmts END LOOP ';'
   StmtPtr ParseForQuery(StmtPtr stmt) {
     stmt->kind = StmtKind::kForQuery;
     stmt->name.clear();
     stmt->select_list = ParseExprList();
-    ExpectKeyword("from");
-    stmt->from.push_back(ParseTableRef(/*allow_alias=*/true));
-    ParseWhere(stmt.get());
+    ParseQueryClauses(stmt.get());
     ExpectKeyword("loop");
     stmt->body = ParseLoopBody();
     return stmt;
@@ -622,7 +621,7 @@ class Parser {
     if (placeholders < arguments) Fail(format.pos, "too many parameters specified for RAISE");
   }
 
-  // INSERT INTO qname ['(' col {',' col} ')'] VALUES row {',' row} ';'
+  // INSERT INTO qname ['(' col {',' col} ')'] (VALUES row {',' row} | query) ';'
   StmtPtr ParseInsert() {
     StmtPtr stmt = NewStmt(StmtKind::kInsert, Next());
     ExpectKeyword("into");
@@ -632,6 +631,12 @@ class Parser {
         ParseColumnName(stmt.get());
       } while (AcceptOp(","));
       ExpectOp(")");
+    }
+    if (AcceptKeyword("select")) {
+      stmt->select_list = ParseExprList();
+      ParseQueryClauses(stmt.get());
+      ExpectOp(";");
+      return stmt;
     }
     ExpectKeyword("values");
     do {
@@ -683,14 +688,13 @@ class Parser {
     return stmt;
   }
 
-  // SELECT expr {',' expr} [INTO name {',' name}] FROM qname [[AS] alias] [WHERE expr] ';'
+  // SELECT expr {',' expr} [INTO name {',' name}] query-clauses ';'
   StmtPtr ParseSelectInto() {
     StmtPtr stmt = NewStmt(StmtKind::kSelectInto, Next());
     stmt->select_list = ParseExprList();
-    if (AcceptKeyword("from")) {  // rows for the caller of a set-returning function
+    if (IsKeyword(Peek(), "from")) {  // rows for the caller of a set-returning function
       stmt->kind = StmtKind::kSelectRows;
-      stmt->from.push_back(ParseTableRef(/*allow_alias=*/true));
-      ParseWhere(stmt.get());
+      ParseQueryClauses(stmt.get());
       ExpectOp(";");
       return stmt;
     }
@@ -700,11 +704,88 @@ class Parser {
       stmt->into.push_back(ExpectName(&pos));
       stmt->into_pos.push_back(pos);
     } while (AcceptOp(","));
-    ExpectKeyword("from");
-    stmt->from.push_back(ParseTableRef(/*allow_alias=*/true));
-    ParseWhere(stmt.get());
+    ParseQueryClauses(stmt.get());
     ExpectOp(";");
     return stmt;
+  }
+
+  // query-clauses := FROM from-list [WHERE expr] [GROUP BY expr {',' expr}]
+  //   [HAVING expr] [ORDER BY sort-item {',' sort-item}] [LIMIT expr] [OFFSET expr]
+  void ParseQueryClauses(Stmt *stmt) {
+    ExpectKeyword("from");
+    ParseFromList(stmt);
+    if (AcceptKeyword("where")) stmt->where = AndAlso(std::move(stmt->where), ParseExpr());
+    if (AcceptKeyword("group")) {
+      ExpectKeyword("by");
+      stmt->group_by = ParseExprList();
+    }
+    if (AcceptKeyword("having")) stmt->having = ParseExpr();
+    if (AcceptKeyword("order")) {
+      ExpectKeyword("by");
+      do {
+        stmt->order_by.push_back(ParseSortItem());
+      } while (AcceptOp(","));
+    }
+    if (AcceptKeyword("limit")) stmt->limit = ParseExpr();
+    if (AcceptKeyword("offset")) stmt->offset = ParseExpr();
+  }
+
+  // from-list := table-ref {',' table-ref | [INNER] JOIN table-ref ON expr
+  //   | CROSS JOIN table-ref}; ON conditions join WHERE (inner joins only).
+  void ParseFromList(Stmt *stmt) {
+    stmt->from.push_back(ParseTableRef(/*allow_alias=*/true));
+    for (;;) {
+      if (AcceptOp(",")) {
+        stmt->from.push_back(ParseTableRef(/*allow_alias=*/true));
+        continue;
+      }
+      const Token &token = Peek();
+      if (IsKeyword(token, "left") || IsKeyword(token, "right") || IsKeyword(token, "full"))
+        Fail(token.pos, "outer joins are not supported in natively compiled routines",
+             "Use an inner join, or a FOR loop with a lookup per row.", kFeatureNotSupported);
+      if (AcceptKeyword("cross")) {
+        ExpectKeyword("join");
+        stmt->from.push_back(ParseTableRef(/*allow_alias=*/true));
+        continue;
+      }
+      bool inner = AcceptKeyword("inner");
+      if (!inner && !IsKeyword(Peek(), "join")) return;
+      ExpectKeyword("join");
+      stmt->from.push_back(ParseTableRef(/*allow_alias=*/true));
+      ExpectKeyword("on");
+      stmt->where = AndAlso(std::move(stmt->where), ParseExpr());
+    }
+  }
+
+  static ExprPtr AndAlso(ExprPtr left, ExprPtr right) {
+    if (!left) return right;
+    auto both = std::make_unique<Expr>();
+    both->kind = ExprKind::kBinary;
+    both->op = "and";
+    both->pos = right->pos;
+    both->args.push_back(std::move(left));
+    both->args.push_back(std::move(right));
+    return both;
+  }
+
+  // sort-item := expr [ASC | DESC] [NULLS (FIRST | LAST)]
+  SortItem ParseSortItem() {
+    SortItem item;
+    item.pos = Peek().pos;
+    item.expr = ParseExpr();
+    if (AcceptKeyword("desc"))
+      item.descending = true;
+    else
+      AcceptKeyword("asc");
+    if (AcceptKeyword("nulls")) {
+      if (AcceptKeyword("first"))
+        item.nulls_first = 1;
+      else if (AcceptKeyword("last"))
+        item.nulls_first = 0;
+      else
+        SyntaxError(Peek());
+    }
+    return item;
   }
 
   // NULL ';'

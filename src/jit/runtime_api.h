@@ -40,6 +40,8 @@ enum MemoptNativeError : int32_t {
   MEMOPT_NATIVE_FOR_STEP,
   MEMOPT_NATIVE_NO_RETURN,
   MEMOPT_NATIVE_NULL_VARIABLE,  // `detail` is the variable's index
+  MEMOPT_NATIVE_LIMIT_NEGATIVE,
+  MEMOPT_NATIVE_OFFSET_NEGATIVE,
 };
 
 // Every function below is looked up by this name in generated code.
@@ -65,14 +67,26 @@ void memopt_rt_insert(MemoptNativeCall *call, int32_t stmt, const uint64_t *valu
                       const bool *nulls);
 // End of a statement that wrote: later statements see its rows.
 void memopt_rt_end_write(MemoptNativeCall *call);
-// The rows of the statement's table: by its index with `keys` (one Datum of
-// each index column, in the column's type, none NULL), or all of them.
-void memopt_rt_open(MemoptNativeCall *call, int32_t stmt, const uint64_t *keys);
-// Next visible row: its Datums and nulls, by table column. False at the end.
-bool memopt_rt_next(MemoptNativeCall *call, int32_t stmt, const uint64_t **values,
+// The rows of FROM item `source` of the statement (ast.h SourceRef): by its
+// index with `keys` (one Datum of each index column, in the column's type,
+// none NULL), or all of them. Opening an open source starts it again.
+void memopt_rt_open(MemoptNativeCall *call, int32_t stmt, int32_t source, const uint64_t *keys);
+// Next visible row: its Datums and nulls, by table column, valid until the
+// source moves on. False at the end.
+bool memopt_rt_next(MemoptNativeCall *call, int32_t stmt, int32_t source, const uint64_t **values,
                     const bool **nulls);
-void memopt_rt_close(MemoptNativeCall *call, int32_t stmt);
-// UPDATE / DELETE of the row memopt_rt_next returned last.
+// Closes a source (nothing to do when it is not open).
+void memopt_rt_close(MemoptNativeCall *call, int32_t stmt, int32_t source);
+// A query's sort (stage 0: GROUP BY, 1: ORDER BY; ast.h SortStage): rows go
+// in, then come out in order; a row stays readable until the second next
+// call after it (GROUP BY compares each row with the one before). Close
+// ends the sort (nothing to do when none is running).
+void memopt_rt_sort_put(MemoptNativeCall *call, int32_t stmt, int32_t stage, const uint64_t *values,
+                        const bool *nulls);
+bool memopt_rt_sort_next(MemoptNativeCall *call, int32_t stmt, int32_t stage,
+                         const uint64_t **values, const bool **nulls);
+void memopt_rt_sort_close(MemoptNativeCall *call, int32_t stmt, int32_t stage);
+// UPDATE / DELETE of the row memopt_rt_next (source 0) returned last.
 void memopt_rt_update(MemoptNativeCall *call, int32_t stmt, const uint64_t *values,
                       const bool *nulls);
 void memopt_rt_delete(MemoptNativeCall *call, int32_t stmt);

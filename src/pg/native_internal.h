@@ -1,7 +1,7 @@
 // native_internal.h - what the glue files of LANGUAGE native_compilation
 // share: the routines compiled in this backend (native_routine.cpp), the
 // catalog lookups that feed the binder (native_catalog.cpp) and the runtime
-// the generated code calls (native_runtime.cpp).
+// the generated code calls (native_runtime.cpp, native_sort.cpp).
 #pragma once
 
 #include "memopt_pg.h"
@@ -50,5 +50,13 @@ void memopt_native_routine_dropped(Oid fn_oid);
 
 // native_runtime.cpp: runs a compiled routine for one call.
 Datum memopt_native_execute(MemoptNativeRoutine *routine, FunctionCallInfo fcinfo);
+// The sorts of the call (below).
+struct MemoptNativeSorts *memopt_native_call_sorts(MemoptNativeCall *call);
+
+// native_sort.cpp: the GROUP BY and ORDER BY sorts of one call's queries,
+// in `context`; _end frees whatever is still running.
+struct MemoptNativeSorts *memopt_native_sorts_begin(const MemoptNativeRoutine *routine,
+                                                    MemoryContext context);
+void memopt_native_sorts_end(struct MemoptNativeSorts *sorts);
 // The runtime functions' addresses, for the code generator.
 void memopt_native_runtime_symbols(memopt::native::CodegenOptions *options);

@@ -71,7 +71,8 @@ struct CallState {
   ReturnSetInfo *result_set;  // set-returning functions: where SELECT rows go
   EState *estate;
   TableState *tables;
-  Cursor *cursors;  // by statement number
+  Cursor **cursors;  // by statement number, then FROM item; made on first open
+  MemoptNativeSorts *sorts;
 };
 
 CallState *StateOf(MemoptNativeCall *call) { return static_cast<CallState *>(call->state); }
@@ -80,12 +81,14 @@ const native::Stmt *StatementOf(MemoptNativeCall *call, int32_t stmt) {
   return StateOf(call)->routine->code->statements()[stmt];
 }
 
-int TableOf(const native::Stmt *stmt) {
-  return stmt->from.empty() ? stmt->target.table : stmt->from[0].table;
-}
-
-bool Writes(const native::Stmt *stmt) {
-  return stmt->kind == native::StmtKind::kUpdate || stmt->kind == native::StmtKind::kDelete;
+Cursor *CursorOf(CallState *state, int32_t stmt_number, int32_t source) {
+  Cursor *&cursors = state->cursors[stmt_number];
+  if (cursors == nullptr) {
+    const native::Stmt *stmt = state->routine->code->statements()[stmt_number];
+    cursors = static_cast<Cursor *>(
+        MemoryContextAllocZero(state->variables, sizeof(Cursor) * native::SourceCount(*stmt)));
+  }
+  return &cursors[source];
 }
 
 void CloseCursor(Cursor *cursor) {
@@ -106,6 +109,7 @@ void RequiredPrivileges(const native::StmtList &list, AclMode *modes) {
     switch (stmt->kind) {
       case native::StmtKind::kInsert:
         modes[stmt->target.table] |= ACL_INSERT;
+        for (const native::TableRef &ref : stmt->from) modes[ref.table] |= ACL_SELECT;
         break;
       case native::StmtKind::kUpdate:
         modes[stmt->target.table] |= ACL_UPDATE | ACL_SELECT;
@@ -116,7 +120,7 @@ void RequiredPrivileges(const native::StmtList &list, AclMode *modes) {
       case native::StmtKind::kSelectInto:
       case native::StmtKind::kForQuery:
       case native::StmtKind::kSelectRows:
-        modes[stmt->from[0].table] |= ACL_SELECT;
+        for (const native::TableRef &ref : stmt->from) modes[ref.table] |= ACL_SELECT;
         break;
       default:
         break;
@@ -205,7 +209,8 @@ CallState *BeginCall(MemoptNativeRoutine *routine) {
   for (size_t t = 0; t < ntables; ++t)
     OpenTable(bound.tables[t], modes[t], static_cast<Index>(t + 1), &state->tables[t]);
   size_t nstatements = routine->code->statements().size();
-  state->cursors = static_cast<Cursor *>(palloc0(sizeof(Cursor) * (nstatements + 1)));
+  state->cursors = static_cast<Cursor **>(palloc0(sizeof(Cursor *) * (nstatements + 1)));
+  state->sorts = memopt_native_sorts_begin(routine, state->variables);
   state->callees = static_cast<FmgrInfo *>(palloc0(sizeof(FmgrInfo) * (bound.callees.size() + 1)));
   PushActiveSnapshot(GetTransactionSnapshot());
   return state;
@@ -223,11 +228,16 @@ void EndCall(CallState *state) {
     }
     table_close(table.rel, NoLock);
   }
-  size_t nstatements = state->routine->code->statements().size();
-  for (size_t i = 0; i < nstatements; ++i) {
-    CloseCursor(&state->cursors[i]);  // RETURN inside FOR over a query leaves it open
-    if (state->cursors[i].slot != nullptr) ExecDropSingleTupleTableSlot(state->cursors[i].slot);
+  const std::vector<const native::Stmt *> &statements = state->routine->code->statements();
+  for (size_t i = 0; i < statements.size(); ++i) {
+    if (state->cursors[i] == nullptr) continue;
+    for (size_t source = 0; source < native::SourceCount(*statements[i]); ++source) {
+      Cursor *cursor = &state->cursors[i][source];
+      CloseCursor(cursor);  // RETURN inside FOR over a query leaves it open
+      if (cursor->slot != nullptr) ExecDropSingleTupleTableSlot(cursor->slot);
+    }
   }
+  memopt_native_sorts_end(state->sorts);
   PopActiveSnapshot();
   FreeExecutorState(state->estate);
 }
@@ -286,10 +296,11 @@ Relation IndexOf(TableState *table, int index, Oid oid) {
   return table->indexes[index];
 }
 
-void OpenLookup(CallState *state, const native::Stmt *stmt, Cursor *cursor, const uint64_t *keys) {
-  TableState *table = &state->tables[TableOf(stmt)];
-  const native::TableDesc &desc = state->routine->routine->tables[TableOf(stmt)];
-  Relation index = IndexOf(table, stmt->access_index, desc.indexes[stmt->access_index].oid);
+void OpenLookup(CallState *state, const native::TableRef &ref, Cursor *cursor,
+                const uint64_t *keys) {
+  TableState *table = &state->tables[ref.table];
+  const native::TableDesc &desc = state->routine->routine->tables[ref.table];
+  Relation index = IndexOf(table, ref.access_index, desc.indexes[ref.access_index].oid);
   const MemoptIndexInfo *info = memopt_index_info(index);
   memopt::Index *engine_index = memopt_index_for(table->rel, index);
   Datum values[INDEX_MAX_KEYS];
@@ -381,6 +392,14 @@ void memopt_rt_error(MemoptNativeCall *call, int32_t error, int32_t detail) {
       ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
                       errmsg("null value cannot be assigned to variable \"%s\" declared NOT NULL",
                              StateOf(call)->routine->routine->variables[detail].name.c_str())));
+      break;
+    case MEMOPT_NATIVE_LIMIT_NEGATIVE:
+      ereport(ERROR, (errcode(ERRCODE_INVALID_ROW_COUNT_IN_LIMIT_CLAUSE),
+                      errmsg("LIMIT must not be negative")));
+      break;
+    case MEMOPT_NATIVE_OFFSET_NEGATIVE:
+      ereport(ERROR, (errcode(ERRCODE_INVALID_ROW_COUNT_IN_RESULT_OFFSET_CLAUSE),
+                      errmsg("OFFSET must not be negative")));
       break;
   }
   elog(ERROR, "unknown native runtime error %d", error);
@@ -507,15 +526,17 @@ void memopt_rt_end_write(MemoptNativeCall *call) {
   UpdateActiveSnapshotCommandId();
 }
 
-void memopt_rt_open(MemoptNativeCall *call, int32_t stmt_number, const uint64_t *keys) {
+void memopt_rt_open(MemoptNativeCall *call, int32_t stmt_number, int32_t source,
+                    const uint64_t *keys) {
   CallState *state = StateOf(call);
-  const native::Stmt *stmt = StatementOf(call, stmt_number);
-  Cursor *cursor = &state->cursors[stmt_number];
-  TableState *table = &state->tables[TableOf(stmt)];
+  const native::TableRef &ref = native::SourceRef(*StatementOf(call, stmt_number), source);
+  Cursor *cursor = CursorOf(state, stmt_number, source);
+  TableState *table = &state->tables[ref.table];
+  CloseCursor(cursor);  // an inner FROM item opens again for each outer row
   if (cursor->slot == nullptr) cursor->slot = table_slot_create(table->rel, nullptr);
   if (keys != nullptr) {
     cursor->view = memopt_view_for(GetActiveSnapshot());
-    OpenLookup(state, stmt, cursor, keys);
+    OpenLookup(state, ref, cursor, keys);
   } else {
     cursor->by_index = false;
     // The body of a FOR loop advances the active snapshot's command id;
@@ -528,12 +549,12 @@ void memopt_rt_open(MemoptNativeCall *call, int32_t stmt_number, const uint64_t 
   cursor->open = true;
 }
 
-bool memopt_rt_next(MemoptNativeCall *call, int32_t stmt_number, const uint64_t **values,
-                    const bool **nulls) {
+bool memopt_rt_next(MemoptNativeCall *call, int32_t stmt_number, int32_t source,
+                    const uint64_t **values, const bool **nulls) {
   CallState *state = StateOf(call);
-  const native::Stmt *stmt = StatementOf(call, stmt_number);
-  Cursor *cursor = &state->cursors[stmt_number];
-  TableState *table = &state->tables[TableOf(stmt)];
+  const native::TableRef &ref = native::SourceRef(*StatementOf(call, stmt_number), source);
+  Cursor *cursor = CursorOf(state, stmt_number, source);
+  TableState *table = &state->tables[ref.table];
   bool found = false;
   if (!cursor->by_index) {
     found = table_scan_getnextslot(cursor->scan, ForwardScanDirection, cursor->slot);
@@ -554,18 +575,15 @@ bool memopt_rt_next(MemoptNativeCall *call, int32_t stmt_number, const uint64_t 
   return true;
 }
 
-void memopt_rt_close(MemoptNativeCall *call, int32_t stmt_number) {
-  CallState *state = StateOf(call);
-  const native::Stmt *stmt = StatementOf(call, stmt_number);
-  CloseCursor(&state->cursors[stmt_number]);
-  if (Writes(stmt)) memopt_rt_end_write(call);
+void memopt_rt_close(MemoptNativeCall *call, int32_t stmt_number, int32_t source) {
+  CloseCursor(CursorOf(StateOf(call), stmt_number, source));
 }
 
 void memopt_rt_update(MemoptNativeCall *call, int32_t stmt_number, const uint64_t *values,
                       const bool *nulls) {
   CallState *state = StateOf(call);
   const native::Stmt *stmt = StatementOf(call, stmt_number);
-  Cursor *cursor = &state->cursors[stmt_number];
+  Cursor *cursor = CursorOf(state, stmt_number, 0);
   TableState *table = &state->tables[stmt->target.table];
   TupleTableSlot *slot = table->write_slot;
   ResetPerTupleExprContext(state->estate);
@@ -595,7 +613,7 @@ void memopt_rt_update(MemoptNativeCall *call, int32_t stmt_number, const uint64_
 void memopt_rt_delete(MemoptNativeCall *call, int32_t stmt_number) {
   CallState *state = StateOf(call);
   const native::Stmt *stmt = StatementOf(call, stmt_number);
-  Cursor *cursor = &state->cursors[stmt_number];
+  Cursor *cursor = CursorOf(state, stmt_number, 0);
   TableState *table = &state->tables[stmt->target.table];
   TM_FailureData failure;
   ItemPointerData tid = cursor->slot->tts_tid;
@@ -684,6 +702,8 @@ void memopt_rt_raise(MemoptNativeCall *call, int32_t stmt_number, const uint64_t
 
 }  // extern "C"
 
+MemoptNativeSorts *memopt_native_call_sorts(MemoptNativeCall *call) { return StateOf(call)->sorts; }
+
 void memopt_native_runtime_symbols(native::CodegenOptions *options) {
   std::map<std::string, void *> &symbols = options->runtime_symbols;
   symbols["memopt_rt_error"] = reinterpret_cast<void *>(memopt_rt_error);
@@ -701,6 +721,9 @@ void memopt_native_runtime_symbols(native::CodegenOptions *options) {
   symbols["memopt_rt_open"] = reinterpret_cast<void *>(memopt_rt_open);
   symbols["memopt_rt_next"] = reinterpret_cast<void *>(memopt_rt_next);
   symbols["memopt_rt_close"] = reinterpret_cast<void *>(memopt_rt_close);
+  symbols["memopt_rt_sort_put"] = reinterpret_cast<void *>(memopt_rt_sort_put);
+  symbols["memopt_rt_sort_next"] = reinterpret_cast<void *>(memopt_rt_sort_next);
+  symbols["memopt_rt_sort_close"] = reinterpret_cast<void *>(memopt_rt_sort_close);
   symbols["memopt_rt_update"] = reinterpret_cast<void *>(memopt_rt_update);
   symbols["memopt_rt_delete"] = reinterpret_cast<void *>(memopt_rt_delete);
   symbols["memopt_rt_raise"] = reinterpret_cast<void *>(memopt_rt_raise);

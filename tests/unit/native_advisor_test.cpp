@@ -17,7 +17,7 @@ TEST(NativeAdvisor, FindsWhatTheLanguageLacksByLine) {
       "  r t%ROWTYPE;\n"                                               // 6
       "BEGIN\n"                                                        // 7
       "  PERFORM pg_sleep(0);\n"                                       // 8
-      "  SELECT count(*) INTO n FROM t JOIN u ON t.id = u.id;\n"       // 9
+      "  SELECT count(*) INTO n FROM t LEFT JOIN u ON t.id = u.id;\n"  // 9
       "  FOR r IN SELECT * FROM t ORDER BY id LOOP NULL; END LOOP;\n"  // 10
       "  INSERT INTO s.log VALUES (n);\n"                              // 11
       "  EXECUTE 'select 1';\n"                                        // 12
@@ -36,8 +36,7 @@ TEST(NativeAdvisor, FindsWhatTheLanguageLacksByLine) {
       {5, "CURSOR"},
       {6, "%ROWTYPE"},
       {8, "PERFORM"},
-      {9, "JOIN"},
-      {10, "ORDER BY"},
+      {9, "LEFT JOIN"},
       {12, "EXECUTE"},
       {13, "RETURN QUERY"},
       {15, "EXCEPTION"},

@@ -4,6 +4,7 @@
 // that record what the generated code asked for.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <csetjmp>
 #include <cstring>
 #include <string>
@@ -45,8 +46,9 @@ extern "C" void FakeInsert(MemoptNativeCall *, int32_t, const uint64_t *values, 
   inserted.push_back(row);
 }
 extern "C" void FakeNothing(MemoptNativeCall *) {}
-extern "C" void FakeOpen(MemoptNativeCall *, int32_t, const uint64_t *) { next_row = 0; }
-extern "C" bool FakeNext(MemoptNativeCall *, int32_t, const uint64_t **values, const bool **nulls) {
+extern "C" void FakeOpen(MemoptNativeCall *, int32_t, int32_t, const uint64_t *) { next_row = 0; }
+extern "C" bool FakeNext(MemoptNativeCall *, int32_t, int32_t, const uint64_t **values,
+                         const bool **nulls) {
   if (next_row >= table_rows.size()) return false;
   row_value = static_cast<uint64_t>(table_rows[next_row++]);
   row_null = false;
@@ -54,7 +56,35 @@ extern "C" bool FakeNext(MemoptNativeCall *, int32_t, const uint64_t **values, c
   *nulls = &row_null;
   return true;
 }
-extern "C" void FakeClose(MemoptNativeCall *, int32_t) {}
+extern "C" void FakeClose(MemoptNativeCall *, int32_t, int32_t) {}
+// A sort of int rows by their first column, ascending: GROUP BY rows have
+// two columns (key, one aggregate input), ORDER BY rows one (enough for
+// queries of the fake table's one column).
+std::vector<std::vector<uint64_t>> sort_rows;
+size_t sort_next = 0;
+std::vector<uint64_t> sort_row[2];  // in turn: the row before stays readable
+bool sort_nulls[4] = {};
+extern "C" void FakeSortPut(MemoptNativeCall *, int32_t, int32_t stage, const uint64_t *values,
+                            const bool *) {
+  sort_rows.push_back({values[0], stage == 0 ? values[1] : 0});
+}
+extern "C" bool FakeSortNext(MemoptNativeCall *, int32_t, int32_t, const uint64_t **values,
+                             const bool **nulls) {
+  if (sort_next == 0)
+    std::sort(sort_rows.begin(), sort_rows.end(), [](const auto &x, const auto &y) {
+      return static_cast<int64_t>(x[0]) < static_cast<int64_t>(y[0]);
+    });
+  if (sort_next >= sort_rows.size()) return false;
+  std::vector<uint64_t> &row = sort_row[sort_next % 2];
+  row = sort_rows[sort_next++];
+  *values = row.data();
+  *nulls = sort_nulls;
+  return true;
+}
+extern "C" void FakeSortClose(MemoptNativeCall *, int32_t, int32_t) {
+  sort_rows.clear();
+  sort_next = 0;
+}
 int raised_statement = -1;
 extern "C" void FakeRaise(MemoptNativeCall *, int32_t stmt, const uint64_t *, const bool *) {
   raised_statement = stmt;
@@ -72,6 +102,9 @@ CodegenOptions FakeRuntime() {
   options.runtime_symbols["memopt_rt_next"] = reinterpret_cast<void *>(FakeNext);
   options.runtime_symbols["memopt_rt_close"] = reinterpret_cast<void *>(FakeClose);
   options.runtime_symbols["memopt_rt_raise"] = reinterpret_cast<void *>(FakeRaise);
+  options.runtime_symbols["memopt_rt_sort_put"] = reinterpret_cast<void *>(FakeSortPut);
+  options.runtime_symbols["memopt_rt_sort_next"] = reinterpret_cast<void *>(FakeSortNext);
+  options.runtime_symbols["memopt_rt_sort_close"] = reinterpret_cast<void *>(FakeSortClose);
   options.interrupt_pending = &interrupt_pending;
   return options;
 }
@@ -315,6 +348,32 @@ TEST(NativeCodegen, AggregatesInSelectInto) {
   EXPECT_EQ(Call(*avg, {0, 0}).value, 24);  // (5 + 8 + 13 + 21) / 4 * 2 = 23.5 -> 24
 }
 
+TEST(NativeCodegen, GroupByHavingOrderByLimitOffset) {
+  table_rows = {5, 8, 5, 13, 8, 5};
+  auto groups =
+      Build(Wrap("DECLARE s bigint := 0; DECLARE k int; DECLARE n bigint;\n"
+                 "FOR k, n IN SELECT id, count(*) FROM t GROUP BY id HAVING count(*) >= a "
+                 "LIMIT b LOOP\n"
+                 "  s := s * 100 + k * 10 + n;\n"
+                 "END LOOP;\nRETURN s;"));
+  ASSERT_TRUE(groups->ok) << groups->error.message;
+  EXPECT_EQ(Call(*groups, {1, 10}).value, 53 * 10000 + 82 * 100 + 131);  // 5:3 8:2 13:1
+  EXPECT_EQ(Call(*groups, {2, 10}).value, 53 * 100 + 82);                // HAVING
+  EXPECT_EQ(Call(*groups, {1, 1}).value, 53);                            // LIMIT
+  table_rows = {13, 5, 21, 8};
+  auto ordered =
+      Build(Wrap("DECLARE s bigint := 0; DECLARE k int;\n"
+                 "FOR k IN SELECT id FROM t ORDER BY id LIMIT 2 OFFSET a LOOP\n"
+                 "  s := s * 100 + k;\n"
+                 "END LOOP;\nRETURN s;"));
+  ASSERT_TRUE(ordered->ok) << ordered->error.message;
+  EXPECT_EQ(Call(*ordered, {1, 0}).value, 813);  // 5 8 13 21: skip 1, take 2
+  EXPECT_EQ(Call(*ordered, {3, 0}).value, 21);
+  Outcome negative = Call(*ordered, {-1, 0});  // checked before any row is read
+  EXPECT_TRUE(negative.error);
+  EXPECT_EQ(negative.error_code, MEMOPT_NATIVE_OFFSET_NEGATIVE);
+}
+
 TEST(NativeCodegen, CaseStatementsAndExpressions) {
   auto simple =
       Build(Wrap("CASE a WHEN 1, 2 THEN RETURN 10; WHEN 3 THEN RETURN 30;\n"
@@ -389,15 +448,60 @@ TEST(NativeBinder, ChoosesTheIndexWhoseColumnsWhereFixes) {
       Build(Wrap("UPDATE t SET v = v + 1 WHERE id = a AND v > 0;"), Type::kUnknown, false);
   ASSERT_TRUE(lookup->ok) << lookup->error.message;
   const Stmt &update = *lookup->routine.body.statements[0];
-  EXPECT_EQ(update.access_index, 0);
-  ASSERT_EQ(update.access_keys.size(), 1u);
+  EXPECT_EQ(update.target.access_index, 0);
+  ASSERT_EQ(update.target.access_keys.size(), 1u);
   auto scan = Build(Wrap("DELETE FROM t WHERE v = a;"), Type::kUnknown, false);
   ASSERT_TRUE(scan->ok);
-  EXPECT_EQ(scan->routine.body.statements[0]->access_index, -1);
+  EXPECT_EQ(scan->routine.body.statements[0]->target.access_index, -1);
   // A key that reads a column of the same row is no lookup key.
   auto self = Build(Wrap("DELETE FROM t WHERE id = v;"), Type::kUnknown, false);
   ASSERT_TRUE(self->ok);
-  EXPECT_EQ(self->routine.body.statements[0]->access_index, -1);
+  EXPECT_EQ(self->routine.body.statements[0]->target.access_index, -1);
+}
+
+TEST(NativeBinder, JoinLooksUpTheInnerTableByTheOuterRow) {
+  auto join = Build(Wrap("SELECT count(*) INTO a FROM t x JOIN t y ON y.id = x.v WHERE x.v > b "
+                         "AND y.v < x.id; RETURN a;"),
+                    Type::kInt8, false);
+  ASSERT_TRUE(join->ok) << join->error.message;
+  const Stmt &query = *join->routine.body.statements[0];
+  ASSERT_EQ(query.from.size(), 2u);
+  EXPECT_EQ(query.from[0].access_index, -1);    // nothing fixes x.id
+  EXPECT_EQ(query.from[1].access_index, 0);     // y.id = x.v, known when y is read
+  EXPECT_EQ(query.from[0].filters.size(), 1u);  // x.v > b, tested before y is read
+  EXPECT_EQ(query.from[1].filters.size(), 2u);
+  // Unqualified names that two FROM items have are ambiguous.
+  auto ambiguous = Build(Wrap("SELECT v INTO a FROM t x, t y; RETURN a;"), Type::kInt8, false);
+  EXPECT_FALSE(ambiguous->ok);
+  EXPECT_EQ(ambiguous->error.message, "column reference \"v\" is ambiguous");
+  EXPECT_EQ(ambiguous->error.sqlstate, "42702");
+  auto twice = Build(Wrap("SELECT 1 INTO a FROM t, t; RETURN a;"), Type::kInt8, false);
+  EXPECT_FALSE(twice->ok);
+  EXPECT_EQ(twice->error.sqlstate, "42712");
+}
+
+TEST(NativeBinder, GroupedQueriesNameOnlyGroupColumnsOutsideAggregates) {
+  auto grouped = Build(Wrap("SELECT v, count(*) INTO a, b FROM t GROUP BY v ORDER BY 2 DESC, v "
+                            "LIMIT 1; RETURN a;"),
+                       Type::kInt8, false);
+  ASSERT_TRUE(grouped->ok) << grouped->error.message;
+  const Stmt &query = *grouped->routine.body.statements[0];
+  EXPECT_EQ(query.group_stage.types.size(), 2u);  // v, then count(*)'s placeholder
+  ASSERT_EQ(query.order_stage.keys.size(), 2u);
+  EXPECT_EQ(query.order_stage.keys[0].column, 1);
+  EXPECT_TRUE(query.order_stage.keys[0].descending);
+  EXPECT_TRUE(query.order_stage.keys[0].nulls_first);  // DESC puts NULLs first
+  EXPECT_EQ(query.order_stage.keys[1].column, 2);      // v: an expression after the list
+  auto loose =
+      Build(Wrap("SELECT id, count(*) INTO a, b FROM t GROUP BY v; RETURN a;"), Type::kInt8, false);
+  EXPECT_FALSE(loose->ok);
+  EXPECT_EQ(loose->error.sqlstate, "42803");
+  EXPECT_EQ(loose->error.message,
+            "column \"t.id\" must appear in the GROUP BY clause or be used in an aggregate "
+            "function");
+  auto position = Build(Wrap("SELECT v INTO a FROM t ORDER BY 3; RETURN a;"), Type::kInt8, false);
+  EXPECT_FALSE(position->ok);
+  EXPECT_EQ(position->error.message, "ORDER BY position 3 is not in select list");
 }
 
 struct BindCase {
@@ -427,9 +531,10 @@ TEST(NativeBinder, ErrorsNameTheProblemAndItsPosition) {
       {"RETURN foo(a);", "function foo is not supported by natively compiled routines", "42883", 2,
        8},
       {"RETURN count(*);",
-       "aggregate functions are only allowed in the select list of SELECT ... INTO", "42601", 2, 8},
+       "aggregate functions are only allowed in the select list, HAVING and ORDER BY of a query",
+       "42803", 2, 8},
       {"DECLARE x bigint; DECLARE y int;\nSELECT count(*), v INTO x, y FROM t;",
-       "column \"v\" must appear in the GROUP BY clause or be used in an aggregate function",
+       "column \"t.v\" must appear in the GROUP BY clause or be used in an aggregate function",
        "42803", 3, 18},
       {"DECLARE x float8;\nSELECT avg(v) INTO x FROM t;", "avg(integer) is not supported yet",
        "0A000", 3, 8},

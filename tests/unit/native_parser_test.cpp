@@ -423,7 +423,8 @@ TEST(NativeParser, Insert) {
   ExpectError(Wrap("INSERT INTO t VALUES (1, 2), (3);"), 2, 30,
               "VALUES lists must all be the same length");
   ExpectError(Wrap("INSERT INTO t AS x VALUES (1);"), 2, 15, "syntax error at or near \"AS\"");
-  ExpectError(Wrap("INSERT INTO t SELECT 1;"), 2, 15, "syntax error at or near \"SELECT\"");
+  ExpectError(Wrap("INSERT INTO t SELECT 1;"), 2, 23,
+              "syntax error at or near \";\"");  // FROM is required
   ExpectError(Wrap("INSERT INTO t () VALUES (1);"), 2, 16, "syntax error at or near \")\"");
 }
 
