@@ -490,7 +490,7 @@ BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
   DECLARE b bool := 1;
   RETURN 1;
 END $$;
-CREATE FUNCTION e7() RETURNS numeric LANGUAGE native_compilation AS $$
+CREATE FUNCTION e7() RETURNS money LANGUAGE native_compilation AS $$
 BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
   RETURN 1;
 END $$;
@@ -537,9 +537,9 @@ SELECT memopt.recompile('calc(int,int)') > 0 AS recompiled, calc(1, 10);
 SELECT memopt.recompile('length(text)');
 -- The advisor reads a PL/pgSQL routine and lists, by line, what would keep
 -- it from compiling natively (line 0: the signature).
-CREATE FUNCTION candidate(n int, d date) RETURNS numeric LANGUAGE plpgsql AS $$
+CREATE FUNCTION candidate(n int, d money) RETURNS money LANGUAGE plpgsql AS $$
 DECLARE
-  total numeric := 0;
+  total money := 0;
   r record;
   k bigint;
 BEGIN
@@ -553,7 +553,7 @@ BEGIN
 EXCEPTION WHEN others THEN
   RETURN 0;
 END $$;
-SELECT * FROM memopt.native_advisor('candidate(int, date)');
+SELECT * FROM memopt.native_advisor('candidate(int, money)');
 CREATE FUNCTION clean(n int) RETURNS int LANGUAGE plpgsql AS $$
 DECLARE v int;
 BEGIN
@@ -562,7 +562,7 @@ BEGIN
 END $$;
 SELECT count(*) AS findings FROM memopt.native_advisor('clean(int)');
 SELECT * FROM memopt.native_advisor('calc(int, int)');
-DROP FUNCTION candidate(int, date), clean(int);
+DROP FUNCTION candidate(int, money), clean(int);
 DROP TABLE acct CASCADE;
 DROP TABLE t1 CASCADE;
 DROP TABLE heapt;

@@ -117,7 +117,8 @@ class Scanner {
       Add(i, "DECLARE " + t_[i].text + " " + type + (modifiers.empty() ? "" : "(...)"),
           "type " + type + (modifiers.empty() ? "" : " with a length") +
               " is not supported; use boolean, smallint, integer, bigint, real, double "
-              "precision or text");
+              "precision, numeric, text, date, time, timestamp, timestamptz, interval, uuid "
+              "or bytea");
   }
 
   void Clause(size_t i) {

@@ -35,6 +35,17 @@ enum class Type : uint8_t {
   kFloat4,
   kFloat8,
   kText,
+  // Held as PostgreSQL holds them (date an int32, time and timestamps an
+  // int64, the others a pointer Datum); operators, casts and functions on
+  // them call PostgreSQL's own (operators.h).
+  kNumeric,
+  kDate,
+  kTime,
+  kTimestamp,
+  kTimestampTz,
+  kInterval,
+  kUuid,
+  kBytea,
 };
 
 // A type as written: "int", "bigint", "double precision", "varchar(20)".
@@ -78,12 +89,15 @@ struct Expr {
 
   // Bound by binder.cpp.
   Type type = Type::kUnknown;
-  int variable = -1;   // kName: index into Procedure::variables
-  int source = -1;     // kName: index of the row source (FROM item) ...
-  int column = -1;     // ... and 0-based column of its table
-  int function = -1;   // kCall: binder.h BuiltinFunction
-  int aggregate = -1;  // kCall of an aggregate: index into Stmt::aggregates
-  int callee = -1;     // kCall of a natively compiled function: Routine::callees
+  int variable = -1;           // kName: index into Procedure::variables
+  int source = -1;             // kName: index of the row source (FROM item) ...
+  int column = -1;             // ... and 0-based column of its table
+  int function = -1;           // kCall: binder.h BuiltinFunction
+  int aggregate = -1;          // kCall of an aggregate: index into Stmt::aggregates
+  int callee = -1;             // kCall of a natively compiled function: Routine::callees
+  int runtime = -1;            // kBinary, kUnary, kCast, kCall: a MemoptNativeFunction doing it
+  bool swap_operands = false;  // kBinary with `runtime`: called as (right, left)
+  int32_t typmod = -1;         // kCast to numeric(p, s): the type modifier applied
 };
 
 enum class StmtKind : uint8_t {

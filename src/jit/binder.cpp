@@ -4,6 +4,9 @@
 // nothing here calls PostgreSQL.
 #include "binder.h"
 
+#include "operators.h"
+#include "runtime_api.h"
+
 #include <algorithm>
 #include <cstdlib>
 #include <functional>
@@ -61,7 +64,17 @@ Type CommonNumeric(Type a, Type b) {
   return static_cast<uint8_t>(a) > static_cast<uint8_t>(b) ? a : b;
 }
 
-bool TypeFromName(const std::string &name, const std::vector<int> &modifiers, Type *type) {
+// numeric(p[, s]) as PostgreSQL stores it in a typmod; -1 when out of range.
+int32_t NumericTypmod(const std::vector<int> &modifiers) {
+  if (modifiers.empty() || modifiers.size() > 2) return -1;
+  int precision = modifiers[0];
+  int scale = modifiers.size() == 2 ? modifiers[1] : 0;
+  if (precision < 1 || precision > 1000 || scale < -1000 || scale > 1000) return -1;
+  return ((precision << 16) | (scale & 0x7ff)) + 4;  // + VARHDRSZ
+}
+
+bool TypeFromName(const std::string &name, const std::vector<int> &modifiers, Type *type,
+                  int32_t *typmod = nullptr) {
   static const std::map<std::string, Type> kNames = {
       {"bool", Type::kBool},
       {"boolean", Type::kBool},
@@ -80,23 +93,50 @@ bool TypeFromName(const std::string &name, const std::vector<int> &modifiers, Ty
       {"text", Type::kText},
       {"varchar", Type::kText},
       {"character varying", Type::kText},
+      {"numeric", Type::kNumeric},
+      {"decimal", Type::kNumeric},
+      {"date", Type::kDate},
+      {"time", Type::kTime},
+      {"time without time zone", Type::kTime},
+      {"timestamp", Type::kTimestamp},
+      {"timestamp without time zone", Type::kTimestamp},
+      {"timestamptz", Type::kTimestampTz},
+      {"timestamp with time zone", Type::kTimestampTz},
+      {"interval", Type::kInterval},
+      {"uuid", Type::kUuid},
+      {"bytea", Type::kBytea},
   };
   auto it = kNames.find(name);
   if (it == kNames.end()) return false;
-  // varchar(n) would need its length checked on every assignment.
-  if (!modifiers.empty()) return false;
+  if (typmod != nullptr) *typmod = -1;
+  if (!modifiers.empty()) {
+    // numeric(p, s) rounds on assignment; varchar(n), timestamp(p) and the
+    // like would need their own checks.
+    if (it->second != Type::kNumeric || typmod == nullptr) return false;
+    *typmod = NumericTypmod(modifiers);
+    if (*typmod < 0) return false;
+  }
   *type = it->second;
   return true;
 }
 
 const std::map<std::string, BuiltinFunction> &BuiltinFunctions() {
   static const std::map<std::string, BuiltinFunction> functions = {
-      {"abs", BuiltinFunction::kAbs},           {"mod", BuiltinFunction::kMod},
-      {"coalesce", BuiltinFunction::kCoalesce}, {"length", BuiltinFunction::kLength},
-      {"lower", BuiltinFunction::kLower},       {"upper", BuiltinFunction::kUpper},
-      {"count", BuiltinFunction::kCount},       {"sum", BuiltinFunction::kSum},
-      {"min", BuiltinFunction::kMin},           {"max", BuiltinFunction::kMax},
+      {"abs", BuiltinFunction::kAbs},
+      {"mod", BuiltinFunction::kMod},
+      {"coalesce", BuiltinFunction::kCoalesce},
+      {"length", BuiltinFunction::kLength},
+      {"lower", BuiltinFunction::kLower},
+      {"upper", BuiltinFunction::kUpper},
+      {"count", BuiltinFunction::kCount},
+      {"sum", BuiltinFunction::kSum},
+      {"min", BuiltinFunction::kMin},
+      {"max", BuiltinFunction::kMax},
       {"avg", BuiltinFunction::kAvg},
+      {"now", BuiltinFunction::kNow},
+      {"current_timestamp", BuiltinFunction::kNow},
+      {"current_date", BuiltinFunction::kCurrentDate},
+      {"localtimestamp", BuiltinFunction::kLocalTimestamp},
   };
   return functions;
 }
@@ -239,6 +279,12 @@ class Binder {
       expr->column = column;
       return ColumnType(routine_.tables[(*sources)[source].table], column, expr->pos);
     }
+    if (variable < 0 && expr->parts.size() == 1 &&
+        (last == "current_date" || last == "current_timestamp" || last == "localtimestamp")) {
+      expr->kind = ExprKind::kCall;  // SQL's parameterless functions
+      expr->op = last;
+      return BindCall(expr);
+    }
     if (variable < 0) {
       if (sources != nullptr) Fail(expr->pos, "column \"" + last + "\" does not exist");
       Fail(expr->pos, "variable \"" + last + "\" does not exist");
@@ -251,17 +297,21 @@ class Binder {
 
   // Converts `slot` to `target` where an assignment may (any numeric to any
   // numeric with a range check; anything to and from text; NULL to anything).
-  void CoerceForAssignment(ExprPtr *slot, Type target, const std::string &what) {
+  // numeric(p, s) targets (typmod >= 0) round the value to their scale.
+  void CoerceForAssignment(ExprPtr *slot, Type target, const std::string &what,
+                           int32_t typmod = -1) {
     Type from = (*slot)->type;
-    if (from == target) return;
+    if (from == target && (typmod < 0 || target != Type::kNumeric)) return;
+    int function;
     bool ok = from == Type::kNull || (IsNumeric(from) && IsNumeric(target)) ||
-              from == Type::kText || target == Type::kText;
+              from == Type::kText || target == Type::kText || ResolveCast(from, target, &function);
     if (!ok)
       Fail((*slot)->pos,
            what + " is of type " + DisplayTypeName(target) + " but expression is of type " +
                DisplayTypeName(from),
            "You will need to rewrite or cast the expression.");
     *slot = WrapCast(std::move(*slot), target);
+    if (target == Type::kNumeric) (*slot)->typmod = typmod;
   }
 
   void CoerceImplicit(ExprPtr *slot, Type target) {
@@ -286,14 +336,14 @@ class Binder {
         long long value = std::strtoll(expr->text.c_str(), &end, 10);
         if (errno == ERANGE || *end != '\0')
           Fail(expr->pos, "integer constant " + expr->text + " is out of range for type bigint",
-               "Numeric constants are not supported yet.");
+               "");
         return value >= std::numeric_limits<int32_t>::min() &&
                        value <= std::numeric_limits<int32_t>::max()
                    ? Type::kInt4
                    : Type::kInt8;
       }
-      case ExprKind::kFloat:
-        return Type::kFloat8;
+      case ExprKind::kFloat:  // a decimal constant is numeric, as in PostgreSQL
+        return Type::kNumeric;
       case ExprKind::kString:
         return Type::kText;
       case ExprKind::kBool:
@@ -326,6 +376,8 @@ class Binder {
     }
     BindExpr(expr->args[0].get(), current_sources_);
     BindExpr(expr->args[1].get(), current_sources_);
+    if (op == "||" && expr->args[0]->type == Type::kBytea && expr->args[1]->type == Type::kBytea)
+      return BindPostgresOperator(expr);
     if (op == "||") {
       for (ExprPtr &arg : expr->args) CoerceImplicit(&arg, Type::kText);
       return Type::kText;
@@ -338,6 +390,8 @@ class Binder {
       CoerceImplicit(&expr->args[1], Type::kInt4);
       left = right = Type::kInt4;
     }
+    if (IsComputedByPostgres(left) || IsComputedByPostgres(right))
+      return BindPostgresOperator(expr);
     bool comparison = op == "=" || op == "<>" || op == "<" || op == "<=" || op == ">" || op == ">=";
     Type operand;
     if (IsNumeric(left) && IsNumeric(right)) {
@@ -351,6 +405,34 @@ class Binder {
     CoerceImplicit(&expr->args[0], operand);
     CoerceImplicit(&expr->args[1], operand);
     return comparison ? Type::kBool : operand;
+  }
+
+  // An operator of numeric, date/time, interval, uuid or bytea operands
+  // (operators.h); a NULL operand takes the other's type.
+  Type BindPostgresOperator(Expr *expr) {
+    Type left = expr->args[0]->type;
+    Type right = expr->args[1]->type;
+    if (left == Type::kNull) left = right;
+    if (right == Type::kNull) right = left;
+    OperatorMatch match;
+    if (!ResolveOperator(expr->op, left, right, &match))
+      OperatorError(expr, expr->args[0]->type, expr->args[1]->type);
+    CoerceOperand(&expr->args[0], match.left);
+    CoerceOperand(&expr->args[1], match.right);
+    expr->runtime = match.function;
+    expr->swap_operands = match.swap;
+    return match.result;
+  }
+
+  void CoerceOperand(ExprPtr *slot, Type target) {
+    if ((*slot)->type == target) return;
+    int function;
+    bool literal = (*slot)->kind == ExprKind::kString;  // of unknown type: its input function
+    if (!literal && !IsNumeric((*slot)->type) && (*slot)->type != Type::kNull &&
+        !ResolveCast((*slot)->type, target, &function))
+      Fail((*slot)->pos, "cannot convert " + std::string(DisplayTypeName((*slot)->type)) + " to " +
+                             DisplayTypeName(target));
+    *slot = WrapCast(std::move(*slot), target);
   }
 
   [[noreturn]] void OperatorError(Expr *expr, Type left, Type right) {
@@ -371,7 +453,9 @@ class Binder {
       CoerceImplicit(&expr->args[0], Type::kInt4);
       type = Type::kInt4;
     }
-    if (!IsNumeric(type))
+    if (expr->op == "-" && ResolveNegation(type, &expr->runtime)) return type;
+    if (!IsNumeric(type) &&
+        !(expr->op == "+" && (type == Type::kNumeric || type == Type::kInterval)))
       Fail(expr->pos, "operator does not exist: " + expr->op + " " + DisplayTypeName(type));
     return type;
   }
@@ -381,10 +465,10 @@ class Binder {
     auto it = kFunctions.find(expr->op);
     if (it == kFunctions.end() && FindCallee(expr->op, expr->args.size()) >= 0)
       return BindCalleeCall(expr);
+    if (it == kFunctions.end() && IsPostgresFunction(expr->op)) return BindPostgresFunction(expr);
     if (it == kFunctions.end())
       Fail(expr->pos, "function " + expr->op + " is not supported by natively compiled routines",
-           "Supported functions: abs, mod, coalesce, length, lower, upper, and the aggregates "
-           "count, sum, min, max, avg in queries.");
+           "docs/native-compilation.md lists the functions natively compiled routines have.");
     expr->function = static_cast<int>(it->second);
     if (it->second >= BuiltinFunction::kCount) return BindAggregate(expr, it->second);
     std::vector<Type> types;
@@ -398,7 +482,8 @@ class Binder {
       case BuiltinFunction::kAbs:
         arity(1);
         if (types[0] == Type::kNull) CoerceImplicit(&expr->args[0], Type::kInt4);
-        if (!IsNumeric(expr->args[0]->type)) CallTypeError(expr, types);
+        if (expr->args[0]->type == Type::kNumeric) expr->runtime = MEMOPT_FN_NUMERIC_ABS;
+        if (!IsNumeric(expr->args[0]->type) && expr->runtime < 0) CallTypeError(expr, types);
         return expr->args[0]->type;
       case BuiltinFunction::kMod: {
         arity(2);
@@ -415,9 +500,7 @@ class Binder {
           if (t == Type::kNull) continue;
           if (common == Type::kNull)
             common = t;
-          else if (IsNumeric(common) && IsNumeric(t))
-            common = CommonNumeric(common, t);
-          else if (common != t)
+          else if (!CommonType(common, t, &common))
             Fail(expr->pos, std::string("COALESCE types ") + DisplayTypeName(common) + " and " +
                                 DisplayTypeName(t) + " cannot be matched");
         }
@@ -429,17 +512,46 @@ class Binder {
       case BuiltinFunction::kLower:
       case BuiltinFunction::kUpper:
         arity(1);
+        if (it->second == BuiltinFunction::kLength && types[0] == Type::kBytea) {
+          expr->runtime = MEMOPT_FN_BYTEA_LENGTH;
+          return Type::kInt4;
+        }
         if (types[0] != Type::kText && types[0] != Type::kNull) CallTypeError(expr, types);
         CoerceImplicit(&expr->args[0], Type::kText);
         return it->second == BuiltinFunction::kLength ? Type::kInt4 : Type::kText;
+      case BuiltinFunction::kNow:
+      case BuiltinFunction::kCurrentDate:
+      case BuiltinFunction::kLocalTimestamp:
+        arity(0);
+        return it->second == BuiltinFunction::kNow           ? Type::kTimestampTz
+               : it->second == BuiltinFunction::kCurrentDate ? Type::kDate
+                                                             : Type::kTimestamp;
       default:  // aggregates: BindAggregate, above
         break;
     }
     return Type::kUnknown;
   }
 
-  // count / sum / min / max / avg, with PostgreSQL's result types; inside
-  // SELECT ... INTO only, never nested.
+  // A function PostgreSQL computes (operators.h): the best overload for the
+  // argument types; the arguments are converted to its parameter types.
+  Type BindPostgresFunction(Expr *expr) {
+    std::vector<Type> types;
+    for (ExprPtr &arg : expr->args) {
+      types.push_back(BindExpr(arg.get(), current_sources_));
+      if (arg->kind == ExprKind::kString) types.back() = Type::kNull;  // unknown: takes any type
+    }
+    FunctionMatch match;
+    if (!ResolveFunction(expr->op, types, &match)) {
+      for (size_t i = 0; i < types.size(); ++i) types[i] = expr->args[i]->type;
+      CallTypeError(expr, types);
+    }
+    for (size_t i = 0; i < expr->args.size(); ++i) CoerceOperand(&expr->args[i], match.params[i]);
+    expr->runtime = match.function;
+    return match.result;
+  }
+
+  // count / sum / min / max / avg, with PostgreSQL's result types; in a
+  // query's select list, HAVING and ORDER BY, never nested.
   Type BindAggregate(Expr *expr, BuiltinFunction function) {
     if (aggregates_ == nullptr)
       FailWithCode(expr->pos, "42803",
@@ -461,26 +573,31 @@ class Binder {
     switch (function) {
       case BuiltinFunction::kCount:
         return Type::kInt8;
-      case BuiltinFunction::kSum:
+      case BuiltinFunction::kSum:  // bigint and numeric sum as numeric
         if (arg == Type::kInt2 || arg == Type::kInt4) return Type::kInt8;
-        if (IsFloat(arg)) return arg;
-        Fail(expr->pos, std::string("sum(") + DisplayTypeName(arg) + ") is not supported yet",
-             arg == Type::kInt8 ? "sum(bigint) returns numeric; sum a double precision cast of it."
-                                : "");
-      case BuiltinFunction::kAvg:
-        if (arg == Type::kFloat8 || arg == Type::kFloat4) {
+        if (IsFloat(arg) || arg == Type::kInterval) return arg;
+        if (arg == Type::kInt8 || arg == Type::kNumeric) {
+          CoerceImplicit(&expr->args[0], Type::kNumeric);
+          return Type::kNumeric;
+        }
+        break;
+      case BuiltinFunction::kAvg:  // sum / count: double precision of floats, else numeric
+        if (IsFloat(arg)) {
           CoerceImplicit(&expr->args[0], Type::kFloat8);
           return Type::kFloat8;
         }
-        Fail(expr->pos, std::string("avg(") + DisplayTypeName(arg) + ") is not supported yet",
-             IsInteger(arg) ? "avg of integers returns numeric; average a double precision cast: "
-                              "avg(x::float8)."
-                            : "");
-      default:  // min, max
-        if (!IsNumeric(arg))
-          Fail(expr->pos, expr->op + "(" + DisplayTypeName(arg) + ") is not supported yet");
-        return arg;
+        if (IsInteger(arg) || arg == Type::kNumeric) {
+          CoerceImplicit(&expr->args[0], Type::kNumeric);
+          return Type::kNumeric;
+        }
+        break;
+      default:  // min, max: of what has an order (not boolean, uuid or bytea, as in PostgreSQL)
+        if (arg != Type::kBool && arg != Type::kUuid && arg != Type::kBytea) return arg;
+        break;
     }
+    Fail(expr->pos, "function " + expr->op + "(" + DisplayTypeName(arg) + ") does not exist",
+         "No function matches the given name and argument types. You might need to add "
+         "explicit type casts.");
   }
 
   // --- calls of other natively compiled routines ------------------------------
@@ -538,9 +655,7 @@ class Binder {
       if (t == Type::kNull) continue;
       if (common == Type::kNull)
         common = t;
-      else if (IsNumeric(common) && IsNumeric(t))
-        common = CommonNumeric(common, t);
-      else if (common != t)
+      else if (!CommonType(common, t, &common))
         Fail(expr->args[i]->pos, std::string("CASE types ") + DisplayTypeName(common) + " and " +
                                      DisplayTypeName(t) + " cannot be matched");
     }
@@ -594,11 +709,12 @@ class Binder {
           break;
         }
         Type target;
-        if (!TypeFromName(expr->cast_type.name, expr->cast_type.modifiers, &target))
+        int32_t typmod;
+        if (!TypeFromName(expr->cast_type.name, expr->cast_type.modifiers, &target, &typmod))
           Fail(expr->cast_type.pos, "type \"" + expr->cast_type.name +
                                         "\" is not supported by natively compiled routines");
         BindExpr(expr->args[0].get(), source);
-        CoerceForAssignment(&expr->args[0], target, "cast target");
+        CoerceForAssignment(&expr->args[0], target, "cast target", typmod);
         type = target;
         break;
       }
@@ -619,7 +735,7 @@ class Binder {
   void BindAssignment(ExprPtr *value, int variable) {
     const Variable &var = routine_.variables[variable];
     BindExpr(value->get(), nullptr);
-    CoerceForAssignment(value, var.type, "variable \"" + var.name + "\"");
+    CoerceForAssignment(value, var.type, "variable \"" + var.name + "\"", var.typmod);
   }
 
   void BindStmt(Stmt *stmt) {
@@ -692,16 +808,17 @@ class Binder {
     var.name = stmt->name;
     var.not_null = stmt->not_null;
     var.pos = stmt->pos;
-    if (!TypeFromName(stmt->type_name.name, stmt->type_name.modifiers, &var.type))
+    if (!TypeFromName(stmt->type_name.name, stmt->type_name.modifiers, &var.type, &var.typmod))
       Fail(stmt->type_name.pos,
            "type \"" + stmt->type_name.name + "\" is not supported by natively compiled routines",
-           "Supported types: boolean, smallint, integer, bigint, real, double precision, text.");
+           "Supported types: boolean, smallint, integer, bigint, real, double precision, "
+           "numeric, text, date, time, timestamp, timestamptz, interval, uuid, bytea.");
     if (var.not_null && !stmt->value)
       Fail(stmt->pos,
            "variable \"" + var.name + "\" must have a default value, since it's declared NOT NULL");
     if (stmt->value) {
       BindExpr(stmt->value.get(), nullptr);
-      CoerceForAssignment(&stmt->value, var.type, "variable \"" + var.name + "\"");
+      CoerceForAssignment(&stmt->value, var.type, "variable \"" + var.name + "\"", var.typmod);
     }
     stmt->variable = Declare(var, stmt->pos);
   }
@@ -802,7 +919,8 @@ class Binder {
       for (size_t i = 0; i < row.size(); ++i) {
         Type type = ColumnType(table, columns[i], row[i]->pos);
         BindExpr(row[i].get(), nullptr);
-        CoerceForAssignment(&row[i], type, "column \"" + table.columns[columns[i]].name + "\"");
+        CoerceForAssignment(&row[i], type, "column \"" + table.columns[columns[i]].name + "\"",
+                            table.columns[columns[i]].typmod);
       }
     }
     columns.resize(stmt->rows.empty() ? 0 : stmt->rows[0].size());
@@ -823,7 +941,8 @@ class Binder {
     columns.resize(n);
     BindQuery(stmt, [this, &table, &columns](size_t i, ExprPtr *item) {
       CoerceForAssignment(item, ColumnType(table, columns[i], (*item)->pos),
-                          "column \"" + table.columns[columns[i]].name + "\"");
+                          "column \"" + table.columns[columns[i]].name + "\"",
+                          table.columns[columns[i]].typmod);
     });
     stmt->column_numbers = columns;
   }
@@ -869,7 +988,8 @@ class Binder {
       stmt->column_numbers.push_back(column);
       Type type = ColumnType(table, column, stmt->column_pos[i]);
       BindExpr(stmt->set_values[i].get(), &sources);
-      CoerceForAssignment(&stmt->set_values[i], type, "column \"" + stmt->columns[i] + "\"");
+      CoerceForAssignment(&stmt->set_values[i], type, "column \"" + stmt->columns[i] + "\"",
+                          table.columns[column].typmod);
     }
     BindWhere(stmt, sources);
   }
@@ -886,7 +1006,7 @@ class Binder {
     }
     BindQuery(stmt, [this, stmt](size_t i, ExprPtr *item) {
       const Variable &var = routine_.variables[stmt->into_variables[i]];
-      CoerceForAssignment(item, var.type, "variable \"" + var.name + "\"");
+      CoerceForAssignment(item, var.type, "variable \"" + var.name + "\"", var.typmod);
     });
   }
 
@@ -1146,7 +1266,8 @@ void CollectCalleesOf(const Expr *expr, std::vector<std::pair<std::string, size_
       if (known.first == name && known.second == nargs) return;
     names->emplace_back(name, nargs);
   };
-  if (expr->kind == ExprKind::kCall && BuiltinFunctions().count(expr->op) == 0)
+  if (expr->kind == ExprKind::kCall && BuiltinFunctions().count(expr->op) == 0 &&
+      !IsPostgresFunction(expr->op))
     add(expr->op, expr->args.size());
   for (const ExprPtr &arg : expr->args) CollectCalleesOf(arg.get(), names);
 }
@@ -1218,7 +1339,8 @@ std::vector<std::vector<bool>> ColumnsUsed(const Routine &routine) {
 }
 
 bool LookupTypeName(const std::string &name, const std::vector<int> &modifiers, Type *type) {
-  return TypeFromName(name, modifiers, type);
+  int32_t typmod;
+  return TypeFromName(name, modifiers, type, &typmod);
 }
 
 const char *DisplayTypeName(Type type) {
@@ -1237,6 +1359,22 @@ const char *DisplayTypeName(Type type) {
       return "double precision";
     case Type::kText:
       return "text";
+    case Type::kNumeric:
+      return "numeric";
+    case Type::kDate:
+      return "date";
+    case Type::kTime:
+      return "time without time zone";
+    case Type::kTimestamp:
+      return "timestamp without time zone";
+    case Type::kTimestampTz:
+      return "timestamp with time zone";
+    case Type::kInterval:
+      return "interval";
+    case Type::kUuid:
+      return "uuid";
+    case Type::kBytea:
+      return "bytea";
     case Type::kNull:
       return "unknown";
     case Type::kUnknown:

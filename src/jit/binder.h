@@ -18,6 +18,8 @@
 namespace memopt {
 namespace native {
 
+// Functions computed in generated code (operators.h has those PostgreSQL
+// computes: substr, round, date_trunc, to_char, ...).
 enum class BuiltinFunction : int {
   kAbs = 0,
   kMod,
@@ -25,7 +27,10 @@ enum class BuiltinFunction : int {
   kLength,
   kLower,
   kUpper,
-  // Aggregates, in the select list of SELECT ... INTO (no GROUP BY yet).
+  kNow,             // now(), current_timestamp: timestamptz
+  kCurrentDate,     // current_date
+  kLocalTimestamp,  // localtimestamp
+  // Aggregates: in the select list, HAVING and ORDER BY of a query.
   kCount,
   kSum,
   kMin,
@@ -37,6 +42,7 @@ enum class BuiltinFunction : int {
 struct Variable {
   std::string name;
   Type type = Type::kUnknown;
+  int32_t typmod = -1;  // numeric(p, s) variables: values are rounded to the scale
   bool not_null = false;
   int param = -1;   // index into Signature::params, or -1
   int arg = -1;     // IN / INOUT: position among the call's arguments

@@ -18,6 +18,7 @@ struct ColumnDesc {
   std::string name;
   Type type = Type::kUnknown;  // kUnknown: a type the language does not handle
   std::string type_name;       // as PostgreSQL formats it, for messages
+  int32_t typmod = -1;         // numeric(p, s): assignments round to the scale
   bool not_null = false;
   bool has_default = false;
   bool dropped = false;

@@ -7,6 +7,8 @@
 // that PostgreSQL would not raise.
 #include "codegen.h"
 
+#include "operators.h"
+
 #include <llvm/ExecutionEngine/Orc/LLJIT.h>
 #include <llvm/ExecutionEngine/Orc/ObjectTransformLayer.h>
 #include <llvm/IR/IRBuilder.h>
@@ -44,10 +46,11 @@ struct VariableSlot {
 
 // The running state of one aggregate of a SELECT ... INTO.
 struct Accumulator {
-  llvm::Value *value = nullptr;  // alloca: running sum / min / max (avg: the float8 sum)
-  llvm::Value *null = nullptr;   // alloca i1: no input yet
-  llvm::Value *count = nullptr;  // alloca i64: inputs counted (count, avg)
-  llvm::Type *type = nullptr;    // of value
+  llvm::Value *value = nullptr;      // alloca: running sum / min / max (avg: the float8 sum)
+  llvm::Value *null = nullptr;       // alloca i1: no input yet
+  llvm::Value *count = nullptr;      // alloca i64: inputs counted (count, avg)
+  llvm::Type *type = nullptr;        // of value
+  Type value_type = Type::kUnknown;  // by reference: the value is owned (OwnedCopy)
 };
 
 // Where the query being generated keeps its rows: the current row of each
@@ -124,13 +127,14 @@ class Generator {
       case Type::kInt2:
         return b_.getInt16Ty();
       case Type::kInt4:
+      case Type::kDate:
         return i32_;
       case Type::kFloat4:
         return b_.getFloatTy();
       case Type::kFloat8:
         return b_.getDoubleTy();
       default:
-        return i64_;  // int8, text (a Datum pointer), NULL
+        return i64_;  // int8, time and timestamps, by-reference types (a pointer), NULL
     }
   }
 
@@ -142,6 +146,7 @@ class Generator {
         return b_.CreateICmpNE(b_.CreateTrunc(datum, i8_), b_.getInt8(0));
       case Type::kInt2:
       case Type::kInt4:
+      case Type::kDate:
         return b_.CreateTrunc(datum, MachineType(type));
       case Type::kFloat4:
         return b_.CreateBitCast(b_.CreateTrunc(datum, i32_), b_.getFloatTy());
@@ -158,6 +163,7 @@ class Generator {
         return b_.CreateZExt(value, i64_);
       case Type::kInt2:
       case Type::kInt4:
+      case Type::kDate:
         return b_.CreateSExt(value, i64_);
       case Type::kFloat4:
         return b_.CreateSExt(b_.CreateBitCast(value, i32_), i64_);
@@ -203,17 +209,31 @@ class Generator {
       b_.SetInsertPoint(ok);
     }
     llvm::Value *stored = value.v;
-    if (var.type == Type::kText) {
-      // Variables own their text (freed on the next assignment); temporaries
-      // live in the runtime's scratch memory.
-      llvm::Value *old_value = b_.CreateLoad(i64_, slots_[index].value);
-      llvm::Value *old_null = b_.CreateLoad(i1_, slots_[index].null);
-      stored = b_.CreateCall(Runtime("memopt_rt_text_assign", i64_, {i64_, i8_, i64_, i8_}),
-                             {call_, old_value, b_.CreateZExt(old_null, i8_), value.v,
-                              b_.CreateZExt(value.null, i8_)});
+    if (IsByReference(var.type)) {
+      // Variables own their values (freed on the next assignment);
+      // temporaries live in the runtime's scratch memory.
+      stored = OwnedCopy(var.type, b_.CreateLoad(i64_, slots_[index].value),
+                         b_.CreateLoad(i1_, slots_[index].null), value);
     }
     b_.CreateStore(stored, slots_[index].value);
     b_.CreateStore(value.null, slots_[index].null);
+  }
+
+  // A copy of `value` in the call's memory, replacing (and freeing) `old`.
+  llvm::Value *OwnedCopy(Type type, llvm::Value *old_value, llvm::Value *old_null, Value value) {
+    return b_.CreateCall(Runtime("memopt_rt_datum_assign", i64_, {i32_, i64_, i8_, i64_, i8_}),
+                         {call_, b_.getInt32(static_cast<int>(type)), old_value,
+                          b_.CreateZExt(old_null, i8_), value.v, b_.CreateZExt(value.null, i8_)});
+  }
+
+  // MemoptNativeFunction `function` on (a, b, c) (Datums), its result as `result`.
+  llvm::Value *Apply(int function, llvm::Value *a, llvm::Value *b, Type result,
+                     llvm::Value *c = nullptr) {
+    llvm::Value *zero = b_.getInt64(0);
+    llvm::Value *datum = b_.CreateCall(Runtime("memopt_rt_apply", i64_, {i32_, i64_, i64_, i64_}),
+                                       {call_, b_.getInt32(function), a != nullptr ? a : zero,
+                                        b != nullptr ? b : zero, c != nullptr ? c : zero});
+    return FromDatum(datum, result);
   }
 
   // Whether evaluating `expr` makes text temporaries (in the runtime's
@@ -222,6 +242,14 @@ class Generator {
     if (expr == nullptr) return false;
     if (expr->kind == ExprKind::kBinary && expr->op == "||") return true;
     if (expr->kind == ExprKind::kCall && expr->callee >= 0) return true;  // runs in scratch
+    if (expr->kind == ExprKind::kCast && expr->args[0]->kind == ExprKind::kFloat &&
+        IsFloatType(expr->type))
+      return false;  // 1.5::float8 is a constant
+    if (expr->runtime >= 0 || (expr->kind == ExprKind::kFloat && expr->type == Type::kNumeric))
+      return true;
+    if (expr->kind == ExprKind::kCast && !expr->args.empty() &&
+        (IsComputedByPostgres(expr->type) || IsComputedByPostgres(expr->args[0]->type)))
+      return true;
     if (expr->kind == ExprKind::kCast && !expr->args.empty() &&
         (expr->type == Type::kText) != (expr->args[0]->type == Type::kText))
       return true;
@@ -324,8 +352,9 @@ class Generator {
       case ExprKind::kInt:
         return Value{llvm::ConstantInt::get(MachineType(expr->type), std::stoll(expr->text), true),
                      b_.getFalse()};
-      case ExprKind::kFloat:
-        return Value{llvm::ConstantFP::get(b_.getDoubleTy(), std::stod(expr->text)), b_.getFalse()};
+      case ExprKind::kFloat:  // numeric, from its text
+        return Value{Convert(StringConstant(expr->text), Type::kText, Type::kNumeric),
+                     b_.getFalse()};
       case ExprKind::kBool:
         return Value{b_.getInt1(expr->text == "true"), b_.getFalse()};
       case ExprKind::kNull:
@@ -345,7 +374,11 @@ class Generator {
       case ExprKind::kCall:
         return GenCall(expr);
       case ExprKind::kCast:
-        return GenCast(Gen(expr->args[0].get()), expr->args[0]->type, expr->type);
+        if (expr->args[0]->kind == ExprKind::kFloat && IsFloatType(expr->type))  // 1.5::float8
+          return Value{
+              llvm::ConstantFP::get(MachineType(expr->type), std::stod(expr->args[0]->text)),
+              b_.getFalse()};
+        return GenCast(Gen(expr->args[0].get()), expr->args[0]->type, expr->type, expr->typmod);
       case ExprKind::kCase:
         return GenCase(expr);
     }
@@ -387,6 +420,8 @@ class Generator {
     Type type = expr->type;
     if (expr->op == "not") return Value{b_.CreateNot(arg.v), arg.null};
     if (expr->op == "+") return arg;
+    if (expr->runtime >= 0)
+      return UnlessNull(arg.null, type, [&] { return Apply(expr->runtime, arg.v, nullptr, type); });
     return UnlessNull(arg.null, type, [&]() -> llvm::Value * {
       if (IsFloatType(type)) return b_.CreateFNeg(arg.v);
       ErrorIf(b_.CreateICmpEQ(arg.v, IntMin(type)), RangeError(type));
@@ -401,6 +436,16 @@ class Generator {
     Value right = Gen(expr->args[1].get());
     Type operand = expr->args[0]->type;
     llvm::Value *null = b_.CreateOr(left.null, right.null);
+    if (expr->runtime >= 0) {
+      Type left_type = expr->args[0]->type, right_type = expr->args[1]->type;
+      llvm::Value *a = ToDatum(left.v, left_type), *b = ToDatum(right.v, right_type);
+      if (expr->swap_operands) std::swap(a, b);
+      if (expr->type != Type::kBool)
+        return UnlessNull(null, expr->type, [&] { return Apply(expr->runtime, a, b, expr->type); });
+      return UnlessNull(null, Type::kBool, [&] {  // an order: compare it with 0
+        return Compare(op, Type::kInt4, Apply(expr->runtime, a, b, Type::kInt4), b_.getInt32(0));
+      });
+    }
     if (op == "||")
       return UnlessNull(null, Type::kText, [&] {
         return b_.CreateCall(Runtime("memopt_rt_text_concat", i64_, {i64_, i64_}),
@@ -443,6 +488,11 @@ class Generator {
   }
 
   llvm::Value *Compare(const std::string &op, Type type, llvm::Value *a, llvm::Value *b) {
+    if (type != Type::kText && OrderFunction(type) >= 0) {
+      a = Apply(OrderFunction(type), a, b, Type::kInt4);
+      b = b_.getInt32(0);
+      type = Type::kInt4;
+    }
     if (type == Type::kText) {
       a = b_.CreateCall(Runtime("memopt_rt_text_compare", i32_, {i64_, i64_}), {call_, a, b});
       b = b_.getInt32(0);
@@ -556,6 +606,23 @@ class Generator {
       args.push_back(Gen(arg.get()));
       null = b_.CreateOr(null, args.back().null);
     }
+    if (function == BuiltinFunction::kNow || function == BuiltinFunction::kCurrentDate ||
+        function == BuiltinFunction::kLocalTimestamp) {
+      llvm::Value *now = Apply(MEMOPT_FN_NOW, nullptr, nullptr, Type::kTimestampTz);
+      if (function == BuiltinFunction::kCurrentDate)
+        now = Apply(MEMOPT_FN_TIMESTAMPTZ_TO_DATE, now, nullptr, Type::kDate);
+      if (function == BuiltinFunction::kLocalTimestamp)
+        now = Apply(MEMOPT_FN_TIMESTAMPTZ_TO_TIMESTAMP, now, nullptr, Type::kTimestamp);
+      return Value{now, b_.getFalse()};
+    }
+    if (expr->runtime >= 0) {  // PostgreSQL computes it; missing arguments are 0
+      return UnlessNull(null, type, [&] {
+        llvm::Value *datums[3] = {nullptr, nullptr, nullptr};
+        for (size_t i = 0; i < args.size() && i < 3; ++i)
+          datums[i] = ToDatum(args[i].v, expr->args[i]->type);
+        return Apply(expr->runtime, datums[0], datums[1], type, datums[2]);
+      });
+    }
     return UnlessNull(null, type, [&]() -> llvm::Value * {
       switch (function) {
         case BuiltinFunction::kAbs:
@@ -636,11 +703,16 @@ class Generator {
 
   // --- casts -----------------------------------------------------------------------
 
-  Value GenCast(Value value, Type from, Type to) {
-    if (from == to) return value;
+  // typmod >= 0: a numeric(p, s) target, rounded to its scale.
+  Value GenCast(Value value, Type from, Type to, int32_t typmod = -1) {
     if (from == Type::kNull)
       return Value{llvm::Constant::getNullValue(MachineType(to)), b_.getTrue()};
-    return UnlessNull(value.null, to, [&] { return Convert(value.v, from, to); });
+    if (from == to && typmod < 0) return value;
+    return UnlessNull(value.null, to, [&] {
+      llvm::Value *v = from == to ? value.v : Convert(value.v, from, to);
+      if (typmod >= 0) v = Apply(MEMOPT_FN_NUMERIC_TYPMOD, v, b_.getInt64(typmod), to);
+      return v;
+    });
   }
 
   llvm::Value *Convert(llvm::Value *v, Type from, Type to) {
@@ -652,6 +724,10 @@ class Generator {
                                          {call_, b_.getInt32(static_cast<int>(to)), v});
       return FromDatum(datum, to);
     }
+    int function;
+    if ((IsComputedByPostgres(from) || IsComputedByPostgres(to)) &&
+        ResolveCast(from, to, &function) && function >= 0)
+      return Apply(function, ToDatum(v, from), nullptr, to);
     if (IsInt(from) && IsInt(to)) return ConvertInt(v, to);
     if (IsInt(from)) return b_.CreateSIToFP(v, MachineType(to));
     if (IsFloatType(from) && IsFloatType(to)) {
@@ -1190,6 +1266,8 @@ class Generator {
       b_.SetInsertPoint(after);
     }
     if (stmt->kind == StmtKind::kInsert) EndWrite();
+    FreeAccumulators();
+    query_.accumulators.clear();
     query_.source_values.clear();
     query_.source_nulls.clear();
     current_line_ = -1;
@@ -1406,6 +1484,8 @@ class Generator {
   // Equality as GROUP BY sees it: floats' NaN equals NaN (PostgreSQL's
   // float8eq), text by the default collation.
   llvm::Value *KeyEqual(Type type, llvm::Value *a, llvm::Value *b) {
+    if (type != Type::kText && OrderFunction(type) >= 0)
+      return b_.CreateICmpEQ(Apply(OrderFunction(type), a, b, Type::kInt4), b_.getInt32(0));
     if (type == Type::kText) {
       llvm::Value *order =
           b_.CreateCall(Runtime("memopt_rt_text_compare", i32_, {i64_, i64_}), {call_, a, b});
@@ -1433,18 +1513,34 @@ class Generator {
     for (const Expr *aggregate : stmt->aggregates) {
       Accumulator acc;
       acc.type = MachineType(aggregate->type);
+      acc.value_type = aggregate->type;
       acc.value = EntryAlloca(acc.type);
       acc.null = EntryAlloca(i1_);
       acc.count = EntryAlloca(i64_);
+      b_.CreateStore(llvm::Constant::getNullValue(acc.type), acc.value);
+      b_.CreateStore(b_.getTrue(), acc.null);
       query_.accumulators.push_back(acc);
     }
   }
 
+  // Empty accumulators (owned values of the group before are freed).
   void ResetAccumulators() {
+    FreeAccumulators();
     for (const Accumulator &acc : query_.accumulators) {
       b_.CreateStore(llvm::Constant::getNullValue(acc.type), acc.value);
       b_.CreateStore(b_.getTrue(), acc.null);
       b_.CreateStore(b_.getInt64(0), acc.count);
+    }
+  }
+
+  void FreeAccumulators() {
+    for (const Accumulator &acc : query_.accumulators) {
+      if (!IsByReference(acc.value_type)) continue;
+      llvm::Value *none =
+          OwnedCopy(acc.value_type, b_.CreateLoad(i64_, acc.value), b_.CreateLoad(i1_, acc.null),
+                    Value{b_.getInt64(0), b_.getTrue()});
+      b_.CreateStore(none, acc.value);
+      b_.CreateStore(b_.getTrue(), acc.null);
     }
   }
 
@@ -1479,7 +1575,11 @@ class Generator {
     b_.CreateCondBr(first, store, fold);
     b_.SetInsertPoint(fold);
     llvm::Value *folded;
-    if (function == BuiltinFunction::kSum || function == BuiltinFunction::kAvg) {
+    if ((function == BuiltinFunction::kSum || function == BuiltinFunction::kAvg) &&
+        IsComputedByPostgres(type)) {
+      folded = Apply(type == Type::kNumeric ? MEMOPT_FN_NUMERIC_ADD : MEMOPT_FN_INTERVAL_ADD,
+                     current, x, type);
+    } else if (function == BuiltinFunction::kSum || function == BuiltinFunction::kAvg) {
       folded = Arithmetic("+", type, current, x);
     } else {
       bool is_min = function == BuiltinFunction::kMin;
@@ -1492,7 +1592,9 @@ class Generator {
     llvm::PHINode *result = b_.CreatePHI(MachineType(type), 2);
     result->addIncoming(x, from);
     result->addIncoming(folded, fold_end);
-    b_.CreateStore(result, acc.value);
+    llvm::Value *kept = result;
+    if (IsByReference(type)) kept = OwnedCopy(type, current, first, Value{result, b_.getFalse()});
+    b_.CreateStore(kept, acc.value);
     b_.CreateStore(b_.getFalse(), acc.null);
   }
 
@@ -1506,6 +1608,13 @@ class Generator {
       Value result;
       if (function == BuiltinFunction::kCount) {
         result = Value{count, b_.getFalse()};
+      } else if (function == BuiltinFunction::kAvg && aggregate->type == Type::kNumeric) {
+        llvm::Value *none = b_.CreateICmpEQ(count, b_.getInt64(0));
+        llvm::Value *sum = b_.CreateLoad(i64_, acc.value);
+        result = UnlessNull(none, Type::kNumeric, [&] {
+          llvm::Value *n = Apply(MEMOPT_FN_INT8_TO_NUMERIC, count, nullptr, Type::kNumeric);
+          return Apply(MEMOPT_FN_NUMERIC_DIV, sum, n, Type::kNumeric);
+        });
       } else if (function == BuiltinFunction::kAvg) {
         llvm::Value *none = b_.CreateICmpEQ(count, b_.getInt64(0));
         llvm::Value *sum = b_.CreateLoad(b_.getDoubleTy(), acc.value);

@@ -37,13 +37,16 @@ const char kNotOneBlock[] =
 // statement keywords and the words that end or join expressions, so that an
 // expression can stop at them without look-ahead.
 const char *const kReservedWords[] = {
-    "and",    "as",     "asc",    "begin",   "by",    "continue", "cross", "declare", "delete",
-    "desc",   "else",   "elseif", "elsif",   "end",   "exit",     "false", "for",     "from",
-    "full",   "group",  "having", "if",      "inner", "insert",   "into",  "is",      "join",
-    "left",   "limit",  "loop",   "not",     "null",  "offset",   "on",    "or",      "order",
-    "outer",  "raise",  "return", "reverse", "right", "select",   "set",   "then",    "true",
-    "update", "values", "when",   "where",   "while",
+    "and",    "as",     "asc",    "begin",  "by",     "continue", "cross", "declare", "delete",
+    "desc",   "else",   "elseif", "elsif",  "end",    "exit",     "false", "for",     "from",
+    "group",  "having", "if",     "inner",  "insert", "into",     "is",    "join",    "limit",
+    "loop",   "not",    "null",   "offset", "on",     "or",       "order", "raise",   "return",
+    "select", "set",    "then",   "true",   "update", "values",   "when",  "where",   "while",
 };
+
+// Words that start a join after a FROM item, so never its alias; left()
+// and right() stay usable as functions (as in PostgreSQL).
+const char *const kJoinWords[] = {"left", "right", "full", "natural"};
 
 // PL/pgSQL statements users will try; they get a clear message rather than
 // a syntax error. Not reserved: "close" or "open" stay usable as names.
@@ -740,7 +743,7 @@ class Parser {
         continue;
       }
       const Token &token = Peek();
-      if (IsKeyword(token, "left") || IsKeyword(token, "right") || IsKeyword(token, "full"))
+      if (token.kind == TokenKind::kIdentifier && Contains(kJoinWords, token.text))
         Fail(token.pos, "outer joins are not supported in natively compiled routines",
              "Use an inner join, or a FOR loop with a lookup per row.", kFeatureNotSupported);
       if (AcceptKeyword("cross")) {
@@ -809,7 +812,8 @@ class Parser {
     if (!allow_alias) return ref;
     if (AcceptKeyword("as")) {
       ref.alias = ExpectName();
-    } else if (IsName(Peek())) {
+    } else if (IsName(Peek()) &&
+               !(Peek().kind == TokenKind::kIdentifier && Contains(kJoinWords, Peek().text))) {
       ref.alias = Next().text;
     }
     return ref;

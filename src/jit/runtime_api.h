@@ -44,6 +44,117 @@ enum MemoptNativeError : int32_t {
   MEMOPT_NATIVE_OFFSET_NEGATIVE,
 };
 
+// PostgreSQL functions generated code calls through memopt_rt_apply, on
+// arguments that are not NULL (operators.cpp says which operator, cast or
+// function each one implements; native_functions.cpp maps it to the fmgr
+// builtin). Append only: the numbers are compiled into object files.
+enum MemoptNativeFunction : int32_t {
+  MEMOPT_FN_NUMERIC_ADD = 0,
+  MEMOPT_FN_NUMERIC_SUB,
+  MEMOPT_FN_NUMERIC_MUL,
+  MEMOPT_FN_NUMERIC_DIV,
+  MEMOPT_FN_NUMERIC_MOD,
+  MEMOPT_FN_NUMERIC_UMINUS,
+  MEMOPT_FN_NUMERIC_ABS,
+  MEMOPT_FN_NUMERIC_ROUND,  // (numeric, int4)
+  MEMOPT_FN_NUMERIC_TRUNC,  // (numeric, int4)
+  MEMOPT_FN_NUMERIC_CMP,
+  MEMOPT_FN_NUMERIC_TYPMOD,  // (numeric, int4 typmod): numeric(p, s) of a value
+  MEMOPT_FN_INT2_TO_NUMERIC,
+  MEMOPT_FN_INT4_TO_NUMERIC,
+  MEMOPT_FN_INT8_TO_NUMERIC,
+  MEMOPT_FN_FLOAT4_TO_NUMERIC,
+  MEMOPT_FN_FLOAT8_TO_NUMERIC,
+  MEMOPT_FN_NUMERIC_TO_INT2,
+  MEMOPT_FN_NUMERIC_TO_INT4,
+  MEMOPT_FN_NUMERIC_TO_INT8,
+  MEMOPT_FN_NUMERIC_TO_FLOAT4,
+  MEMOPT_FN_NUMERIC_TO_FLOAT8,
+  MEMOPT_FN_DATE_PLUS_INT4,
+  MEMOPT_FN_DATE_MINUS_INT4,
+  MEMOPT_FN_DATE_MINUS_DATE,
+  MEMOPT_FN_DATE_PLUS_INTERVAL,   // -> timestamp
+  MEMOPT_FN_DATE_MINUS_INTERVAL,  // -> timestamp
+  MEMOPT_FN_TIMESTAMP_PLUS_INTERVAL,
+  MEMOPT_FN_TIMESTAMP_MINUS_INTERVAL,
+  MEMOPT_FN_TIMESTAMP_MINUS_TIMESTAMP,
+  MEMOPT_FN_TIMESTAMPTZ_PLUS_INTERVAL,
+  MEMOPT_FN_TIMESTAMPTZ_MINUS_INTERVAL,
+  MEMOPT_FN_TIMESTAMPTZ_MINUS_TIMESTAMPTZ,
+  MEMOPT_FN_TIME_PLUS_INTERVAL,
+  MEMOPT_FN_TIME_MINUS_INTERVAL,
+  MEMOPT_FN_TIME_MINUS_TIME,
+  MEMOPT_FN_INTERVAL_ADD,
+  MEMOPT_FN_INTERVAL_SUB,
+  MEMOPT_FN_INTERVAL_UMINUS,
+  MEMOPT_FN_INTERVAL_MUL,  // (interval, float8)
+  MEMOPT_FN_INTERVAL_DIV,  // (interval, float8)
+  MEMOPT_FN_INTERVAL_CMP,
+  MEMOPT_FN_DATE_TO_TIMESTAMP,
+  MEMOPT_FN_DATE_TO_TIMESTAMPTZ,
+  MEMOPT_FN_TIMESTAMP_TO_DATE,
+  MEMOPT_FN_TIMESTAMPTZ_TO_DATE,
+  MEMOPT_FN_TIMESTAMP_TO_TIMESTAMPTZ,
+  MEMOPT_FN_TIMESTAMPTZ_TO_TIMESTAMP,
+  MEMOPT_FN_TIMESTAMP_TO_TIME,
+  MEMOPT_FN_TIMESTAMPTZ_TO_TIME,
+  MEMOPT_FN_UUID_CMP,
+  MEMOPT_FN_BYTEA_CMP,
+  MEMOPT_FN_BYTEA_CONCAT,
+  MEMOPT_FN_BYTEA_LENGTH,
+  MEMOPT_FN_NOW,                     // () -> timestamptz: the transaction's start
+  MEMOPT_FN_DATE_TRUNC_TIMESTAMP,    // (text, timestamp)
+  MEMOPT_FN_DATE_TRUNC_TIMESTAMPTZ,  // (text, timestamptz)
+  MEMOPT_FN_DATE_PART_TIMESTAMP,     // (text, timestamp) -> float8
+  MEMOPT_FN_DATE_PART_TIMESTAMPTZ,   // (text, timestamptz) -> float8
+  MEMOPT_FN_TEXT_CMP,                // by the default collation
+  MEMOPT_FN_NUMERIC_CEIL,
+  MEMOPT_FN_NUMERIC_FLOOR,
+  MEMOPT_FN_NUMERIC_SQRT,
+  MEMOPT_FN_NUMERIC_POWER,
+  MEMOPT_FN_NUMERIC_SIGN,
+  MEMOPT_FN_FLOAT8_ROUND,
+  MEMOPT_FN_FLOAT8_TRUNC,
+  MEMOPT_FN_FLOAT8_CEIL,
+  MEMOPT_FN_FLOAT8_FLOOR,
+  MEMOPT_FN_FLOAT8_SQRT,
+  MEMOPT_FN_FLOAT8_POWER,
+  MEMOPT_FN_FLOAT8_SIGN,
+  MEMOPT_FN_TEXT_SUBSTR,
+  MEMOPT_FN_TEXT_SUBSTR_FROM,
+  MEMOPT_FN_TEXT_POSITION,
+  MEMOPT_FN_TEXT_REPLACE,
+  MEMOPT_FN_TEXT_BTRIM,
+  MEMOPT_FN_TEXT_LTRIM,
+  MEMOPT_FN_TEXT_RTRIM,
+  MEMOPT_FN_TEXT_LEFT,
+  MEMOPT_FN_TEXT_RIGHT,
+  MEMOPT_FN_TEXT_STARTS_WITH,
+  MEMOPT_FN_TEXT_SPLIT_PART,
+  MEMOPT_FN_TEXT_LPAD,
+  MEMOPT_FN_TEXT_RPAD,
+  MEMOPT_FN_TEXT_REPEAT,
+  MEMOPT_FN_TEXT_REVERSE,
+  MEMOPT_FN_TEXT_MD5,
+  MEMOPT_FN_TEXT_INITCAP,
+  MEMOPT_FN_TEXT_OCTET_LENGTH,
+  MEMOPT_FN_BYTEA_MD5,
+  MEMOPT_FN_MAKE_DATE,
+  MEMOPT_FN_TIMESTAMP_AGE,
+  MEMOPT_FN_TIMESTAMPTZ_AGE,
+  MEMOPT_FN_TIMESTAMP_TO_CHAR,
+  MEMOPT_FN_TIMESTAMPTZ_TO_CHAR,
+  MEMOPT_FN_NUMERIC_TO_CHAR,
+  MEMOPT_FN_INT4_TO_CHAR,
+  MEMOPT_FN_INT8_TO_CHAR,
+  MEMOPT_FN_FLOAT8_TO_CHAR,
+  MEMOPT_FN_TO_DATE,
+  MEMOPT_FN_TO_TIMESTAMP,
+  MEMOPT_FN_TO_NUMBER,
+  MEMOPT_FN_GEN_RANDOM_UUID,
+  MEMOPT_FN_COUNT  // not a function: how many there are
+};
+
 // Every function below is looked up by this name in generated code.
 void memopt_rt_error(MemoptNativeCall *call, int32_t error, int32_t detail);
 void memopt_rt_interrupt(MemoptNativeCall *call);
@@ -53,10 +164,15 @@ uint64_t memopt_rt_from_text(MemoptNativeCall *call, int32_t type, uint64_t text
 // Text temporaries live in scratch memory until the next reset (codegen
 // resets it before each statement, loop test and row that makes some).
 void memopt_rt_reset_scratch(MemoptNativeCall *call);
-// A text variable's new value: a copy of `value` the variable owns (0 when
+// A by-reference variable's new value (text, numeric, interval, uuid,
+// bytea; `type` an ast.h Type): a copy of `value` the variable owns (0 when
 // NULL); the old value, which it owned, is freed.
-uint64_t memopt_rt_text_assign(MemoptNativeCall *call, uint64_t old_value, bool old_null,
-                               uint64_t value, bool value_null);
+uint64_t memopt_rt_datum_assign(MemoptNativeCall *call, int32_t type, uint64_t old_value,
+                                bool old_null, uint64_t value, bool value_null);
+// MemoptNativeFunction `function` on a, b, c (unused ones are ignored): its
+// result Datum, in scratch memory when by reference.
+uint64_t memopt_rt_apply(MemoptNativeCall *call, int32_t function, uint64_t a, uint64_t b,
+                         uint64_t c);
 uint64_t memopt_rt_text_concat(MemoptNativeCall *call, uint64_t a, uint64_t b);
 int32_t memopt_rt_text_compare(MemoptNativeCall *call, uint64_t a, uint64_t b);
 int32_t memopt_rt_text_length(MemoptNativeCall *call, uint64_t text);

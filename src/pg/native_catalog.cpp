@@ -53,10 +53,70 @@ native::Type TypeForOid(Oid type, int32 typmod) {
       return native::Type::kText;
     case VARCHAROID:  // varchar(n) would need its length checked
       return typmod < 0 ? native::Type::kText : native::Type::kUnknown;
+    case NUMERICOID:  // numeric(p, s): assignments round (ColumnDesc::typmod)
+      return native::Type::kNumeric;
+    case DATEOID:
+      return native::Type::kDate;
+    case UUIDOID:
+      return native::Type::kUuid;
+    case BYTEAOID:
+      return native::Type::kBytea;
+    default:
+      break;
+  }
+  if (typmod >= 0) return native::Type::kUnknown;  // timestamp(p) and the like: not yet
+  switch (type) {
+    case TIMEOID:
+      return native::Type::kTime;
+    case TIMESTAMPOID:
+      return native::Type::kTimestamp;
+    case TIMESTAMPTZOID:
+      return native::Type::kTimestampTz;
+    case INTERVALOID:
+      return native::Type::kInterval;
     default:
       return native::Type::kUnknown;
   }
 }
+
+}  // namespace
+
+Oid memopt_native_type_oid(native::Type type) {
+  switch (type) {
+    case native::Type::kBool:
+      return BOOLOID;
+    case native::Type::kInt2:
+      return INT2OID;
+    case native::Type::kInt4:
+      return INT4OID;
+    case native::Type::kInt8:
+      return INT8OID;
+    case native::Type::kFloat4:
+      return FLOAT4OID;
+    case native::Type::kFloat8:
+      return FLOAT8OID;
+    case native::Type::kNumeric:
+      return NUMERICOID;
+    case native::Type::kDate:
+      return DATEOID;
+    case native::Type::kTime:
+      return TIMEOID;
+    case native::Type::kTimestamp:
+      return TIMESTAMPOID;
+    case native::Type::kTimestampTz:
+      return TIMESTAMPTZOID;
+    case native::Type::kInterval:
+      return INTERVALOID;
+    case native::Type::kUuid:
+      return UUIDOID;
+    case native::Type::kBytea:
+      return BYTEAOID;
+    default:
+      return TEXTOID;
+  }
+}
+
+namespace {
 
 void Refuse(native::TableDesc *desc, const char *sqlstate, const std::string &message,
             const std::string &hint) {
@@ -75,6 +135,7 @@ void DescribeColumns(Relation rel, native::TableDesc *desc) {
     column.dropped = attr->attisdropped;
     if (!column.dropped) {
       column.type = TypeForOid(attr->atttypid, attr->atttypmod);
+      if (column.type == native::Type::kNumeric) column.typmod = attr->atttypmod;
       column.type_name = format_type_with_typemod(attr->atttypid, attr->atttypmod);
     }
     column.not_null = attr->attnotnull;

@@ -33,6 +33,8 @@ void memopt_native_describe(HeapTuple proc_tuple, memopt::native::Signature *sig
 void memopt_native_resolve_tables(memopt::native::Routine *routine, Oid fn_oid, Oid routine_schema);
 void memopt_native_resolve_callees(memopt::native::Routine *routine);
 void memopt_native_record_dependencies(Oid fn_oid, const memopt::native::Routine &routine);
+// The PostgreSQL type of a language type (text for kText, kNull, kUnknown).
+Oid memopt_native_type_oid(memopt::native::Type type);
 
 // native_modules.cpp: object files of compiled routines under
 // $PGDATA/memopt_native (emptied at postmaster start), by routine.
@@ -50,6 +52,8 @@ void memopt_native_routine_dropped(Oid fn_oid);
 
 // native_runtime.cpp: runs a compiled routine for one call.
 Datum memopt_native_execute(MemoptNativeRoutine *routine, FunctionCallInfo fcinfo);
+// The call's scratch memory: runtime results, reset by generated code.
+MemoryContext memopt_native_call_scratch(MemoptNativeCall *call);
 // The sorts of the call (below).
 struct MemoptNativeSorts *memopt_native_call_sorts(MemoptNativeCall *call);
 

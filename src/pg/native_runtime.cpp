@@ -17,6 +17,7 @@
 #include "native_internal.h"
 
 #include "index_internal.h"
+#include "operators.h"
 
 extern "C" {
 #include "access/table.h"
@@ -432,8 +433,18 @@ uint64_t memopt_rt_to_text(MemoptNativeCall *call, int32_t type, uint64_t value)
     case native::Type::kFloat8:
       output = DatumGetCString(DirectFunctionCall1(float8out, datum));
       break;
-    default:
+    case native::Type::kText:
+    case native::Type::kNull:
+    case native::Type::kUnknown:
       return value;
+    default: {  // numeric, dates and times, interval, uuid, bytea: their output functions
+      Oid function;
+      bool varlena;
+      getTypeOutputInfo(memopt_native_type_oid(static_cast<native::Type>(type)), &function,
+                        &varlena);
+      output = OidOutputFunctionCall(function, datum);
+      break;
+    }
   }
   return PointerGetDatum(cstring_to_text(output));
 }
@@ -454,19 +465,33 @@ uint64_t memopt_rt_from_text(MemoptNativeCall *call, int32_t type, uint64_t valu
       return DirectFunctionCall1(float4in, input);
     case native::Type::kFloat8:
       return DirectFunctionCall1(float8in, input);
-    default:
+    case native::Type::kText:
+    case native::Type::kNull:
+    case native::Type::kUnknown:
       return value;
+    default: {  // numeric, dates and times, interval, uuid, bytea: their input functions
+      Oid function, typioparam;
+      getTypeInputInfo(memopt_native_type_oid(static_cast<native::Type>(type)), &function,
+                       &typioparam);
+      return OidInputFunctionCall(function, DatumGetCString(input), typioparam, -1);
+    }
   }
 }
 
 void memopt_rt_reset_scratch(MemoptNativeCall *call) { MemoryContextReset(StateOf(call)->scratch); }
 
-uint64_t memopt_rt_text_assign(MemoptNativeCall *call, uint64_t old_value, bool old_null,
-                               uint64_t value, bool value_null) {
+uint64_t memopt_rt_datum_assign(MemoptNativeCall *call, int32_t type, uint64_t old_value,
+                                bool old_null, uint64_t value, bool value_null) {
   uint64_t copy = 0;
   if (!value_null) {
+    int16 typlen;
+    bool typbyval;
+    get_typlenbyval(memopt_native_type_oid(static_cast<native::Type>(type)), &typlen, &typbyval);
     MemoryContext old = MemoryContextSwitchTo(StateOf(call)->variables);
-    copy = PointerGetDatum(pg_detoast_datum_copy(reinterpret_cast<struct varlena *>(value)));
+    if (typlen == -1)  // a varlena: detoasted, so later reads need no more work
+      copy = PointerGetDatum(pg_detoast_datum_copy(reinterpret_cast<struct varlena *>(value)));
+    else
+      copy = datumCopy(static_cast<Datum>(value), typbyval, typlen);
     MemoryContextSwitchTo(old);
   }
   if (!old_null) pfree(reinterpret_cast<void *>(old_value));
@@ -702,6 +727,8 @@ void memopt_rt_raise(MemoptNativeCall *call, int32_t stmt_number, const uint64_t
 
 }  // extern "C"
 
+MemoryContext memopt_native_call_scratch(MemoptNativeCall *call) { return StateOf(call)->scratch; }
+
 MemoptNativeSorts *memopt_native_call_sorts(MemoptNativeCall *call) { return StateOf(call)->sorts; }
 
 void memopt_native_runtime_symbols(native::CodegenOptions *options) {
@@ -710,7 +737,8 @@ void memopt_native_runtime_symbols(native::CodegenOptions *options) {
   symbols["memopt_rt_interrupt"] = reinterpret_cast<void *>(memopt_rt_interrupt);
   symbols["memopt_rt_to_text"] = reinterpret_cast<void *>(memopt_rt_to_text);
   symbols["memopt_rt_from_text"] = reinterpret_cast<void *>(memopt_rt_from_text);
-  symbols["memopt_rt_text_assign"] = reinterpret_cast<void *>(memopt_rt_text_assign);
+  symbols["memopt_rt_datum_assign"] = reinterpret_cast<void *>(memopt_rt_datum_assign);
+  symbols["memopt_rt_apply"] = reinterpret_cast<void *>(memopt_rt_apply);
   symbols["memopt_rt_reset_scratch"] = reinterpret_cast<void *>(memopt_rt_reset_scratch);
   symbols["memopt_rt_text_concat"] = reinterpret_cast<void *>(memopt_rt_text_concat);
   symbols["memopt_rt_text_compare"] = reinterpret_cast<void *>(memopt_rt_text_compare);
@@ -811,7 +839,12 @@ Datum memopt_native_execute(MemoptNativeRoutine *routine, FunctionCallInfo fcinf
   } else if (!signature.returns_void && !call.result_null) {
     isnull = false;
     result = static_cast<Datum>(call.result);
-    if (signature.result == native::Type::kText) result = datumCopy(result, false, -1);
+    if (memopt::native::IsByReference(signature.result)) {  // out of the call's memory
+      int16 typlen;
+      bool typbyval;
+      get_typlenbyval(memopt_native_type_oid(signature.result), &typlen, &typbyval);
+      result = datumCopy(result, typbyval, typlen);
+    }
   }
   MemoryContextDelete(call_context);
   fcinfo->isnull = isnull;

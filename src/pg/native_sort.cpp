@@ -43,25 +43,6 @@ struct MemoptNativeSorts {
 
 namespace {
 
-Oid TypeOid(native::Type type) {
-  switch (type) {
-    case native::Type::kBool:
-      return BOOLOID;
-    case native::Type::kInt2:
-      return INT2OID;
-    case native::Type::kInt4:
-      return INT4OID;
-    case native::Type::kInt8:
-      return INT8OID;
-    case native::Type::kFloat4:
-      return FLOAT4OID;
-    case native::Type::kFloat8:
-      return FLOAT8OID;
-    default:
-      return TEXTOID;
-  }
-}
-
 NativeSort *SortOf(MemoptNativeCall *call, int32_t stmt, int32_t stage) {
   MemoptNativeSorts *sorts = memopt_native_call_sorts(call);
   size_t index = static_cast<size_t>(stmt) * 2 + static_cast<size_t>(stage);
@@ -81,7 +62,7 @@ void BeginSort(NativeSort *sort, const native::SortStage &stage, MemoryContext c
     sort->desc = CreateTemplateTupleDesc(natts);
     for (int i = 0; i < natts; ++i)
       TupleDescInitEntry(sort->desc, static_cast<AttrNumber>(i + 1), nullptr,
-                         TypeOid(stage.types[i]), -1, 0);
+                         memopt_native_type_oid(stage.types[i]), -1, 0);
     sort->input = MakeSingleTupleTableSlot(sort->desc, &TTSOpsVirtual);
     for (TupleTableSlot *&slot : sort->slots)
       slot = MakeSingleTupleTableSlot(sort->desc, &TTSOpsMinimalTuple);
@@ -93,7 +74,7 @@ void BeginSort(NativeSort *sort, const native::SortStage &stage, MemoryContext c
   bool *nulls_first = static_cast<bool *>(palloc(sizeof(bool) * nkeys));
   for (int k = 0; k < nkeys; ++k) {
     const native::SortStage::Key &key = stage.keys[k];
-    Oid type = TypeOid(stage.types[key.column]);
+    Oid type = memopt_native_type_oid(stage.types[key.column]);
     Oid less, greater;
     get_sort_group_operators(type, true, false, true, &less, nullptr, &greater, nullptr);
     columns[k] = static_cast<AttrNumber>(key.column + 1);

@@ -11,7 +11,7 @@ TEST(NativeAdvisor, FindsWhatTheLanguageLacksByLine) {
   const char *source =
       "\n"
       "DECLARE\n"                                                      // 2
-      "  total numeric := 0;\n"                                        // 3
+      "  total money := 0;\n"                                          // 3
       "  n int;\n"                                                     // 4
       "  c CURSOR FOR SELECT 1;\n"                                     // 5
       "  r t%ROWTYPE;\n"                                               // 6
@@ -32,14 +32,8 @@ TEST(NativeAdvisor, FindsWhatTheLanguageLacksByLine) {
   std::vector<std::pair<int, std::string>> got;
   for (const AdvisorFinding &f : findings) got.emplace_back(f.line, f.construct);
   std::vector<std::pair<int, std::string>> want = {
-      {3, "DECLARE total numeric"},
-      {5, "CURSOR"},
-      {6, "%ROWTYPE"},
-      {8, "PERFORM"},
-      {9, "LEFT JOIN"},
-      {12, "EXECUTE"},
-      {13, "RETURN QUERY"},
-      {15, "EXCEPTION"},
+      {3, "DECLARE total money"}, {5, "CURSOR"},   {6, "%ROWTYPE"},      {8, "PERFORM"},
+      {9, "LEFT JOIN"},           {12, "EXECUTE"}, {13, "RETURN QUERY"}, {15, "EXCEPTION"},
   };
   EXPECT_EQ(got, want);
   std::vector<std::pair<int, std::vector<std::string>>> named;

@@ -596,9 +596,9 @@ TEST(NativeParser, ExpressionErrors) {
   ExpectError(std::string(kHeader) + "x := 1 +", 2, 9, "syntax error at end of input");
   ExpectError(Wrap("x := CAST(a, int);"), 2, 12, "syntax error at or near \",\"");
   ExpectError(Wrap("x := a::;"), 2, 9, "syntax error at or near \";\"");
-  for (const char *word :
-       {"then", "loop", "else", "elsif", "end", "when", "into", "from", "where", "set", "values",
-        "by", "reverse", "and", "or", "is", "select", "declare", "if"}) {
+  for (const char *word : {"then",  "loop", "else",   "elsif",  "end",     "when",  "into",  "from",
+                           "where", "set",  "values", "by",     "group",   "order", "limit", "join",
+                           "and",   "or",   "is",     "select", "declare", "if"}) {
     ExpectError(Wrap(std::string("x := ") + word + ";"), 2, 6,
                 std::string("syntax error at or near \"") + word + "\"");
   }
