@@ -1,11 +1,10 @@
-// codegen.cpp - LLVM IR for a bound routine, compiled with ORC (codegen.h).
-//
-// Every variable is a stack slot (value + null flag) that mem2reg turns into
-// registers. An expression yields a Value: its machine value and an i1 null
-// flag. Operations that can fail (overflow, division by zero) or call the
-// runtime run only when no operand is NULL, so a NULL never raises an error
-// that PostgreSQL would not raise.
+// codegen.cpp - LLVM IR for a bound routine, compiled with ORC (codegen.h):
+// variables, expressions, casts and statements (the generator's class is
+// in codegen_internal.h; queries are in codegen_query.cpp), and the ORC
+// compilation, object capture and fingerprint.
 #include "codegen.h"
+
+#include "codegen_internal.h"
 
 #include "operators.h"
 
@@ -28,1652 +27,956 @@
 
 namespace memopt {
 namespace native {
-namespace {
+namespace codegen_detail {
 
-using llvm::BasicBlock;
-using llvm::IRBuilder;
-using llvm::LLVMContext;
-
-struct Value {
-  llvm::Value *v = nullptr;
-  llvm::Value *null = nullptr;  // i1
-};
-
-struct VariableSlot {
-  llvm::Value *value = nullptr;  // alloca of the machine type
-  llvm::Value *null = nullptr;   // alloca i1
-};
-
-// The running state of one aggregate of a SELECT ... INTO.
-struct Accumulator {
-  llvm::Value *value = nullptr;      // alloca: running sum / min / max (avg: the float8 sum)
-  llvm::Value *null = nullptr;       // alloca i1: no input yet
-  llvm::Value *count = nullptr;      // alloca i64: inputs counted (count, avg)
-  llvm::Type *type = nullptr;        // of value
-  Type value_type = Type::kUnknown;  // by reference: the value is owned (OwnedCopy)
-};
-
-// Where the query being generated keeps its rows: the current row of each
-// FROM item (Datum and null arrays the runtime returned), its aggregates'
-// state, and while a group is finished, that group's sorted row.
-struct QueryContext {
-  std::vector<llvm::Value *> source_values;
-  std::vector<llvm::Value *> source_nulls;
-  std::vector<Accumulator> accumulators;
-  llvm::Value *group_values = nullptr;
-  llvm::Value *group_nulls = nullptr;
-  const Stmt *group_stmt = nullptr;
-};
-
-struct LoopTargets {
-  BasicBlock *exit;
-  BasicBlock *next;  // CONTINUE
-};
-
-class Generator {
- public:
-  Generator(const Routine &routine, const CodegenOptions &options, LLVMContext &context,
-            llvm::Module &module)
-      : routine_(routine), options_(options), ctx_(context), module_(module), b_(context) {}
-
-  void Run() {
-    DeclareTypes();
-    auto *fn_type = llvm::FunctionType::get(b_.getVoidTy(), {frame_ptr_}, false);
-    fn_ = llvm::Function::Create(fn_type, llvm::Function::ExternalLinkage, "memopt_native_entry",
-                                 module_);
-    call_ = fn_->getArg(0);
-    BasicBlock *entry = BasicBlock::Create(ctx_, "entry", fn_);
-    b_.SetInsertPoint(entry);
-    AllocateVariables();
-    GenList(routine_.body.statements);
-    if (b_.GetInsertBlock()->getTerminator() == nullptr) {
-      if (ReturnsByStatements()) {
-        ReturnOutputs();
-      } else {
-        RaiseError(MEMOPT_NATIVE_NO_RETURN, 0);
-      }
+void Generator::Run() {
+  DeclareTypes();
+  auto *fn_type = llvm::FunctionType::get(b_.getVoidTy(), {frame_ptr_}, false);
+  fn_ = llvm::Function::Create(fn_type, llvm::Function::ExternalLinkage, "memopt_native_entry",
+                               module_);
+  call_ = fn_->getArg(0);
+  BasicBlock *entry = BasicBlock::Create(ctx_, "entry", fn_);
+  b_.SetInsertPoint(entry);
+  AllocateVariables();
+  GenList(routine_.body.statements);
+  if (b_.GetInsertBlock()->getTerminator() == nullptr) {
+    if (ReturnsByStatements()) {
+      ReturnOutputs();
+    } else {
+      RaiseError(MEMOPT_NATIVE_NO_RETURN, 0);
     }
   }
+}
 
-  std::vector<const Stmt *> statements;
+// --- types and runtime declarations --------------------------------------
 
- private:
-  // --- types and runtime declarations --------------------------------------
+void Generator::DeclareTypes() {
+  i1_ = b_.getInt1Ty();
+  i8_ = b_.getInt8Ty();
+  i32_ = b_.getInt32Ty();
+  i64_ = b_.getInt64Ty();
+  ptr_ = b_.getInt8PtrTy();
+  // struct MemoptNativeCall (runtime_api.h).
+  frame_ = llvm::StructType::create(ctx_,
+                                    {ptr_, i64_->getPointerTo(), i8_->getPointerTo(), i64_, i8_,
+                                     i32_, i64_->getPointerTo(), i8_->getPointerTo()},
+                                    "call");
+  frame_ptr_ = frame_->getPointerTo();
+}
 
-  void DeclareTypes() {
-    i1_ = b_.getInt1Ty();
-    i8_ = b_.getInt8Ty();
-    i32_ = b_.getInt32Ty();
-    i64_ = b_.getInt64Ty();
-    ptr_ = b_.getInt8PtrTy();
-    // struct MemoptNativeCall (runtime_api.h).
-    frame_ = llvm::StructType::create(ctx_,
-                                      {ptr_, i64_->getPointerTo(), i8_->getPointerTo(), i64_, i8_,
-                                       i32_, i64_->getPointerTo(), i8_->getPointerTo()},
-                                      "call");
-    frame_ptr_ = frame_->getPointerTo();
+llvm::FunctionCallee Generator::Runtime(const char *name, llvm::Type *result,
+                                        std::vector<llvm::Type *> params) {
+  params.insert(params.begin(), frame_ptr_);
+  return module_.getOrInsertFunction(name, llvm::FunctionType::get(result, params, false));
+}
+
+llvm::Type *Generator::MachineType(Type type) {
+  switch (type) {
+    case Type::kBool:
+      return i1_;
+    case Type::kInt2:
+      return b_.getInt16Ty();
+    case Type::kInt4:
+    case Type::kDate:
+      return i32_;
+    case Type::kFloat4:
+      return b_.getFloatTy();
+    case Type::kFloat8:
+      return b_.getDoubleTy();
+    default:
+      return i64_;  // int8, time and timestamps, by-reference types (a pointer), NULL
   }
+}
 
-  llvm::FunctionCallee Runtime(const char *name, llvm::Type *result,
-                               std::vector<llvm::Type *> params) {
-    params.insert(params.begin(), frame_ptr_);
-    return module_.getOrInsertFunction(name, llvm::FunctionType::get(result, params, false));
+// --- Datum conversions ------------------------------------------------------
+
+llvm::Value *Generator::FromDatum(llvm::Value *datum, Type type) {
+  switch (type) {
+    case Type::kBool:
+      return b_.CreateICmpNE(b_.CreateTrunc(datum, i8_), b_.getInt8(0));
+    case Type::kInt2:
+    case Type::kInt4:
+    case Type::kDate:
+      return b_.CreateTrunc(datum, MachineType(type));
+    case Type::kFloat4:
+      return b_.CreateBitCast(b_.CreateTrunc(datum, i32_), b_.getFloatTy());
+    case Type::kFloat8:
+      return b_.CreateBitCast(datum, b_.getDoubleTy());
+    default:
+      return datum;
   }
+}
 
-  llvm::Type *MachineType(Type type) {
-    switch (type) {
-      case Type::kBool:
-        return i1_;
-      case Type::kInt2:
-        return b_.getInt16Ty();
-      case Type::kInt4:
-      case Type::kDate:
-        return i32_;
-      case Type::kFloat4:
-        return b_.getFloatTy();
-      case Type::kFloat8:
-        return b_.getDoubleTy();
-      default:
-        return i64_;  // int8, time and timestamps, by-reference types (a pointer), NULL
+llvm::Value *Generator::ToDatum(llvm::Value *value, Type type) {
+  switch (type) {
+    case Type::kBool:
+      return b_.CreateZExt(value, i64_);
+    case Type::kInt2:
+    case Type::kInt4:
+    case Type::kDate:
+      return b_.CreateSExt(value, i64_);
+    case Type::kFloat4:
+      return b_.CreateSExt(b_.CreateBitCast(value, i32_), i64_);
+    case Type::kFloat8:
+      return b_.CreateBitCast(value, i64_);
+    default:
+      return value;
+  }
+}
+
+// --- variables --------------------------------------------------------------
+
+void Generator::AllocateVariables() {
+  slots_.resize(routine_.variables.size());
+  llvm::Value *args = b_.CreateLoad(i64_->getPointerTo(), b_.CreateStructGEP(frame_, call_, 1));
+  llvm::Value *nulls = b_.CreateLoad(i8_->getPointerTo(), b_.CreateStructGEP(frame_, call_, 2));
+  for (size_t i = 0; i < routine_.variables.size(); ++i) {
+    const Variable &var = routine_.variables[i];
+    slots_[i].value = b_.CreateAlloca(MachineType(var.type), nullptr, var.name);
+    slots_[i].null = b_.CreateAlloca(i1_, nullptr, var.name + ".null");
+    if (var.arg >= 0) {
+      llvm::Value *datum = b_.CreateLoad(i64_, b_.CreateGEP(i64_, args, b_.getInt64(var.arg)));
+      llvm::Value *isnull = b_.CreateICmpNE(
+          b_.CreateLoad(i8_, b_.CreateGEP(i8_, nulls, b_.getInt64(var.arg))), b_.getInt8(0));
+      b_.CreateStore(llvm::Constant::getNullValue(MachineType(var.type)), slots_[i].value);
+      b_.CreateStore(b_.getTrue(), slots_[i].null);
+      StoreVariable(static_cast<int>(i), Value{FromDatum(datum, var.type), isnull});
+    } else {
+      b_.CreateStore(llvm::Constant::getNullValue(MachineType(var.type)), slots_[i].value);
+      b_.CreateStore(b_.getTrue(), slots_[i].null);
     }
   }
+}
 
-  // --- Datum conversions ------------------------------------------------------
-
-  llvm::Value *FromDatum(llvm::Value *datum, Type type) {
-    switch (type) {
-      case Type::kBool:
-        return b_.CreateICmpNE(b_.CreateTrunc(datum, i8_), b_.getInt8(0));
-      case Type::kInt2:
-      case Type::kInt4:
-      case Type::kDate:
-        return b_.CreateTrunc(datum, MachineType(type));
-      case Type::kFloat4:
-        return b_.CreateBitCast(b_.CreateTrunc(datum, i32_), b_.getFloatTy());
-      case Type::kFloat8:
-        return b_.CreateBitCast(datum, b_.getDoubleTy());
-      default:
-        return datum;
-    }
-  }
-
-  llvm::Value *ToDatum(llvm::Value *value, Type type) {
-    switch (type) {
-      case Type::kBool:
-        return b_.CreateZExt(value, i64_);
-      case Type::kInt2:
-      case Type::kInt4:
-      case Type::kDate:
-        return b_.CreateSExt(value, i64_);
-      case Type::kFloat4:
-        return b_.CreateSExt(b_.CreateBitCast(value, i32_), i64_);
-      case Type::kFloat8:
-        return b_.CreateBitCast(value, i64_);
-      default:
-        return value;
-    }
-  }
-
-  // --- variables --------------------------------------------------------------
-
-  void AllocateVariables() {
-    slots_.resize(routine_.variables.size());
-    llvm::Value *args = b_.CreateLoad(i64_->getPointerTo(), b_.CreateStructGEP(frame_, call_, 1));
-    llvm::Value *nulls = b_.CreateLoad(i8_->getPointerTo(), b_.CreateStructGEP(frame_, call_, 2));
-    for (size_t i = 0; i < routine_.variables.size(); ++i) {
-      const Variable &var = routine_.variables[i];
-      slots_[i].value = b_.CreateAlloca(MachineType(var.type), nullptr, var.name);
-      slots_[i].null = b_.CreateAlloca(i1_, nullptr, var.name + ".null");
-      if (var.arg >= 0) {
-        llvm::Value *datum = b_.CreateLoad(i64_, b_.CreateGEP(i64_, args, b_.getInt64(var.arg)));
-        llvm::Value *isnull = b_.CreateICmpNE(
-            b_.CreateLoad(i8_, b_.CreateGEP(i8_, nulls, b_.getInt64(var.arg))), b_.getInt8(0));
-        b_.CreateStore(llvm::Constant::getNullValue(MachineType(var.type)), slots_[i].value);
-        b_.CreateStore(b_.getTrue(), slots_[i].null);
-        StoreVariable(static_cast<int>(i), Value{FromDatum(datum, var.type), isnull});
-      } else {
-        b_.CreateStore(llvm::Constant::getNullValue(MachineType(var.type)), slots_[i].value);
-        b_.CreateStore(b_.getTrue(), slots_[i].null);
-      }
-    }
-  }
-
-  void StoreVariable(int index, Value value) {
-    const Variable &var = routine_.variables[index];
-    if (var.not_null) {
-      BasicBlock *bad = NewBlock("null_variable");
-      BasicBlock *ok = NewBlock("assign");
-      b_.CreateCondBr(value.null, bad, ok);
-      b_.SetInsertPoint(bad);
-      RaiseError(MEMOPT_NATIVE_NULL_VARIABLE, index);
-      b_.SetInsertPoint(ok);
-    }
-    llvm::Value *stored = value.v;
-    if (IsByReference(var.type)) {
-      // Variables own their values (freed on the next assignment);
-      // temporaries live in the runtime's scratch memory.
-      stored = OwnedCopy(var.type, b_.CreateLoad(i64_, slots_[index].value),
-                         b_.CreateLoad(i1_, slots_[index].null), value);
-    }
-    b_.CreateStore(stored, slots_[index].value);
-    b_.CreateStore(value.null, slots_[index].null);
-  }
-
-  // A copy of `value` in the call's memory, replacing (and freeing) `old`.
-  llvm::Value *OwnedCopy(Type type, llvm::Value *old_value, llvm::Value *old_null, Value value) {
-    return b_.CreateCall(Runtime("memopt_rt_datum_assign", i64_, {i32_, i64_, i8_, i64_, i8_}),
-                         {call_, b_.getInt32(static_cast<int>(type)), old_value,
-                          b_.CreateZExt(old_null, i8_), value.v, b_.CreateZExt(value.null, i8_)});
-  }
-
-  // MemoptNativeFunction `function` on (a, b, c) (Datums), its result as `result`.
-  llvm::Value *Apply(int function, llvm::Value *a, llvm::Value *b, Type result,
-                     llvm::Value *c = nullptr) {
-    llvm::Value *zero = b_.getInt64(0);
-    llvm::Value *datum = b_.CreateCall(Runtime("memopt_rt_apply", i64_, {i32_, i64_, i64_, i64_}),
-                                       {call_, b_.getInt32(function), a != nullptr ? a : zero,
-                                        b != nullptr ? b : zero, c != nullptr ? c : zero});
-    return FromDatum(datum, result);
-  }
-
-  // Whether evaluating `expr` makes text temporaries (in the runtime's
-  // scratch memory, which is reset before a statement that makes more).
-  static bool MakesTemporaries(const Expr *expr) {
-    if (expr == nullptr) return false;
-    if (expr->kind == ExprKind::kBinary && expr->op == "||") return true;
-    if (expr->kind == ExprKind::kCall && expr->callee >= 0) return true;  // runs in scratch
-    if (expr->kind == ExprKind::kCast && expr->args[0]->kind == ExprKind::kFloat &&
-        IsFloatType(expr->type))
-      return false;  // 1.5::float8 is a constant
-    if (expr->runtime >= 0 || (expr->kind == ExprKind::kFloat && expr->type == Type::kNumeric))
-      return true;
-    if (expr->kind == ExprKind::kCast && !expr->args.empty() &&
-        (IsComputedByPostgres(expr->type) || IsComputedByPostgres(expr->args[0]->type)))
-      return true;
-    if (expr->kind == ExprKind::kCast && !expr->args.empty() &&
-        (expr->type == Type::kText) != (expr->args[0]->type == Type::kText))
-      return true;
-    if (expr->kind == ExprKind::kCall &&
-        (expr->function == static_cast<int>(BuiltinFunction::kLower) ||
-         expr->function == static_cast<int>(BuiltinFunction::kUpper)))
-      return true;
-    for (const ExprPtr &arg : expr->args)
-      if (MakesTemporaries(arg.get())) return true;
-    return false;
-  }
-
-  // The statement's own expressions (not those of the statements it holds).
-  static bool StatementMakesTemporaries(const Stmt *stmt) {
-    if (stmt->kind == StmtKind::kCallRoutine) return true;
-    bool makes = false;
-    ForEachOwnExpression(*stmt, [&makes](const Expr *e) { makes = makes || MakesTemporaries(e); });
-    return makes;
-  }
-
-  void ResetScratch() {
-    b_.CreateCall(Runtime("memopt_rt_reset_scratch", b_.getVoidTy(), {}), {call_});
-  }
-
-  // --- helpers ------------------------------------------------------------------
-
-  BasicBlock *NewBlock(const char *name) { return BasicBlock::Create(ctx_, name, fn_); }
-
-  // Calls memopt_rt_error and ends the current block.
-  void RaiseError(MemoptNativeError error, int detail) {
-    auto callee = Runtime("memopt_rt_error", b_.getVoidTy(), {i32_, i32_});
-    llvm::CallInst *call = b_.CreateCall(callee, {call_, b_.getInt32(error), b_.getInt32(detail)});
-    call->setDoesNotReturn();
-    b_.CreateUnreachable();
-  }
-
-  // if (cond) raise error; continue in a new block.
-  void ErrorIf(llvm::Value *cond, MemoptNativeError error) {
-    BasicBlock *bad = NewBlock("error");
-    BasicBlock *ok = NewBlock("ok");
-    b_.CreateCondBr(cond, bad, ok, Unlikely());
+void Generator::StoreVariable(int index, Value value) {
+  const Variable &var = routine_.variables[index];
+  if (var.not_null) {
+    BasicBlock *bad = NewBlock("null_variable");
+    BasicBlock *ok = NewBlock("assign");
+    b_.CreateCondBr(value.null, bad, ok);
     b_.SetInsertPoint(bad);
-    RaiseError(error, 0);
+    RaiseError(MEMOPT_NATIVE_NULL_VARIABLE, index);
     b_.SetInsertPoint(ok);
   }
-
-  llvm::MDNode *Unlikely() { return llvm::MDBuilder(ctx_).createBranchWeights(1, 2000); }
-
-  // Runs `compute` only when `null` is false; the result is NULL otherwise.
-  template <typename F>
-  Value UnlessNull(llvm::Value *null, Type type, F compute) {
-    if (auto *constant = llvm::dyn_cast<llvm::ConstantInt>(null)) {
-      if (constant->isZero()) return Value{compute(), b_.getFalse()};
-      return Value{llvm::Constant::getNullValue(MachineType(type)), b_.getTrue()};
-    }
-    BasicBlock *from = b_.GetInsertBlock();
-    BasicBlock *work = NewBlock("notnull");
-    BasicBlock *join = NewBlock("join");
-    b_.CreateCondBr(null, join, work);
-    b_.SetInsertPoint(work);
-    llvm::Value *result = compute();
-    BasicBlock *work_end = b_.GetInsertBlock();
-    b_.CreateBr(join);
-    b_.SetInsertPoint(join);
-    llvm::PHINode *phi = b_.CreatePHI(MachineType(type), 2);
-    phi->addIncoming(llvm::Constant::getNullValue(MachineType(type)), from);
-    phi->addIncoming(result, work_end);
-    return Value{phi, null};
+  llvm::Value *stored = value.v;
+  if (IsByReference(var.type)) {
+    // Variables own their values (freed on the next assignment);
+    // temporaries live in the runtime's scratch memory.
+    stored = OwnedCopy(var.type, b_.CreateLoad(i64_, slots_[index].value),
+                       b_.CreateLoad(i1_, slots_[index].null), value);
   }
+  b_.CreateStore(stored, slots_[index].value);
+  b_.CreateStore(value.null, slots_[index].null);
+}
 
-  llvm::Value *IntMin(Type type) {
-    switch (type) {
-      case Type::kInt2:
-        return b_.getInt16(INT16_MIN);
-      case Type::kInt4:
-        return b_.getInt32(INT32_MIN);
-      default:
-        return b_.getInt64(INT64_MIN);
-    }
+// A copy of `value` in the call's memory, replacing (and freeing) `old`.
+llvm::Value *Generator::OwnedCopy(Type type, llvm::Value *old_value, llvm::Value *old_null,
+                                  Value value) {
+  return b_.CreateCall(Runtime("memopt_rt_datum_assign", i64_, {i32_, i64_, i8_, i64_, i8_}),
+                       {call_, b_.getInt32(static_cast<int>(type)), old_value,
+                        b_.CreateZExt(old_null, i8_), value.v, b_.CreateZExt(value.null, i8_)});
+}
+
+// MemoptNativeFunction `function` on (a, b, c) (Datums), its result as `result`.
+llvm::Value *Generator::Apply(int function, llvm::Value *a, llvm::Value *b, Type result,
+                              llvm::Value *c) {
+  llvm::Value *zero = b_.getInt64(0);
+  llvm::Value *datum = b_.CreateCall(Runtime("memopt_rt_apply", i64_, {i32_, i64_, i64_, i64_}),
+                                     {call_, b_.getInt32(function), a != nullptr ? a : zero,
+                                      b != nullptr ? b : zero, c != nullptr ? c : zero});
+  return FromDatum(datum, result);
+}
+
+// Whether evaluating `expr` makes text temporaries (in the runtime's
+// scratch memory, which is reset before a statement that makes more).
+bool Generator::MakesTemporaries(const Expr *expr) {
+  if (expr == nullptr) return false;
+  if (expr->kind == ExprKind::kBinary && expr->op == "||") return true;
+  if (expr->kind == ExprKind::kCall && expr->callee >= 0) return true;  // runs in scratch
+  if (expr->kind == ExprKind::kCast && expr->args[0]->kind == ExprKind::kFloat &&
+      IsFloatType(expr->type))
+    return false;  // 1.5::float8 is a constant
+  if (expr->runtime >= 0 || (expr->kind == ExprKind::kFloat && expr->type == Type::kNumeric))
+    return true;
+  if (expr->kind == ExprKind::kCast && !expr->args.empty() &&
+      (IsComputedByPostgres(expr->type) || IsComputedByPostgres(expr->args[0]->type)))
+    return true;
+  if (expr->kind == ExprKind::kCast && !expr->args.empty() &&
+      (expr->type == Type::kText) != (expr->args[0]->type == Type::kText))
+    return true;
+  if (expr->kind == ExprKind::kCall &&
+      (expr->function == static_cast<int>(BuiltinFunction::kLower) ||
+       expr->function == static_cast<int>(BuiltinFunction::kUpper)))
+    return true;
+  for (const ExprPtr &arg : expr->args)
+    if (MakesTemporaries(arg.get())) return true;
+  return false;
+}
+
+// The statement's own expressions (not those of the statements it holds).
+bool Generator::StatementMakesTemporaries(const Stmt *stmt) {
+  if (stmt->kind == StmtKind::kCallRoutine) return true;
+  bool makes = false;
+  ForEachOwnExpression(*stmt, [&makes](const Expr *e) { makes = makes || MakesTemporaries(e); });
+  return makes;
+}
+
+void Generator::ResetScratch() {
+  b_.CreateCall(Runtime("memopt_rt_reset_scratch", b_.getVoidTy(), {}), {call_});
+}
+
+// Calls memopt_rt_error and ends the current block.
+void Generator::RaiseError(MemoptNativeError error, int detail) {
+  auto callee = Runtime("memopt_rt_error", b_.getVoidTy(), {i32_, i32_});
+  llvm::CallInst *call = b_.CreateCall(callee, {call_, b_.getInt32(error), b_.getInt32(detail)});
+  call->setDoesNotReturn();
+  b_.CreateUnreachable();
+}
+
+// if (cond) raise error; continue in a new block.
+void Generator::ErrorIf(llvm::Value *cond, MemoptNativeError error) {
+  BasicBlock *bad = NewBlock("error");
+  BasicBlock *ok = NewBlock("ok");
+  b_.CreateCondBr(cond, bad, ok, Unlikely());
+  b_.SetInsertPoint(bad);
+  RaiseError(error, 0);
+  b_.SetInsertPoint(ok);
+}
+
+llvm::Value *Generator::IntMin(Type type) {
+  switch (type) {
+    case Type::kInt2:
+      return b_.getInt16(INT16_MIN);
+    case Type::kInt4:
+      return b_.getInt32(INT32_MIN);
+    default:
+      return b_.getInt64(INT64_MIN);
   }
+}
 
-  static MemoptNativeError RangeError(Type type) {
-    switch (type) {
-      case Type::kInt2:
-        return MEMOPT_NATIVE_SMALLINT_RANGE;
-      case Type::kInt4:
-        return MEMOPT_NATIVE_INTEGER_RANGE;
-      default:
-        return MEMOPT_NATIVE_BIGINT_RANGE;
-    }
+MemoptNativeError Generator::RangeError(Type type) {
+  switch (type) {
+    case Type::kInt2:
+      return MEMOPT_NATIVE_SMALLINT_RANGE;
+    case Type::kInt4:
+      return MEMOPT_NATIVE_INTEGER_RANGE;
+    default:
+      return MEMOPT_NATIVE_BIGINT_RANGE;
   }
+}
 
-  static bool IsInt(Type t) { return t == Type::kInt2 || t == Type::kInt4 || t == Type::kInt8; }
-  static bool IsFloatType(Type t) { return t == Type::kFloat4 || t == Type::kFloat8; }
+// --- expressions ----------------------------------------------------------------
 
-  // --- expressions ----------------------------------------------------------------
-
-  Value Gen(const Expr *expr) {
-    switch (expr->kind) {
-      case ExprKind::kInt:
-        return Value{llvm::ConstantInt::get(MachineType(expr->type), std::stoll(expr->text), true),
+Value Generator::Gen(const Expr *expr) {
+  switch (expr->kind) {
+    case ExprKind::kInt:
+      return Value{llvm::ConstantInt::get(MachineType(expr->type), std::stoll(expr->text), true),
+                   b_.getFalse()};
+    case ExprKind::kFloat:  // numeric, from its text
+      return Value{Convert(StringConstant(expr->text), Type::kText, Type::kNumeric), b_.getFalse()};
+    case ExprKind::kBool:
+      return Value{b_.getInt1(expr->text == "true"), b_.getFalse()};
+    case ExprKind::kNull:
+      return Value{llvm::Constant::getNullValue(MachineType(expr->type)), b_.getTrue()};
+    case ExprKind::kString:
+      return Value{StringConstant(expr->text), b_.getFalse()};
+    case ExprKind::kName:
+      return GenName(expr);
+    case ExprKind::kUnary:
+      return GenUnary(expr);
+    case ExprKind::kBinary:
+      return GenBinary(expr);
+    case ExprKind::kIsNull: {
+      Value arg = Gen(expr->args[0].get());
+      return Value{expr->negated ? b_.CreateNot(arg.null) : arg.null, b_.getFalse()};
+    }
+    case ExprKind::kCall:
+      return GenCall(expr);
+    case ExprKind::kCast:
+      if (expr->args[0]->kind == ExprKind::kFloat && IsFloatType(expr->type))  // 1.5::float8
+        return Value{llvm::ConstantFP::get(MachineType(expr->type), std::stod(expr->args[0]->text)),
                      b_.getFalse()};
-      case ExprKind::kFloat:  // numeric, from its text
-        return Value{Convert(StringConstant(expr->text), Type::kText, Type::kNumeric),
-                     b_.getFalse()};
-      case ExprKind::kBool:
-        return Value{b_.getInt1(expr->text == "true"), b_.getFalse()};
-      case ExprKind::kNull:
-        return Value{llvm::Constant::getNullValue(MachineType(expr->type)), b_.getTrue()};
-      case ExprKind::kString:
-        return Value{StringConstant(expr->text), b_.getFalse()};
-      case ExprKind::kName:
-        return GenName(expr);
-      case ExprKind::kUnary:
-        return GenUnary(expr);
-      case ExprKind::kBinary:
-        return GenBinary(expr);
-      case ExprKind::kIsNull: {
-        Value arg = Gen(expr->args[0].get());
-        return Value{expr->negated ? b_.CreateNot(arg.null) : arg.null, b_.getFalse()};
-      }
-      case ExprKind::kCall:
-        return GenCall(expr);
-      case ExprKind::kCast:
-        if (expr->args[0]->kind == ExprKind::kFloat && IsFloatType(expr->type))  // 1.5::float8
-          return Value{
-              llvm::ConstantFP::get(MachineType(expr->type), std::stod(expr->args[0]->text)),
-              b_.getFalse()};
-        return GenCast(Gen(expr->args[0].get()), expr->args[0]->type, expr->type, expr->typmod);
-      case ExprKind::kCase:
-        return GenCase(expr);
-    }
-    return Value{};
+      return GenCast(Gen(expr->args[0].get()), expr->args[0]->type, expr->type, expr->typmod);
+    case ExprKind::kCase:
+      return GenCase(expr);
   }
+  return Value{};
+}
 
-  // A text constant: a varlena with a 4-byte header, in the module's data.
-  llvm::Value *StringConstant(const std::string &text) {
-    std::string bytes(4, '\0');
-    uint32_t header = static_cast<uint32_t>((text.size() + 4) << 2);  // little-endian 4B varlena
-    memcpy(&bytes[0], &header, 4);
-    bytes += text;
-    llvm::Constant *data = llvm::ConstantDataArray::getRaw(bytes, bytes.size(), i8_);
-    auto *global = new llvm::GlobalVariable(module_, data->getType(), true,
-                                            llvm::GlobalValue::PrivateLinkage, data, "text");
-    global->setAlignment(llvm::Align(8));
-    return b_.CreatePtrToInt(global, i64_);
+// A text constant: a varlena with a 4-byte header, in the module's data.
+llvm::Value *Generator::StringConstant(const std::string &text) {
+  std::string bytes(4, '\0');
+  uint32_t header = static_cast<uint32_t>((text.size() + 4) << 2);  // little-endian 4B varlena
+  memcpy(&bytes[0], &header, 4);
+  bytes += text;
+  llvm::Constant *data = llvm::ConstantDataArray::getRaw(bytes, bytes.size(), i8_);
+  auto *global = new llvm::GlobalVariable(module_, data->getType(), true,
+                                          llvm::GlobalValue::PrivateLinkage, data, "text");
+  global->setAlignment(llvm::Align(8));
+  return b_.CreatePtrToInt(global, i64_);
+}
+
+Value Generator::GenName(const Expr *expr) {
+  if (expr->variable >= 0) {
+    const VariableSlot &slot = slots_[expr->variable];
+    return Value{b_.CreateLoad(MachineType(expr->type), slot.value), b_.CreateLoad(i1_, slot.null)};
   }
-
-  Value GenName(const Expr *expr) {
-    if (expr->variable >= 0) {
-      const VariableSlot &slot = slots_[expr->variable];
-      return Value{b_.CreateLoad(MachineType(expr->type), slot.value),
-                   b_.CreateLoad(i1_, slot.null)};
-    }
-    if (query_.group_values != nullptr) {  // a GROUP BY column, from the group's row
-      const std::vector<ExprPtr> &keys = query_.group_stmt->group_by;
-      for (size_t k = 0; k < keys.size(); ++k)
-        if (keys[k]->source == expr->source && keys[k]->column == expr->column)
-          return LoadColumn(query_.group_values, query_.group_nulls, static_cast<int>(k),
-                            expr->type);
-    }
-    return LoadColumn(query_.source_values[expr->source], query_.source_nulls[expr->source],
-                      expr->column, expr->type);
+  if (query_.group_values != nullptr) {  // a GROUP BY column, from the group's row
+    const std::vector<ExprPtr> &keys = query_.group_stmt->group_by;
+    for (size_t k = 0; k < keys.size(); ++k)
+      if (keys[k]->source == expr->source && keys[k]->column == expr->column)
+        return LoadColumn(query_.group_values, query_.group_nulls, static_cast<int>(k), expr->type);
   }
+  return LoadColumn(query_.source_values[expr->source], query_.source_nulls[expr->source],
+                    expr->column, expr->type);
+}
 
-  Value GenUnary(const Expr *expr) {
-    Value arg = Gen(expr->args[0].get());
-    Type type = expr->type;
-    if (expr->op == "not") return Value{b_.CreateNot(arg.v), arg.null};
-    if (expr->op == "+") return arg;
-    if (expr->runtime >= 0)
-      return UnlessNull(arg.null, type, [&] { return Apply(expr->runtime, arg.v, nullptr, type); });
-    return UnlessNull(arg.null, type, [&]() -> llvm::Value * {
-      if (IsFloatType(type)) return b_.CreateFNeg(arg.v);
-      ErrorIf(b_.CreateICmpEQ(arg.v, IntMin(type)), RangeError(type));
-      return b_.CreateNeg(arg.v);
+Value Generator::GenUnary(const Expr *expr) {
+  Value arg = Gen(expr->args[0].get());
+  Type type = expr->type;
+  if (expr->op == "not") return Value{b_.CreateNot(arg.v), arg.null};
+  if (expr->op == "+") return arg;
+  if (expr->runtime >= 0)
+    return UnlessNull(arg.null, type, [&] { return Apply(expr->runtime, arg.v, nullptr, type); });
+  return UnlessNull(arg.null, type, [&]() -> llvm::Value * {
+    if (IsFloatType(type)) return b_.CreateFNeg(arg.v);
+    ErrorIf(b_.CreateICmpEQ(arg.v, IntMin(type)), RangeError(type));
+    return b_.CreateNeg(arg.v);
+  });
+}
+
+Value Generator::GenBinary(const Expr *expr) {
+  const std::string &op = expr->op;
+  if (op == "and" || op == "or") return GenLogical(expr, op == "and");
+  Value left = Gen(expr->args[0].get());
+  Value right = Gen(expr->args[1].get());
+  Type operand = expr->args[0]->type;
+  llvm::Value *null = b_.CreateOr(left.null, right.null);
+  if (expr->runtime >= 0) {
+    Type left_type = expr->args[0]->type, right_type = expr->args[1]->type;
+    llvm::Value *a = ToDatum(left.v, left_type), *b = ToDatum(right.v, right_type);
+    if (expr->swap_operands) std::swap(a, b);
+    if (expr->type != Type::kBool)
+      return UnlessNull(null, expr->type, [&] { return Apply(expr->runtime, a, b, expr->type); });
+    return UnlessNull(null, Type::kBool, [&] {  // an order: compare it with 0
+      return Compare(op, Type::kInt4, Apply(expr->runtime, a, b, Type::kInt4), b_.getInt32(0));
     });
   }
+  if (op == "||")
+    return UnlessNull(null, Type::kText, [&] {
+      return b_.CreateCall(Runtime("memopt_rt_text_concat", i64_, {i64_, i64_}),
+                           {call_, left.v, right.v});
+    });
+  if (expr->type == Type::kBool)
+    return UnlessNull(null, Type::kBool, [&] { return Compare(op, operand, left.v, right.v); });
+  return UnlessNull(null, operand, [&] { return Arithmetic(op, operand, left.v, right.v); });
+}
 
-  Value GenBinary(const Expr *expr) {
-    const std::string &op = expr->op;
-    if (op == "and" || op == "or") return GenLogical(expr, op == "and");
-    Value left = Gen(expr->args[0].get());
-    Value right = Gen(expr->args[1].get());
-    Type operand = expr->args[0]->type;
-    llvm::Value *null = b_.CreateOr(left.null, right.null);
-    if (expr->runtime >= 0) {
-      Type left_type = expr->args[0]->type, right_type = expr->args[1]->type;
-      llvm::Value *a = ToDatum(left.v, left_type), *b = ToDatum(right.v, right_type);
-      if (expr->swap_operands) std::swap(a, b);
-      if (expr->type != Type::kBool)
-        return UnlessNull(null, expr->type, [&] { return Apply(expr->runtime, a, b, expr->type); });
-      return UnlessNull(null, Type::kBool, [&] {  // an order: compare it with 0
-        return Compare(op, Type::kInt4, Apply(expr->runtime, a, b, Type::kInt4), b_.getInt32(0));
-      });
-    }
-    if (op == "||")
-      return UnlessNull(null, Type::kText, [&] {
-        return b_.CreateCall(Runtime("memopt_rt_text_concat", i64_, {i64_, i64_}),
-                             {call_, left.v, right.v});
-      });
-    if (expr->type == Type::kBool)
-      return UnlessNull(null, Type::kBool, [&] { return Compare(op, operand, left.v, right.v); });
-    return UnlessNull(null, operand, [&] { return Arithmetic(op, operand, left.v, right.v); });
+// Short-circuit three-valued AND / OR (the right side is not evaluated
+// once the left decides, as PostgreSQL's executor does).
+Value Generator::GenLogical(const Expr *expr, bool is_and) {
+  Value left = Gen(expr->args[0].get());
+  // Decided: AND with a false left, OR with a true left.
+  llvm::Value *decided =
+      b_.CreateAnd(b_.CreateNot(left.null), is_and ? b_.CreateNot(left.v) : left.v);
+  BasicBlock *from = b_.GetInsertBlock();
+  BasicBlock *rhs = NewBlock(is_and ? "and_rhs" : "or_rhs");
+  BasicBlock *join = NewBlock("logic_join");
+  b_.CreateCondBr(decided, join, rhs);
+  b_.SetInsertPoint(rhs);
+  Value right = Gen(expr->args[1].get());
+  llvm::Value *right_decides =
+      b_.CreateAnd(b_.CreateNot(right.null), is_and ? b_.CreateNot(right.v) : right.v);
+  // Not decided by the right either: NULL if either is NULL, else the identity.
+  llvm::Value *v = is_and ? b_.CreateNot(right_decides) : right_decides;
+  llvm::Value *null = b_.CreateAnd(b_.CreateNot(right_decides), b_.CreateOr(left.null, right.null));
+  BasicBlock *rhs_end = b_.GetInsertBlock();
+  b_.CreateBr(join);
+  b_.SetInsertPoint(join);
+  llvm::PHINode *value = b_.CreatePHI(i1_, 2);
+  value->addIncoming(b_.getInt1(!is_and), from);
+  value->addIncoming(v, rhs_end);
+  llvm::PHINode *isnull = b_.CreatePHI(i1_, 2);
+  isnull->addIncoming(b_.getFalse(), from);
+  isnull->addIncoming(null, rhs_end);
+  return Value{value, isnull};
+}
+
+llvm::Value *Generator::Compare(const std::string &op, Type type, llvm::Value *a, llvm::Value *b) {
+  if (type != Type::kText && OrderFunction(type) >= 0) {
+    a = Apply(OrderFunction(type), a, b, Type::kInt4);
+    b = b_.getInt32(0);
+    type = Type::kInt4;
   }
-
-  // Short-circuit three-valued AND / OR (the right side is not evaluated
-  // once the left decides, as PostgreSQL's executor does).
-  Value GenLogical(const Expr *expr, bool is_and) {
-    Value left = Gen(expr->args[0].get());
-    // Decided: AND with a false left, OR with a true left.
-    llvm::Value *decided =
-        b_.CreateAnd(b_.CreateNot(left.null), is_and ? b_.CreateNot(left.v) : left.v);
-    BasicBlock *from = b_.GetInsertBlock();
-    BasicBlock *rhs = NewBlock(is_and ? "and_rhs" : "or_rhs");
-    BasicBlock *join = NewBlock("logic_join");
-    b_.CreateCondBr(decided, join, rhs);
-    b_.SetInsertPoint(rhs);
-    Value right = Gen(expr->args[1].get());
-    llvm::Value *right_decides =
-        b_.CreateAnd(b_.CreateNot(right.null), is_and ? b_.CreateNot(right.v) : right.v);
-    // Not decided by the right either: NULL if either is NULL, else the identity.
-    llvm::Value *v = is_and ? b_.CreateNot(right_decides) : right_decides;
-    llvm::Value *null =
-        b_.CreateAnd(b_.CreateNot(right_decides), b_.CreateOr(left.null, right.null));
-    BasicBlock *rhs_end = b_.GetInsertBlock();
-    b_.CreateBr(join);
-    b_.SetInsertPoint(join);
-    llvm::PHINode *value = b_.CreatePHI(i1_, 2);
-    value->addIncoming(b_.getInt1(!is_and), from);
-    value->addIncoming(v, rhs_end);
-    llvm::PHINode *isnull = b_.CreatePHI(i1_, 2);
-    isnull->addIncoming(b_.getFalse(), from);
-    isnull->addIncoming(null, rhs_end);
-    return Value{value, isnull};
+  if (type == Type::kText) {
+    a = b_.CreateCall(Runtime("memopt_rt_text_compare", i32_, {i64_, i64_}), {call_, a, b});
+    b = b_.getInt32(0);
+    type = Type::kInt4;
   }
-
-  llvm::Value *Compare(const std::string &op, Type type, llvm::Value *a, llvm::Value *b) {
-    if (type != Type::kText && OrderFunction(type) >= 0) {
-      a = Apply(OrderFunction(type), a, b, Type::kInt4);
-      b = b_.getInt32(0);
-      type = Type::kInt4;
-    }
-    if (type == Type::kText) {
-      a = b_.CreateCall(Runtime("memopt_rt_text_compare", i32_, {i64_, i64_}), {call_, a, b});
-      b = b_.getInt32(0);
-      type = Type::kInt4;
-    }
-    if (IsFloatType(type)) {
-      if (op == "=") return b_.CreateFCmpOEQ(a, b);
-      if (op == "<>") return b_.CreateFCmpUNE(a, b);
-      if (op == "<") return b_.CreateFCmpOLT(a, b);
-      if (op == "<=") return b_.CreateFCmpOLE(a, b);
-      if (op == ">") return b_.CreateFCmpOGT(a, b);
-      return b_.CreateFCmpOGE(a, b);
-    }
-    if (type == Type::kBool) {  // false < true
-      if (op == "=") return b_.CreateICmpEQ(a, b);
-      if (op == "<>") return b_.CreateICmpNE(a, b);
-      if (op == "<") return b_.CreateICmpULT(a, b);
-      if (op == "<=") return b_.CreateICmpULE(a, b);
-      if (op == ">") return b_.CreateICmpUGT(a, b);
-      return b_.CreateICmpUGE(a, b);
-    }
+  if (IsFloatType(type)) {
+    if (op == "=") return b_.CreateFCmpOEQ(a, b);
+    if (op == "<>") return b_.CreateFCmpUNE(a, b);
+    if (op == "<") return b_.CreateFCmpOLT(a, b);
+    if (op == "<=") return b_.CreateFCmpOLE(a, b);
+    if (op == ">") return b_.CreateFCmpOGT(a, b);
+    return b_.CreateFCmpOGE(a, b);
+  }
+  if (type == Type::kBool) {  // false < true
     if (op == "=") return b_.CreateICmpEQ(a, b);
     if (op == "<>") return b_.CreateICmpNE(a, b);
-    if (op == "<") return b_.CreateICmpSLT(a, b);
-    if (op == "<=") return b_.CreateICmpSLE(a, b);
-    if (op == ">") return b_.CreateICmpSGT(a, b);
-    return b_.CreateICmpSGE(a, b);
+    if (op == "<") return b_.CreateICmpULT(a, b);
+    if (op == "<=") return b_.CreateICmpULE(a, b);
+    if (op == ">") return b_.CreateICmpUGT(a, b);
+    return b_.CreateICmpUGE(a, b);
   }
+  if (op == "=") return b_.CreateICmpEQ(a, b);
+  if (op == "<>") return b_.CreateICmpNE(a, b);
+  if (op == "<") return b_.CreateICmpSLT(a, b);
+  if (op == "<=") return b_.CreateICmpSLE(a, b);
+  if (op == ">") return b_.CreateICmpSGT(a, b);
+  return b_.CreateICmpSGE(a, b);
+}
 
-  llvm::Value *Arithmetic(const std::string &op, Type type, llvm::Value *a, llvm::Value *b) {
-    if (IsFloatType(type)) return FloatArithmetic(op, type, a, b);
-    if (op == "/" || op == "%") {
-      ErrorIf(b_.CreateICmpEQ(b, llvm::ConstantInt::get(a->getType(), 0)),
-              MEMOPT_NATIVE_DIVISION_BY_ZERO);
-      // INT_MIN / -1 overflows; INT_MIN % -1 is 0 (PostgreSQL's int4mod).
-      llvm::Value *minus_one = b_.CreateICmpEQ(b, llvm::ConstantInt::get(a->getType(), -1, true));
-      if (op == "%") {
-        llvm::Value *safe_b =
-            b_.CreateSelect(minus_one, llvm::ConstantInt::get(a->getType(), 1), b);
-        return b_.CreateSRem(a, safe_b);
-      }
-      ErrorIf(b_.CreateAnd(minus_one, b_.CreateICmpEQ(a, IntMin(type))), RangeError(type));
-      return b_.CreateSDiv(a, b);
+llvm::Value *Generator::Arithmetic(const std::string &op, Type type, llvm::Value *a,
+                                   llvm::Value *b) {
+  if (IsFloatType(type)) return FloatArithmetic(op, type, a, b);
+  if (op == "/" || op == "%") {
+    ErrorIf(b_.CreateICmpEQ(b, llvm::ConstantInt::get(a->getType(), 0)),
+            MEMOPT_NATIVE_DIVISION_BY_ZERO);
+    // INT_MIN / -1 overflows; INT_MIN % -1 is 0 (PostgreSQL's int4mod).
+    llvm::Value *minus_one = b_.CreateICmpEQ(b, llvm::ConstantInt::get(a->getType(), -1, true));
+    if (op == "%") {
+      llvm::Value *safe_b = b_.CreateSelect(minus_one, llvm::ConstantInt::get(a->getType(), 1), b);
+      return b_.CreateSRem(a, safe_b);
     }
-    llvm::Intrinsic::ID id = op == "+"   ? llvm::Intrinsic::sadd_with_overflow
-                             : op == "-" ? llvm::Intrinsic::ssub_with_overflow
-                                         : llvm::Intrinsic::smul_with_overflow;
-    llvm::Value *pair = b_.CreateBinaryIntrinsic(id, a, b);
-    ErrorIf(b_.CreateExtractValue(pair, 1), RangeError(type));
-    return b_.CreateExtractValue(pair, 0);
+    ErrorIf(b_.CreateAnd(minus_one, b_.CreateICmpEQ(a, IntMin(type))), RangeError(type));
+    return b_.CreateSDiv(a, b);
   }
+  llvm::Intrinsic::ID id = op == "+"   ? llvm::Intrinsic::sadd_with_overflow
+                           : op == "-" ? llvm::Intrinsic::ssub_with_overflow
+                                       : llvm::Intrinsic::smul_with_overflow;
+  llvm::Value *pair = b_.CreateBinaryIntrinsic(id, a, b);
+  ErrorIf(b_.CreateExtractValue(pair, 1), RangeError(type));
+  return b_.CreateExtractValue(pair, 0);
+}
 
-  llvm::Value *IsInf(llvm::Value *x) {
-    llvm::Value *abs = b_.CreateUnaryIntrinsic(llvm::Intrinsic::fabs, x);
-    return b_.CreateFCmpOEQ(abs, llvm::ConstantFP::getInfinity(x->getType()));
+llvm::Value *Generator::IsInf(llvm::Value *x) {
+  llvm::Value *abs = b_.CreateUnaryIntrinsic(llvm::Intrinsic::fabs, x);
+  return b_.CreateFCmpOEQ(abs, llvm::ConstantFP::getInfinity(x->getType()));
+}
+
+// PostgreSQL's float checks: an infinite result from finite inputs
+// overflowed; a zero product or quotient of non-zero inputs underflowed.
+llvm::Value *Generator::FloatArithmetic(const std::string &op, Type type, llvm::Value *a,
+                                        llvm::Value *b) {
+  (void)type;
+  llvm::Value *zero = llvm::ConstantFP::get(a->getType(), 0.0);
+  llvm::Value *result;
+  if (op == "/") {
+    ErrorIf(b_.CreateFCmpOEQ(b, zero), MEMOPT_NATIVE_DIVISION_BY_ZERO);
+    result = b_.CreateFDiv(a, b);
+  } else if (op == "*") {
+    result = b_.CreateFMul(a, b);
+  } else {
+    result = op == "+" ? b_.CreateFAdd(a, b) : b_.CreateFSub(a, b);
   }
-
-  // PostgreSQL's float checks: an infinite result from finite inputs
-  // overflowed; a zero product or quotient of non-zero inputs underflowed.
-  llvm::Value *FloatArithmetic(const std::string &op, Type type, llvm::Value *a, llvm::Value *b) {
-    (void)type;
-    llvm::Value *zero = llvm::ConstantFP::get(a->getType(), 0.0);
-    llvm::Value *result;
-    if (op == "/") {
-      ErrorIf(b_.CreateFCmpOEQ(b, zero), MEMOPT_NATIVE_DIVISION_BY_ZERO);
-      result = b_.CreateFDiv(a, b);
-    } else if (op == "*") {
-      result = b_.CreateFMul(a, b);
-    } else {
-      result = op == "+" ? b_.CreateFAdd(a, b) : b_.CreateFSub(a, b);
-    }
-    llvm::Value *inputs_finite = b_.CreateNot(b_.CreateOr(IsInf(a), IsInf(b)));
-    ErrorIf(b_.CreateAnd(IsInf(result), inputs_finite), MEMOPT_NATIVE_FLOAT_OVERFLOW);
-    if (op == "*" || op == "/") {
-      llvm::Value *underflow =
-          b_.CreateAnd(b_.CreateFCmpOEQ(result, zero), b_.CreateFCmpUNE(a, zero));
-      if (op == "*")
-        underflow = b_.CreateAnd(underflow, b_.CreateFCmpUNE(b, zero));
-      else
-        underflow = b_.CreateAnd(underflow, b_.CreateNot(IsInf(b)));
-      ErrorIf(underflow, MEMOPT_NATIVE_FLOAT_UNDERFLOW);
-    }
-    return result;
+  llvm::Value *inputs_finite = b_.CreateNot(b_.CreateOr(IsInf(a), IsInf(b)));
+  ErrorIf(b_.CreateAnd(IsInf(result), inputs_finite), MEMOPT_NATIVE_FLOAT_OVERFLOW);
+  if (op == "*" || op == "/") {
+    llvm::Value *underflow =
+        b_.CreateAnd(b_.CreateFCmpOEQ(result, zero), b_.CreateFCmpUNE(a, zero));
+    if (op == "*")
+      underflow = b_.CreateAnd(underflow, b_.CreateFCmpUNE(b, zero));
+    else
+      underflow = b_.CreateAnd(underflow, b_.CreateNot(IsInf(b)));
+    ErrorIf(underflow, MEMOPT_NATIVE_FLOAT_UNDERFLOW);
   }
+  return result;
+}
 
-  // A call of another natively compiled routine, through the runtime (fmgr).
-  Value GenCallee(int callee, const std::vector<ExprPtr> &args, Type result) {
-    const CalleeDesc &desc = routine_.callees[callee];
-    std::vector<Value> values;
-    for (const ExprPtr &arg : args) values.push_back(Gen(arg.get()));
-    auto arrays = DatumArrays(values, desc.params);
-    llvm::Value *null_slot = EntryAlloca(i8_);
-    llvm::Value *datum = b_.CreateCall(
-        Runtime("memopt_rt_call", i64_,
-                {i32_, i64_->getPointerTo(), i8_->getPointerTo(), i8_->getPointerTo()}),
-        {call_, b_.getInt32(callee), arrays.first, arrays.second, null_slot});
-    llvm::Value *isnull = b_.CreateICmpNE(b_.CreateLoad(i8_, null_slot), b_.getInt8(0));
-    if (result == Type::kUnknown) return Value{datum, isnull};
-    return Value{FromDatum(datum, result), isnull};
+// A call of another natively compiled routine, through the runtime (fmgr).
+Value Generator::GenCallee(int callee, const std::vector<ExprPtr> &args, Type result) {
+  const CalleeDesc &desc = routine_.callees[callee];
+  std::vector<Value> values;
+  for (const ExprPtr &arg : args) values.push_back(Gen(arg.get()));
+  auto arrays = DatumArrays(values, desc.params);
+  llvm::Value *null_slot = EntryAlloca(i8_);
+  llvm::Value *datum =
+      b_.CreateCall(Runtime("memopt_rt_call", i64_,
+                            {i32_, i64_->getPointerTo(), i8_->getPointerTo(), i8_->getPointerTo()}),
+                    {call_, b_.getInt32(callee), arrays.first, arrays.second, null_slot});
+  llvm::Value *isnull = b_.CreateICmpNE(b_.CreateLoad(i8_, null_slot), b_.getInt8(0));
+  if (result == Type::kUnknown) return Value{datum, isnull};
+  return Value{FromDatum(datum, result), isnull};
+}
+
+Value Generator::GenCall(const Expr *expr) {
+  if (expr->aggregate >= 0) return aggregate_results_.at(expr);
+  if (expr->callee >= 0) return GenCallee(expr->callee, expr->args, expr->type);
+  auto function = static_cast<BuiltinFunction>(expr->function);
+  Type type = expr->type;
+  if (function == BuiltinFunction::kCoalesce) return GenCoalesce(expr);
+  std::vector<Value> args;
+  llvm::Value *null = b_.getFalse();
+  for (const ExprPtr &arg : expr->args) {
+    args.push_back(Gen(arg.get()));
+    null = b_.CreateOr(null, args.back().null);
   }
-
-  Value GenCall(const Expr *expr) {
-    if (expr->aggregate >= 0) return aggregate_results_.at(expr);
-    if (expr->callee >= 0) return GenCallee(expr->callee, expr->args, expr->type);
-    auto function = static_cast<BuiltinFunction>(expr->function);
-    Type type = expr->type;
-    if (function == BuiltinFunction::kCoalesce) return GenCoalesce(expr);
-    std::vector<Value> args;
-    llvm::Value *null = b_.getFalse();
-    for (const ExprPtr &arg : expr->args) {
-      args.push_back(Gen(arg.get()));
-      null = b_.CreateOr(null, args.back().null);
-    }
-    if (function == BuiltinFunction::kNow || function == BuiltinFunction::kCurrentDate ||
-        function == BuiltinFunction::kLocalTimestamp) {
-      llvm::Value *now = Apply(MEMOPT_FN_NOW, nullptr, nullptr, Type::kTimestampTz);
-      if (function == BuiltinFunction::kCurrentDate)
-        now = Apply(MEMOPT_FN_TIMESTAMPTZ_TO_DATE, now, nullptr, Type::kDate);
-      if (function == BuiltinFunction::kLocalTimestamp)
-        now = Apply(MEMOPT_FN_TIMESTAMPTZ_TO_TIMESTAMP, now, nullptr, Type::kTimestamp);
-      return Value{now, b_.getFalse()};
-    }
-    if (expr->runtime >= 0) {  // PostgreSQL computes it; missing arguments are 0
-      return UnlessNull(null, type, [&] {
-        llvm::Value *datums[3] = {nullptr, nullptr, nullptr};
-        for (size_t i = 0; i < args.size() && i < 3; ++i)
-          datums[i] = ToDatum(args[i].v, expr->args[i]->type);
-        return Apply(expr->runtime, datums[0], datums[1], type, datums[2]);
-      });
-    }
-    return UnlessNull(null, type, [&]() -> llvm::Value * {
-      switch (function) {
-        case BuiltinFunction::kAbs:
-          if (IsFloatType(type)) return b_.CreateUnaryIntrinsic(llvm::Intrinsic::fabs, args[0].v);
-          ErrorIf(b_.CreateICmpEQ(args[0].v, IntMin(type)), RangeError(type));
-          return b_.CreateSelect(
-              b_.CreateICmpSLT(args[0].v, llvm::ConstantInt::get(args[0].v->getType(), 0)),
-              b_.CreateNeg(args[0].v), args[0].v);
-        case BuiltinFunction::kMod:
-          return Arithmetic("%", type, args[0].v, args[1].v);
-        case BuiltinFunction::kLength:
-          return b_.CreateCall(Runtime("memopt_rt_text_length", i32_, {i64_}), {call_, args[0].v});
-        case BuiltinFunction::kLower:
-        case BuiltinFunction::kUpper:
-          return b_.CreateCall(
-              Runtime("memopt_rt_text_case", i64_, {i64_, i32_}),
-              {call_, args[0].v, b_.getInt32(function == BuiltinFunction::kUpper ? 1 : 0)});
-        default:
-          return llvm::Constant::getNullValue(MachineType(type));
-      }
+  if (function == BuiltinFunction::kNow || function == BuiltinFunction::kCurrentDate ||
+      function == BuiltinFunction::kLocalTimestamp) {
+    llvm::Value *now = Apply(MEMOPT_FN_NOW, nullptr, nullptr, Type::kTimestampTz);
+    if (function == BuiltinFunction::kCurrentDate)
+      now = Apply(MEMOPT_FN_TIMESTAMPTZ_TO_DATE, now, nullptr, Type::kDate);
+    if (function == BuiltinFunction::kLocalTimestamp)
+      now = Apply(MEMOPT_FN_TIMESTAMPTZ_TO_TIMESTAMP, now, nullptr, Type::kTimestamp);
+    return Value{now, b_.getFalse()};
+  }
+  if (expr->runtime >= 0) {  // PostgreSQL computes it; missing arguments are 0
+    return UnlessNull(null, type, [&] {
+      llvm::Value *datums[3] = {nullptr, nullptr, nullptr};
+      for (size_t i = 0; i < args.size() && i < 3; ++i)
+        datums[i] = ToDatum(args[i].v, expr->args[i]->type);
+      return Apply(expr->runtime, datums[0], datums[1], type, datums[2]);
     });
   }
-
-  // CASE: conditions in order; only the chosen value is evaluated.
-  Value GenCase(const Expr *expr) {
-    Type type = expr->type;
-    size_t pairs = (expr->args.size() - (expr->has_else ? 1 : 0)) / 2;
-    BasicBlock *join = NewBlock("case_join");
-    std::vector<std::pair<Value, BasicBlock *>> incoming;
-    for (size_t i = 0; i < pairs; ++i) {
-      BasicBlock *then = NewBlock("case_then");
-      BasicBlock *next = NewBlock("case_next");
-      b_.CreateCondBr(Truth(expr->args[2 * i].get()), then, next);
-      b_.SetInsertPoint(then);
-      Value value = Gen(expr->args[2 * i + 1].get());
-      incoming.emplace_back(value, b_.GetInsertBlock());
-      b_.CreateBr(join);
-      b_.SetInsertPoint(next);
+  return UnlessNull(null, type, [&]() -> llvm::Value * {
+    switch (function) {
+      case BuiltinFunction::kAbs:
+        if (IsFloatType(type)) return b_.CreateUnaryIntrinsic(llvm::Intrinsic::fabs, args[0].v);
+        ErrorIf(b_.CreateICmpEQ(args[0].v, IntMin(type)), RangeError(type));
+        return b_.CreateSelect(
+            b_.CreateICmpSLT(args[0].v, llvm::ConstantInt::get(args[0].v->getType(), 0)),
+            b_.CreateNeg(args[0].v), args[0].v);
+      case BuiltinFunction::kMod:
+        return Arithmetic("%", type, args[0].v, args[1].v);
+      case BuiltinFunction::kLength:
+        return b_.CreateCall(Runtime("memopt_rt_text_length", i32_, {i64_}), {call_, args[0].v});
+      case BuiltinFunction::kLower:
+      case BuiltinFunction::kUpper:
+        return b_.CreateCall(
+            Runtime("memopt_rt_text_case", i64_, {i64_, i32_}),
+            {call_, args[0].v, b_.getInt32(function == BuiltinFunction::kUpper ? 1 : 0)});
+      default:
+        return llvm::Constant::getNullValue(MachineType(type));
     }
-    Value otherwise{llvm::Constant::getNullValue(MachineType(type)), b_.getTrue()};
-    if (expr->has_else) otherwise = Gen(expr->args.back().get());
-    incoming.emplace_back(otherwise, b_.GetInsertBlock());
+  });
+}
+
+// CASE: conditions in order; only the chosen value is evaluated.
+Value Generator::GenCase(const Expr *expr) {
+  Type type = expr->type;
+  size_t pairs = (expr->args.size() - (expr->has_else ? 1 : 0)) / 2;
+  BasicBlock *join = NewBlock("case_join");
+  std::vector<std::pair<Value, BasicBlock *>> incoming;
+  for (size_t i = 0; i < pairs; ++i) {
+    BasicBlock *then = NewBlock("case_then");
+    BasicBlock *next = NewBlock("case_next");
+    b_.CreateCondBr(Truth(expr->args[2 * i].get()), then, next);
+    b_.SetInsertPoint(then);
+    Value value = Gen(expr->args[2 * i + 1].get());
+    incoming.emplace_back(value, b_.GetInsertBlock());
     b_.CreateBr(join);
-    b_.SetInsertPoint(join);
-    llvm::PHINode *v = b_.CreatePHI(MachineType(type), incoming.size());
-    llvm::PHINode *null = b_.CreatePHI(i1_, incoming.size());
-    for (auto &in : incoming) {
-      v->addIncoming(in.first.v, in.second);
-      null->addIncoming(in.first.null, in.second);
-    }
-    return Value{v, null};
+    b_.SetInsertPoint(next);
   }
-
-  // COALESCE evaluates its arguments left to right and stops at the first non-NULL.
-  Value GenCoalesce(const Expr *expr) {
-    Type type = expr->type;
-    BasicBlock *join = NewBlock("coalesce_join");
-    std::vector<std::pair<Value, BasicBlock *>> incoming;
-    for (const ExprPtr &arg : expr->args) {
-      Value value = Gen(arg.get());
-      incoming.emplace_back(value, b_.GetInsertBlock());
-      BasicBlock *next = NewBlock("coalesce_next");
-      b_.CreateCondBr(value.null, next, join);
-      b_.SetInsertPoint(next);
-    }
-    incoming.emplace_back(Value{llvm::Constant::getNullValue(MachineType(type)), b_.getTrue()},
-                          b_.GetInsertBlock());
-    b_.CreateBr(join);
-    b_.SetInsertPoint(join);
-    llvm::PHINode *v = b_.CreatePHI(MachineType(type), incoming.size());
-    llvm::PHINode *null = b_.CreatePHI(i1_, incoming.size());
-    for (auto &in : incoming) {
-      v->addIncoming(in.first.v, in.second);
-      null->addIncoming(in.first.null, in.second);
-    }
-    return Value{v, null};
+  Value otherwise{llvm::Constant::getNullValue(MachineType(type)), b_.getTrue()};
+  if (expr->has_else) otherwise = Gen(expr->args.back().get());
+  incoming.emplace_back(otherwise, b_.GetInsertBlock());
+  b_.CreateBr(join);
+  b_.SetInsertPoint(join);
+  llvm::PHINode *v = b_.CreatePHI(MachineType(type), incoming.size());
+  llvm::PHINode *null = b_.CreatePHI(i1_, incoming.size());
+  for (auto &in : incoming) {
+    v->addIncoming(in.first.v, in.second);
+    null->addIncoming(in.first.null, in.second);
   }
+  return Value{v, null};
+}
 
-  // --- casts -----------------------------------------------------------------------
-
-  // typmod >= 0: a numeric(p, s) target, rounded to its scale.
-  Value GenCast(Value value, Type from, Type to, int32_t typmod = -1) {
-    if (from == Type::kNull)
-      return Value{llvm::Constant::getNullValue(MachineType(to)), b_.getTrue()};
-    if (from == to && typmod < 0) return value;
-    return UnlessNull(value.null, to, [&] {
-      llvm::Value *v = from == to ? value.v : Convert(value.v, from, to);
-      if (typmod >= 0) v = Apply(MEMOPT_FN_NUMERIC_TYPMOD, v, b_.getInt64(typmod), to);
-      return v;
-    });
+// COALESCE evaluates its arguments left to right and stops at the first non-NULL.
+Value Generator::GenCoalesce(const Expr *expr) {
+  Type type = expr->type;
+  BasicBlock *join = NewBlock("coalesce_join");
+  std::vector<std::pair<Value, BasicBlock *>> incoming;
+  for (const ExprPtr &arg : expr->args) {
+    Value value = Gen(arg.get());
+    incoming.emplace_back(value, b_.GetInsertBlock());
+    BasicBlock *next = NewBlock("coalesce_next");
+    b_.CreateCondBr(value.null, next, join);
+    b_.SetInsertPoint(next);
   }
-
-  llvm::Value *Convert(llvm::Value *v, Type from, Type to) {
-    if (to == Type::kText)
-      return b_.CreateCall(Runtime("memopt_rt_to_text", i64_, {i32_, i64_}),
-                           {call_, b_.getInt32(static_cast<int>(from)), ToDatum(v, from)});
-    if (from == Type::kText) {
-      llvm::Value *datum = b_.CreateCall(Runtime("memopt_rt_from_text", i64_, {i32_, i64_}),
-                                         {call_, b_.getInt32(static_cast<int>(to)), v});
-      return FromDatum(datum, to);
-    }
-    int function;
-    if ((IsComputedByPostgres(from) || IsComputedByPostgres(to)) &&
-        ResolveCast(from, to, &function) && function >= 0)
-      return Apply(function, ToDatum(v, from), nullptr, to);
-    if (IsInt(from) && IsInt(to)) return ConvertInt(v, to);
-    if (IsInt(from)) return b_.CreateSIToFP(v, MachineType(to));
-    if (IsFloatType(from) && IsFloatType(to)) {
-      if (to == Type::kFloat8) return b_.CreateFPExt(v, b_.getDoubleTy());
-      llvm::Value *narrow = b_.CreateFPTrunc(v, b_.getFloatTy());
-      ErrorIf(b_.CreateAnd(IsInf(narrow), b_.CreateNot(IsInf(v))), MEMOPT_NATIVE_FLOAT_OVERFLOW);
-      ErrorIf(b_.CreateAnd(b_.CreateFCmpOEQ(narrow, llvm::ConstantFP::get(b_.getFloatTy(), 0.0)),
-                           b_.CreateFCmpUNE(v, llvm::ConstantFP::get(v->getType(), 0.0))),
-              MEMOPT_NATIVE_FLOAT_UNDERFLOW);
-      return narrow;
-    }
-    // Float to integer: round half to even (rint), then the range check.
-    llvm::Value *wide = from == Type::kFloat4 ? b_.CreateFPExt(v, b_.getDoubleTy()) : v;
-    llvm::Value *rounded = b_.CreateUnaryIntrinsic(llvm::Intrinsic::rint, wide);
-    unsigned bits = MachineType(to)->getIntegerBitWidth();
-    double low = -std::ldexp(1.0, bits - 1);
-    llvm::Value *fits =
-        b_.CreateAnd(b_.CreateFCmpOGE(rounded, llvm::ConstantFP::get(b_.getDoubleTy(), low)),
-                     b_.CreateFCmpOLT(rounded, llvm::ConstantFP::get(b_.getDoubleTy(), -low)));
-    ErrorIf(b_.CreateNot(fits), RangeError(to));
-    return b_.CreateFPToSI(rounded, MachineType(to));
+  incoming.emplace_back(Value{llvm::Constant::getNullValue(MachineType(type)), b_.getTrue()},
+                        b_.GetInsertBlock());
+  b_.CreateBr(join);
+  b_.SetInsertPoint(join);
+  llvm::PHINode *v = b_.CreatePHI(MachineType(type), incoming.size());
+  llvm::PHINode *null = b_.CreatePHI(i1_, incoming.size());
+  for (auto &in : incoming) {
+    v->addIncoming(in.first.v, in.second);
+    null->addIncoming(in.first.null, in.second);
   }
+  return Value{v, null};
+}
 
-  llvm::Value *ConvertInt(llvm::Value *v, Type to) {
-    llvm::Type *target = MachineType(to);
-    unsigned from_bits = v->getType()->getIntegerBitWidth();
-    unsigned to_bits = target->getIntegerBitWidth();
-    if (to_bits >= from_bits) return b_.CreateSExt(v, target);
-    llvm::Value *narrow = b_.CreateTrunc(v, target);
-    ErrorIf(b_.CreateICmpNE(b_.CreateSExt(narrow, v->getType()), v), RangeError(to));
+// --- casts -----------------------------------------------------------------------
+
+// typmod >= 0: a numeric(p, s) target, rounded to its scale.
+Value Generator::GenCast(Value value, Type from, Type to, int32_t typmod) {
+  if (from == Type::kNull)
+    return Value{llvm::Constant::getNullValue(MachineType(to)), b_.getTrue()};
+  if (from == to && typmod < 0) return value;
+  return UnlessNull(value.null, to, [&] {
+    llvm::Value *v = from == to ? value.v : Convert(value.v, from, to);
+    if (typmod >= 0) v = Apply(MEMOPT_FN_NUMERIC_TYPMOD, v, b_.getInt64(typmod), to);
+    return v;
+  });
+}
+
+llvm::Value *Generator::Convert(llvm::Value *v, Type from, Type to) {
+  if (to == Type::kText)
+    return b_.CreateCall(Runtime("memopt_rt_to_text", i64_, {i32_, i64_}),
+                         {call_, b_.getInt32(static_cast<int>(from)), ToDatum(v, from)});
+  if (from == Type::kText) {
+    llvm::Value *datum = b_.CreateCall(Runtime("memopt_rt_from_text", i64_, {i32_, i64_}),
+                                       {call_, b_.getInt32(static_cast<int>(to)), v});
+    return FromDatum(datum, to);
+  }
+  int function;
+  if ((IsComputedByPostgres(from) || IsComputedByPostgres(to)) &&
+      ResolveCast(from, to, &function) && function >= 0)
+    return Apply(function, ToDatum(v, from), nullptr, to);
+  if (IsInt(from) && IsInt(to)) return ConvertInt(v, to);
+  if (IsInt(from)) return b_.CreateSIToFP(v, MachineType(to));
+  if (IsFloatType(from) && IsFloatType(to)) {
+    if (to == Type::kFloat8) return b_.CreateFPExt(v, b_.getDoubleTy());
+    llvm::Value *narrow = b_.CreateFPTrunc(v, b_.getFloatTy());
+    ErrorIf(b_.CreateAnd(IsInf(narrow), b_.CreateNot(IsInf(v))), MEMOPT_NATIVE_FLOAT_OVERFLOW);
+    ErrorIf(b_.CreateAnd(b_.CreateFCmpOEQ(narrow, llvm::ConstantFP::get(b_.getFloatTy(), 0.0)),
+                         b_.CreateFCmpUNE(v, llvm::ConstantFP::get(v->getType(), 0.0))),
+            MEMOPT_NATIVE_FLOAT_UNDERFLOW);
     return narrow;
   }
+  // Float to integer: round half to even (rint), then the range check.
+  llvm::Value *wide = from == Type::kFloat4 ? b_.CreateFPExt(v, b_.getDoubleTy()) : v;
+  llvm::Value *rounded = b_.CreateUnaryIntrinsic(llvm::Intrinsic::rint, wide);
+  unsigned bits = MachineType(to)->getIntegerBitWidth();
+  double low = -std::ldexp(1.0, bits - 1);
+  llvm::Value *fits =
+      b_.CreateAnd(b_.CreateFCmpOGE(rounded, llvm::ConstantFP::get(b_.getDoubleTy(), low)),
+                   b_.CreateFCmpOLT(rounded, llvm::ConstantFP::get(b_.getDoubleTy(), -low)));
+  ErrorIf(b_.CreateNot(fits), RangeError(to));
+  return b_.CreateFPToSI(rounded, MachineType(to));
+}
 
-  // --- statements --------------------------------------------------------------------
+llvm::Value *Generator::ConvertInt(llvm::Value *v, Type to) {
+  llvm::Type *target = MachineType(to);
+  unsigned from_bits = v->getType()->getIntegerBitWidth();
+  unsigned to_bits = target->getIntegerBitWidth();
+  if (to_bits >= from_bits) return b_.CreateSExt(v, target);
+  llvm::Value *narrow = b_.CreateTrunc(v, target);
+  ErrorIf(b_.CreateICmpNE(b_.CreateSExt(narrow, v->getType()), v), RangeError(to));
+  return narrow;
+}
 
-  void GenList(const StmtList &list) {
-    for (const StmtPtr &stmt : list) {
-      if (b_.GetInsertBlock()->getTerminator() != nullptr) {
-        // Code after RETURN / EXIT: unreachable, but still generated (and dropped).
-        b_.SetInsertPoint(NewBlock("dead"));
-      }
-      SetLine(stmt->pos.line);
-      if (StatementMakesTemporaries(stmt.get())) ResetScratch();
-      GenStmt(stmt.get());
+// --- statements --------------------------------------------------------------------
+
+void Generator::GenList(const StmtList &list) {
+  for (const StmtPtr &stmt : list) {
+    if (b_.GetInsertBlock()->getTerminator() != nullptr) {
+      // Code after RETURN / EXIT: unreachable, but still generated (and dropped).
+      b_.SetInsertPoint(NewBlock("dead"));
     }
+    SetLine(stmt->pos.line);
+    if (StatementMakesTemporaries(stmt.get())) ResetScratch();
+    GenStmt(stmt.get());
   }
+}
 
-  void SetLine(int line) {
-    if (line == current_line_) return;
-    current_line_ = line;
-    b_.CreateStore(b_.getInt32(line), b_.CreateStructGEP(frame_, call_, 5));
-  }
+void Generator::SetLine(int line) {
+  if (line == current_line_) return;
+  current_line_ = line;
+  b_.CreateStore(b_.getInt32(line), b_.CreateStructGEP(frame_, call_, 5));
+}
 
-  void GenStmt(const Stmt *stmt) {
-    switch (stmt->kind) {
-      case StmtKind::kDeclare:
-        if (stmt->value)
-          StoreVariable(stmt->variable, Gen(stmt->value.get()));
-        else
-          StoreVariable(stmt->variable, Value{llvm::Constant::getNullValue(MachineType(
-                                                  routine_.variables[stmt->variable].type)),
-                                              b_.getTrue()});
-        break;
-      case StmtKind::kAssign:
+void Generator::GenStmt(const Stmt *stmt) {
+  switch (stmt->kind) {
+    case StmtKind::kDeclare:
+      if (stmt->value)
         StoreVariable(stmt->variable, Gen(stmt->value.get()));
-        break;
-      case StmtKind::kIf:
-        GenIf(stmt);
-        break;
-      case StmtKind::kWhile:
-      case StmtKind::kLoop:
-        GenWhile(stmt);
-        break;
-      case StmtKind::kForRange:
-        GenFor(stmt);
-        break;
-      case StmtKind::kExit:
-      case StmtKind::kContinue:
-        GenExit(stmt);
-        break;
-      case StmtKind::kReturn:
-        GenReturn(stmt);
-        break;
-      case StmtKind::kRaise:
-        GenRaise(stmt);
-        break;
-      case StmtKind::kInsert:
-        GenInsert(stmt);
-        break;
-      case StmtKind::kUpdate:
-      case StmtKind::kDelete:
-        GenRowStatement(stmt);
-        break;
-      case StmtKind::kSelectInto:
-      case StmtKind::kForQuery:
-      case StmtKind::kSelectRows:
-        GenQuery(stmt);
-        break;
-      case StmtKind::kNullStmt:
-        break;
-      case StmtKind::kCallRoutine:
-        GenCallee(stmt->callee, stmt->args, Type::kUnknown);
-        break;
-    }
+      else
+        StoreVariable(stmt->variable, Value{llvm::Constant::getNullValue(MachineType(
+                                                routine_.variables[stmt->variable].type)),
+                                            b_.getTrue()});
+      break;
+    case StmtKind::kAssign:
+      StoreVariable(stmt->variable, Gen(stmt->value.get()));
+      break;
+    case StmtKind::kIf:
+      GenIf(stmt);
+      break;
+    case StmtKind::kWhile:
+    case StmtKind::kLoop:
+      GenWhile(stmt);
+      break;
+    case StmtKind::kForRange:
+      GenFor(stmt);
+      break;
+    case StmtKind::kExit:
+    case StmtKind::kContinue:
+      GenExit(stmt);
+      break;
+    case StmtKind::kReturn:
+      GenReturn(stmt);
+      break;
+    case StmtKind::kRaise:
+      GenRaise(stmt);
+      break;
+    case StmtKind::kInsert:
+      GenInsert(stmt);
+      break;
+    case StmtKind::kUpdate:
+    case StmtKind::kDelete:
+      GenRowStatement(stmt);
+      break;
+    case StmtKind::kSelectInto:
+    case StmtKind::kForQuery:
+    case StmtKind::kSelectRows:
+      GenQuery(stmt);
+      break;
+    case StmtKind::kNullStmt:
+      break;
+    case StmtKind::kCallRoutine:
+      GenCallee(stmt->callee, stmt->args, Type::kUnknown);
+      break;
   }
+}
 
-  // A condition's truth: NULL counts as false.
-  llvm::Value *Truth(const Expr *expr) {
-    Value v = Gen(expr);
-    return b_.CreateAnd(v.v, b_.CreateNot(v.null));
-  }
+// A condition's truth: NULL counts as false.
+llvm::Value *Generator::Truth(const Expr *expr) {
+  Value v = Gen(expr);
+  return b_.CreateAnd(v.v, b_.CreateNot(v.null));
+}
 
-  void GenIf(const Stmt *stmt) {
-    BasicBlock *done = NewBlock("endif");
-    for (size_t i = 0; i < stmt->conds.size(); ++i) {
-      BasicBlock *then = NewBlock("then");
-      BasicBlock *otherwise = NewBlock("else");
-      b_.CreateCondBr(Truth(stmt->conds[i].get()), then, otherwise);
-      b_.SetInsertPoint(then);
-      GenList(stmt->branches[i]);
-      BranchIfOpen(done);
-      b_.SetInsertPoint(otherwise);
-    }
-    GenList(stmt->else_body);
+void Generator::GenIf(const Stmt *stmt) {
+  BasicBlock *done = NewBlock("endif");
+  for (size_t i = 0; i < stmt->conds.size(); ++i) {
+    BasicBlock *then = NewBlock("then");
+    BasicBlock *otherwise = NewBlock("else");
+    b_.CreateCondBr(Truth(stmt->conds[i].get()), then, otherwise);
+    b_.SetInsertPoint(then);
+    GenList(stmt->branches[i]);
     BranchIfOpen(done);
-    b_.SetInsertPoint(done);
-    current_line_ = -1;
+    b_.SetInsertPoint(otherwise);
   }
+  GenList(stmt->else_body);
+  BranchIfOpen(done);
+  b_.SetInsertPoint(done);
+  current_line_ = -1;
+}
 
-  void BranchIfOpen(BasicBlock *target) {
-    if (b_.GetInsertBlock()->getTerminator() == nullptr) b_.CreateBr(target);
+void Generator::BranchIfOpen(BasicBlock *target) {
+  if (b_.GetInsertBlock()->getTerminator() == nullptr) b_.CreateBr(target);
+}
+
+// Every loop iteration polls InterruptPending (statement_timeout,
+// pg_cancel_backend): one load and a never-taken branch.
+void Generator::CheckInterrupts() {
+  if (options_.interrupt_pending == nullptr) return;
+  llvm::Value *address = b_.CreateIntToPtr(
+      b_.getInt64(reinterpret_cast<uint64_t>(options_.interrupt_pending)), i32_->getPointerTo());
+  llvm::LoadInst *flag = b_.CreateLoad(i32_, address);
+  flag->setVolatile(true);
+  BasicBlock *handle = NewBlock("interrupt");
+  BasicBlock *go_on = NewBlock("no_interrupt");
+  b_.CreateCondBr(b_.CreateICmpNE(flag, b_.getInt32(0)), handle, go_on, Unlikely());
+  b_.SetInsertPoint(handle);
+  b_.CreateCall(Runtime("memopt_rt_interrupt", b_.getVoidTy(), {}), {call_});
+  b_.CreateBr(go_on);
+  b_.SetInsertPoint(go_on);
+}
+
+void Generator::GenWhile(const Stmt *stmt) {
+  BasicBlock *head = NewBlock("loop_head");
+  BasicBlock *body = NewBlock("loop_body");
+  BasicBlock *exit = NewBlock("loop_exit");
+  b_.CreateBr(head);
+  b_.SetInsertPoint(head);
+  current_line_ = -1;
+  CheckInterrupts();
+  if (stmt->kind == StmtKind::kWhile && MakesTemporaries(stmt->conds[0].get())) ResetScratch();
+  if (stmt->kind == StmtKind::kWhile)
+    b_.CreateCondBr(Truth(stmt->conds[0].get()), body, exit);
+  else
+    b_.CreateBr(body);
+  b_.SetInsertPoint(body);
+  loops_.push_back(LoopTargets{exit, head});
+  GenList(stmt->body);
+  loops_.pop_back();
+  BranchIfOpen(head);
+  b_.SetInsertPoint(exit);
+  current_line_ = -1;
+}
+
+// FOR i IN [REVERSE] low..high [BY step]: bounds evaluated once; the loop
+// ends before the variable would overflow (PL/pgSQL's rule).
+void Generator::GenFor(const Stmt *stmt) {
+  Value low = Gen(stmt->low.get());
+  Value high = Gen(stmt->high.get());
+  ErrorIf(low.null, MEMOPT_NATIVE_FOR_NULL_LOWER);
+  ErrorIf(high.null, MEMOPT_NATIVE_FOR_NULL_UPPER);
+  llvm::Value *step = b_.getInt32(1);
+  if (stmt->step) {
+    Value s = Gen(stmt->step.get());
+    ErrorIf(s.null, MEMOPT_NATIVE_FOR_NULL_STEP);
+    ErrorIf(b_.CreateICmpSLE(s.v, b_.getInt32(0)), MEMOPT_NATIVE_FOR_STEP);
+    step = s.v;
   }
+  llvm::Value *counter = b_.CreateAlloca(i32_, nullptr, "for_counter");
+  b_.CreateStore(low.v, counter);
+  BasicBlock *head = NewBlock("for_head");
+  BasicBlock *body = NewBlock("for_body");
+  BasicBlock *next = NewBlock("for_next");
+  BasicBlock *exit = NewBlock("for_exit");
+  b_.CreateBr(head);
+  b_.SetInsertPoint(head);
+  current_line_ = -1;
+  CheckInterrupts();
+  llvm::Value *i = b_.CreateLoad(i32_, counter);
+  llvm::Value *in_range = stmt->reverse ? b_.CreateICmpSGE(i, high.v) : b_.CreateICmpSLE(i, high.v);
+  b_.CreateCondBr(in_range, body, exit);
+  b_.SetInsertPoint(body);
+  b_.CreateStore(i, slots_[stmt->variable].value);
+  b_.CreateStore(b_.getFalse(), slots_[stmt->variable].null);
+  loops_.push_back(LoopTargets{exit, next});
+  GenList(stmt->body);
+  loops_.pop_back();
+  BranchIfOpen(next);
+  b_.SetInsertPoint(next);
+  llvm::Value *current = b_.CreateLoad(i32_, counter);
+  llvm::Value *pair = b_.CreateBinaryIntrinsic(
+      stmt->reverse ? llvm::Intrinsic::ssub_with_overflow : llvm::Intrinsic::sadd_with_overflow,
+      current, step);
+  b_.CreateStore(b_.CreateExtractValue(pair, 0), counter);
+  b_.CreateCondBr(b_.CreateExtractValue(pair, 1), exit, head);
+  b_.SetInsertPoint(exit);
+  current_line_ = -1;
+}
 
-  // Every loop iteration polls InterruptPending (statement_timeout,
-  // pg_cancel_backend): one load and a never-taken branch.
-  void CheckInterrupts() {
-    if (options_.interrupt_pending == nullptr) return;
-    llvm::Value *address = b_.CreateIntToPtr(
-        b_.getInt64(reinterpret_cast<uint64_t>(options_.interrupt_pending)), i32_->getPointerTo());
-    llvm::LoadInst *flag = b_.CreateLoad(i32_, address);
-    flag->setVolatile(true);
-    BasicBlock *handle = NewBlock("interrupt");
-    BasicBlock *go_on = NewBlock("no_interrupt");
-    b_.CreateCondBr(b_.CreateICmpNE(flag, b_.getInt32(0)), handle, go_on, Unlikely());
-    b_.SetInsertPoint(handle);
-    b_.CreateCall(Runtime("memopt_rt_interrupt", b_.getVoidTy(), {}), {call_});
-    b_.CreateBr(go_on);
-    b_.SetInsertPoint(go_on);
+void Generator::GenExit(const Stmt *stmt) {
+  const LoopTargets &loop = loops_.back();
+  BasicBlock *target = stmt->kind == StmtKind::kExit ? loop.exit : loop.next;
+  if (!stmt->value) {
+    b_.CreateBr(target);
+    return;
   }
+  BasicBlock *go_on = NewBlock("after_exit");
+  b_.CreateCondBr(Truth(stmt->value.get()), target, go_on);
+  b_.SetInsertPoint(go_on);
+}
 
-  void GenWhile(const Stmt *stmt) {
-    BasicBlock *head = NewBlock("loop_head");
-    BasicBlock *body = NewBlock("loop_body");
-    BasicBlock *exit = NewBlock("loop_exit");
-    b_.CreateBr(head);
-    b_.SetInsertPoint(head);
-    current_line_ = -1;
-    CheckInterrupts();
-    if (stmt->kind == StmtKind::kWhile && MakesTemporaries(stmt->conds[0].get())) ResetScratch();
-    if (stmt->kind == StmtKind::kWhile)
-      b_.CreateCondBr(Truth(stmt->conds[0].get()), body, exit);
-    else
-      b_.CreateBr(body);
-    b_.SetInsertPoint(body);
-    loops_.push_back(LoopTargets{exit, head});
-    GenList(stmt->body);
-    loops_.pop_back();
-    BranchIfOpen(head);
-    b_.SetInsertPoint(exit);
-    current_line_ = -1;
-  }
+// Procedures, void functions, OUT parameters and set-returning functions
+// may end without RETURN; a scalar function may not.
+bool Generator::ReturnsByStatements() const {
+  const Signature &sig = routine_.signature;
+  return sig.returns_void || sig.returns_set || !routine_.outputs.empty();
+}
 
-  // FOR i IN [REVERSE] low..high [BY step]: bounds evaluated once; the loop
-  // ends before the variable would overflow (PL/pgSQL's rule).
-  void GenFor(const Stmt *stmt) {
-    Value low = Gen(stmt->low.get());
-    Value high = Gen(stmt->high.get());
-    ErrorIf(low.null, MEMOPT_NATIVE_FOR_NULL_LOWER);
-    ErrorIf(high.null, MEMOPT_NATIVE_FOR_NULL_UPPER);
-    llvm::Value *step = b_.getInt32(1);
-    if (stmt->step) {
-      Value s = Gen(stmt->step.get());
-      ErrorIf(s.null, MEMOPT_NATIVE_FOR_NULL_STEP);
-      ErrorIf(b_.CreateICmpSLE(s.v, b_.getInt32(0)), MEMOPT_NATIVE_FOR_STEP);
-      step = s.v;
+// Stores the OUT parameters into call->outputs and returns.
+void Generator::ReturnOutputs() {
+  if (!routine_.outputs.empty()) {
+    llvm::Value *outputs =
+        b_.CreateLoad(i64_->getPointerTo(), b_.CreateStructGEP(frame_, call_, 6));
+    llvm::Value *nulls = b_.CreateLoad(i8_->getPointerTo(), b_.CreateStructGEP(frame_, call_, 7));
+    for (size_t i = 0; i < routine_.outputs.size(); ++i) {
+      int variable = routine_.outputs[i];
+      Type type = routine_.variables[variable].type;
+      llvm::Value *value = b_.CreateLoad(MachineType(type), slots_[variable].value);
+      llvm::Value *isnull = b_.CreateLoad(i1_, slots_[variable].null);
+      b_.CreateStore(ToDatum(value, type), b_.CreateGEP(i64_, outputs, b_.getInt64(i)));
+      b_.CreateStore(b_.CreateZExt(isnull, i8_), b_.CreateGEP(i8_, nulls, b_.getInt64(i)));
     }
-    llvm::Value *counter = b_.CreateAlloca(i32_, nullptr, "for_counter");
-    b_.CreateStore(low.v, counter);
-    BasicBlock *head = NewBlock("for_head");
-    BasicBlock *body = NewBlock("for_body");
-    BasicBlock *next = NewBlock("for_next");
-    BasicBlock *exit = NewBlock("for_exit");
-    b_.CreateBr(head);
-    b_.SetInsertPoint(head);
-    current_line_ = -1;
-    CheckInterrupts();
-    llvm::Value *i = b_.CreateLoad(i32_, counter);
-    llvm::Value *in_range =
-        stmt->reverse ? b_.CreateICmpSGE(i, high.v) : b_.CreateICmpSLE(i, high.v);
-    b_.CreateCondBr(in_range, body, exit);
-    b_.SetInsertPoint(body);
-    b_.CreateStore(i, slots_[stmt->variable].value);
-    b_.CreateStore(b_.getFalse(), slots_[stmt->variable].null);
-    loops_.push_back(LoopTargets{exit, next});
-    GenList(stmt->body);
-    loops_.pop_back();
-    BranchIfOpen(next);
-    b_.SetInsertPoint(next);
-    llvm::Value *current = b_.CreateLoad(i32_, counter);
-    llvm::Value *pair = b_.CreateBinaryIntrinsic(
-        stmt->reverse ? llvm::Intrinsic::ssub_with_overflow : llvm::Intrinsic::sadd_with_overflow,
-        current, step);
-    b_.CreateStore(b_.CreateExtractValue(pair, 0), counter);
-    b_.CreateCondBr(b_.CreateExtractValue(pair, 1), exit, head);
-    b_.SetInsertPoint(exit);
-    current_line_ = -1;
   }
+  b_.CreateRetVoid();
+}
 
-  void GenExit(const Stmt *stmt) {
-    const LoopTargets &loop = loops_.back();
-    BasicBlock *target = stmt->kind == StmtKind::kExit ? loop.exit : loop.next;
-    if (!stmt->value) {
-      b_.CreateBr(target);
-      return;
-    }
-    BasicBlock *go_on = NewBlock("after_exit");
-    b_.CreateCondBr(Truth(stmt->value.get()), target, go_on);
-    b_.SetInsertPoint(go_on);
+void Generator::GenReturn(const Stmt *stmt) {
+  if (!stmt->value) {
+    ReturnOutputs();
+    return;
   }
+  Value v = Gen(stmt->value.get());
+  b_.CreateStore(ToDatum(v.v, stmt->value->type), b_.CreateStructGEP(frame_, call_, 3));
+  b_.CreateStore(b_.CreateZExt(v.null, i8_), b_.CreateStructGEP(frame_, call_, 4));
+  b_.CreateRetVoid();
+}
 
-  // Procedures, void functions, OUT parameters and set-returning functions
-  // may end without RETURN; a scalar function may not.
-  bool ReturnsByStatements() const {
-    const Signature &sig = routine_.signature;
-    return sig.returns_void || sig.returns_set || !routine_.outputs.empty();
+int32_t Generator::Number(const Stmt *stmt) {
+  statements.push_back(stmt);
+  return static_cast<int32_t>(statements.size() - 1);
+}
+
+// Datum and null arrays on the stack, filled from `values`.
+std::pair<llvm::Value *, llvm::Value *> Generator::DatumArrays(const std::vector<Value> &values,
+                                                               const std::vector<Type> &types) {
+  size_t n = values.empty() ? 1 : values.size();
+  llvm::Value *datums = EntryAlloca(llvm::ArrayType::get(i64_, n));
+  llvm::Value *nulls = EntryAlloca(llvm::ArrayType::get(i8_, n));
+  for (size_t i = 0; i < values.size(); ++i) {
+    b_.CreateStore(ToDatum(values[i].v, types[i]),
+                   b_.CreateConstGEP2_32(datums->getType()->getPointerElementType(), datums, 0, i));
+    b_.CreateStore(b_.CreateZExt(values[i].null, i8_),
+                   b_.CreateConstGEP2_32(nulls->getType()->getPointerElementType(), nulls, 0, i));
   }
+  return {b_.CreateBitCast(datums, i64_->getPointerTo()),
+          b_.CreateBitCast(nulls, i8_->getPointerTo())};
+}
 
-  // Stores the OUT parameters into call->outputs and returns.
-  void ReturnOutputs() {
-    if (!routine_.outputs.empty()) {
-      llvm::Value *outputs =
-          b_.CreateLoad(i64_->getPointerTo(), b_.CreateStructGEP(frame_, call_, 6));
-      llvm::Value *nulls = b_.CreateLoad(i8_->getPointerTo(), b_.CreateStructGEP(frame_, call_, 7));
-      for (size_t i = 0; i < routine_.outputs.size(); ++i) {
-        int variable = routine_.outputs[i];
-        Type type = routine_.variables[variable].type;
-        llvm::Value *value = b_.CreateLoad(MachineType(type), slots_[variable].value);
-        llvm::Value *isnull = b_.CreateLoad(i1_, slots_[variable].null);
-        b_.CreateStore(ToDatum(value, type), b_.CreateGEP(i64_, outputs, b_.getInt64(i)));
-        b_.CreateStore(b_.CreateZExt(isnull, i8_), b_.CreateGEP(i8_, nulls, b_.getInt64(i)));
-      }
-    }
-    b_.CreateRetVoid();
+llvm::Value *Generator::EntryAlloca(llvm::Type *type) {
+  IRBuilder<> entry(&fn_->getEntryBlock(), fn_->getEntryBlock().begin());
+  return entry.CreateAlloca(type);
+}
+
+void Generator::GenRaise(const Stmt *stmt) {
+  int32_t number = Number(stmt);
+  std::vector<Value> args;
+  std::vector<Type> types;
+  for (const ExprPtr &arg : stmt->args) {
+    args.push_back(Gen(arg.get()));
+    types.push_back(Type::kText);
   }
+  auto arrays = DatumArrays(args, types);
+  auto callee =
+      Runtime("memopt_rt_raise", b_.getVoidTy(), {i32_, i64_->getPointerTo(), i8_->getPointerTo()});
+  b_.CreateCall(callee, {call_, b_.getInt32(number), arrays.first, arrays.second});
+}
 
-  void GenReturn(const Stmt *stmt) {
-    if (!stmt->value) {
-      ReturnOutputs();
-      return;
-    }
-    Value v = Gen(stmt->value.get());
-    b_.CreateStore(ToDatum(v.v, stmt->value->type), b_.CreateStructGEP(frame_, call_, 3));
-    b_.CreateStore(b_.CreateZExt(v.null, i8_), b_.CreateStructGEP(frame_, call_, 4));
-    b_.CreateRetVoid();
+void Generator::GenInsert(const Stmt *stmt) {
+  if (!stmt->from.empty()) {
+    GenQuery(stmt);
+    return;
   }
-
-  int32_t Number(const Stmt *stmt) {
-    statements.push_back(stmt);
-    return static_cast<int32_t>(statements.size() - 1);
-  }
-
-  // Datum and null arrays on the stack, filled from `values`.
-  std::pair<llvm::Value *, llvm::Value *> DatumArrays(const std::vector<Value> &values,
-                                                      const std::vector<Type> &types) {
-    size_t n = values.empty() ? 1 : values.size();
-    llvm::Value *datums = EntryAlloca(llvm::ArrayType::get(i64_, n));
-    llvm::Value *nulls = EntryAlloca(llvm::ArrayType::get(i8_, n));
-    for (size_t i = 0; i < values.size(); ++i) {
-      b_.CreateStore(
-          ToDatum(values[i].v, types[i]),
-          b_.CreateConstGEP2_32(datums->getType()->getPointerElementType(), datums, 0, i));
-      b_.CreateStore(b_.CreateZExt(values[i].null, i8_),
-                     b_.CreateConstGEP2_32(nulls->getType()->getPointerElementType(), nulls, 0, i));
-    }
-    return {b_.CreateBitCast(datums, i64_->getPointerTo()),
-            b_.CreateBitCast(nulls, i8_->getPointerTo())};
-  }
-
-  llvm::Value *EntryAlloca(llvm::Type *type) {
-    IRBuilder<> entry(&fn_->getEntryBlock(), fn_->getEntryBlock().begin());
-    return entry.CreateAlloca(type);
-  }
-
-  void GenRaise(const Stmt *stmt) {
-    int32_t number = Number(stmt);
-    std::vector<Value> args;
+  int32_t number = Number(stmt);
+  const TableDesc &table = routine_.tables[stmt->target.table];
+  auto callee = Runtime("memopt_rt_insert", b_.getVoidTy(),
+                        {i32_, i64_->getPointerTo(), i8_->getPointerTo()});
+  for (const auto &row : stmt->rows) {
+    std::vector<Value> values;
     std::vector<Type> types;
-    for (const ExprPtr &arg : stmt->args) {
-      args.push_back(Gen(arg.get()));
-      types.push_back(Type::kText);
+    for (size_t i = 0; i < row.size(); ++i) {
+      values.push_back(Gen(row[i].get()));
+      types.push_back(table.columns[stmt->column_numbers[i]].type);
     }
-    auto arrays = DatumArrays(args, types);
-    auto callee = Runtime("memopt_rt_raise", b_.getVoidTy(),
-                          {i32_, i64_->getPointerTo(), i8_->getPointerTo()});
+    auto arrays = DatumArrays(values, types);
     b_.CreateCall(callee, {call_, b_.getInt32(number), arrays.first, arrays.second});
   }
+  EndWrite();
+}
 
-  void GenInsert(const Stmt *stmt) {
-    if (!stmt->from.empty()) {
-      GenQuery(stmt);
-      return;
-    }
-    int32_t number = Number(stmt);
-    const TableDesc &table = routine_.tables[stmt->target.table];
-    auto callee = Runtime("memopt_rt_insert", b_.getVoidTy(),
-                          {i32_, i64_->getPointerTo(), i8_->getPointerTo()});
-    for (const auto &row : stmt->rows) {
-      std::vector<Value> values;
-      std::vector<Type> types;
-      for (size_t i = 0; i < row.size(); ++i) {
-        values.push_back(Gen(row[i].get()));
-        types.push_back(table.columns[stmt->column_numbers[i]].type);
-      }
-      auto arrays = DatumArrays(values, types);
-      b_.CreateCall(callee, {call_, b_.getInt32(number), arrays.first, arrays.second});
-    }
-    EndWrite();
-  }
+}  // namespace codegen_detail
 
-  // --- statements over rows: UPDATE / DELETE and queries -------------------------
+namespace {
 
-  // What a query does with a result row (its select-list values); `next`
-  // goes on to the next row, `done` ends the query.
-  using RowSink =
-      std::function<void(const std::vector<Value> &, BasicBlock *next, BasicBlock *done)>;
-
-  // Runs `inner` for every row of FROM item `level` (and, nested inside, of
-  // every later item) that passes the item's filters, with `next` to go on
-  // to the next row; control reaches `exhausted` when the item has no more.
-  // An item found by index opens with its key values, which may read the
-  // rows of earlier items; a NULL key (or one out of the column's range)
-  // finds nothing and skips the open.
-  void GenSources(const Stmt *stmt, int32_t number, size_t level, BasicBlock *exhausted,
-                  const std::function<void(BasicBlock *next)> &inner) {
-    const TableRef &ref = SourceRef(*stmt, static_cast<int>(level));
-    llvm::Value *keys = llvm::ConstantPointerNull::get(i64_->getPointerTo());
-    if (ref.access_index >= 0) keys = LookupKeys(ref, exhausted);
-    llvm::Value *source = b_.getInt32(static_cast<int32_t>(level));
-    b_.CreateCall(Runtime("memopt_rt_open", b_.getVoidTy(), {i32_, i32_, i64_->getPointerTo()}),
-                  {call_, b_.getInt32(number), source, keys});
-    llvm::Value *values_slot = EntryAlloca(i64_->getPointerTo());
-    llvm::Value *nulls_slot = EntryAlloca(i8_->getPointerTo());
-    BasicBlock *head = NewBlock("row_next");
-    BasicBlock *row = NewBlock("row");
-    BasicBlock *end = NewBlock("rows_end");
-    b_.CreateBr(head);
-    b_.SetInsertPoint(head);
-    CheckInterrupts();
-    llvm::Value *more =
-        b_.CreateCall(Runtime("memopt_rt_next", i1_,
-                              {i32_, i32_, i64_->getPointerTo()->getPointerTo(),
-                               i8_->getPointerTo()->getPointerTo()}),
-                      {call_, b_.getInt32(number), source, values_slot, nulls_slot});
-    b_.CreateCondBr(more, row, end);
-    b_.SetInsertPoint(end);
-    CloseSource(number, level);
-    b_.CreateBr(exhausted);
-    b_.SetInsertPoint(row);
-    if (StatementMakesTemporaries(stmt)) ResetScratch();  // per row
-    query_.source_values[level] = b_.CreateLoad(i64_->getPointerTo(), values_slot);
-    query_.source_nulls[level] = b_.CreateLoad(i8_->getPointerTo(), nulls_slot);
-    for (const Expr *filter : ref.filters) {
-      BasicBlock *pass = NewBlock("row_matches");
-      b_.CreateCondBr(Truth(filter), pass, head);
-      b_.SetInsertPoint(pass);
-    }
-    if (level + 1 < SourceCount(*stmt))
-      GenSources(stmt, number, level + 1, head, inner);
-    else
-      inner(head);
-  }
-
-  void CloseSource(int32_t number, size_t level) {
-    b_.CreateCall(Runtime("memopt_rt_close", b_.getVoidTy(), {i32_, i32_}),
-                  {call_, b_.getInt32(number), b_.getInt32(static_cast<int32_t>(level))});
-  }
-
-  void EndWrite() { b_.CreateCall(Runtime("memopt_rt_end_write", b_.getVoidTy(), {}), {call_}); }
-
-  // UPDATE and DELETE: every row of the target that passes WHERE.
-  void GenRowStatement(const Stmt *stmt) {
-    int32_t number = Number(stmt);
-    const TableDesc &table = routine_.tables[stmt->target.table];
-    query_.source_values.assign(1, nullptr);
-    query_.source_nulls.assign(1, nullptr);
-    BasicBlock *done = NewBlock("rows_done");
-    GenSources(stmt, number, 0, done, [&](BasicBlock *next) {
-      if (stmt->kind == StmtKind::kDelete) {
-        b_.CreateCall(Runtime("memopt_rt_delete", b_.getVoidTy(), {i32_}),
-                      {call_, b_.getInt32(number)});
-      } else {
-        std::vector<Value> values;
-        std::vector<Type> types;
-        for (size_t i = 0; i < stmt->set_values.size(); ++i) {
-          values.push_back(Gen(stmt->set_values[i].get()));
-          types.push_back(table.columns[stmt->column_numbers[i]].type);
-        }
-        auto arrays = DatumArrays(values, types);
-        b_.CreateCall(Runtime("memopt_rt_update", b_.getVoidTy(),
-                              {i32_, i64_->getPointerTo(), i8_->getPointerTo()}),
-                      {call_, b_.getInt32(number), arrays.first, arrays.second});
-      }
-      b_.CreateBr(next);
-    });
-    b_.SetInsertPoint(done);
-    EndWrite();
-    current_line_ = -1;
-  }
-
-  // A query: nested loops over FROM, then (with GROUP BY) the rows sorted by
-  // group and aggregated group by group, or (aggregates alone) one row of
-  // aggregates, then (with ORDER BY) the result rows sorted, then OFFSET and
-  // LIMIT, then the statement's own use of each row (its sink).
-  void GenQuery(const Stmt *stmt) {
-    int32_t number = Number(stmt);
-    QueryState query;
-    query.stmt = stmt;
-    query.number = number;
-    query.done = NewBlock("query_done");
-    query.sink = SinkFor(stmt, &query);
-    size_t sources = SourceCount(*stmt);
-    query_.source_values.assign(sources, nullptr);
-    query_.source_nulls.assign(sources, nullptr);
-    StartCounts(&query);
-    bool grouped = !stmt->group_stage.types.empty();
-    bool aggregated = !stmt->aggregates.empty() || stmt->having;
-    if (aggregated) AllocateAccumulators(stmt);
-    if (aggregated && !grouped) ResetAccumulators();
-    BasicBlock *scanned = NewBlock("query_scanned");
-    GenSources(stmt, number, 0, scanned, [&](BasicBlock *next) {
-      if (grouped)
-        PutSortRow(number, 0, GroupRow(stmt), stmt->group_stage.types);
-      else if (aggregated)
-        Accumulate(stmt, AggregateInputs(stmt));
-      else
-        Output(&query, next);
-      BranchIfOpen(next);
-    });
-    b_.SetInsertPoint(scanned);
-    if (grouped) {
-      GenGroups(&query);
-    } else if (aggregated) {
-      FinishAggregates(stmt);
-      BasicBlock *after = NewBlock("aggregated");
-      OutputIfHaving(&query, after);
-      b_.SetInsertPoint(after);
-    }
-    if (!stmt->order_stage.types.empty()) GenSortedOutput(&query);
-    BranchIfOpen(query.done);
-    b_.SetInsertPoint(query.done);
-    FinishQuery(&query);
-  }
-
-  struct QueryState {
-    const Stmt *stmt;
-    int32_t number;
-    BasicBlock *done;                  // closes what is open and ends the query
-    RowSink sink;                      // the statement's use of a result row
-    llvm::Value *limit = nullptr;      // alloca i64: rows still to deliver
-    llvm::Value *offset = nullptr;     // alloca i64: rows still to skip
-    llvm::Value *delivered = nullptr;  // alloca i1 (SELECT INTO): a row arrived
-  };
-
-  RowSink SinkFor(const Stmt *stmt, QueryState *query) {
-    switch (stmt->kind) {
-      case StmtKind::kSelectInto:  // the first row
-        query->delivered = EntryAlloca(i1_);
-        b_.CreateStore(b_.getFalse(), query->delivered);
-        return
-            [this, stmt, query](const std::vector<Value> &values, BasicBlock *, BasicBlock *done) {
-              for (size_t i = 0; i < values.size(); ++i)
-                StoreVariable(stmt->into_variables[i], values[i]);
-              b_.CreateStore(b_.getTrue(), query->delivered);
-              b_.CreateBr(done);
-            };
-      case StmtKind::kForQuery:  // the loop body, per row
-        return [this, stmt](const std::vector<Value> &values, BasicBlock *next, BasicBlock *done) {
-          for (size_t i = 0; i < values.size(); ++i)
-            StoreVariable(stmt->into_variables[i], values[i]);
-          QueryContext saved = query_;  // queries in the body have their own
-          loops_.push_back(LoopTargets{done, next});
-          GenList(stmt->body);
-          loops_.pop_back();
-          query_ = saved;
-          BranchIfOpen(next);
-        };
-      case StmtKind::kSelectRows:
-        return [this, query](const std::vector<Value> &values, BasicBlock *next, BasicBlock *) {
-          auto arrays = DatumArrays(values, routine_.row_types);
-          b_.CreateCall(Runtime("memopt_rt_emit", b_.getVoidTy(),
-                                {i32_, i64_->getPointerTo(), i8_->getPointerTo()}),
-                        {call_, b_.getInt32(query->number), arrays.first, arrays.second});
-          b_.CreateBr(next);
-        };
-      default:  // INSERT ... SELECT
-        return [this, query](const std::vector<Value> &values, BasicBlock *next, BasicBlock *) {
-          const Stmt *stmt = query->stmt;
-          std::vector<Type> types;
-          for (int column : stmt->column_numbers)
-            types.push_back(routine_.tables[stmt->target.table].columns[column].type);
-          auto arrays = DatumArrays(values, types);
-          b_.CreateCall(Runtime("memopt_rt_insert", b_.getVoidTy(),
-                                {i32_, i64_->getPointerTo(), i8_->getPointerTo()}),
-                        {call_, b_.getInt32(query->number), arrays.first, arrays.second});
-          b_.CreateBr(next);
-        };
-    }
-  }
-
-  // After the query: close its cursors and sorts (also when LIMIT, EXIT or
-  // SELECT INTO's first row left early); SELECT INTO without a row sets its
-  // targets to NULL; INSERT makes its rows visible.
-  void FinishQuery(QueryState *query) {
-    const Stmt *stmt = query->stmt;
-    for (size_t level = 0; level < SourceCount(*stmt); ++level) CloseSource(query->number, level);
-    for (int32_t stage = 0; stage < 2; ++stage)
-      b_.CreateCall(Runtime("memopt_rt_sort_close", b_.getVoidTy(), {i32_, i32_}),
-                    {call_, b_.getInt32(query->number), b_.getInt32(stage)});
-    if (query->delivered != nullptr) {
-      BasicBlock *none = NewBlock("no_row");
-      BasicBlock *after = NewBlock("query_end");
-      b_.CreateCondBr(b_.CreateLoad(i1_, query->delivered), after, none);
-      b_.SetInsertPoint(none);
-      for (int variable : stmt->into_variables) b_.CreateStore(b_.getTrue(), slots_[variable].null);
-      b_.CreateBr(after);
-      b_.SetInsertPoint(after);
-    }
-    if (stmt->kind == StmtKind::kInsert) EndWrite();
-    FreeAccumulators();
-    query_.accumulators.clear();
-    query_.source_values.clear();
-    query_.source_nulls.clear();
-    current_line_ = -1;
-  }
-
-  // OFFSET, then LIMIT (PostgreSQL's order), computed once; NULL means no
-  // offset or no limit; a negative count is an error.
-  void StartCounts(QueryState *query) {
-    auto start = [this](const Expr *count, int64_t if_null,
-                        MemoptNativeError negative) -> llvm::Value * {
-      if (count == nullptr) return nullptr;
-      llvm::Value *slot = EntryAlloca(i64_);
-      Value v = Gen(count);
-      b_.CreateStore(b_.CreateSelect(v.null, b_.getInt64(if_null), v.v), slot);
-      ErrorIf(b_.CreateAnd(b_.CreateNot(v.null), b_.CreateICmpSLT(v.v, b_.getInt64(0))), negative);
-      return slot;
-    };
-    query->offset = start(query->stmt->offset.get(), 0, MEMOPT_NATIVE_OFFSET_NEGATIVE);
-    query->limit = start(query->stmt->limit.get(), INT64_MAX, MEMOPT_NATIVE_LIMIT_NEGATIVE);
-  }
-
-  // A result row: skipped while OFFSET lasts, the query ends when LIMIT is
-  // reached, otherwise the sink takes it.
-  void Deliver(QueryState *query, const std::vector<Value> &values, BasicBlock *next) {
-    if (query->limit != nullptr) {
-      llvm::Value *left = b_.CreateLoad(i64_, query->limit);
-      BasicBlock *more = NewBlock("under_limit");
-      b_.CreateCondBr(b_.CreateICmpEQ(left, b_.getInt64(0)), query->done, more);
-      b_.SetInsertPoint(more);
-    }
-    if (query->offset != nullptr) {
-      llvm::Value *skip = b_.CreateLoad(i64_, query->offset);
-      BasicBlock *skipping = NewBlock("offset_skip");
-      BasicBlock *take = NewBlock("offset_done");
-      b_.CreateCondBr(b_.CreateICmpSGT(skip, b_.getInt64(0)), skipping, take);
-      b_.SetInsertPoint(skipping);
-      b_.CreateStore(b_.CreateSub(skip, b_.getInt64(1)), query->offset);
-      b_.CreateBr(next);
-      b_.SetInsertPoint(take);
-    }
-    if (query->limit != nullptr)
-      b_.CreateStore(b_.CreateSub(b_.CreateLoad(i64_, query->limit), b_.getInt64(1)), query->limit);
-    query->sink(values, next, query->done);
-  }
-
-  // One result row of the current context (a joined row, a group, or the
-  // aggregates): to the ORDER BY sort, or delivered now.
-  void Output(QueryState *query, BasicBlock *next) {
-    const Stmt *stmt = query->stmt;
-    std::vector<Value> values;
-    for (const ExprPtr &item : stmt->select_list) values.push_back(Gen(item.get()));
-    if (stmt->order_stage.types.empty()) {
-      Deliver(query, values, next);
-      return;
-    }
-    for (const SortItem &item : stmt->order_by)
-      if (item.output < 0) values.push_back(Gen(item.expr.get()));
-    PutSortRow(query->number, 1, values, stmt->order_stage.types);
-    b_.CreateBr(next);
-  }
-
-  void OutputIfHaving(QueryState *query, BasicBlock *next) {
-    if (query->stmt->having) {
-      BasicBlock *pass = NewBlock("having_passed");
-      b_.CreateCondBr(Truth(query->stmt->having.get()), pass, next);
-      b_.SetInsertPoint(pass);
-    }
-    Output(query, next);
-  }
-
-  void PutSortRow(int32_t number, int32_t stage, const std::vector<Value> &values,
-                  const std::vector<Type> &types) {
-    auto arrays = DatumArrays(values, types);
-    b_.CreateCall(Runtime("memopt_rt_sort_put", b_.getVoidTy(),
-                          {i32_, i32_, i64_->getPointerTo(), i8_->getPointerTo()}),
-                  {call_, b_.getInt32(number), b_.getInt32(stage), arrays.first, arrays.second});
-  }
-
-  // Fetches the next sorted row of a stage into (values, nulls) pointers;
-  // branches to `row` or, at the end, to `end`.
-  std::pair<llvm::Value *, llvm::Value *> NextSortedRow(int32_t number, int32_t stage,
-                                                        BasicBlock *row, BasicBlock *end) {
-    llvm::Value *values_slot = EntryAlloca(i64_->getPointerTo());
-    llvm::Value *nulls_slot = EntryAlloca(i8_->getPointerTo());
-    CheckInterrupts();
-    llvm::Value *more =
-        b_.CreateCall(Runtime("memopt_rt_sort_next", i1_,
-                              {i32_, i32_, i64_->getPointerTo()->getPointerTo(),
-                               i8_->getPointerTo()->getPointerTo()}),
-                      {call_, b_.getInt32(number), b_.getInt32(stage), values_slot, nulls_slot});
-    b_.CreateCondBr(more, row, end);
-    b_.SetInsertPoint(row);
-    return {b_.CreateLoad(i64_->getPointerTo(), values_slot),
-            b_.CreateLoad(i8_->getPointerTo(), nulls_slot)};
-  }
-
-  Value LoadColumn(llvm::Value *values, llvm::Value *nulls, int column, Type type) {
-    llvm::Value *datum = b_.CreateLoad(i64_, b_.CreateGEP(i64_, values, b_.getInt64(column)));
-    llvm::Value *isnull = b_.CreateICmpNE(
-        b_.CreateLoad(i8_, b_.CreateGEP(i8_, nulls, b_.getInt64(column))), b_.getInt8(0));
-    return Value{FromDatum(datum, type), isnull};
-  }
-
-  // ORDER BY: the sorted result rows, delivered in order.
-  void GenSortedOutput(QueryState *query) {
-    const Stmt *stmt = query->stmt;
-    BasicBlock *head = NewBlock("sorted_next");
-    BasicBlock *row = NewBlock("sorted_row");
-    b_.CreateBr(head);
-    b_.SetInsertPoint(head);
-    auto current = NextSortedRow(query->number, 1, row, query->done);
-    std::vector<Value> values;
-    for (size_t i = 0; i < stmt->select_list.size(); ++i)
-      values.push_back(LoadColumn(current.first, current.second, static_cast<int>(i),
-                                  stmt->order_stage.types[i]));
-    Deliver(query, values, head);
-  }
-
-  // --- GROUP BY ------------------------------------------------------------------
-
-  // The row a grouped query sorts: GROUP BY columns, then aggregate inputs.
-  std::vector<Value> GroupRow(const Stmt *stmt) {
-    std::vector<Value> values;
-    for (const ExprPtr &key : stmt->group_by) values.push_back(Gen(key.get()));
-    for (const Value &input : AggregateInputs(stmt))
-      values.push_back(input.v != nullptr ? input : Value{b_.getInt64(0), b_.getFalse()});
-    return values;
-  }
-
-  // Sorted rows of one group are adjacent: aggregate them, and at each change
-  // of group (and after the last row) finish the group before, whose key
-  // values the previous row still holds (the runtime keeps it readable).
-  void GenGroups(QueryState *query) {
-    const Stmt *stmt = query->stmt;
-    size_t nkeys = stmt->group_by.size();
-    llvm::Value *has_group = EntryAlloca(i1_);
-    llvm::Value *prev_values = EntryAlloca(i64_->getPointerTo());
-    llvm::Value *prev_nulls = EntryAlloca(i8_->getPointerTo());
-    b_.CreateStore(b_.getFalse(), has_group);
-    BasicBlock *head = NewBlock("group_next");
-    BasicBlock *row = NewBlock("group_row");
-    BasicBlock *last = NewBlock("group_last");
-    BasicBlock *start = NewBlock("group_start");
-    BasicBlock *accumulate = NewBlock("group_accumulate");
-    BasicBlock *finished = NewBlock("groups_done");
-    b_.CreateBr(head);
-    b_.SetInsertPoint(head);
-    auto current = NextSortedRow(query->number, 0, row, last);
-    BasicBlock *boundary = NewBlock("group_boundary");
-    BasicBlock *compare = NewBlock("group_compare");
-    b_.CreateCondBr(b_.CreateLoad(i1_, has_group), compare, start);
-    b_.SetInsertPoint(compare);
-    llvm::Value *pv = b_.CreateLoad(i64_->getPointerTo(), prev_values);
-    llvm::Value *pn = b_.CreateLoad(i8_->getPointerTo(), prev_nulls);
-    SameKeys(stmt, current.first, current.second, pv, pn, accumulate, boundary);
-    b_.SetInsertPoint(boundary);
-    FinishGroup(query, pv, pn, start);
-    b_.SetInsertPoint(start);
-    ResetAccumulators();
-    b_.CreateBr(accumulate);
-    b_.SetInsertPoint(accumulate);
-    std::vector<Value> inputs;
-    for (size_t i = 0; i < stmt->aggregates.size(); ++i)
-      inputs.push_back(LoadColumn(current.first, current.second, static_cast<int>(nkeys + i),
-                                  stmt->group_stage.types[nkeys + i]));
-    Accumulate(stmt, inputs);
-    b_.CreateStore(current.first, prev_values);
-    b_.CreateStore(current.second, prev_nulls);
-    b_.CreateStore(b_.getTrue(), has_group);
-    b_.CreateBr(head);
-    b_.SetInsertPoint(last);
-    BasicBlock *final_group = NewBlock("group_final");
-    b_.CreateCondBr(b_.CreateLoad(i1_, has_group), final_group, finished);
-    b_.SetInsertPoint(final_group);
-    FinishGroup(query, b_.CreateLoad(i64_->getPointerTo(), prev_values),
-                b_.CreateLoad(i8_->getPointerTo(), prev_nulls), finished);
-    b_.SetInsertPoint(finished);
-  }
-
-  // The group whose key values (values, nulls) hold: its aggregates, HAVING,
-  // its result row; then on to `next`.
-  void FinishGroup(QueryState *query, llvm::Value *values, llvm::Value *nulls, BasicBlock *next) {
-    query_.group_values = values;
-    query_.group_nulls = nulls;
-    query_.group_stmt = query->stmt;
-    FinishAggregates(query->stmt);
-    OutputIfHaving(query, next);
-    BranchIfOpen(next);
-    query_.group_values = query_.group_nulls = nullptr;
-    query_.group_stmt = nullptr;
-  }
-
-  // Branches to `same` when the GROUP BY columns of the two rows are not
-  // distinct (NULLs group together), else to `differ`.
-  void SameKeys(const Stmt *stmt, llvm::Value *a_values, llvm::Value *a_nulls,
-                llvm::Value *b_values, llvm::Value *b_nulls, BasicBlock *same, BasicBlock *differ) {
-    for (size_t k = 0; k < stmt->group_by.size(); ++k) {
-      Type type = stmt->group_stage.types[k];
-      Value a = LoadColumn(a_values, a_nulls, static_cast<int>(k), type);
-      Value b = LoadColumn(b_values, b_nulls, static_cast<int>(k), type);
-      BasicBlock *both_present = NewBlock("keys_present");
-      BasicBlock *next_key = NewBlock("key_same");
-      BasicBlock *some_null = NewBlock("key_null");
-      b_.CreateCondBr(b_.CreateOr(a.null, b.null), some_null, both_present);
-      b_.SetInsertPoint(some_null);
-      b_.CreateCondBr(b_.CreateAnd(a.null, b.null), next_key, differ);
-      b_.SetInsertPoint(both_present);
-      b_.CreateCondBr(KeyEqual(type, a.v, b.v), next_key, differ);
-      b_.SetInsertPoint(next_key);
-    }
-    b_.CreateBr(same);
-  }
-
-  // Equality as GROUP BY sees it: floats' NaN equals NaN (PostgreSQL's
-  // float8eq), text by the default collation.
-  llvm::Value *KeyEqual(Type type, llvm::Value *a, llvm::Value *b) {
-    if (type != Type::kText && OrderFunction(type) >= 0)
-      return b_.CreateICmpEQ(Apply(OrderFunction(type), a, b, Type::kInt4), b_.getInt32(0));
-    if (type == Type::kText) {
-      llvm::Value *order =
-          b_.CreateCall(Runtime("memopt_rt_text_compare", i32_, {i64_, i64_}), {call_, a, b});
-      return b_.CreateICmpEQ(order, b_.getInt32(0));
-    }
-    if (IsFloatType(type))
-      return b_.CreateOr(b_.CreateFCmpOEQ(a, b),
-                         b_.CreateAnd(b_.CreateFCmpUNO(a, a), b_.CreateFCmpUNO(b, b)));
-    return b_.CreateICmpEQ(a, b);
-  }
-
-  // --- aggregates ------------------------------------------------------------------
-
-  // Each aggregate's input for the current row ({nullptr, false} for count(*)).
-  std::vector<Value> AggregateInputs(const Stmt *stmt) {
-    std::vector<Value> inputs;
-    for (const Expr *aggregate : stmt->aggregates)
-      inputs.push_back(aggregate->text == "*" ? Value{nullptr, b_.getFalse()}
-                                              : Gen(aggregate->args[0].get()));
-    return inputs;
-  }
-
-  void AllocateAccumulators(const Stmt *stmt) {
-    query_.accumulators.clear();
-    for (const Expr *aggregate : stmt->aggregates) {
-      Accumulator acc;
-      acc.type = MachineType(aggregate->type);
-      acc.value_type = aggregate->type;
-      acc.value = EntryAlloca(acc.type);
-      acc.null = EntryAlloca(i1_);
-      acc.count = EntryAlloca(i64_);
-      b_.CreateStore(llvm::Constant::getNullValue(acc.type), acc.value);
-      b_.CreateStore(b_.getTrue(), acc.null);
-      query_.accumulators.push_back(acc);
-    }
-  }
-
-  // Empty accumulators (owned values of the group before are freed).
-  void ResetAccumulators() {
-    FreeAccumulators();
-    for (const Accumulator &acc : query_.accumulators) {
-      b_.CreateStore(llvm::Constant::getNullValue(acc.type), acc.value);
-      b_.CreateStore(b_.getTrue(), acc.null);
-      b_.CreateStore(b_.getInt64(0), acc.count);
-    }
-  }
-
-  void FreeAccumulators() {
-    for (const Accumulator &acc : query_.accumulators) {
-      if (!IsByReference(acc.value_type)) continue;
-      llvm::Value *none =
-          OwnedCopy(acc.value_type, b_.CreateLoad(i64_, acc.value), b_.CreateLoad(i1_, acc.null),
-                    Value{b_.getInt64(0), b_.getTrue()});
-      b_.CreateStore(none, acc.value);
-      b_.CreateStore(b_.getTrue(), acc.null);
-    }
-  }
-
-  // One row: every aggregate takes its input, unless it is NULL.
-  void Accumulate(const Stmt *stmt, const std::vector<Value> &inputs) {
-    for (size_t i = 0; i < stmt->aggregates.size(); ++i) {
-      const Expr *aggregate = stmt->aggregates[i];
-      const Accumulator &acc = query_.accumulators[i];
-      auto function = static_cast<BuiltinFunction>(aggregate->function);
-      const Value &arg = inputs[i];
-      BasicBlock *take = NewBlock("aggregate_take");
-      BasicBlock *next = NewBlock("aggregate_next");
-      b_.CreateCondBr(arg.null, next, take);
-      b_.SetInsertPoint(take);
-      b_.CreateStore(b_.CreateAdd(b_.CreateLoad(i64_, acc.count), b_.getInt64(1)), acc.count);
-      if (function != BuiltinFunction::kCount) Combine(aggregate, acc, arg);
-      b_.CreateBr(next);
-      b_.SetInsertPoint(next);
-    }
-  }
-
-  void Combine(const Expr *aggregate, const Accumulator &acc, Value arg) {
-    auto function = static_cast<BuiltinFunction>(aggregate->function);
-    Type type = aggregate->type;
-    llvm::Value *x = arg.v;
-    if (function == BuiltinFunction::kSum && IsInt(type)) x = b_.CreateSExt(x, MachineType(type));
-    llvm::Value *first = b_.CreateLoad(i1_, acc.null);
-    llvm::Value *current = b_.CreateLoad(MachineType(type), acc.value);
-    BasicBlock *from = b_.GetInsertBlock();
-    BasicBlock *fold = NewBlock("aggregate_fold");
-    BasicBlock *store = NewBlock("aggregate_store");
-    b_.CreateCondBr(first, store, fold);
-    b_.SetInsertPoint(fold);
-    llvm::Value *folded;
-    if ((function == BuiltinFunction::kSum || function == BuiltinFunction::kAvg) &&
-        IsComputedByPostgres(type)) {
-      folded = Apply(type == Type::kNumeric ? MEMOPT_FN_NUMERIC_ADD : MEMOPT_FN_INTERVAL_ADD,
-                     current, x, type);
-    } else if (function == BuiltinFunction::kSum || function == BuiltinFunction::kAvg) {
-      folded = Arithmetic("+", type, current, x);
-    } else {
-      bool is_min = function == BuiltinFunction::kMin;
-      llvm::Value *better = Compare(is_min ? "<" : ">", type, x, current);
-      folded = b_.CreateSelect(better, x, current);
-    }
-    BasicBlock *fold_end = b_.GetInsertBlock();
-    b_.CreateBr(store);
-    b_.SetInsertPoint(store);
-    llvm::PHINode *result = b_.CreatePHI(MachineType(type), 2);
-    result->addIncoming(x, from);
-    result->addIncoming(folded, fold_end);
-    llvm::Value *kept = result;
-    if (IsByReference(type)) kept = OwnedCopy(type, current, first, Value{result, b_.getFalse()});
-    b_.CreateStore(kept, acc.value);
-    b_.CreateStore(b_.getFalse(), acc.null);
-  }
-
-  // After the last row (of a group): each aggregate's value.
-  void FinishAggregates(const Stmt *stmt) {
-    for (size_t i = 0; i < stmt->aggregates.size(); ++i) {
-      const Expr *aggregate = stmt->aggregates[i];
-      const Accumulator &acc = query_.accumulators[i];
-      auto function = static_cast<BuiltinFunction>(aggregate->function);
-      llvm::Value *count = b_.CreateLoad(i64_, acc.count);
-      Value result;
-      if (function == BuiltinFunction::kCount) {
-        result = Value{count, b_.getFalse()};
-      } else if (function == BuiltinFunction::kAvg && aggregate->type == Type::kNumeric) {
-        llvm::Value *none = b_.CreateICmpEQ(count, b_.getInt64(0));
-        llvm::Value *sum = b_.CreateLoad(i64_, acc.value);
-        result = UnlessNull(none, Type::kNumeric, [&] {
-          llvm::Value *n = Apply(MEMOPT_FN_INT8_TO_NUMERIC, count, nullptr, Type::kNumeric);
-          return Apply(MEMOPT_FN_NUMERIC_DIV, sum, n, Type::kNumeric);
-        });
-      } else if (function == BuiltinFunction::kAvg) {
-        llvm::Value *none = b_.CreateICmpEQ(count, b_.getInt64(0));
-        llvm::Value *sum = b_.CreateLoad(b_.getDoubleTy(), acc.value);
-        llvm::Value *divisor =
-            b_.CreateSIToFP(b_.CreateSelect(none, b_.getInt64(1), count), b_.getDoubleTy());
-        result = Value{b_.CreateFDiv(sum, divisor), none};
-      } else {
-        result = Value{b_.CreateLoad(MachineType(aggregate->type), acc.value),
-                       b_.CreateLoad(i1_, acc.null)};
-      }
-      aggregate_results_[aggregate] = result;
-    }
-  }
-
-  // The index key Datums, each converted to its column's type; a NULL key
-  // or one out of the column type's range finds no row (jumps to `no_rows`).
-  llvm::Value *LookupKeys(const TableRef &ref, BasicBlock *no_rows) {
-    const TableDesc &table = routine_.tables[ref.table];
-    const IndexDesc &index = table.indexes[ref.access_index];
-    std::vector<Value> values;
-    std::vector<Type> types;
-    for (size_t i = 0; i < index.columns.size(); ++i) {
-      const Expr *key = ref.access_keys[i];
-      Type column_type = table.columns[index.columns[i]].type;
-      Value v = Gen(key);
-      BasicBlock *present = NewBlock("key_present");
-      b_.CreateCondBr(v.null, no_rows, present);
-      b_.SetInsertPoint(present);
-      if (key->type != column_type) {
-        llvm::Type *target = MachineType(column_type);
-        llvm::Value *narrow = b_.CreateTrunc(v.v, target);
-        BasicBlock *fits = NewBlock("key_fits");
-        b_.CreateCondBr(b_.CreateICmpEQ(b_.CreateSExt(narrow, v.v->getType()), v.v), fits, no_rows);
-        b_.SetInsertPoint(fits);
-        v.v = narrow;
-      }
-      v.null = b_.getFalse();
-      values.push_back(v);
-      types.push_back(column_type);
-    }
-    return DatumArrays(values, types).first;
-  }
-
-  const Routine &routine_;
-  const CodegenOptions &options_;
-  LLVMContext &ctx_;
-  llvm::Module &module_;
-  IRBuilder<> b_;
-  llvm::Type *i1_, *i8_, *i32_, *i64_, *ptr_;
-  llvm::StructType *frame_;
-  llvm::PointerType *frame_ptr_;
-  llvm::Function *fn_ = nullptr;
-  llvm::Value *call_ = nullptr;
-  std::vector<VariableSlot> slots_;
-  std::vector<LoopTargets> loops_;
-  QueryContext query_;  // the query being generated
-  std::map<const Expr *, Value> aggregate_results_;
-  int current_line_ = -1;
-};
+using codegen_detail::Generator;
+using llvm::LLVMContext;
 
 class OrcRoutine : public CompiledRoutine {
  public:

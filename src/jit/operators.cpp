@@ -333,55 +333,21 @@ bool ResolveNegation(Type type, int *function) {
 }
 
 bool ResolveCast(Type from, Type to, int *function) {
-  *function = -1;
-  if (from == to) return true;
-  if (to == Type::kNumeric) {
-    switch (from) {
-      case Type::kInt2:
-        *function = MEMOPT_FN_INT2_TO_NUMERIC;
-        return true;
-      case Type::kInt4:
-        *function = MEMOPT_FN_INT4_TO_NUMERIC;
-        return true;
-      case Type::kInt8:
-        *function = MEMOPT_FN_INT8_TO_NUMERIC;
-        return true;
-      case Type::kFloat4:
-        *function = MEMOPT_FN_FLOAT4_TO_NUMERIC;
-        return true;
-      case Type::kFloat8:
-        *function = MEMOPT_FN_FLOAT8_TO_NUMERIC;
-        return true;
-      default:
-        return false;
-    }
-  }
-  if (from == Type::kNumeric) {
-    switch (to) {
-      case Type::kInt2:
-        *function = MEMOPT_FN_NUMERIC_TO_INT2;
-        return true;
-      case Type::kInt4:
-        *function = MEMOPT_FN_NUMERIC_TO_INT4;
-        return true;
-      case Type::kInt8:
-        *function = MEMOPT_FN_NUMERIC_TO_INT8;
-        return true;
-      case Type::kFloat4:
-        *function = MEMOPT_FN_NUMERIC_TO_FLOAT4;
-        return true;
-      case Type::kFloat8:
-        *function = MEMOPT_FN_NUMERIC_TO_FLOAT8;
-        return true;
-      default:
-        return false;
-    }
-  }
   struct Cast {
     Type from, to;
     int function;
   };
   static const Cast kCasts[] = {
+      {Type::kInt2, Type::kNumeric, MEMOPT_FN_INT2_TO_NUMERIC},
+      {Type::kInt4, Type::kNumeric, MEMOPT_FN_INT4_TO_NUMERIC},
+      {Type::kInt8, Type::kNumeric, MEMOPT_FN_INT8_TO_NUMERIC},
+      {Type::kFloat4, Type::kNumeric, MEMOPT_FN_FLOAT4_TO_NUMERIC},
+      {Type::kFloat8, Type::kNumeric, MEMOPT_FN_FLOAT8_TO_NUMERIC},
+      {Type::kNumeric, Type::kInt2, MEMOPT_FN_NUMERIC_TO_INT2},
+      {Type::kNumeric, Type::kInt4, MEMOPT_FN_NUMERIC_TO_INT4},
+      {Type::kNumeric, Type::kInt8, MEMOPT_FN_NUMERIC_TO_INT8},
+      {Type::kNumeric, Type::kFloat4, MEMOPT_FN_NUMERIC_TO_FLOAT4},
+      {Type::kNumeric, Type::kFloat8, MEMOPT_FN_NUMERIC_TO_FLOAT8},
       {Type::kDate, Type::kTimestamp, MEMOPT_FN_DATE_TO_TIMESTAMP},
       {Type::kDate, Type::kTimestampTz, MEMOPT_FN_DATE_TO_TIMESTAMPTZ},
       {Type::kTimestamp, Type::kDate, MEMOPT_FN_TIMESTAMP_TO_DATE},
@@ -391,6 +357,8 @@ bool ResolveCast(Type from, Type to, int *function) {
       {Type::kTimestamp, Type::kTime, MEMOPT_FN_TIMESTAMP_TO_TIME},
       {Type::kTimestampTz, Type::kTime, MEMOPT_FN_TIMESTAMPTZ_TO_TIME},
   };
+  *function = -1;
+  if (from == to) return true;
   for (const Cast &cast : kCasts)
     if (cast.from == from && cast.to == to) {
       *function = cast.function;

@@ -1,0 +1,232 @@
+// codegen_internal.h - the code generator, shared by codegen.cpp
+// (variables, expressions, casts, statements, compilation with ORC) and
+// codegen_query.cpp (UPDATE / DELETE row loops and queries: nested loops
+// over FROM items, GROUP BY, aggregates, ORDER BY, LIMIT / OFFSET and each
+// statement's use of a result row). Not an interface: codegen.h is.
+//
+// Every variable is a stack slot (value + null flag) that mem2reg turns into
+// registers. An expression yields a Value: its machine value and an i1 null
+// flag. Operations that can fail (overflow, division by zero) or call the
+// runtime run only when no operand is NULL, so a NULL never raises an error
+// that PostgreSQL would not raise.
+#pragma once
+
+#include <llvm/IR/IRBuilder.h>
+#include <llvm/IR/LLVMContext.h>
+#include <llvm/IR/MDBuilder.h>
+#include <llvm/IR/Module.h>
+
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "binder.h"
+#include "codegen.h"
+
+namespace memopt {
+namespace native {
+namespace codegen_detail {
+
+using llvm::BasicBlock;
+using llvm::IRBuilder;
+using llvm::LLVMContext;
+
+struct Value {
+  llvm::Value *v = nullptr;
+  llvm::Value *null = nullptr;  // i1
+};
+
+struct VariableSlot {
+  llvm::Value *value = nullptr;  // alloca of the machine type
+  llvm::Value *null = nullptr;   // alloca i1
+};
+
+// The running state of one aggregate of a SELECT ... INTO.
+struct Accumulator {
+  llvm::Value *value = nullptr;      // alloca: running sum / min / max (avg: the float8 sum)
+  llvm::Value *null = nullptr;       // alloca i1: no input yet
+  llvm::Value *count = nullptr;      // alloca i64: inputs counted (count, avg)
+  llvm::Type *type = nullptr;        // of value
+  Type value_type = Type::kUnknown;  // by reference: the value is owned (OwnedCopy)
+};
+
+// Where the query being generated keeps its rows: the current row of each
+// FROM item (Datum and null arrays the runtime returned), its aggregates'
+// state, and while a group is finished, that group's sorted row.
+struct QueryContext {
+  std::vector<llvm::Value *> source_values;
+  std::vector<llvm::Value *> source_nulls;
+  std::vector<Accumulator> accumulators;
+  llvm::Value *group_values = nullptr;
+  llvm::Value *group_nulls = nullptr;
+  const Stmt *group_stmt = nullptr;
+};
+
+struct LoopTargets {
+  BasicBlock *exit;
+  BasicBlock *next;  // CONTINUE
+};
+
+// Generates one routine's entry function into a module (Run), numbering the
+// statements the runtime needs to find (`statements`).
+class Generator {
+ public:
+  Generator(const Routine &routine, const CodegenOptions &options, LLVMContext &context,
+            llvm::Module &module)
+      : routine_(routine), options_(options), ctx_(context), module_(module), b_(context) {}
+  void Run();
+
+  std::vector<const Stmt *> statements;
+
+ private:
+  void DeclareTypes();
+  llvm::FunctionCallee Runtime(const char *name, llvm::Type *result,
+                               std::vector<llvm::Type *> params);
+  llvm::Type *MachineType(Type type);
+  llvm::Value *FromDatum(llvm::Value *datum, Type type);
+  llvm::Value *ToDatum(llvm::Value *value, Type type);
+  void AllocateVariables();
+  void StoreVariable(int index, Value value);
+  llvm::Value *OwnedCopy(Type type, llvm::Value *old_value, llvm::Value *old_null, Value value);
+  llvm::Value *Apply(int function, llvm::Value *a, llvm::Value *b, Type result,
+                     llvm::Value *c = nullptr);
+  static bool MakesTemporaries(const Expr *expr);
+  static bool StatementMakesTemporaries(const Stmt *stmt);
+  void ResetScratch();
+
+  // --- helpers ------------------------------------------------------------------
+  BasicBlock *NewBlock(const char *name) { return BasicBlock::Create(ctx_, name, fn_); }
+  void RaiseError(MemoptNativeError error, int detail);
+  void ErrorIf(llvm::Value *cond, MemoptNativeError error);
+  llvm::MDNode *Unlikely() { return llvm::MDBuilder(ctx_).createBranchWeights(1, 2000); }
+  // Runs `compute` only when `null` is false; the result is NULL otherwise.
+  template <typename F>
+  Value UnlessNull(llvm::Value *null, Type type, F compute) {
+    if (auto *constant = llvm::dyn_cast<llvm::ConstantInt>(null)) {
+      if (constant->isZero()) return Value{compute(), b_.getFalse()};
+      return Value{llvm::Constant::getNullValue(MachineType(type)), b_.getTrue()};
+    }
+    BasicBlock *from = b_.GetInsertBlock();
+    BasicBlock *work = NewBlock("notnull");
+    BasicBlock *join = NewBlock("join");
+    b_.CreateCondBr(null, join, work);
+    b_.SetInsertPoint(work);
+    llvm::Value *result = compute();
+    BasicBlock *work_end = b_.GetInsertBlock();
+    b_.CreateBr(join);
+    b_.SetInsertPoint(join);
+    llvm::PHINode *phi = b_.CreatePHI(MachineType(type), 2);
+    phi->addIncoming(llvm::Constant::getNullValue(MachineType(type)), from);
+    phi->addIncoming(result, work_end);
+    return Value{phi, null};
+  }
+  llvm::Value *IntMin(Type type);
+  static MemoptNativeError RangeError(Type type);
+  static bool IsInt(Type t) { return t == Type::kInt2 || t == Type::kInt4 || t == Type::kInt8; }
+  static bool IsFloatType(Type t) { return t == Type::kFloat4 || t == Type::kFloat8; }
+  Value Gen(const Expr *expr);
+  llvm::Value *StringConstant(const std::string &text);
+  Value GenName(const Expr *expr);
+  Value GenUnary(const Expr *expr);
+  Value GenBinary(const Expr *expr);
+  Value GenLogical(const Expr *expr, bool is_and);
+  llvm::Value *Compare(const std::string &op, Type type, llvm::Value *a, llvm::Value *b);
+  llvm::Value *Arithmetic(const std::string &op, Type type, llvm::Value *a, llvm::Value *b);
+  llvm::Value *IsInf(llvm::Value *x);
+  llvm::Value *FloatArithmetic(const std::string &op, Type type, llvm::Value *a, llvm::Value *b);
+  Value GenCallee(int callee, const std::vector<ExprPtr> &args, Type result);
+  Value GenCall(const Expr *expr);
+  Value GenCase(const Expr *expr);
+  Value GenCoalesce(const Expr *expr);
+  Value GenCast(Value value, Type from, Type to, int32_t typmod = -1);
+  llvm::Value *Convert(llvm::Value *v, Type from, Type to);
+  llvm::Value *ConvertInt(llvm::Value *v, Type to);
+  void GenList(const StmtList &list);
+  void SetLine(int line);
+  void GenStmt(const Stmt *stmt);
+  llvm::Value *Truth(const Expr *expr);
+  void GenIf(const Stmt *stmt);
+  void BranchIfOpen(BasicBlock *target);
+  void CheckInterrupts();
+  void GenWhile(const Stmt *stmt);
+  void GenFor(const Stmt *stmt);
+  void GenExit(const Stmt *stmt);
+  bool ReturnsByStatements() const;
+  void ReturnOutputs();
+  void GenReturn(const Stmt *stmt);
+  int32_t Number(const Stmt *stmt);
+  std::pair<llvm::Value *, llvm::Value *> DatumArrays(const std::vector<Value> &values,
+                                                      const std::vector<Type> &types);
+  llvm::Value *EntryAlloca(llvm::Type *type);
+  void GenRaise(const Stmt *stmt);
+  void GenInsert(const Stmt *stmt);
+
+  // --- statements over rows: UPDATE / DELETE and queries -------------------------
+  // What a query does with a result row (its select-list values); `next`
+  // goes on to the next row, `done` ends the query.
+  using RowSink =
+      std::function<void(const std::vector<Value> &, BasicBlock *next, BasicBlock *done)>;
+  void GenSources(const Stmt *stmt, int32_t number, size_t level, BasicBlock *exhausted,
+                  const std::function<void(BasicBlock *next)> &inner);
+  void CloseSource(int32_t number, size_t level);
+  void EndWrite() { b_.CreateCall(Runtime("memopt_rt_end_write", b_.getVoidTy(), {}), {call_}); }
+  void GenRowStatement(const Stmt *stmt);
+  void GenQuery(const Stmt *stmt);
+  // The query being generated: its statement number, exits, sink and counters.
+  struct QueryState {
+    const Stmt *stmt;
+    int32_t number;
+    BasicBlock *done;                  // closes what is open and ends the query
+    RowSink sink;                      // the statement's use of a result row
+    llvm::Value *limit = nullptr;      // alloca i64: rows still to deliver
+    llvm::Value *offset = nullptr;     // alloca i64: rows still to skip
+    llvm::Value *delivered = nullptr;  // alloca i1 (SELECT INTO): a row arrived
+  };
+  RowSink SinkFor(const Stmt *stmt, QueryState *query);
+  void FinishQuery(QueryState *query);
+  void StartCounts(QueryState *query);
+  void Deliver(QueryState *query, const std::vector<Value> &values, BasicBlock *next);
+  void Output(QueryState *query, BasicBlock *next);
+  void OutputIfHaving(QueryState *query, BasicBlock *next);
+  void PutSortRow(int32_t number, int32_t stage, const std::vector<Value> &values,
+                  const std::vector<Type> &types);
+  std::pair<llvm::Value *, llvm::Value *> NextSortedRow(int32_t number, int32_t stage,
+                                                        BasicBlock *row, BasicBlock *end);
+  Value LoadColumn(llvm::Value *values, llvm::Value *nulls, int column, Type type);
+  void GenSortedOutput(QueryState *query);
+  std::vector<Value> GroupRow(const Stmt *stmt);
+  void GenGroups(QueryState *query);
+  void FinishGroup(QueryState *query, llvm::Value *values, llvm::Value *nulls, BasicBlock *next);
+  void SameKeys(const Stmt *stmt, llvm::Value *a_values, llvm::Value *a_nulls,
+                llvm::Value *b_values, llvm::Value *b_nulls, BasicBlock *same, BasicBlock *differ);
+  llvm::Value *KeyEqual(Type type, llvm::Value *a, llvm::Value *b);
+  std::vector<Value> AggregateInputs(const Stmt *stmt);
+  void AllocateAccumulators(const Stmt *stmt);
+  void ResetAccumulators();
+  void FreeAccumulators();
+  void Accumulate(const Stmt *stmt, const std::vector<Value> &inputs);
+  void Combine(const Expr *aggregate, const Accumulator &acc, Value arg);
+  void FinishAggregates(const Stmt *stmt);
+  llvm::Value *LookupKeys(const TableRef &ref, BasicBlock *no_rows);
+
+  const Routine &routine_;
+  const CodegenOptions &options_;
+  LLVMContext &ctx_;
+  llvm::Module &module_;
+  IRBuilder<> b_;
+  llvm::Type *i1_, *i8_, *i32_, *i64_, *ptr_;
+  llvm::StructType *frame_;
+  llvm::PointerType *frame_ptr_;
+  llvm::Function *fn_ = nullptr;
+  llvm::Value *call_ = nullptr;
+  std::vector<VariableSlot> slots_;
+  std::vector<LoopTargets> loops_;
+  QueryContext query_;  // the query being generated
+  std::map<const Expr *, Value> aggregate_results_;
+  int current_line_ = -1;
+};
+
+}  // namespace codegen_detail
+}  // namespace native
+}  // namespace memopt

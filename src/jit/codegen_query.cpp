@@ -1,0 +1,600 @@
+// codegen_query.cpp - code for statements over rows: UPDATE / DELETE row
+// loops and queries (SELECT INTO, FOR over a query, SELECT rows, INSERT ...
+// SELECT). A query is one generated pipeline: nested loops over its FROM
+// items (an index lookup or a scan each, WHERE conjuncts tested as soon as
+// their rows are there), then a GROUP BY sort aggregated group by group, or
+// the aggregates of all rows, then an ORDER BY sort, then OFFSET / LIMIT,
+// then the statement's sink. Sorts and cursors are the runtime's
+// (runtime_api.h); an early exit jumps to one block that closes them all.
+#include "codegen_internal.h"
+#include "operators.h"
+
+namespace memopt {
+namespace native {
+namespace codegen_detail {
+
+// Runs `inner` for every row of FROM item `level` (and, nested inside, of
+// every later item) that passes the item's filters, with `next` to go on
+// to the next row; control reaches `exhausted` when the item has no more.
+// An item found by index opens with its key values, which may read the
+// rows of earlier items; a NULL key (or one out of the column's range)
+// finds nothing and skips the open.
+void Generator::GenSources(const Stmt *stmt, int32_t number, size_t level, BasicBlock *exhausted,
+                           const std::function<void(BasicBlock *next)> &inner) {
+  const TableRef &ref = SourceRef(*stmt, static_cast<int>(level));
+  llvm::Value *keys = llvm::ConstantPointerNull::get(i64_->getPointerTo());
+  if (ref.access_index >= 0) keys = LookupKeys(ref, exhausted);
+  llvm::Value *source = b_.getInt32(static_cast<int32_t>(level));
+  b_.CreateCall(Runtime("memopt_rt_open", b_.getVoidTy(), {i32_, i32_, i64_->getPointerTo()}),
+                {call_, b_.getInt32(number), source, keys});
+  llvm::Value *values_slot = EntryAlloca(i64_->getPointerTo());
+  llvm::Value *nulls_slot = EntryAlloca(i8_->getPointerTo());
+  BasicBlock *head = NewBlock("row_next");
+  BasicBlock *row = NewBlock("row");
+  BasicBlock *end = NewBlock("rows_end");
+  b_.CreateBr(head);
+  b_.SetInsertPoint(head);
+  CheckInterrupts();
+  llvm::Value *more = b_.CreateCall(Runtime("memopt_rt_next", i1_,
+                                            {i32_, i32_, i64_->getPointerTo()->getPointerTo(),
+                                             i8_->getPointerTo()->getPointerTo()}),
+                                    {call_, b_.getInt32(number), source, values_slot, nulls_slot});
+  b_.CreateCondBr(more, row, end);
+  b_.SetInsertPoint(end);
+  CloseSource(number, level);
+  b_.CreateBr(exhausted);
+  b_.SetInsertPoint(row);
+  if (StatementMakesTemporaries(stmt)) ResetScratch();  // per row
+  query_.source_values[level] = b_.CreateLoad(i64_->getPointerTo(), values_slot);
+  query_.source_nulls[level] = b_.CreateLoad(i8_->getPointerTo(), nulls_slot);
+  for (const Expr *filter : ref.filters) {
+    BasicBlock *pass = NewBlock("row_matches");
+    b_.CreateCondBr(Truth(filter), pass, head);
+    b_.SetInsertPoint(pass);
+  }
+  if (level + 1 < SourceCount(*stmt))
+    GenSources(stmt, number, level + 1, head, inner);
+  else
+    inner(head);
+}
+
+void Generator::CloseSource(int32_t number, size_t level) {
+  b_.CreateCall(Runtime("memopt_rt_close", b_.getVoidTy(), {i32_, i32_}),
+                {call_, b_.getInt32(number), b_.getInt32(static_cast<int32_t>(level))});
+}
+
+// UPDATE and DELETE: every row of the target that passes WHERE.
+void Generator::GenRowStatement(const Stmt *stmt) {
+  int32_t number = Number(stmt);
+  const TableDesc &table = routine_.tables[stmt->target.table];
+  query_.source_values.assign(1, nullptr);
+  query_.source_nulls.assign(1, nullptr);
+  BasicBlock *done = NewBlock("rows_done");
+  GenSources(stmt, number, 0, done, [&](BasicBlock *next) {
+    if (stmt->kind == StmtKind::kDelete) {
+      b_.CreateCall(Runtime("memopt_rt_delete", b_.getVoidTy(), {i32_}),
+                    {call_, b_.getInt32(number)});
+    } else {
+      std::vector<Value> values;
+      std::vector<Type> types;
+      for (size_t i = 0; i < stmt->set_values.size(); ++i) {
+        values.push_back(Gen(stmt->set_values[i].get()));
+        types.push_back(table.columns[stmt->column_numbers[i]].type);
+      }
+      auto arrays = DatumArrays(values, types);
+      b_.CreateCall(Runtime("memopt_rt_update", b_.getVoidTy(),
+                            {i32_, i64_->getPointerTo(), i8_->getPointerTo()}),
+                    {call_, b_.getInt32(number), arrays.first, arrays.second});
+    }
+    b_.CreateBr(next);
+  });
+  b_.SetInsertPoint(done);
+  EndWrite();
+  current_line_ = -1;
+}
+
+// A query: nested loops over FROM, then (with GROUP BY) the rows sorted by
+// group and aggregated group by group, or (aggregates alone) one row of
+// aggregates, then (with ORDER BY) the result rows sorted, then OFFSET and
+// LIMIT, then the statement's own use of each row (its sink).
+void Generator::GenQuery(const Stmt *stmt) {
+  int32_t number = Number(stmt);
+  QueryState query;
+  query.stmt = stmt;
+  query.number = number;
+  query.done = NewBlock("query_done");
+  query.sink = SinkFor(stmt, &query);
+  size_t sources = SourceCount(*stmt);
+  query_.source_values.assign(sources, nullptr);
+  query_.source_nulls.assign(sources, nullptr);
+  StartCounts(&query);
+  bool grouped = !stmt->group_stage.types.empty();
+  bool aggregated = !stmt->aggregates.empty() || stmt->having;
+  if (aggregated) AllocateAccumulators(stmt);
+  if (aggregated && !grouped) ResetAccumulators();
+  BasicBlock *scanned = NewBlock("query_scanned");
+  GenSources(stmt, number, 0, scanned, [&](BasicBlock *next) {
+    if (grouped)
+      PutSortRow(number, 0, GroupRow(stmt), stmt->group_stage.types);
+    else if (aggregated)
+      Accumulate(stmt, AggregateInputs(stmt));
+    else
+      Output(&query, next);
+    BranchIfOpen(next);
+  });
+  b_.SetInsertPoint(scanned);
+  if (grouped) {
+    GenGroups(&query);
+  } else if (aggregated) {
+    FinishAggregates(stmt);
+    BasicBlock *after = NewBlock("aggregated");
+    OutputIfHaving(&query, after);
+    b_.SetInsertPoint(after);
+  }
+  if (!stmt->order_stage.types.empty()) GenSortedOutput(&query);
+  BranchIfOpen(query.done);
+  b_.SetInsertPoint(query.done);
+  FinishQuery(&query);
+}
+
+Generator::RowSink Generator::SinkFor(const Stmt *stmt, QueryState *query) {
+  switch (stmt->kind) {
+    case StmtKind::kSelectInto:  // the first row
+      query->delivered = EntryAlloca(i1_);
+      b_.CreateStore(b_.getFalse(), query->delivered);
+      return [this, stmt, query](const std::vector<Value> &values, BasicBlock *, BasicBlock *done) {
+        for (size_t i = 0; i < values.size(); ++i)
+          StoreVariable(stmt->into_variables[i], values[i]);
+        b_.CreateStore(b_.getTrue(), query->delivered);
+        b_.CreateBr(done);
+      };
+    case StmtKind::kForQuery:  // the loop body, per row
+      return [this, stmt](const std::vector<Value> &values, BasicBlock *next, BasicBlock *done) {
+        for (size_t i = 0; i < values.size(); ++i)
+          StoreVariable(stmt->into_variables[i], values[i]);
+        QueryContext saved = query_;  // queries in the body have their own
+        loops_.push_back(LoopTargets{done, next});
+        GenList(stmt->body);
+        loops_.pop_back();
+        query_ = saved;
+        BranchIfOpen(next);
+      };
+    case StmtKind::kSelectRows:
+      return [this, query](const std::vector<Value> &values, BasicBlock *next, BasicBlock *) {
+        auto arrays = DatumArrays(values, routine_.row_types);
+        b_.CreateCall(Runtime("memopt_rt_emit", b_.getVoidTy(),
+                              {i32_, i64_->getPointerTo(), i8_->getPointerTo()}),
+                      {call_, b_.getInt32(query->number), arrays.first, arrays.second});
+        b_.CreateBr(next);
+      };
+    default:  // INSERT ... SELECT
+      return [this, query](const std::vector<Value> &values, BasicBlock *next, BasicBlock *) {
+        const Stmt *stmt = query->stmt;
+        std::vector<Type> types;
+        for (int column : stmt->column_numbers)
+          types.push_back(routine_.tables[stmt->target.table].columns[column].type);
+        auto arrays = DatumArrays(values, types);
+        b_.CreateCall(Runtime("memopt_rt_insert", b_.getVoidTy(),
+                              {i32_, i64_->getPointerTo(), i8_->getPointerTo()}),
+                      {call_, b_.getInt32(query->number), arrays.first, arrays.second});
+        b_.CreateBr(next);
+      };
+  }
+}
+
+// After the query: close its cursors and sorts (also when LIMIT, EXIT or
+// SELECT INTO's first row left early); SELECT INTO without a row sets its
+// targets to NULL; INSERT makes its rows visible.
+void Generator::FinishQuery(QueryState *query) {
+  const Stmt *stmt = query->stmt;
+  for (size_t level = 0; level < SourceCount(*stmt); ++level) CloseSource(query->number, level);
+  for (int32_t stage = 0; stage < 2; ++stage)
+    b_.CreateCall(Runtime("memopt_rt_sort_close", b_.getVoidTy(), {i32_, i32_}),
+                  {call_, b_.getInt32(query->number), b_.getInt32(stage)});
+  if (query->delivered != nullptr) {
+    BasicBlock *none = NewBlock("no_row");
+    BasicBlock *after = NewBlock("query_end");
+    b_.CreateCondBr(b_.CreateLoad(i1_, query->delivered), after, none);
+    b_.SetInsertPoint(none);
+    for (int variable : stmt->into_variables) b_.CreateStore(b_.getTrue(), slots_[variable].null);
+    b_.CreateBr(after);
+    b_.SetInsertPoint(after);
+  }
+  if (stmt->kind == StmtKind::kInsert) EndWrite();
+  FreeAccumulators();
+  query_.accumulators.clear();
+  query_.source_values.clear();
+  query_.source_nulls.clear();
+  current_line_ = -1;
+}
+
+// OFFSET, then LIMIT (PostgreSQL's order), computed once; NULL means no
+// offset or no limit; a negative count is an error.
+void Generator::StartCounts(QueryState *query) {
+  auto start = [this](const Expr *count, int64_t if_null,
+                      MemoptNativeError negative) -> llvm::Value * {
+    if (count == nullptr) return nullptr;
+    llvm::Value *slot = EntryAlloca(i64_);
+    Value v = Gen(count);
+    b_.CreateStore(b_.CreateSelect(v.null, b_.getInt64(if_null), v.v), slot);
+    ErrorIf(b_.CreateAnd(b_.CreateNot(v.null), b_.CreateICmpSLT(v.v, b_.getInt64(0))), negative);
+    return slot;
+  };
+  query->offset = start(query->stmt->offset.get(), 0, MEMOPT_NATIVE_OFFSET_NEGATIVE);
+  query->limit = start(query->stmt->limit.get(), INT64_MAX, MEMOPT_NATIVE_LIMIT_NEGATIVE);
+}
+
+// A result row: skipped while OFFSET lasts, the query ends when LIMIT is
+// reached, otherwise the sink takes it.
+void Generator::Deliver(QueryState *query, const std::vector<Value> &values, BasicBlock *next) {
+  if (query->limit != nullptr) {
+    llvm::Value *left = b_.CreateLoad(i64_, query->limit);
+    BasicBlock *more = NewBlock("under_limit");
+    b_.CreateCondBr(b_.CreateICmpEQ(left, b_.getInt64(0)), query->done, more);
+    b_.SetInsertPoint(more);
+  }
+  if (query->offset != nullptr) {
+    llvm::Value *skip = b_.CreateLoad(i64_, query->offset);
+    BasicBlock *skipping = NewBlock("offset_skip");
+    BasicBlock *take = NewBlock("offset_done");
+    b_.CreateCondBr(b_.CreateICmpSGT(skip, b_.getInt64(0)), skipping, take);
+    b_.SetInsertPoint(skipping);
+    b_.CreateStore(b_.CreateSub(skip, b_.getInt64(1)), query->offset);
+    b_.CreateBr(next);
+    b_.SetInsertPoint(take);
+  }
+  if (query->limit != nullptr)
+    b_.CreateStore(b_.CreateSub(b_.CreateLoad(i64_, query->limit), b_.getInt64(1)), query->limit);
+  query->sink(values, next, query->done);
+}
+
+// One result row of the current context (a joined row, a group, or the
+// aggregates): to the ORDER BY sort, or delivered now.
+void Generator::Output(QueryState *query, BasicBlock *next) {
+  const Stmt *stmt = query->stmt;
+  std::vector<Value> values;
+  for (const ExprPtr &item : stmt->select_list) values.push_back(Gen(item.get()));
+  if (stmt->order_stage.types.empty()) {
+    Deliver(query, values, next);
+    return;
+  }
+  for (const SortItem &item : stmt->order_by)
+    if (item.output < 0) values.push_back(Gen(item.expr.get()));
+  PutSortRow(query->number, 1, values, stmt->order_stage.types);
+  b_.CreateBr(next);
+}
+
+void Generator::OutputIfHaving(QueryState *query, BasicBlock *next) {
+  if (query->stmt->having) {
+    BasicBlock *pass = NewBlock("having_passed");
+    b_.CreateCondBr(Truth(query->stmt->having.get()), pass, next);
+    b_.SetInsertPoint(pass);
+  }
+  Output(query, next);
+}
+
+void Generator::PutSortRow(int32_t number, int32_t stage, const std::vector<Value> &values,
+                           const std::vector<Type> &types) {
+  auto arrays = DatumArrays(values, types);
+  b_.CreateCall(Runtime("memopt_rt_sort_put", b_.getVoidTy(),
+                        {i32_, i32_, i64_->getPointerTo(), i8_->getPointerTo()}),
+                {call_, b_.getInt32(number), b_.getInt32(stage), arrays.first, arrays.second});
+}
+
+// Fetches the next sorted row of a stage into (values, nulls) pointers;
+// branches to `row` or, at the end, to `end`.
+std::pair<llvm::Value *, llvm::Value *> Generator::NextSortedRow(int32_t number, int32_t stage,
+                                                                 BasicBlock *row, BasicBlock *end) {
+  llvm::Value *values_slot = EntryAlloca(i64_->getPointerTo());
+  llvm::Value *nulls_slot = EntryAlloca(i8_->getPointerTo());
+  CheckInterrupts();
+  llvm::Value *more = b_.CreateCall(
+      Runtime(
+          "memopt_rt_sort_next", i1_,
+          {i32_, i32_, i64_->getPointerTo()->getPointerTo(), i8_->getPointerTo()->getPointerTo()}),
+      {call_, b_.getInt32(number), b_.getInt32(stage), values_slot, nulls_slot});
+  b_.CreateCondBr(more, row, end);
+  b_.SetInsertPoint(row);
+  return {b_.CreateLoad(i64_->getPointerTo(), values_slot),
+          b_.CreateLoad(i8_->getPointerTo(), nulls_slot)};
+}
+
+Value Generator::LoadColumn(llvm::Value *values, llvm::Value *nulls, int column, Type type) {
+  llvm::Value *datum = b_.CreateLoad(i64_, b_.CreateGEP(i64_, values, b_.getInt64(column)));
+  llvm::Value *isnull = b_.CreateICmpNE(
+      b_.CreateLoad(i8_, b_.CreateGEP(i8_, nulls, b_.getInt64(column))), b_.getInt8(0));
+  return Value{FromDatum(datum, type), isnull};
+}
+
+// ORDER BY: the sorted result rows, delivered in order.
+void Generator::GenSortedOutput(QueryState *query) {
+  const Stmt *stmt = query->stmt;
+  BasicBlock *head = NewBlock("sorted_next");
+  BasicBlock *row = NewBlock("sorted_row");
+  b_.CreateBr(head);
+  b_.SetInsertPoint(head);
+  auto current = NextSortedRow(query->number, 1, row, query->done);
+  std::vector<Value> values;
+  for (size_t i = 0; i < stmt->select_list.size(); ++i)
+    values.push_back(
+        LoadColumn(current.first, current.second, static_cast<int>(i), stmt->order_stage.types[i]));
+  Deliver(query, values, head);
+}
+
+// --- GROUP BY ------------------------------------------------------------------
+
+// The row a grouped query sorts: GROUP BY columns, then aggregate inputs.
+std::vector<Value> Generator::GroupRow(const Stmt *stmt) {
+  std::vector<Value> values;
+  for (const ExprPtr &key : stmt->group_by) values.push_back(Gen(key.get()));
+  for (const Value &input : AggregateInputs(stmt))
+    values.push_back(input.v != nullptr ? input : Value{b_.getInt64(0), b_.getFalse()});
+  return values;
+}
+
+// Sorted rows of one group are adjacent: aggregate them, and at each change
+// of group (and after the last row) finish the group before, whose key
+// values the previous row still holds (the runtime keeps it readable).
+void Generator::GenGroups(QueryState *query) {
+  const Stmt *stmt = query->stmt;
+  size_t nkeys = stmt->group_by.size();
+  llvm::Value *has_group = EntryAlloca(i1_);
+  llvm::Value *prev_values = EntryAlloca(i64_->getPointerTo());
+  llvm::Value *prev_nulls = EntryAlloca(i8_->getPointerTo());
+  b_.CreateStore(b_.getFalse(), has_group);
+  BasicBlock *head = NewBlock("group_next");
+  BasicBlock *row = NewBlock("group_row");
+  BasicBlock *last = NewBlock("group_last");
+  BasicBlock *start = NewBlock("group_start");
+  BasicBlock *accumulate = NewBlock("group_accumulate");
+  BasicBlock *finished = NewBlock("groups_done");
+  b_.CreateBr(head);
+  b_.SetInsertPoint(head);
+  auto current = NextSortedRow(query->number, 0, row, last);
+  BasicBlock *boundary = NewBlock("group_boundary");
+  BasicBlock *compare = NewBlock("group_compare");
+  b_.CreateCondBr(b_.CreateLoad(i1_, has_group), compare, start);
+  b_.SetInsertPoint(compare);
+  llvm::Value *pv = b_.CreateLoad(i64_->getPointerTo(), prev_values);
+  llvm::Value *pn = b_.CreateLoad(i8_->getPointerTo(), prev_nulls);
+  SameKeys(stmt, current.first, current.second, pv, pn, accumulate, boundary);
+  b_.SetInsertPoint(boundary);
+  FinishGroup(query, pv, pn, start);
+  b_.SetInsertPoint(start);
+  ResetAccumulators();
+  b_.CreateBr(accumulate);
+  b_.SetInsertPoint(accumulate);
+  std::vector<Value> inputs;
+  for (size_t i = 0; i < stmt->aggregates.size(); ++i)
+    inputs.push_back(LoadColumn(current.first, current.second, static_cast<int>(nkeys + i),
+                                stmt->group_stage.types[nkeys + i]));
+  Accumulate(stmt, inputs);
+  b_.CreateStore(current.first, prev_values);
+  b_.CreateStore(current.second, prev_nulls);
+  b_.CreateStore(b_.getTrue(), has_group);
+  b_.CreateBr(head);
+  b_.SetInsertPoint(last);
+  BasicBlock *final_group = NewBlock("group_final");
+  b_.CreateCondBr(b_.CreateLoad(i1_, has_group), final_group, finished);
+  b_.SetInsertPoint(final_group);
+  FinishGroup(query, b_.CreateLoad(i64_->getPointerTo(), prev_values),
+              b_.CreateLoad(i8_->getPointerTo(), prev_nulls), finished);
+  b_.SetInsertPoint(finished);
+}
+
+// The group whose key values (values, nulls) hold: its aggregates, HAVING,
+// its result row; then on to `next`.
+void Generator::FinishGroup(QueryState *query, llvm::Value *values, llvm::Value *nulls,
+                            BasicBlock *next) {
+  query_.group_values = values;
+  query_.group_nulls = nulls;
+  query_.group_stmt = query->stmt;
+  FinishAggregates(query->stmt);
+  OutputIfHaving(query, next);
+  BranchIfOpen(next);
+  query_.group_values = query_.group_nulls = nullptr;
+  query_.group_stmt = nullptr;
+}
+
+// Branches to `same` when the GROUP BY columns of the two rows are not
+// distinct (NULLs group together), else to `differ`.
+void Generator::SameKeys(const Stmt *stmt, llvm::Value *a_values, llvm::Value *a_nulls,
+                         llvm::Value *b_values, llvm::Value *b_nulls, BasicBlock *same,
+                         BasicBlock *differ) {
+  for (size_t k = 0; k < stmt->group_by.size(); ++k) {
+    Type type = stmt->group_stage.types[k];
+    Value a = LoadColumn(a_values, a_nulls, static_cast<int>(k), type);
+    Value b = LoadColumn(b_values, b_nulls, static_cast<int>(k), type);
+    BasicBlock *both_present = NewBlock("keys_present");
+    BasicBlock *next_key = NewBlock("key_same");
+    BasicBlock *some_null = NewBlock("key_null");
+    b_.CreateCondBr(b_.CreateOr(a.null, b.null), some_null, both_present);
+    b_.SetInsertPoint(some_null);
+    b_.CreateCondBr(b_.CreateAnd(a.null, b.null), next_key, differ);
+    b_.SetInsertPoint(both_present);
+    b_.CreateCondBr(KeyEqual(type, a.v, b.v), next_key, differ);
+    b_.SetInsertPoint(next_key);
+  }
+  b_.CreateBr(same);
+}
+
+// Equality as GROUP BY sees it: floats' NaN equals NaN (PostgreSQL's
+// float8eq), text by the default collation.
+llvm::Value *Generator::KeyEqual(Type type, llvm::Value *a, llvm::Value *b) {
+  if (type != Type::kText && OrderFunction(type) >= 0)
+    return b_.CreateICmpEQ(Apply(OrderFunction(type), a, b, Type::kInt4), b_.getInt32(0));
+  if (type == Type::kText) {
+    llvm::Value *order =
+        b_.CreateCall(Runtime("memopt_rt_text_compare", i32_, {i64_, i64_}), {call_, a, b});
+    return b_.CreateICmpEQ(order, b_.getInt32(0));
+  }
+  if (IsFloatType(type))
+    return b_.CreateOr(b_.CreateFCmpOEQ(a, b),
+                       b_.CreateAnd(b_.CreateFCmpUNO(a, a), b_.CreateFCmpUNO(b, b)));
+  return b_.CreateICmpEQ(a, b);
+}
+
+// --- aggregates ------------------------------------------------------------------
+
+// Each aggregate's input for the current row ({nullptr, false} for count(*)).
+std::vector<Value> Generator::AggregateInputs(const Stmt *stmt) {
+  std::vector<Value> inputs;
+  for (const Expr *aggregate : stmt->aggregates)
+    inputs.push_back(aggregate->text == "*" ? Value{nullptr, b_.getFalse()}
+                                            : Gen(aggregate->args[0].get()));
+  return inputs;
+}
+
+void Generator::AllocateAccumulators(const Stmt *stmt) {
+  query_.accumulators.clear();
+  for (const Expr *aggregate : stmt->aggregates) {
+    Accumulator acc;
+    acc.type = MachineType(aggregate->type);
+    acc.value_type = aggregate->type;
+    acc.value = EntryAlloca(acc.type);
+    acc.null = EntryAlloca(i1_);
+    acc.count = EntryAlloca(i64_);
+    b_.CreateStore(llvm::Constant::getNullValue(acc.type), acc.value);
+    b_.CreateStore(b_.getTrue(), acc.null);
+    query_.accumulators.push_back(acc);
+  }
+}
+
+// Empty accumulators (owned values of the group before are freed).
+void Generator::ResetAccumulators() {
+  FreeAccumulators();
+  for (const Accumulator &acc : query_.accumulators) {
+    b_.CreateStore(llvm::Constant::getNullValue(acc.type), acc.value);
+    b_.CreateStore(b_.getTrue(), acc.null);
+    b_.CreateStore(b_.getInt64(0), acc.count);
+  }
+}
+
+void Generator::FreeAccumulators() {
+  for (const Accumulator &acc : query_.accumulators) {
+    if (!IsByReference(acc.value_type)) continue;
+    llvm::Value *none =
+        OwnedCopy(acc.value_type, b_.CreateLoad(i64_, acc.value), b_.CreateLoad(i1_, acc.null),
+                  Value{b_.getInt64(0), b_.getTrue()});
+    b_.CreateStore(none, acc.value);
+    b_.CreateStore(b_.getTrue(), acc.null);
+  }
+}
+
+// One row: every aggregate takes its input, unless it is NULL.
+void Generator::Accumulate(const Stmt *stmt, const std::vector<Value> &inputs) {
+  for (size_t i = 0; i < stmt->aggregates.size(); ++i) {
+    const Expr *aggregate = stmt->aggregates[i];
+    const Accumulator &acc = query_.accumulators[i];
+    auto function = static_cast<BuiltinFunction>(aggregate->function);
+    const Value &arg = inputs[i];
+    BasicBlock *take = NewBlock("aggregate_take");
+    BasicBlock *next = NewBlock("aggregate_next");
+    b_.CreateCondBr(arg.null, next, take);
+    b_.SetInsertPoint(take);
+    b_.CreateStore(b_.CreateAdd(b_.CreateLoad(i64_, acc.count), b_.getInt64(1)), acc.count);
+    if (function != BuiltinFunction::kCount) Combine(aggregate, acc, arg);
+    b_.CreateBr(next);
+    b_.SetInsertPoint(next);
+  }
+}
+
+void Generator::Combine(const Expr *aggregate, const Accumulator &acc, Value arg) {
+  auto function = static_cast<BuiltinFunction>(aggregate->function);
+  Type type = aggregate->type;
+  llvm::Value *x = arg.v;
+  if (function == BuiltinFunction::kSum && IsInt(type)) x = b_.CreateSExt(x, MachineType(type));
+  llvm::Value *first = b_.CreateLoad(i1_, acc.null);
+  llvm::Value *current = b_.CreateLoad(MachineType(type), acc.value);
+  BasicBlock *from = b_.GetInsertBlock();
+  BasicBlock *fold = NewBlock("aggregate_fold");
+  BasicBlock *store = NewBlock("aggregate_store");
+  b_.CreateCondBr(first, store, fold);
+  b_.SetInsertPoint(fold);
+  llvm::Value *folded;
+  if ((function == BuiltinFunction::kSum || function == BuiltinFunction::kAvg) &&
+      IsComputedByPostgres(type)) {
+    folded = Apply(type == Type::kNumeric ? MEMOPT_FN_NUMERIC_ADD : MEMOPT_FN_INTERVAL_ADD, current,
+                   x, type);
+  } else if (function == BuiltinFunction::kSum || function == BuiltinFunction::kAvg) {
+    folded = Arithmetic("+", type, current, x);
+  } else {
+    bool is_min = function == BuiltinFunction::kMin;
+    llvm::Value *better = Compare(is_min ? "<" : ">", type, x, current);
+    folded = b_.CreateSelect(better, x, current);
+  }
+  BasicBlock *fold_end = b_.GetInsertBlock();
+  b_.CreateBr(store);
+  b_.SetInsertPoint(store);
+  llvm::PHINode *result = b_.CreatePHI(MachineType(type), 2);
+  result->addIncoming(x, from);
+  result->addIncoming(folded, fold_end);
+  llvm::Value *kept = result;
+  if (IsByReference(type)) kept = OwnedCopy(type, current, first, Value{result, b_.getFalse()});
+  b_.CreateStore(kept, acc.value);
+  b_.CreateStore(b_.getFalse(), acc.null);
+}
+
+// After the last row (of a group): each aggregate's value.
+void Generator::FinishAggregates(const Stmt *stmt) {
+  for (size_t i = 0; i < stmt->aggregates.size(); ++i) {
+    const Expr *aggregate = stmt->aggregates[i];
+    const Accumulator &acc = query_.accumulators[i];
+    auto function = static_cast<BuiltinFunction>(aggregate->function);
+    llvm::Value *count = b_.CreateLoad(i64_, acc.count);
+    Value result;
+    if (function == BuiltinFunction::kCount) {
+      result = Value{count, b_.getFalse()};
+    } else if (function == BuiltinFunction::kAvg && aggregate->type == Type::kNumeric) {
+      llvm::Value *none = b_.CreateICmpEQ(count, b_.getInt64(0));
+      llvm::Value *sum = b_.CreateLoad(i64_, acc.value);
+      result = UnlessNull(none, Type::kNumeric, [&] {
+        llvm::Value *n = Apply(MEMOPT_FN_INT8_TO_NUMERIC, count, nullptr, Type::kNumeric);
+        return Apply(MEMOPT_FN_NUMERIC_DIV, sum, n, Type::kNumeric);
+      });
+    } else if (function == BuiltinFunction::kAvg) {
+      llvm::Value *none = b_.CreateICmpEQ(count, b_.getInt64(0));
+      llvm::Value *sum = b_.CreateLoad(b_.getDoubleTy(), acc.value);
+      llvm::Value *divisor =
+          b_.CreateSIToFP(b_.CreateSelect(none, b_.getInt64(1), count), b_.getDoubleTy());
+      result = Value{b_.CreateFDiv(sum, divisor), none};
+    } else {
+      result = Value{b_.CreateLoad(MachineType(aggregate->type), acc.value),
+                     b_.CreateLoad(i1_, acc.null)};
+    }
+    aggregate_results_[aggregate] = result;
+  }
+}
+
+// The index key Datums, each converted to its column's type; a NULL key
+// or one out of the column type's range finds no row (jumps to `no_rows`).
+llvm::Value *Generator::LookupKeys(const TableRef &ref, BasicBlock *no_rows) {
+  const TableDesc &table = routine_.tables[ref.table];
+  const IndexDesc &index = table.indexes[ref.access_index];
+  std::vector<Value> values;
+  std::vector<Type> types;
+  for (size_t i = 0; i < index.columns.size(); ++i) {
+    const Expr *key = ref.access_keys[i];
+    Type column_type = table.columns[index.columns[i]].type;
+    Value v = Gen(key);
+    BasicBlock *present = NewBlock("key_present");
+    b_.CreateCondBr(v.null, no_rows, present);
+    b_.SetInsertPoint(present);
+    if (key->type != column_type) {
+      llvm::Type *target = MachineType(column_type);
+      llvm::Value *narrow = b_.CreateTrunc(v.v, target);
+      BasicBlock *fits = NewBlock("key_fits");
+      b_.CreateCondBr(b_.CreateICmpEQ(b_.CreateSExt(narrow, v.v->getType()), v.v), fits, no_rows);
+      b_.SetInsertPoint(fits);
+      v.v = narrow;
+    }
+    v.null = b_.getFalse();
+    values.push_back(v);
+    types.push_back(column_type);
+  }
+  return DatumArrays(values, types).first;
+}
+
+}  // namespace codegen_detail
+}  // namespace native
+}  // namespace memopt
