@@ -87,6 +87,10 @@ INSERT INTO corpus VALUES
    'RETURN round(a / 3.0, 2) || '' '' || round(a::float8 / 7) || '' '' || ceil(b / 2.0) || '' '' || floor(-b / 2.0) || '' '' || sqrt(abs(a)) || '' '' || power(2, b % 10) || '' '' || sign(a - b) || '' '' || trunc(a * 1.23456, 3) || '' '' || round(7.5) || '' '' || round(a);'),
   ('format_functions', '',
    'RETURN to_char(make_date(2026, 1 + abs(a) % 12, 1 + abs(b) % 28), ''YYYY-MM-DD Dy'') || '' '' || to_char(a * 1.5, ''FM999990.00'') || '' '' || to_char(b, ''000'') || '' '' || age(''2026-03-01''::timestamp, ''2025-01-15''::timestamp) || '' '' || md5(a::text) || '' '' || initcap(''hello WORLD'') || '' '' || to_date(''2026-02-03'', ''YYYY-MM-DD'');'),
+  ('labels', 'DECLARE s int := 0;',
+   '<<outer>> FOR i IN 1..10 LOOP FOR j IN 1..10 LOOP CONTINUE outer WHEN j > i; s := s + j * coalesce(a, 1) % 7; EXIT outer WHEN s > coalesce(b, 50); END LOOP; END LOOP outer; RETURN s;'),
+  ('label_query', 'DECLARE s text := ''''; DECLARE k int;',
+   'FOR r IN 1..2 LOOP <<rows>> FOR k IN SELECT id FROM dt WHERE v > b ORDER BY v, id LOOP FOR j IN 1..2 LOOP EXIT rows WHEN k > a; END LOOP; s := s || k || '',''; END LOOP; s := s || ''/''; END LOOP; RETURN s;'),
   ('insert_select', 'DECLARE c bigint; DECLARE t bigint;',
    'INSERT INTO ds (id, v) SELECT id, v + b FROM dt WHERE id <= a ORDER BY id LIMIT 20; SELECT count(*), sum(v) INTO c, t FROM ds; DELETE FROM ds; RETURN c || '' '' || coalesce(t, -1);');
 

@@ -229,28 +229,48 @@ namespace {
 
 using range_index_detail::Outcome;
 
+// Entry `i` against `bound` (<0, 0, >0) into *result, keys first.
+Outcome CompareEntry(const Node *node, uint64_t version, int i, const Bound &bound,
+                     const KeyComparator &cmp, int *result) {
+  KeySlotCopy key = LoadKey(Keys(node)[i]);
+  if (!Validate(node->version, version)) return Outcome::kRestart;
+  bool failed = false;
+  *result = CompareKeyToBound(key, bound, cmp, &failed);
+  if (failed) return Outcome::kComparatorFailed;
+  if (*result == 0) {  // only now: rows sit on other cache lines than keys
+    uint64_t row = Rows(node)[i].load(std::memory_order_acquire);
+    if (!Validate(node->version, version)) return Outcome::kRestart;
+    *result = CompareRows(row, bound.row);
+  }
+  return Outcome::kDone;
+}
+
 // First index whose entry is > bound (strict) or >= bound; *exact when an
 // entry equals it. Every key is validated before the comparator sees it.
+// `edge` (-1 first, +1 last) names an entry to try before bisecting.
 Outcome Bisect(const Node *node, uint64_t version, const Bound &bound, const KeyComparator &cmp,
-               bool strict, int *index, int *count, bool *exact) {
-  const KeySlot *keys = Keys(node);
-  const std::atomic<uint64_t> *rows = Rows(node);
+               bool strict, int *index, int *count, bool *exact, int edge = 0) {
   int low = 0;
   int high = Count(node);
   *count = high;
   *exact = false;
+  if (edge != 0 && high > 0) {
+    int probe = edge < 0 ? 0 : high - 1;
+    int result;
+    Outcome outcome = CompareEntry(node, version, probe, bound, cmp, &result);
+    if (outcome != Outcome::kDone) return outcome;
+    if (result == 0) *exact = true;
+    bool before = result < 0 || (result == 0 && strict);  // the answer is after `probe`
+    if (before)
+      low = probe + 1;
+    else
+      high = probe;
+  }
   while (low < high) {
     int middle = (low + high) / 2;
-    KeySlotCopy key = LoadKey(keys[middle]);
-    if (!Validate(node->version, version)) return Outcome::kRestart;
-    bool failed = false;
-    int result = CompareKeyToBound(key, bound, cmp, &failed);
-    if (failed) return Outcome::kComparatorFailed;
-    if (result == 0) {  // only now: rows sit on other cache lines than keys
-      uint64_t row = rows[middle].load(std::memory_order_acquire);
-      if (!Validate(node->version, version)) return Outcome::kRestart;
-      result = CompareRows(row, bound.row);
-    }
+    int result;
+    Outcome outcome = CompareEntry(node, version, middle, bound, cmp, &result);
+    if (outcome != Outcome::kDone) return outcome;
     if (result == 0) *exact = true;
     if (result < 0 || (result == 0 && strict))
       low = middle + 1;
@@ -264,7 +284,18 @@ Outcome Bisect(const Node *node, uint64_t version, const Bound &bound, const Key
 // Opens a gap at `index` (entries, and for inner nodes the children right of
 // it) and returns the new count. Caller holds the lock and knows it fits.
 void ShiftRight(Node *node, int index, int count) {
-  for (int i = count; i > index; --i) MoveEntry(node, i - 1, i);
+  // The lock holder's own reads need no ordering (relaxed); stores stay
+  // release for optimistic readers.
+  KeySlot *keys = Keys(node);
+  std::atomic<uint64_t> *rows = Rows(node);
+  constexpr auto kOwn = std::memory_order_relaxed;
+  constexpr auto kPublish = std::memory_order_release;
+  for (int i = count; i > index; --i) {
+    keys[i].word[0].store(keys[i - 1].word[0].load(kOwn), kPublish);
+    keys[i].word[1].store(keys[i - 1].word[1].load(kOwn), kPublish);
+    keys[i].size.store(keys[i - 1].size.load(kOwn), kPublish);
+    rows[i].store(rows[i - 1].load(kOwn), kPublish);
+  }
   if (!IsLeaf(node))
     for (int i = count + 1; i > index + 1; --i) SetChild(node, i, ChildAt(node, i - 1));
 }
@@ -418,7 +449,7 @@ void RangeIndex::Destroy(Engine *engine) {
 // recording the path. With `stop_at_full`, stops at the first full node
 // (*full = true).
 Outcome RangeIndex::Descend(const Bound &target, const KeyComparator &cmp, bool just_below,
-                            bool stop_at_full, Path *path, bool *full) const {
+                            bool stop_at_full, Path *path, bool *full, int edge) const {
   if (full != nullptr) *full = false;
   if (!ReadVersion(root_version_, &path->root_version)) return Outcome::kRestart;
   Node *node = root_.load(std::memory_order_acquire);
@@ -438,7 +469,7 @@ Outcome RangeIndex::Descend(const Bound &target, const KeyComparator &cmp, bool 
     // target (or < target, for just_below).
     int child, count;
     bool exact;
-    Outcome outcome = Bisect(node, version, target, cmp, !just_below, &child, &count, &exact);
+    Outcome outcome = Bisect(node, version, target, cmp, !just_below, &child, &count, &exact, edge);
     if (outcome != Outcome::kDone) return outcome;
     Node *next = ChildAt(node, child);
     uint64_t next_version;
@@ -556,7 +587,8 @@ Outcome RangeIndex::TryInsert(const Bound &target, const KeySlotCopy &slot,
                               const KeyComparator &cmp) {
   Path path;
   bool full;
-  Outcome outcome = Descend(target, cmp, false, /*stop_at_full=*/true, &path, &full);
+  int edge = insert_edge_.load(std::memory_order_relaxed);
+  Outcome outcome = Descend(target, cmp, false, /*stop_at_full=*/true, &path, &full, edge);
   if (outcome != Outcome::kDone) return outcome;
   Path::Step &step = path.steps[path.depth];
   if (full) {
@@ -566,12 +598,15 @@ Outcome RangeIndex::TryInsert(const Bound &target, const KeySlotCopy &slot,
   }
   int index, count;
   bool exact;
-  outcome = Bisect(step.node, step.version, target, cmp, /*strict=*/false, &index, &count, &exact);
+  outcome =
+      Bisect(step.node, step.version, target, cmp, /*strict=*/false, &index, &count, &exact, edge);
   if (outcome != Outcome::kDone) return outcome;
   if (exact) return Outcome::kExists;
   if (!Upgrade(step.node->version, step.version)) return Outcome::kRestart;
   InsertEntry(step.node, index, slot, target.row);
   Unlock(step.node->version);
+  int landed = index == 0 ? -1 : index == count ? 1 : 0;
+  if (landed != edge) insert_edge_.store(landed, std::memory_order_relaxed);
   entries_.fetch_add(1, std::memory_order_relaxed);
   return Outcome::kDone;
 }

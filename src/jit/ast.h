@@ -107,8 +107,8 @@ enum class StmtKind : uint8_t {
   kWhile,        // WHILE conds[0] LOOP body END LOOP
   kLoop,         // LOOP body END LOOP (left with EXIT)
   kForRange,     // FOR name IN [REVERSE] low..high [BY step] LOOP body END LOOP
-  kExit,         // EXIT [WHEN value]
-  kContinue,     // CONTINUE [WHEN value]
+  kExit,         // EXIT [label] [WHEN value]
+  kContinue,     // CONTINUE [label] [WHEN value]
   kReturn,       // RETURN [value]
   kRaise,        // RAISE level 'format' [, args] [USING ERRCODE = 'xxxxx']
   kInsert,       // INSERT INTO table [(columns)] VALUES rows | query (from non-empty)
@@ -165,7 +165,8 @@ struct Stmt {
   StmtKind kind = StmtKind::kNullStmt;
   SourcePos pos;
 
-  std::string name;  // kDeclare, kAssign, kForRange (loop variable)
+  std::string name;   // kDeclare, kAssign, kForRange (loop variable); kExit / kContinue: label
+  std::string label;  // loops: <<label>>, empty when none
   TypeName type_name;
   bool not_null = false;
   ExprPtr value;  // kDeclare initializer, kAssign, kExit/kContinue WHEN, kReturn

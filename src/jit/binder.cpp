@@ -757,10 +757,10 @@ class Binder {
         break;
       case StmtKind::kWhile:
         RequireBool(&stmt->conds[0], "WHILE");
-        BindLoopBody(&stmt->body);
+        BindLoopBody(&stmt->body, stmt->label);
         break;
       case StmtKind::kLoop:
-        BindLoopBody(&stmt->body);
+        BindLoopBody(&stmt->body, stmt->label);
         break;
       case StmtKind::kForRange:
         BindFor(stmt);
@@ -770,6 +770,10 @@ class Binder {
         if (loop_depth_ == 0)
           Fail(stmt->pos, std::string(stmt->kind == StmtKind::kExit ? "EXIT" : "CONTINUE") +
                               " cannot be used outside a loop");
+        if (!stmt->name.empty() &&
+            std::find(labels_.begin(), labels_.end(), stmt->name) == labels_.end())
+          Fail(stmt->pos, "there is no label \"" + stmt->name +
+                              "\" attached to any block or loop enclosing this statement");
         if (stmt->value) RequireBool(&stmt->value, "WHEN");
         break;
       case StmtKind::kReturn:
@@ -790,7 +794,7 @@ class Binder {
         break;
       case StmtKind::kForQuery:
         BindSelectInto(stmt);
-        BindLoopBody(&stmt->body);
+        BindLoopBody(&stmt->body, stmt->label);
         break;
       case StmtKind::kSelectRows:
         BindSelectRows(stmt);
@@ -823,9 +827,11 @@ class Binder {
     stmt->variable = Declare(var, stmt->pos);
   }
 
-  void BindLoopBody(StmtList *body) {
+  void BindLoopBody(StmtList *body, const std::string &label) {
     ++loop_depth_;
+    labels_.push_back(label);
     BindList(body);
+    labels_.pop_back();
     --loop_depth_;
   }
 
@@ -841,7 +847,7 @@ class Binder {
     var.type = Type::kInt4;
     var.pos = stmt->pos;
     stmt->variable = Declare(var, stmt->pos);
-    BindLoopBody(&stmt->body);
+    BindLoopBody(&stmt->body, stmt->label);
     scopes_.pop_back();
   }
 
@@ -1238,6 +1244,7 @@ class Binder {
   std::vector<std::vector<std::pair<std::string, int>>> scopes_;
   const Sources *current_sources_ = nullptr;
   int loop_depth_ = 0;
+  std::vector<std::string> labels_;                  // of the enclosing loops, innermost last
   std::vector<const Expr *> *aggregates_ = nullptr;  // while binding a SELECT INTO list
   bool in_aggregate_ = false;
 };

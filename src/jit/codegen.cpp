@@ -808,7 +808,7 @@ void Generator::GenWhile(const Stmt *stmt) {
   else
     b_.CreateBr(body);
   b_.SetInsertPoint(body);
-  loops_.push_back(LoopTargets{exit, head});
+  loops_.push_back(LoopTargets{exit, head, stmt->label});
   GenList(stmt->body);
   loops_.pop_back();
   BranchIfOpen(head);
@@ -846,7 +846,7 @@ void Generator::GenFor(const Stmt *stmt) {
   b_.SetInsertPoint(body);
   b_.CreateStore(i, slots_[stmt->variable].value);
   b_.CreateStore(b_.getFalse(), slots_[stmt->variable].null);
-  loops_.push_back(LoopTargets{exit, next});
+  loops_.push_back(LoopTargets{exit, next, stmt->label});
   GenList(stmt->body);
   loops_.pop_back();
   BranchIfOpen(next);
@@ -862,8 +862,13 @@ void Generator::GenFor(const Stmt *stmt) {
 }
 
 void Generator::GenExit(const Stmt *stmt) {
-  const LoopTargets &loop = loops_.back();
-  BasicBlock *target = stmt->kind == StmtKind::kExit ? loop.exit : loop.next;
+  const LoopTargets *loop = &loops_.back();
+  for (auto it = loops_.rbegin(); !stmt->name.empty() && it != loops_.rend(); ++it)
+    if (it->label == stmt->name) {  // EXIT label: that loop (the binder checked it encloses)
+      loop = &*it;
+      break;
+    }
+  BasicBlock *target = stmt->kind == StmtKind::kExit ? loop->exit : loop->next;
   if (!stmt->value) {
     b_.CreateBr(target);
     return;

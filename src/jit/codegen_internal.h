@@ -65,7 +65,8 @@ struct QueryContext {
 
 struct LoopTargets {
   BasicBlock *exit;
-  BasicBlock *next;  // CONTINUE
+  BasicBlock *next;   // CONTINUE
+  std::string label;  // <<label>>, or empty
 };
 
 // Generates one routine's entry function into a module (Run), numbering the

@@ -108,6 +108,12 @@ void Generator::GenQuery(const Stmt *stmt) {
   query_.source_values.assign(sources, nullptr);
   query_.source_nulls.assign(sources, nullptr);
   StartCounts(&query);
+  // A sort left running by an EXIT / CONTINUE to an outer loop label (which
+  // skips query_done) is ended before this run puts rows in.
+  for (int32_t stage = 0; stage < 2; ++stage)
+    if (!(stage == 0 ? stmt->group_stage : stmt->order_stage).types.empty())
+      b_.CreateCall(Runtime("memopt_rt_sort_close", b_.getVoidTy(), {i32_, i32_}),
+                    {call_, b_.getInt32(number), b_.getInt32(stage)});
   bool grouped = !stmt->group_stage.types.empty();
   bool aggregated = !stmt->aggregates.empty() || stmt->having;
   if (aggregated) AllocateAccumulators(stmt);
@@ -153,7 +159,7 @@ Generator::RowSink Generator::SinkFor(const Stmt *stmt, QueryState *query) {
         for (size_t i = 0; i < values.size(); ++i)
           StoreVariable(stmt->into_variables[i], values[i]);
         QueryContext saved = query_;  // queries in the body have their own
-        loops_.push_back(LoopTargets{done, next});
+        loops_.push_back(LoopTargets{done, next, stmt->label});
         GenList(stmt->body);
         loops_.pop_back();
         query_ = saved;

@@ -13,7 +13,8 @@ namespace native {
 namespace {
 
 // Two-character operators, tried before the one-character ones.
-const char *const kTwoCharOperators[] = {"..", ":=", "<>", "!=", "<=", ">=", "||", "::"};
+const char *const kTwoCharOperators[] = {
+    "..", ":=", "<>", "!=", "<=", ">=", "||", "::", "<<", ">>"};
 const char kOneCharOperators[] = "(),;.=<>+-*/%";
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }

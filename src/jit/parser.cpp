@@ -362,10 +362,11 @@ class Parser {
     return nullptr;
   }
 
-  // stmt := name ':=' expr ';' | a statement starting with its keyword
+  // stmt := name ':=' expr ';' | '<<' label '>>' loop | a statement starting with its keyword
   StmtPtr ParseStatement() {
     const Token &first = Peek();
     DepthGuard guard(this, first);
+    if (IsOp(first, "<<")) return ParseLabeledLoop();
     if (IsName(first) && IsOp(Peek(1), ":=")) return ParseAssign();
     if (first.kind == TokenKind::kIdentifier) {
       if (StatementRule rule = RuleFor(first.text)) return (this->*rule)();
@@ -515,12 +516,39 @@ class Parser {
   }
 
   // stmts END LOOP ';' (the tail of every loop)
+  // stmts END LOOP [label] ';' (the label, if any, is the loop's own)
   StmtList ParseLoopBody() {
+    std::string label = std::move(pending_label_);
+    pending_label_.clear();
     StmtList body = ParseStatements();
     ExpectKeyword("end");
     ExpectKeyword("loop");
+    if (IsName(Peek())) {
+      const Token &end_label = Next();
+      if (label.empty())
+        Fail(end_label.pos, "end label \"" + end_label.text + "\" specified for unlabeled block");
+      if (end_label.text != label)
+        Fail(end_label.pos,
+             "end label \"" + end_label.text + "\" differs from block's label \"" + label + "\"");
+    }
     ExpectOp(";");
     return body;
+  }
+
+  // '<<' name '>>' (WHILE | LOOP | FOR) ...: the label goes to the loop
+  // (and its END LOOP may repeat it).
+  StmtPtr ParseLabeledLoop() {
+    Next();
+    std::string label = ExpectName();
+    ExpectOp(">>");
+    const Token &loop = Peek();
+    if (!IsKeyword(loop, "while") && !IsKeyword(loop, "loop") && !IsKeyword(loop, "for"))
+      Fail(loop.pos, "a label must be followed by WHILE, LOOP or FOR in natively compiled routines",
+           "", kFeatureNotSupported);
+    pending_label_ = label;
+    StmtPtr stmt = ParseStatement();
+    stmt->label = label;
+    return stmt;
   }
 
   // WHILE expr LOOP stmts END LOOP ';'
@@ -577,9 +605,10 @@ class Parser {
     return stmt;
   }
 
-  // (EXIT | CONTINUE) [WHEN expr] ';'
+  // (EXIT | CONTINUE) [label] [WHEN expr] ';'
   StmtPtr ParseExitOrContinue(StmtKind kind) {
     StmtPtr stmt = NewStmt(kind, Next());
+    if (IsName(Peek()) && !IsKeyword(Peek(), "when")) stmt->name = Next().text;
     if (AcceptKeyword("when")) stmt->value = ParseExpr();
     ExpectOp(";");
     return stmt;
@@ -1143,6 +1172,7 @@ class Parser {
   std::vector<Token> tokens_;
   size_t next_ = 0;
   int depth_ = 0;
+  std::string pending_label_;                      // <<label>> of the loop being parsed
   std::unordered_map<const Expr *, int> heights_;  // inner nodes only
 };
 

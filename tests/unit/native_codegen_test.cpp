@@ -349,6 +349,19 @@ TEST(NativeCodegen, AggregatesInSelectInto) {
   EXPECT_EQ(Call(*avg, {0, 0}).value, 24);  // (5 + 8 + 13 + 21) / 4 * 2 = 23.5 -> 24
 }
 
+TEST(NativeCodegen, LabeledExitAndContinueLeaveTheNamedLoop) {
+  const char *body =
+      "DECLARE s int := 0;\n<<outer>> FOR i IN 1..a LOOP\n  FOR j IN 1..a LOOP\n"
+      "    CONTINUE outer WHEN j > i;\n    s := s + 1;\n    EXIT outer WHEN s >= b;\n"
+      "  END LOOP;\nEND LOOP outer;\nRETURN s;";
+  EXPECT_EQ(Value(body, 5, 100), 15);  // 1 + 2 + 3 + 4 + 5: CONTINUE outer ends each row
+  EXPECT_EQ(Value(body, 5, 7), 7);     // EXIT outer from the inner loop
+  auto unknown = Build(Wrap("LOOP EXIT nosuch; END LOOP;"), Type::kUnknown, false);
+  EXPECT_FALSE(unknown->ok);
+  EXPECT_EQ(unknown->error.message,
+            "there is no label \"nosuch\" attached to any block or loop enclosing this statement");
+}
+
 TEST(NativeCodegen, GroupByHavingOrderByLimitOffset) {
   table_rows = {5, 8, 5, 13, 8, 5};
   auto groups =

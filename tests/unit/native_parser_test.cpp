@@ -348,7 +348,24 @@ TEST(NativeParser, Loops) {
   ExpectError(Wrap("FOR i IN 1 TO 10 LOOP END LOOP;"), 2, 12, "syntax error at or near \"TO\"");
   ExpectError(Wrap("LOOP NULL; END;"), 2, 15, "syntax error at or near \";\"");
   ExpectError(Wrap("WHILE x LOOP NULL; END WHILE;"), 2, 24, "syntax error at or near \"WHILE\"");
-  ExpectError(Wrap("EXIT outer;"), 2, 6, "syntax error at or near \"outer\"");
+  ExpectError(Wrap("EXIT outer 1;"), 2, 12, "syntax error at or near \"1\"");
+  // Labels: <<name>> before a loop, EXIT / CONTINUE name, END LOOP name.
+  Body labeled = MustParse(
+      Wrap("<<outer>> FOR i IN 1..3 LOOP\n  LOOP EXIT outer WHEN i = 2; CONTINUE outer; END LOOP;\n"
+           "END LOOP outer;"));
+  ASSERT_EQ(labeled.statements.size(), 1u);
+  EXPECT_EQ(labeled.statements[0]->label, "outer");
+  const Stmt &inner = *labeled.statements[0]->body[0];
+  EXPECT_EQ(inner.label, "");
+  EXPECT_EQ(inner.body[0]->name, "outer");
+  EXPECT_EQ(inner.body[1]->kind, StmtKind::kContinue);
+  EXPECT_EQ(inner.body[1]->name, "outer");
+  ExpectError(Wrap("<<a>> LOOP EXIT; END LOOP b;"), 2, 27,
+              "end label \"b\" differs from block's label \"a\"");
+  ExpectError(Wrap("LOOP EXIT; END LOOP b;"), 2, 21,
+              "end label \"b\" specified for unlabeled block");
+  ExpectError(Wrap("<<a>> x := 1;"), 2, 7,
+              "a label must be followed by WHILE, LOOP or FOR in natively compiled routines");
   // FOR over a query needs FROM; a target list needs a query.
   ExpectError(Wrap("FOR r IN SELECT 1 LOOP END LOOP;"), 2, 19, "syntax error at or near \"LOOP\"");
   ExpectError(Wrap("FOR a, b IN 1..2 LOOP END LOOP;"), 2, 13, "syntax error at or near \"1\"");

@@ -179,6 +179,34 @@ TEST_F(RangeIndexTest, ForwardAndBackwardOrder) {
   EXPECT_GT(stats.leaves, 1u);
 }
 
+// Runs of ascending and descending keys take the insert-edge shortcut
+// (insert_edge_); interleaving them with duplicates, re-inserts of present
+// pairs and keys landing in the middle must keep the order exact.
+TEST_F(RangeIndexTest, RunsOfAscendingAndDescendingKeysKeepTheOrder) {
+  std::set<Entry> expected;
+  auto add = [&](int64_t key, uint64_t row) {
+    ASSERT_EQ(Insert(key, row), Status::kOk);
+    expected.insert({key, row});
+  };
+  for (int64_t k = 0; k < 3000; ++k) add(k, 1);       // ascending: last entry each time
+  for (int64_t k = -1; k > -3000; --k) add(k, 1);     // descending: first entry each time
+  for (int64_t k = 0; k < 3000; k += 3) add(k, 2);    // duplicates of present keys, in the middle
+  for (int64_t k = 2999; k >= 0; k -= 7) add(k, 1);   // present pairs: no-ops
+  for (int64_t k = 5000; k > 3000; --k) add(k, 3);    // a descending run above everything
+  for (int64_t k = -5000; k < -3000; ++k) add(k, 3);  // an ascending run below everything
+  EXPECT_EQ(ScanForward(), Sorted(expected));
+  std::vector<Entry> backward = ScanBackward();
+  std::reverse(backward.begin(), backward.end());
+  EXPECT_EQ(backward, Sorted(expected));
+  EXPECT_EQ(index_->Stats().entries, expected.size());
+  for (int64_t k = -5000; k <= 5000; k += 97) {  // removals still find every pair
+    if (expected.count({k, 3}) == 0) continue;
+    EXPECT_EQ(Remove(k, 3), Status::kOk);
+    expected.erase({k, 3});
+  }
+  EXPECT_EQ(ScanForward(), Sorted(expected));
+}
+
 TEST_F(RangeIndexTest, InsertOfPresentPairIsNoOpAndRemoveOfAbsentIsNotFound) {
   ASSERT_EQ(Insert(1, 1), Status::kOk);
   ASSERT_EQ(Insert(1, 1), Status::kOk);
