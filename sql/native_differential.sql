@@ -91,6 +91,8 @@ INSERT INTO corpus VALUES
    '<<outer>> FOR i IN 1..10 LOOP FOR j IN 1..10 LOOP CONTINUE outer WHEN j > i; s := s + j * coalesce(a, 1) % 7; EXIT outer WHEN s > coalesce(b, 50); END LOOP; END LOOP outer; RETURN s;'),
   ('label_query', 'DECLARE s text := ''''; DECLARE k int;',
    'FOR r IN 1..2 LOOP <<rows>> FOR k IN SELECT id FROM dt WHERE v > b ORDER BY v, id LOOP FOR j IN 1..2 LOOP EXIT rows WHEN k > a; END LOOP; s := s || k || '',''; END LOOP; s := s || ''/''; END LOOP; RETURN s;'),
+  ('varchar_n', 'DECLARE v varchar(4) := ''x''; DECLARE w varchar(6);',
+   'v := coalesce(b::text, ''n''); w := (a::text || ''abcdefgh'')::varchar(6); RETURN v || ''|'' || w || ''|'' || length(v);'),
   ('insert_select', 'DECLARE c bigint; DECLARE t bigint;',
    'INSERT INTO ds (id, v) SELECT id, v + b FROM dt WHERE id <= a ORDER BY id LIMIT 20; SELECT count(*), sum(v) INTO c, t FROM ds; DELETE FROM ds; RETURN c || '' '' || coalesce(t, -1);');
 

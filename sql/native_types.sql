@@ -95,6 +95,24 @@ END $$;
 SELECT * FROM integer_stats();
 SELECT sum(amount::bigint * 1000000000000), avg(amount::int) FROM ledger;
 
+-- varchar(n): reads as text; writes longer than n raise 22001 (trailing
+-- spaces are cut, as PostgreSQL does); an explicit cast cuts.
+CREATE TABLE tags (id int PRIMARY KEY, tag varchar(5)) USING memopt;
+CREATE PROCEDURE tag(k int, t text) LANGUAGE native_compilation AS $$
+BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
+  DECLARE short varchar(3) := t::varchar(3);
+  INSERT INTO tags VALUES (k, t);
+  UPDATE tags SET tag = tag || short WHERE id = k - 100;
+END $$;
+CALL tag(1, 'ab');
+CALL tag(3, 'abcde   ');
+CALL tag(101, 'xyz');
+SELECT id, tag, length(tag) FROM tags ORDER BY id;
+CALL tag(2, 'toolong');
+CALL tag(102, 'abcdef');
+DROP PROCEDURE tag(int, text);
+DROP TABLE tags;
+
 -- Errors: at run time PostgreSQL's own, at CREATE what is not there yet.
 CREATE FUNCTION to_day(s text) RETURNS date LANGUAGE native_compilation AS $$
 BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)

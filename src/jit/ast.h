@@ -97,7 +97,8 @@ struct Expr {
   int callee = -1;             // kCall of a natively compiled function: Routine::callees
   int runtime = -1;            // kBinary, kUnary, kCast, kCall: a MemoptNativeFunction doing it
   bool swap_operands = false;  // kBinary with `runtime`: called as (right, left)
-  int32_t typmod = -1;         // kCast to numeric(p, s): the type modifier applied
+  int32_t typmod = -1;         // kCast to numeric(p, s) or varchar(n): the modifier applied
+  bool explicit_cast = false;  // ... by an explicit cast (varchar(n) then cuts, as PostgreSQL)
 };
 
 enum class StmtKind : uint8_t {

@@ -112,8 +112,15 @@ bool TypeFromName(const std::string &name, const std::vector<int> &modifiers, Ty
   if (!modifiers.empty()) {
     // numeric(p, s) rounds on assignment; varchar(n), timestamp(p) and the
     // like would need their own checks.
-    if (it->second != Type::kNumeric || typmod == nullptr) return false;
-    *typmod = NumericTypmod(modifiers);
+    if (typmod == nullptr) return false;
+    if (it->second == Type::kNumeric) {
+      *typmod = NumericTypmod(modifiers);
+    } else if (name == "varchar" || name == "character varying") {  // varchar(n)
+      bool ok = modifiers.size() == 1 && modifiers[0] >= 1 && modifiers[0] <= 10485760;
+      *typmod = ok ? modifiers[0] + 4 : -1;  // + VARHDRSZ
+    } else {
+      return false;
+    }
     if (*typmod < 0) return false;
   }
   *type = it->second;
@@ -297,11 +304,13 @@ class Binder {
 
   // Converts `slot` to `target` where an assignment may (any numeric to any
   // numeric with a range check; anything to and from text; NULL to anything).
-  // numeric(p, s) targets (typmod >= 0) round the value to their scale.
+  // numeric(p, s) targets (typmod >= 0) round the value to their scale;
+  // varchar(n) targets refuse longer values (22001).
   void CoerceForAssignment(ExprPtr *slot, Type target, const std::string &what,
                            int32_t typmod = -1) {
     Type from = (*slot)->type;
-    if (from == target && (typmod < 0 || target != Type::kNumeric)) return;
+    bool has_typmod = typmod >= 0 && (target == Type::kNumeric || target == Type::kText);
+    if (from == target && !has_typmod) return;
     int function;
     bool ok = from == Type::kNull || (IsNumeric(from) && IsNumeric(target)) ||
               from == Type::kText || target == Type::kText || ResolveCast(from, target, &function);
@@ -311,7 +320,7 @@ class Binder {
                DisplayTypeName(from),
            "You will need to rewrite or cast the expression.");
     *slot = WrapCast(std::move(*slot), target);
-    if (target == Type::kNumeric) (*slot)->typmod = typmod;
+    if (has_typmod) (*slot)->typmod = typmod;
   }
 
   void CoerceImplicit(ExprPtr *slot, Type target) {
@@ -715,6 +724,7 @@ class Binder {
                                         "\" is not supported by natively compiled routines");
         BindExpr(expr->args[0].get(), source);
         CoerceForAssignment(&expr->args[0], target, "cast target", typmod);
+        if (expr->args[0]->typmod >= 0) expr->args[0]->explicit_cast = true;  // x::varchar(3) cuts
         type = target;
         break;
       }

@@ -296,7 +296,8 @@ Value Generator::Gen(const Expr *expr) {
       if (expr->args[0]->kind == ExprKind::kFloat && IsFloatType(expr->type))  // 1.5::float8
         return Value{llvm::ConstantFP::get(MachineType(expr->type), std::stod(expr->args[0]->text)),
                      b_.getFalse()};
-      return GenCast(Gen(expr->args[0].get()), expr->args[0]->type, expr->type, expr->typmod);
+      return GenCast(Gen(expr->args[0].get()), expr->args[0]->type, expr->type, expr->typmod,
+                     expr->explicit_cast);
     case ExprKind::kCase:
       return GenCase(expr);
   }
@@ -619,14 +620,19 @@ Value Generator::GenCoalesce(const Expr *expr) {
 
 // --- casts -----------------------------------------------------------------------
 
-// typmod >= 0: a numeric(p, s) target, rounded to its scale.
-Value Generator::GenCast(Value value, Type from, Type to, int32_t typmod) {
+// typmod >= 0: a numeric(p, s) target, rounded to its scale, or a
+// varchar(n) one, checked (or, by an explicit cast, cut) to its length.
+Value Generator::GenCast(Value value, Type from, Type to, int32_t typmod, bool explicit_cast) {
   if (from == Type::kNull)
     return Value{llvm::Constant::getNullValue(MachineType(to)), b_.getTrue()};
   if (from == to && typmod < 0) return value;
   return UnlessNull(value.null, to, [&] {
     llvm::Value *v = from == to ? value.v : Convert(value.v, from, to);
-    if (typmod >= 0) v = Apply(MEMOPT_FN_NUMERIC_TYPMOD, v, b_.getInt64(typmod), to);
+    if (typmod >= 0 && to == Type::kNumeric)
+      v = Apply(MEMOPT_FN_NUMERIC_TYPMOD, v, b_.getInt64(typmod), to);
+    else if (typmod >= 0)
+      v = Apply(MEMOPT_FN_VARCHAR_TYPMOD, v, b_.getInt64(typmod), to,
+                b_.getInt64(explicit_cast ? 1 : 0));
     return v;
   });
 }

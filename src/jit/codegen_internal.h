@@ -140,7 +140,7 @@ class Generator {
   Value GenCall(const Expr *expr);
   Value GenCase(const Expr *expr);
   Value GenCoalesce(const Expr *expr);
-  Value GenCast(Value value, Type from, Type to, int32_t typmod = -1);
+  Value GenCast(Value value, Type from, Type to, int32_t typmod = -1, bool explicit_cast = false);
   llvm::Value *Convert(llvm::Value *v, Type from, Type to);
   llvm::Value *ConvertInt(llvm::Value *v, Type to);
   void GenList(const StmtList &list);

@@ -152,7 +152,8 @@ enum MemoptNativeFunction : int32_t {
   MEMOPT_FN_TO_TIMESTAMP,
   MEMOPT_FN_TO_NUMBER,
   MEMOPT_FN_GEN_RANDOM_UUID,
-  MEMOPT_FN_COUNT  // not a function: how many there are
+  MEMOPT_FN_VARCHAR_TYPMOD,  // (text, int4 typmod, bool explicit): varchar(n) of a value
+  MEMOPT_FN_COUNT            // not a function: how many there are
 };
 
 // Every function below is looked up by this name in generated code.

@@ -51,8 +51,8 @@ native::Type TypeForOid(Oid type, int32 typmod) {
       return native::Type::kFloat8;
     case TEXTOID:
       return native::Type::kText;
-    case VARCHAROID:  // varchar(n) would need its length checked
-      return typmod < 0 ? native::Type::kText : native::Type::kUnknown;
+    case VARCHAROID:  // varchar(n): assignments check the length (ColumnDesc::typmod)
+      return native::Type::kText;
     case NUMERICOID:  // numeric(p, s): assignments round (ColumnDesc::typmod)
       return native::Type::kNumeric;
     case DATEOID:
@@ -135,7 +135,8 @@ void DescribeColumns(Relation rel, native::TableDesc *desc) {
     column.dropped = attr->attisdropped;
     if (!column.dropped) {
       column.type = TypeForOid(attr->atttypid, attr->atttypmod);
-      if (column.type == native::Type::kNumeric) column.typmod = attr->atttypmod;
+      if (column.type == native::Type::kNumeric || attr->atttypid == VARCHAROID)
+        column.typmod = attr->atttypmod;
       column.type_name = format_type_with_typemod(attr->atttypid, attr->atttypmod);
     }
     column.not_null = attr->attnotnull;

@@ -129,6 +129,7 @@ const Builtin kBuiltins[] = {
     {to_timestamp, 2},             // MEMOPT_FN_TO_TIMESTAMP
     {numeric_to_number, 2},        // MEMOPT_FN_TO_NUMBER
     {gen_random_uuid, 0},          // MEMOPT_FN_GEN_RANDOM_UUID
+    {varchar, 3},                  // MEMOPT_FN_VARCHAR_TYPMOD
 };
 static_assert(sizeof(kBuiltins) / sizeof(kBuiltins[0]) == MEMOPT_FN_COUNT,
               "one builtin per MemoptNativeFunction");
