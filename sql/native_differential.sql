@@ -93,6 +93,8 @@ INSERT INTO corpus VALUES
    'FOR r IN 1..2 LOOP <<rows>> FOR k IN SELECT id FROM dt WHERE v > b ORDER BY v, id LOOP FOR j IN 1..2 LOOP EXIT rows WHEN k > a; END LOOP; s := s || k || '',''; END LOOP; s := s || ''/''; END LOOP; RETURN s;'),
   ('varchar_n', 'DECLARE v varchar(4) := ''x''; DECLARE w varchar(6);',
    'v := coalesce(b::text, ''n''); w := (a::text || ''abcdefgh'')::varchar(6); RETURN v || ''|'' || w || ''|'' || length(v);'),
+  ('char_n', 'DECLARE c char(5) := ''ab''; DECLARE d char(3);',
+   'd := coalesce(a::text, ''z''); RETURN c || ''|'' || d || ''|'' || length(c) || ''|'' || (c = ''ab   '') || ''|'' || (c < d) || ''|'' || upper(c) || ''|'' || (c::text = ''ab'');'),
   ('insert_select', 'DECLARE c bigint; DECLARE t bigint;',
    'INSERT INTO ds (id, v) SELECT id, v + b FROM dt WHERE id <= a ORDER BY id LIMIT 20; SELECT count(*), sum(v) INTO c, t FROM ds; DELETE FROM ds; RETURN c || '' '' || coalesce(t, -1);');
 

@@ -113,6 +113,34 @@ CALL tag(102, 'abcdef');
 DROP PROCEDURE tag(int, text);
 DROP TABLE tags;
 
+-- char(n): padded on assignment, compared and turned into text without
+-- trailing blanks, grouped and sorted by bpchar's own order.
+CREATE TABLE codes (id int PRIMARY KEY, code char(4), label text) USING memopt;
+INSERT INTO codes VALUES (1, 'ab', 'x'), (2, 'ab  ', 'y'), (3, 'b', NULL), (4, NULL, 'z');
+CREATE FUNCTION code_report(probe text) RETURNS text LANGUAGE native_compilation AS $$
+BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
+  DECLARE s text := '';
+  DECLARE c char(4);
+  DECLARE n bigint;
+  DECLARE one char := left(probe, 1);
+  FOR c, n IN SELECT code, count(*) FROM codes GROUP BY code ORDER BY code NULLS FIRST LOOP
+    s := s || '[' || coalesce(c, '-') || ']' || n || ' ' || coalesce(length(c), -1) || ' ' ||
+         coalesce((c = 'ab')::text, '?') || ' ';
+  END LOOP;
+  RETURN s || '|' || one || '|' || (probe::char(6) || '.') || '|' || ('ab'::char(4) = 'ab  '::text);
+END $$;
+SELECT code_report('qrs');
+CREATE PROCEDURE set_code(k int, value text) LANGUAGE native_compilation AS $$
+BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
+  UPDATE codes SET code = value WHERE id = k;
+END $$;
+CALL set_code(3, 'cd   ');
+SELECT id, code, octet_length(code) FROM codes WHERE id = 3;
+CALL set_code(3, 'abcde');
+DROP FUNCTION code_report(text);
+DROP PROCEDURE set_code(int, text);
+DROP TABLE codes;
+
 -- Errors: at run time PostgreSQL's own, at CREATE what is not there yet.
 CREATE FUNCTION to_day(s text) RETURNS date LANGUAGE native_compilation AS $$
 BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)

@@ -46,6 +46,7 @@ enum class Type : uint8_t {
   kInterval,
   kUuid,
   kBytea,
+  kBpchar,  // char(n): blank-padded; compares and converts to text without trailing blanks
 };
 
 // A type as written: "int", "bigint", "double precision", "varchar(20)".

@@ -105,17 +105,25 @@ bool TypeFromName(const std::string &name, const std::vector<int> &modifiers, Ty
       {"interval", Type::kInterval},
       {"uuid", Type::kUuid},
       {"bytea", Type::kBytea},
+      {"char", Type::kBpchar},
+      {"character", Type::kBpchar},
+      {"bpchar", Type::kBpchar},
   };
   auto it = kNames.find(name);
   if (it == kNames.end()) return false;
   if (typmod != nullptr) *typmod = -1;
+  if (modifiers.empty() && it->second == Type::kBpchar && name != "bpchar") {
+    if (typmod == nullptr) return false;
+    *typmod = 1 + 4;  // char is char(1)
+  }
   if (!modifiers.empty()) {
     // numeric(p, s) rounds on assignment; varchar(n), timestamp(p) and the
     // like would need their own checks.
     if (typmod == nullptr) return false;
     if (it->second == Type::kNumeric) {
       *typmod = NumericTypmod(modifiers);
-    } else if (name == "varchar" || name == "character varying") {  // varchar(n)
+    } else if (name == "varchar" || name == "character varying" ||
+               it->second == Type::kBpchar) {  // varchar(n), char(n)
       bool ok = modifiers.size() == 1 && modifiers[0] >= 1 && modifiers[0] <= 10485760;
       *typmod = ok ? modifiers[0] + 4 : -1;  // + VARHDRSZ
     } else {
@@ -309,7 +317,8 @@ class Binder {
   void CoerceForAssignment(ExprPtr *slot, Type target, const std::string &what,
                            int32_t typmod = -1) {
     Type from = (*slot)->type;
-    bool has_typmod = typmod >= 0 && (target == Type::kNumeric || target == Type::kText);
+    bool has_typmod = typmod >= 0 && (target == Type::kNumeric || target == Type::kText ||
+                                      target == Type::kBpchar);
     if (from == target && !has_typmod) return;
     int function;
     bool ok = from == Type::kNull || (IsNumeric(from) && IsNumeric(target)) ||
@@ -521,10 +530,13 @@ class Binder {
       case BuiltinFunction::kLower:
       case BuiltinFunction::kUpper:
         arity(1);
-        if (it->second == BuiltinFunction::kLength && types[0] == Type::kBytea) {
-          expr->runtime = MEMOPT_FN_BYTEA_LENGTH;
+        if (it->second == BuiltinFunction::kLength &&
+            (types[0] == Type::kBytea || types[0] == Type::kBpchar)) {
+          expr->runtime =
+              types[0] == Type::kBytea ? MEMOPT_FN_BYTEA_LENGTH : MEMOPT_FN_BPCHAR_LENGTH;
           return Type::kInt4;
         }
+        if (types[0] == Type::kBpchar) types[0] = Type::kText;  // lower / upper: as text
         if (types[0] != Type::kText && types[0] != Type::kNull) CallTypeError(expr, types);
         CoerceImplicit(&expr->args[0], Type::kText);
         return it->second == BuiltinFunction::kLength ? Type::kInt4 : Type::kText;
@@ -1392,6 +1404,8 @@ const char *DisplayTypeName(Type type) {
       return "uuid";
     case Type::kBytea:
       return "bytea";
+    case Type::kBpchar:
+      return "character";
     case Type::kNull:
       return "unknown";
     case Type::kUnknown:

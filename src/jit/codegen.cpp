@@ -631,13 +631,15 @@ Value Generator::GenCast(Value value, Type from, Type to, int32_t typmod, bool e
     if (typmod >= 0 && to == Type::kNumeric)
       v = Apply(MEMOPT_FN_NUMERIC_TYPMOD, v, b_.getInt64(typmod), to);
     else if (typmod >= 0)
-      v = Apply(MEMOPT_FN_VARCHAR_TYPMOD, v, b_.getInt64(typmod), to,
-                b_.getInt64(explicit_cast ? 1 : 0));
+      v = Apply(to == Type::kBpchar ? MEMOPT_FN_BPCHAR_TYPMOD : MEMOPT_FN_VARCHAR_TYPMOD, v,
+                b_.getInt64(typmod), to, b_.getInt64(explicit_cast ? 1 : 0));
     return v;
   });
 }
 
 llvm::Value *Generator::Convert(llvm::Value *v, Type from, Type to) {
+  if (from == Type::kBpchar && to == Type::kText)  // char(n) to text drops trailing blanks
+    return Apply(MEMOPT_FN_BPCHAR_TO_TEXT, v, nullptr, to);
   if (to == Type::kText)
     return b_.CreateCall(Runtime("memopt_rt_to_text", i64_, {i32_, i64_}),
                          {call_, b_.getInt32(static_cast<int>(from)), ToDatum(v, from)});

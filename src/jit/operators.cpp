@@ -225,7 +225,7 @@ int Fit(const std::vector<Type> &args, const std::vector<Type> &params) {
 
 bool IsByReference(Type type) {
   return type == Type::kText || type == Type::kNumeric || type == Type::kInterval ||
-         type == Type::kUuid || type == Type::kBytea;
+         type == Type::kUuid || type == Type::kBytea || type == Type::kBpchar;
 }
 
 bool IsComputedByPostgres(Type type) {
@@ -256,6 +256,8 @@ bool CommonType(Type a, Type b, Type *common) {
     *common = static_cast<int>(a) > static_cast<int>(b) ? a : b;
   else if (IsDateTime(a) && IsDateTime(b))
     *common = CommonDateTime(a, b);
+  else if ((a == Type::kText && b == Type::kBpchar) || (a == Type::kBpchar && b == Type::kText))
+    *common = Type::kText;
   else
     return false;
   return true;
@@ -273,6 +275,8 @@ int OrderFunction(Type type) {
       return MEMOPT_FN_BYTEA_CMP;
     case Type::kText:
       return MEMOPT_FN_TEXT_CMP;
+    case Type::kBpchar:
+      return MEMOPT_FN_BPCHAR_CMP;
     default:
       return -1;
   }
@@ -283,6 +287,9 @@ bool ResolveOperator(const std::string &op, Type left, Type right, OperatorMatch
   bool numeric_right = IsInteger(right) || IsFloat(right) || right == Type::kNumeric;
   if (numeric_left && numeric_right) return NumericOperator(op, left, right, match);
   if (IsComparison(op)) {
+    if ((left == Type::kBpchar) != (right == Type::kBpchar) &&
+        (left == Type::kText || right == Type::kText))  // char(n) with text: as text
+      return Match(match, Type::kText, Type::kText, Type::kBool, MEMOPT_FN_TEXT_CMP, true);
     if (IsDateTime(left) && IsDateTime(right)) {
       Type common = CommonDateTime(left, right);
       return Match(match, common, common, Type::kBool, -1);
@@ -356,6 +363,7 @@ bool ResolveCast(Type from, Type to, int *function) {
       {Type::kTimestampTz, Type::kTimestamp, MEMOPT_FN_TIMESTAMPTZ_TO_TIMESTAMP},
       {Type::kTimestamp, Type::kTime, MEMOPT_FN_TIMESTAMP_TO_TIME},
       {Type::kTimestampTz, Type::kTime, MEMOPT_FN_TIMESTAMPTZ_TO_TIME},
+      {Type::kBpchar, Type::kText, MEMOPT_FN_BPCHAR_TO_TEXT},
   };
   *function = -1;
   if (from == to) return true;

@@ -153,6 +153,10 @@ enum MemoptNativeFunction : int32_t {
   MEMOPT_FN_TO_NUMBER,
   MEMOPT_FN_GEN_RANDOM_UUID,
   MEMOPT_FN_VARCHAR_TYPMOD,  // (text, int4 typmod, bool explicit): varchar(n) of a value
+  MEMOPT_FN_BPCHAR_TYPMOD,   // (bpchar, int4 typmod, bool explicit): char(n) of a value
+  MEMOPT_FN_BPCHAR_CMP,
+  MEMOPT_FN_BPCHAR_TO_TEXT,  // trailing blanks removed
+  MEMOPT_FN_BPCHAR_LENGTH,   // characters without trailing blanks
   MEMOPT_FN_COUNT            // not a function: how many there are
 };
 

@@ -53,6 +53,8 @@ native::Type TypeForOid(Oid type, int32 typmod) {
       return native::Type::kText;
     case VARCHAROID:  // varchar(n): assignments check the length (ColumnDesc::typmod)
       return native::Type::kText;
+    case BPCHAROID:  // char(n): assignments pad or check (ColumnDesc::typmod)
+      return native::Type::kBpchar;
     case NUMERICOID:  // numeric(p, s): assignments round (ColumnDesc::typmod)
       return native::Type::kNumeric;
     case DATEOID:
@@ -111,6 +113,8 @@ Oid memopt_native_type_oid(native::Type type) {
       return UUIDOID;
     case native::Type::kBytea:
       return BYTEAOID;
+    case native::Type::kBpchar:
+      return BPCHAROID;
     default:
       return TEXTOID;
   }
@@ -135,7 +139,8 @@ void DescribeColumns(Relation rel, native::TableDesc *desc) {
     column.dropped = attr->attisdropped;
     if (!column.dropped) {
       column.type = TypeForOid(attr->atttypid, attr->atttypmod);
-      if (column.type == native::Type::kNumeric || attr->atttypid == VARCHAROID)
+      if (column.type == native::Type::kNumeric || column.type == native::Type::kBpchar ||
+          attr->atttypid == VARCHAROID)
         column.typmod = attr->atttypmod;
       column.type_name = format_type_with_typemod(attr->atttypid, attr->atttypmod);
     }

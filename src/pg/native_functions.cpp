@@ -130,6 +130,10 @@ const Builtin kBuiltins[] = {
     {numeric_to_number, 2},        // MEMOPT_FN_TO_NUMBER
     {gen_random_uuid, 0},          // MEMOPT_FN_GEN_RANDOM_UUID
     {varchar, 3},                  // MEMOPT_FN_VARCHAR_TYPMOD
+    {bpchar, 3},                   // MEMOPT_FN_BPCHAR_TYPMOD
+    {bpcharcmp, 2},                // MEMOPT_FN_BPCHAR_CMP
+    {rtrim1, 1},                   // MEMOPT_FN_BPCHAR_TO_TEXT
+    {bpcharlen, 1},                // MEMOPT_FN_BPCHAR_LENGTH
 };
 static_assert(sizeof(kBuiltins) / sizeof(kBuiltins[0]) == MEMOPT_FN_COUNT,
               "one builtin per MemoptNativeFunction");
