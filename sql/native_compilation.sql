@@ -326,6 +326,19 @@ BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
   INSERT INTO payroll SELECT dept, salary, 1, 2 FROM emp;
   RETURN 1;
 END $$;
+-- Range conditions on the first column of a memopt_range index scan just
+-- that range of the index (in key order); the whole WHERE is still tested.
+CREATE FUNCTION salaries_between(lo int, hi int) RETURNS text LANGUAGE native_compilation AS $$
+BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
+  DECLARE s text := '';
+  DECLARE who text;
+  FOR who IN SELECT name FROM emp WHERE id >= lo AND id < hi AND name <> 'bo' LOOP
+    s := s || who || ' ';
+  END LOOP;
+  RETURN s;
+END $$;
+SELECT salaries_between(2, 6), salaries_between(100, 200), salaries_between(NULL, 3);
+DROP FUNCTION salaries_between(int, int);
 -- The joined tables' columns are bound too.
 ALTER TABLE dept DROP COLUMN city;
 DROP FUNCTION dept_report(int), by_city(int, int), best_paid(text), first_groups(int);

@@ -137,6 +137,10 @@ struct TableRef {
   // variables and earlier FROM items), or -1 for a scan ...
   int access_index = -1;
   std::vector<const Expr *> access_keys;
+  // ... or, with range_scan, the entries of that (ordered) index whose first
+  // column satisfies every `column range_ops[i] access_keys[i]` (<, <=, >, >=)
+  bool range_scan = false;
+  std::vector<std::string> range_ops;
   // ... and the conjuncts of `where` tested as soon as its row is read (those
   // that read no later FROM item).
   std::vector<const Expr *> filters;

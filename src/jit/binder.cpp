@@ -1234,6 +1234,54 @@ class Binder {
         if (eq.second != nullptr) equalities.push_back(eq);
       }
       ChooseIndex(&ref, routine_.tables[ref.table], equalities);
+      if (ref.access_index < 0) ChooseRange(&ref, routine_.tables[ref.table], conjuncts, s);
+    }
+  }
+
+  // "column op value" with op one of < <= > >= (turned around when the
+  // column is on the right), in the column's own type, where value reads
+  // only earlier FROM items: the column, the op and the value.
+  struct RangeCondition {
+    int column;
+    std::string op;
+    const Expr *value;
+  };
+  static bool RangeConditionOf(const Expr *expr, size_t source, RangeCondition *condition) {
+    if (expr->kind != ExprKind::kBinary) return false;
+    const std::string &op = expr->op;
+    if (op != "<" && op != "<=" && op != ">" && op != ">=") return false;
+    for (int side = 0; side < 2; ++side) {
+      const Expr *column = expr->args[side].get();
+      const Expr *value = expr->args[1 - side].get();
+      if (column->kind != ExprKind::kName || column->column < 0 ||
+          column->source != static_cast<int>(source) ||
+          LastSource(value) >= static_cast<int>(source) || value->type != column->type)
+        continue;
+      static const std::map<std::string, std::string> kTurned = {
+          {"<", ">"}, {"<=", ">="}, {">", "<"}, {">=", "<="}};
+      *condition = RangeCondition{column->column, side == 0 ? op : kTurned.at(op), value};
+      return true;
+    }
+    return false;
+  }
+
+  // Without an equality lookup, the first ordered index whose first column
+  // WHERE bounds is scanned over that range (the whole WHERE is still tested).
+  static void ChooseRange(TableRef *ref, const TableDesc &table,
+                          const std::vector<const Expr *> &conjuncts, size_t source) {
+    for (size_t i = 0; i < table.indexes.size(); ++i) {
+      const IndexDesc &index = table.indexes[i];
+      if (!index.ordered || index.columns.empty()) continue;
+      for (const Expr *conjunct : conjuncts) {
+        RangeCondition condition;
+        if (!RangeConditionOf(conjunct, source, &condition) || condition.column != index.columns[0])
+          continue;
+        ref->access_index = static_cast<int>(i);
+        ref->range_scan = true;
+        ref->range_ops.push_back(condition.op);
+        ref->access_keys.push_back(condition.value);
+      }
+      if (ref->range_scan) return;
     }
   }
 

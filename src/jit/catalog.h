@@ -27,6 +27,7 @@ struct ColumnDesc {
 struct IndexDesc {
   uint32_t oid = 0;
   bool unique = false;
+  bool ordered = false;      // memopt_range: also scans ranges of its first column
   std::vector<int> columns;  // 0-based table columns; empty for an expression index
 };
 

@@ -210,6 +210,7 @@ class Generator {
   void Combine(const Expr *aggregate, const Accumulator &acc, Value arg);
   void FinishAggregates(const Stmt *stmt);
   llvm::Value *LookupKeys(const TableRef &ref, BasicBlock *no_rows);
+  llvm::Value *RangeBounds(const TableRef &ref, BasicBlock *no_rows);
 
   const Routine &routine_;
   const CodegenOptions &options_;

@@ -23,7 +23,8 @@ void Generator::GenSources(const Stmt *stmt, int32_t number, size_t level, Basic
                            const std::function<void(BasicBlock *next)> &inner) {
   const TableRef &ref = SourceRef(*stmt, static_cast<int>(level));
   llvm::Value *keys = llvm::ConstantPointerNull::get(i64_->getPointerTo());
-  if (ref.access_index >= 0) keys = LookupKeys(ref, exhausted);
+  if (ref.access_index >= 0)
+    keys = ref.range_scan ? RangeBounds(ref, exhausted) : LookupKeys(ref, exhausted);
   llvm::Value *source = b_.getInt32(static_cast<int32_t>(level));
   b_.CreateCall(Runtime("memopt_rt_open", b_.getVoidTy(), {i32_, i32_, i64_->getPointerTo()}),
                 {call_, b_.getInt32(number), source, keys});
@@ -597,6 +598,23 @@ llvm::Value *Generator::LookupKeys(const TableRef &ref, BasicBlock *no_rows) {
     v.null = b_.getFalse();
     values.push_back(v);
     types.push_back(column_type);
+  }
+  return DatumArrays(values, types).first;
+}
+
+// The bounds of a range scan, in the column's type; a NULL bound finds no
+// row (jumps to `no_rows`), as the comparison with NULL would.
+llvm::Value *Generator::RangeBounds(const TableRef &ref, BasicBlock *no_rows) {
+  std::vector<Value> values;
+  std::vector<Type> types;
+  for (const Expr *bound : ref.access_keys) {
+    Value v = Gen(bound);
+    BasicBlock *present = NewBlock("bound_present");
+    b_.CreateCondBr(v.null, no_rows, present);
+    b_.SetInsertPoint(present);
+    v.null = b_.getFalse();
+    values.push_back(v);
+    types.push_back(bound->type);
   }
   return DatumArrays(values, types).first;
 }

@@ -8,6 +8,8 @@
 // uses does not break it (BindTableNames).
 #include "native_internal.h"
 
+#include "index_internal.h"
+
 extern "C" {
 #include "access/genam.h"
 #include "access/htup_details.h"
@@ -159,6 +161,8 @@ void DescribeIndexes(Relation rel, native::TableDesc *desc) {
     native::IndexDesc entry;
     entry.oid = RelationGetRelid(index);
     entry.unique = form->indisunique;
+    entry.ordered =
+        memopt_index_am_kind(index->rd_rel->relam) == static_cast<int>(memopt::IndexKind::kRange);
     bool usable = form->indisvalid && form->indisready &&
                   heap_attisnull(index->rd_indextuple, Anum_pg_index_indpred, nullptr);
     for (int k = 0; usable && k < form->indnkeyatts; ++k) {

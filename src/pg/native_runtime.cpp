@@ -55,9 +55,12 @@ struct TableState {
 
 struct Cursor {
   bool open;
-  bool by_index;
+  bool by_index;  // an equality lookup: `rows`
+  bool by_range;  // a memopt_range scan: `range`
   TableScanDesc scan;
-  Snapshot snapshot;  // registered copy: the loop's own writes do not move it
+  Snapshot snapshot;         // scans: a registered copy, so the loop's own writes do not move it
+  MemoptRangeCursor *range;  // zeroed when no range scan runs
+  ScanKeyData *range_keys;   // TableRef::range_ops.size() of them
   MemoptRowList rows;
   int next;
   memopt::ReadView view;
@@ -93,11 +96,16 @@ Cursor *CursorOf(CallState *state, int32_t stmt_number, int32_t source) {
 }
 
 void CloseCursor(Cursor *cursor) {
-  if (cursor->open && !cursor->by_index) {
+  if (cursor->open && cursor->by_range) {
+    memopt_range_cursor_end(cursor->range);
+    memset(cursor->range, 0, sizeof(MemoptRangeCursor));
+    UnregisterSnapshot(cursor->snapshot);
+  } else if (cursor->open && !cursor->by_index) {
     table_endscan(cursor->scan);
     UnregisterSnapshot(cursor->snapshot);
   }
   cursor->open = false;
+  cursor->by_range = false;
   if (cursor->slot != nullptr) ExecClearTuple(cursor->slot);
 }
 
@@ -324,6 +332,51 @@ void OpenLookup(CallState *state, const native::TableRef &ref, Cursor *cursor,
   memopt::RangeBound bound{true, false, key};
   memopt_note_range_scan(table->rel, engine_index, bound, bound);
   memopt_rows_under_key(engine_index, 0, key, &compare, &cursor->rows);
+}
+
+// A copy of the active snapshot a scan keeps while it runs: the body of a
+// FOR loop advances the active snapshot's command id, the scan must not.
+Snapshot RegisterScanSnapshot() {
+  PushCopiedSnapshot(GetActiveSnapshot());
+  Snapshot snapshot = RegisterSnapshot(GetActiveSnapshot());
+  PopActiveSnapshot();
+  return snapshot;
+}
+
+// A memopt_range scan of the first index column between the bounds: one
+// btree-strategy scan key per TableRef::range_ops entry.
+void OpenRange(CallState *state, const native::TableRef &ref, Cursor *cursor,
+               const uint64_t *bounds) {
+  TableState *table = &state->tables[ref.table];
+  const native::TableDesc &desc = state->routine->routine->tables[ref.table];
+  Relation index = IndexOf(table, ref.access_index, desc.indexes[ref.access_index].oid);
+  int nkeys = static_cast<int>(ref.range_ops.size());
+  if (cursor->range == nullptr) {
+    cursor->range = static_cast<MemoptRangeCursor *>(
+        MemoryContextAllocZero(state->variables, sizeof(MemoptRangeCursor)));
+    cursor->range_keys = static_cast<ScanKeyData *>(
+        MemoryContextAllocZero(state->variables, sizeof(ScanKeyData) * nkeys));
+  }
+  Oid type = index->rd_opcintype[0];
+  for (int i = 0; i < nkeys; ++i) {
+    const std::string &op = ref.range_ops[i];
+    StrategyNumber strategy = op == "<"    ? BTLessStrategyNumber
+                              : op == "<=" ? BTLessEqualStrategyNumber
+                              : op == ">"  ? BTGreaterStrategyNumber
+                                           : BTGreaterEqualStrategyNumber;
+    Oid oper = get_opfamily_member(index->rd_opfamily[0], type, type, strategy);
+    if (!OidIsValid(oper))
+      elog(ERROR, "no operator %s for the first column of index \"%s\"", op.c_str(),
+           RelationGetRelationName(index));
+    ScanKeyEntryInitialize(&cursor->range_keys[i], 0, 1, strategy, InvalidOid,
+                           index->rd_indcollation[0], get_opcode(oper),
+                           static_cast<Datum>(bounds[i]));
+  }
+  cursor->snapshot = RegisterScanSnapshot();
+  cursor->by_range = true;
+  cursor->by_index = false;
+  memopt_range_cursor_start(cursor->range, table->rel, index, cursor->range_keys, nkeys,
+                            cursor->snapshot);
 }
 
 }  // namespace
@@ -559,16 +612,16 @@ void memopt_rt_open(MemoptNativeCall *call, int32_t stmt_number, int32_t source,
   TableState *table = &state->tables[ref.table];
   CloseCursor(cursor);  // an inner FROM item opens again for each outer row
   if (cursor->slot == nullptr) cursor->slot = table_slot_create(table->rel, nullptr);
-  if (keys != nullptr) {
+  if (keys != nullptr && ref.range_scan) {
+    OpenRange(state, ref, cursor, keys);
+  } else if (keys != nullptr) {
     cursor->view = memopt_view_for(GetActiveSnapshot());
     OpenLookup(state, ref, cursor, keys);
   } else {
     cursor->by_index = false;
     // The body of a FOR loop advances the active snapshot's command id;
     // the scan keeps the one it started with.
-    PushCopiedSnapshot(GetActiveSnapshot());
-    cursor->snapshot = RegisterSnapshot(GetActiveSnapshot());
-    PopActiveSnapshot();
+    cursor->snapshot = RegisterScanSnapshot();
     cursor->scan = table_beginscan(table->rel, cursor->snapshot, 0, nullptr);
   }
   cursor->open = true;
@@ -581,7 +634,17 @@ bool memopt_rt_next(MemoptNativeCall *call, int32_t stmt_number, int32_t source,
   Cursor *cursor = CursorOf(state, stmt_number, source);
   TableState *table = &state->tables[ref.table];
   bool found = false;
-  if (!cursor->by_index) {
+  if (cursor->by_range) {
+    Datum key_values[INDEX_MAX_KEYS];
+    bool key_nulls[INDEX_MAX_KEYS];
+    memopt::Version *version =
+        memopt_range_cursor_next(cursor->range, false, key_values, key_nulls);
+    if (version != nullptr) {
+      memopt_note_read(table->rel, table->table, version);
+      memopt_store_version(version, table->rel, cursor->slot);
+      found = true;
+    }
+  } else if (!cursor->by_index) {
     found = table_scan_getnextslot(cursor->scan, ForwardScanDirection, cursor->slot);
   } else {
     while (!found && cursor->next < cursor->rows.count) {

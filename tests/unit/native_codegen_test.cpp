@@ -127,6 +127,7 @@ TableDesc PairTable() {
   IndexDesc pk;
   pk.oid = 2;
   pk.unique = true;
+  pk.ordered = true;
   pk.columns = {0};
   table.indexes = {pk};
   return table;
@@ -471,6 +472,22 @@ TEST(NativeBinder, ChoosesTheIndexWhoseColumnsWhereFixes) {
   auto self = Build(Wrap("DELETE FROM t WHERE id = v;"), Type::kUnknown, false);
   ASSERT_TRUE(self->ok);
   EXPECT_EQ(self->routine.body.statements[0]->target.access_index, -1);
+}
+
+TEST(NativeBinder, RangeConditionsOnAnOrderedIndexScanARange) {
+  auto range = Build(Wrap("SELECT count(*) INTO a FROM t WHERE id >= a AND b > id AND v < 3; "
+                          "RETURN a;"),
+                     Type::kInt8, false);
+  ASSERT_TRUE(range->ok) << range->error.message;
+  const TableRef &ref = range->routine.body.statements[0]->from[0];
+  EXPECT_TRUE(ref.range_scan);
+  EXPECT_EQ(ref.access_index, 0);
+  EXPECT_EQ(ref.range_ops, (std::vector<std::string>{">=", "<"}));  // b > id is id < b
+  EXPECT_EQ(ref.access_keys.size(), 2u);
+  auto equality = Build(Wrap("SELECT count(*) INTO a FROM t WHERE id = a AND id > b; RETURN a;"),
+                        Type::kInt8, false);
+  ASSERT_TRUE(equality->ok);
+  EXPECT_FALSE(equality->routine.body.statements[0]->from[0].range_scan);  // a lookup wins
 }
 
 TEST(NativeBinder, JoinLooksUpTheInnerTableByTheOuterRow) {
