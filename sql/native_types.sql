@@ -141,6 +141,21 @@ DROP FUNCTION code_report(text);
 DROP PROCEDURE set_code(int, text);
 DROP TABLE codes;
 
+-- time(p), timestamp(p), timestamptz(p), interval(p) round what is assigned.
+CREATE TABLE stamps (id int PRIMARY KEY, at timestamp(0), span interval(1)) USING memopt;
+CREATE FUNCTION stamp(k int, t timestamp, i interval) RETURNS text LANGUAGE native_compilation AS $$
+BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
+  DECLARE short time(1) := t::time;
+  DECLARE zoned timestamptz(2) := t;
+  DECLARE stored text;
+  INSERT INTO stamps VALUES (k, t, i);
+  SELECT at || ' ' || span INTO stored FROM stamps WHERE id = k;
+  RETURN short || ' | ' || zoned || ' | ' || stored || ' | ' || t::timestamp(3);
+END $$;
+SELECT stamp(1, '2026-01-01 10:00:00.7654', '1.2345 seconds');
+DROP FUNCTION stamp(int, timestamp, interval);
+DROP TABLE stamps;
+
 -- Errors: at run time PostgreSQL's own, at CREATE what is not there yet.
 CREATE FUNCTION to_day(s text) RETURNS date LANGUAGE native_compilation AS $$
 BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
@@ -159,9 +174,9 @@ BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
   SELECT min(id) INTO u FROM ledger;
   RETURN u;
 END $$;
-CREATE FUNCTION no_precision() RETURNS int LANGUAGE native_compilation AS $$
+CREATE FUNCTION no_money() RETURNS int LANGUAGE native_compilation AS $$
 BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
-  DECLARE t timestamp(0);
+  DECLARE t money;
   RETURN 1;
 END $$;
 DROP FUNCTION numbers(numeric, int), dates(date, timestamp, timestamptz, interval),

@@ -126,6 +126,12 @@ bool TypeFromName(const std::string &name, const std::vector<int> &modifiers, Ty
                it->second == Type::kBpchar) {  // varchar(n), char(n)
       bool ok = modifiers.size() == 1 && modifiers[0] >= 1 && modifiers[0] <= 10485760;
       *typmod = ok ? modifiers[0] + 4 : -1;  // + VARHDRSZ
+    } else if (it->second == Type::kTime || it->second == Type::kTimestamp ||
+               it->second == Type::kTimestampTz || it->second == Type::kInterval) {
+      bool ok = modifiers.size() == 1 && modifiers[0] >= 0 && modifiers[0] <= 6;  // precision
+      *typmod = !ok                             ? -1
+                : it->second == Type::kInterval ? (0x7FFF << 16) | modifiers[0]  // full range
+                                                : modifiers[0];
     } else {
       return false;
     }
@@ -154,6 +160,23 @@ const std::map<std::string, BuiltinFunction> &BuiltinFunctions() {
       {"localtimestamp", BuiltinFunction::kLocalTimestamp},
   };
   return functions;
+}
+
+// Types whose values a type modifier changes on assignment (numeric(p, s),
+// varchar(n), char(n), time(p), timestamp(p), timestamptz(p), interval(p)).
+bool TakesTypmod(Type type) {
+  switch (type) {
+    case Type::kNumeric:
+    case Type::kText:
+    case Type::kBpchar:
+    case Type::kTime:
+    case Type::kTimestamp:
+    case Type::kTimestampTz:
+    case Type::kInterval:
+      return true;
+    default:
+      return false;
+  }
 }
 
 ExprPtr WrapCast(ExprPtr inner, Type target) {
@@ -317,8 +340,7 @@ class Binder {
   void CoerceForAssignment(ExprPtr *slot, Type target, const std::string &what,
                            int32_t typmod = -1) {
     Type from = (*slot)->type;
-    bool has_typmod = typmod >= 0 && (target == Type::kNumeric || target == Type::kText ||
-                                      target == Type::kBpchar);
+    bool has_typmod = typmod >= 0 && TakesTypmod(target);
     if (from == target && !has_typmod) return;
     int function;
     bool ok = from == Type::kNull || (IsNumeric(from) && IsNumeric(target)) ||

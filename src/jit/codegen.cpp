@@ -620,19 +620,45 @@ Value Generator::GenCoalesce(const Expr *expr) {
 
 // --- casts -----------------------------------------------------------------------
 
-// typmod >= 0: a numeric(p, s) target, rounded to its scale, or a
-// varchar(n) one, checked (or, by an explicit cast, cut) to its length.
+// A value of `type` fitted to a type modifier: numeric(p, s) and the time
+// types round, varchar(n) and char(n) check (an explicit cast cuts) or pad.
+llvm::Value *Generator::ApplyTypmod(llvm::Value *v, Type type, int32_t typmod, bool explicit_cast) {
+  int function;
+  switch (type) {
+    case Type::kNumeric:
+      function = MEMOPT_FN_NUMERIC_TYPMOD;
+      break;
+    case Type::kBpchar:
+      function = MEMOPT_FN_BPCHAR_TYPMOD;
+      break;
+    case Type::kText:
+      function = MEMOPT_FN_VARCHAR_TYPMOD;
+      break;
+    case Type::kTime:
+      function = MEMOPT_FN_TIME_TYPMOD;
+      break;
+    case Type::kTimestamp:
+      function = MEMOPT_FN_TIMESTAMP_TYPMOD;
+      break;
+    case Type::kTimestampTz:
+      function = MEMOPT_FN_TIMESTAMPTZ_TYPMOD;
+      break;
+    default:
+      function = MEMOPT_FN_INTERVAL_TYPMOD;
+      break;
+  }
+  return Apply(function, ToDatum(v, type), b_.getInt64(typmod), type,
+               b_.getInt64(explicit_cast ? 1 : 0));
+}
+
+// typmod >= 0: the target's type modifier (ApplyTypmod).
 Value Generator::GenCast(Value value, Type from, Type to, int32_t typmod, bool explicit_cast) {
   if (from == Type::kNull)
     return Value{llvm::Constant::getNullValue(MachineType(to)), b_.getTrue()};
   if (from == to && typmod < 0) return value;
   return UnlessNull(value.null, to, [&] {
     llvm::Value *v = from == to ? value.v : Convert(value.v, from, to);
-    if (typmod >= 0 && to == Type::kNumeric)
-      v = Apply(MEMOPT_FN_NUMERIC_TYPMOD, v, b_.getInt64(typmod), to);
-    else if (typmod >= 0)
-      v = Apply(to == Type::kBpchar ? MEMOPT_FN_BPCHAR_TYPMOD : MEMOPT_FN_VARCHAR_TYPMOD, v,
-                b_.getInt64(typmod), to, b_.getInt64(explicit_cast ? 1 : 0));
+    if (typmod >= 0) v = ApplyTypmod(v, to, typmod, explicit_cast);
     return v;
   });
 }

@@ -141,6 +141,7 @@ class Generator {
   Value GenCase(const Expr *expr);
   Value GenCoalesce(const Expr *expr);
   Value GenCast(Value value, Type from, Type to, int32_t typmod = -1, bool explicit_cast = false);
+  llvm::Value *ApplyTypmod(llvm::Value *v, Type type, int32_t typmod, bool explicit_cast);
   llvm::Value *Convert(llvm::Value *v, Type from, Type to);
   llvm::Value *ConvertInt(llvm::Value *v, Type to);
   void GenList(const StmtList &list);

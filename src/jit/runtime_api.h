@@ -157,7 +157,11 @@ enum MemoptNativeFunction : int32_t {
   MEMOPT_FN_BPCHAR_CMP,
   MEMOPT_FN_BPCHAR_TO_TEXT,  // trailing blanks removed
   MEMOPT_FN_BPCHAR_LENGTH,   // characters without trailing blanks
-  MEMOPT_FN_COUNT            // not a function: how many there are
+  MEMOPT_FN_TIME_TYPMOD,     // (time, int4 typmod): time(p) of a value
+  MEMOPT_FN_TIMESTAMP_TYPMOD,
+  MEMOPT_FN_TIMESTAMPTZ_TYPMOD,
+  MEMOPT_FN_INTERVAL_TYPMOD,
+  MEMOPT_FN_COUNT  // not a function: how many there are
 };
 
 // Every function below is looked up by this name in generated code.

@@ -68,8 +68,7 @@ native::Type TypeForOid(Oid type, int32 typmod) {
     default:
       break;
   }
-  if (typmod >= 0) return native::Type::kUnknown;  // timestamp(p) and the like: not yet
-  switch (type) {
+  switch (type) {  // time(p), timestamp(p), interval(p): assignments round (ColumnDesc::typmod)
     case TIMEOID:
       return native::Type::kTime;
     case TIMESTAMPOID:
@@ -141,8 +140,7 @@ void DescribeColumns(Relation rel, native::TableDesc *desc) {
     column.dropped = attr->attisdropped;
     if (!column.dropped) {
       column.type = TypeForOid(attr->atttypid, attr->atttypmod);
-      if (column.type == native::Type::kNumeric || column.type == native::Type::kBpchar ||
-          attr->atttypid == VARCHAROID)
+      if (column.type != native::Type::kUnknown && attr->atttypmod >= 0)
         column.typmod = attr->atttypmod;
       column.type_name = format_type_with_typemod(attr->atttypid, attr->atttypmod);
     }

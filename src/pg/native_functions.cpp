@@ -134,6 +134,10 @@ const Builtin kBuiltins[] = {
     {bpcharcmp, 2},                // MEMOPT_FN_BPCHAR_CMP
     {rtrim1, 1},                   // MEMOPT_FN_BPCHAR_TO_TEXT
     {bpcharlen, 1},                // MEMOPT_FN_BPCHAR_LENGTH
+    {time_scale, 2},               // MEMOPT_FN_TIME_TYPMOD
+    {timestamp_scale, 2},          // MEMOPT_FN_TIMESTAMP_TYPMOD
+    {timestamptz_scale, 2},        // MEMOPT_FN_TIMESTAMPTZ_TYPMOD
+    {interval_scale, 2},           // MEMOPT_FN_INTERVAL_TYPMOD
 };
 static_assert(sizeof(kBuiltins) / sizeof(kBuiltins[0]) == MEMOPT_FN_COUNT,
               "one builtin per MemoptNativeFunction");
