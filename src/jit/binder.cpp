@@ -52,8 +52,6 @@ const char *SqlStateFor(const std::string &message) {
   FailWithCode(pos, std::move(sqlstate), std::move(message), std::move(hint));
 }
 
-bool IsInteger(Type t) { return t == Type::kInt2 || t == Type::kInt4 || t == Type::kInt8; }
-bool IsFloat(Type t) { return t == Type::kFloat4 || t == Type::kFloat8; }
 bool IsNumeric(Type t) { return IsInteger(t) || IsFloat(t); }
 
 // The type of `a op b` for arithmetic and comparison (PostgreSQL's operators:

@@ -194,7 +194,7 @@ bool Generator::MakesTemporaries(const Expr *expr) {
   if (expr->kind == ExprKind::kBinary && expr->op == "||") return true;
   if (expr->kind == ExprKind::kCall && expr->callee >= 0) return true;  // runs in scratch
   if (expr->kind == ExprKind::kCast && expr->args[0]->kind == ExprKind::kFloat &&
-      IsFloatType(expr->type))
+      IsFloat(expr->type))
     return false;  // 1.5::float8 is a constant
   if (expr->runtime >= 0 || (expr->kind == ExprKind::kFloat && expr->type == Type::kNumeric))
     return true;
@@ -293,7 +293,7 @@ Value Generator::Gen(const Expr *expr) {
     case ExprKind::kCall:
       return GenCall(expr);
     case ExprKind::kCast:
-      if (expr->args[0]->kind == ExprKind::kFloat && IsFloatType(expr->type))  // 1.5::float8
+      if (expr->args[0]->kind == ExprKind::kFloat && IsFloat(expr->type))  // 1.5::float8
         return Value{llvm::ConstantFP::get(MachineType(expr->type), std::stod(expr->args[0]->text)),
                      b_.getFalse()};
       return GenCast(Gen(expr->args[0].get()), expr->args[0]->type, expr->type, expr->typmod,
@@ -340,7 +340,7 @@ Value Generator::GenUnary(const Expr *expr) {
   if (expr->runtime >= 0)
     return UnlessNull(arg.null, type, [&] { return Apply(expr->runtime, arg.v, nullptr, type); });
   return UnlessNull(arg.null, type, [&]() -> llvm::Value * {
-    if (IsFloatType(type)) return b_.CreateFNeg(arg.v);
+    if (IsFloat(type)) return b_.CreateFNeg(arg.v);
     ErrorIf(b_.CreateICmpEQ(arg.v, IntMin(type)), RangeError(type));
     return b_.CreateNeg(arg.v);
   });
@@ -404,17 +404,12 @@ Value Generator::GenLogical(const Expr *expr, bool is_and) {
 }
 
 llvm::Value *Generator::Compare(const std::string &op, Type type, llvm::Value *a, llvm::Value *b) {
-  if (type != Type::kText && OrderFunction(type) >= 0) {
+  if (OrderFunction(type) >= 0) {  // text, numeric, interval, ...: PostgreSQL orders them
     a = Apply(OrderFunction(type), a, b, Type::kInt4);
     b = b_.getInt32(0);
     type = Type::kInt4;
   }
-  if (type == Type::kText) {
-    a = b_.CreateCall(Runtime("memopt_rt_text_compare", i32_, {i64_, i64_}), {call_, a, b});
-    b = b_.getInt32(0);
-    type = Type::kInt4;
-  }
-  if (IsFloatType(type)) {
+  if (IsFloat(type)) {
     if (op == "=") return b_.CreateFCmpOEQ(a, b);
     if (op == "<>") return b_.CreateFCmpUNE(a, b);
     if (op == "<") return b_.CreateFCmpOLT(a, b);
@@ -440,7 +435,7 @@ llvm::Value *Generator::Compare(const std::string &op, Type type, llvm::Value *a
 
 llvm::Value *Generator::Arithmetic(const std::string &op, Type type, llvm::Value *a,
                                    llvm::Value *b) {
-  if (IsFloatType(type)) return FloatArithmetic(op, type, a, b);
+  if (IsFloat(type)) return FloatArithmetic(op, type, a, b);
   if (op == "/" || op == "%") {
     ErrorIf(b_.CreateICmpEQ(b, llvm::ConstantInt::get(a->getType(), 0)),
             MEMOPT_NATIVE_DIVISION_BY_ZERO);
@@ -543,7 +538,7 @@ Value Generator::GenCall(const Expr *expr) {
   return UnlessNull(null, type, [&]() -> llvm::Value * {
     switch (function) {
       case BuiltinFunction::kAbs:
-        if (IsFloatType(type)) return b_.CreateUnaryIntrinsic(llvm::Intrinsic::fabs, args[0].v);
+        if (IsFloat(type)) return b_.CreateUnaryIntrinsic(llvm::Intrinsic::fabs, args[0].v);
         ErrorIf(b_.CreateICmpEQ(args[0].v, IntMin(type)), RangeError(type));
         return b_.CreateSelect(
             b_.CreateICmpSLT(args[0].v, llvm::ConstantInt::get(args[0].v->getType(), 0)),
@@ -664,8 +659,10 @@ Value Generator::GenCast(Value value, Type from, Type to, int32_t typmod, bool e
 }
 
 llvm::Value *Generator::Convert(llvm::Value *v, Type from, Type to) {
-  if (from == Type::kBpchar && to == Type::kText)  // char(n) to text drops trailing blanks
-    return Apply(MEMOPT_FN_BPCHAR_TO_TEXT, v, nullptr, to);
+  int function;  // a cast PostgreSQL computes (char(n) to text drops trailing blanks)
+  if ((IsComputedByPostgres(from) || IsComputedByPostgres(to)) &&
+      ResolveCast(from, to, &function) && function >= 0)
+    return Apply(function, ToDatum(v, from), nullptr, to);
   if (to == Type::kText)
     return b_.CreateCall(Runtime("memopt_rt_to_text", i64_, {i32_, i64_}),
                          {call_, b_.getInt32(static_cast<int>(from)), ToDatum(v, from)});
@@ -674,13 +671,9 @@ llvm::Value *Generator::Convert(llvm::Value *v, Type from, Type to) {
                                        {call_, b_.getInt32(static_cast<int>(to)), v});
     return FromDatum(datum, to);
   }
-  int function;
-  if ((IsComputedByPostgres(from) || IsComputedByPostgres(to)) &&
-      ResolveCast(from, to, &function) && function >= 0)
-    return Apply(function, ToDatum(v, from), nullptr, to);
-  if (IsInt(from) && IsInt(to)) return ConvertInt(v, to);
-  if (IsInt(from)) return b_.CreateSIToFP(v, MachineType(to));
-  if (IsFloatType(from) && IsFloatType(to)) {
+  if (IsInteger(from) && IsInteger(to)) return ConvertInt(v, to);
+  if (IsInteger(from)) return b_.CreateSIToFP(v, MachineType(to));
+  if (IsFloat(from) && IsFloat(to)) {
     if (to == Type::kFloat8) return b_.CreateFPExt(v, b_.getDoubleTy());
     llvm::Value *narrow = b_.CreateFPTrunc(v, b_.getFloatTy());
     ErrorIf(b_.CreateAnd(IsInf(narrow), b_.CreateNot(IsInf(v))), MEMOPT_NATIVE_FLOAT_OVERFLOW);

@@ -23,6 +23,7 @@
 
 #include "binder.h"
 #include "codegen.h"
+#include "operators.h"
 
 namespace memopt {
 namespace native {
@@ -124,8 +125,6 @@ class Generator {
   }
   llvm::Value *IntMin(Type type);
   static MemoptNativeError RangeError(Type type);
-  static bool IsInt(Type t) { return t == Type::kInt2 || t == Type::kInt4 || t == Type::kInt8; }
-  static bool IsFloatType(Type t) { return t == Type::kFloat4 || t == Type::kFloat8; }
   Value Gen(const Expr *expr);
   llvm::Value *StringConstant(const std::string &text);
   Value GenName(const Expr *expr);
@@ -193,8 +192,11 @@ class Generator {
   void OutputIfHaving(QueryState *query, BasicBlock *next);
   void PutSortRow(int32_t number, int32_t stage, const std::vector<Value> &values,
                   const std::vector<Type> &types);
-  std::pair<llvm::Value *, llvm::Value *> NextSortedRow(int32_t number, int32_t stage,
-                                                        BasicBlock *row, BasicBlock *end);
+  // The next row of a cursor (memopt_rt_next: `which` is the FROM item) or a
+  // sort (memopt_rt_sort_next: the stage): branches to `row`, where its
+  // (values, nulls) pointers are loaded, or at the end to `end`.
+  std::pair<llvm::Value *, llvm::Value *> NextRow(const char *runtime, int32_t number,
+                                                  int32_t which, BasicBlock *row, BasicBlock *end);
   Value LoadColumn(llvm::Value *values, llvm::Value *nulls, int column, Type type);
   void GenSortedOutput(QueryState *query);
   std::vector<Value> GroupRow(const Stmt *stmt);

@@ -28,26 +28,19 @@ void Generator::GenSources(const Stmt *stmt, int32_t number, size_t level, Basic
   llvm::Value *source = b_.getInt32(static_cast<int32_t>(level));
   b_.CreateCall(Runtime("memopt_rt_open", b_.getVoidTy(), {i32_, i32_, i64_->getPointerTo()}),
                 {call_, b_.getInt32(number), source, keys});
-  llvm::Value *values_slot = EntryAlloca(i64_->getPointerTo());
-  llvm::Value *nulls_slot = EntryAlloca(i8_->getPointerTo());
   BasicBlock *head = NewBlock("row_next");
   BasicBlock *row = NewBlock("row");
   BasicBlock *end = NewBlock("rows_end");
   b_.CreateBr(head);
   b_.SetInsertPoint(head);
-  CheckInterrupts();
-  llvm::Value *more = b_.CreateCall(Runtime("memopt_rt_next", i1_,
-                                            {i32_, i32_, i64_->getPointerTo()->getPointerTo(),
-                                             i8_->getPointerTo()->getPointerTo()}),
-                                    {call_, b_.getInt32(number), source, values_slot, nulls_slot});
-  b_.CreateCondBr(more, row, end);
+  auto current = NextRow("memopt_rt_next", number, static_cast<int32_t>(level), row, end);
+  query_.source_values[level] = current.first;
+  query_.source_nulls[level] = current.second;
   b_.SetInsertPoint(end);
   CloseSource(number, level);
   b_.CreateBr(exhausted);
   b_.SetInsertPoint(row);
   if (StatementMakesTemporaries(stmt)) ResetScratch();  // per row
-  query_.source_values[level] = b_.CreateLoad(i64_->getPointerTo(), values_slot);
-  query_.source_nulls[level] = b_.CreateLoad(i8_->getPointerTo(), nulls_slot);
   for (const Expr *filter : ref.filters) {
     BasicBlock *pass = NewBlock("row_matches");
     b_.CreateCondBr(Truth(filter), pass, head);
@@ -288,18 +281,18 @@ void Generator::PutSortRow(int32_t number, int32_t stage, const std::vector<Valu
                 {call_, b_.getInt32(number), b_.getInt32(stage), arrays.first, arrays.second});
 }
 
-// Fetches the next sorted row of a stage into (values, nulls) pointers;
-// branches to `row` or, at the end, to `end`.
-std::pair<llvm::Value *, llvm::Value *> Generator::NextSortedRow(int32_t number, int32_t stage,
-                                                                 BasicBlock *row, BasicBlock *end) {
+// A cursor's or a sort's next row (codegen_internal.h).
+std::pair<llvm::Value *, llvm::Value *> Generator::NextRow(const char *runtime, int32_t number,
+                                                           int32_t which, BasicBlock *row,
+                                                           BasicBlock *end) {
   llvm::Value *values_slot = EntryAlloca(i64_->getPointerTo());
   llvm::Value *nulls_slot = EntryAlloca(i8_->getPointerTo());
   CheckInterrupts();
   llvm::Value *more = b_.CreateCall(
       Runtime(
-          "memopt_rt_sort_next", i1_,
+          runtime, i1_,
           {i32_, i32_, i64_->getPointerTo()->getPointerTo(), i8_->getPointerTo()->getPointerTo()}),
-      {call_, b_.getInt32(number), b_.getInt32(stage), values_slot, nulls_slot});
+      {call_, b_.getInt32(number), b_.getInt32(which), values_slot, nulls_slot});
   b_.CreateCondBr(more, row, end);
   b_.SetInsertPoint(row);
   return {b_.CreateLoad(i64_->getPointerTo(), values_slot),
@@ -320,7 +313,7 @@ void Generator::GenSortedOutput(QueryState *query) {
   BasicBlock *row = NewBlock("sorted_row");
   b_.CreateBr(head);
   b_.SetInsertPoint(head);
-  auto current = NextSortedRow(query->number, 1, row, query->done);
+  auto current = NextRow("memopt_rt_sort_next", query->number, 1, row, query->done);
   std::vector<Value> values;
   for (size_t i = 0; i < stmt->select_list.size(); ++i)
     values.push_back(
@@ -357,7 +350,7 @@ void Generator::GenGroups(QueryState *query) {
   BasicBlock *finished = NewBlock("groups_done");
   b_.CreateBr(head);
   b_.SetInsertPoint(head);
-  auto current = NextSortedRow(query->number, 0, row, last);
+  auto current = NextRow("memopt_rt_sort_next", query->number, 0, row, last);
   BasicBlock *boundary = NewBlock("group_boundary");
   BasicBlock *compare = NewBlock("group_compare");
   b_.CreateCondBr(b_.CreateLoad(i1_, has_group), compare, start);
@@ -428,14 +421,9 @@ void Generator::SameKeys(const Stmt *stmt, llvm::Value *a_values, llvm::Value *a
 // Equality as GROUP BY sees it: floats' NaN equals NaN (PostgreSQL's
 // float8eq), text by the default collation.
 llvm::Value *Generator::KeyEqual(Type type, llvm::Value *a, llvm::Value *b) {
-  if (type != Type::kText && OrderFunction(type) >= 0)
+  if (OrderFunction(type) >= 0)
     return b_.CreateICmpEQ(Apply(OrderFunction(type), a, b, Type::kInt4), b_.getInt32(0));
-  if (type == Type::kText) {
-    llvm::Value *order =
-        b_.CreateCall(Runtime("memopt_rt_text_compare", i32_, {i64_, i64_}), {call_, a, b});
-    return b_.CreateICmpEQ(order, b_.getInt32(0));
-  }
-  if (IsFloatType(type))
+  if (IsFloat(type))
     return b_.CreateOr(b_.CreateFCmpOEQ(a, b),
                        b_.CreateAnd(b_.CreateFCmpUNO(a, a), b_.CreateFCmpUNO(b, b)));
   return b_.CreateICmpEQ(a, b);
@@ -510,7 +498,7 @@ void Generator::Combine(const Expr *aggregate, const Accumulator &acc, Value arg
   auto function = static_cast<BuiltinFunction>(aggregate->function);
   Type type = aggregate->type;
   llvm::Value *x = arg.v;
-  if (function == BuiltinFunction::kSum && IsInt(type)) x = b_.CreateSExt(x, MachineType(type));
+  if (function == BuiltinFunction::kSum && IsInteger(type)) x = b_.CreateSExt(x, MachineType(type));
   llvm::Value *first = b_.CreateLoad(i1_, acc.null);
   llvm::Value *current = b_.CreateLoad(MachineType(type), acc.value);
   BasicBlock *from = b_.GetInsertBlock();

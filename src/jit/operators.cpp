@@ -7,8 +7,6 @@ namespace memopt {
 namespace native {
 namespace {
 
-bool IsInteger(Type t) { return t == Type::kInt2 || t == Type::kInt4 || t == Type::kInt8; }
-bool IsFloat(Type t) { return t == Type::kFloat4 || t == Type::kFloat8; }
 bool IsDateTime(Type t) {
   return t == Type::kDate || t == Type::kTimestamp || t == Type::kTimestampTz;
 }

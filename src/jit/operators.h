@@ -18,6 +18,10 @@
 namespace memopt {
 namespace native {
 
+// smallint, integer, bigint / real, double precision.
+inline bool IsInteger(Type t) { return t == Type::kInt2 || t == Type::kInt4 || t == Type::kInt8; }
+inline bool IsFloat(Type t) { return t == Type::kFloat4 || t == Type::kFloat8; }
+
 // Held as a pointer Datum: text, numeric, interval, uuid, bytea.
 bool IsByReference(Type type);
 

@@ -183,7 +183,6 @@ uint64_t memopt_rt_datum_assign(MemoptNativeCall *call, int32_t type, uint64_t o
 uint64_t memopt_rt_apply(MemoptNativeCall *call, int32_t function, uint64_t a, uint64_t b,
                          uint64_t c);
 uint64_t memopt_rt_text_concat(MemoptNativeCall *call, uint64_t a, uint64_t b);
-int32_t memopt_rt_text_compare(MemoptNativeCall *call, uint64_t a, uint64_t b);
 int32_t memopt_rt_text_length(MemoptNativeCall *call, uint64_t text);
 uint64_t memopt_rt_text_case(MemoptNativeCall *call, uint64_t text, int32_t upper);
 

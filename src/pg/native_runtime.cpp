@@ -556,12 +556,6 @@ uint64_t memopt_rt_text_concat(MemoptNativeCall *call, uint64_t a, uint64_t b) {
   return DirectFunctionCall2(textcat, static_cast<Datum>(a), static_cast<Datum>(b));
 }
 
-int32_t memopt_rt_text_compare(MemoptNativeCall *call, uint64_t a, uint64_t b) {
-  ScratchMemory scratch(call);
-  return DatumGetInt32(DirectFunctionCall2Coll(bttextcmp, DEFAULT_COLLATION_OID,
-                                               static_cast<Datum>(a), static_cast<Datum>(b)));
-}
-
 int32_t memopt_rt_text_length(MemoptNativeCall *call, uint64_t text) {
   ScratchMemory scratch(call);
   return DatumGetInt32(DirectFunctionCall1(textlen, static_cast<Datum>(text)));
@@ -804,7 +798,6 @@ void memopt_native_runtime_symbols(native::CodegenOptions *options) {
   symbols["memopt_rt_apply"] = reinterpret_cast<void *>(memopt_rt_apply);
   symbols["memopt_rt_reset_scratch"] = reinterpret_cast<void *>(memopt_rt_reset_scratch);
   symbols["memopt_rt_text_concat"] = reinterpret_cast<void *>(memopt_rt_text_concat);
-  symbols["memopt_rt_text_compare"] = reinterpret_cast<void *>(memopt_rt_text_compare);
   symbols["memopt_rt_text_length"] = reinterpret_cast<void *>(memopt_rt_text_length);
   symbols["memopt_rt_text_case"] = reinterpret_cast<void *>(memopt_rt_text_case);
   symbols["memopt_rt_insert"] = reinterpret_cast<void *>(memopt_rt_insert);

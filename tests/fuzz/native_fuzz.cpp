@@ -68,12 +68,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   for (const char *name :
        {"memopt_rt_error",         "memopt_rt_interrupt",    "memopt_rt_to_text",
         "memopt_rt_from_text",     "memopt_rt_datum_assign", "memopt_rt_apply",
-        "memopt_rt_reset_scratch", "memopt_rt_text_concat",  "memopt_rt_text_compare",
-        "memopt_rt_text_length",   "memopt_rt_text_case",    "memopt_rt_insert",
-        "memopt_rt_end_write",     "memopt_rt_open",         "memopt_rt_next",
-        "memopt_rt_close",         "memopt_rt_update",       "memopt_rt_delete",
-        "memopt_rt_raise",         "memopt_rt_emit",         "memopt_rt_call",
-        "memopt_rt_sort_put",      "memopt_rt_sort_next",    "memopt_rt_sort_close"})
+        "memopt_rt_reset_scratch", "memopt_rt_text_concat",  "memopt_rt_text_length",
+        "memopt_rt_text_case",     "memopt_rt_insert",       "memopt_rt_end_write",
+        "memopt_rt_open",          "memopt_rt_next",         "memopt_rt_close",
+        "memopt_rt_update",        "memopt_rt_delete",       "memopt_rt_raise",
+        "memopt_rt_emit",          "memopt_rt_call",         "memopt_rt_sort_put",
+        "memopt_rt_sort_next",     "memopt_rt_sort_close"})
     options.runtime_symbols[name] = reinterpret_cast<void *>(FuzzRuntimeStub);
   static volatile int interrupt_pending = 0;
   options.interrupt_pending = &interrupt_pending;
