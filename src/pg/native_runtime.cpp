@@ -36,6 +36,8 @@ extern "C" {
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rls.h"
+#include "utils/timestamp.h"
+#include "utils/uuid.h"
 #include "utils/snapmgr.h"
 }
 
@@ -537,14 +539,16 @@ uint64_t memopt_rt_datum_assign(MemoptNativeCall *call, int32_t type, uint64_t o
                                 bool old_null, uint64_t value, bool value_null) {
   uint64_t copy = 0;
   if (!value_null) {
-    int16 typlen;
-    bool typbyval;
-    get_typlenbyval(memopt_native_type_oid(static_cast<native::Type>(type)), &typlen, &typbyval);
+    // No catalog lookup on this hot path: interval and uuid have a fixed
+    // length, the other by-reference types are varlenas.
+    auto kind = static_cast<native::Type>(type);
+    bool fixed = kind == native::Type::kInterval || kind == native::Type::kUuid;
     MemoryContext old = MemoryContextSwitchTo(StateOf(call)->variables);
-    if (typlen == -1)  // a varlena: detoasted, so later reads need no more work
+    if (!fixed)  // a varlena: detoasted, so later reads need no more work
       copy = PointerGetDatum(pg_detoast_datum_copy(reinterpret_cast<struct varlena *>(value)));
     else
-      copy = datumCopy(static_cast<Datum>(value), typbyval, typlen);
+      copy = datumCopy(static_cast<Datum>(value), false,
+                       kind == native::Type::kInterval ? sizeof(Interval) : UUID_LEN);
     MemoryContextSwitchTo(old);
   }
   if (!old_null) pfree(reinterpret_cast<void *>(old_value));
