@@ -21,7 +21,7 @@ LLVM_LIBDIR  := $(shell $(LLVM_CONFIG) --libdir 2>/dev/null)
 LLVM_DEFINES := -D__STDC_CONSTANT_MACROS -D__STDC_FORMAT_MACROS -D__STDC_LIMIT_MACROS
 
 PG_CPPFLAGS += -I$(srcdir)/include -I$(srcdir)/src/pg -I$(srcdir)/src/jit -isystem $(LLVM_INCLUDE) $(LLVM_DEFINES)
-PG_CXXFLAGS += -std=c++17 -Wno-register -O2 -g -MMD -MP
+PG_CXXFLAGS += -std=c++17 -Wno-register -O2 -g -fno-semantic-interposition -MMD -MP
 SHLIB_LINK += -lstdc++ -L$(LLVM_LIBDIR) -lLLVM-14
 EXTRA_CLEAN = build src/engine/*.d src/jit/*.d src/pg/*.d tests/unit/memopt_unit_tests results regression.diffs regression.out output_iso tmp_check
 
