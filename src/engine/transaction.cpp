@@ -17,7 +17,6 @@
 
 #include <algorithm>
 #include <new>
-#include <unordered_set>
 
 namespace memopt {
 
@@ -239,25 +238,29 @@ Status Transaction::UndoLatestInsert(Version *created) {
 }
 
 Status Transaction::CollectDurableChanges(std::vector<RowChange> *changes) const {
+  auto by_table = [](const RowChange &a, const RowChange &b) { return a.table < b.table; };
   try {
-    std::unordered_set<const Row *> seen;
+    changes->reserve(changes->size() + writes_.size());
     for (const WriteEntry &entry : writes_) {
       if (!entry.table->durable()) continue;
-      Row *row = (entry.created != nullptr ? entry.created : entry.replaced)->row;
-      if (!seen.insert(row).second) continue;
       // We hold the row (its newest version is ours, or its end is claimed
-      // by us), so nobody else changes what we read here.
+      // by us), so nobody else changes what we read here. A row written
+      // several times is reported once, by the write that made its newest
+      // state: the entry that created its newest version, or the delete
+      // that ended it.
+      Row *row = (entry.created != nullptr ? entry.created : entry.replaced)->row;
       const Version *newest = row->newest.load(std::memory_order_acquire);
       if (newest == nullptr) continue;
       if (newest->end.load(std::memory_order_acquire) == txn_id_) {
-        if (row->durable_id != 0) changes->push_back(RowChange{entry.table, row, nullptr});
+        if (entry.kind == WriteKind::kDelete && entry.replaced == newest && row->durable_id != 0)
+          changes->push_back(RowChange{entry.table, row, nullptr});
         continue;
       }
-      if (newest->begin.load(std::memory_order_acquire) == txn_id_)
+      if (entry.created == newest && newest->begin.load(std::memory_order_acquire) == txn_id_)
         changes->push_back(RowChange{entry.table, row, newest});
     }
-    std::stable_sort(changes->begin(), changes->end(),
-                     [](const RowChange &a, const RowChange &b) { return a.table < b.table; });
+    if (!std::is_sorted(changes->begin(), changes->end(), by_table))
+      std::stable_sort(changes->begin(), changes->end(), by_table);
   } catch (const std::bad_alloc &) {
     return Status::kOutOfMemory;
   }
