@@ -57,7 +57,13 @@
 //    full because it was split first had it been. Then it restarts.
 //  - Inserts probe the end of each node where the previous insert landed
 //    (insert_edge_) before bisecting, so runs of ascending or descending
-//    keys cost one comparison per level.
+//    keys cost one comparison per level. Such a run splits the index's last
+//    (first) leaf unevenly, leaving nine tenths behind, as nbtree splits its
+//    rightmost page: leaves a run fills end up 90% full, not half.
+//  - The bisection that places an insert has compared both neighbours of
+//    its place; under the leaf's lock they are still there, so Insert tells
+//    for free whether another entry had the same key (a uniqueness check
+//    then needs no search).
 //  - Remove takes out one entry under the leaf's lock. Nodes are never merged
 //    (underfull nodes stay), but a leaf that becomes empty is unlinked from
 //    the nearest ancestor with two or more children (locking that ancestor and
@@ -164,9 +170,19 @@ class RangeIndex {
   // Allocates an empty index in the engine's arena; kOutOfMemory.
   static Status Create(Engine *engine, RangeIndex **index);
 
+  // What an insert saw beside its new entry, compared while it looked for
+  // the place and unchanged when the entry went in (the leaf's version
+  // vouches): whether another entry had an equal key at that moment. A
+  // uniqueness check that needs no other row may stop at kNone; kUnknown
+  // (the entry is first or last in its leaf and a neighbour leaf may hold
+  // the key, or the pair was present) asks the caller to search.
+  enum class EqualKeys { kUnknown, kNone, kSome };
+
   // Adds (key, row). Adding a pair that is present is a no-op. kOutOfMemory
-  // leaves the index valid and without the pair.
-  Status Insert(KeyRef key, Row *row, const KeyComparator &cmp, bool *comparator_failed);
+  // leaves the index valid and without the pair. `equal_keys`, if given,
+  // receives what the insert saw beside the entry (kUnknown on failure).
+  Status Insert(KeyRef key, Row *row, const KeyComparator &cmp, bool *comparator_failed,
+                EqualKeys *equal_keys = nullptr);
   // Removes (key, row); kNotFound if it is not there.
   Status Remove(KeyRef key, Row *row, const KeyComparator &cmp, bool *comparator_failed);
 
@@ -219,16 +235,18 @@ class RangeIndex {
                   bool just_below, bool stop_at_full, Path *path, bool *full, int edge = 0) const;
   static Outcome Fence(const Path &path, bool upper, range_index_detail::Bound *fence);
   Outcome TryInsert(const range_index_detail::Bound &target,
-                    const range_index_detail::KeySlotCopy &slot, const KeyComparator &cmp);
+                    const range_index_detail::KeySlotCopy &slot, const KeyComparator &cmp,
+                    EqualKeys *equal_keys);
   Outcome TryRemove(const range_index_detail::Bound &target, const KeyComparator &cmp,
                     bool *leaf_emptied);
   Outcome TryPruneEmptyLeaf(const range_index_detail::Bound &target, const KeyComparator &cmp);
   Outcome TryCollapseRoot();
-  Outcome SplitRoot(uint64_t root_version, range_index_detail::Node *node, uint64_t version);
+  Outcome SplitRoot(uint64_t root_version, range_index_detail::Node *node, uint64_t version,
+                    int run);
   Outcome SplitChild(range_index_detail::Node *parent, uint64_t parent_version, int child_index,
-                     range_index_detail::Node *node, uint64_t version);
+                     range_index_detail::Node *node, uint64_t version, int run);
   Outcome SplitLocked(range_index_detail::Node *node, range_index_detail::Node **right,
-                      range_index_detail::Bound *separator);
+                      range_index_detail::Bound *separator, int run);
   range_index_detail::Node *NewNode(int level);
   void FreeUnpublishedNode(range_index_detail::Node *node);
   void FreeUnpublishedKey(const range_index_detail::KeySlotCopy &key);

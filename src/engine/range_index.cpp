@@ -218,25 +218,42 @@ struct RangeIndex::Path {
   struct Step {
     Node *node;
     uint64_t version;
-    int child;  // index followed from this node (inner nodes)
+    int child;        // index followed from this node (inner nodes)
+    bool last_child;  // child was the node's last one
   };
   uint64_t root_version;
   int depth;  // steps[depth] is the last node reached
   Step steps[kMaxHeight];
+
+  // Whether the leaf reached has no leaf before (after) it: the path took
+  // the first (last) child at every level. A leaf's range only shrinks when
+  // its own version changes, so this holds while that version does.
+  bool FirstLeaf() const {
+    for (int level = 0; level < depth; ++level)
+      if (steps[level].child != 0) return false;
+    return true;
+  }
+  bool LastLeaf() const {
+    for (int level = 0; level < depth; ++level)
+      if (!steps[level].last_child) return false;
+    return true;
+  }
 };
 
 namespace {
 
 using range_index_detail::Outcome;
 
-// Entry `i` against `bound` (<0, 0, >0) into *result, keys first.
+// Entry `i` against `bound` (<0, 0, >0) into *result, keys first; *same_key
+// when the keys are equal.
 Outcome CompareEntry(const Node *node, uint64_t version, int i, const Bound &bound,
-                     const KeyComparator &cmp, int *result) {
+                     const KeyComparator &cmp, int *result, bool *same_key) {
   KeySlotCopy key = LoadKey(Keys(node)[i]);
   if (!Validate(node->version, version)) return Outcome::kRestart;
   bool failed = false;
   *result = CompareKeyToBound(key, bound, cmp, &failed);
   if (failed) return Outcome::kComparatorFailed;
+  *same_key = *result == 0;
   if (*result == 0) {  // only now: rows sit on other cache lines than keys
     uint64_t row = Rows(node)[i].load(std::memory_order_acquire);
     if (!Validate(node->version, version)) return Outcome::kRestart;
@@ -245,49 +262,62 @@ Outcome CompareEntry(const Node *node, uint64_t version, int i, const Bound &bou
   return Outcome::kDone;
 }
 
+// Whether the entries on either side of a bisection's answer have the key
+// of the bound: -1 not compared (there is none in the node), 0 no, 1 yes.
+// A bisection compares both neighbours of its answer on the way (that is
+// how low and high came to rest there), so this costs no comparison.
+struct Beside {
+  int below = -1;
+  int above = -1;
+};
+
 // First index whose entry is > bound (strict) or >= bound; *exact when an
 // entry equals it. Every key is validated before the comparator sees it.
 // `edge` (-1 first, +1 last) names an entry to try before bisecting.
 Outcome Bisect(const Node *node, uint64_t version, const Bound &bound, const KeyComparator &cmp,
-               bool strict, int *index, int *count, bool *exact, int edge = 0) {
+               bool strict, int *index, int *count, bool *exact, int edge = 0,
+               Beside *beside = nullptr) {
   int low = 0;
   int high = Count(node);
   *count = high;
   *exact = false;
-  if (edge != 0 && high > 0) {
-    int probe = edge < 0 ? 0 : high - 1;
+  Beside seen;
+  auto narrow = [&](int probe) {
     int result;
-    Outcome outcome = CompareEntry(node, version, probe, bound, cmp, &result);
+    bool same_key = false;
+    Outcome outcome = CompareEntry(node, version, probe, bound, cmp, &result, &same_key);
     if (outcome != Outcome::kDone) return outcome;
     if (result == 0) *exact = true;
-    bool before = result < 0 || (result == 0 && strict);  // the answer is after `probe`
-    if (before)
+    if (result < 0 || (result == 0 && strict)) {  // the answer is after `probe`
       low = probe + 1;
-    else
+      seen.below = same_key;
+    } else {
       high = probe;
+      seen.above = same_key;
+    }
+    return Outcome::kDone;
+  };
+  if (edge != 0 && high > 0) {
+    Outcome outcome = narrow(edge < 0 ? 0 : high - 1);
+    if (outcome != Outcome::kDone) return outcome;
   }
   while (low < high) {
-    int middle = (low + high) / 2;
-    int result;
-    Outcome outcome = CompareEntry(node, version, middle, bound, cmp, &result);
+    Outcome outcome = narrow((low + high) / 2);
     if (outcome != Outcome::kDone) return outcome;
-    if (result == 0) *exact = true;
-    if (result < 0 || (result == 0 && strict))
-      low = middle + 1;
-    else
-      high = middle;
   }
   *index = low;
+  if (beside != nullptr) *beside = seen;
   return Validate(node->version, version) ? Outcome::kDone : Outcome::kRestart;
 }
 
 // Opens a gap at `index` (entries, and for inner nodes the children right of
-// it) and returns the new count. Caller holds the lock and knows it fits.
+// it). Caller holds the lock and knows it fits.
 void ShiftRight(Node *node, int index, int count) {
-  // The lock holder's own reads need no ordering (relaxed); stores stay
-  // release for optimistic readers.
   KeySlot *keys = Keys(node);
   std::atomic<uint64_t> *rows = Rows(node);
+#if defined(__SANITIZE_THREAD__)
+  // The lock holder's own reads need no ordering (relaxed); stores stay
+  // release for optimistic readers.
   constexpr auto kOwn = std::memory_order_relaxed;
   constexpr auto kPublish = std::memory_order_release;
   for (int i = count; i > index; --i) {
@@ -296,6 +326,21 @@ void ShiftRight(Node *node, int index, int count) {
     keys[i].size.store(keys[i - 1].size.load(kOwn), kPublish);
     rows[i].store(rows[i - 1].load(kOwn), kPublish);
   }
+#else
+  // Front inserts (runs of descending keys) shift whole leaves: one memmove
+  // per array instead of an atomic load and store per word. Optimistic
+  // readers may then see torn words, but they use no key or row before
+  // validating the version, which changes at unlock (a release store after
+  // these), so they restart. The ThreadSanitizer build keeps the loop,
+  // which says the same in the C++ memory model.
+  size_t moved = static_cast<size_t>(count - index);
+  std::memmove(static_cast<void *>(keys + index + 1), static_cast<const void *>(keys + index),
+               moved * sizeof(KeySlot));
+  std::memmove(static_cast<void *>(rows + index + 1), static_cast<const void *>(rows + index),
+               moved * sizeof(rows[0]));
+#endif
+  // Child pointers move word by word even so: a reader follows a child
+  // before it validates the parent, so it must never see a torn pointer.
   if (!IsLeaf(node))
     for (int i = count + 1; i > index + 1; --i) SetChild(node, i, ChildAt(node, i - 1));
 }
@@ -458,7 +503,7 @@ Outcome RangeIndex::Descend(const Bound &target, const KeyComparator &cmp, bool 
   if (!Validate(root_version_, path->root_version)) return Outcome::kRestart;
   for (path->depth = 0;; ++path->depth) {
     Path::Step &step = path->steps[path->depth];
-    step = Path::Step{node, version, -1};
+    step = Path::Step{node, version, -1, false};
     if (stop_at_full && Count(node) >= Capacity(node)) {
       *full = true;
       return Outcome::kDone;
@@ -476,6 +521,7 @@ Outcome RangeIndex::Descend(const Bound &target, const KeyComparator &cmp, bool 
     if (next == nullptr || !ReadVersion(next->version, &next_version)) return Outcome::kRestart;
     if (!Validate(node->version, version)) return Outcome::kRestart;
     step.child = child;
+    step.last_child = child == count;
     node = next;
     version = next_version;
   }
@@ -507,9 +553,14 @@ Outcome RangeIndex::Fence(const Path &path, bool upper, Bound *fence) {
 // is the first entry of the right half (leaf; with its own copy of a long
 // key) or the middle separator, which moves up (inner). Allocates before it
 // changes anything, so kOutOfMemory leaves `node` as it was.
-Outcome RangeIndex::SplitLocked(Node *node, Node **right, Bound *separator) {
+// `run` (+1 / -1) says a run of ascending (descending) inserts is filling
+// this leaf at the index's last (first) edge: the leaf then keeps all but a
+// tenth (only a tenth), as nbtree splits its rightmost page, so a run
+// leaves leaves 90% full behind it instead of half full.
+Outcome RangeIndex::SplitLocked(Node *node, Node **right, Bound *separator, int run) {
   int count = Count(node);
   int middle = count / 2;
+  if (IsLeaf(node) && run != 0) middle = run > 0 ? count - count / 10 : count / 10;
   Node *sibling = NewNode(static_cast<int>(node->level));
   if (sibling == nullptr) return Outcome::kOutOfMemory;
   *separator = EntryAt(node, middle);
@@ -544,7 +595,7 @@ Outcome RangeIndex::SplitLocked(Node *node, Node **right, Bound *separator) {
 }
 
 Outcome RangeIndex::SplitChild(Node *parent, uint64_t parent_version, int child_index, Node *node,
-                               uint64_t version) {
+                               uint64_t version, int run) {
   if (!Upgrade(parent->version, parent_version)) return Outcome::kRestart;
   if (!Upgrade(node->version, version)) {
     Unlock(parent->version);
@@ -552,14 +603,14 @@ Outcome RangeIndex::SplitChild(Node *parent, uint64_t parent_version, int child_
   }
   Node *right = nullptr;
   Bound separator;
-  Outcome outcome = SplitLocked(node, &right, &separator);
+  Outcome outcome = SplitLocked(node, &right, &separator, run);
   if (outcome == Outcome::kDone) InsertSeparator(parent, child_index, separator, right);
   Unlock(node->version);
   Unlock(parent->version);
   return outcome == Outcome::kDone ? Outcome::kRestart : outcome;
 }
 
-Outcome RangeIndex::SplitRoot(uint64_t root_version, Node *node, uint64_t version) {
+Outcome RangeIndex::SplitRoot(uint64_t root_version, Node *node, uint64_t version, int run) {
   if (!Upgrade(root_version_, root_version)) return Outcome::kRestart;
   if (!Upgrade(node->version, version)) {
     Unlock(root_version_);
@@ -568,7 +619,8 @@ Outcome RangeIndex::SplitRoot(uint64_t root_version, Node *node, uint64_t versio
   Node *root = NewNode(static_cast<int>(node->level) + 1);
   Node *right = nullptr;
   Bound separator;
-  Outcome outcome = root == nullptr ? Outcome::kOutOfMemory : SplitLocked(node, &right, &separator);
+  Outcome outcome =
+      root == nullptr ? Outcome::kOutOfMemory : SplitLocked(node, &right, &separator, run);
   if (outcome == Outcome::kDone) {
     StoreEntry(root, 0, separator.key, separator.row);
     SetChild(root, 0, node);
@@ -584,7 +636,7 @@ Outcome RangeIndex::SplitRoot(uint64_t root_version, Node *node, uint64_t versio
 }
 
 Outcome RangeIndex::TryInsert(const Bound &target, const KeySlotCopy &slot,
-                              const KeyComparator &cmp) {
+                              const KeyComparator &cmp, EqualKeys *equal_keys) {
   Path path;
   bool full;
   int edge = insert_edge_.load(std::memory_order_relaxed);
@@ -592,27 +644,39 @@ Outcome RangeIndex::TryInsert(const Bound &target, const KeySlotCopy &slot,
   if (outcome != Outcome::kDone) return outcome;
   Path::Step &step = path.steps[path.depth];
   if (full) {
-    if (path.depth == 0) return SplitRoot(path.root_version, step.node, step.version);
+    int run = edge > 0 && path.LastLeaf() ? 1 : edge < 0 && path.FirstLeaf() ? -1 : 0;
+    if (path.depth == 0) return SplitRoot(path.root_version, step.node, step.version, run);
     Path::Step &parent = path.steps[path.depth - 1];
-    return SplitChild(parent.node, parent.version, parent.child, step.node, step.version);
+    return SplitChild(parent.node, parent.version, parent.child, step.node, step.version, run);
   }
   int index, count;
   bool exact;
-  outcome =
-      Bisect(step.node, step.version, target, cmp, /*strict=*/false, &index, &count, &exact, edge);
+  Beside beside;
+  outcome = Bisect(step.node, step.version, target, cmp, /*strict=*/false, &index, &count, &exact,
+                   edge, &beside);
   if (outcome != Outcome::kDone) return outcome;
   if (exact) return Outcome::kExists;
   if (!Upgrade(step.node->version, step.version)) return Outcome::kRestart;
   InsertEntry(step.node, index, slot, target.row);
   Unlock(step.node->version);
+  // Equal keys are adjacent in (key, row) order: beside the new entry in
+  // this leaf, or across its edge in the leaf before or after.
+  if (beside.below == 1 || beside.above == 1)
+    *equal_keys = EqualKeys::kSome;
+  else if ((beside.below == 0 || path.FirstLeaf()) && (beside.above == 0 || path.LastLeaf()))
+    *equal_keys = EqualKeys::kNone;
+  else
+    *equal_keys = EqualKeys::kUnknown;
   int landed = index == 0 ? -1 : index == count ? 1 : 0;
   if (landed != edge) insert_edge_.store(landed, std::memory_order_relaxed);
   entries_.fetch_add(1, std::memory_order_relaxed);
   return Outcome::kDone;
 }
 
-Status RangeIndex::Insert(KeyRef key, Row *row, const KeyComparator &cmp, bool *comparator_failed) {
+Status RangeIndex::Insert(KeyRef key, Row *row, const KeyComparator &cmp, bool *comparator_failed,
+                          EqualKeys *equal_keys) {
   *comparator_failed = false;
+  EqualKeys seen = EqualKeys::kUnknown;
   KeySlotCopy slot;
   if (!OwnKey(
           key, [this](size_t bytes) { return Allocate(bytes); }, &slot))
@@ -620,8 +684,9 @@ Status RangeIndex::Insert(KeyRef key, Row *row, const KeyComparator &cmp, bool *
   Bound target{slot, reinterpret_cast<uint64_t>(row), 0};
   Outcome outcome;
   do {
-    outcome = TryInsert(target, slot, cmp);
+    outcome = TryInsert(target, slot, cmp, &seen);
   } while (outcome == Outcome::kRestart);
+  if (equal_keys != nullptr) *equal_keys = outcome == Outcome::kDone ? seen : EqualKeys::kUnknown;
   if (outcome == Outcome::kDone) return Status::kOk;
   FreeUnpublishedKey(slot);
   if (outcome == Outcome::kComparatorFailed) *comparator_failed = true;

@@ -4,7 +4,9 @@
 // An entry is (key, row): an update that keeps the key finds its pair
 // present and adds nothing. Uniqueness is checked after the entry is in, so
 // of two transactions inserting one key at the same time at least the later
-// checker sees the other's entry (DESIGN.md, "Indexes"). For every other row
+// checker sees the other's entry (DESIGN.md, "Indexes"); a range index's
+// insert says whether it saw an equal key beside the new entry, and when it
+// saw none there is nothing to search. For every other row
 // under the key, the check walks the row's versions from the newest:
 //  - a current version (committed, not ended by a committed transaction, or
 //    our own) with an equal key is a duplicate: 23505;
@@ -20,7 +22,6 @@ extern "C" {
 #include "common/hashfn.h"
 #include "storage/lwlock.h"
 #include "utils/rel.h"
-#include "utils/typcache.h"
 }
 
 namespace {
@@ -114,20 +115,17 @@ bool IsDuplicate(CheckState *state, memopt::Row *row, uint64_t my_id) {
 }
 
 // A hash of the key under which equal keys (by the index's "=") collide:
-// the columns' default hash opclasses (memopt_hash uses those already).
-uint64 EqualityHash(const MemoptIndexInfo *info, Relation index, const Datum *values,
-                    const bool *isnull) {
+// the columns' default hash opclasses (memopt_hash uses those already;
+// index_keys.cpp looks them up once for range indexes too).
+uint64 EqualityHash(const MemoptIndexInfo *info, const Datum *values, const bool *isnull) {
+  if (!info->equality_hash) return 0;  // one lock for all keys
   uint64 hash = 0;
   for (int i = 0; i < info->natts; ++i) {
     uint64 column = 0x9e3779b97f4a7c15ULL;
-    if (!isnull[i]) {
-      TypeCacheEntry *type = lookup_type_cache(TupleDescAttr(RelationGetDescr(index), i)->atttypid,
-                                               TYPECACHE_HASH_EXTENDED_PROC_FINFO);
-      if (!OidIsValid(type->hash_extended_proc)) return 0;  // one lock for all keys
-      column = DatumGetUInt64(FunctionCall2Coll(&type->hash_extended_proc_finfo,
+    if (!isnull[i])
+      column = DatumGetUInt64(FunctionCall2Coll(const_cast<FmgrInfo *>(&info->columns[i].hash),
                                                 info->columns[i].collation, values[i],
                                                 UInt64GetDatum(0)));
-    }
     hash = hash_combine64(hash, column);
   }
   return hash;
@@ -145,6 +143,7 @@ bool memopt_index_add_entry(Relation heap, Relation index, memopt::Index *engine
   uint64 hash = 0;
   memopt::Status status;
   bool failed = false;
+  auto equal_keys = memopt::RangeIndex::EqualKeys::kUnknown;
   if (info->kind == memopt::IndexKind::kHash)
     hash = memopt_key_hash(info, nullptr, values, isnull);
   else
@@ -153,7 +152,7 @@ bool memopt_index_add_entry(Relation heap, Relation index, memopt::Index *engine
   LWLock *check_lock = nullptr;
   if (checking && !building) {
     uint64 lock_hash =
-        info->kind == memopt::IndexKind::kHash ? hash : EqualityHash(info, index, values, isnull);
+        info->kind == memopt::IndexKind::kHash ? hash : EqualityHash(info, values, isnull);
     check_lock = memopt_unique_check_lock(lock_hash ^ RelationGetRelid(index));
     LWLockAcquire(check_lock, LW_EXCLUSIVE);
   }
@@ -162,11 +161,15 @@ bool memopt_index_add_entry(Relation heap, Relation index, memopt::Index *engine
   if (info->kind == memopt::IndexKind::kHash)
     status = engine_index->hash()->Insert(hash, row);
   else
-    status = engine_index->range()->Insert(key, row, memopt_comparator(&compare), &failed);
+    status =
+        engine_index->range()->Insert(key, row, memopt_comparator(&compare), &failed, &equal_keys);
   memopt::RowIndexLock::UnlockShared(row);
   if (failed) memopt_rethrow_comparison_error(&compare);
   if (status != memopt::Status::kOk) memopt_report_status(status, heap);
   bool unique = true;
+  // The insert itself saw no other entry with the key: nothing to check.
+  if (equal_keys == memopt::RangeIndex::EqualKeys::kNone) checking = false;
+  if (check_lock != nullptr && !checking) LWLockRelease(check_lock);
   if (checking) {
     CheckState state{heap, index, info, reader, &compare, values, isnull, key, building};
     MemoptRowList candidates{nullptr, 0, 0};

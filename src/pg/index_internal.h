@@ -30,7 +30,8 @@ struct MemoptIndexColumn {
   Oid collation;
   Oid opfamily;
   FmgrInfo compare;  // range: btree comparison support function (type, type)
-  FmgrInfo hash;     // hash: 64-bit extended hash support function
+  FmgrInfo hash;     // 64-bit extended hash: hash support function (hash), or the type's
+                     // default one (range; valid when info->equality_hash)
   FmgrInfo equal;    // hash: the "=" operator's function (uniqueness checks)
   bool guarded;      // compare may raise an error: call it under PG_TRY
 };
@@ -44,6 +45,9 @@ struct MemoptIndexInfo {
   int natts;
   bool unique;
   bool nulls_not_distinct;
+  // Every column has a hash under which keys equal by "=" collide
+  // (index_insert.cpp serializes uniqueness checks by it).
+  bool equality_hash;
   MemoptIndexColumn columns[INDEX_MAX_KEYS];
 };
 

@@ -31,6 +31,7 @@ extern "C" {
 #include "utils/lsyscache.h"
 #include "storage/proc.h"
 #include "utils/memutils.h"
+#include "utils/typcache.h"
 }
 
 namespace {
@@ -90,6 +91,11 @@ void LoadColumn(Relation index, int i, MemoptIndexInfo *info) {
                  index_getprocinfo(index, i + 1, 1), context);
   if (info->kind == memopt::IndexKind::kRange) {
     column->guarded = !CannotFail(column->compare.fn_oid);
+    TypeCacheEntry *type = lookup_type_cache(attribute->atttypid, TYPECACHE_HASH_EXTENDED_PROC);
+    if (OidIsValid(type->hash_extended_proc))
+      fmgr_info_cxt(type->hash_extended_proc, &column->hash, context);
+    else
+      info->equality_hash = false;
     return;
   }
   Oid equal =
@@ -267,6 +273,7 @@ MemoptIndexInfo *LoadInfo(Relation index) {
   info->natts = IndexRelationGetNumberOfKeyAttributes(index);
   info->unique = index->rd_index->indisunique;
   info->nulls_not_distinct = index->rd_index->indnullsnotdistinct;
+  info->equality_hash = true;  // until a column has none
   for (int i = 0; i < info->natts; ++i) LoadColumn(index, i, info);
   return info;
 }
