@@ -171,6 +171,9 @@ bool memopt_index_add_entry(Relation heap, Relation index, memopt::Index *engine
   if (equal_keys == memopt::RangeIndex::EqualKeys::kNone) checking = false;
   if (check_lock != nullptr && !checking) LWLockRelease(check_lock);
   if (checking) {
+    // Other rows' keys are read only now that there are rows to look at.
+    MemoptKeyReader *own_reader = nullptr;
+    if (reader == nullptr) reader = own_reader = memopt_key_reader_acquire(heap, index);
     CheckState state{heap, index, info, reader, &compare, values, isnull, key, building};
     MemoptRowList candidates{nullptr, 0, 0};
     memopt_rows_under_key(engine_index, hash, key, &compare, &candidates);
@@ -178,6 +181,7 @@ bool memopt_index_add_entry(Relation heap, Relation index, memopt::Index *engine
     for (int i = 0; i < candidates.count && unique; ++i)
       unique = candidates.rows[i] == row || !IsDuplicate(&state, candidates.rows[i], my_id);
     pfree(candidates.rows);
+    if (own_reader != nullptr) memopt_key_reader_release(index, own_reader);
     if (check_lock != nullptr) LWLockRelease(check_lock);
     if (!unique && report) ReportDuplicate(&state);
   }
@@ -203,10 +207,6 @@ bool memopt_index_insert(Relation index, Datum *values, bool *isnull, ItemPointe
   if (version == nullptr) elog(ERROR, "memopt index insert: no version at the new row's TID");
   memopt::Index *engine_index = memopt_index_for(heap, index);
   bool check = check_unique == UNIQUE_CHECK_YES || check_unique == UNIQUE_CHECK_PARTIAL;
-  // The reader is needed only to read other rows' keys for a uniqueness check.
-  MemoptKeyReader *reader = check ? memopt_key_reader_acquire(heap, index) : nullptr;
-  bool unique = memopt_index_add_entry(heap, index, engine_index, reader, version, values, isnull,
-                                       check, false, check_unique == UNIQUE_CHECK_YES);
-  if (reader != nullptr) memopt_key_reader_release(index, reader);
-  return unique;
+  return memopt_index_add_entry(heap, index, engine_index, nullptr, version, values, isnull, check,
+                                false, check_unique == UNIQUE_CHECK_YES);
 }

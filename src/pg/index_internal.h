@@ -152,12 +152,13 @@ void memopt_index_build_empty(Relation index);
 bool memopt_index_insert(Relation index, Datum *values, bool *isnull, ItemPointer heap_tid,
                          Relation heap, IndexUniqueCheck check_unique, bool index_unchanged,
                          IndexInfo *index_info);
-// Adds the entry of `version` (with key values) to `engine_index`, and checks
-// uniqueness if `check`: a duplicate raises 23505 if `report`, else the
-// result is false. Shared by the build.
 // index_build.cpp: builds the engine index of `index` on a table being loaded.
 void memopt_index_build_at_load(Relation heap, Relation index, memopt::Table *table);
 
+// Adds the entry of `version` (with key values) to `engine_index`, and checks
+// uniqueness if `check`: a duplicate raises 23505 if `report`, else the
+// result is false. Shared by the build and direct_insert.cpp. `reader` reads
+// other rows' keys; nullptr: acquired here if a check needs one.
 bool memopt_index_add_entry(Relation heap, Relation index, memopt::Index *engine_index,
                             MemoptKeyReader *reader, memopt::Version *version, Datum *values,
                             bool *isnull, bool check, bool building, bool report);

@@ -124,6 +124,16 @@ void memopt_lifecycle_at_subxact_end(bool commit, int nest_level);
 memopt::Version *memopt_form_version(memopt::Transaction *txn, memopt::Table *table, Relation rel,
                                      TupleTableSlot *slot);
 
+// tableam_modify.cpp: the table AM's insert of one row (the slot's values),
+// returning the new version.
+memopt::Version *memopt_insert_row(Relation rel, TupleTableSlot *slot, CommandId cid);
+
+// direct_insert.cpp: INSERT of one row into a table and its indexes without
+// the executor's index path, where every index allows it (natively compiled
+// code checks once per call).
+bool memopt_direct_insert_applies(struct ResultRelInfo *result_rel);
+void memopt_direct_insert(struct ResultRelInfo *result_rel, TupleTableSlot *slot, CommandId cid);
+
 // slot.cpp: memopt's slot type, and storing a version in any slot (no copy
 // for memopt and MinimalTuple slots) with its TID and table.
 const TupleTableSlotOps *memopt_slot_ops(void);

@@ -50,6 +50,7 @@ struct TableState {
   memopt::Table *table;
   ResultRelInfo *result_rel;   // tables the routine writes
   TupleTableSlot *write_slot;  // virtual: the row being written
+  bool direct_insert;          // memopt_direct_insert_applies(result_rel)
   Relation *indexes;           // by TableDesc::indexes, opened on first lookup
   ExprState **defaults;        // per column; built on the first INSERT that omits one
   bool defaults_built;
@@ -187,6 +188,7 @@ void OpenTable(const native::TableDesc &desc, AclMode mode, Index range_table_in
   state->result_rel = makeNode(ResultRelInfo);
   InitResultRelInfo(state->result_rel, rel, range_table_index, nullptr, 0);
   ExecOpenIndices(state->result_rel, false);
+  state->direct_insert = memopt_direct_insert_applies(state->result_rel);
   state->write_slot = MakeSingleTupleTableSlot(RelationGetDescr(rel), &TTSOpsVirtual);
 }
 
@@ -591,6 +593,10 @@ void memopt_rt_insert(MemoptNativeCall *call, int32_t stmt_number, const uint64_
   }
   ExecStoreVirtualTuple(slot);
   CheckConstraints(table, slot, state->estate);
+  if (table->direct_insert) {
+    memopt_direct_insert(table->result_rel, slot, GetCurrentCommandId(true));
+    return;
+  }
   table_tuple_insert(table->rel, slot, GetCurrentCommandId(true), 0, nullptr);
   if (table->result_rel->ri_NumIndices > 0)
     ExecInsertIndexTuples(table->result_rel, slot, state->estate, false, false, nullptr, NIL);

@@ -16,8 +16,8 @@ extern "C" {
 
 namespace {
 
-void InsertOne(memopt::Transaction *txn, memopt::Table *table, Relation rel, TupleTableSlot *slot,
-               CommandId cid, int level) {
+memopt::Version *InsertOne(memopt::Transaction *txn, memopt::Table *table, Relation rel,
+                           TupleTableSlot *slot, CommandId cid, int level) {
   memopt::Version *version = memopt_form_version(txn, table, rel, slot);
   memopt::Status status = txn->Insert(table, version, cid, level);
   if (status != memopt::Status::kOk) {
@@ -26,6 +26,7 @@ void InsertOne(memopt::Transaction *txn, memopt::Table *table, Relation rel, Tup
   }
   slot->tts_tableOid = RelationGetRelid(rel);
   memopt_slot_to_tid(version->slot, &slot->tts_tid);
+  return version;
 }
 
 // The version a DELETE or UPDATE names, or an error for a TID that names
@@ -53,14 +54,20 @@ TM_Result SelfModified(memopt::Version *version, ItemPointer tid, TM_FailureData
 
 }  // namespace
 
+memopt::Version *memopt_insert_row(Relation rel, TupleTableSlot *slot, CommandId cid) {
+  memopt_prepare_write();
+  memopt::Transaction *txn = memopt_txn();
+  memopt::Version *version =
+      InsertOne(txn, memopt_table_for(rel), rel, slot, cid, memopt_write_level());
+  pgstat_count_heap_insert(rel, 1);
+  return version;
+}
+
 void memopt_tuple_insert(Relation rel, TupleTableSlot *slot, CommandId cid, int options,
                          struct BulkInsertStateData *bistate) {
   (void)options;
   (void)bistate;
-  memopt_prepare_write();
-  memopt::Transaction *txn = memopt_txn();
-  InsertOne(txn, memopt_table_for(rel), rel, slot, cid, memopt_write_level());
-  pgstat_count_heap_insert(rel, 1);
+  memopt_insert_row(rel, slot, cid);
 }
 
 void memopt_multi_insert(Relation rel, TupleTableSlot **slots, int nslots, CommandId cid,
