@@ -32,6 +32,8 @@ extern "C" {
 #include "storage/bufmgr.h"
 #include "storage/lwlock.h"
 #include "storage/smgr.h"
+#include "utils/hsearch.h"
+#include "utils/memutils.h"
 }
 
 #include <vector>
@@ -43,6 +45,37 @@ constexpr size_t kMinFragmentRoom = 256;
 // Split an image only if this much of it fits; else start it on a new page.
 constexpr size_t kMinImagePiece = 128;
 
+// The table's storage, kept open for the life of the backend. smgropen alone
+// leaves the relation unowned, and PostgreSQL closes unowned ones at every
+// transaction end: each commit would open, seek and close the table's data
+// and free space map files again. An owner pointer in this map keeps it
+// open; smgr invalidation (DROP, a new relfilenode) closes it and clears
+// the pointer, and the next commit opens it again. A relation some
+// relcache entry owns already is used as it is, not remembered here.
+struct StorageOwner {
+  RelFileNode node;  // hash key
+  SMgrRelation smgr;
+};
+
+SMgrRelation OpenStorage(const RelFileNode &node) {
+  static HTAB *owners = nullptr;
+  if (owners == nullptr) {
+    HASHCTL control;
+    control.keysize = sizeof(RelFileNode);
+    control.entrysize = sizeof(StorageOwner);
+    control.hcxt = TopMemoryContext;
+    owners =
+        hash_create("memopt durable storage", 64, &control, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+  }
+  bool found;
+  auto *entry = static_cast<StorageOwner *>(hash_search(owners, &node, HASH_ENTER, &found));
+  if (!found) entry->smgr = nullptr;
+  if (entry->smgr != nullptr) return entry->smgr;
+  SMgrRelation smgr = smgropen(node, InvalidBackendId);
+  if (smgr->smgr_owner == nullptr) smgrsetowner(&entry->smgr, smgr);
+  return smgr;
+}
+
 // Appends one batch to one table's pages, fragment by fragment.
 class BatchAppender {
  public:
@@ -50,6 +83,7 @@ class BatchAppender {
       : table_(table), node_(node), xid_(xid), seq_(seq) {
     fragment_ = static_cast<char *>(palloc(kMemoptEmptyPageRoom));
     fake_rel_ = CreateFakeRelcacheEntry(node);
+    fake_rel_->rd_smgr = OpenStorage(node);  // not the fake entry's: see OpenStorage
   }
   ~BatchAppender() {
     pfree(fragment_);
@@ -88,8 +122,7 @@ class BatchAppender {
 bool BatchAppender::OpenInFreeSpace() {
   BlockNumber candidate = GetPageWithFreeSpace(fake_rel_, kMinFragmentRoom);
   if (candidate == InvalidBlockNumber) return false;
-  SMgrRelation smgr = smgropen(node_, InvalidBackendId);
-  if (candidate >= smgrnblocks(smgr, MAIN_FORKNUM)) return false;
+  if (candidate >= smgrnblocks(OpenStorage(node_), MAIN_FORKNUM)) return false;
   Buffer buffer =
       ReadBufferWithoutRelcache(node_, MAIN_FORKNUM, candidate, RBM_NORMAL, nullptr, true);
   LockBuffer(buffer, BUFFER_LOCK_SHARE);
@@ -109,8 +142,7 @@ bool BatchAppender::OpenInFreeSpace() {
 
 // Starts a fragment: see the file comment for where.
 void BatchAppender::Open() {
-  SMgrRelation smgr = smgropen(node_, InvalidBackendId);
-  BlockNumber blocks = smgrnblocks(smgr, MAIN_FORKNUM);
+  BlockNumber blocks = smgrnblocks(OpenStorage(node_), MAIN_FORKNUM);
   target_ = InvalidBlockNumber;
   target_from_fsm_ = false;
   capacity_ = kMemoptEmptyPageRoom;
