@@ -8,8 +8,17 @@
 // it hashes (memopt_hash) or encodes (memopt_range) the key values, collects
 // the rows under the key, stores the version each row shows the scan's
 // snapshot in a memopt slot, and lets the executor test every original
-// clause on it (which also drops rows whose entry is for another version's
-// key, and hash collisions). No key is recomputed, no TID is fetched.
+// clause on it. No key is recomputed, no TID is fetched.
+//
+// When every key column is a plain column, the "=" clauses the lookup uses
+// are taken out of the plan's quals (as an index scan's Index Cond is): the
+// node itself compares the key columns of the version it found with the key
+// values, once per row, with the opclass's "=" (hash) or comparison (range).
+// That check drops hash collisions and rows whose entry is for another
+// version's key. Keeping the clauses as quals instead would compile each of
+// them twice per execution (see below) and evaluate the key expressions
+// again for every row; a cached PL/pgSQL lookup spent a quarter of its time
+// compiling them.
 //
 // Planner: for every plain index scan path of a memopt table whose index is
 // a memopt index and whose clauses give "=" on every key column with an
@@ -35,7 +44,9 @@ extern "C" {
 #include "nodes/pathnodes.h"
 #include "optimizer/optimizer.h"
 #include "optimizer/pathnode.h"
+#include "optimizer/paths.h"
 #include "optimizer/restrictinfo.h"
+#include "utils/datum.h"
 #include "utils/lsyscache.h"
 #include "utils/ruleutils.h"
 }
@@ -59,13 +70,20 @@ struct LookupState {
   bool prepared;
   MemoptRowList rows;
   int next;
+  // The lookup's "=" clauses are not quals: the node checks the key columns.
+  bool check_keys;
+  int max_key_attno;
+  AttrNumber key_attnos[INDEX_MAX_KEYS];
+  Datum key_values[INDEX_MAX_KEYS];  // of this lookup; by-reference ones copied
+  bool key_copied[INDEX_MAX_KEYS];   // into the query's context
 };
 
 // --- Planner -------------------------------------------------------------------
 
 // The argument expressions of "=" clauses, one per key column in order, or
-// NIL when the path's clauses do not give exactly that.
-List *EqualityKeys(IndexOptInfo *index, List *index_clauses) {
+// NIL when the path's clauses do not give exactly that. `clauses` gets the
+// IndexClauses they came from.
+List *EqualityKeys(IndexOptInfo *index, List *index_clauses, List **clauses) {
   int columns = index->nkeycolumns;
   Expr *keys[INDEX_MAX_KEYS] = {nullptr};
   int strategy = index->amoptionalkey ? BTEqualStrategyNumber : HTEqualStrategyNumber;
@@ -83,6 +101,7 @@ List *EqualityKeys(IndexOptInfo *index, List *index_clauses) {
     Expr *argument = static_cast<Expr *>(lsecond(op->args));
     if (exprType(reinterpret_cast<Node *>(argument)) != index->opcintype[column]) return NIL;
     keys[column] = argument;
+    *clauses = lappend(*clauses, clause);
   }
   List *result = NIL;
   for (int i = 0; i < columns; ++i) {
@@ -104,11 +123,30 @@ Plan *PlanLookup(PlannerInfo *root, RelOptInfo *rel, CustomPath *path, List *tli
                  List *custom_plans) {
   (void)root;
   (void)custom_plans;
-  // Every clause is tested on the version found: the lookup's own clauses too.
+  // custom_private of the path: index OID, key arguments, and the key
+  // IndexClauses when the node checks the key columns itself (NIL: every
+  // clause is a qual). What they enforce is left out of the quals, as
+  // create_indexscan_plan leaves out an index scan's.
+  List *key_clauses = static_cast<List *>(lthird(path->custom_private));
+  List *quals = NIL;
+  ListCell *cell;
+  foreach (cell, clauses) {
+    auto *clause = lfirst_node(RestrictInfo, cell);
+    if (!is_redundant_with_indexclauses(clause, key_clauses)) quals = lappend(quals, clause);
+  }
   CustomScan *scan = memopt_custom_scan_plan(
-      rel, path, tlist, clauses, list_make1(linitial(path->custom_private)),  // the index OID
+      rel, path, tlist, quals,
+      list_make2(linitial(path->custom_private), makeInteger(key_clauses != NIL ? 1 : 0)),
       static_cast<List *>(copyObjectImpl(lsecond(path->custom_private))), &scan_methods);
   return &scan->scan.plan;
+}
+
+// True if the index's key columns are all table columns (no expressions),
+// so the node can check them on a version.
+bool KeysAreColumns(IndexOptInfo *index) {
+  for (int i = 0; i < index->nkeycolumns; ++i)
+    if (index->indexkeys[i] == 0) return false;
+  return true;
 }
 
 // --- Executor ------------------------------------------------------------------
@@ -122,6 +160,52 @@ void BeginLookup(CustomScanState *node, EState *estate, int eflags) {
   state->info = memopt_index_info(state->index);
   state->key_states = ExecInitExprList(scan->custom_exprs, &node->ss.ps);
   state->slot = memopt_custom_scan_slot(node, estate);
+  state->check_keys = intVal(lsecond(scan->custom_private)) != 0;
+  for (int i = 0; state->check_keys && i < state->info->natts; ++i) {
+    state->key_attnos[i] = state->index->rd_index->indkey.values[i];
+    state->max_key_attno = Max(state->max_key_attno, state->key_attnos[i]);
+  }
+}
+
+// Evaluates the key expressions into `values`; false if one is NULL ("="
+// NULL is never true).
+bool EvaluateKeys(LookupState *state, Datum *values, bool *isnull) {
+  ExprContext *econtext = state->base.ss.ps.ps_ExprContext;
+  int i = 0;
+  ListCell *cell;
+  foreach (cell, state->key_states) {
+    values[i] =
+        ExecEvalExprSwitchContext(static_cast<ExprState *>(lfirst(cell)), econtext, &isnull[i]);
+    if (isnull[i]) return false;
+    ++i;
+  }
+  return true;
+}
+
+// Keeps this lookup's key values for KeyMatches: ExecScan resets the
+// per-tuple context they were computed in before it asks for the next row.
+void RememberKeys(LookupState *state, const Datum *values) {
+  MemoryContext old = MemoryContextSwitchTo(state->base.ss.ps.state->es_query_cxt);
+  for (int i = 0; i < state->info->natts; ++i) {
+    if (state->key_copied[i]) pfree(DatumGetPointer(state->key_values[i]));
+    const MemoptIndexColumn &column = state->info->columns[i];
+    state->key_copied[i] = !column.typbyval;
+    state->key_values[i] = column.typbyval ? values[i] : datumCopy(values[i], false, column.typlen);
+  }
+  MemoryContextSwitchTo(old);
+}
+
+// True if the key columns of the row in `slot` equal `keys`.
+bool KeyMatches(LookupState *state, TupleTableSlot *slot, const Datum *keys) {
+  static const bool kNoNulls[INDEX_MAX_KEYS] = {false};
+  slot_getsomeattrs(slot, state->max_key_attno);
+  Datum values[INDEX_MAX_KEYS];
+  bool isnull[INDEX_MAX_KEYS];
+  for (int i = 0; i < state->info->natts; ++i) {
+    values[i] = slot->tts_values[state->key_attnos[i] - 1];
+    isnull[i] = slot->tts_isnull[state->key_attnos[i] - 1];
+  }
+  return memopt_key_values_equal(state->info, keys, kNoNulls, values, isnull);
 }
 
 void PrepareLookup(LookupState *state) {
@@ -131,14 +215,8 @@ void PrepareLookup(LookupState *state) {
   ExprContext *econtext = state->base.ss.ps.ps_ExprContext;
   Datum values[INDEX_MAX_KEYS];
   bool isnull[INDEX_MAX_KEYS];
-  int i = 0;
-  ListCell *cell;
-  foreach (cell, state->key_states) {
-    values[i] =
-        ExecEvalExprSwitchContext(static_cast<ExprState *>(lfirst(cell)), econtext, &isnull[i]);
-    if (isnull[i]) return;  // "=" NULL is never true
-    ++i;
-  }
+  if (!EvaluateKeys(state, values, isnull)) return;
+  if (state->check_keys) RememberKeys(state, values);
   Relation heap = state->base.ss.ss_currentRelation;
   memopt::Index *engine_index = memopt_index_for(heap, state->index);
   state->view = memopt_view_for(state->base.ss.ps.state->es_snapshot);
@@ -164,16 +242,22 @@ TupleTableSlot *LookupNext(ScanState *node) {
     memopt::Version *version = memopt_visible_version(state->rows.rows[state->next++], state->view);
     if (version == nullptr) continue;
     memopt_store_version(version, node->ss_currentRelation, state->slot);
+    if (state->check_keys && !KeyMatches(state, state->slot, state->key_values)) continue;
     state->last_version = version;
     return state->slot;
   }
   return ExecClearTuple(state->slot);
 }
 
+// EvalPlanQual's test of a row fetched again: the key clauses, if they are
+// not quals (ExecScan tests those).
 bool LookupRecheck(ScanState *node, TupleTableSlot *slot) {
-  (void)node;
-  (void)slot;
-  return true;  // the quals, tested by ExecScan, are the whole condition
+  auto *state = reinterpret_cast<LookupState *>(node);
+  if (!state->check_keys) return true;
+  Datum values[INDEX_MAX_KEYS];
+  bool isnull[INDEX_MAX_KEYS];
+  node->ps.ps_ExprContext->ecxt_scantuple = slot;
+  return EvaluateKeys(state, values, isnull) && KeyMatches(state, slot, values);
 }
 
 TupleTableSlot *ExecLookup(CustomScanState *node) {
@@ -185,6 +269,8 @@ void EndLookup(CustomScanState *node) {
   auto *state = reinterpret_cast<LookupState *>(node);
   if (state->index != nullptr) index_close(state->index, AccessShareLock);
   if (state->rows.rows != nullptr) pfree(state->rows.rows);
+  for (int i = 0; state->info != nullptr && i < state->info->natts; ++i)
+    if (state->key_copied[i]) pfree(DatumGetPointer(state->key_values[i]));
 }
 
 void RescanLookup(CustomScanState *node) {
@@ -296,12 +382,15 @@ void memopt_add_lookup_paths(PlannerInfo *root, RelOptInfo *rel) {
     if (!IsA(path, IndexPath)) continue;  // index scans and index-only scans
     auto *index_path = reinterpret_cast<IndexPath *>(path);
     if (memopt_index_am_kind(index_path->indexinfo->relam) == 0) continue;
-    List *keys = EqualityKeys(index_path->indexinfo, index_path->indexclauses);
+    List *key_clauses = NIL;
+    List *keys = EqualityKeys(index_path->indexinfo, index_path->indexclauses, &key_clauses);
     if (keys == NIL) continue;
+    if (!KeysAreColumns(index_path->indexinfo)) key_clauses = NIL;
     added = lappend(
         added, memopt_custom_path_like(
                    rel, path, kCostFactor, CUSTOMPATH_SUPPORT_PROJECTION,
-                   list_make2(makeInteger(static_cast<int>(index_path->indexinfo->indexoid)), keys),
+                   list_make3(makeInteger(static_cast<int>(index_path->indexinfo->indexoid)), keys,
+                              key_clauses),
                    &path_methods));
   }
   foreach (cell, added) add_path(rel, static_cast<Path *>(lfirst(cell)));

@@ -93,8 +93,9 @@ int memopt_key_compare_values(const MemoptIndexInfo *info, memopt::KeyRef entry,
 // 64-bit hash of a key (hash indexes). `search` as for memopt_key_encode.
 uint64 memopt_key_hash(const MemoptIndexInfo *info, const MemoptSearchColumn *search,
                        const Datum *values, const bool *isnull);
-// True if every column is equal by the opclass's "=" (NULL equals NULL only
-// with NULLS NOT DISTINCT).
+// True if every column is equal by the opclass's "=" (hash) or comparison
+// function (range) (NULL equals NULL only with NULLS NOT DISTINCT). The
+// functions may raise errors: not for use under an engine latch.
 bool memopt_key_values_equal(const MemoptIndexInfo *info, const Datum *a, const bool *a_null,
                              const Datum *b, const bool *b_null);
 bool memopt_key_has_null(const MemoptIndexInfo *info, const bool *isnull);

@@ -432,10 +432,12 @@ bool memopt_key_values_equal(const MemoptIndexInfo *info, const Datum *a, const 
       if (!(a_null[i] && b_null[i] && info->nulls_not_distinct)) return false;
       continue;
     }
-    const MemoptIndexColumn &column = info->columns[i];
-    if (!DatumGetBool(
-            FunctionCall2Coll(const_cast<FmgrInfo *>(&column.equal), column.collation, a[i], b[i])))
-      return false;
+    auto &column = const_cast<MemoptIndexColumn &>(info->columns[i]);
+    bool equal =
+        info->kind == memopt::IndexKind::kHash
+            ? DatumGetBool(FunctionCall2Coll(&column.equal, column.collation, a[i], b[i]))
+            : DatumGetInt32(FunctionCall2Coll(&column.compare, column.collation, a[i], b[i])) == 0;
+    if (!equal) return false;
   }
   return true;
 }
