@@ -189,6 +189,30 @@ ANALYZE ix_dup;
 EXPLAIN (COSTS OFF) SELECT id FROM ix_dup WHERE tag = repeat('t', 40) || '1';
 SELECT count(*), min(id), max(id) FROM ix_dup WHERE tag = repeat('t', 40) || '1';
 DROP TABLE ix_dup;
+-- Index entries name rows, not versions: an update that leaves every column
+-- an index reads as it was adds none. One that changes a key, a column of an
+-- index expression or of a partial index's predicate must add one; each
+-- index still finds the rows afterwards.
+CREATE TABLE ix_hot (id int PRIMARY KEY, k int, flag bool, note text, payload text) USING memopt;
+CREATE INDEX ix_hot_k ON ix_hot (k) WHERE flag;
+CREATE INDEX ix_hot_lower ON ix_hot USING memopt_hash (lower(note));
+INSERT INTO ix_hot SELECT g, g % 5, g % 2 = 0, 'Note' || g, 'p' FROM generate_series(1, 40) g;
+ANALYZE ix_hot;
+SELECT index::text, entries FROM memopt.indexes WHERE relation = 'ix_hot'::regclass ORDER BY 1;
+UPDATE ix_hot SET payload = payload || 'x';
+SELECT index::text, entries FROM memopt.indexes WHERE relation = 'ix_hot'::regclass ORDER BY 1;
+UPDATE ix_hot SET flag = true WHERE id <= 10;
+UPDATE ix_hot SET note = 'other' || id WHERE id <= 4;
+UPDATE ix_hot SET id = id + 100, payload = 'moved' WHERE id = 40;
+SET enable_seqscan = off;
+EXPLAIN (COSTS OFF) SELECT id FROM ix_hot WHERE k = 1 AND flag;
+SELECT id FROM ix_hot WHERE k = 1 AND flag ORDER BY id;
+EXPLAIN (COSTS OFF) SELECT id FROM ix_hot WHERE lower(note) = 'other3';
+SELECT id FROM ix_hot WHERE lower(note) = 'other3';
+SELECT id FROM ix_hot WHERE lower(note) = 'note3';
+SELECT id, payload FROM ix_hot WHERE id IN (7, 40, 140) ORDER BY id;
+RESET enable_seqscan;
+DROP TABLE ix_hot;
 -- a rolled-back key change and a rolled-back insert leave nothing behind
 BEGIN;
 UPDATE ix_t SET id = -8 WHERE id = 8;

@@ -123,6 +123,12 @@ void memopt_lifecycle_at_subxact_end(bool commit, int nest_level);
 // MinimalTuple in the arena.
 memopt::Version *memopt_form_version(memopt::Transaction *txn, memopt::Table *table, Relation rel,
                                      TupleTableSlot *slot);
+// Whether an update from `before` to `after` changed a column any index of
+// `rel` reads (key, expression or predicate; binary comparison, so "maybe"
+// counts as changed). When none did, every index entry of the row still
+// holds and the update adds none (heap's HOT rule, for memopt's row entries).
+bool memopt_indexed_columns_changed(Relation rel, const memopt::Version *before,
+                                    const memopt::Version *after);
 
 // tableam_modify.cpp: the table AM's insert of one row (the slot's values),
 // returning the new version.

@@ -140,7 +140,9 @@ TM_Result memopt_tuple_update(Relation rel, ItemPointer otid, TupleTableSlot *sl
   slot->tts_tableOid = RelationGetRelid(rel);
   memopt_slot_to_tid(created->slot, &slot->tts_tid);
   *lockmode = LockTupleExclusive;
-  *update_indexes = true;
+  // Index entries name rows, not versions: a row whose indexed columns did
+  // not change is already under the right key in every index.
+  *update_indexes = memopt_indexed_columns_changed(rel, current, created);
   pgstat_count_heap_update(rel, false);
   return TM_Ok;
 }

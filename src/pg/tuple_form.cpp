@@ -18,7 +18,10 @@ extern "C" {
 #include "access/toast_internals.h"
 #include "access/htup_details.h"
 #include "executor/tuptable.h"
+#include "nodes/bitmapset.h"
+#include "utils/datum.h"
 #include "utils/memutils.h"
+#include "utils/relcache.h"
 }
 
 namespace {
@@ -98,4 +101,47 @@ memopt::Version *memopt_form_version(memopt::Transaction *txn, memopt::Table *ta
                   &tuple->t_infomask, hasnull ? tuple->t_bits : nullptr);
   if (values != slot->tts_values) pfree(values);
   return version;
+}
+
+namespace {
+
+// A version's payload read as a HeapTuple (the header heap_getattr wants
+// sits MINIMAL_TUPLE_OFFSET bytes before the MinimalTuple).
+HeapTupleData AsHeapTuple(const memopt::Version *version) {
+  auto tuple = reinterpret_cast<MinimalTuple>(const_cast<char *>(version->payload()));
+  HeapTupleData heap_tuple;
+  heap_tuple.t_len = tuple->t_len + MINIMAL_TUPLE_OFFSET;
+  heap_tuple.t_data =
+      reinterpret_cast<HeapTupleHeader>(reinterpret_cast<char *>(tuple) - MINIMAL_TUPLE_OFFSET);
+  ItemPointerSetInvalid(&heap_tuple.t_self);
+  heap_tuple.t_tableOid = InvalidOid;
+  return heap_tuple;
+}
+
+}  // namespace
+
+bool memopt_indexed_columns_changed(Relation rel, const memopt::Version *before,
+                                    const memopt::Version *after) {
+  Bitmapset *indexed = RelationGetIndexAttrBitmap(rel, INDEX_ATTR_BITMAP_ALL);
+  if (indexed == nullptr) return false;
+  HeapTupleData old_tuple = AsHeapTuple(before);
+  HeapTupleData new_tuple = AsHeapTuple(after);
+  TupleDesc desc = RelationGetDescr(rel);
+  bool changed = false;
+  int member = -1;
+  while (!changed && (member = bms_next_member(indexed, member)) >= 0) {
+    AttrNumber attnum = member + FirstLowInvalidHeapAttributeNumber;
+    if (attnum <= 0) {  // a whole-row or system column in an index: assume so
+      changed = true;
+      break;
+    }
+    Form_pg_attribute attr = TupleDescAttr(desc, attnum - 1);
+    bool old_null, new_null;
+    Datum old_value = heap_getattr(&old_tuple, attnum, desc, &old_null);
+    Datum new_value = heap_getattr(&new_tuple, attnum, desc, &new_null);
+    changed = old_null != new_null ||
+              (!old_null && !datumIsEqual(old_value, new_value, attr->attbyval, attr->attlen));
+  }
+  bms_free(indexed);
+  return changed;
 }
