@@ -278,11 +278,31 @@ BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
   RETURN s;
 END $$;
 SELECT first_groups(2), first_groups(10);
+-- LEFT JOIN: every department with its staff above a salary, or one row of
+-- NULLs for a department without any; WHERE then sees both kinds of row.
+CREATE FUNCTION dept_staff(min_salary int) RETURNS TABLE (dept text, staff text)
+LANGUAGE native_compilation AS $$
+BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
+  SELECT d.name, e.name FROM dept d LEFT JOIN emp e ON e.dept = d.id AND e.salary >= min_salary
+    WHERE d.city IS NOT NULL OR e.id IS NULL ORDER BY d.id, e.id;
+END $$;
+SELECT * FROM dept_staff(100);
+SELECT * FROM dept_staff(1000);
+-- the same through PostgreSQL's executor, for comparison
+SELECT d.name, e.name FROM dept d LEFT JOIN emp e ON e.dept = d.id AND e.salary >= 100
+  WHERE d.city IS NOT NULL OR e.id IS NULL ORDER BY d.id, e.id;
+-- an ON condition may not read a later FROM item
+CREATE FUNCTION q0() RETURNS int LANGUAGE native_compilation AS $$
+BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
+  DECLARE x int;
+  SELECT e.id INTO x FROM emp e LEFT JOIN dept d ON d.id = f.id JOIN emp f ON f.id = e.id;
+  RETURN x;
+END $$;
 -- Errors at CREATE.
 CREATE FUNCTION q1() RETURNS int LANGUAGE native_compilation AS $$
 BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
   DECLARE x int;
-  SELECT e.id INTO x FROM emp e LEFT JOIN dept d ON d.id = e.dept;
+  SELECT e.id INTO x FROM emp e RIGHT JOIN dept d ON d.id = e.dept;
   RETURN x;
 END $$;
 CREATE FUNCTION q2() RETURNS int LANGUAGE native_compilation AS $$
@@ -341,7 +361,7 @@ SELECT salaries_between(2, 6), salaries_between(100, 200), salaries_between(NULL
 DROP FUNCTION salaries_between(int, int);
 -- The joined tables' columns are bound too.
 ALTER TABLE dept DROP COLUMN city;
-DROP FUNCTION dept_report(int), by_city(int, int), best_paid(text), first_groups(int);
+DROP FUNCTION dept_report(int), by_city(int, int), best_paid(text), first_groups(int), dept_staff(int);
 DROP PROCEDURE close_month();
 DROP TABLE dept, emp, payroll;
 -- CASE statements (no match and no ELSE: "case not found") and expressions.

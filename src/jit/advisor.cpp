@@ -125,10 +125,9 @@ class Scanner {
     const std::string &word = t_[i].text;
     auto it = kUnsupportedClauses.find(word);
     if (it != kUnsupportedClauses.end() && !in_declare_) Add(i, Upper(word), it->second);
-    if ((word == "left" || word == "right" || word == "full") &&
-        (IsWord(i + 1, "join") || IsWord(i + 1, "outer")))
+    if ((word == "right" || word == "full") && (IsWord(i + 1, "join") || IsWord(i + 1, "outer")))
       Add(i, Upper(word) + " JOIN",
-          "outer joins are not supported; use an inner join, or a FOR loop with a lookup per row");
+          "RIGHT and FULL joins are not supported; write them as a LEFT JOIN or an inner join");
     if (word == "from" && !(i > 0 && IsWord(i - 1, "delete"))) {
       Table(i + 1);
       for (size_t j = i + 2; j < t_.size() && (IsOp(j, ",") || IsOp(j, ".") || IsWord(j)); ++j)

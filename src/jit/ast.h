@@ -129,6 +129,11 @@ struct TableRef {
   std::vector<std::string> name;  // [schema,] table
   std::string alias;              // empty when none
   SourcePos pos;
+  // LEFT [OUTER] JOIN: the item's rows that meet `on` join each row of the
+  // items before it, or one row of NULLs when none does. (An inner join's
+  // ON condition joins WHERE.)
+  bool left_join = false;
+  ExprPtr on;
 
   // Bound: index into Routine::tables ...
   int table = -1;
@@ -142,8 +147,12 @@ struct TableRef {
   bool range_scan = false;
   std::vector<std::string> range_ops;
   // ... and the conjuncts of `where` tested as soon as its row is read (those
-  // that read no later FROM item).
+  // that read no later FROM item; for a LEFT JOIN item, the conjuncts of
+  // `on`, which decide whether a row matches) ...
   std::vector<const Expr *> filters;
+  // ... and for a LEFT JOIN item, the conjuncts of `where` that read it last,
+  // tested on the row it gives, matched or NULLs.
+  std::vector<const Expr *> joined_filters;
 };
 
 // An ORDER BY item.

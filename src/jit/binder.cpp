@@ -1010,19 +1010,29 @@ class Binder {
   }
 
   void BindWhere(Stmt *stmt, const Sources &sources) {
-    if (stmt->where) {
-      current_sources_ = &sources;
-      RequireBool(&stmt->where, "WHERE");
-      current_sources_ = nullptr;
+    current_sources_ = &sources;
+    if (stmt->where) RequireBool(&stmt->where, "WHERE");
+    for (size_t s = 0; s < stmt->from.size(); ++s) {
+      TableRef &ref = stmt->from[s];
+      if (!ref.left_join) continue;
+      RequireBool(&ref.on, "JOIN/ON");
+      int last = LastSource(ref.on.get());
+      if (last > static_cast<int>(s))
+        FailWithCode(
+            ref.on->pos, "42P01",
+            "invalid reference to FROM-clause entry for table \"" + sources[last].qualifier + "\"",
+            "There is an entry for table \"" + sources[last].qualifier +
+                "\", but it cannot be referenced from this part of the query.");
     }
+    current_sources_ = nullptr;
     PlanAccess(stmt);
   }
 
   void BindUpdateOrDelete(Stmt *stmt) {
     std::vector<TableRef> targets(1);
-    targets[0] = stmt->target;
+    targets[0] = std::move(stmt->target);
     Sources sources = SourcesFor(&targets);
-    stmt->target.table = targets[0].table;
+    stmt->target = std::move(targets[0]);
     const TableDesc &table = routine_.tables[sources[0].table];
     for (size_t i = 0; i < stmt->columns.size(); ++i) {
       int column = FindColumn(table, stmt->columns[i]);
@@ -1236,25 +1246,36 @@ class Binder {
   // reads is there, those that read no earlier item first (as PostgreSQL
   // tests a table's own conditions in its scan, before the join's); each
   // item is read by the index whose columns WHERE fixes.
+  // A LEFT JOIN item is found and matched by its ON conditions alone (all
+  // tested at the item, whatever they read); the WHERE conjuncts that read
+  // it last are tested on the row it gives, a match or the row of NULLs.
   void PlanAccess(Stmt *stmt) {
     std::vector<const Expr *> conjuncts;
     if (stmt->where) Conjuncts(stmt->where.get(), &conjuncts);
     for (size_t s = 0; s < SourceCount(*stmt); ++s) {
       TableRef &ref = stmt->from.empty() ? stmt->target : stmt->from[s];
+      int here = static_cast<int>(s);
+      std::vector<const Expr *> matching;  // conjuncts that may choose the index
+      if (ref.left_join) {
+        Conjuncts(ref.on.get(), &matching);
+        for (const Expr *conjunct : conjuncts)
+          if (std::max(0, LastSource(conjunct)) == here) ref.joined_filters.push_back(conjunct);
+      } else {
+        for (const Expr *conjunct : conjuncts)
+          if (std::max(0, LastSource(conjunct)) == here) matching.push_back(conjunct);
+      }
+      // Those that read no earlier item first, as PostgreSQL tests a table's
+      // own conditions in its scan, before the join's.
+      for (const Expr *conjunct : matching)
+        if (FirstSource(conjunct) >= here) ref.filters.push_back(conjunct);
       std::vector<std::pair<int, const Expr *>> equalities;
-      for (const Expr *conjunct : conjuncts)
-        if (std::max(0, LastSource(conjunct)) == static_cast<int>(s) &&
-            FirstSource(conjunct) >= static_cast<int>(s))
-          ref.filters.push_back(conjunct);
-      for (const Expr *conjunct : conjuncts) {
-        if (std::max(0, LastSource(conjunct)) == static_cast<int>(s) &&
-            FirstSource(conjunct) < static_cast<int>(s))
-          ref.filters.push_back(conjunct);
-        auto eq = KeyEquality(conjunct, static_cast<int>(s));
+      for (const Expr *conjunct : matching) {
+        if (FirstSource(conjunct) < here) ref.filters.push_back(conjunct);
+        auto eq = KeyEquality(conjunct, here);
         if (eq.second != nullptr) equalities.push_back(eq);
       }
       ChooseIndex(&ref, routine_.tables[ref.table], equalities);
-      if (ref.access_index < 0) ChooseRange(&ref, routine_.tables[ref.table], conjuncts, s);
+      if (ref.access_index < 0) ChooseRange(&ref, routine_.tables[ref.table], matching, s);
     }
   }
 

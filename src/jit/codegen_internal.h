@@ -170,6 +170,9 @@ class Generator {
       std::function<void(const std::vector<Value> &, BasicBlock *next, BasicBlock *done)>;
   void GenSources(const Stmt *stmt, int32_t number, size_t level, BasicBlock *exhausted,
                   const std::function<void(BasicBlock *next)> &inner);
+  void GenLeftJoinSource(const Stmt *stmt, int32_t number, size_t level, BasicBlock *exhausted,
+                         const std::function<void(BasicBlock *next)> &inner);
+  std::pair<llvm::Value *, llvm::Value *> NullRow(size_t columns);
   void CloseSource(int32_t number, size_t level);
   void EndWrite() { b_.CreateCall(Runtime("memopt_rt_end_write", b_.getVoidTy(), {}), {call_}); }
   void GenRowStatement(const Stmt *stmt);

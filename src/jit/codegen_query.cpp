@@ -22,6 +22,7 @@ namespace codegen_detail {
 void Generator::GenSources(const Stmt *stmt, int32_t number, size_t level, BasicBlock *exhausted,
                            const std::function<void(BasicBlock *next)> &inner) {
   const TableRef &ref = SourceRef(*stmt, static_cast<int>(level));
+  if (ref.left_join) return GenLeftJoinSource(stmt, number, level, exhausted, inner);
   llvm::Value *keys = llvm::ConstantPointerNull::get(i64_->getPointerTo());
   if (ref.access_index >= 0)
     keys = ref.range_scan ? RangeBounds(ref, exhausted) : LookupKeys(ref, exhausted);
@@ -50,6 +51,102 @@ void Generator::GenSources(const Stmt *stmt, int32_t number, size_t level, Basic
     GenSources(stmt, number, level + 1, head, inner);
   else
     inner(head);
+}
+
+// A LEFT JOIN item: as GenSources, but its filters (the ON conditions)
+// only decide whether a row matches; when no row of the item matched, it
+// gives one row of NULLs instead. Either row then meets the WHERE conjuncts
+// that read the item last (joined_filters) before the later items.
+//
+//   open (or, for a NULL key, straight to `unmatched`)
+//   next:      row ? -> row : close, -> unmatched
+//   row:       ON fails -> next; matched = true; current = row -> joined
+//   unmatched: matched -> exhausted; nulls_given = true; current = NULLs -> joined
+//   joined:    WHERE fails -> resume; later items / inner(resume)
+//   resume:    nulls_given -> exhausted; -> next
+void Generator::GenLeftJoinSource(const Stmt *stmt, int32_t number, size_t level,
+                                  BasicBlock *exhausted,
+                                  const std::function<void(BasicBlock *next)> &inner) {
+  const TableRef &ref = SourceRef(*stmt, static_cast<int>(level));
+  llvm::Value *matched = EntryAlloca(i1_);
+  llvm::Value *nulls_given = EntryAlloca(i1_);
+  llvm::Value *current_values = EntryAlloca(i64_->getPointerTo());
+  llvm::Value *current_nulls = EntryAlloca(i8_->getPointerTo());
+  b_.CreateStore(b_.getFalse(), matched);
+  b_.CreateStore(b_.getFalse(), nulls_given);
+  BasicBlock *unmatched = NewBlock("left_unmatched");
+  llvm::Value *keys = llvm::ConstantPointerNull::get(i64_->getPointerTo());
+  if (ref.access_index >= 0)
+    keys = ref.range_scan ? RangeBounds(ref, unmatched) : LookupKeys(ref, unmatched);
+  b_.CreateCall(Runtime("memopt_rt_open", b_.getVoidTy(), {i32_, i32_, i64_->getPointerTo()}),
+                {call_, b_.getInt32(number), b_.getInt32(static_cast<int32_t>(level)), keys});
+  BasicBlock *head = NewBlock("left_next");
+  BasicBlock *row = NewBlock("left_row");
+  BasicBlock *end = NewBlock("left_end");
+  BasicBlock *joined = NewBlock("left_joined");
+  BasicBlock *resume = NewBlock("left_resume");
+  b_.CreateBr(head);
+  b_.SetInsertPoint(head);
+  auto found = NextRow("memopt_rt_next", number, static_cast<int32_t>(level), row, end);
+  query_.source_values[level] = found.first;
+  query_.source_nulls[level] = found.second;
+  if (StatementMakesTemporaries(stmt)) ResetScratch();
+  for (const Expr *filter : ref.filters) {
+    BasicBlock *pass = NewBlock("left_matches");
+    b_.CreateCondBr(Truth(filter), pass, head);
+    b_.SetInsertPoint(pass);
+  }
+  b_.CreateStore(b_.getTrue(), matched);
+  b_.CreateStore(found.first, current_values);
+  b_.CreateStore(found.second, current_nulls);
+  b_.CreateBr(joined);
+
+  b_.SetInsertPoint(end);
+  CloseSource(number, level);
+  b_.CreateBr(unmatched);
+  b_.SetInsertPoint(unmatched);
+  BasicBlock *give_nulls = NewBlock("left_nulls");
+  b_.CreateCondBr(b_.CreateLoad(i1_, matched), exhausted, give_nulls);
+  b_.SetInsertPoint(give_nulls);
+  if (StatementMakesTemporaries(stmt)) ResetScratch();
+  b_.CreateStore(b_.getTrue(), nulls_given);
+  auto nulls = NullRow(routine_.tables[ref.table].columns.size());
+  b_.CreateStore(nulls.first, current_values);
+  b_.CreateStore(nulls.second, current_nulls);
+  b_.CreateBr(joined);
+
+  b_.SetInsertPoint(joined);
+  query_.source_values[level] = b_.CreateLoad(i64_->getPointerTo(), current_values);
+  query_.source_nulls[level] = b_.CreateLoad(i8_->getPointerTo(), current_nulls);
+  for (const Expr *filter : ref.joined_filters) {
+    BasicBlock *pass = NewBlock("left_where");
+    b_.CreateCondBr(Truth(filter), pass, resume);
+    b_.SetInsertPoint(pass);
+  }
+  if (level + 1 < SourceCount(*stmt))
+    GenSources(stmt, number, level + 1, resume, inner);
+  else
+    inner(resume);
+
+  b_.SetInsertPoint(resume);
+  b_.CreateCondBr(b_.CreateLoad(i1_, nulls_given), exhausted, head);
+}
+
+// A row of `columns` NULLs for a LEFT JOIN item that matched nothing: zero
+// Datums and null flags, constant data of the module.
+std::pair<llvm::Value *, llvm::Value *> Generator::NullRow(size_t columns) {
+  columns = std::max<size_t>(columns, 1);
+  auto *values_type = llvm::ArrayType::get(i64_, columns);
+  auto *nulls_type = llvm::ArrayType::get(i8_, columns);
+  auto *values =
+      new llvm::GlobalVariable(module_, values_type, true, llvm::GlobalValue::PrivateLinkage,
+                               llvm::Constant::getNullValue(values_type), "null_values");
+  std::vector<llvm::Constant *> ones(columns, b_.getInt8(1));
+  auto *nulls =
+      new llvm::GlobalVariable(module_, nulls_type, true, llvm::GlobalValue::PrivateLinkage,
+                               llvm::ConstantArray::get(nulls_type, ones), "null_flags");
+  return {b_.CreatePointerCast(values, i64_->getPointerTo()),
+          b_.CreatePointerCast(nulls, i8_->getPointerTo())};
 }
 
 void Generator::CloseSource(int32_t number, size_t level) {

@@ -47,6 +47,7 @@ const char *const kReservedWords[] = {
 // Words that start a join after a FROM item, so never its alias; left()
 // and right() stay usable as functions (as in PostgreSQL).
 const char *const kJoinWords[] = {"left", "right", "full", "natural"};
+const char *const kUnsupportedJoinWords[] = {"right", "full", "natural"};
 
 // PL/pgSQL statements users will try; they get a clear message rather than
 // a syntax error. Not reserved: "close" or "open" stay usable as names.
@@ -763,7 +764,8 @@ class Parser {
   }
 
   // from-list := table-ref {',' table-ref | [INNER] JOIN table-ref ON expr
-  //   | CROSS JOIN table-ref}; ON conditions join WHERE (inner joins only).
+  //   | LEFT [OUTER] JOIN table-ref ON expr | CROSS JOIN table-ref}; inner
+  // joins' ON conditions join WHERE, a left join's stays with its item.
   void ParseFromList(Stmt *stmt) {
     stmt->from.push_back(ParseTableRef(/*allow_alias=*/true));
     for (;;) {
@@ -772,9 +774,19 @@ class Parser {
         continue;
       }
       const Token &token = Peek();
-      if (token.kind == TokenKind::kIdentifier && Contains(kJoinWords, token.text))
-        Fail(token.pos, "outer joins are not supported in natively compiled routines",
-             "Use an inner join, or a FOR loop with a lookup per row.", kFeatureNotSupported);
+      if (token.kind == TokenKind::kIdentifier && Contains(kUnsupportedJoinWords, token.text))
+        Fail(token.pos,
+             "RIGHT, FULL and NATURAL joins are not supported in natively compiled routines",
+             "Write the join as a LEFT JOIN or an inner join with ON.", kFeatureNotSupported);
+      if (AcceptKeyword("left")) {
+        AcceptKeyword("outer");
+        ExpectKeyword("join");
+        stmt->from.push_back(ParseTableRef(/*allow_alias=*/true));
+        ExpectKeyword("on");
+        stmt->from.back().left_join = true;
+        stmt->from.back().on = ParseExpr();
+        continue;
+      }
       if (AcceptKeyword("cross")) {
         ExpectKeyword("join");
         stmt->from.push_back(ParseTableRef(/*allow_alias=*/true));

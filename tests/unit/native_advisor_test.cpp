@@ -17,7 +17,7 @@ TEST(NativeAdvisor, FindsWhatTheLanguageLacksByLine) {
       "  r t%ROWTYPE;\n"                                               // 6
       "BEGIN\n"                                                        // 7
       "  PERFORM pg_sleep(0);\n"                                       // 8
-      "  SELECT count(*) INTO n FROM t LEFT JOIN u ON t.id = u.id;\n"  // 9
+      "  SELECT count(*) INTO n FROM t FULL JOIN u ON t.id = u.id;\n"  // 9
       "  FOR r IN SELECT * FROM t ORDER BY id LOOP NULL; END LOOP;\n"  // 10
       "  INSERT INTO s.log VALUES (n);\n"                              // 11
       "  EXECUTE 'select 1';\n"                                        // 12
@@ -33,7 +33,7 @@ TEST(NativeAdvisor, FindsWhatTheLanguageLacksByLine) {
   for (const AdvisorFinding &f : findings) got.emplace_back(f.line, f.construct);
   std::vector<std::pair<int, std::string>> want = {
       {3, "DECLARE total money"}, {5, "CURSOR"},   {6, "%ROWTYPE"},      {8, "PERFORM"},
-      {9, "LEFT JOIN"},           {12, "EXECUTE"}, {13, "RETURN QUERY"}, {15, "EXCEPTION"},
+      {9, "FULL JOIN"},           {12, "EXECUTE"}, {13, "RETURN QUERY"}, {15, "EXCEPTION"},
   };
   EXPECT_EQ(got, want);
   std::vector<std::pair<int, std::vector<std::string>>> named;
