@@ -349,8 +349,12 @@ TEST_F(RangeIndexTest, EqualKeysReportIsNeverWrong) {
                              &failed, &seen),
               Status::kOk);
     bool was_there = present.count(key) > 0;
-    if (seen == RangeIndex::EqualKeys::kSome) ASSERT_TRUE(was_there) << key;
-    if (seen == RangeIndex::EqualKeys::kNone) ASSERT_FALSE(was_there) << key;
+    if (seen == RangeIndex::EqualKeys::kSome) {
+      ASSERT_TRUE(was_there) << key;
+    }
+    if (seen == RangeIndex::EqualKeys::kNone) {
+      ASSERT_FALSE(was_there) << key;
+    }
     if (seen == RangeIndex::EqualKeys::kUnknown) ++unknown;
     present.insert(key);
   }
