@@ -170,6 +170,7 @@ class Generator {
       std::function<void(const std::vector<Value> &, BasicBlock *next, BasicBlock *done)>;
   void GenSources(const Stmt *stmt, int32_t number, size_t level, BasicBlock *exhausted,
                   const std::function<void(BasicBlock *next)> &inner);
+  void OpenSource(const TableRef &ref, int32_t number, size_t level, BasicBlock *no_rows);
   void GenLeftJoinSource(const Stmt *stmt, int32_t number, size_t level, BasicBlock *exhausted,
                          const std::function<void(BasicBlock *next)> &inner);
   std::pair<llvm::Value *, llvm::Value *> NullRow(size_t columns);

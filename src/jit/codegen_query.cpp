@@ -23,12 +23,7 @@ void Generator::GenSources(const Stmt *stmt, int32_t number, size_t level, Basic
                            const std::function<void(BasicBlock *next)> &inner) {
   const TableRef &ref = SourceRef(*stmt, static_cast<int>(level));
   if (ref.left_join) return GenLeftJoinSource(stmt, number, level, exhausted, inner);
-  llvm::Value *keys = llvm::ConstantPointerNull::get(i64_->getPointerTo());
-  if (ref.access_index >= 0)
-    keys = ref.range_scan ? RangeBounds(ref, exhausted) : LookupKeys(ref, exhausted);
-  llvm::Value *source = b_.getInt32(static_cast<int32_t>(level));
-  b_.CreateCall(Runtime("memopt_rt_open", b_.getVoidTy(), {i32_, i32_, i64_->getPointerTo()}),
-                {call_, b_.getInt32(number), source, keys});
+  OpenSource(ref, number, level, exhausted);
   BasicBlock *head = NewBlock("row_next");
   BasicBlock *row = NewBlock("row");
   BasicBlock *end = NewBlock("rows_end");
@@ -53,6 +48,17 @@ void Generator::GenSources(const Stmt *stmt, int32_t number, size_t level, Basic
     inner(head);
 }
 
+// Opens FROM item `level`'s rows: by its index's keys (which may read the
+// rows of earlier items; a NULL key finds nothing and goes to `no_rows`
+// without opening), or a scan.
+void Generator::OpenSource(const TableRef &ref, int32_t number, size_t level, BasicBlock *no_rows) {
+  llvm::Value *keys = llvm::ConstantPointerNull::get(i64_->getPointerTo());
+  if (ref.access_index >= 0)
+    keys = ref.range_scan ? RangeBounds(ref, no_rows) : LookupKeys(ref, no_rows);
+  b_.CreateCall(Runtime("memopt_rt_open", b_.getVoidTy(), {i32_, i32_, i64_->getPointerTo()}),
+                {call_, b_.getInt32(number), b_.getInt32(static_cast<int32_t>(level)), keys});
+}
+
 // A LEFT JOIN item: as GenSources, but its filters (the ON conditions)
 // only decide whether a row matches; when no row of the item matched, it
 // gives one row of NULLs instead. Either row then meets the WHERE conjuncts
@@ -75,11 +81,7 @@ void Generator::GenLeftJoinSource(const Stmt *stmt, int32_t number, size_t level
   b_.CreateStore(b_.getFalse(), matched);
   b_.CreateStore(b_.getFalse(), nulls_given);
   BasicBlock *unmatched = NewBlock("left_unmatched");
-  llvm::Value *keys = llvm::ConstantPointerNull::get(i64_->getPointerTo());
-  if (ref.access_index >= 0)
-    keys = ref.range_scan ? RangeBounds(ref, unmatched) : LookupKeys(ref, unmatched);
-  b_.CreateCall(Runtime("memopt_rt_open", b_.getVoidTy(), {i32_, i32_, i64_->getPointerTo()}),
-                {call_, b_.getInt32(number), b_.getInt32(static_cast<int32_t>(level)), keys});
+  OpenSource(ref, number, level, unmatched);
   BasicBlock *head = NewBlock("left_next");
   BasicBlock *row = NewBlock("left_row");
   BasicBlock *end = NewBlock("left_end");

@@ -101,7 +101,7 @@ Cursor *CursorOf(CallState *state, int32_t stmt_number, int32_t source) {
 void CloseCursor(Cursor *cursor) {
   if (cursor->open && cursor->by_range) {
     memopt_range_cursor_end(cursor->range);
-    memset(cursor->range, 0, sizeof(MemoptRangeCursor));
+    *cursor->range = MemoptRangeCursor{};  // ready for the next open
     UnregisterSnapshot(cursor->snapshot);
   } else if (cursor->open && !cursor->by_index) {
     table_endscan(cursor->scan);
