@@ -70,5 +70,20 @@ DEALLOCATE cs_param;
 DEALLOCATE cs_param_heap;
 RESET plan_cache_mode;
 
+-- The quals of memopt's custom scans live at the end of custom_exprs, so
+-- they are compiled once, for memopt's slot; EXPLAIN (ANALYZE) shows them as
+-- it shows plan.qual: Filter, Rows Removed by Filter, a correlated SubPlan.
+CREATE TABLE cs_keyed (id int PRIMARY KEY, v int) USING memopt;
+INSERT INTO cs_keyed SELECT g, g % 7 FROM generate_series(1, 5000) g;
+ANALYZE cs_keyed;
+EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
+SELECT id FROM cs_keyed k WHERE id BETWEEN 10 AND 20
+  AND v < (SELECT count(*) FROM cs_heap h WHERE h.i4 = k.id AND h.after_text < 9);
+SELECT id FROM cs_keyed k WHERE id BETWEEN 10 AND 20
+  AND v < (SELECT count(*) FROM cs_heap h WHERE h.i4 = k.id AND h.after_text < 9) ORDER BY id;
+EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
+SELECT id FROM cs_keyed WHERE id = 14 AND v > 3;
+DROP TABLE cs_keyed;
+
 DROP FUNCTION cs_same(text);
 DROP TABLE cs_heap, cs_mem;

@@ -15,10 +15,8 @@
 // node itself compares the key columns of the version it found with the key
 // values, once per row, with the opclass's "=" (hash) or comparison (range).
 // That check drops hash collisions and rows whose entry is for another
-// version's key. Keeping the clauses as quals instead would compile each of
-// them twice per execution (see below) and evaluate the key expressions
-// again for every row; a cached PL/pgSQL lookup spent a quarter of its time
-// compiling them.
+// version's key. Keeping the clauses as quals instead would compile them at
+// every execution and evaluate the key expressions again for every row.
 //
 // Planner: for every plain index scan path of a memopt table whose index is
 // a memopt index and whose clauses give "=" on every key column with an
@@ -27,9 +25,12 @@
 // lookup without the TID round trip). Parameterized paths make it the inner
 // side of nested loops.
 //
-// Executor: the scan slot is memopt's own slot type, so the quals and the
-// projection, which ExecInitCustomScan compiles for a virtual slot, are
-// compiled again in BeginCustomScan.
+// Executor: the scan slot is memopt's own slot type, so the projection,
+// which ExecInitCustomScan compiles for a virtual slot (PostgreSQL 15 lets a
+// custom scan choose no other), is compiled again in BeginCustomScan. The
+// quals are not in plan.qual but at the end of custom_exprs, so they are
+// compiled once, for the right slot (memopt_custom_scan_plan); a cached
+// PL/pgSQL lookup spent a quarter of its time compiling expressions before.
 #include "index_internal.h"
 
 extern "C" {
@@ -158,7 +159,7 @@ void BeginLookup(CustomScanState *node, EState *estate, int eflags) {
   Oid index_oid = static_cast<Oid>(intVal(linitial(scan->custom_private)));
   state->index = index_open(index_oid, AccessShareLock);
   state->info = memopt_index_info(state->index);
-  state->key_states = ExecInitExprList(scan->custom_exprs, &node->ss.ps);
+  state->key_states = ExecInitExprList(memopt_custom_scan_exprs(scan), &node->ss.ps);
   state->slot = memopt_custom_scan_slot(node, estate);
   state->check_keys = intVal(lsecond(scan->custom_private)) != 0;
   for (int i = 0; state->check_keys && i < state->info->natts; ++i) {
@@ -280,11 +281,12 @@ void RescanLookup(CustomScanState *node) {
 void ExplainLookup(CustomScanState *node, List *ancestors, ExplainState *es) {
   auto *state = reinterpret_cast<LookupState *>(node);
   auto *scan = reinterpret_cast<CustomScan *>(node->ss.ps.plan);
+  memopt_explain_custom_scan_quals(node, ancestors, es);
   ExplainPropertyText("Index", RelationGetRelationName(state->index), es);
   List *context = set_deparse_context_plan(es->deparse_cxt, node->ss.ps.plan, ancestors);
   List *keys = NIL;
   ListCell *cell;
-  foreach (cell, scan->custom_exprs)
+  foreach (cell, memopt_custom_scan_exprs(scan))
     keys = lappend(
         keys, deparse_expression(static_cast<Node *>(lfirst(cell)), context, es->verbose, false));
   ExplainPropertyList("Lookup Keys", keys, es);
@@ -336,7 +338,11 @@ CustomScan *memopt_custom_scan_plan(RelOptInfo *rel, CustomPath *path, List *tli
                                     const CustomScanMethods *methods) {
   CustomScan *scan = makeNode(CustomScan);
   scan->scan.plan.targetlist = tlist;
-  scan->scan.plan.qual = extract_actual_clauses(clauses, false);
+  // The quals ride as the last element of custom_exprs (setrefs fixes them
+  // there as in plan.qual): ExecInitCustomScan would compile plan.qual for
+  // a virtual slot, only for memopt_custom_scan_slot to compile it again.
+  scan->scan.plan.qual = NIL;
+  custom_exprs = lappend(custom_exprs, extract_actual_clauses(clauses, false));
   scan->scan.scanrelid = rel->relid;
   scan->flags = path->flags;
   scan->custom_private = custom_private;
@@ -355,13 +361,32 @@ TupleTableSlot *memopt_exec_custom_scan(CustomScanState *node, ExecScanAccessMtd
   return result;
 }
 
+List *memopt_custom_scan_exprs(const CustomScan *scan) {
+  return list_copy_head(scan->custom_exprs, list_length(scan->custom_exprs) - 1);
+}
+
+void memopt_explain_custom_scan_quals(CustomScanState *node, List *ancestors, ExplainState *es) {
+  // What ExplainNode prints for plan.qual, in the same place (first).
+  auto *scan = reinterpret_cast<CustomScan *>(node->ss.ps.plan);
+  List *quals = static_cast<List *>(llast(scan->custom_exprs));
+  if (quals == NIL) return;
+  List *context = set_deparse_context_plan(es->deparse_cxt, node->ss.ps.plan, ancestors);
+  Node *all = reinterpret_cast<Node *>(make_ands_explicit(quals));
+  ExplainPropertyText("Filter", deparse_expression(all, context, es->verbose, false), es);
+  Instrumentation *instrument = node->ss.ps.instrument;
+  if (!es->analyze || instrument == nullptr) return;
+  double removed = instrument->nloops > 0 ? instrument->nfiltered1 / instrument->nloops : 0.0;
+  if (instrument->nfiltered1 > 0 || es->format != EXPLAIN_FORMAT_TEXT)
+    ExplainPropertyFloat("Rows Removed by Filter", nullptr, removed, 0, es);
+}
+
 TupleTableSlot *memopt_custom_scan_slot(CustomScanState *node, EState *estate) {
   // The scan tuple is a memopt slot: recompile what ExecInitCustomScan
   // compiled for a virtual one (see the file comment).
   auto *scan = reinterpret_cast<CustomScan *>(node->ss.ps.plan);
   Relation heap = node->ss.ss_currentRelation;
   ExecInitScanTupleSlot(estate, &node->ss, RelationGetDescr(heap), memopt_slot_ops());
-  node->ss.ps.qual = ExecInitQual(scan->scan.plan.qual, &node->ss.ps);
+  node->ss.ps.qual = ExecInitQual(static_cast<List *>(llast(scan->custom_exprs)), &node->ss.ps);
   ExecAssignScanProjectionInfoWithVarno(&node->ss, scan->scan.scanrelid);
   return node->ss.ss_ScanTupleSlot;
 }

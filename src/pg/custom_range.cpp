@@ -230,14 +230,15 @@ void RestoreRange(CustomScanState *node) {
 void ExplainRange(CustomScanState *node, List *ancestors, ExplainState *es) {
   auto *state = reinterpret_cast<RangeState *>(node);
   auto *scan = reinterpret_cast<CustomScan *>(node->ss.ps.plan);
+  memopt_explain_custom_scan_quals(node, ancestors, es);
   ExplainPropertyText("Index", RelationGetRelationName(state->index), es);
   ExplainPropertyText("Order", state->backward ? "descending" : "ascending", es);
   List *context = set_deparse_context_plan(es->deparse_cxt, node->ss.ps.plan, ancestors);
+  List *exprs = memopt_custom_scan_exprs(scan);
   List *clauses = NIL;
-  for (int i = state->nkeys; i < list_length(scan->custom_exprs); ++i)
-    clauses =
-        lappend(clauses, deparse_expression(static_cast<Node *>(list_nth(scan->custom_exprs, i)),
-                                            context, es->verbose, false));
+  for (int i = state->nkeys; i < list_length(exprs); ++i)
+    clauses = lappend(clauses, deparse_expression(static_cast<Node *>(list_nth(exprs, i)), context,
+                                                  es->verbose, false));
   if (clauses != NIL) ExplainPropertyList("Index Bounds", clauses, es);
 }
 

@@ -386,9 +386,11 @@ void RescanSeq(CustomScanState *node) { reinterpret_cast<SeqState *>(node)->star
 void ExplainSeq(CustomScanState *node, List *ancestors, ExplainState *es) {
   auto *state = reinterpret_cast<SeqState *>(node);
   auto *scan = reinterpret_cast<CustomScan *>(node->ss.ps.plan);
-  if (scan->custom_exprs == NIL) return;  // nothing tested in the engine
+  memopt_explain_custom_scan_quals(node, ancestors, es);
+  List *exprs = memopt_custom_scan_exprs(scan);
+  if (exprs == NIL) return;  // nothing tested in the engine
   List *context = set_deparse_context_plan(es->deparse_cxt, node->ss.ps.plan, ancestors);
-  Node *pushed = reinterpret_cast<Node *>(make_ands_explicit(scan->custom_exprs));
+  Node *pushed = reinterpret_cast<Node *>(make_ands_explicit(exprs));
   ExplainPropertyText("Engine Filter", deparse_expression(pushed, context, es->verbose, false), es);
   if (es->analyze)
     ExplainPropertyInteger("Rows Removed in Engine", nullptr,

@@ -230,6 +230,12 @@ void memopt_range_cursor_restore(MemoptRangeCursor *cursor);
 void memopt_add_lookup_paths(PlannerInfo *root, RelOptInfo *rel);
 int memopt_index_am_kind(Oid am);
 TupleTableSlot *memopt_custom_scan_slot(CustomScanState *node, EState *estate);
+// The node's own custom_exprs (memopt_custom_scan_plan appends the quals).
+List *memopt_custom_scan_exprs(const CustomScan *scan);
+// EXPLAIN's "Filter" and "Rows Removed by Filter" for those quals: the
+// first thing each node's ExplainCustomScan prints.
+void memopt_explain_custom_scan_quals(CustomScanState *node, List *ancestors,
+                                      struct ExplainState *es);
 // ExecScan for a memopt custom scan whose `next` stores each version it puts
 // into the slot in *last_version: the version of a returned row passed every
 // qual, so it joins the transaction's read set (once; a slot ExecScan took
@@ -238,7 +244,8 @@ TupleTableSlot *memopt_exec_custom_scan(CustomScanState *node, ExecScanAccessMtd
                                         ExecScanRecheckMtd recheck, memopt::Table *table,
                                         memopt::Version **last_version);
 // A CustomScan of `rel` whose quals are all of `clauses` (custom scans test
-// every clause on the versions they return).
+// every clause on the versions they return), kept as the last element of
+// custom_exprs rather than in plan.qual: see memopt_custom_scan_slot.
 CustomScan *memopt_custom_scan_plan(RelOptInfo *rel, CustomPath *path, List *tlist, List *clauses,
                                     List *custom_private, List *custom_exprs,
                                     const CustomScanMethods *methods);
