@@ -171,6 +171,9 @@ class Generator {
   void GenSources(const Stmt *stmt, int32_t number, size_t level, BasicBlock *exhausted,
                   const std::function<void(BasicBlock *next)> &inner);
   void OpenSource(const TableRef &ref, int32_t number, size_t level, BasicBlock *no_rows);
+  void TestFilters(const std::vector<const Expr *> &filters, BasicBlock *fail);
+  void GenLaterSources(const Stmt *stmt, int32_t number, size_t level, BasicBlock *next,
+                       const std::function<void(BasicBlock *next)> &inner);
   void GenLeftJoinSource(const Stmt *stmt, int32_t number, size_t level, BasicBlock *exhausted,
                          const std::function<void(BasicBlock *next)> &inner);
   std::pair<llvm::Value *, llvm::Value *> NullRow(size_t columns);

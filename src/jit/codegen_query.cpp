@@ -37,15 +37,28 @@ void Generator::GenSources(const Stmt *stmt, int32_t number, size_t level, Basic
   b_.CreateBr(exhausted);
   b_.SetInsertPoint(row);
   if (StatementMakesTemporaries(stmt)) ResetScratch();  // per row
-  for (const Expr *filter : ref.filters) {
+  TestFilters(ref.filters, head);
+  GenLaterSources(stmt, number, level, head, inner);
+}
+
+// Goes on in a new block if every filter is true, to `fail` at the first
+// that is not.
+void Generator::TestFilters(const std::vector<const Expr *> &filters, BasicBlock *fail) {
+  for (const Expr *filter : filters) {
     BasicBlock *pass = NewBlock("row_matches");
-    b_.CreateCondBr(Truth(filter), pass, head);
+    b_.CreateCondBr(Truth(filter), pass, fail);
     b_.SetInsertPoint(pass);
   }
+}
+
+// The FROM items after `level` (nested loops), then `inner`; `next` takes
+// the next row of item `level`.
+void Generator::GenLaterSources(const Stmt *stmt, int32_t number, size_t level, BasicBlock *next,
+                                const std::function<void(BasicBlock *next)> &inner) {
   if (level + 1 < SourceCount(*stmt))
-    GenSources(stmt, number, level + 1, head, inner);
+    GenSources(stmt, number, level + 1, next, inner);
   else
-    inner(head);
+    inner(next);
 }
 
 // Opens FROM item `level`'s rows: by its index's keys (which may read the
@@ -93,11 +106,7 @@ void Generator::GenLeftJoinSource(const Stmt *stmt, int32_t number, size_t level
   query_.source_values[level] = found.first;
   query_.source_nulls[level] = found.second;
   if (StatementMakesTemporaries(stmt)) ResetScratch();
-  for (const Expr *filter : ref.filters) {
-    BasicBlock *pass = NewBlock("left_matches");
-    b_.CreateCondBr(Truth(filter), pass, head);
-    b_.SetInsertPoint(pass);
-  }
+  TestFilters(ref.filters, head);
   b_.CreateStore(b_.getTrue(), matched);
   b_.CreateStore(found.first, current_values);
   b_.CreateStore(found.second, current_nulls);
@@ -120,15 +129,8 @@ void Generator::GenLeftJoinSource(const Stmt *stmt, int32_t number, size_t level
   b_.SetInsertPoint(joined);
   query_.source_values[level] = b_.CreateLoad(i64_->getPointerTo(), current_values);
   query_.source_nulls[level] = b_.CreateLoad(i8_->getPointerTo(), current_nulls);
-  for (const Expr *filter : ref.joined_filters) {
-    BasicBlock *pass = NewBlock("left_where");
-    b_.CreateCondBr(Truth(filter), pass, resume);
-    b_.SetInsertPoint(pass);
-  }
-  if (level + 1 < SourceCount(*stmt))
-    GenSources(stmt, number, level + 1, resume, inner);
-  else
-    inner(resume);
+  TestFilters(ref.joined_filters, resume);
+  GenLaterSources(stmt, number, level, resume, inner);
 
   b_.SetInsertPoint(resume);
   b_.CreateCondBr(b_.CreateLoad(i1_, nulls_given), exhausted, head);
