@@ -52,26 +52,21 @@ BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
   END LOOP;
   RETURN s;
 END \$\$;
-CREATE FUNCTION get_plpgsql_heap(n int) RETURNS bigint LANGUAGE plpgsql AS \$\$
-DECLARE s bigint := 0; v int;
-BEGIN
-  FOR i IN 1..n LOOP
-    SELECT c2 INTO v FROM t_heap WHERE c1 = i;
-    s := s + v;
-  END LOOP;
-  RETURN s;
-END \$\$;
-CREATE FUNCTION get_plpgsql_mem(n int) RETURNS bigint LANGUAGE plpgsql AS \$\$
-DECLARE s bigint := 0; v int;
-BEGIN
-  FOR i IN 1..n LOOP
-    SELECT c2 INTO v FROM t_mem WHERE c1 = i;
-    s := s + v;
-  END LOOP;
-  RETURN s;
-END \$\$;
-VACUUM ANALYZE;
 SQL
+for table in heap mem; do  # the same loop in PL/pgSQL over each table
+  psql_q -d postgres <<SQL
+CREATE FUNCTION get_plpgsql_$table(n int) RETURNS bigint LANGUAGE plpgsql AS \$\$
+DECLARE s bigint := 0; v int;
+BEGIN
+  FOR i IN 1..n LOOP
+    SELECT c2 INTO v FROM t_$table WHERE c1 = i;
+    s := s + v;
+  END LOOP;
+  RETURN s;
+END \$\$;
+SQL
+done
+psql_q -d postgres -c "VACUUM ANALYZE"
 
 # --- 2. First calls (the server is up) ----------------------------------------
 
