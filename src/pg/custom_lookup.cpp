@@ -257,7 +257,6 @@ bool LookupRecheck(ScanState *node, TupleTableSlot *slot) {
   if (!state->check_keys) return true;
   Datum values[INDEX_MAX_KEYS];
   bool isnull[INDEX_MAX_KEYS];
-  node->ps.ps_ExprContext->ecxt_scantuple = slot;
   return EvaluateKeys(state, values, isnull) && KeyMatches(state, slot, values);
 }
 
@@ -361,6 +360,13 @@ TupleTableSlot *memopt_exec_custom_scan(CustomScanState *node, ExecScanAccessMtd
   return result;
 }
 
+namespace {
+
+// The quals memopt_custom_scan_plan appended to custom_exprs.
+List *ScanQuals(const CustomScan *scan) { return static_cast<List *>(llast(scan->custom_exprs)); }
+
+}  // namespace
+
 List *memopt_custom_scan_exprs(const CustomScan *scan) {
   return list_copy_head(scan->custom_exprs, list_length(scan->custom_exprs) - 1);
 }
@@ -368,7 +374,7 @@ List *memopt_custom_scan_exprs(const CustomScan *scan) {
 void memopt_explain_custom_scan_quals(CustomScanState *node, List *ancestors, ExplainState *es) {
   // What ExplainNode prints for plan.qual, in the same place (first).
   auto *scan = reinterpret_cast<CustomScan *>(node->ss.ps.plan);
-  List *quals = static_cast<List *>(llast(scan->custom_exprs));
+  List *quals = ScanQuals(scan);
   if (quals == NIL) return;
   List *context = set_deparse_context_plan(es->deparse_cxt, node->ss.ps.plan, ancestors);
   Node *all = reinterpret_cast<Node *>(make_ands_explicit(quals));
@@ -386,7 +392,7 @@ TupleTableSlot *memopt_custom_scan_slot(CustomScanState *node, EState *estate) {
   auto *scan = reinterpret_cast<CustomScan *>(node->ss.ps.plan);
   Relation heap = node->ss.ss_currentRelation;
   ExecInitScanTupleSlot(estate, &node->ss, RelationGetDescr(heap), memopt_slot_ops());
-  node->ss.ps.qual = ExecInitQual(static_cast<List *>(llast(scan->custom_exprs)), &node->ss.ps);
+  node->ss.ps.qual = ExecInitQual(ScanQuals(scan), &node->ss.ps);
   ExecAssignScanProjectionInfoWithVarno(&node->ss, scan->scan.scanrelid);
   return node->ss.ss_ScanTupleSlot;
 }
