@@ -14,6 +14,9 @@
 #    instruction counts over LARGE - SMALL is the cost of one loop iteration
 #    (lookup, assignment, loop step), start-up and warm-up cancel out.
 #    Instruction counts are exact and repeatable, unlike times here.
+#    The same way: the issue's insert loop per inserted row (SMALL and LARGE
+#    rows), and whole CALLs from a statement (200 and 400 calls): a native
+#    no-op, a native one-row UPDATE, the UPDATE in PL/pgSQL on heap.
 # 2. First calls, in milliseconds (psql's \timing, medians of REPEAT):
 #    - after a server restart, the first call anywhere rebuilds the module
 #      from the catalog (parse, bind, LLVM -O2, emit) and loads it;
@@ -51,6 +54,29 @@ BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
     s := s + v;
   END LOOP;
   RETURN s;
+END \$\$;
+SQL
+psql_q -d postgres <<SQL
+CREATE TABLE t_ins (c1 int PRIMARY KEY, c2 int) USING memopt;
+CREATE PROCEDURE ins_native(n int) LANGUAGE native_compilation AS \$\$
+BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
+  DECLARE i int := n;
+  WHILE i > 0 LOOP
+    INSERT INTO t_ins VALUES (i, i + 1);
+    i := i - 1;
+  END LOOP;
+END \$\$;
+CREATE PROCEDURE nop_native(k int) LANGUAGE native_compilation AS \$\$
+BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
+  DECLARE x int := k;
+END \$\$;
+CREATE PROCEDURE upd_native(k int) LANGUAGE native_compilation AS \$\$
+BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
+  UPDATE t_mem SET c2 = c2 + 1 WHERE c1 = k;
+END \$\$;
+CREATE PROCEDURE upd_plpgsql_heap(k int) LANGUAGE plpgsql AS \$\$
+BEGIN
+  UPDATE t_heap SET c2 = c2 + 1 WHERE c1 = k;
 END \$\$;
 SQL
 for table in heap mem; do  # the same loop in PL/pgSQL over each table
@@ -97,18 +123,33 @@ module_bytes=$(psql_q -d postgres -At -c "SELECT size FROM memopt.native_modules
 
 as_pg "$PG_BINDIR/pg_ctl" -D "$DATA" -w stop >/dev/null
 # function, lookups -> instructions of one single-user backend's life
-instructions() {
-  local out="$WORK/callgrind.$1.$2"
-  printf 'SELECT %s(1);\nSELECT %s(%s);\n' "$1" "$1" "$2" |
-    as_pg valgrind --tool=callgrind --callgrind-out-file="$out" \
-      "$PG_BINDIR/postgres" --single -D "$DATA" postgres >"$out.log" 2>&1
+# name, statements on stdin -> instructions of one single-user backend's life
+run_instructions() {
+  local out="$WORK/callgrind.$1"
+  as_pg valgrind --tool=callgrind --callgrind-out-file="$out" \
+    "$PG_BINDIR/postgres" --single -D "$DATA" postgres >"$out.log" 2>&1
   awk '/^summary: / {print $2}' "$out"
+}
+instructions() {  # function, lookups
+  printf 'SELECT %s(1);\nSELECT %s(%s);\n' "$1" "$1" "$2" | run_instructions "$1.$2"
 }
 declare -A per_lookup
 for f in get_native get_plpgsql_heap get_plpgsql_mem; do
   small=$(instructions "$f" "$SMALL")
   large=$(instructions "$f" "$LARGE")
   per_lookup[$f]=$(((large - small) / (LARGE - SMALL)))
+done
+# The issue's insert loop, per inserted row (each CALL its own transaction,
+# so the commit's share is in it).
+inserts() { printf 'CALL ins_native(1);\nTRUNCATE t_ins;\nCALL ins_native(%s);\nTRUNCATE t_ins;\n' "$1"; }
+per_insert=$((($(inserts "$LARGE" | run_instructions ins.large) - \
+  $(inserts "$SMALL" | run_instructions ins.small)) / (LARGE - SMALL)))
+# Whole calls from a statement, per CALL: 200 more of them.
+calls() { for i in $(seq 1 "$2"); do echo "CALL $1($i);"; done; }
+declare -A per_call
+for p in nop_native upd_native upd_plpgsql_heap; do
+  per_call[$p]=$((($(calls "$p" 400 | run_instructions "$p.400") - \
+    $(calls "$p" 200 | run_instructions "$p.200")) / 200))
 done
 ratio() { awk -v a="${per_lookup[$1]}" -v b="${per_lookup[get_native]}" 'BEGIN {printf "%.1fx", a / b}'; }
 
@@ -117,6 +158,11 @@ printf "%-34s %12s %9s\n" "lookup loop" "instructions" "vs native"
 printf "%-34s %12s %9s\n" "native -> memopt" "${per_lookup[get_native]}" "1.0x"
 printf "%-34s %12s %9s\n" "PL/pgSQL -> heap" "${per_lookup[get_plpgsql_heap]}" "$(ratio get_plpgsql_heap)"
 printf "%-34s %12s %9s\n" "PL/pgSQL -> memopt" "${per_lookup[get_plpgsql_mem]}" "$(ratio get_plpgsql_mem)"
+echo "insert loop, native -> memopt: $per_insert instructions per inserted row"
+echo "one CALL from a statement (parse, transaction, commit included):"
+printf "%-34s %12s\n" "native, no statement" "${per_call[nop_native]}"
+printf "%-34s %12s\n" "native, one-row UPDATE" "${per_call[upd_native]}"
+printf "%-34s %12s\n" "PL/pgSQL, one-row UPDATE on heap" "${per_call[upd_plpgsql_heap]}"
 echo
 echo "first calls (ms, medians of $REPEAT; module of ${module_bytes} bytes)"
 printf "%-58s %8s\n" "native, first call after a restart (compile and load)" "$(med compile)"
