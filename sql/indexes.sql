@@ -445,6 +445,65 @@ SELECT entries, buckets >= 4096 AS grew, load_factor <= 2 AS load_ok FROM memopt
 WHERE index = 'ix_grow_k'::regclass;
 SELECT * FROM ix_grow WHERE k = 9999;
 
+-- Range indexes search by 64-bit prefixes of the first column (bool,
+-- integers, oid, date, time, timestamps, uuid): the extremes of each type
+-- share a prefix with NULL or with a key of no columns, and must still sort
+-- and match as btree does.
+CREATE TABLE ix_edge_heap (k8 int8, k2 int2, ko oid, ku uuid, kts timestamp, kb bool, n int);
+INSERT INTO ix_edge_heap VALUES
+  (-9223372036854775808, -32768, 0, '00000000-0000-0000-0000-000000000000', '-infinity', false, 1),
+  (-9223372036854775807, -32767, 1, '00000000-0000-0000-0000-000000000001', '4713-01-01 BC', false, 2),
+  (-1, -1, 2147483647, '7fffffff-ffff-ffff-0000-000000000000', '2000-01-01', true, 3),
+  (0, 0, 2147483648, '80000000-0000-0000-0000-000000000000', '2000-01-01 00:00:01', true, 4),
+  (9223372036854775806, 32766, 4294967294, 'ffffffff-ffff-ffff-0000-000000000000', '294276-12-31', true, 5),
+  (9223372036854775807, 32767, 4294967295, 'ffffffff-ffff-ffff-ffff-ffffffffffff', 'infinity', true, 6),
+  (NULL, NULL, NULL, NULL, NULL, NULL, 7),
+  (9223372036854775807, 32767, 4294967295, 'ffffffff-ffff-ffff-ffff-ffffffffffff', 'infinity', NULL, 8),
+  (-9223372036854775808, -32768, 0, '00000000-0000-0000-0000-000000000000', '-infinity', NULL, 9);
+CREATE TABLE ix_edge_mem (LIKE ix_edge_heap) USING memopt;
+INSERT INTO ix_edge_mem SELECT * FROM ix_edge_heap;
+SELECT format('CREATE INDEX ON ix_edge_mem USING memopt_range (%1$s);', attname)
+FROM pg_attribute WHERE attrelid = 'ix_edge_heap'::regclass AND attname LIKE 'k%'
+ORDER BY attnum \gexec
+CREATE INDEX ix_edge_multi ON ix_edge_mem USING memopt_range (k8, n);
+SET enable_seqscan = off;
+-- each condition: the same rows in the same order as heap's (an empty
+-- answer counts), as "col: cond" for any that differs
+CREATE FUNCTION ix_edge_differences(OUT checked int, OUT differing text[])
+LANGUAGE plpgsql AS $$
+DECLARE col text; cond text; low text; high text; a int[]; b int[];
+BEGIN
+  checked := 0;
+  differing := '{}';
+  FOREACH col IN ARRAY ARRAY['k8', 'k2', 'ko', 'ku', 'kts', 'kb'] LOOP
+    low := format('(SELECT %1$s FROM ix_edge_heap ORDER BY %1$s LIMIT 1)', col);
+    high := format('(SELECT %1$s FROM ix_edge_heap ORDER BY %1$s DESC NULLS LAST LIMIT 1)', col);
+    FOREACH cond IN ARRAY ARRAY[col || ' IS NULL', col || ' IS NOT NULL',
+        format('%s = %s', col, low), format('%s = %s', col, high),
+        format('%s > %s', col, low), format('%s < %s', col, high),
+        format('%s <= %s', col, low), format('%s >= %s', col, high),
+        format('%s > %s', col, high), format('%s < %s', col, low)] LOOP
+      EXECUTE format('SELECT array_agg(n) FROM (SELECT n FROM ix_edge_mem WHERE %s '
+                     'ORDER BY %s, n) s', cond, col) INTO a;
+      EXECUTE format('SELECT array_agg(n) FROM (SELECT n FROM ix_edge_heap WHERE %s '
+                     'ORDER BY %s, n) s', cond, col) INTO b;
+      checked := checked + 1;
+      IF a IS DISTINCT FROM b THEN
+        differing := differing || (col || ': ' || cond);
+      END IF;
+    END LOOP;
+  END LOOP;
+END $$;
+SELECT * FROM ix_edge_differences();
+EXPLAIN (COSTS OFF) SELECT n FROM ix_edge_mem WHERE k8 = 9223372036854775807;
+SELECT n FROM ix_edge_mem WHERE k8 = 9223372036854775807 ORDER BY n;
+SELECT n FROM ix_edge_mem WHERE k8 = -9223372036854775808 AND n > 1;
+SELECT n, kts FROM ix_edge_mem WHERE kts >= 'infinity' OR kts <= '-infinity' ORDER BY kts, n;
+SELECT n FROM ix_edge_mem WHERE ku > 'ffffffff-ffff-ffff-0000-000000000000' ORDER BY ku DESC, n;
+RESET enable_seqscan;
+DROP TABLE ix_edge_heap, ix_edge_mem;
+DROP FUNCTION ix_edge_differences();
+
 DROP TABLE ix_heap, ix_mem, ix_t, ix_multi, ix_nnd, ix_other, ix_grow, ix_churn;
 DROP FUNCTION ix_check_columns(), ix_check_equality(), ix_same(text, text);
 DROP TYPE ix_mood;

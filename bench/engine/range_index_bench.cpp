@@ -2,16 +2,19 @@
 // (informational; Google Benchmark, no assertions).
 //
 // Build and run from the repository root:
-//   g++ -O2 -std=c++17 -Iinclude bench/engine/range_index_bench.cpp src/engine/*.cpp -lbenchmark
-//   -lpthread -o /tmp/range_bench && /tmp/range_bench
+//   g++ -O2 -std=c++17 -Iinclude bench/engine/range_index_bench.cpp src/engine/*.cpp \
+//       -lbenchmark -lpthread -o /tmp/range_bench && /tmp/range_bench
 //
 // Keys are random native int64 values compared by a function pointer (as the
-// PostgreSQL glue will call its comparator); rows are made-up addresses.
-//  - BM_Build/N:        inserts N random keys into an empty index (items/s).
-//  - BM_PointLookup/N:  seeks >= a random present key in an index of N keys
-//                       and checks it (lookups/s).
-//  - BM_RangeScan/N:    seeks a random key and reads the next 1000 entries
-//                       (rows/s).
+// PostgreSQL glue calls its comparator); rows are made-up addresses. The
+// second argument P says whether the comparator gives prefixes (1, as the
+// glue does for integer keys) or not (0, as for text): compare the two in
+// one run.
+//  - BM_Build/N/P:        inserts N random keys into an empty index (items/s).
+//  - BM_PointLookup/N/P:  seeks >= a random present key in an index of N keys
+//                         and checks it (lookups/s).
+//  - BM_RangeScan/N/P:    seeks a random key and reads the next 1000 entries
+//                         (rows/s).
 // Indexes of each size are built once and shared by the lookup and scan runs.
 #include <benchmark/benchmark.h>
 
@@ -35,7 +38,14 @@ int CompareInt64(const void *, KeyRef a, KeyRef b, bool *) {
   std::memcpy(&y, b.data, sizeof y);
   return x < y ? -1 : x > y ? 1 : 0;
 }
-const KeyComparator kCmp{CompareInt64, nullptr};
+uint64_t Int64Prefix(const void *, KeyRef key) {
+  int64_t value;
+  std::memcpy(&value, key.data, sizeof value);
+  return static_cast<uint64_t>(value) ^ (uint64_t{1} << 63);
+}
+KeyComparator Comparator(bool prefixed) {
+  return KeyComparator{CompareInt64, nullptr, prefixed ? Int64Prefix : nullptr};
+}
 
 Row *RowAt(uint64_t n) { return reinterpret_cast<Row *>((n + 1) * 64); }
 
@@ -69,19 +79,19 @@ std::vector<int64_t> RandomKeys(int64_t count, uint64_t seed) {
   return keys;
 }
 
-void Fill(BenchIndex *bench) {
+void Fill(BenchIndex *bench, const KeyComparator &cmp) {
   bool failed;
   for (size_t i = 0; i < bench->keys.size(); ++i)
-    bench->index->Insert(KeyRef{&bench->keys[i], sizeof(int64_t)}, RowAt(i), kCmp, &failed);
+    bench->index->Insert(KeyRef{&bench->keys[i], sizeof(int64_t)}, RowAt(i), cmp, &failed);
 }
 
-BenchIndex *Shared(int64_t count) {
-  static std::map<int64_t, std::unique_ptr<BenchIndex>> built;
-  auto &slot = built[count];
+BenchIndex *Shared(int64_t count, bool prefixed) {
+  static std::map<std::pair<int64_t, bool>, std::unique_ptr<BenchIndex>> built;
+  auto &slot = built[{count, prefixed}];
   if (!slot) {
     slot = std::make_unique<BenchIndex>(RegionFor(count));
     slot->keys = RandomKeys(count, 42);
-    Fill(slot.get());
+    Fill(slot.get(), Comparator(prefixed));
   }
   return slot.get();
 }
@@ -94,7 +104,7 @@ void BM_Build(benchmark::State &state) {
     auto bench = std::make_unique<BenchIndex>(RegionFor(count));
     bench->keys = keys;
     state.ResumeTiming();
-    Fill(bench.get());
+    Fill(bench.get(), Comparator(state.range(1) != 0));
     state.PauseTiming();
     RangeIndexStats stats = bench->index->Stats();
     state.counters["MB"] = stats.bytes / 1048576.0;
@@ -105,16 +115,20 @@ void BM_Build(benchmark::State &state) {
   }
   state.SetItemsProcessed(state.iterations() * count);
 }
-BENCHMARK(BM_Build)->Arg(1000000)->Arg(10000000)->Iterations(1)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Build)
+    ->ArgsProduct({{1000000, 10000000}, {0, 1}})
+    ->Iterations(1)
+    ->Unit(benchmark::kMillisecond);
 
 void BM_PointLookup(benchmark::State &state) {
-  BenchIndex *bench = Shared(state.range(0));
+  const KeyComparator cmp = Comparator(state.range(1) != 0);
+  BenchIndex *bench = Shared(state.range(0), state.range(1) != 0);
   std::mt19937_64 random(1);
   const std::vector<int64_t> &keys = bench->keys;
   int64_t misses = 0;
   for (auto _ : state) {
     int64_t key = keys[random() % keys.size()];
-    auto it = bench->index->Scan(SeekMode::kGreaterOrEqual, KeyRef{&key, sizeof key}, kCmp);
+    auto it = bench->index->Scan(SeekMode::kGreaterOrEqual, KeyRef{&key, sizeof key}, cmp);
     int64_t found;
     if (!it.Valid()) {
       ++misses;
@@ -127,16 +141,17 @@ void BM_PointLookup(benchmark::State &state) {
   if (misses != 0) state.SkipWithError("lookup missed a present key");
   state.SetItemsProcessed(state.iterations());
 }
-BENCHMARK(BM_PointLookup)->Arg(1000000)->Arg(10000000);
+BENCHMARK(BM_PointLookup)->ArgsProduct({{1000000, 10000000}, {0, 1}});
 
 void BM_RangeScan(benchmark::State &state) {
-  BenchIndex *bench = Shared(state.range(0));
+  const KeyComparator cmp = Comparator(state.range(1) != 0);
+  BenchIndex *bench = Shared(state.range(0), state.range(1) != 0);
   std::mt19937_64 random(2);
   const int kRows = 1000;
   int64_t rows = 0;
   for (auto _ : state) {
     int64_t key = static_cast<int64_t>(random());
-    auto it = bench->index->Scan(SeekMode::kGreaterOrEqual, KeyRef{&key, sizeof key}, kCmp);
+    auto it = bench->index->Scan(SeekMode::kGreaterOrEqual, KeyRef{&key, sizeof key}, cmp);
     for (int i = 0; i < kRows && it.Valid(); ++i, it.Next()) {
       benchmark::DoNotOptimize(it.GetRow());
       ++rows;
@@ -144,7 +159,7 @@ void BM_RangeScan(benchmark::State &state) {
   }
   state.SetItemsProcessed(rows);
 }
-BENCHMARK(BM_RangeScan)->Arg(1000000)->Arg(10000000);
+BENCHMARK(BM_RangeScan)->ArgsProduct({{1000000, 10000000}, {0, 1}});
 
 }  // namespace
 }  // namespace memopt

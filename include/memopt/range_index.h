@@ -10,19 +10,33 @@
 //
 // Node layout (one arena block of kNodeBlockBytes, MemoryKind::kIndex):
 //   NodeHeader { version word, count, level (0 = leaf) }
-//   KeySlot[capacity]   { word[2], size }: a key of up to kInlineKeyBytes bytes
-//                       sits in word[0..1]; a longer one is copied into its
-//                       own arena block (just the bytes; MemoryKind::kIndex)
-//                       and word[0] points to it. Such a block is immutable
-//                       from publication until it is retired. The caller's
-//                       bytes are never kept.
-//   row[capacity]       the Row* of each entry (leaf) or separator (inner)
+//   prefix[capacity]    the comparator's 64-bit prefix of each key (0 when
+//                       it has no prefix function)
+//   Slot[capacity]      { word[2], row, size }: a key of up to
+//                       kInlineKeyBytes bytes sits in word[0..1]; a longer
+//                       one is copied into its own arena block (just the
+//                       bytes; MemoryKind::kIndex) and word[0] points to it.
+//                       Such a block is immutable from publication until it
+//                       is retired. The caller's bytes are never kept. `row`
+//                       is the Row* of the entry (leaf) or separator (inner).
 //   child[capacity + 1] inner nodes only: child i holds the entries e with
 //                       sep[i-1] <= e < sep[i].
-// With 4 KB blocks a leaf holds 126 entries and an inner node 101 separators
-// (4 KB measured best for scans, within noise of 1-2 KB for lookups). Keys
-// and rows are separate arrays so a binary search touches only keys; the row
-// is read on key equality. A separator is a copy of the first entry of the
+// With 4 KB blocks a leaf holds 101 entries and an inner node 84 separators
+// (4 KB measured best for scans, within noise of 1-2 KB for lookups). A
+// bisection reads the dense prefix array (prefetched whole: its misses
+// overlap), then the one slot it ends on; without prefixes it reads slots.
+//
+// Prefixes (PostgreSQL's abbreviated keys, kept in the index): a comparator
+// may say how to map each key to an unsigned 64-bit number that orders as
+// the keys do, ties allowed. Every node stores its keys' prefixes, and a
+// search bisects those with plain integer compares, calling the comparator
+// only on the run whose prefix equals the one sought: for a unique integer
+// key that is one entry at the leaf and usually none above, against about
+// seven calls per level without. Every comparator used on one index must
+// have the same prefix function, or none (then the stored prefixes are 0
+// and searches ignore them).
+//
+// A separator is a copy of the first entry of the
 // right half at a leaf split, with its own copy of a long key (the entry may
 // be removed while the separator stays); an inner split moves its middle
 // separator up as it is.
@@ -119,10 +133,14 @@ struct KeyRef {
 };
 
 // Compares two keys: <0, 0, >0. On failure sets *failed = true and returns 0.
+// `prefix`, if set, maps any key to a number such that prefix(a) < prefix(b)
+// implies compare(a, b) < 0; it must not fail. See "Prefixes" above.
 struct KeyComparator {
   using Compare = int (*)(const void *context, KeyRef a, KeyRef b, bool *failed);
+  using Prefix = uint64_t (*)(const void *context, KeyRef key);
   Compare compare;
   const void *context;
+  Prefix prefix = nullptr;
 };
 
 struct RangeIndexStats {
@@ -151,6 +169,7 @@ enum class Outcome : int;  // of one attempt at an operation
 struct KeySlotCopy {
   uint64_t words[2];
   uint64_t size;
+  uint64_t prefix;
   KeyRef Ref() const;
 };
 // An entry or separator remembered outside the tree, or -inf / +inf. (For

@@ -30,8 +30,12 @@ constexpr int kMaxHeight = 32;
 // makes a node fill exactly one kNodeBlockBytes size class.
 constexpr size_t kNodeBytes = RangeIndex::kNodeBlockBytes - 24;
 
-struct KeySlot {
+// One entry (leaf) or separator (inner) apart from its prefix: the key's
+// words, the row and the key's length share 32 bytes, so reading the entry a
+// bisection ends on touches one or two cache lines.
+struct Slot {
   std::atomic<uint64_t> word[2];
+  std::atomic<uint64_t> row;
   std::atomic<uint64_t> size;
 };
 
@@ -41,19 +45,21 @@ struct Node {
   uint32_t level;               // 0 for leaves; fixed before publication
 };
 
-constexpr int kLeafCapacity =
-    static_cast<int>((kNodeBytes - sizeof(Node)) / (sizeof(KeySlot) + sizeof(uint64_t)));
-constexpr int kInnerCapacity = static_cast<int>((kNodeBytes - sizeof(Node) - sizeof(void *)) /
-                                                (sizeof(KeySlot) + 2 * sizeof(uint64_t)));
+constexpr size_t kEntryBytes = sizeof(uint64_t) + sizeof(Slot);  // prefix + slot
+constexpr int kLeafCapacity = static_cast<int>((kNodeBytes - sizeof(Node)) / kEntryBytes);
+constexpr int kInnerCapacity =
+    static_cast<int>((kNodeBytes - sizeof(Node) - sizeof(void *)) / (kEntryBytes + sizeof(void *)));
 
+// Prefixes come first, densely: a bisection reads only them (8 bytes an
+// entry), then the slot it ends on.
 struct Leaf : Node {
-  KeySlot keys[kLeafCapacity];
-  std::atomic<uint64_t> rows[kLeafCapacity];
+  std::atomic<uint64_t> prefixes[kLeafCapacity];
+  Slot slots[kLeafCapacity];
 };
 
 struct Inner : Node {
-  KeySlot keys[kInnerCapacity];
-  std::atomic<uint64_t> rows[kInnerCapacity];
+  std::atomic<uint64_t> prefixes[kInnerCapacity];
+  Slot slots[kInnerCapacity];
   std::atomic<Node *> children[kInnerCapacity + 1];
 };
 
@@ -70,13 +76,13 @@ KeyRef KeySlotCopy::Ref() const {
 namespace {
 
 using range_index_detail::Inner;
-using range_index_detail::KeySlot;
 using range_index_detail::kInnerCapacity;
 using range_index_detail::kLeafCapacity;
 using range_index_detail::kLockedBit;
 using range_index_detail::kMaxHeight;
 using range_index_detail::kObsoleteBit;
 using range_index_detail::Leaf;
+using range_index_detail::Slot;
 
 constexpr uint64_t kMaxRow = ~uint64_t{0};
 
@@ -130,15 +136,25 @@ const Inner *AsInner(const Node *node) { return static_cast<const Inner *>(node)
 
 int Capacity(const Node *node) { return IsLeaf(node) ? kLeafCapacity : kInnerCapacity; }
 
-KeySlot *Keys(Node *node) {
-  return IsLeaf(node) ? static_cast<Leaf *>(node)->keys : AsInner(node)->keys;
-}
-const KeySlot *Keys(const Node *node) { return Keys(const_cast<Node *>(node)); }
+// The node's two arrays (leaves and inner nodes place them differently).
+struct Arrays {
+  std::atomic<uint64_t> *prefixes;
+  Slot *slots;
+};
 
-std::atomic<uint64_t> *Rows(Node *node) {
-  return IsLeaf(node) ? static_cast<Leaf *>(node)->rows : AsInner(node)->rows;
+Arrays ArraysOf(const Node *node) {
+  Node *mutable_node = const_cast<Node *>(node);
+  if (IsLeaf(node)) {
+    Leaf *leaf = static_cast<Leaf *>(mutable_node);
+    return Arrays{leaf->prefixes, leaf->slots};
+  }
+  Inner *inner = AsInner(mutable_node);
+  return Arrays{inner->prefixes, inner->slots};
 }
-const std::atomic<uint64_t> *Rows(const Node *node) { return Rows(const_cast<Node *>(node)); }
+
+const std::atomic<uint64_t> *Prefixes(const Node *node) { return ArraysOf(node).prefixes; }
+
+const Slot &SlotAt(const Node *node, int index) { return ArraysOf(node).slots[index]; }
 
 // The count, clamped so that a value read mid-change never indexes past the
 // arrays (the version check rejects what was read with it anyway).
@@ -151,27 +167,32 @@ void SetCount(Node *node, int count) {
   node->count.store(static_cast<uint32_t>(count), std::memory_order_release);
 }
 
-KeySlotCopy LoadKey(const KeySlot &slot) {
+KeySlotCopy LoadKey(const Node *node, int index) {
+  const Slot &slot = SlotAt(node, index);
   KeySlotCopy copy;
   copy.words[0] = slot.word[0].load(std::memory_order_acquire);
   copy.words[1] = slot.word[1].load(std::memory_order_acquire);
   copy.size = slot.size.load(std::memory_order_acquire);
+  copy.prefix = Prefixes(node)[index].load(std::memory_order_acquire);
   return copy;
 }
 
-void StoreKey(KeySlot *slot, const KeySlotCopy &copy) {
-  slot->word[0].store(copy.words[0], std::memory_order_release);
-  slot->word[1].store(copy.words[1], std::memory_order_release);
-  slot->size.store(copy.size, std::memory_order_release);
+uint64_t LoadRow(const Node *node, int index) {
+  return SlotAt(node, index).row.load(std::memory_order_acquire);
 }
 
 Bound EntryAt(const Node *node, int index) {
-  return Bound{LoadKey(Keys(node)[index]), Rows(node)[index].load(std::memory_order_acquire), 0};
+  return Bound{LoadKey(node, index), LoadRow(node, index), 0};
 }
 
 void StoreEntry(Node *node, int index, const KeySlotCopy &key, uint64_t row) {
-  StoreKey(&Keys(node)[index], key);
-  Rows(node)[index].store(row, std::memory_order_release);
+  Arrays arrays = ArraysOf(node);
+  Slot &slot = arrays.slots[index];
+  slot.word[0].store(key.words[0], std::memory_order_release);
+  slot.word[1].store(key.words[1], std::memory_order_release);
+  slot.row.store(row, std::memory_order_release);
+  slot.size.store(key.size, std::memory_order_release);
+  arrays.prefixes[index].store(key.prefix, std::memory_order_release);
 }
 
 void MoveEntry(Node *node, int from, int to) {
@@ -189,13 +210,15 @@ void SetChild(Node *node, int index, Node *child) {
 
 bool IsOutOfLine(const KeySlotCopy &key) { return key.size > RangeIndex::kInlineKeyBytes; }
 
-// A key the caller passes in, for comparisons only (long keys are borrowed).
-KeySlotCopy BorrowKey(KeyRef key) {
-  KeySlotCopy copy{{0, 0}, key.size};
+// A key the caller passes in, for comparisons only (long keys are borrowed),
+// with its prefix when the comparator gives prefixes.
+KeySlotCopy BorrowKey(KeyRef key, const KeyComparator &cmp) {
+  KeySlotCopy copy{{0, 0}, key.size, 0};
   if (IsOutOfLine(copy))
     copy.words[0] = reinterpret_cast<uint64_t>(key.data);
   else if (key.size > 0)
     std::memcpy(copy.words, key.data, key.size);
+  if (cmp.prefix != nullptr) copy.prefix = cmp.prefix(cmp.context, key);
   return copy;
 }
 
@@ -248,14 +271,14 @@ using range_index_detail::Outcome;
 // when the keys are equal.
 Outcome CompareEntry(const Node *node, uint64_t version, int i, const Bound &bound,
                      const KeyComparator &cmp, int *result, bool *same_key) {
-  KeySlotCopy key = LoadKey(Keys(node)[i]);
+  KeySlotCopy key = LoadKey(node, i);
   if (!Validate(node->version, version)) return Outcome::kRestart;
   bool failed = false;
   *result = CompareKeyToBound(key, bound, cmp, &failed);
   if (failed) return Outcome::kComparatorFailed;
   *same_key = *result == 0;
   if (*result == 0) {  // only now: rows sit on other cache lines than keys
-    uint64_t row = Rows(node)[i].load(std::memory_order_acquire);
+    uint64_t row = LoadRow(node, i);
     if (!Validate(node->version, version)) return Outcome::kRestart;
     *result = CompareRows(row, bound.row);
   }
@@ -271,9 +294,25 @@ struct Beside {
   int above = -1;
 };
 
+// The first index in [low, high) whose prefix fails `before` (which holds
+// for a leading part of the range), or high.
+template <typename Before>
+int PrefixBound(const std::atomic<uint64_t> *prefixes, int low, int high, Before before) {
+  while (low < high) {
+    int middle = (low + high) / 2;
+    if (before(prefixes[middle].load(std::memory_order_acquire)))
+      low = middle + 1;
+    else
+      high = middle;
+  }
+  return low;
+}
+
 // First index whose entry is > bound (strict) or >= bound; *exact when an
 // entry equals it. Every key is validated before the comparator sees it.
-// `edge` (-1 first, +1 last) names an entry to try before bisecting.
+// With a prefix function the comparator sees only keys whose prefix equals
+// the bound's; without, `edge` (-1 first, +1 last) names an entry to try
+// before bisecting.
 Outcome Bisect(const Node *node, uint64_t version, const Bound &bound, const KeyComparator &cmp,
                bool strict, int *index, int *count, bool *exact, int edge = 0,
                Beside *beside = nullptr) {
@@ -297,7 +336,21 @@ Outcome Bisect(const Node *node, uint64_t version, const Bound &bound, const Key
     }
     return Outcome::kDone;
   };
-  if (edge != 0 && high > 0) {
+  if (cmp.prefix != nullptr && bound.infinity == 0) {
+    // Entries whose prefix is below (above) the bound's have smaller
+    // (larger) keys: only the run of equal prefixes needs the comparator.
+    // Prefixes read torn make the final validation fail.
+    const std::atomic<uint64_t> *prefixes = Prefixes(node);
+    // Ask for all their cache lines at once (about 13 when full): the
+    // misses then overlap instead of coming one per probe (measured: a
+    // quarter off a random lookup in a 1M-entry index).
+    for (int line = 0; line < high; line += 8) __builtin_prefetch(prefixes + line);
+    uint64_t prefix = bound.key.prefix;
+    high = PrefixBound(prefixes, low, high, [prefix](uint64_t p) { return p <= prefix; });
+    low = PrefixBound(prefixes, low, high, [prefix](uint64_t p) { return p < prefix; });
+    if (low > 0) seen.below = 0;
+    if (high < *count) seen.above = 0;
+  } else if (edge != 0 && high > 0) {
     Outcome outcome = narrow(edge < 0 ? 0 : high - 1);
     if (outcome != Outcome::kDone) return outcome;
   }
@@ -313,18 +366,20 @@ Outcome Bisect(const Node *node, uint64_t version, const Bound &bound, const Key
 // Opens a gap at `index` (entries, and for inner nodes the children right of
 // it). Caller holds the lock and knows it fits.
 void ShiftRight(Node *node, int index, int count) {
-  KeySlot *keys = Keys(node);
-  std::atomic<uint64_t> *rows = Rows(node);
+  Arrays arrays = ArraysOf(node);
 #if defined(__SANITIZE_THREAD__)
   // The lock holder's own reads need no ordering (relaxed); stores stay
   // release for optimistic readers.
   constexpr auto kOwn = std::memory_order_relaxed;
   constexpr auto kPublish = std::memory_order_release;
   for (int i = count; i > index; --i) {
-    keys[i].word[0].store(keys[i - 1].word[0].load(kOwn), kPublish);
-    keys[i].word[1].store(keys[i - 1].word[1].load(kOwn), kPublish);
-    keys[i].size.store(keys[i - 1].size.load(kOwn), kPublish);
-    rows[i].store(rows[i - 1].load(kOwn), kPublish);
+    arrays.prefixes[i].store(arrays.prefixes[i - 1].load(kOwn), kPublish);
+    Slot &to = arrays.slots[i];
+    const Slot &from = arrays.slots[i - 1];
+    to.word[0].store(from.word[0].load(kOwn), kPublish);
+    to.word[1].store(from.word[1].load(kOwn), kPublish);
+    to.row.store(from.row.load(kOwn), kPublish);
+    to.size.store(from.size.load(kOwn), kPublish);
   }
 #else
   // Front inserts (runs of descending keys) shift whole leaves: one memmove
@@ -334,10 +389,12 @@ void ShiftRight(Node *node, int index, int count) {
   // these), so they restart. The ThreadSanitizer build keeps the loop,
   // which says the same in the C++ memory model.
   size_t moved = static_cast<size_t>(count - index);
-  std::memmove(static_cast<void *>(keys + index + 1), static_cast<const void *>(keys + index),
-               moved * sizeof(KeySlot));
-  std::memmove(static_cast<void *>(rows + index + 1), static_cast<const void *>(rows + index),
-               moved * sizeof(rows[0]));
+  auto shift = [&](auto *array) {
+    std::memmove(static_cast<void *>(array + index + 1), static_cast<const void *>(array + index),
+                 moved * sizeof(array[0]));
+  };
+  shift(arrays.prefixes);
+  shift(arrays.slots);
 #endif
   // Child pointers move word by word even so: a reader follows a child
   // before it validates the parent, so it must never see a torn pointer.
@@ -374,7 +431,7 @@ void RemoveEntry(Node *leaf, int index) {
 KeySlotCopy RemoveChild(Node *inner, int child) {
   int count = Count(inner);
   int separator = child > 0 ? child - 1 : 0;
-  KeySlotCopy removed = LoadKey(Keys(inner)[separator]);
+  KeySlotCopy removed = LoadKey(inner, separator);
   for (int i = separator; i + 1 < count; ++i) MoveEntry(inner, i + 1, i);
   for (int i = child; i < count; ++i) SetChild(inner, i, ChildAt(inner, i + 1));
   SetChild(inner, count, nullptr);  // never leave a stale child behind
@@ -437,15 +494,14 @@ void RangeIndex::RetireKey(const KeySlotCopy &key, uint64_t now) {
 
 namespace {
 
-// The key as stored in a slot: inline, or in a new block. False when out of
-// memory.
+// Makes a borrowed key (BorrowKey) the index's own: a long key's bytes move
+// into a new block. False when out of memory.
 template <typename AllocateFn>
-bool OwnKey(KeyRef key, AllocateFn allocate, KeySlotCopy *slot) {
-  *slot = BorrowKey(key);
+bool OwnKey(AllocateFn allocate, KeySlotCopy *slot) {
   if (!IsOutOfLine(*slot)) return true;
-  void *block = allocate(key.size);
+  void *block = allocate(slot->size);
   if (block == nullptr) return false;
-  std::memcpy(block, key.data, key.size);
+  std::memcpy(block, reinterpret_cast<const void *>(slot->words[0]), slot->size);
   slot->words[0] = reinterpret_cast<uint64_t>(block);
   return true;
 }
@@ -472,7 +528,7 @@ Status RangeIndex::Create(Engine *engine, RangeIndex **index) {
 
 void RangeIndex::DestroySubtree(Node *node, uint64_t now) {
   int count = Count(node);
-  for (int i = 0; i < count; ++i) RetireKey(LoadKey(Keys(node)[i]), now);
+  for (int i = 0; i < count; ++i) RetireKey(LoadKey(node, i), now);
   if (!IsLeaf(node))
     for (int i = 0; i <= count; ++i) DestroySubtree(ChildAt(node, i), now);
   RetireNode(node, now);
@@ -543,7 +599,7 @@ Outcome RangeIndex::Fence(const Path &path, bool upper, Bound *fence) {
       return Outcome::kDone;
     }
   }
-  *fence = Bound{{{0, 0}, 0}, 0, upper ? +1 : -1};
+  *fence = Bound{KeySlotCopy{}, 0, upper ? +1 : -1};
   return Outcome::kDone;
 }
 
@@ -567,9 +623,7 @@ Outcome RangeIndex::SplitLocked(Node *node, Node **right, Bound *separator, int 
   if (IsLeaf(node)) {
     // The entry may be removed later while the separator stays: own the key.
     if (IsOutOfLine(separator->key) &&
-        !OwnKey(
-            separator->key.Ref(), [this](size_t bytes) { return Allocate(bytes); },
-            &separator->key)) {
+        !OwnKey([this](size_t bytes) { return Allocate(bytes); }, &separator->key)) {
       FreeUnpublishedNode(sibling);
       return Outcome::kOutOfMemory;
     }
@@ -677,10 +731,8 @@ Status RangeIndex::Insert(KeyRef key, Row *row, const KeyComparator &cmp, bool *
                           EqualKeys *equal_keys) {
   *comparator_failed = false;
   EqualKeys seen = EqualKeys::kUnknown;
-  KeySlotCopy slot;
-  if (!OwnKey(
-          key, [this](size_t bytes) { return Allocate(bytes); }, &slot))
-    return Status::kOutOfMemory;
+  KeySlotCopy slot = BorrowKey(key, cmp);
+  if (!OwnKey([this](size_t bytes) { return Allocate(bytes); }, &slot)) return Status::kOutOfMemory;
   Bound target{slot, reinterpret_cast<uint64_t>(row), 0};
   Outcome outcome;
   do {
@@ -706,7 +758,7 @@ Outcome RangeIndex::TryRemove(const Bound &target, const KeyComparator &cmp, boo
   if (outcome != Outcome::kDone) return outcome;
   if (!exact) return Outcome::kNotFound;
   if (!Upgrade(step.node->version, step.version)) return Outcome::kRestart;
-  KeySlotCopy removed = LoadKey(Keys(step.node)[index]);
+  KeySlotCopy removed = LoadKey(step.node, index);
   RemoveEntry(step.node, index);
   *leaf_emptied = count == 1 && path.depth > 0;
   Unlock(step.node->version);
@@ -765,7 +817,7 @@ Outcome RangeIndex::TryCollapseRoot() {
 
 Status RangeIndex::Remove(KeyRef key, Row *row, const KeyComparator &cmp, bool *comparator_failed) {
   *comparator_failed = false;
-  Bound target{BorrowKey(key), reinterpret_cast<uint64_t>(row), 0};
+  Bound target{BorrowKey(key, cmp), reinterpret_cast<uint64_t>(row), 0};
   bool leaf_emptied = false;
   Outcome outcome;
   do {
@@ -812,7 +864,8 @@ RangeIndex::Iterator RangeIndex::Scan(SeekMode mode, KeyRef key, const KeyCompar
 
 bool RangeIndex::Iterator::Seek(SeekMode mode, KeyRef key) {
   comparator_failed_ = false;
-  Bound bound{BorrowKey(key), 0, 0};
+  bool unbounded = mode == SeekMode::kFirst || mode == SeekMode::kLast;
+  Bound bound{unbounded ? KeySlotCopy{} : BorrowKey(key, cmp_), 0, 0};
   switch (mode) {
     case SeekMode::kFirst:
       bound.infinity = -1;

@@ -18,6 +18,8 @@
 // the error is carried out through MemoptCompareContext::error.
 #include "index_internal.h"
 
+#include <type_traits>
+
 extern "C" {
 #include "access/hash.h"
 #include "access/nbtree.h"
@@ -32,6 +34,7 @@ extern "C" {
 #include "storage/proc.h"
 #include "utils/memutils.h"
 #include "utils/typcache.h"
+#include "utils/uuid.h"
 }
 
 namespace {
@@ -333,6 +336,75 @@ memopt::KeyComparator::Compare FastComparator(const MemoptCompareContext *contex
   }
 }
 
+// Prefixes (abbreviated keys, see range_index.h) of the first column, for
+// types whose order a 64-bit number can carry: integer-like values map to
+// unsigned numbers in their order, uuids to their first 8 bytes, a key of
+// no columns to 0 and a NULL (last, as CompareColumn sorts it) to the
+// largest number. Equal prefixes of different keys (further columns, uuids
+// that differ later, int8's extremes meeting 0 and the largest) are
+// allowed: the comparator decides those.
+constexpr uint64 kNullPrefix = ~uint64{0};
+
+// Where the first column's value starts in an encoded key, aligned to `align`.
+Size FirstValueOffset(const char *key, Size align) {
+  Size offset = kHeaderBytes + BitmapBytes(static_cast<uint8>(key[0]));
+  return (offset + align - 1) / align * align;
+}
+
+template <typename T>
+uint64 IntegerPrefix(const void *opaque, memopt::KeyRef key) {
+  (void)opaque;
+  const char *x = static_cast<const char *>(key.data);
+  if (x[0] == 0) return 0;
+  if (x[kHeaderBytes] & 1) return kNullPrefix;
+  Size offset = FirstValueOffset(x, sizeof(T));
+  Assert(key.size >= offset + sizeof(T));
+  T value;
+  memcpy(&value, x + offset, sizeof value);
+  if (std::is_signed<T>::value)
+    return static_cast<uint64>(static_cast<int64>(value)) ^ (uint64{1} << 63);
+  return static_cast<uint64>(value) + 1;
+}
+
+// uuid_cmp is memcmp of the 16 bytes: the first 8, big-endian.
+uint64 UuidPrefix(const void *opaque, memopt::KeyRef key) {
+  (void)opaque;
+  const char *x = static_cast<const char *>(key.data);
+  if (x[0] == 0) return 0;
+  if (x[kHeaderBytes] & 1) return kNullPrefix;
+  Size offset = FirstValueOffset(x, 1);
+  Assert(key.size >= offset + UUID_LEN);
+  const auto *bytes = reinterpret_cast<const unsigned char *>(x + offset);
+  uint64 prefix = 0;
+  for (int i = 0; i < 8; ++i) prefix = prefix << 8 | bytes[i];
+  // Kept above 0 and below kNullPrefix, apart from no columns and NULL.
+  return prefix == kNullPrefix ? prefix - 1 : prefix == 0 ? 1 : prefix;
+}
+
+memopt::KeyComparator::Prefix PrefixFunction(const MemoptCompareContext *context) {
+  if (context->search != nullptr && context->search[0].cross) return nullptr;
+  switch (context->info->columns[0].compare.fn_oid) {
+    case F_BTBOOLCMP:
+      return IntegerPrefix<uint8>;
+    case F_BTINT2CMP:
+      return IntegerPrefix<int16>;
+    case F_BTINT4CMP:
+    case F_DATE_CMP:
+      return IntegerPrefix<int32>;
+    case F_BTINT8CMP:
+    case F_TIMESTAMP_CMP:
+    case F_TIMESTAMPTZ_CMP:
+    case F_TIME_CMP:
+      return IntegerPrefix<int64>;
+    case F_BTOIDCMP:
+      return IntegerPrefix<uint32>;
+    case F_UUID_CMP:
+      return UuidPrefix;
+    default:
+      return nullptr;
+  }
+}
+
 }  // namespace
 
 const MemoptIndexInfo *memopt_index_info(Relation index) {
@@ -366,10 +438,11 @@ memopt::KeyRef memopt_key_encode(const MemoptIndexInfo *info, const MemoptSearch
 }
 
 memopt::KeyComparator memopt_comparator(MemoptCompareContext *context) {
-  if (context->info->kind == memopt::IndexKind::kRange)
-    if (memopt::KeyComparator::Compare fast = FastComparator(context))
-      return memopt::KeyComparator{fast, context};
-  return memopt::KeyComparator{CompareForEngine, context};
+  if (context->info->kind != memopt::IndexKind::kRange)
+    return memopt::KeyComparator{CompareForEngine, context};
+  memopt::KeyComparator::Compare fast = FastComparator(context);
+  return memopt::KeyComparator{fast != nullptr ? fast : CompareForEngine, context,
+                               PrefixFunction(context)};
 }
 
 void memopt_rethrow_comparison_error(MemoptCompareContext *context) {
