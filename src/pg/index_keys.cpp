@@ -296,46 +296,6 @@ void KeyFill(const MemoptIndexInfo *info, const MemoptSearchColumn *search, int 
   Layout(info, search, ncols, values, isnull, buffer);
 }
 
-// The common case, one integer-like key column compared with its own type:
-// read both values at their fixed offset and compare them directly (no
-// decoding, no function call). NULL sorts last, as in CompareColumn.
-template <typename T>
-int CompareOneFixedColumn(const void *opaque, memopt::KeyRef a, memopt::KeyRef b, bool *failed) {
-  (void)opaque;
-  (void)failed;
-  const char *x = static_cast<const char *>(a.data);
-  const char *y = static_cast<const char *>(b.data);
-  if (x[0] == 0 || y[0] == 0) return (x[0] != 0) - (y[0] != 0);  // a prefix of no columns
-  bool x_null = x[kHeaderBytes] & 1, y_null = y[kHeaderBytes] & 1;
-  if (x_null || y_null) return x_null == y_null ? 0 : x_null ? 1 : -1;
-  constexpr Size offset = (kHeaderBytes + 1 + sizeof(T) - 1) / sizeof(T) * sizeof(T);
-  T u, v;
-  memcpy(&u, x + offset, sizeof u);
-  memcpy(&v, y + offset, sizeof v);
-  return u < v ? -1 : u > v ? 1 : 0;
-}
-
-memopt::KeyComparator::Compare FastComparator(const MemoptCompareContext *context) {
-  const MemoptIndexInfo *info = context->info;
-  if (info->natts != 1 || (context->search != nullptr && context->search[0].cross)) return nullptr;
-  switch (info->columns[0].compare.fn_oid) {
-    case F_BTINT2CMP:
-      return CompareOneFixedColumn<int16>;
-    case F_BTINT4CMP:
-    case F_DATE_CMP:
-      return CompareOneFixedColumn<int32>;
-    case F_BTINT8CMP:
-    case F_TIMESTAMP_CMP:
-    case F_TIMESTAMPTZ_CMP:
-    case F_TIME_CMP:
-      return CompareOneFixedColumn<int64>;
-    case F_BTOIDCMP:
-      return CompareOneFixedColumn<uint32>;
-    default:
-      return nullptr;
-  }
-}
-
 // Prefixes (abbreviated keys, see range_index.h) of the first column, for
 // types whose order a 64-bit number can carry: integer-like values map to
 // unsigned numbers in their order, uuids to their first 8 bytes, a key of
@@ -381,28 +341,72 @@ uint64 UuidPrefix(const void *opaque, memopt::KeyRef key) {
   return prefix == kNullPrefix ? prefix - 1 : prefix == 0 ? 1 : prefix;
 }
 
-memopt::KeyComparator::Prefix PrefixFunction(const MemoptCompareContext *context) {
-  if (context->search != nullptr && context->search[0].cross) return nullptr;
-  switch (context->info->columns[0].compare.fn_oid) {
+// The common case, one integer-like key column compared with its own type:
+// read both values at their fixed offset and compare them directly (no
+// decoding, no function call). NULL sorts last, as in CompareColumn.
+template <typename T>
+int CompareOneFixedColumn(const void *opaque, memopt::KeyRef a, memopt::KeyRef b, bool *failed) {
+  (void)opaque;
+  (void)failed;
+  const char *x = static_cast<const char *>(a.data);
+  const char *y = static_cast<const char *>(b.data);
+  if (x[0] == 0 || y[0] == 0) return (x[0] != 0) - (y[0] != 0);  // a prefix of no columns
+  bool x_null = x[kHeaderBytes] & 1, y_null = y[kHeaderBytes] & 1;
+  if (x_null || y_null) return x_null == y_null ? 0 : x_null ? 1 : -1;
+  constexpr Size offset = (kHeaderBytes + 1 + sizeof(T) - 1) / sizeof(T) * sizeof(T);
+  T u, v;
+  memcpy(&u, x + offset, sizeof u);
+  memcpy(&v, y + offset, sizeof v);
+  return u < v ? -1 : u > v ? 1 : 0;
+}
+
+// The direct comparison and the prefix of an integer-like first column, by
+// its btree comparison function (both nullptr for other types).
+struct FixedColumnFunctions {
+  memopt::KeyComparator::Compare compare;
+  memopt::KeyComparator::Prefix prefix;
+};
+
+template <typename T>
+FixedColumnFunctions FixedColumn() {
+  return FixedColumnFunctions{CompareOneFixedColumn<T>, IntegerPrefix<T>};
+}
+
+FixedColumnFunctions FixedColumnFunctionsFor(Oid compare_function) {
+  switch (compare_function) {
     case F_BTBOOLCMP:
-      return IntegerPrefix<uint8>;
+      return FixedColumn<uint8>();
     case F_BTINT2CMP:
-      return IntegerPrefix<int16>;
+      return FixedColumn<int16>();
     case F_BTINT4CMP:
     case F_DATE_CMP:
-      return IntegerPrefix<int32>;
+      return FixedColumn<int32>();
     case F_BTINT8CMP:
     case F_TIMESTAMP_CMP:
     case F_TIMESTAMPTZ_CMP:
     case F_TIME_CMP:
-      return IntegerPrefix<int64>;
+      return FixedColumn<int64>();
     case F_BTOIDCMP:
-      return IntegerPrefix<uint32>;
-    case F_UUID_CMP:
-      return UuidPrefix;
+      return FixedColumn<uint32>();
     default:
-      return nullptr;
+      return FixedColumnFunctions{nullptr, nullptr};
   }
+}
+
+bool FirstColumnIsCross(const MemoptCompareContext *context) {
+  return context->search != nullptr && context->search[0].cross;
+}
+
+memopt::KeyComparator::Compare FastComparator(const MemoptCompareContext *context) {
+  if (context->info->natts != 1 || FirstColumnIsCross(context)) return nullptr;
+  return FixedColumnFunctionsFor(context->info->columns[0].compare.fn_oid).compare;
+}
+
+memopt::KeyComparator::Prefix PrefixFunction(const MemoptCompareContext *context) {
+  if (FirstColumnIsCross(context)) return nullptr;
+  Oid compare_function = context->info->columns[0].compare.fn_oid;
+  if (compare_function == F_UUID_CMP) return UuidPrefix;
+  return FixedColumnFunctionsFor(compare_function).prefix;
 }
 
 }  // namespace
