@@ -154,8 +154,6 @@ Arrays ArraysOf(const Node *node) {
 
 const std::atomic<uint64_t> *Prefixes(const Node *node) { return ArraysOf(node).prefixes; }
 
-const Slot &SlotAt(const Node *node, int index) { return ArraysOf(node).slots[index]; }
-
 // The count, clamped so that a value read mid-change never indexes past the
 // arrays (the version check rejects what was read with it anyway).
 int Count(const Node *node) {
@@ -167,22 +165,25 @@ void SetCount(Node *node, int count) {
   node->count.store(static_cast<uint32_t>(count), std::memory_order_release);
 }
 
-KeySlotCopy LoadKey(const Node *node, int index) {
-  const Slot &slot = SlotAt(node, index);
+KeySlotCopy LoadKey(const Arrays &arrays, int index) {
+  const Slot &slot = arrays.slots[index];
   KeySlotCopy copy;
   copy.words[0] = slot.word[0].load(std::memory_order_acquire);
   copy.words[1] = slot.word[1].load(std::memory_order_acquire);
   copy.size = slot.size.load(std::memory_order_acquire);
-  copy.prefix = Prefixes(node)[index].load(std::memory_order_acquire);
+  copy.prefix = arrays.prefixes[index].load(std::memory_order_acquire);
   return copy;
 }
 
-uint64_t LoadRow(const Node *node, int index) {
-  return SlotAt(node, index).row.load(std::memory_order_acquire);
+KeySlotCopy LoadKey(const Node *node, int index) { return LoadKey(ArraysOf(node), index); }
+
+uint64_t LoadRow(const Arrays &arrays, int index) {
+  return arrays.slots[index].row.load(std::memory_order_acquire);
 }
 
 Bound EntryAt(const Node *node, int index) {
-  return Bound{LoadKey(node, index), LoadRow(node, index), 0};
+  Arrays arrays = ArraysOf(node);
+  return Bound{LoadKey(arrays, index), LoadRow(arrays, index), 0};
 }
 
 void StoreEntry(Node *node, int index, const KeySlotCopy &key, uint64_t row) {
@@ -271,14 +272,15 @@ using range_index_detail::Outcome;
 // when the keys are equal.
 Outcome CompareEntry(const Node *node, uint64_t version, int i, const Bound &bound,
                      const KeyComparator &cmp, int *result, bool *same_key) {
-  KeySlotCopy key = LoadKey(node, i);
+  Arrays arrays = ArraysOf(node);
+  KeySlotCopy key = LoadKey(arrays, i);
   if (!Validate(node->version, version)) return Outcome::kRestart;
   bool failed = false;
   *result = CompareKeyToBound(key, bound, cmp, &failed);
   if (failed) return Outcome::kComparatorFailed;
   *same_key = *result == 0;
-  if (*result == 0) {  // only now: rows sit on other cache lines than keys
-    uint64_t row = LoadRow(node, i);
+  if (*result == 0) {  // rows matter only between equal keys
+    uint64_t row = LoadRow(arrays, i);
     if (!Validate(node->version, version)) return Outcome::kRestart;
     *result = CompareRows(row, bound.row);
   }
