@@ -171,6 +171,7 @@ class Generator {
   void GenSources(const Stmt *stmt, int32_t number, size_t level, BasicBlock *exhausted,
                   const std::function<void(BasicBlock *next)> &inner);
   void OpenSource(const TableRef &ref, int32_t number, size_t level, BasicBlock *no_rows);
+  void FetchSourceRow(int32_t number, size_t level, BasicBlock *row, BasicBlock *end);
   void TestFilters(const std::vector<const Expr *> &filters, BasicBlock *fail);
   void GenLaterSources(const Stmt *stmt, int32_t number, size_t level, BasicBlock *next,
                        const std::function<void(BasicBlock *next)> &inner);

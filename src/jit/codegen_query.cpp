@@ -29,9 +29,7 @@ void Generator::GenSources(const Stmt *stmt, int32_t number, size_t level, Basic
   BasicBlock *end = NewBlock("rows_end");
   b_.CreateBr(head);
   b_.SetInsertPoint(head);
-  auto current = NextRow("memopt_rt_next", number, static_cast<int32_t>(level), row, end);
-  query_.source_values[level] = current.first;
-  query_.source_nulls[level] = current.second;
+  FetchSourceRow(number, level, row, end);
   b_.SetInsertPoint(end);
   CloseSource(number, level);
   b_.CreateBr(exhausted);
@@ -59,6 +57,14 @@ void Generator::GenLaterSources(const Stmt *stmt, int32_t number, size_t level, 
     GenSources(stmt, number, level + 1, next, inner);
   else
     inner(next);
+}
+
+// The next row of FROM item `level`'s open cursor: at `row` its values and
+// nulls are the item's (query_.source_values/nulls), past the last at `end`.
+void Generator::FetchSourceRow(int32_t number, size_t level, BasicBlock *row, BasicBlock *end) {
+  auto fetched = NextRow("memopt_rt_next", number, static_cast<int32_t>(level), row, end);
+  query_.source_values[level] = fetched.first;
+  query_.source_nulls[level] = fetched.second;
 }
 
 // Opens FROM item `level`'s rows: by its index's keys (which may read the
@@ -102,14 +108,12 @@ void Generator::GenLeftJoinSource(const Stmt *stmt, int32_t number, size_t level
   BasicBlock *resume = NewBlock("left_resume");
   b_.CreateBr(head);
   b_.SetInsertPoint(head);
-  auto found = NextRow("memopt_rt_next", number, static_cast<int32_t>(level), row, end);
-  query_.source_values[level] = found.first;
-  query_.source_nulls[level] = found.second;
+  FetchSourceRow(number, level, row, end);
   if (StatementMakesTemporaries(stmt)) ResetScratch();
   TestFilters(ref.filters, head);
   b_.CreateStore(b_.getTrue(), matched);
-  b_.CreateStore(found.first, current_values);
-  b_.CreateStore(found.second, current_nulls);
+  b_.CreateStore(query_.source_values[level], current_values);
+  b_.CreateStore(query_.source_nulls[level], current_nulls);
   b_.CreateBr(joined);
 
   b_.SetInsertPoint(end);
