@@ -11,6 +11,8 @@
 // glue does for integer keys) or not (0, as for text): compare the two in
 // one run.
 //  - BM_Build/N/P:        inserts N random keys into an empty index (items/s).
+//  - BM_BuildRun/N/P/D:   inserts 0..N-1 ascending (D = 1) or descending
+//                         (D = -1), as a serial key fills its index.
 //  - BM_PointLookup/N/P:  seeks >= a random present key in an index of N keys
 //                         and checks it (lookups/s).
 //  - BM_RangeScan/N/P:    seeks a random key and reads the next 1000 entries
@@ -96,9 +98,8 @@ BenchIndex *Shared(int64_t count, bool prefixed) {
   return slot.get();
 }
 
-void BM_Build(benchmark::State &state) {
-  int64_t count = state.range(0);
-  std::vector<int64_t> keys = RandomKeys(count, 7);
+void BuildFrom(benchmark::State &state, const std::vector<int64_t> &keys) {
+  int64_t count = static_cast<int64_t>(keys.size());
   for (auto _ : state) {
     state.PauseTiming();
     auto bench = std::make_unique<BenchIndex>(RegionFor(count));
@@ -115,9 +116,22 @@ void BM_Build(benchmark::State &state) {
   }
   state.SetItemsProcessed(state.iterations() * count);
 }
+
+void BM_Build(benchmark::State &state) { BuildFrom(state, RandomKeys(state.range(0), 7)); }
 BENCHMARK(BM_Build)
     ->ArgsProduct({{1000000, 10000000}, {0, 1}})
     ->Iterations(1)
+    ->Unit(benchmark::kMillisecond);
+
+void BM_BuildRun(benchmark::State &state) {
+  std::vector<int64_t> keys(state.range(0));
+  for (size_t i = 0; i < keys.size(); ++i)
+    keys[i] = state.range(2) > 0 ? static_cast<int64_t>(i) : static_cast<int64_t>(keys.size() - i);
+  BuildFrom(state, keys);
+}
+BENCHMARK(BM_BuildRun)
+    ->ArgsProduct({{1000000}, {0, 1}, {1, -1}})
+    ->Iterations(3)
     ->Unit(benchmark::kMillisecond);
 
 void BM_PointLookup(benchmark::State &state) {
