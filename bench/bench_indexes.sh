@@ -19,6 +19,10 @@
 #   join_range    the same, each probe a 10-key range (memopt_range only)
 #   scan_filter   a sequential scan counting the rows of one bid (no index)
 #   loop_lookups  a PL/pgSQL loop of LOOP_LOOKUPS (1M) primary-key SELECTs
+#   text_md5, text_serial  the same loop (TEXT_LOOKUPS, 200k) over ROWS text
+#               keys under the C collation: md5 hex strings, and
+#               'customer-0000000001'-style keys whose first 8 bytes are all
+#               equal (the B+-tree's key prefixes cannot tell them apart)
 # reported as seconds (median of REPEAT; ratio = engine/heap time, below 1 =
 # faster).
 # Equality lookups use the MemoptLookup custom scan (custom_lookup.cpp); the
@@ -188,3 +192,49 @@ printf '%-12s %8s %8s %6s %8s %6s\n' loop_lookups "$heap" "$mem" \
   "$(awk -v a="$mem" -v b="$heap" 'BEGIN {printf "%.2f", a / b}')" "$hash" \
   "$(awk -v a="$hash" -v b="$heap" 'BEGIN {printf "%.2f", a / b}')"
 echo "$LOOP_LOOKUPS lookups in a PL/pgSQL loop (median seconds; ratio = engine/heap time)"
+
+# Text primary keys (C collation): the range index's prefixes are the first
+# 8 bytes, which tell md5 keys apart and serial-style keys not at all.
+TEXT_LOOKUPS="${TEXT_LOOKUPS:-200000}"
+psql_q <<SQL
+CREATE TABLE txt_md5_heap (k text COLLATE "C" PRIMARY KEY, v int);
+CREATE TABLE txt_md5_memopt (LIKE txt_md5_heap INCLUDING INDEXES) USING memopt;
+CREATE TABLE txt_serial_heap (LIKE txt_md5_heap INCLUDING INDEXES);
+CREATE TABLE txt_serial_memopt (LIKE txt_md5_heap INCLUDING INDEXES) USING memopt;
+INSERT INTO txt_md5_heap SELECT md5(g::text), g FROM generate_series(1, $ROWS) g;
+INSERT INTO txt_md5_memopt SELECT * FROM txt_md5_heap;
+INSERT INTO txt_serial_heap SELECT 'customer-' || lpad(g::text, 10, '0'), g
+  FROM generate_series(1, $ROWS) g;
+INSERT INTO txt_serial_memopt SELECT * FROM txt_serial_heap;
+VACUUM ANALYZE txt_md5_heap, txt_serial_heap;
+ANALYZE txt_md5_memopt, txt_serial_memopt;
+SQL
+text_seconds() {  # table, key expression of n
+  psql_q -tA <<SQL
+SELECT clock_timestamp() AS t0 \gset
+DO \$\$ DECLARE x int; n int; BEGIN
+  FOR i IN 1..$TEXT_LOOKUPS LOOP
+    n := (i::int8 * 7919) % $ROWS + 1;
+    SELECT v INTO STRICT x FROM $1 WHERE k = $2;
+  END LOOP;
+END \$\$;
+SELECT round(extract(epoch FROM clock_timestamp() - :'t0')::numeric, 3);
+SQL
+}
+printf '\n%-12s %8s %8s %6s\n' plpgsql heap_s memopt ratio
+for keys in md5 serial; do
+  key='md5(n::text)'
+  [[ "$keys" == serial ]] && key="'customer-' || lpad(n::text, 10, '0')"
+  declare -A texts=()
+  for ((run = 0; run < REPEAT; run++)); do
+    for engine in heap memopt; do
+      texts[$engine]+="$(text_seconds "txt_${keys}_$engine" "$key" | tail -1) "
+    done
+  done
+  heap=$(echo ${texts[heap]} | tr ' ' '\n' | median)
+  mem=$(echo ${texts[memopt]} | tr ' ' '\n' | median)
+  printf '%-12s %8s %8s %6s\n' "text_$keys" "$heap" "$mem" \
+    "$(awk -v a="$mem" -v b="$heap" 'BEGIN {printf "%.2f", a / b}')"
+  unset texts
+done
+echo "$TEXT_LOOKUPS lookups of text keys in a PL/pgSQL loop (median seconds; ratio = engine/heap time)"

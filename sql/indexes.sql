@@ -446,49 +446,82 @@ WHERE index = 'ix_grow_k'::regclass;
 SELECT * FROM ix_grow WHERE k = 9999;
 
 -- Range indexes search by 64-bit prefixes of the first column (bool,
--- integers, oid, date, time, timestamps, uuid): the extremes of each type
--- share a prefix with NULL or with a key of no columns, and must still sort
--- and match as btree does.
-CREATE TABLE ix_edge_heap (k8 int8, k2 int2, ko oid, ku uuid, kts timestamp, kb bool, n int);
+-- integers, oid, date, time, timestamps, uuid, floats, and strings whose
+-- order is bytewise: C collation, pattern operator classes, bytea): the
+-- extremes of each type share a prefix with NULL or with a key of no
+-- columns, strings that differ after 8 bytes share one, and char(n)
+-- ignores trailing spaces; all must still sort and match as btree does.
+CREATE TABLE ix_edge_heap (k8 int8, k2 int2, ko oid, ku uuid, kts timestamp, kb bool,
+  kf8 float8, kf4 float4, kt text COLLATE "C", ktp text, kc char(10) COLLATE "C", kby bytea,
+  n int);
 INSERT INTO ix_edge_heap VALUES
-  (-9223372036854775808, -32768, 0, '00000000-0000-0000-0000-000000000000', '-infinity', false, 1),
-  (-9223372036854775807, -32767, 1, '00000000-0000-0000-0000-000000000001', '4713-01-01 BC', false, 2),
-  (-1, -1, 2147483647, '7fffffff-ffff-ffff-0000-000000000000', '2000-01-01', true, 3),
-  (0, 0, 2147483648, '80000000-0000-0000-0000-000000000000', '2000-01-01 00:00:01', true, 4),
-  (9223372036854775806, 32766, 4294967294, 'ffffffff-ffff-ffff-0000-000000000000', '294276-12-31', true, 5),
-  (9223372036854775807, 32767, 4294967295, 'ffffffff-ffff-ffff-ffff-ffffffffffff', 'infinity', true, 6),
-  (NULL, NULL, NULL, NULL, NULL, NULL, 7),
-  (9223372036854775807, 32767, 4294967295, 'ffffffff-ffff-ffff-ffff-ffffffffffff', 'infinity', NULL, 8),
-  (-9223372036854775808, -32768, 0, '00000000-0000-0000-0000-000000000000', '-infinity', NULL, 9);
+  (-9223372036854775808, -32768, 0, '00000000-0000-0000-0000-000000000000', '-infinity', false,
+   '-Infinity', '-Infinity', '', '', '', '\x', 1),
+  (-9223372036854775807, -32767, 1, '00000000-0000-0000-0000-000000000001', '4713-01-01 BC', false,
+   -1e308, -3e38, 'a', 'a', 'a', '\x00', 2),
+  (-1, -1, 2147483647, '7fffffff-ffff-ffff-0000-000000000000', '2000-01-01', true,
+   '-0', '-0', 'abcdefgh', 'abcdefgh', E'a\t', '\x0000', 3),
+  (0, 0, 2147483648, '80000000-0000-0000-0000-000000000000', '2000-01-01 00:00:01', true,
+   0, 0, 'abcdefghi', 'abcdefghi', 'abcdefghij', '\x00000000000000000001', 4),
+  (9223372036854775806, 32766, 4294967294, 'ffffffff-ffff-ffff-0000-000000000000', '294276-12-31', true,
+   5e-324, 1e-45, E'abcdefgh\t', E'abcdefgh\t', 'abcdefghi', '\x0102030405060708', 5),
+  (9223372036854775807, 32767, 4294967295, 'ffffffff-ffff-ffff-ffff-ffffffffffff', 'infinity', true,
+   'Infinity', 'Infinity', 'ÿÿÿÿÿ', 'ÿÿÿÿÿ', 'ÿÿÿÿÿ', '\xffffffffffffffff', 6),
+  (NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 7),
+  (9223372036854775807, 32767, 4294967295, 'ffffffff-ffff-ffff-ffff-ffffffffffff', 'infinity', NULL,
+   'NaN', 'NaN', 'ÿÿÿÿÿ', 'ÿÿÿÿÿÿ', 'ÿÿÿÿ ', '\xffffffffffffffffff', 8),
+  (-9223372036854775808, -32768, 0, '00000000-0000-0000-0000-000000000000', '-infinity', NULL,
+   '-NaN', 1e38, 'abcdefgh ', 'abcdefgh ', 'a ', '\x0102030405060708', 9);
 CREATE TABLE ix_edge_mem (LIKE ix_edge_heap) USING memopt;
 INSERT INTO ix_edge_mem SELECT * FROM ix_edge_heap;
 SELECT format('CREATE INDEX ON ix_edge_mem USING memopt_range (%1$s);', attname)
 FROM pg_attribute WHERE attrelid = 'ix_edge_heap'::regclass AND attname LIKE 'k%'
+  AND attname <> 'ktp'
 ORDER BY attnum \gexec
+-- memopt ships no pattern operator classes (LIKE's index support knows
+-- only btree's); one made by hand orders bytewise and gets prefixes too
+CREATE OPERATOR CLASS ix_edge_text_pattern FOR TYPE text USING memopt_range AS
+  OPERATOR 1 ~<~, OPERATOR 2 ~<=~, OPERATOR 3 =, OPERATOR 4 ~>=~, OPERATOR 5 ~>~,
+  FUNCTION 1 bttext_pattern_cmp(text, text);
+CREATE INDEX ix_edge_pattern ON ix_edge_mem USING memopt_range (ktp ix_edge_text_pattern);
 CREATE INDEX ix_edge_multi ON ix_edge_mem USING memopt_range (k8, n);
 SET enable_seqscan = off;
 -- each condition: the same rows in the same order as heap's (an empty
--- answer counts), as "col: cond" for any that differs
+-- answer counts), as "col: cond" for any that differs. The operands are
+-- the column's extremes and every row's value.
+CREATE FUNCTION ix_edge_same(cond text, col text) RETURNS bool
+LANGUAGE plpgsql AS $$
+DECLARE a int[]; b int[];
+BEGIN
+  EXECUTE format('SELECT array_agg(n) FROM (SELECT n FROM ix_edge_mem WHERE %s '
+                 'ORDER BY %s, n) s', cond, col) INTO a;
+  EXECUTE format('SELECT array_agg(n) FROM (SELECT n FROM ix_edge_heap WHERE %s '
+                 'ORDER BY %s, n) s', cond, col) INTO b;
+  RETURN a IS NOT DISTINCT FROM b;
+END $$;
 CREATE FUNCTION ix_edge_differences(OUT checked int, OUT differing text[])
 LANGUAGE plpgsql AS $$
-DECLARE col text; cond text; low text; high text; a int[]; b int[];
+DECLARE col text; conds text[]; cond text; op text; operands text[]; operand text;
 BEGIN
   checked := 0;
   differing := '{}';
-  FOREACH col IN ARRAY ARRAY['k8', 'k2', 'ko', 'ku', 'kts', 'kb'] LOOP
-    low := format('(SELECT %1$s FROM ix_edge_heap ORDER BY %1$s LIMIT 1)', col);
-    high := format('(SELECT %1$s FROM ix_edge_heap ORDER BY %1$s DESC NULLS LAST LIMIT 1)', col);
-    FOREACH cond IN ARRAY ARRAY[col || ' IS NULL', col || ' IS NOT NULL',
-        format('%s = %s', col, low), format('%s = %s', col, high),
-        format('%s > %s', col, low), format('%s < %s', col, high),
-        format('%s <= %s', col, low), format('%s >= %s', col, high),
-        format('%s > %s', col, high), format('%s < %s', col, low)] LOOP
-      EXECUTE format('SELECT array_agg(n) FROM (SELECT n FROM ix_edge_mem WHERE %s '
-                     'ORDER BY %s, n) s', cond, col) INTO a;
-      EXECUTE format('SELECT array_agg(n) FROM (SELECT n FROM ix_edge_heap WHERE %s '
-                     'ORDER BY %s, n) s', cond, col) INTO b;
+  FOREACH col IN ARRAY ARRAY['k8', 'k2', 'ko', 'ku', 'kts', 'kb', 'kf8', 'kf4', 'kt', 'ktp',
+                             'kc', 'kby'] LOOP
+    operands := ARRAY[format('(SELECT %1$s FROM ix_edge_heap ORDER BY %1$s LIMIT 1)', col),
+                      format('(SELECT %1$s FROM ix_edge_heap ORDER BY %1$s DESC NULLS LAST LIMIT 1)',
+                             col)];
+    FOR row_n IN 1..9 LOOP
+      operands := operands || format('(SELECT %s FROM ix_edge_heap WHERE n = %s)', col, row_n);
+    END LOOP;
+    conds := ARRAY[col || ' IS NULL', col || ' IS NOT NULL'];
+    FOREACH operand IN ARRAY operands LOOP
+      FOREACH op IN ARRAY ARRAY['=', '<', '>', '<=', '>='] LOOP
+        conds := conds || format('%s %s %s', col, op, operand);
+      END LOOP;
+    END LOOP;
+    FOREACH cond IN ARRAY conds LOOP
       checked := checked + 1;
-      IF a IS DISTINCT FROM b THEN
+      IF NOT ix_edge_same(cond, col) THEN
         differing := differing || (col || ': ' || cond);
       END IF;
     END LOOP;
@@ -500,9 +533,18 @@ SELECT n FROM ix_edge_mem WHERE k8 = 9223372036854775807 ORDER BY n;
 SELECT n FROM ix_edge_mem WHERE k8 = -9223372036854775808 AND n > 1;
 SELECT n, kts FROM ix_edge_mem WHERE kts >= 'infinity' OR kts <= '-infinity' ORDER BY kts, n;
 SELECT n FROM ix_edge_mem WHERE ku > 'ffffffff-ffff-ffff-0000-000000000000' ORDER BY ku DESC, n;
+EXPLAIN (COSTS OFF) SELECT n FROM ix_edge_mem WHERE kt > 'abcdefgh' ORDER BY kt;
+SELECT n, kt FROM ix_edge_mem WHERE kt > 'abcdefgh' ORDER BY kt, n;
+SELECT n FROM ix_edge_mem WHERE kc = 'a' ORDER BY n;
+EXPLAIN (COSTS OFF) SELECT n FROM ix_edge_mem WHERE ktp ~>=~ 'abcdefgh' ORDER BY ktp USING ~<~;
+SELECT n, ktp FROM ix_edge_mem WHERE ktp ~>=~ 'abcdefgh' ORDER BY ktp USING ~<~;
+SELECT n FROM ix_edge_mem WHERE ktp = 'abcdefgh ' ORDER BY n;
+SELECT n, kf8 FROM ix_edge_mem WHERE kf8 >= 0 ORDER BY kf8 DESC, n;
+SELECT n, kby FROM ix_edge_mem WHERE kby < '\x0001' ORDER BY kby, n;
 RESET enable_seqscan;
 DROP TABLE ix_edge_heap, ix_edge_mem;
-DROP FUNCTION ix_edge_differences();
+DROP FUNCTION ix_edge_differences(), ix_edge_same(text, text);
+DROP OPERATOR FAMILY ix_edge_text_pattern USING memopt_range;
 
 DROP TABLE ix_heap, ix_mem, ix_t, ix_multi, ix_nnd, ix_other, ix_grow, ix_churn;
 DROP FUNCTION ix_check_columns(), ix_check_equality(), ix_same(text, text);

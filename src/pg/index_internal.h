@@ -48,6 +48,12 @@ struct MemoptIndexInfo {
   // Every column has a hash under which keys equal by "=" collide
   // (index_insert.cpp serializes uniqueness checks by it).
   bool equality_hash;
+  // Range indexes, chosen at load by the first column's comparison and
+  // collation (index_keys.cpp): a direct comparison of a single fixed-size
+  // column, and the first column's prefix (abbreviated key); nullptr when
+  // the type has none.
+  memopt::KeyComparator::Compare direct_compare;
+  memopt::KeyComparator::Prefix prefix;
   MemoptIndexColumn columns[INDEX_MAX_KEYS];
 };
 

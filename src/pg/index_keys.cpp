@@ -18,6 +18,7 @@
 // the error is carried out through MemoptCompareContext::error.
 #include "index_internal.h"
 
+#include <cmath>
 #include <type_traits>
 
 extern "C" {
@@ -33,6 +34,7 @@ extern "C" {
 #include "utils/lsyscache.h"
 #include "storage/proc.h"
 #include "utils/memutils.h"
+#include "utils/pg_locale.h"
 #include "utils/typcache.h"
 #include "utils/uuid.h"
 }
@@ -250,41 +252,6 @@ int CompareForEngine(const void *opaque, memopt::KeyRef a, memopt::KeyRef b, boo
   return result;
 }
 
-}  // namespace
-
-// Key information lives for the whole backend, in a list keyed by the
-// index's OID and relfilenode: nothing in it can change without a new
-// relfilenode (REINDEX), so a relcache flush, which frees rd_amcache while a
-// scan may still hold the information, never frees it; rd_amcache only
-// caches the lookup.
-namespace {
-
-struct CachedInfo {
-  Oid index_oid;
-  Oid relfilenode;
-  MemoptIndexInfo *info;
-  CachedInfo *next;
-};
-CachedInfo *cached_infos = nullptr;
-
-MemoptIndexInfo *LoadInfo(Relation index) {
-  auto *info = static_cast<MemoptIndexInfo *>(
-      MemoryContextAllocZero(CacheMemoryContext, sizeof(MemoptIndexInfo)));
-  info->kind = index->rd_rel->relam == get_index_am_oid("memopt_hash", false)
-                   ? memopt::IndexKind::kHash
-                   : memopt::IndexKind::kRange;
-  info->natts = IndexRelationGetNumberOfKeyAttributes(index);
-  info->unique = index->rd_index->indisunique;
-  info->nulls_not_distinct = index->rd_index->indnullsnotdistinct;
-  info->equality_hash = true;  // until a column has none
-  for (int i = 0; i < info->natts; ++i) LoadColumn(index, i, info);
-  return info;
-}
-
-struct InfoHandle {
-  MemoptIndexInfo *info;
-};
-
 Size KeySize(const MemoptIndexInfo *info, const MemoptSearchColumn *search, int ncols,
              const Datum *values, const bool *isnull) {
   return Layout(info, search, ncols, values, isnull, nullptr);
@@ -297,12 +264,13 @@ void KeyFill(const MemoptIndexInfo *info, const MemoptSearchColumn *search, int 
 }
 
 // Prefixes (abbreviated keys, see range_index.h) of the first column, for
-// types whose order a 64-bit number can carry: integer-like values map to
-// unsigned numbers in their order, uuids to their first 8 bytes, a key of
-// no columns to 0 and a NULL (last, as CompareColumn sorts it) to the
-// largest number. Equal prefixes of different keys (further columns, uuids
-// that differ later, int8's extremes meeting 0 and the largest) are
-// allowed: the comparator decides those.
+// types whose order a 64-bit number can carry: integer-like values and
+// floats map to unsigned numbers in their order, uuids and bytewise-ordered
+// strings to their first 8 bytes, a key of no columns to 0 and a NULL
+// (last, as CompareColumn sorts it) to the largest number. Equal prefixes of
+// different keys (further columns, strings or uuids that differ later,
+// int8's extremes meeting 0 and the largest) are allowed: the comparator
+// decides those.
 constexpr uint64 kNullPrefix = ~uint64{0};
 
 // Where the first column's value starts in an encoded key, aligned to `align`.
@@ -341,6 +309,91 @@ uint64 UuidPrefix(const void *opaque, memopt::KeyRef key) {
   return prefix == kNullPrefix ? prefix - 1 : prefix == 0 ? 1 : prefix;
 }
 
+// float4/float8 as btfloat4cmp/btfloat8cmp order them: -0 equals 0 and
+// every NaN sorts above infinity. The sign-flipped bits of a double are
+// unsigned numbers in the double's order.
+template <typename T>
+uint64 FloatPrefix(const void *opaque, memopt::KeyRef key) {
+  (void)opaque;
+  const char *x = static_cast<const char *>(key.data);
+  if (x[0] == 0) return 0;
+  if (x[kHeaderBytes] & 1) return kNullPrefix;
+  T stored;
+  memcpy(&stored, x + FirstValueOffset(x, sizeof(T)), sizeof stored);
+  double value = stored;  // exact for float4
+  if (std::isnan(value)) return kNullPrefix - 1;
+  if (value == 0) value = 0;  // -0
+  uint64 bits;
+  memcpy(&bits, &value, sizeof bits);
+  return (bits >> 63) != 0 ? ~bits : bits | uint64{1} << 63;
+}
+
+// The first 8 bytes of `length` bytes at `data`, big-endian, zero-padded:
+// the order of memcmp-then-length comparisons (a shorter string that is a
+// prefix of a longer one sorts first and gets a prefix no larger).
+uint64 LeadingBytes(const char *data, Size length) {
+  const auto *bytes = reinterpret_cast<const unsigned char *>(data);
+  uint64 prefix = 0;
+  for (Size i = 0; i < 8; ++i) prefix = prefix << 8 | (i < length ? bytes[i] : 0);
+  return prefix;
+}
+
+// The first column's varlena (stored with a 4-byte header, see the top of
+// the file) in a key with a non-null first column: its bytes and length,
+// trimmed as bpchar's comparison trims (bcTruelen) when kTrimSpaces.
+template <bool kTrimSpaces>
+const char *BytewiseValue(memopt::KeyRef key, Size *length) {
+  const char *x = static_cast<const char *>(key.data);
+  const char *value = x + FirstValueOffset(x, sizeof(int32));
+  Assert(key.size >= static_cast<Size>(value - x) + VARSIZE(value));
+  *length = VARSIZE(value) - VARHDRSZ;
+  if (kTrimSpaces)
+    while (*length > 0 && VARDATA(value)[*length - 1] == ' ') --*length;
+  return VARDATA(value);
+}
+
+template <bool kTrimSpaces>
+uint64 BytewisePrefix(const void *opaque, memopt::KeyRef key) {
+  (void)opaque;
+  const char *x = static_cast<const char *>(key.data);
+  if (x[0] == 0) return 0;
+  if (x[kHeaderBytes] & 1) return kNullPrefix;
+  Size length;
+  const char *data = BytewiseValue<kTrimSpaces>(key, &length);
+  return LeadingBytes(data, length);
+}
+
+// Of two keys, the one of no columns or else the NULL one sorts where
+// CompareColumn puts it: *decided and the order, or not *decided when both
+// first columns hold values.
+int CompareAbsentOrNull(const char *x, const char *y, bool *decided) {
+  *decided = true;
+  if (x[0] == 0 || y[0] == 0) return (x[0] != 0) - (y[0] != 0);  // a prefix of no columns
+  bool x_null = x[kHeaderBytes] & 1, y_null = y[kHeaderBytes] & 1;
+  if (x_null || y_null) return x_null == y_null ? 0 : x_null ? 1 : -1;
+  *decided = false;
+  return 0;
+}
+
+// One string column whose comparison is bytewise (memcmp, then the shorter
+// first), compared directly: varstr_cmp's C-collation path, byteacmp,
+// the pattern comparisons, and bpchar's after trimming.
+template <bool kTrimSpaces>
+int CompareOneBytewiseColumn(const void *opaque, memopt::KeyRef a, memopt::KeyRef b, bool *failed) {
+  (void)opaque;
+  (void)failed;
+  bool decided;
+  int order = CompareAbsentOrNull(static_cast<const char *>(a.data),
+                                  static_cast<const char *>(b.data), &decided);
+  if (decided) return order;
+  Size a_length, b_length;
+  const char *a_data = BytewiseValue<kTrimSpaces>(a, &a_length);
+  const char *b_data = BytewiseValue<kTrimSpaces>(b, &b_length);
+  order = memcmp(a_data, b_data, Min(a_length, b_length));
+  if (order != 0) return order < 0 ? -1 : 1;
+  return a_length < b_length ? -1 : a_length > b_length ? 1 : 0;
+}
+
 // The common case, one integer-like key column compared with its own type:
 // read both values at their fixed offset and compare them directly (no
 // decoding, no function call). NULL sorts last, as in CompareColumn.
@@ -350,9 +403,9 @@ int CompareOneFixedColumn(const void *opaque, memopt::KeyRef a, memopt::KeyRef b
   (void)failed;
   const char *x = static_cast<const char *>(a.data);
   const char *y = static_cast<const char *>(b.data);
-  if (x[0] == 0 || y[0] == 0) return (x[0] != 0) - (y[0] != 0);  // a prefix of no columns
-  bool x_null = x[kHeaderBytes] & 1, y_null = y[kHeaderBytes] & 1;
-  if (x_null || y_null) return x_null == y_null ? 0 : x_null ? 1 : -1;
+  bool decided;
+  int order = CompareAbsentOrNull(x, y, &decided);
+  if (decided) return order;
   constexpr Size offset = (kHeaderBytes + 1 + sizeof(T) - 1) / sizeof(T) * sizeof(T);
   T u, v;
   memcpy(&u, x + offset, sizeof u);
@@ -360,20 +413,31 @@ int CompareOneFixedColumn(const void *opaque, memopt::KeyRef a, memopt::KeyRef b
   return u < v ? -1 : u > v ? 1 : 0;
 }
 
-// The direct comparison and the prefix of an integer-like first column, by
-// its btree comparison function (both nullptr for other types).
-struct FixedColumnFunctions {
+// The direct comparison of a key of this one column and the prefix of a
+// first column of its type; either may be nullptr.
+struct ColumnFunctions {
   memopt::KeyComparator::Compare compare;
   memopt::KeyComparator::Prefix prefix;
 };
 
 template <typename T>
-FixedColumnFunctions FixedColumn() {
-  return FixedColumnFunctions{CompareOneFixedColumn<T>, IntegerPrefix<T>};
+ColumnFunctions FixedColumn() {
+  return ColumnFunctions{CompareOneFixedColumn<T>, IntegerPrefix<T>};
 }
 
-FixedColumnFunctions FixedColumnFunctionsFor(Oid compare_function) {
-  switch (compare_function) {
+template <bool kTrimSpaces>
+ColumnFunctions BytewiseColumn() {
+  return ColumnFunctions{CompareOneBytewiseColumn<kTrimSpaces>, BytewisePrefix<kTrimSpaces>};
+}
+
+// By the column's btree comparison function: integer-like types compare
+// their values directly; floats and uuids have prefixes. Strings qualify
+// when their comparison is bytewise: always for bytea and the pattern
+// comparisons, for text, varchar and char under the C collation (as in
+// PostgreSQL's own abbreviated keys, other collations would need strxfrm,
+// which glibc does not keep consistent with strcoll).
+ColumnFunctions ColumnFunctionsFor(const MemoptIndexColumn &column) {
+  switch (column.compare.fn_oid) {
     case F_BTBOOLCMP:
       return FixedColumn<uint8>();
     case F_BTINT2CMP:
@@ -388,26 +452,68 @@ FixedColumnFunctions FixedColumnFunctionsFor(Oid compare_function) {
       return FixedColumn<int64>();
     case F_BTOIDCMP:
       return FixedColumn<uint32>();
-    default:
-      return FixedColumnFunctions{nullptr, nullptr};
+    case F_UUID_CMP:
+      return ColumnFunctions{nullptr, UuidPrefix};
+    case F_BTFLOAT4CMP:
+      return ColumnFunctions{nullptr, FloatPrefix<float4>};
+    case F_BTFLOAT8CMP:
+      return ColumnFunctions{nullptr, FloatPrefix<float8>};
+    case F_BYTEACMP:
+    case F_BTTEXT_PATTERN_CMP:
+      return BytewiseColumn<false>();
+    case F_BTBPCHAR_PATTERN_CMP:
+      return BytewiseColumn<true>();
+    case F_BTTEXTCMP:
+      if (lc_collate_is_c(column.collation)) return BytewiseColumn<false>();
+      break;
+    case F_BPCHARCMP:
+      if (lc_collate_is_c(column.collation)) return BytewiseColumn<true>();
+      break;
   }
+  return ColumnFunctions{nullptr, nullptr};
 }
 
 bool FirstColumnIsCross(const MemoptCompareContext *context) {
   return context->search != nullptr && context->search[0].cross;
 }
 
-memopt::KeyComparator::Compare FastComparator(const MemoptCompareContext *context) {
-  if (context->info->natts != 1 || FirstColumnIsCross(context)) return nullptr;
-  return FixedColumnFunctionsFor(context->info->columns[0].compare.fn_oid).compare;
+void ChooseRangeFunctions(MemoptIndexInfo *info) {
+  ColumnFunctions first = ColumnFunctionsFor(info->columns[0]);
+  info->direct_compare = info->natts == 1 ? first.compare : nullptr;
+  info->prefix = first.prefix;
 }
 
-memopt::KeyComparator::Prefix PrefixFunction(const MemoptCompareContext *context) {
-  if (FirstColumnIsCross(context)) return nullptr;
-  Oid compare_function = context->info->columns[0].compare.fn_oid;
-  if (compare_function == F_UUID_CMP) return UuidPrefix;
-  return FixedColumnFunctionsFor(compare_function).prefix;
+// Key information lives for the whole backend, in a list keyed by the
+// index's OID and relfilenode: nothing in it can change without a new
+// relfilenode (REINDEX), so a relcache flush, which frees rd_amcache while a
+// scan may still hold the information, never frees it; rd_amcache only
+// caches the lookup.
+struct CachedInfo {
+  Oid index_oid;
+  Oid relfilenode;
+  MemoptIndexInfo *info;
+  CachedInfo *next;
+};
+CachedInfo *cached_infos = nullptr;
+
+MemoptIndexInfo *LoadInfo(Relation index) {
+  auto *info = static_cast<MemoptIndexInfo *>(
+      MemoryContextAllocZero(CacheMemoryContext, sizeof(MemoptIndexInfo)));
+  info->kind = index->rd_rel->relam == get_index_am_oid("memopt_hash", false)
+                   ? memopt::IndexKind::kHash
+                   : memopt::IndexKind::kRange;
+  info->natts = IndexRelationGetNumberOfKeyAttributes(index);
+  info->unique = index->rd_index->indisunique;
+  info->nulls_not_distinct = index->rd_index->indnullsnotdistinct;
+  info->equality_hash = true;  // until a column has none
+  for (int i = 0; i < info->natts; ++i) LoadColumn(index, i, info);
+  if (info->kind == memopt::IndexKind::kRange) ChooseRangeFunctions(info);
+  return info;
 }
+
+struct InfoHandle {
+  MemoptIndexInfo *info;
+};
 
 }  // namespace
 
@@ -444,9 +550,12 @@ memopt::KeyRef memopt_key_encode(const MemoptIndexInfo *info, const MemoptSearch
 memopt::KeyComparator memopt_comparator(MemoptCompareContext *context) {
   if (context->info->kind != memopt::IndexKind::kRange)
     return memopt::KeyComparator{CompareForEngine, context};
-  memopt::KeyComparator::Compare fast = FastComparator(context);
-  return memopt::KeyComparator{fast != nullptr ? fast : CompareForEngine, context,
-                               PrefixFunction(context)};
+  // A cross-type first column is encoded as the argument's type.
+  if (FirstColumnIsCross(context)) return memopt::KeyComparator{CompareForEngine, context};
+  const MemoptIndexInfo *info = context->info;
+  return memopt::KeyComparator{
+      info->direct_compare != nullptr ? info->direct_compare : CompareForEngine, context,
+      info->prefix};
 }
 
 void memopt_rethrow_comparison_error(MemoptCompareContext *context) {
