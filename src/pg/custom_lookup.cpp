@@ -159,7 +159,8 @@ void BeginLookup(CustomScanState *node, EState *estate, int eflags) {
   Oid index_oid = static_cast<Oid>(intVal(linitial(scan->custom_private)));
   state->index = index_open(index_oid, AccessShareLock);
   state->info = memopt_index_info(state->index);
-  state->key_states = ExecInitExprList(memopt_custom_scan_exprs(scan), &node->ss.ps);
+  state->key_states =
+      memopt_init_custom_scan_exprs(scan, list_length(scan->custom_exprs) - 1, &node->ss.ps);
   state->slot = memopt_custom_scan_slot(node, estate);
   state->check_keys = intVal(lsecond(scan->custom_private)) != 0;
   for (int i = 0; state->check_keys && i < state->info->natts; ++i) {
@@ -369,6 +370,14 @@ List *ScanQuals(const CustomScan *scan) { return static_cast<List *>(llast(scan-
 
 List *memopt_custom_scan_exprs(const CustomScan *scan) {
   return list_copy_head(scan->custom_exprs, list_length(scan->custom_exprs) - 1);
+}
+
+List *memopt_init_custom_scan_exprs(const CustomScan *scan, int count, PlanState *parent) {
+  List *states = NIL;
+  for (int i = 0; i < count; ++i)
+    states =
+        lappend(states, ExecInitExpr(static_cast<Expr *>(list_nth(scan->custom_exprs, i)), parent));
+  return states;
 }
 
 void memopt_explain_custom_scan_quals(CustomScanState *node, List *ancestors, ExplainState *es) {

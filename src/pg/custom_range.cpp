@@ -142,12 +142,11 @@ void BeginRange(CustomScanState *node, EState *estate, int eflags) {
                            static_cast<Oid>(field(5)),
                            OidIsValid(opno) ? get_opcode(opno) : InvalidOid, 0);
   }
-  List *arguments = list_copy_head(scan->custom_exprs, state->nkeys);
-  state->argument_states = ExecInitExprList(arguments, &node->ss.ps);
+  state->argument_states = memopt_init_custom_scan_exprs(scan, state->nkeys, &node->ss.ps);
   state->argument_typlen = static_cast<int16 *>(palloc(sizeof(int16) * Max(state->nkeys, 1)));
   state->argument_byval = static_cast<bool *>(palloc(sizeof(bool) * Max(state->nkeys, 1)));
   for (int i = 0; i < state->nkeys; ++i)
-    get_typlenbyval(exprType(static_cast<Node *>(list_nth(arguments, i))),
+    get_typlenbyval(exprType(static_cast<Node *>(list_nth(scan->custom_exprs, i))),
                     &state->argument_typlen[i], &state->argument_byval[i]);
   state->argument_context =
       AllocSetContextCreate(CurrentMemoryContext, "MemoptRange arguments", ALLOCSET_SMALL_SIZES);

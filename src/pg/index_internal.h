@@ -238,6 +238,9 @@ int memopt_index_am_kind(Oid am);
 TupleTableSlot *memopt_custom_scan_slot(CustomScanState *node, EState *estate);
 // The node's own custom_exprs (memopt_custom_scan_plan appends the quals).
 List *memopt_custom_scan_exprs(const CustomScan *scan);
+// ExecInitExpr of the first `count` custom_exprs, without copying the list
+// (each execution of a cached plan pays for what BeginCustomScan does).
+List *memopt_init_custom_scan_exprs(const CustomScan *scan, int count, PlanState *parent);
 // EXPLAIN's "Filter" and "Rows Removed by Filter" for those quals: the
 // first thing each node's ExplainCustomScan prints.
 void memopt_explain_custom_scan_quals(CustomScanState *node, List *ancestors,
