@@ -11,9 +11,9 @@
 # memopt never waits for row locks: two transactions updating the same
 # branch or teller row conflict at once (SQLSTATE 40001) and pgbench retries
 # them (--max-tries=100); the retry rate is reported next to the TPS. The
-# server has synchronous_commit = off (memopt tables are not durable yet, so
-# a flush per commit would only measure the WAL device). Prints median TPS
-# and the memopt/heap ratio (above 1 = faster).
+# server has synchronous_commit = off, so a flush per commit does not make
+# both sides measure the WAL device (bench_durability.sh measures both
+# settings). Prints median TPS and the memopt/heap ratio (above 1 = faster).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 

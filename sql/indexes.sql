@@ -446,32 +446,32 @@ WHERE index = 'ix_grow_k'::regclass;
 SELECT * FROM ix_grow WHERE k = 9999;
 
 -- Range indexes search by 64-bit prefixes of the first column (bool,
--- integers, oid, date, time, timestamps, uuid, floats, and strings whose
+-- integers, oid, date, time, timestamps, uuid, floats, intervals, and strings whose
 -- order is bytewise: C collation, pattern operator classes, bytea): the
 -- extremes of each type share a prefix with NULL or with a key of no
 -- columns, strings that differ after 8 bytes share one, and char(n)
 -- ignores trailing spaces; all must still sort and match as btree does.
 CREATE TABLE ix_edge_heap (k8 int8, k2 int2, ko oid, ku uuid, kts timestamp, kb bool,
   kf8 float8, kf4 float4, kt text COLLATE "C", ktp text, kc char(10) COLLATE "C", kby bytea,
-  n int);
+  kiv interval, n int);
 INSERT INTO ix_edge_heap VALUES
   (-9223372036854775808, -32768, 0, '00000000-0000-0000-0000-000000000000', '-infinity', false,
-   '-Infinity', '-Infinity', '', '', '', '\x', 1),
+   '-Infinity', '-Infinity', '', '', '', '\x', '-178000000 years', 1),
   (-9223372036854775807, -32767, 1, '00000000-0000-0000-0000-000000000001', '4713-01-01 BC', false,
-   -1e308, -3e38, 'a', 'a', 'a', '\x00', 2),
+   -1e308, -3e38, 'a', 'a', 'a', '\x00', '-177000000 years', 2),
   (-1, -1, 2147483647, '7fffffff-ffff-ffff-0000-000000000000', '2000-01-01', true,
-   '-0', '-0', 'abcdefgh', 'abcdefgh', E'a\t', '\x0000', 3),
+   '-0', '-0', 'abcdefgh', 'abcdefgh', E'a\t', '\x0000', '1 mon', 3),
   (0, 0, 2147483648, '80000000-0000-0000-0000-000000000000', '2000-01-01 00:00:01', true,
-   0, 0, 'abcdefghi', 'abcdefghi', 'abcdefghij', '\x00000000000000000001', 4),
+   0, 0, 'abcdefghi', 'abcdefghi', 'abcdefghij', '\x00000000000000000001', '30 days', 4),
   (9223372036854775806, 32766, 4294967294, 'ffffffff-ffff-ffff-0000-000000000000', '294276-12-31', true,
-   5e-324, 1e-45, E'abcdefgh\t', E'abcdefgh\t', 'abcdefghi', '\x0102030405060708', 5),
+   5e-324, 1e-45, E'abcdefgh\t', E'abcdefgh\t', 'abcdefghi', '\x0102030405060708', '29 days 24:00:00', 5),
   (9223372036854775807, 32767, 4294967295, 'ffffffff-ffff-ffff-ffff-ffffffffffff', 'infinity', true,
-   'Infinity', 'Infinity', 'ÿÿÿÿÿ', 'ÿÿÿÿÿ', 'ÿÿÿÿÿ', '\xffffffffffffffff', 6),
-  (NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 7),
+   'Infinity', 'Infinity', 'ÿÿÿÿÿ', 'ÿÿÿÿÿ', 'ÿÿÿÿÿ', '\xffffffffffffffff', '178000000 years', 6),
+  (NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 7),
   (9223372036854775807, 32767, 4294967295, 'ffffffff-ffff-ffff-ffff-ffffffffffff', 'infinity', NULL,
-   'NaN', 'NaN', 'ÿÿÿÿÿ', 'ÿÿÿÿÿÿ', 'ÿÿÿÿ ', '\xffffffffffffffffff', 8),
+   'NaN', 'NaN', 'ÿÿÿÿÿ', 'ÿÿÿÿÿÿ', 'ÿÿÿÿ ', '\xffffffffffffffffff', '177000000 years', 8),
   (-9223372036854775808, -32768, 0, '00000000-0000-0000-0000-000000000000', '-infinity', NULL,
-   '-NaN', 1e38, 'abcdefgh ', 'abcdefgh ', 'a ', '\x0102030405060708', 9);
+   '-NaN', 1e38, 'abcdefgh ', 'abcdefgh ', 'a ', '\x0102030405060708', '-1 mon -00:00:00.000001', 9);
 CREATE TABLE ix_edge_mem (LIKE ix_edge_heap) USING memopt;
 INSERT INTO ix_edge_mem SELECT * FROM ix_edge_heap;
 SELECT format('CREATE INDEX ON ix_edge_mem USING memopt_range (%1$s);', attname)
@@ -506,7 +506,7 @@ BEGIN
   checked := 0;
   differing := '{}';
   FOREACH col IN ARRAY ARRAY['k8', 'k2', 'ko', 'ku', 'kts', 'kb', 'kf8', 'kf4', 'kt', 'ktp',
-                             'kc', 'kby'] LOOP
+                             'kc', 'kby', 'kiv'] LOOP
     operands := ARRAY[format('(SELECT %1$s FROM ix_edge_heap ORDER BY %1$s LIMIT 1)', col),
                       format('(SELECT %1$s FROM ix_edge_heap ORDER BY %1$s DESC NULLS LAST LIMIT 1)',
                              col)];
@@ -541,6 +541,7 @@ SELECT n, ktp FROM ix_edge_mem WHERE ktp ~>=~ 'abcdefgh' ORDER BY ktp USING ~<~;
 SELECT n FROM ix_edge_mem WHERE ktp = 'abcdefgh ' ORDER BY n;
 SELECT n, kf8 FROM ix_edge_mem WHERE kf8 >= 0 ORDER BY kf8 DESC, n;
 SELECT n, kby FROM ix_edge_mem WHERE kby < '\x0001' ORDER BY kby, n;
+SELECT n, kiv FROM ix_edge_mem WHERE kiv = '1 mon' OR kiv > '100000000 years' ORDER BY kiv, n;
 RESET enable_seqscan;
 DROP TABLE ix_edge_heap, ix_edge_mem;
 DROP FUNCTION ix_edge_differences(), ix_edge_same(text, text);

@@ -35,6 +35,7 @@ extern "C" {
 #include "storage/proc.h"
 #include "utils/memutils.h"
 #include "utils/pg_locale.h"
+#include "utils/timestamp.h"
 #include "utils/typcache.h"
 #include "utils/uuid.h"
 }
@@ -264,8 +265,8 @@ void KeyFill(const MemoptIndexInfo *info, const MemoptSearchColumn *search, int 
 }
 
 // Prefixes (abbreviated keys, see range_index.h) of the first column, for
-// types whose order a 64-bit number can carry: integer-like values and
-// floats map to unsigned numbers in their order, uuids and bytewise-ordered
+// types whose order a 64-bit number can carry: integer-like values, floats
+// and intervals map to unsigned numbers in their order, uuids and bytewise-ordered
 // strings to their first 8 bytes, a key of no columns to 0 and a NULL
 // (last, as CompareColumn sorts it) to the largest number. Equal prefixes of
 // different keys (further columns, strings or uuids that differ later,
@@ -326,6 +327,24 @@ uint64 FloatPrefix(const void *opaque, memopt::KeyRef key) {
   uint64 bits;
   memcpy(&bits, &value, sizeof bits);
   return (bits >> 63) != 0 ? ~bits : bits | uint64{1} << 63;
+}
+
+// interval as interval_cmp orders it: by its span in microseconds, a month
+// counting 30 days and a day 24 hours, clamped to 64 bits (spans beyond
+// about 292,000 years share the extreme prefixes; the comparator decides).
+uint64 IntervalPrefix(const void *opaque, memopt::KeyRef key) {
+  (void)opaque;
+  const char *x = static_cast<const char *>(key.data);
+  if (x[0] == 0) return 0;
+  if (x[kHeaderBytes] & 1) return kNullPrefix;
+  Interval value;
+  memcpy(&value, x + FirstValueOffset(x, alignof(Interval)), sizeof value);
+  __int128 span = static_cast<__int128>(value.time) +
+                  (static_cast<__int128>(value.month) * 30 + value.day) * USECS_PER_DAY;
+  int64 clamped = span > PG_INT64_MAX   ? PG_INT64_MAX
+                  : span < PG_INT64_MIN ? PG_INT64_MIN
+                                        : static_cast<int64>(span);
+  return static_cast<uint64>(clamped) ^ (uint64{1} << 63);
 }
 
 // The first 8 bytes of `length` bytes at `data`, big-endian, zero-padded:
@@ -431,7 +450,7 @@ ColumnFunctions BytewiseColumn() {
 }
 
 // By the column's btree comparison function: integer-like types compare
-// their values directly; floats and uuids have prefixes. Strings qualify
+// their values directly; floats, intervals and uuids have prefixes. Strings qualify
 // when their comparison is bytewise: always for bytea and the pattern
 // comparisons, for text, varchar and char under the C collation (as in
 // PostgreSQL's own abbreviated keys, other collations would need strxfrm,
@@ -458,6 +477,8 @@ ColumnFunctions ColumnFunctionsFor(const MemoptIndexColumn &column) {
       return ColumnFunctions{nullptr, FloatPrefix<float4>};
     case F_BTFLOAT8CMP:
       return ColumnFunctions{nullptr, FloatPrefix<float8>};
+    case F_INTERVAL_CMP:
+      return ColumnFunctions{nullptr, IntervalPrefix};
     case F_BYTEACMP:
     case F_BTTEXT_PATTERN_CMP:
       return BytewiseColumn<false>();
