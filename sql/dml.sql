@@ -124,6 +124,20 @@ UPDATE dml_trg SET name = name || '+' WHERE id = 1;
 DELETE FROM dml_trg WHERE id = 2;
 SELECT * FROM dml_trg ORDER BY id;
 SELECT event FROM dml_log ORDER BY seq;
+-- MERGE fires the same row triggers; a BEFORE UPDATE or DELETE row trigger
+-- locks the row first (table_tuple_lock), which once sent MERGE into an
+-- endless retry: the timeout turns a relapse into an error
+INSERT INTO dml_trg VALUES (7, 'seven');
+TRUNCATE dml_log;
+SET statement_timeout = '60s';
+MERGE INTO dml_trg t
+USING (VALUES (1, 'merged'), (7, NULL), (5, 'five'), (3, 'skip')) s(id, name) ON t.id = s.id
+WHEN MATCHED AND s.name IS NULL THEN DELETE
+WHEN MATCHED THEN UPDATE SET name = s.name
+WHEN NOT MATCHED THEN INSERT VALUES (s.id, s.name);
+RESET statement_timeout;
+SELECT * FROM dml_trg ORDER BY id;
+SELECT event FROM dml_log ORDER BY seq;
 -- AFTER trigger with a transition table
 TRUNCATE dml_log;
 CREATE FUNCTION dml_trans() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -152,6 +166,32 @@ END $$;
 CREATE TRIGGER b_refuse BEFORE INSERT ON dml_trg FOR EACH ROW EXECUTE FUNCTION dml_refuse();
 INSERT INTO dml_trg VALUES (50, 'ok'), (500, 'too large');
 SELECT * FROM dml_trg ORDER BY id;
+
+-- MERGE without triggers: every action, conditions, DO NOTHING, a source
+-- row matching twice (21000), and a key conflict on insert (23505)
+CREATE TABLE dml_merge (id int PRIMARY KEY, qty int NOT NULL) USING memopt;
+INSERT INTO dml_merge VALUES (1, 10), (2, 20), (3, 30);
+MERGE INTO dml_merge t
+USING (VALUES (1, 5), (2, -20), (3, 0), (4, 40), (5, 0)) s(id, delta) ON t.id = s.id
+WHEN MATCHED AND t.qty + s.delta = 0 THEN DELETE
+WHEN MATCHED AND s.delta = 0 THEN DO NOTHING
+WHEN MATCHED THEN UPDATE SET qty = t.qty + s.delta
+WHEN NOT MATCHED AND s.delta > 0 THEN INSERT VALUES (s.id, s.delta)
+WHEN NOT MATCHED THEN DO NOTHING;
+SELECT * FROM dml_merge ORDER BY id;
+MERGE INTO dml_merge t USING (VALUES (1, 1), (1, 2)) s(id, delta) ON t.id = s.id
+WHEN MATCHED THEN UPDATE SET qty = t.qty + s.delta;
+\echo :LAST_ERROR_SQLSTATE
+MERGE INTO dml_merge t USING (VALUES (9, 1), (9, 2)) s(id, qty) ON t.id = s.id
+WHEN NOT MATCHED THEN INSERT VALUES (s.id, s.qty);
+\echo :LAST_ERROR_SQLSTATE
+BEGIN;
+MERGE INTO dml_merge t USING dml_merge s ON t.id = s.id
+WHEN MATCHED THEN UPDATE SET qty = t.qty * 2;
+SELECT * FROM dml_merge ORDER BY id;
+ROLLBACK;
+SELECT * FROM dml_merge ORDER BY id;
+DROP TABLE dml_merge;
 
 -- CHECK and NOT NULL constraints
 CREATE TABLE dml_con (id int NOT NULL, qty int CHECK (qty >= 0), name text,

@@ -157,6 +157,9 @@ TM_Result memopt_tuple_lock(Relation rel, ItemPointer tid, Snapshot snapshot, Tu
                             uint8 flags, TM_FailureData *tmfd) {
   (void)mode;
   (void)flags;
+  // The row is never followed to a newer version: callers (trigger.c's
+  // GetTupleForTrigger passes an uninitialized tmfd) must not see one.
+  tmfd->traversed = false;
   memopt::Version *version = memopt_fetch_tid(rel, tid, snapshot);
   if (version == nullptr) {
     // A row this very command wrote (INSERT ... ON CONFLICT DO UPDATE meeting
