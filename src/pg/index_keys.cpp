@@ -266,12 +266,12 @@ void KeyFill(const MemoptIndexInfo *info, const MemoptSearchColumn *search, int 
 
 // Prefixes (abbreviated keys, see range_index.h) of the first column, for
 // types whose order a 64-bit number can carry: integer-like values, floats
-// and intervals map to unsigned numbers in their order, uuids and bytewise-ordered
-// strings to their first 8 bytes, a key of no columns to 0 and a NULL
-// (last, as CompareColumn sorts it) to the largest number. Equal prefixes of
-// different keys (further columns, strings or uuids that differ later,
-// int8's extremes meeting 0 and the largest) are allowed: the comparator
-// decides those.
+// and intervals map to unsigned numbers in their order, uuids and
+// bytewise-ordered strings to their first 8 bytes, a key of no columns to 0
+// and a NULL (last, as CompareColumn sorts it) to the largest number. Equal
+// prefixes of different keys (further columns, strings or uuids that differ
+// later, int8's extremes meeting 0 and the largest) are allowed: the
+// comparator decides those.
 constexpr uint64 kNullPrefix = ~uint64{0};
 
 // Where the first column's value starts in an encoded key, aligned to `align`.
@@ -280,12 +280,20 @@ Size FirstValueOffset(const char *key, Size align) {
   return (offset + align - 1) / align * align;
 }
 
-template <typename T>
-uint64 IntegerPrefix(const void *opaque, memopt::KeyRef key) {
+// A prefix function: keys of no columns and NULLs here, a value's prefix
+// by kValuePrefix (called only with a non-null first value).
+template <uint64 (*kValuePrefix)(memopt::KeyRef)>
+uint64 FirstColumnPrefix(const void *opaque, memopt::KeyRef key) {
   (void)opaque;
   const char *x = static_cast<const char *>(key.data);
   if (x[0] == 0) return 0;
   if (x[kHeaderBytes] & 1) return kNullPrefix;
+  return kValuePrefix(key);
+}
+
+template <typename T>
+uint64 IntegerValuePrefix(memopt::KeyRef key) {
+  const char *x = static_cast<const char *>(key.data);
   Size offset = FirstValueOffset(x, sizeof(T));
   Assert(key.size >= offset + sizeof(T));
   T value;
@@ -296,11 +304,8 @@ uint64 IntegerPrefix(const void *opaque, memopt::KeyRef key) {
 }
 
 // uuid_cmp is memcmp of the 16 bytes: the first 8, big-endian.
-uint64 UuidPrefix(const void *opaque, memopt::KeyRef key) {
-  (void)opaque;
+uint64 UuidValuePrefix(memopt::KeyRef key) {
   const char *x = static_cast<const char *>(key.data);
-  if (x[0] == 0) return 0;
-  if (x[kHeaderBytes] & 1) return kNullPrefix;
   Size offset = FirstValueOffset(x, 1);
   Assert(key.size >= offset + UUID_LEN);
   const auto *bytes = reinterpret_cast<const unsigned char *>(x + offset);
@@ -314,11 +319,8 @@ uint64 UuidPrefix(const void *opaque, memopt::KeyRef key) {
 // every NaN sorts above infinity. The sign-flipped bits of a double are
 // unsigned numbers in the double's order.
 template <typename T>
-uint64 FloatPrefix(const void *opaque, memopt::KeyRef key) {
-  (void)opaque;
+uint64 FloatValuePrefix(memopt::KeyRef key) {
   const char *x = static_cast<const char *>(key.data);
-  if (x[0] == 0) return 0;
-  if (x[kHeaderBytes] & 1) return kNullPrefix;
   T stored;
   memcpy(&stored, x + FirstValueOffset(x, sizeof(T)), sizeof stored);
   double value = stored;  // exact for float4
@@ -332,11 +334,8 @@ uint64 FloatPrefix(const void *opaque, memopt::KeyRef key) {
 // interval as interval_cmp orders it: by its span in microseconds, a month
 // counting 30 days and a day 24 hours, clamped to 64 bits (spans beyond
 // about 292,000 years share the extreme prefixes; the comparator decides).
-uint64 IntervalPrefix(const void *opaque, memopt::KeyRef key) {
-  (void)opaque;
+uint64 IntervalValuePrefix(memopt::KeyRef key) {
   const char *x = static_cast<const char *>(key.data);
-  if (x[0] == 0) return 0;
-  if (x[kHeaderBytes] & 1) return kNullPrefix;
   Interval value;
   memcpy(&value, x + FirstValueOffset(x, alignof(Interval)), sizeof value);
   __int128 span = static_cast<__int128>(value.time) +
@@ -372,11 +371,7 @@ const char *BytewiseValue(memopt::KeyRef key, Size *length) {
 }
 
 template <bool kTrimSpaces>
-uint64 BytewisePrefix(const void *opaque, memopt::KeyRef key) {
-  (void)opaque;
-  const char *x = static_cast<const char *>(key.data);
-  if (x[0] == 0) return 0;
-  if (x[kHeaderBytes] & 1) return kNullPrefix;
+uint64 BytewiseValuePrefix(memopt::KeyRef key) {
   Size length;
   const char *data = BytewiseValue<kTrimSpaces>(key, &length);
   return LeadingBytes(data, length);
@@ -441,12 +436,13 @@ struct ColumnFunctions {
 
 template <typename T>
 ColumnFunctions FixedColumn() {
-  return ColumnFunctions{CompareOneFixedColumn<T>, IntegerPrefix<T>};
+  return ColumnFunctions{CompareOneFixedColumn<T>, FirstColumnPrefix<IntegerValuePrefix<T>>};
 }
 
 template <bool kTrimSpaces>
 ColumnFunctions BytewiseColumn() {
-  return ColumnFunctions{CompareOneBytewiseColumn<kTrimSpaces>, BytewisePrefix<kTrimSpaces>};
+  return ColumnFunctions{CompareOneBytewiseColumn<kTrimSpaces>,
+                         FirstColumnPrefix<BytewiseValuePrefix<kTrimSpaces>>};
 }
 
 // By the column's btree comparison function: integer-like types compare
@@ -472,13 +468,13 @@ ColumnFunctions ColumnFunctionsFor(const MemoptIndexColumn &column) {
     case F_BTOIDCMP:
       return FixedColumn<uint32>();
     case F_UUID_CMP:
-      return ColumnFunctions{nullptr, UuidPrefix};
+      return ColumnFunctions{nullptr, FirstColumnPrefix<UuidValuePrefix>};
     case F_BTFLOAT4CMP:
-      return ColumnFunctions{nullptr, FloatPrefix<float4>};
+      return ColumnFunctions{nullptr, FirstColumnPrefix<FloatValuePrefix<float4>>};
     case F_BTFLOAT8CMP:
-      return ColumnFunctions{nullptr, FloatPrefix<float8>};
+      return ColumnFunctions{nullptr, FirstColumnPrefix<FloatValuePrefix<float8>>};
     case F_INTERVAL_CMP:
-      return ColumnFunctions{nullptr, IntervalPrefix};
+      return ColumnFunctions{nullptr, FirstColumnPrefix<IntervalValuePrefix>};
     case F_BYTEACMP:
     case F_BTTEXT_PATTERN_CMP:
       return BytewiseColumn<false>();
