@@ -14,6 +14,8 @@
 #   range_100   sum over 100 consecutive keys (memopt_hash: not applicable)
 #   update_row  UPDATE a non-key column of one random row
 #   insert_row  INSERT one row with a new key (sequence)
+#   in_list_10  sum over 10 random primary keys given as an IN list (not in
+#               the default list: WORKLOADS=in_list_10)
 # and, inside the server with no client round trips (LOOKUPS=200000):
 #   join_lookups  a nested-loop join probing the primary key LOOKUPS times
 #   join_range    the same, each probe a 10-key range (memopt_range only)
@@ -65,6 +67,10 @@ script() {  # workload engine -> pgbench script file
     range_100) printf '\\set aid random(1, %s)\nSELECT sum(abalance) FROM acc_%s WHERE aid BETWEEN :aid AND :aid + 99;\n' "$((ROWS - 100))" "$2" ;;
     update_row) printf '\\set aid random(1, %s)\nUPDATE acc_%s SET abalance = abalance + 1 WHERE aid = :aid;\n' "$ROWS" "$2" ;;
     insert_row) printf 'INSERT INTO ins_%s VALUES (nextval(%s), 1);\n' "$2" "'ins_seq'" ;;
+    in_list_10)
+      for i in $(seq 10); do printf '\\set a%s random(1, %s)\n' "$i" "$ROWS"; done
+      printf 'SELECT sum(abalance) FROM acc_%s WHERE aid IN (%s);\n' "$2" \
+        "$(seq -s ', ' -f ':a%g' 10)" ;;
   esac >"$file"
   is_root && chown "$PG_OS_USER:" "$file"
   echo "$file"

@@ -547,6 +547,125 @@ DROP TABLE ix_edge_heap, ix_edge_mem;
 DROP FUNCTION ix_edge_differences(), ix_edge_same(text, text);
 DROP OPERATOR FAMILY ix_edge_text_pattern USING memopt_range;
 
+-- "column op ANY (array)" (IN lists) through memopt_range: one walk per
+-- distinct non-NULL element, in key order, also backward; an inequality
+-- needs only the extreme element. Every column type, against btree on heap,
+-- through MemoptRange and through the generic index scan.
+SET enable_seqscan = off;
+CREATE FUNCTION ix_check_arrays(OUT col name, OUT any_eq bool, OUT any_desc bool,
+                                OUT any_lt bool, OUT any_ge bool)
+RETURNS SETOF record LANGUAGE plpgsql AS $$
+DECLARE c name; arr text; a int[]; b int[];
+BEGIN
+  FOR c IN SELECT attname FROM pg_attribute WHERE attrelid = 'ix_heap'::regclass
+           AND attname LIKE 'c\_%' ORDER BY attnum LOOP
+    col := c;
+    -- unsorted, a duplicate, an id with no row, and a NULL element
+    arr := format('(ARRAY[(SELECT %1$s FROM ix_heap WHERE id = 7), (SELECT %1$s FROM ix_heap '
+                  'WHERE id = 3), (SELECT %1$s FROM ix_heap WHERE id = 7), (SELECT %1$s FROM '
+                  'ix_heap WHERE id = 11), NULL])', c);
+    any_eq := ix_same(format('SELECT id FROM ix_mem WHERE %s = ANY %s', c, arr),
+                      format('SELECT id FROM ix_heap WHERE %s = ANY %s', c, arr));
+    EXECUTE format('SELECT array_agg(id) FROM (SELECT id FROM ix_mem WHERE %1$s = ANY %2$s '
+                   'ORDER BY %1$s DESC, id DESC) q', c, arr) INTO a;
+    EXECUTE format('SELECT array_agg(id) FROM (SELECT id FROM ix_heap WHERE %1$s = ANY %2$s '
+                   'ORDER BY %1$s DESC, id DESC) q', c, arr) INTO b;
+    any_desc := a IS NOT DISTINCT FROM b AND a IS NOT NULL;
+    any_lt := ix_same(format('SELECT id FROM ix_mem WHERE %s < ANY %s', c, arr),
+                      format('SELECT id FROM ix_heap WHERE %s < ANY %s', c, arr));
+    any_ge := ix_same(format('SELECT id FROM ix_mem WHERE %s >= ANY %s', c, arr),
+                      format('SELECT id FROM ix_heap WHERE %s >= ANY %s', c, arr));
+    RETURN NEXT;
+  END LOOP;
+END $$;
+-- memopt_hash indexes answer "= ANY" first; then, without them, memopt_range
+-- through MemoptRange and through the generic index scan
+SELECT format('CREATE INDEX IF NOT EXISTS ix_mem_r_%1$s ON ix_mem USING memopt_range (%1$s);',
+              attname)
+FROM pg_attribute WHERE attrelid = 'ix_heap'::regclass AND attname LIKE 'c\_%'
+ORDER BY attnum \gexec
+SELECT * FROM ix_check_arrays() WHERE NOT (any_eq AND any_desc AND any_lt AND any_ge);
+SELECT format('DROP INDEX ix_mem_h_%s;', attname)
+FROM pg_attribute WHERE attrelid = 'ix_heap'::regclass AND attname LIKE 'c\_%'
+ORDER BY attnum \gexec
+SELECT * FROM ix_check_arrays() WHERE NOT (any_eq AND any_desc AND any_lt AND any_ge);
+SET memopt.enable_custom_scans = off;
+SELECT * FROM ix_check_arrays() WHERE NOT (any_eq AND any_desc AND any_lt AND any_ge);
+EXPLAIN (COSTS OFF) SELECT id FROM ix_mem WHERE c_int4 = ANY ('{5, 1, 5, NULL}') ORDER BY c_int4 DESC;
+RESET memopt.enable_custom_scans;
+EXPLAIN (COSTS OFF) SELECT id FROM ix_mem WHERE c_int4 IN (5, 1, 5) ORDER BY c_int4 DESC;
+SELECT id, c_int4 FROM ix_mem WHERE c_int4 IN (5, 1, 5) ORDER BY c_int4 DESC, id LIMIT 4;
+-- empty and NULL arrays, cross-type elements, and only NULLs
+SELECT count(*) FROM ix_mem WHERE c_int4 = ANY ('{}');
+SELECT count(*) FROM ix_mem WHERE c_int4 = ANY (NULL::int[]);
+SELECT count(*) FROM ix_mem WHERE c_int4 = ANY ('{NULL, NULL}');
+SELECT count(*) = (SELECT count(*) FROM ix_heap WHERE c_int4 IN (1, 2, 3)) AS same
+FROM ix_mem WHERE c_int4 = ANY (ARRAY[1, 2, 3, 9999999999]::int8[]);
+SELECT count(*) = (SELECT count(*) FROM ix_heap WHERE c_text IN ('cherry', 'apple3')) AS same
+FROM ix_mem WHERE c_text = ANY (ARRAY['cherry', 'apple3', 'cherry']::varchar[]);
+-- rescans with new arrays (the inner side of a nested loop)
+SELECT v.n, count(s.id) FROM (VALUES (1, ARRAY[1, 2]), (2, ARRAY[3]), (3, '{}')) v(n, arr)
+CROSS JOIN LATERAL (SELECT id FROM ix_mem WHERE c_int4 = ANY (v.arr)) s GROUP BY v.n ORDER BY v.n;
+SELECT v.n, count(s.id) FROM (VALUES (1, ARRAY[1, 2]), (2, ARRAY[3]), (3, '{}')) v(n, arr)
+CROSS JOIN LATERAL (SELECT id FROM ix_heap WHERE c_int4 = ANY (v.arr)) s GROUP BY v.n ORDER BY v.n;
+-- two arrays on two columns: rows in (a, b) order, forwards and backwards
+CREATE TABLE ix_arr2 (a int, b int, n int) USING memopt;
+CREATE INDEX ix_arr2_ab ON ix_arr2 USING memopt_range (a, b);
+INSERT INTO ix_arr2 SELECT g / 10, g % 10, g FROM generate_series(0, 99) g;
+EXPLAIN (COSTS OFF) SELECT n FROM ix_arr2 WHERE a IN (7, 2) AND b IN (5, 1, 9) ORDER BY a, b;
+SELECT array_agg(n) FROM (SELECT n FROM ix_arr2 WHERE a IN (7, 2) AND b IN (5, 1, 9) ORDER BY a, b) s;
+SELECT array_agg(n) FROM (SELECT n FROM ix_arr2 WHERE a IN (7, 2) AND b IN (5, 1, 9)
+                          ORDER BY a DESC, b DESC) s;
+SELECT array_agg(n) FROM (SELECT n FROM ix_arr2 WHERE a = ANY ('{7, 2}') AND b > 6 ORDER BY a, b) s;
+-- a scroll cursor turning back across elements
+BEGIN;
+DECLARE ix_arr_cursor SCROLL CURSOR FOR SELECT n FROM ix_arr2 WHERE a IN (3, 1, 2) AND b < 2 ORDER BY a, b;
+FETCH 3 FROM ix_arr_cursor;
+FETCH BACKWARD 2 FROM ix_arr_cursor;
+FETCH FORWARD ALL FROM ix_arr_cursor;
+FETCH BACKWARD 3 FROM ix_arr_cursor;
+FETCH LAST FROM ix_arr_cursor;
+FETCH FIRST FROM ix_arr_cursor;
+COMMIT;
+-- mark and restore across elements (the inner side of a merge join)
+SET enable_hashjoin = off;
+SET enable_nestloop = off;
+SET enable_material = off;
+EXPLAIN (COSTS OFF)
+SELECT x.n, y.n FROM ix_arr2 x JOIN ix_arr2 y ON x.a = y.a WHERE y.a IN (4, 2) AND y.b IN (0, 1)
+ORDER BY x.a;
+SELECT count(*), sum(x.n * y.n) FROM ix_arr2 x JOIN ix_arr2 y ON x.a = y.a
+WHERE y.a IN (4, 2) AND y.b IN (0, 1);
+SET memopt.enable_custom_scans = off;
+SELECT count(*), sum(x.n * y.n) FROM ix_arr2 x JOIN ix_arr2 y ON x.a = y.a
+WHERE y.a IN (4, 2) AND y.b IN (0, 1);
+RESET memopt.enable_custom_scans;
+RESET enable_hashjoin;
+RESET enable_nestloop;
+RESET enable_material;
+SELECT count(*), sum(x.n * y.n) FROM ix_arr2 x JOIN ix_arr2 y ON x.a = y.a
+WHERE y.a IN (4, 2) AND y.b IN (0, 1);
+-- memopt_hash probes once per element and returns each row once, also
+-- for elements that are equal but spelled apart (1.0 and 1.00)
+CREATE TABLE ix_arr_hash (k numeric, j int, n int) USING memopt;
+CREATE INDEX ix_arr_hash_k ON ix_arr_hash USING memopt_hash (k);
+CREATE INDEX ix_arr_hash_kj ON ix_arr_hash USING memopt_hash (j, k);
+INSERT INTO ix_arr_hash SELECT g % 50, g % 7, g FROM generate_series(1, 500) g;
+EXPLAIN (COSTS OFF) SELECT n FROM ix_arr_hash WHERE k IN (1.0, 2, 1.00, NULL);
+SELECT count(*), sum(n) FROM ix_arr_hash WHERE k IN (1.0, 2, 1.00, NULL);
+SELECT count(*) FROM ix_arr_hash WHERE k = ANY ('{}');
+SELECT count(*) FROM ix_arr_hash WHERE k = ANY (NULL::numeric[]);
+EXPLAIN (COSTS OFF) SELECT n FROM ix_arr_hash WHERE j IN (3, 4) AND k IN (10, 11, 12);
+SELECT count(*), sum(n) FROM ix_arr_hash WHERE j IN (3, 4) AND k IN (10, 11, 12);
+SET enable_seqscan = on;
+SET enable_indexscan = off;
+SELECT count(*), sum(n) FROM ix_arr_hash WHERE j IN (3, 4) AND k IN (10, 11, 12);
+RESET enable_indexscan;
+DROP TABLE ix_arr_hash;
+RESET enable_seqscan;
+DROP TABLE ix_arr2;
+DROP FUNCTION ix_check_arrays();
+
 DROP TABLE ix_heap, ix_mem, ix_t, ix_multi, ix_nnd, ix_other, ix_grow, ix_churn;
 DROP FUNCTION ix_check_columns(), ix_check_equality(), ix_same(text, text);
 DROP TYPE ix_mood;

@@ -7,9 +7,10 @@
 // slot instead of returning a TID for the table AM to look up again.
 //
 // Planner: for every memopt_range index path whose index clauses are
-// "column op argument" with a btree strategy (cross-type arguments too) or
-// IS [NOT] NULL, a MemoptRange path with the same parameterization,
-// pathkeys and direction and 90% of its cost is added. It supports
+// "column op argument" or "column op ANY (array)" with a btree strategy
+// (cross-type arguments too) or IS [NOT] NULL, a MemoptRange path with the
+// same parameterization, pathkeys and direction and 90% of its cost is
+// added. It supports
 // projection, backward scans (cursors) and mark/restore (the inner side of a
 // merge join). Every original clause stays as the node's qual.
 //
@@ -85,23 +86,36 @@ bool DescribeClause(IndexOptInfo *index, IndexClause *clause, List **private_lis
     *shown = lappend(*shown, rinfo->clause);
     return true;
   }
-  if (!IsA(rinfo->clause, OpExpr)) return false;
-  auto *op = reinterpret_cast<OpExpr *>(rinfo->clause);
-  if (list_length(op->args) != 2) return false;
+  Oid opno;
+  List *args;
+  int flags = 0;
+  if (IsA(rinfo->clause, OpExpr)) {
+    opno = reinterpret_cast<OpExpr *>(rinfo->clause)->opno;
+    args = reinterpret_cast<OpExpr *>(rinfo->clause)->args;
+  } else if (IsA(rinfo->clause, ScalarArrayOpExpr)) {  // "op ANY (array)": the cursor's arrays
+    auto *array_op = reinterpret_cast<ScalarArrayOpExpr *>(rinfo->clause);
+    if (!array_op->useOr) return false;
+    opno = array_op->opno;
+    args = array_op->args;
+    flags = SK_SEARCHARRAY;
+  } else {
+    return false;
+  }
+  if (list_length(args) != 2) return false;
   int strategy;
   Oid left_type, right_type;
-  get_op_opfamily_properties(op->opno, index->opfamily[column], false, &strategy, &left_type,
+  get_op_opfamily_properties(opno, index->opfamily[column], false, &strategy, &left_type,
                              &right_type);
   if (strategy < BTLessStrategyNumber || strategy > BTGreaterStrategyNumber) return false;
   *private_list = lappend(*private_list, makeInteger(column));
   *private_list = lappend(*private_list, makeInteger(strategy));
-  *private_list = lappend(*private_list, makeInteger(0));
-  *private_list = lappend(*private_list, makeInteger(static_cast<int>(op->opno)));
+  *private_list = lappend(*private_list, makeInteger(flags));
+  *private_list = lappend(*private_list, makeInteger(static_cast<int>(opno)));
   *private_list = lappend(*private_list,
                           makeInteger(static_cast<int>(
                               right_type == index->opcintype[column] ? InvalidOid : right_type)));
   *private_list = lappend(*private_list, makeInteger(static_cast<int>(collation)));
-  *arguments = lappend(*arguments, lsecond(op->args));
+  *arguments = lappend(*arguments, lsecond(args));
   *shown = lappend(*shown, rinfo->clause);
   return true;
 }
@@ -175,7 +189,7 @@ void StartRange(RangeState *state) {
       MemoryContextSwitchTo(old);
     }
     key->sk_argument = value;
-    key->sk_flags = isnull ? SK_ISNULL : 0;
+    key->sk_flags = (key->sk_flags & SK_SEARCHARRAY) | (isnull ? SK_ISNULL : 0);
   }
   memopt_range_cursor_start(&state->cursor, state->base.ss.ss_currentRelation, state->index,
                             state->keys, state->nkeys, state->base.ss.ps.state->es_snapshot);

@@ -6,8 +6,9 @@
 // starting number of buckets; the table doubles as it fills, so a low guess
 // costs a few cheap splits, never long chains.
 //
-// A scan needs "=" on every key column. It collects the rows under the
-// hash, and returns for each the TID of the version the scan's snapshot sees,
+// A scan needs "=" on every key column ("= ANY (array)" probes once per
+// element, array_keys.cpp). It collects the rows under the hash, and
+// returns for each the TID of the version the scan's snapshot sees,
 // if that version's key hashes the same (the row may have entries for other
 // keys of older or newer versions). Hash collisions are left to the
 // executor's recheck of the original quals (xs_recheck).
@@ -30,9 +31,11 @@ struct HashScan {
   memopt::ReadView view;
   bool prepared;
   Candidate *candidates;
+  int capacity;
   int count;
   int next;
   MemoptSearchColumn search[INDEX_MAX_KEYS];
+  MemoptArrayKeys arrays;
 };
 
 // Collects into `out` (capacity `capacity`); returns how many there are,
@@ -59,13 +62,13 @@ int CollectAll(memopt::HashIndex *index, Candidate *out, int capacity) {
 
 // Fills `values` from the scan keys; false if some key column has no "="
 // key (the scan then walks every entry). *impossible: a key compares with NULL.
-bool KeysCoverEveryColumn(IndexScanDesc scan, HashScan *state, Datum *values, bool *isnull,
-                          bool *impossible) {
+bool KeysCoverEveryColumn(IndexScanDesc scan, HashScan *state, ScanKey keys, Datum *values,
+                          bool *isnull, bool *impossible) {
   const MemoptIndexInfo *info = memopt_index_info(scan->indexRelation);
   bool covered[INDEX_MAX_KEYS] = {false};
   *impossible = false;
   for (int i = 0; i < scan->numberOfKeys; ++i) {
-    ScanKey key = &scan->keyData[i];
+    ScanKey key = &keys[i];
     if (key->sk_flags & SK_ISNULL) {
       *impossible = true;
       return false;
@@ -88,37 +91,73 @@ bool KeysCoverEveryColumn(IndexScanDesc scan, HashScan *state, Datum *values, bo
   return true;
 }
 
+// Appends the rows under `hash` (probe) or every entry to the candidates.
+void Collect(HashScan *state, memopt::Index *engine_index, bool probe, uint64 hash) {
+  int room = probe ? 16 : static_cast<int>(engine_index->entry_count()) + 64;
+  for (;;) {
+    if (state->count + room > state->capacity) {
+      int capacity = state->count + room;
+      state->candidates = static_cast<Candidate *>(
+          state->candidates == nullptr ? palloc(sizeof(Candidate) * capacity)
+                                       : repalloc(state->candidates, sizeof(Candidate) * capacity));
+      state->capacity = capacity;
+    }
+    Candidate *out = state->candidates + state->count;
+    int found = probe ? CollectHash(engine_index->hash(), hash, out, room)
+                      : CollectAll(engine_index->hash(), out, room);
+    if (found <= room) {
+      state->count += found;
+      return;
+    }
+    room = found * 2;
+  }
+}
+
+int CompareCandidates(const void *a, const void *b) {
+  const auto *x = static_cast<const Candidate *>(a);
+  const auto *y = static_cast<const Candidate *>(b);
+  if (x->hash != y->hash) return x->hash < y->hash ? -1 : 1;
+  return x->row < y->row ? -1 : x->row > y->row ? 1 : 0;
+}
+
+// Array elements equal under "=" hash alike: a row found twice is found
+// under one hash.
+void RemoveDuplicates(HashScan *state) {
+  if (state->count < 2) return;
+  qsort(state->candidates, state->count, sizeof(Candidate), CompareCandidates);
+  int kept = 1;
+  for (int i = 1; i < state->count; ++i)
+    if (CompareCandidates(&state->candidates[kept - 1], &state->candidates[i]) != 0)
+      state->candidates[kept++] = state->candidates[i];
+  state->count = kept;
+}
+
+// Collects the candidates of every combination of the keys' array elements
+// ("= ANY (array)"; one combination without arrays).
 void Prepare(IndexScanDesc scan, HashScan *state) {
   state->prepared = true;
   state->count = 0;
   state->next = 0;
-  Datum values[INDEX_MAX_KEYS];
-  bool isnull[INDEX_MAX_KEYS];
-  bool impossible;
-  bool probe = KeysCoverEveryColumn(scan, state, values, isnull, &impossible);
-  if (impossible) return;
   const MemoptIndexInfo *info = memopt_index_info(scan->indexRelation);
+  bool arrays = memopt_array_keys_setup(&state->arrays, info, scan->keyData, scan->numberOfKeys,
+                                        /*ordered=*/false);
   memopt::Index *engine_index = memopt_index_for(scan->heapRelation, scan->indexRelation);
   state->view = memopt_view_for(scan->xs_snapshot);
-  uint64 hash = probe ? memopt_key_hash(info, state->search, values, isnull) : 0;
-  if (scan->xs_snapshot->snapshot_type == SNAPSHOT_MVCC) {
-    if (probe)
-      memopt_note_hash_probe(scan->heapRelation, engine_index, hash);
-    else
+  bool mvcc = scan->xs_snapshot->snapshot_type == SNAPSHOT_MVCC;
+  do {
+    Datum values[INDEX_MAX_KEYS];
+    bool isnull[INDEX_MAX_KEYS];
+    bool impossible;
+    bool probe = KeysCoverEveryColumn(scan, state, state->arrays.keys, values, isnull, &impossible);
+    if (impossible) return;  // the same for every combination
+    uint64 hash = probe ? memopt_key_hash(info, state->search, values, isnull) : 0;
+    if (mvcc && probe) memopt_note_hash_probe(scan->heapRelation, engine_index, hash);
+    if (mvcc && !probe)
       memopt_note_table_scan(scan->heapRelation, memopt_table_for(scan->heapRelation));
-  }
-  int capacity = probe ? 16 : static_cast<int>(engine_index->entry_count()) + 64;
-  for (;;) {
-    if (state->candidates != nullptr) pfree(state->candidates);
-    state->candidates = static_cast<Candidate *>(palloc(sizeof(Candidate) * capacity));
-    int found = probe ? CollectHash(engine_index->hash(), hash, state->candidates, capacity)
-                      : CollectAll(engine_index->hash(), state->candidates, capacity);
-    if (found <= capacity) {
-      state->count = found;
-      return;
-    }
-    capacity = found * 2;
-  }
+    Collect(state, engine_index, probe, hash);
+    if (!probe) break;  // every entry is in already
+  } while (memopt_array_keys_step(&state->arrays, false));
+  if (arrays) RemoveDuplicates(state);
 }
 
 bool HashGetTuple(IndexScanDesc scan, ScanDirection direction) {
@@ -162,12 +201,14 @@ void HashEndScan(IndexScanDesc scan) {
   auto *state = static_cast<HashScan *>(scan->opaque);
   if (state->reader != nullptr) memopt_key_reader_release(scan->indexRelation, state->reader);
   if (state->candidates != nullptr) pfree(state->candidates);
+  memopt_array_keys_free(&state->arrays);
   pfree(state);
 }
 
 IndexAmRoutine MakeRoutine() {
   IndexAmRoutine routine = memopt_index_routine_base();
-  routine.amstrategies = 1;  // "="; support function 1: the 64-bit extended hash
+  routine.amstrategies = 1;      // "="; support function 1: the 64-bit extended hash
+  routine.amsearcharray = true;  // "= ANY (array)": a probe per element
   routine.amoptions = memopt_hash_options;
   routine.ambeginscan = HashBeginScan;
   routine.amrescan = HashRescan;

@@ -196,10 +196,37 @@ void memopt_check_on_conflict(Query *parse);
 // range_cursor.cpp: an ordered walk of a memopt_range index under scan keys
 // (btree semantics), yielding the visible version of each row whose entry
 // matches, in key order. Used by the index AM and the MemoptRange scan.
+// array_keys.cpp: "column op ANY (array)" scan keys (SK_SEARCHARRAY) run as
+// a sequence of scalar key sets, for range indexes in key order.
+struct MemoptArrayKeys {
+  MemoryContext context;  // owns keys and digits; reset at every setup
+  ScanKey keys;           // the caller's keys, each array key holding one element
+  int nkeys;
+  struct Digit {
+    int key;  // index into keys
+    Datum *elements;
+    int count;
+    int current;
+    int marked;
+  } * digits;  // equality array keys, the lowest column first (changes slowest)
+  int ndigits;
+};
+// Points arrays->keys at `keys`, or at a copy with array keys made scalar
+// (first combination) when some key has SK_SEARCHARRAY; true in that case.
+// `ordered`: elements in the column's order, without duplicates (range).
+bool memopt_array_keys_setup(MemoptArrayKeys *arrays, const MemoptIndexInfo *info, ScanKey keys,
+                             int nkeys, bool ordered);
+void memopt_array_keys_first(MemoptArrayKeys *arrays, bool backward);  // first or last combination
+// Moves to the next combination in the direction; false (unchanged) past the end.
+bool memopt_array_keys_step(MemoptArrayKeys *arrays, bool backward);
+void memopt_array_keys_mark(MemoptArrayKeys *arrays);
+bool memopt_array_keys_restore(MemoptArrayKeys *arrays);  // true if the combination changed
+void memopt_array_keys_free(MemoptArrayKeys *arrays);
+
 struct MemoptRangeCursor {
   Relation heap;
   Relation index;
-  ScanKey keys;  // the caller's; must live as long as the cursor runs
+  ScanKey keys;  // the caller's (must live as long as the cursor runs), or arrays.keys
   int nkeys;
   Snapshot snapshot;
   MemoptKeyReader *reader;
@@ -216,6 +243,8 @@ struct MemoptRangeCursor {
   alignas(memopt::RangeIndex::Iterator) char iterator[sizeof(memopt::RangeIndex::Iterator)];
   alignas(memopt::RangeIndex::Iterator) char mark[sizeof(memopt::RangeIndex::Iterator)];
   bool marked_started;
+  MemoptArrayKeys arrays;  // keys holds arrays.keys: the caller's, or scalar copies
+  bool arrays_positioned;  // the first combination suits the first call's direction
 };
 // (Re)starts the walk for new key values; the cursor must be zeroed or reset.
 void memopt_range_cursor_start(MemoptRangeCursor *cursor, Relation heap, Relation index,

@@ -74,6 +74,7 @@ IndexAmRoutine MakeRoutine() {
   routine.amcanbackward = true;
   routine.amoptionalkey = true;
   routine.amsearchnulls = true;
+  routine.amsearcharray = true;  // "= ANY (array)": range_cursor.cpp, array_keys.cpp
   routine.amoptions = memopt_range_options;
   routine.ambeginscan = RangeBeginScan;
   routine.amrescan = RangeRescan;

@@ -9,7 +9,8 @@
 // not bounds still filter), and an entry yields a version only if the
 // version of its row that the snapshot sees carries that very key: a row has
 // entries for the keys of its older and newer versions too. So versions come
-// in key order, each row at most once.
+// in key order, each row at most once. Keys with arrays ("= ANY") run one
+// walk per combination of their elements, in key order (array_keys.cpp).
 #include "index_internal.h"
 
 #include <new>
@@ -201,22 +202,16 @@ memopt::Version *VisibleWithKey(MemoptRangeCursor *state, const MemoptIndexInfo 
   return memopt_key_compare_values(info, entry, values, isnull) == 0 ? version : nullptr;
 }
 
-}  // namespace
-
-void memopt_range_cursor_start(MemoptRangeCursor *state, Relation heap, Relation index,
-                               ScanKey keys, int nkeys, Snapshot snapshot) {
+// Walks the current combination of array keys again from its start in the
+// direction (bounds and iterator made anew).
+void Restart(MemoptRangeCursor *state) {
   memopt_range_cursor_reset(state);
-  state->heap = heap;
-  state->index = index;
-  state->keys = keys;
-  state->nkeys = nkeys;
-  state->snapshot = snapshot;
   Prepare(state);
-  if (state->reader == nullptr) state->reader = memopt_key_reader_acquire(heap, index);
 }
 
-memopt::Version *memopt_range_cursor_next(MemoptRangeCursor *state, bool backward, Datum *values,
-                                          bool *isnull) {
+// The next version for the current scalar keys (one combination of array
+// keys); nullptr at its end.
+memopt::Version *NextForKeys(MemoptRangeCursor *state, bool backward, Datum *values, bool *isnull) {
   if (state->impossible) return nullptr;
   const MemoptIndexInfo *info = memopt_index_info(state->index);
   memopt::RangeIndex::Iterator *it = IteratorOf(state);
@@ -241,6 +236,41 @@ memopt::Version *memopt_range_cursor_next(MemoptRangeCursor *state, bool backwar
   return nullptr;
 }
 
+}  // namespace
+
+void memopt_range_cursor_start(MemoptRangeCursor *state, Relation heap, Relation index,
+                               ScanKey keys, int nkeys, Snapshot snapshot) {
+  memopt_range_cursor_reset(state);
+  state->heap = heap;
+  state->index = index;
+  memopt_array_keys_setup(&state->arrays, memopt_index_info(index), keys, nkeys, true);
+  state->keys = state->arrays.keys;
+  state->nkeys = nkeys;
+  state->arrays_positioned = false;
+  state->snapshot = snapshot;
+  Prepare(state);
+  if (state->reader == nullptr) state->reader = memopt_key_reader_acquire(heap, index);
+}
+
+// With array keys, a combination's end moves on to the next combination in
+// the direction; past the last one the cursor stays on it, so a call in the
+// other direction turns back inside it, as without arrays.
+memopt::Version *memopt_range_cursor_next(MemoptRangeCursor *state, bool backward, Datum *values,
+                                          bool *isnull) {
+  if (state->arrays.ndigits > 0 && !state->arrays_positioned) {
+    state->arrays_positioned = true;
+    if (backward) {
+      memopt_array_keys_first(&state->arrays, true);
+      Restart(state);
+    }
+  }
+  for (;;) {
+    memopt::Version *version = NextForKeys(state, backward, values, isnull);
+    if (version != nullptr || !memopt_array_keys_step(&state->arrays, backward)) return version;
+    Restart(state);
+  }
+}
+
 void memopt_range_cursor_reset(MemoptRangeCursor *state) {
   if (state->lower.data != nullptr) pfree(const_cast<void *>(state->lower.data));
   if (state->upper.data != nullptr) pfree(const_cast<void *>(state->upper.data));
@@ -250,6 +280,7 @@ void memopt_range_cursor_reset(MemoptRangeCursor *state) {
 
 void memopt_range_cursor_end(MemoptRangeCursor *state) {
   memopt_range_cursor_reset(state);
+  memopt_array_keys_free(&state->arrays);
   if (state->reader != nullptr) memopt_key_reader_release(state->index, state->reader);
   state->reader = nullptr;
 }
@@ -257,9 +288,13 @@ void memopt_range_cursor_end(MemoptRangeCursor *state) {
 void memopt_range_cursor_mark(MemoptRangeCursor *state) {
   memcpy(state->mark, state->iterator, sizeof state->mark);
   state->marked_started = state->started;
+  memopt_array_keys_mark(&state->arrays);
 }
 
 void memopt_range_cursor_restore(MemoptRangeCursor *state) {
+  // The iterator's position is good under any bounds; the marked
+  // combination's bounds are made again first.
+  if (memopt_array_keys_restore(&state->arrays)) Restart(state);
   memcpy(state->iterator, state->mark, sizeof state->iterator);
   state->started = state->marked_started;
 }
