@@ -159,14 +159,87 @@ WHERE i.indrelid IN ('ddl_renamed'::regclass, 'ddl_pk'::regclass, 'ddl_uq'::regc
 ORDER BY 1;
 SELECT pg_get_indexdef('ddl_hash_pk_pkey'::regclass);
 DROP TABLE ddl_pk, ddl_uq, ddl_hash_pk;
-\set VERBOSITY sqlstate
--- a heap table with an index cannot move to memopt; it stays heap with its data
-CREATE TABLE ddl_heap_pk (id int PRIMARY KEY, v text);
-INSERT INTO ddl_heap_pk SELECT g, 'v' || g FROM generate_series(1, 10) g;
+-- SET ACCESS METHOD moves a table's indexes along: btree <-> memopt_range,
+-- memopt_hash -> btree, keeping names, constraints, predicates and
+-- expressions (AM-specific options are dropped)
+CREATE TABLE ddl_heap_pk (id int PRIMARY KEY, v text UNIQUE, n numeric, t text COLLATE "C");
+CREATE INDEX ddl_heap_pk_n ON ddl_heap_pk (n) WHERE n > 3;
+CREATE INDEX ddl_heap_pk_lower ON ddl_heap_pk (lower(v)) WITH (fillfactor = 60);
+CREATE INDEX ddl_heap_pk_multi ON ddl_heap_pk (t, id, length(t));
+INSERT INTO ddl_heap_pk SELECT g, 'V' || g, g / 2.0, 't' || g FROM generate_series(1, 10) g;
+CREATE VIEW ddl_heap_pk_indexes AS
+SELECT c.relname, am.amname, pg_get_indexdef(c.oid) AS definition, c.reloptions
+FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am am ON am.oid = c.relam
+WHERE i.indrelid = 'ddl_heap_pk'::regclass ORDER BY 1;
+-- the indexes' dependencies on operator classes that are not built in
+CREATE VIEW ddl_heap_pk_class_deps AS
+SELECT am.amname, count(*) FROM pg_depend d JOIN pg_opclass o ON o.oid = d.refobjid
+JOIN pg_am am ON am.oid = o.opcmethod
+WHERE d.refclassid = 'pg_opclass'::regclass AND d.classid = 'pg_class'::regclass
+  AND d.objid IN (SELECT indexrelid FROM pg_index WHERE indrelid = 'ddl_heap_pk'::regclass)
+GROUP BY am.amname ORDER BY 1;
 ALTER TABLE ddl_heap_pk SET ACCESS METHOD memopt;
-\set VERBOSITY default
 SELECT am.amname FROM pg_class c JOIN pg_am am ON am.oid = c.relam WHERE c.relname = 'ddl_heap_pk';
+CREATE INDEX ddl_heap_pk_t ON ddl_heap_pk USING memopt_hash (t) WITH (bucket_count = 64);
+SELECT * FROM ddl_heap_pk_indexes;
+SELECT * FROM ddl_heap_pk_class_deps;
 SELECT count(*), sum(id) FROM ddl_heap_pk;
+SET enable_seqscan = off;
+EXPLAIN (COSTS OFF) SELECT id FROM ddl_heap_pk WHERE lower(v) = 'v3';
+SELECT id FROM ddl_heap_pk WHERE lower(v) = 'v3';
+SELECT id FROM ddl_heap_pk WHERE n > 4 ORDER BY n DESC;
+SELECT id FROM ddl_heap_pk WHERE t = 't7';
+RESET enable_seqscan;
+INSERT INTO ddl_heap_pk VALUES (1, 'other');
+\echo :LAST_ERROR_SQLSTATE
+INSERT INTO ddl_heap_pk VALUES (11, 'V2');
+\echo :LAST_ERROR_SQLSTATE
+-- and back
+ALTER TABLE ddl_heap_pk SET ACCESS METHOD heap;
+SELECT * FROM ddl_heap_pk_indexes;
+SELECT * FROM ddl_heap_pk_class_deps;
+SELECT count(*), sum(id) FROM ddl_heap_pk;
+INSERT INTO ddl_heap_pk VALUES (1, 'other');
+\echo :LAST_ERROR_SQLSTATE
+-- a rolled-back move leaves indexes and dependencies as they were
+BEGIN;
+ALTER TABLE ddl_heap_pk SET ACCESS METHOD memopt;
+ROLLBACK;
+SELECT * FROM ddl_heap_pk_indexes;
+SELECT * FROM ddl_heap_pk_class_deps;
+-- refused, and nothing changes: an index of another AM, a referencing key
+\set VERBOSITY default
+CREATE INDEX ddl_heap_pk_hash ON ddl_heap_pk USING hash (t);
+ALTER TABLE ddl_heap_pk SET ACCESS METHOD memopt;
+\echo :LAST_ERROR_SQLSTATE
+DROP INDEX ddl_heap_pk_hash;
+CREATE TABLE ddl_heap_ref (id int REFERENCES ddl_heap_pk);
+ALTER TABLE ddl_heap_pk SET ACCESS METHOD memopt;
+\echo :LAST_ERROR_SQLSTATE
+DROP TABLE ddl_heap_ref;
+CREATE INDEX ddl_heap_pk_brin ON ddl_heap_pk USING brin (id);
+ALTER TABLE ddl_heap_pk SET ACCESS METHOD memopt;
+\echo :LAST_ERROR_SQLSTATE
+DROP INDEX ddl_heap_pk_brin;
+-- memopt_range has no DESC, NULLS FIRST or INCLUDE columns (it scans both
+-- ways): refused when built, also for a move
+CREATE INDEX ddl_heap_pk_desc ON ddl_heap_pk (n DESC);
+ALTER TABLE ddl_heap_pk SET ACCESS METHOD memopt;
+\echo :LAST_ERROR_SQLSTATE
+DROP INDEX ddl_heap_pk_desc;
+CREATE INDEX ddl_heap_pk_include ON ddl_heap_pk (id) INCLUDE (n);
+ALTER TABLE ddl_heap_pk SET ACCESS METHOD memopt;
+\echo :LAST_ERROR_SQLSTATE
+DROP INDEX ddl_heap_pk_include;
+CREATE TABLE ddl_desc (n int, m int) USING memopt;
+CREATE INDEX ON ddl_desc USING memopt_range (n DESC);
+\echo :LAST_ERROR_SQLSTATE
+CREATE INDEX ON ddl_desc USING memopt_range (n, m NULLS FIRST);
+\echo :LAST_ERROR_SQLSTATE
+CREATE INDEX ON ddl_desc USING memopt_range (n ASC NULLS LAST);
+DROP TABLE ddl_desc;
+SELECT * FROM ddl_heap_pk_indexes;
+DROP VIEW ddl_heap_pk_indexes, ddl_heap_pk_class_deps;
 DROP TABLE ddl_heap_pk;
 SELECT count(*) FROM pg_index WHERE indrelid = 'ddl_renamed'::regclass;
 SELECT count(*), sum(id) FROM ddl_renamed;

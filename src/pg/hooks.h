@@ -14,3 +14,9 @@ void memopt_install_on_conflict_hook(void);       // on_conflict.cpp
 void memopt_register_wal_rmgr(void);              // wal_rmgr.cpp
 void memopt_install_cross_container_check(void);  // cross_container.cpp
 void memopt_native_modules_reset(void);           // native_modules.cpp (postmaster start)
+
+// access_method_change.cpp (called by the utility hook): an ALTER TABLE ...
+// SET ACCESS METHOD to or from memopt moves the table's indexes to the
+// matching index AMs first.
+struct AlterTableStmt;
+void memopt_convert_indexes_for_am_change(AlterTableStmt *stmt);

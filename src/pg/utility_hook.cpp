@@ -3,7 +3,9 @@
 // CREATE INDEX on a memopt table (including the indexes behind PRIMARY KEY
 // and UNIQUE, which arrive here as subcommands) is routed to memopt's own
 // index AMs, or refused for an AM the user named (RouteIndexOnMemopt); ALTER
-// TABLE ... ADD PRIMARY KEY / UNIQUE gets its AM in the constraint.
+// TABLE ... ADD PRIMARY KEY / UNIQUE gets its AM in the constraint; ALTER
+// TABLE ... SET ACCESS METHOD to or from memopt first moves the table's
+// indexes to the matching index AMs (access_method_change.cpp).
 //
 // WITH (durability = ...) on a memopt table is taken out of CREATE TABLE
 // (and CREATE TABLE AS) before PostgreSQL validates the options, since a
@@ -322,8 +324,10 @@ void MemoptProcessUtility(PlannedStmt *pstmt, const char *query_string, bool rea
   }
   if (IsA(stmt, IndexStmt))
     RouteIndexOnMemopt(reinterpret_cast<IndexStmt *>(stmt), pstmt, query_string, context);
-  if (IsA(stmt, AlterTableStmt))
+  if (IsA(stmt, AlterTableStmt)) {
     RouteAlterTableConstraints(reinterpret_cast<AlterTableStmt *>(stmt));
+    memopt_convert_indexes_for_am_change(reinterpret_cast<AlterTableStmt *>(stmt));
+  }
   if (IsA(stmt, CreateStmt)) RefuseReferencesIn(reinterpret_cast<CreateStmt *>(stmt)->tableElts);
   if (IsA(stmt, ReindexStmt)) RefuseConcurrentReindex(reinterpret_cast<ReindexStmt *>(stmt));
   PlannedStmt *stripped = StripDurability(pstmt, read_only_tree);
