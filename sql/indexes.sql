@@ -666,6 +666,54 @@ RESET enable_seqscan;
 DROP TABLE ix_arr2;
 DROP FUNCTION ix_check_arrays();
 
+-- network addresses, MAC addresses, jsonb, LSNs and bit strings take both
+-- memopt AMs (btree's and hash's operator classes), as heap's btree
+CREATE TABLE ix_more_heap (n int, ip inet, net cidr, mac macaddr, mac8 macaddr8, doc jsonb,
+                           lsn pg_lsn, b bit(4), vb varbit);
+INSERT INTO ix_more_heap
+SELECT g, ('10.0.' || g % 7 || '.' || g % 5)::inet, ('192.168.' || g % 3 || '.0/24')::cidr,
+       ('08:00:2b:01:02:' || lpad(to_hex(g % 11), 2, '0'))::macaddr,
+       ('08:00:2b:01:02:03:04:' || lpad(to_hex(g % 13), 2, '0'))::macaddr8,
+       jsonb_build_object('k', g % 4, 'a', jsonb_build_array(g % 2)),
+       ('0/' || to_hex(g % 9 * 4096))::pg_lsn, (g % 16)::bit(4), (g % 6)::bit(3)::varbit
+FROM generate_series(1, 60) g;
+INSERT INTO ix_more_heap (n) VALUES (61);
+CREATE TABLE ix_more_mem (LIKE ix_more_heap) USING memopt;
+INSERT INTO ix_more_mem SELECT * FROM ix_more_heap;
+SELECT format('CREATE INDEX ON ix_more_mem USING memopt_range (%1$s);', attname)
+FROM pg_attribute WHERE attrelid = 'ix_more_heap'::regclass AND attnum > 1 ORDER BY attnum \gexec
+SELECT format('CREATE INDEX ON ix_more_mem USING memopt_hash (%1$s);', attname)
+FROM pg_attribute WHERE attrelid = 'ix_more_heap'::regclass AND attnum > 1
+  AND attname NOT IN ('b', 'vb') ORDER BY attnum \gexec
+SET enable_seqscan = off;
+CREATE FUNCTION ix_more_differences(OUT checked int, OUT differing text[])
+LANGUAGE plpgsql AS $$
+DECLARE col text; op text; cond text; a int[]; b int[];
+BEGIN
+  checked := 0;
+  differing := '{}';
+  FOREACH col IN ARRAY ARRAY['ip', 'net', 'mac', 'mac8', 'doc', 'lsn', 'b', 'vb'] LOOP
+    FOREACH op IN ARRAY ARRAY['=', '<', '>='] LOOP
+      cond := format('%1$s %2$s (SELECT %1$s FROM ix_more_heap WHERE n = 17)', col, op);
+      EXECUTE format('SELECT array_agg(n) FROM (SELECT n FROM ix_more_mem WHERE %s '
+                     'ORDER BY %s, n) s', cond, col) INTO a;
+      EXECUTE format('SELECT array_agg(n) FROM (SELECT n FROM ix_more_heap WHERE %s '
+                     'ORDER BY %s, n) s', cond, col) INTO b;
+      checked := checked + 1;
+      IF a IS DISTINCT FROM b OR a IS NULL THEN
+        differing := differing || cond;
+      END IF;
+    END LOOP;
+  END LOOP;
+END $$;
+SELECT * FROM ix_more_differences();
+EXPLAIN (COSTS OFF) SELECT n FROM ix_more_mem WHERE ip = '10.0.3.2';
+EXPLAIN (COSTS OFF) SELECT n FROM ix_more_mem WHERE doc = '{"k": 1, "a": [1]}' ORDER BY n;
+SELECT count(*) FROM ix_more_mem WHERE doc = '{"k": 1, "a": [1]}';
+RESET enable_seqscan;
+DROP FUNCTION ix_more_differences();
+DROP TABLE ix_more_heap, ix_more_mem;
+
 DROP TABLE ix_heap, ix_mem, ix_t, ix_multi, ix_nnd, ix_other, ix_grow, ix_churn;
 DROP FUNCTION ix_check_columns(), ix_check_equality(), ix_same(text, text);
 DROP TYPE ix_mood;

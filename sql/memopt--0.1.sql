@@ -108,12 +108,15 @@ BEGIN
       AND ((am.amname = 'btree' AND f.opfname IN
              ('integer_ops', 'float_ops', 'numeric_ops', 'text_ops', 'bpchar_ops',
               'bytea_ops', 'uuid_ops', 'datetime_ops', 'time_ops', 'timetz_ops',
-              'interval_ops', 'bool_ops', 'oid_ops', 'enum_ops', 'char_ops', 'money_ops'))
+              'interval_ops', 'bool_ops', 'oid_ops', 'enum_ops', 'char_ops', 'money_ops',
+              'network_ops', 'macaddr_ops', 'macaddr8_ops', 'jsonb_ops', 'pg_lsn_ops',
+              'bit_ops', 'varbit_ops'))
         OR (am.amname = 'hash' AND f.opfname IN
              ('integer_ops', 'float_ops', 'numeric_ops', 'text_ops', 'bpchar_ops',
               'bytea_ops', 'uuid_ops', 'date_ops', 'timestamp_ops', 'timestamptz_ops',
               'time_ops', 'timetz_ops', 'interval_ops', 'bool_ops', 'oid_ops', 'enum_ops',
-              'char_ops')))
+              'char_ops', 'network_ops', 'macaddr_ops', 'macaddr8_ops', 'jsonb_ops',
+              'pg_lsn_ops')))
     ORDER BY am.amname, f.opfname
   LOOP
     target := CASE family.amname WHEN 'btree' THEN 'memopt_range' ELSE 'memopt_hash' END;
