@@ -4,17 +4,19 @@
 // A durable table's main fork is an append-only stream of standard
 // PostgreSQL pages (page header, line pointers, special space with a magic
 // number), so checksums, full-page writes and pageinspect work as for heap.
-// Each item is a *fragment* of one commit's batch for the table:
+// Each item is a *fragment* of one commit's batch for the table, encoded as
+// include/memopt/batch_format.h describes: the xid of the committing
+// transaction (FrozenTransactionId once VACUUM froze it, InvalidTransactionId
+// once it found the transaction aborted), the batch's sequence number and
+// its entries.
 //
-//   MemoptFragmentHeader  xid of the committing transaction (FrozenTransactionId
-//                         once VACUUM froze it, InvalidTransactionId once it
-//                         found the transaction aborted), the batch's sequence
-//                         number, the entry count
-//   entries               MemoptEntryHeader + bytes, packed (read with memcpy)
-//
-// Entry kinds: kImage (the row's whole new image, a flattened MinimalTuple),
-// kImagePart (a leading piece of an image too big for the page; the pieces
-// follow in order and the last one is a kImage), kDelete (no bytes).
+// Entry kinds: kImage (the row's whole new image), kImagePart (a leading
+// piece of an image too big for the page; the pieces follow in order and the
+// last one is a kImage), kDelete (no bytes). An image is the row's flattened
+// MinimalTuple. Fragments in the compact encoding (all written since format
+// 2 of the fragments; pages hold both kinds) leave out the tuple's first
+// MINIMAL_TUPLE_DATA_OFFSET bytes, its length word and padding: loading puts
+// them back (kImageOmittedBytes).
 // A batch larger than a page spans several fragments, each appended and
 // WAL-logged on its own; all carry the batch's xid and sequence number, so
 // loading takes all of them or, if the transaction did not commit, none.
@@ -27,11 +29,14 @@
 #include "pg_includes.h"
 
 extern "C" {
+#include "access/htup_details.h"
 #include "access/xlogreader.h"
 #include "storage/buf.h"
 #include "storage/bufpage.h"
 #include "storage/off.h"
 }
+
+#include "memopt/batch_format.h"
 
 // memopt's custom WAL resource manager (PostgreSQL reserves 128-255 for
 // extensions; 128 is RM_EXPERIMENTAL_ID).
@@ -49,21 +54,10 @@ struct MemoptPageSpecial {
   uint32 format_version;
 };
 
-struct MemoptFragmentHeader {
-  TransactionId xid;
-  uint16 entries;
-  uint16 flags;  // reserved
-  uint64 batch_seq;
-};
-
-enum MemoptEntryKind : uint8 { kMemoptImage = 1, kMemoptImagePart = 2, kMemoptDelete = 3 };
-
-struct MemoptEntryHeader {
-  uint8 kind;
-  uint8 reserved[3];
-  uint32 bytes;
-  uint64 durable_id;
-};
+// The encoding every new fragment gets.
+constexpr uint16 kMemoptFragmentFlags = memopt::kFragmentCompact;
+// Leading bytes of a MinimalTuple that compact fragments do not store.
+constexpr size_t kImageOmittedBytes = MINIMAL_TUPLE_DATA_OFFSET;
 
 // Main data of XLOG_MEMOPT_APPEND: where the fragment goes. The fragment is
 // the block data, kept even when the record carries a full-page image

@@ -39,29 +39,29 @@ bool FreezePage(Relation rel, Buffer buffer, TransactionId cutoff) {
   for (OffsetNumber offset = FirstOffsetNumber; offset <= last; ++offset) {
     resolved[offset] = InvalidTransactionId;
     ItemId item = PageGetItemId(page, offset);
-    if (!ItemIdIsNormal(item) || ItemIdGetLength(item) < sizeof(MemoptFragmentHeader)) continue;
-    MemoptFragmentHeader header;
-    memcpy(&header, PageGetItem(page, item), sizeof header);
-    if (!TransactionIdIsNormal(header.xid)) {
-      resolved[offset] = header.xid;
+    if (!ItemIdIsNormal(item) || ItemIdGetLength(item) < memopt::kFragmentFixedBytes) continue;
+    TransactionId xid;
+    memcpy(&xid, static_cast<char *>(PageGetItem(page, item)) + memopt::kFragmentXidOffset,
+           sizeof xid);
+    if (!TransactionIdIsNormal(xid)) {
+      resolved[offset] = xid;
       continue;
     }
-    if (!TransactionIdPrecedes(header.xid, cutoff)) {
-      resolved[offset] = header.xid;
+    if (!TransactionIdPrecedes(xid, cutoff)) {
+      resolved[offset] = xid;
       unfrozen_left = true;
       continue;
     }
-    resolved[offset] =
-        TransactionIdDidCommit(header.xid) ? FrozenTransactionId : InvalidTransactionId;
+    resolved[offset] = TransactionIdDidCommit(xid) ? FrozenTransactionId : InvalidTransactionId;
     changed = true;
   }
   if (!changed) return unfrozen_left;
   START_CRIT_SECTION();
   for (OffsetNumber offset = FirstOffsetNumber; offset <= last; ++offset) {
     ItemId item = PageGetItemId(page, offset);
-    if (!ItemIdIsNormal(item) || ItemIdGetLength(item) < sizeof(MemoptFragmentHeader)) continue;
-    auto *header = static_cast<char *>(PageGetItem(page, item));
-    memcpy(header + offsetof(MemoptFragmentHeader, xid), &resolved[offset], sizeof(TransactionId));
+    if (!ItemIdIsNormal(item) || ItemIdGetLength(item) < memopt::kFragmentFixedBytes) continue;
+    memcpy(static_cast<char *>(PageGetItem(page, item)) + memopt::kFragmentXidOffset,
+           &resolved[offset], sizeof(TransactionId));
   }
   MarkBufferDirty(buffer);
   if (RelationNeedsWAL(rel)) log_newpage_buffer(buffer, true);

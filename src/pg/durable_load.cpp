@@ -48,6 +48,7 @@ struct LoadState {
   // image's pieces come in stream order, but since VACUUM frees space in
   // earlier pages, other batches' fragments may come between them.
   std::map<std::pair<uint64, uint64>, std::string> pending;
+  std::string image;  // an image with its omitted header bytes restored
   TransactionId last_xid = InvalidTransactionId;
   bool last_committed = false;
   uint64 bytes = 0;
@@ -70,60 +71,73 @@ void Corrupt(Relation rel, BlockNumber block, const char *what) {
                          RelationGetRelationName(rel), block, what)));
 }
 
+// Appends bytes to a std::string, reporting memory exhaustion as PostgreSQL
+// errors (outside the handler: no longjmp out of a catch).
+void AppendOrReport(Relation rel, std::string *to, const char *data, size_t bytes) {
+  bool stored = true;
+  try {
+    to->append(data, bytes);
+  } catch (const std::bad_alloc &) {
+    stored = false;
+  }
+  if (!stored) memopt_report_status(memopt::Status::kOutOfMemory, rel);
+}
+
+// Puts a stored image (pieces assembled) into the loader, first restoring
+// the MinimalTuple header bytes a compact fragment leaves out.
+memopt::Status PutImage(Relation rel, LoadState *state, const memopt::FragmentHeader &header,
+                        uint64 durable_id, const char *data, size_t bytes) {
+  state->bytes += bytes;
+  if (!(header.flags & memopt::kFragmentCompact))
+    return state->loader.Put(durable_id, header.batch_seq, data, bytes);
+  state->image.clear();
+  MinimalTupleData omitted{};
+  omitted.t_len = static_cast<uint32>(bytes + kImageOmittedBytes);
+  AppendOrReport(rel, &state->image, reinterpret_cast<const char *>(&omitted), kImageOmittedBytes);
+  AppendOrReport(rel, &state->image, data, bytes);
+  return state->loader.Put(durable_id, header.batch_seq, state->image.data(), state->image.size());
+}
+
 void ApplyFragment(Relation rel, BlockNumber block, LoadState *state, const char *data,
                    size_t bytes) {
-  MemoptFragmentHeader header;
-  if (bytes < sizeof header) Corrupt(rel, block, "fragment too short");
-  memcpy(&header, data, sizeof header);
+  memopt::FragmentReader reader;
+  if (!reader.Open(data, bytes)) Corrupt(rel, block, "fragment header damaged");
+  const memopt::FragmentHeader &header = reader.header();
   if (!Committed(state, header.xid)) return;
-  size_t position = sizeof header;
-  for (uint16 i = 0; i < header.entries; ++i) {
-    MemoptEntryHeader entry;
-    if (bytes - position < sizeof entry) Corrupt(rel, block, "entry header past its fragment");
-    memcpy(&entry, data + position, sizeof entry);
-    position += sizeof entry;
-    if (bytes - position < entry.bytes) Corrupt(rel, block, "entry past its fragment");
-    const char *payload = data + position;
-    position += entry.bytes;
+  memopt::FragmentEntry entry;
+  while (reader.Next(&entry)) {
     memopt::Status status = memopt::Status::kOk;
+    std::pair<uint64, uint64> key{entry.durable_id, header.batch_seq};
     switch (entry.kind) {
-      case kMemoptImagePart: {
-        bool stored = true;
+      case memopt::EntryKind::kImagePart: {
+        std::string *pieces = nullptr;
         try {
-          state->pending[{entry.durable_id, header.batch_seq}].append(payload, entry.bytes);
+          pieces = &state->pending[key];
         } catch (const std::bad_alloc &) {
-          stored = false;  // reported outside the handler: no longjmp out of a catch
         }
-        if (!stored) memopt_report_status(memopt::Status::kOutOfMemory, rel);
-        continue;
+        if (pieces == nullptr) memopt_report_status(memopt::Status::kOutOfMemory, rel);
+        AppendOrReport(rel, pieces, entry.data, entry.bytes);
+        break;
       }
-      case kMemoptImage: {
-        state->bytes += entry.bytes;
-        auto pieces = state->pending.find({entry.durable_id, header.batch_seq});
+      case memopt::EntryKind::kImage: {
+        auto pieces = state->pending.find(key);
         if (pieces == state->pending.end()) {
-          status = state->loader.Put(entry.durable_id, header.batch_seq, payload, entry.bytes);
+          status = PutImage(rel, state, header, entry.durable_id, entry.data, entry.bytes);
           break;
         }
-        bool stored = true;
-        try {
-          pieces->second.append(payload, entry.bytes);
-        } catch (const std::bad_alloc &) {
-          stored = false;
-        }
-        if (!stored) memopt_report_status(memopt::Status::kOutOfMemory, rel);
-        status = state->loader.Put(entry.durable_id, header.batch_seq, pieces->second.data(),
-                                   pieces->second.size());
+        AppendOrReport(rel, &pieces->second, entry.data, entry.bytes);
+        status = PutImage(rel, state, header, entry.durable_id, pieces->second.data(),
+                          pieces->second.size());
         state->pending.erase(pieces);
         break;
       }
-      case kMemoptDelete:
+      case memopt::EntryKind::kDelete:
         status = state->loader.Remove(entry.durable_id, header.batch_seq);
         break;
-      default:
-        Corrupt(rel, block, "unknown entry kind");
     }
     if (status != memopt::Status::kOk) memopt_report_status(status, rel);
   }
+  if (reader.damaged()) Corrupt(rel, block, "damaged entry");
 }
 
 void ReadPages(Relation rel, LoadState *state) {

@@ -84,39 +84,22 @@ struct Liveness {
 // Rows judged per round: about 64 bytes of memory each.
 constexpr uint64 kRowsPerRound = uint64{4} << 20;
 
-// Calls fn(header, entry) for every entry of the fragment; false if damaged.
-template <typename Fn>
-bool ForEachEntry(const char *data, size_t bytes, Fn &&fn) {
-  MemoptFragmentHeader header;
-  if (bytes < sizeof header) return false;
-  memcpy(&header, data, sizeof header);
-  size_t position = sizeof header;
-  for (uint16 i = 0; i < header.entries; ++i) {
-    MemoptEntryHeader entry;
-    if (bytes - position < sizeof entry) return false;
-    memcpy(&entry, data + position, sizeof entry);
-    if (bytes - position - sizeof entry < entry.bytes) return false;
-    fn(header, entry, position);
-    position += sizeof entry + entry.bytes;
-  }
-  return true;
-}
-
-bool Dead(const Liveness &live, BlockNumber block, const MemoptFragmentHeader &header,
-          const MemoptEntryHeader &entry) {
+bool Dead(const Liveness &live, BlockNumber block, const memopt::FragmentHeader &header,
+          const memopt::FragmentEntry &entry) {
   auto found = live.find(entry.durable_id);
   if (found == live.end()) return false;
   const RowEntries &row = found->second;
   if (header.batch_seq < row.newest_batch) return true;  // superseded
-  if (header.batch_seq > row.newest_batch || entry.kind == kMemoptImagePart) return false;
+  if (header.batch_seq > row.newest_batch || entry.kind == memopt::EntryKind::kImagePart)
+    return false;
   if (block > row.first_copy) return true;  // a copy the merge left behind
   // The only kind of entry left for a deleted row: nothing older to hide.
-  return entry.kind == kMemoptDelete && row.oldest_batch == row.newest_batch;
+  return entry.kind == memopt::EntryKind::kDelete && row.oldest_batch == row.newest_batch;
 }
 
 // Pass 1's bookkeeping for one committed entry found in `block`.
-void NoteEntry(Liveness *live, BlockNumber block, const MemoptFragmentHeader &header,
-               const MemoptEntryHeader &entry) {
+void NoteEntry(Liveness *live, BlockNumber block, const memopt::FragmentHeader &header,
+               const memopt::FragmentEntry &entry) {
   if (entry.durable_id < live->low || entry.durable_id >= live->high) return;
   auto inserted = live->rows.try_emplace(
       entry.durable_id, RowEntries{header.batch_seq, header.batch_seq, InvalidBlockNumber, false});
@@ -128,7 +111,7 @@ void NoteEntry(Liveness *live, BlockNumber block, const MemoptFragmentHeader &he
   }
   if (header.batch_seq < row.oldest_batch) row.oldest_batch = header.batch_seq;
   if (header.batch_seq != row.newest_batch) return;
-  if (entry.kind == kMemoptImagePart)
+  if (entry.kind == memopt::EntryKind::kImagePart)
     row.newest_split = true;
   else if (block < row.first_copy)
     row.first_copy = block;
@@ -141,15 +124,14 @@ bool CollectLiveness(Relation rel, BlockNumber blocks, BufferAccessStrategy stra
     Buffer buffer = ReadBufferExtended(rel, MAIN_FORKNUM, block, RBM_NORMAL, strategy);
     LockBuffer(buffer, BUFFER_LOCK_SHARE);
     auto note_fragment = [&](OffsetNumber, const char *data, size_t bytes) {
-      MemoptFragmentHeader header;
-      if (bytes < sizeof header) return true;
-      memcpy(&header, data, sizeof header);
-      if (StateOf(header.xid) != BatchState::kCommitted) return true;
+      memopt::FragmentReader reader;
+      if (!reader.Open(data, bytes) || StateOf(reader.header().xid) != BatchState::kCommitted)
+        return true;
       try {
-        ForEachEntry(data, bytes,
-                     [&](const MemoptFragmentHeader &h, const MemoptEntryHeader &e, size_t) {
-                       NoteEntry(live, block, h, e);
-                     });
+        memopt::ForEachFragmentEntry(
+            data, bytes, [&](const memopt::FragmentHeader &h, const memopt::FragmentEntry &e) {
+              NoteEntry(live, block, h, e);
+            });
       } catch (const std::bad_alloc &) {
         return false;
       }
@@ -162,30 +144,30 @@ bool CollectLiveness(Relation rel, BlockNumber blocks, BufferAccessStrategy stra
   return true;
 }
 
-// Copies the live part of fragment `data` to `out`; returns its size (0:
-// nothing live), or -1 when the fragment is not to be touched.
+// Copies the live part of fragment `data` to `out` (BLCKSZ bytes), in the
+// fragment's own encoding; returns its size (0: nothing live), or -1 when
+// the fragment is not to be touched. Never longer than `data`: dropping an
+// entry saves at least the byte or two a wider id delta may cost the next.
 ssize_t LiveFragment(const Liveness &live, BlockNumber block, const char *data, size_t bytes,
                      char *out) {
-  MemoptFragmentHeader header;
-  if (bytes < sizeof header) return -1;
-  memcpy(&header, data, sizeof header);
+  memopt::FragmentReader reader;
+  if (!reader.Open(data, bytes)) return -1;  // damaged: leave it for loading to report
+  const memopt::FragmentHeader &header = reader.header();
   BatchState state = StateOf(header.xid);
   if (state == BatchState::kRunning) return -1;
   if (state == BatchState::kAborted) return 0;
-  size_t used = sizeof header;
-  uint16 kept = 0;
-  bool intact = ForEachEntry(
-      data, bytes, [&](const MemoptFragmentHeader &h, const MemoptEntryHeader &e, size_t position) {
-        if (Dead(live, block, h, e)) return;
-        memcpy(out + used, data + position, sizeof e + e.bytes);
-        used += sizeof e + e.bytes;
-        kept += 1;
-      });
-  if (!intact) return -1;  // damaged: leave it for loading to report
-  if (kept == 0) return 0;
-  header.entries = kept;
-  memcpy(out, &header, sizeof header);
-  return static_cast<ssize_t>(used);
+  memopt::FragmentWriter writer(out, BLCKSZ);
+  writer.Begin(header.xid, header.batch_seq, header.flags);
+  memopt::FragmentEntry entry;
+  while (reader.Next(&entry)) {
+    if (Dead(live, block, header, entry)) continue;
+    if (!writer.Fits(entry.kind, entry.durable_id, entry.bytes)) return -1;
+    writer.Add(entry.kind, entry.durable_id, entry.data, entry.bytes);
+  }
+  if (reader.damaged()) return -1;
+  if (writer.entries() == 0) return 0;
+  size_t kept = writer.Finish();
+  return kept > bytes ? -1 : static_cast<ssize_t>(kept);
 }
 
 // Pass 2 for one page, under the append lock; returns the bytes freed.
@@ -229,23 +211,23 @@ struct TailFragment {
 bool PlanPageMove(const Liveness &live, Page page, BlockNumber block, Size *room, List **moves) {
   if (PageIsNew(page) || !memopt_page_is_ours(page)) return false;
   return memopt_for_each_fragment(page, [&](OffsetNumber, const char *data, size_t bytes) {
-    MemoptFragmentHeader header;
-    if (bytes < sizeof header) return false;
-    memcpy(&header, data, sizeof header);
-    if (StateOf(header.xid) == BatchState::kRunning) return false;
+    memopt::FragmentReader reader;
+    if (!reader.Open(data, bytes) || StateOf(reader.header().xid) == BatchState::kRunning)
+      return false;
     // Split images stay where they are, pieces and last part alike: loading
     // needs them in stream order.
     bool split = false;
-    if (!ForEachEntry(data, bytes,
-                      [&](const MemoptFragmentHeader &h, const MemoptEntryHeader &e, size_t) {
-                        if (e.kind == kMemoptImagePart) split = true;
-                        // A row pass 1 did not judge (another round's, or
-                        // committed since) may be a split image's last part.
-                        auto found = live.find(e.durable_id);
-                        if (found == live.end() || (found->second.newest_split &&
-                                                    found->second.newest_batch == h.batch_seq))
-                          split = true;
-                      }) ||
+    if (!memopt::ForEachFragmentEntry(
+            data, bytes,
+            [&](const memopt::FragmentHeader &h, const memopt::FragmentEntry &e) {
+              if (e.kind == memopt::EntryKind::kImagePart) split = true;
+              // A row pass 1 did not judge (another round's, or committed
+              // since) may be a split image's last part.
+              auto found = live.find(e.durable_id);
+              if (found == live.end() ||
+                  (found->second.newest_split && found->second.newest_batch == h.batch_seq))
+                split = true;
+            }) ||
         split)
       return false;
     Size needed = MAXALIGN(bytes) + sizeof(ItemIdData);

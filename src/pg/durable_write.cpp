@@ -90,16 +90,15 @@ class BatchAppender {
     FreeFakeRelcacheEntry(fake_rel_);
   }
 
-  void AddImage(uint64 durable_id, const char *data, size_t bytes);
+  // `image` is the row's MinimalTuple.
+  void AddImage(uint64 durable_id, const char *image, size_t bytes);
   void AddDelete(uint64 durable_id);
   void Finish() { Flush(); }
 
  private:
   void Open();
   bool OpenInFreeSpace();
-  void Append(MemoptEntryKind kind, uint64 durable_id, const char *data, size_t bytes);
   void Flush();
-  size_t room() const { return capacity_ - used_; }
 
   memopt::Table *table_;
   RelFileNode node_;
@@ -109,12 +108,11 @@ class BatchAppender {
   TransactionId xid_;
   uint64 seq_;
   char *fragment_;
+  memopt::FragmentWriter writer_{nullptr, 0};  // over fragment_ while open_
   bool open_ = false;
   bool next_on_new_page_ = false;
   BlockNumber target_ = InvalidBlockNumber;  // InvalidBlockNumber: extend
   size_t capacity_ = 0;
-  size_t used_ = 0;
-  uint16 entries_ = 0;
 };
 
 // The batch's first fragment: a page with free space from the free space
@@ -149,8 +147,8 @@ void BatchAppender::Open() {
   bool first = first_fragment_;
   first_fragment_ = false;
   if (first && OpenInFreeSpace()) {
-    used_ = sizeof(MemoptFragmentHeader);
-    entries_ = 0;
+    writer_ = memopt::FragmentWriter(fragment_, capacity_);
+    writer_.Begin(xid_, seq_, kMemoptFragmentFlags);
     open_ = true;
     return;
   }
@@ -171,33 +169,25 @@ void BatchAppender::Open() {
     UnlockReleaseBuffer(buffer);
   }
   next_on_new_page_ = false;
-  used_ = sizeof(MemoptFragmentHeader);
-  entries_ = 0;
+  writer_ = memopt::FragmentWriter(fragment_, capacity_);
+  writer_.Begin(xid_, seq_, kMemoptFragmentFlags);
   open_ = true;
 }
 
-void BatchAppender::Append(MemoptEntryKind kind, uint64 durable_id, const char *data,
-                           size_t bytes) {
-  MemoptEntryHeader header{};
-  header.kind = kind;
-  header.bytes = static_cast<uint32>(bytes);
-  header.durable_id = durable_id;
-  memcpy(fragment_ + used_, &header, sizeof header);
-  if (bytes > 0) memcpy(fragment_ + used_ + sizeof header, data, bytes);
-  used_ += sizeof header + bytes;
-  entries_ += 1;
-}
-
-void BatchAppender::AddImage(uint64 durable_id, const char *data, size_t bytes) {
+void BatchAppender::AddImage(uint64 durable_id, const char *image, size_t bytes) {
+  const char *data = image + kImageOmittedBytes;
+  bytes -= kImageOmittedBytes;
   for (;;) {
     if (!open_) Open();
-    if (room() >= sizeof(MemoptEntryHeader) + bytes) {
-      Append(kMemoptImage, durable_id, data, bytes);
+    if (writer_.Fits(memopt::EntryKind::kImage, durable_id, bytes)) {
+      writer_.Add(memopt::EntryKind::kImage, durable_id, data, bytes);
       return;
     }
-    if (room() >= sizeof(MemoptEntryHeader) + kMinImagePiece) {
-      size_t piece = room() - sizeof(MemoptEntryHeader);
-      Append(kMemoptImagePart, durable_id, data, piece);
+    // A piece takes what the fragment has left: less than the rest of the
+    // image, as the whole did not fit.
+    if (writer_.room() >= memopt::kEntryHeaderMaxBytes + kMinImagePiece) {
+      size_t piece = writer_.room() - memopt::kEntryHeaderMaxBytes;
+      writer_.Add(memopt::EntryKind::kImagePart, durable_id, data, piece);
       data += piece;
       bytes -= piece;
     }
@@ -208,24 +198,20 @@ void BatchAppender::AddImage(uint64 durable_id, const char *data, size_t bytes) 
 
 void BatchAppender::AddDelete(uint64 durable_id) {
   if (!open_) Open();
-  if (room() < sizeof(MemoptEntryHeader)) {
+  if (!writer_.Fits(memopt::EntryKind::kDelete, durable_id, 0)) {
     Flush();
     next_on_new_page_ = true;
     Open();
   }
-  Append(kMemoptDelete, durable_id, nullptr, 0);
+  writer_.Add(memopt::EntryKind::kDelete, durable_id, nullptr, 0);
 }
 
 // Adds the fragment to its page and WAL-logs it.
 void BatchAppender::Flush() {
   if (!open_) return;
   open_ = false;
-  if (entries_ == 0) return;
-  MemoptFragmentHeader header{};
-  header.xid = xid_;
-  header.entries = entries_;
-  header.batch_seq = seq_;
-  memcpy(fragment_, &header, sizeof header);
+  if (writer_.entries() == 0) return;
+  size_t bytes = writer_.Finish();
 
   Buffer buffer;
   if (target_ == InvalidBlockNumber) {
@@ -237,12 +223,12 @@ void BatchAppender::Flush() {
   }
   Page page = BufferGetPage(buffer);
   bool init = PageIsNew(page);
-  if (!init && (!memopt_page_is_ours(page) || PageGetFreeSpace(page) < used_))
+  if (!init && (!memopt_page_is_ours(page) || PageGetFreeSpace(page) < bytes))
     ereport(ERROR,
             (errcode(ERRCODE_DATA_CORRUPTED),
              errmsg("memopt could not append to block %u of relation %u/%u/%u",
                     BufferGetBlockNumber(buffer), node_.spcNode, node_.dbNode, node_.relNode)));
-  memopt_add_fragment(buffer, init, fragment_, used_);
+  memopt_add_fragment(buffer, init, fragment_, bytes);
   BlockNumber block = BufferGetBlockNumber(buffer);
   Size room = PageGetFreeSpace(page);
   UnlockReleaseBuffer(buffer);

@@ -56,24 +56,24 @@ void Describe(StringInfo buf, XLogReaderState *record) {
   const auto *xlrec = reinterpret_cast<const xl_memopt_append *>(XLogRecGetData(record));
   Size bytes = 0;
   const char *fragment = XLogRecGetBlockData(record, 0, &bytes);
-  MemoptFragmentHeader header;
-  if (fragment == nullptr || bytes < sizeof header) {
+  memopt::FragmentReader reader;
+  if (fragment == nullptr || !reader.Open(fragment, bytes)) {
     appendStringInfo(buf, "offset %u", xlrec->offnum);
     return;
   }
-  memcpy(&header, fragment, sizeof header);
-  int counts[4] = {0, 0, 0, 0};
-  for (Size position = sizeof header; position + sizeof(MemoptEntryHeader) <= bytes;) {
-    MemoptEntryHeader entry;
-    memcpy(&entry, fragment + position, sizeof entry);
-    if (entry.kind < 4) counts[entry.kind] += 1;
-    position += sizeof entry + entry.bytes;
+  int images = 0, pieces = 0, deletes = 0;
+  memopt::FragmentEntry entry;
+  while (reader.Next(&entry)) {
+    if (entry.kind == memopt::EntryKind::kImage) images += 1;
+    if (entry.kind == memopt::EntryKind::kImagePart) pieces += 1;
+    if (entry.kind == memopt::EntryKind::kDelete) deletes += 1;
   }
+  const memopt::FragmentHeader &header = reader.header();
   appendStringInfo(buf, "xid %u, batch %llu, offset %u: %d images, %d deletes", header.xid,
-                   static_cast<unsigned long long>(header.batch_seq), xlrec->offnum,
-                   counts[kMemoptImage], counts[kMemoptDelete]);
-  if (counts[kMemoptImagePart] > 0)
-    appendStringInfo(buf, ", %d image pieces", counts[kMemoptImagePart]);
+                   static_cast<unsigned long long>(header.batch_seq), xlrec->offnum, images,
+                   deletes);
+  if (pieces > 0) appendStringInfo(buf, ", %d image pieces", pieces);
+  if (reader.damaged()) appendStringInfoString(buf, ", damaged");
 }
 
 const char *Identify(uint8 info) {
