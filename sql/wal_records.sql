@@ -1,6 +1,6 @@
--- memopt's WAL records as pg_walinspect shows them: one APPEND per page a
--- commit's batch touches, before the commit record; none for rolled-back
--- work or for schema-only tables.
+-- memopt's WAL records as pg_walinspect shows them: one FRAGMENTS record
+-- per commit (more when a batch is bigger than a page), before the commit
+-- record; none for rolled-back work or for schema-only tables.
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS memopt;
 CREATE EXTENSION IF NOT EXISTS pg_walinspect;

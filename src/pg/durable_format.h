@@ -21,9 +21,13 @@
 // WAL-logged on its own; all carry the batch's xid and sequence number, so
 // loading takes all of them or, if the transaction did not commit, none.
 //
-// WAL: one XLOG_MEMOPT_APPEND record per fragment, registering the page (with
-// XLOG_MEMOPT_INIT_PAGE when the fragment starts a new page); the fragment is
-// the block data. Freezing logs whole pages (log_newpage_buffer).
+// WAL: XLOG_MEMOPT_FRAGMENTS adds one fragment to each of up to
+// kMemoptMaxFragmentsPerRecord pages (a commit's last fragments of several
+// tables go into one record): each page is a registered block, its fragment
+// the block data; the main data gives each block's item offset, with
+// kMemoptFragmentInitsPage when the fragment starts a new page. Freezing and
+// pruning log whole pages (log_newpage_buffer). XLOG_MEMOPT_APPEND, one
+// fragment per record, is what earlier versions wrote; redo still replays it.
 #pragma once
 
 #include "pg_includes.h"
@@ -43,8 +47,15 @@ extern "C" {
 constexpr RmgrId kMemoptRmgrId = 157;
 constexpr const char *kMemoptRmgrName = "memopt";
 
-constexpr uint8 XLOG_MEMOPT_APPEND = 0x10;
-constexpr uint8 XLOG_MEMOPT_INIT_PAGE = 0x80;
+constexpr uint8 XLOG_MEMOPT_APPEND = 0x10;     // legacy: one fragment
+constexpr uint8 XLOG_MEMOPT_INIT_PAGE = 0x80;  // legacy: XLOG_MEMOPT_APPEND starts a page
+constexpr uint8 XLOG_MEMOPT_FRAGMENTS = 0x20;
+
+// XLOG_MEMOPT_FRAGMENTS' main data: a uint16 per block, the fragment's item
+// offset, ORed with this bit when the page is new (offsets stay below 2^13).
+constexpr uint16 kMemoptFragmentInitsPage = 0x8000;
+// Blocks per XLOG_MEMOPT_FRAGMENTS record (XLR_MAX_BLOCK_ID allows 33).
+constexpr int kMemoptMaxFragmentsPerRecord = 16;
 
 constexpr uint32 kMemoptPageMagic = 0x4d4f5054;  // "MOPT"
 constexpr uint32 kMemoptFormatVersion = 1;
@@ -59,9 +70,10 @@ constexpr uint16 kMemoptFragmentFlags = memopt::kFragmentCompact;
 // Leading bytes of a MinimalTuple that compact fragments do not store.
 constexpr size_t kImageOmittedBytes = MINIMAL_TUPLE_DATA_OFFSET;
 
-// Main data of XLOG_MEMOPT_APPEND: where the fragment goes. The fragment is
-// the block data, kept even when the record carries a full-page image
-// (REGBUF_KEEP_DATA) so that rm_desc can always describe it.
+// Main data of the legacy XLOG_MEMOPT_APPEND: where the fragment goes. In
+// both record types the fragment is the block data, kept even when the
+// record carries a full-page image (REGBUF_KEEP_DATA) so that rm_desc can
+// always describe it.
 struct xl_memopt_append {
   OffsetNumber offnum;
 };
@@ -73,10 +85,12 @@ constexpr size_t kMemoptEmptyPageRoom =
     MAXIMUM_ALIGNOF;
 
 void memopt_init_page(Page page);
-// Adds `fragment` as a new item of the exclusively locked `buffer` (after
-// formatting the page when `init`) and WAL-logs it as XLOG_MEMOPT_APPEND.
-// The caller has checked that it fits.
-void memopt_add_fragment(Buffer buffer, bool init, const char *fragment, size_t bytes);
+// Adds fragments[i] (sizes[i] bytes) as a new item of the exclusively
+// locked buffers[i] (formatting the page if it is new), for `count` of them,
+// and WAL-logs them all in one XLOG_MEMOPT_FRAGMENTS record. The caller has
+// checked that each fits; count is at most kMemoptMaxFragmentsPerRecord.
+void memopt_add_fragments(int count, const Buffer *buffers, const char *const *fragments,
+                          const size_t *sizes);
 // Whether `page` is a formatted memopt page (a zeroed page is not).
 bool memopt_page_is_ours(Page page);
 

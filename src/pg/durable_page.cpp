@@ -16,22 +16,33 @@ void memopt_init_page(Page page) {
   special->format_version = kMemoptFormatVersion;
 }
 
-void memopt_add_fragment(Buffer buffer, bool init, const char *fragment, size_t bytes) {
-  Page page = BufferGetPage(buffer);
-  xl_memopt_append xlrec;
+void memopt_add_fragments(int count, const Buffer *buffers, const char *const *fragments,
+                          const size_t *sizes) {
+  Assert(count > 0 && count <= kMemoptMaxFragmentsPerRecord);
+  uint16 offsets[kMemoptMaxFragmentsPerRecord];
+  // Outside the critical section: it may allocate.
+  if (count > XLR_NORMAL_MAX_BLOCK_ID + 1) XLogEnsureRecordSpace(count - 1, count + 1);
   START_CRIT_SECTION();
-  if (init) memopt_init_page(page);
-  xlrec.offnum =
-      PageAddItem(page, const_cast<char *>(fragment), bytes, InvalidOffsetNumber, false, false);
-  if (xlrec.offnum == InvalidOffsetNumber) elog(PANIC, "memopt could not add a fragment");
-  MarkBufferDirty(buffer);
+  for (int i = 0; i < count; ++i) {
+    Page page = BufferGetPage(buffers[i]);
+    bool init = PageIsNew(page);
+    if (init) memopt_init_page(page);
+    OffsetNumber offset = PageAddItem(page, const_cast<char *>(fragments[i]), sizes[i],
+                                      InvalidOffsetNumber, false, false);
+    if (offset == InvalidOffsetNumber) elog(PANIC, "memopt could not add a fragment");
+    offsets[i] = offset | (init ? kMemoptFragmentInitsPage : 0);
+    MarkBufferDirty(buffers[i]);
+  }
   XLogBeginInsert();
-  XLogRegisterData(reinterpret_cast<char *>(&xlrec), sizeof xlrec);
-  XLogRegisterBuffer(0, buffer, REGBUF_STANDARD | REGBUF_KEEP_DATA | (init ? REGBUF_WILL_INIT : 0));
-  XLogRegisterBufData(0, const_cast<char *>(fragment), bytes);
-  XLogRecPtr lsn =
-      XLogInsert(kMemoptRmgrId, XLOG_MEMOPT_APPEND | (init ? XLOG_MEMOPT_INIT_PAGE : 0));
-  PageSetLSN(page, lsn);
+  XLogRegisterData(reinterpret_cast<char *>(offsets), sizeof(uint16) * count);
+  for (int i = 0; i < count; ++i) {
+    bool init = (offsets[i] & kMemoptFragmentInitsPage) != 0;
+    XLogRegisterBuffer(i, buffers[i],
+                       REGBUF_STANDARD | REGBUF_KEEP_DATA | (init ? REGBUF_WILL_INIT : 0));
+    XLogRegisterBufData(i, const_cast<char *>(fragments[i]), sizes[i]);
+  }
+  XLogRecPtr lsn = XLogInsert(kMemoptRmgrId, XLOG_MEMOPT_FRAGMENTS);
+  for (int i = 0; i < count; ++i) PageSetLSN(BufferGetPage(buffers[i]), lsn);
   END_CRIT_SECTION();
 }
 

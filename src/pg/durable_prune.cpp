@@ -255,7 +255,8 @@ void CarryOut(Relation rel, memopt::Table *table, List *moves, BufferAccessStrat
     Page page = BufferGetPage(buffer);
     if (!memopt_page_is_ours(page) || PageGetFreeSpace(page) < MAXALIGN(move->bytes))
       elog(ERROR, "memopt: block %u has less free space than planned", move->destination);
-    memopt_add_fragment(buffer, false, move->data, move->bytes);
+    const char *fragment = move->data;
+    memopt_add_fragments(1, &buffer, &fragment, &move->bytes);
     UnlockReleaseBuffer(buffer);
     if (move->destination < table->frozen_pages()) table->set_frozen_pages(move->destination);
   }

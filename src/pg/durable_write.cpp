@@ -9,10 +9,17 @@
 // page inside the table's frozen prefix shortens that prefix, so the next
 // freezing pass looks at the page again.
 //
-// Locking: the table's append lock (memopt_durable_table_lock) is held
-// exclusively for the whole batch, so batches never interleave and sequence
-// numbers follow the order of the stream. Buffer content locks are taken
-// only while a fragment is added. Only committing transactions append, and
+// WAL: the last fragment of every batch (for OLTP transactions the only one)
+// of up to kMemoptMaxFragmentsPerRecord tables goes into one
+// XLOG_MEMOPT_FRAGMENTS record, so a transaction that changes four tables
+// pays for one record header, not four. Earlier fragments of large batches
+// are logged one per record as they fill.
+//
+// Locking: the tables' append locks (memopt_durable_table_lock, striped) are
+// held exclusively for their whole batches, taken in address order, so
+// batches never interleave, sequence numbers follow the order of the stream
+// and two committers cannot deadlock. Buffer content locks are taken after
+// them, only while fragments are added. Only committing transactions append, and
 // only once, after their writes are final; a transaction that fails later
 // (another PRE_COMMIT step, a failed commit record) leaves a batch whose xid
 // never commits, and loading ignores it.
@@ -36,6 +43,8 @@ extern "C" {
 #include "utils/memutils.h"
 }
 
+#include <algorithm>
+#include <new>
 #include <vector>
 
 namespace {
@@ -93,11 +102,20 @@ class BatchAppender {
   // `image` is the row's MinimalTuple.
   void AddImage(uint64 durable_id, const char *image, size_t bytes);
   void AddDelete(uint64 durable_id);
-  void Finish() { Flush(); }
+  // Ends the batch. Its last fragment is left for the caller to log with
+  // the other tables' (LockLastTarget, last_fragment, ReleaseTarget).
+  void FinishButLast();
+  bool has_last() const { return last_bytes_ > 0; }
+  const char *last_fragment() const { return fragment_; }
+  size_t last_bytes() const { return last_bytes_; }
+  Buffer LockLastTarget() { return LockTarget(last_bytes_); }
+  // After the fragment went in: unlocks `buffer`, updates the free space map.
+  void ReleaseTarget(Buffer buffer);
 
  private:
   void Open();
   bool OpenInFreeSpace();
+  Buffer LockTarget(size_t bytes);
   void Flush();
 
   memopt::Table *table_;
@@ -113,6 +131,7 @@ class BatchAppender {
   bool next_on_new_page_ = false;
   BlockNumber target_ = InvalidBlockNumber;  // InvalidBlockNumber: extend
   size_t capacity_ = 0;
+  size_t last_bytes_ = 0;  // of the pending last fragment, in fragment_
 };
 
 // The batch's first fragment: a page with free space from the free space
@@ -206,13 +225,9 @@ void BatchAppender::AddDelete(uint64 durable_id) {
   writer_.Add(memopt::EntryKind::kDelete, durable_id, nullptr, 0);
 }
 
-// Adds the fragment to its page and WAL-logs it.
-void BatchAppender::Flush() {
-  if (!open_) return;
-  open_ = false;
-  if (writer_.entries() == 0) return;
-  size_t bytes = writer_.Finish();
-
+// The target page of the open fragment, exclusively locked, with room for
+// `bytes` (else the page changed behind the append lock: corruption).
+Buffer BatchAppender::LockTarget(size_t bytes) {
   Buffer buffer;
   if (target_ == InvalidBlockNumber) {
     buffer =
@@ -222,17 +237,38 @@ void BatchAppender::Flush() {
     LockBuffer(buffer, BUFFER_LOCK_EXCLUSIVE);
   }
   Page page = BufferGetPage(buffer);
-  bool init = PageIsNew(page);
-  if (!init && (!memopt_page_is_ours(page) || PageGetFreeSpace(page) < bytes))
+  if (!PageIsNew(page) && (!memopt_page_is_ours(page) || PageGetFreeSpace(page) < bytes))
     ereport(ERROR,
             (errcode(ERRCODE_DATA_CORRUPTED),
              errmsg("memopt could not append to block %u of relation %u/%u/%u",
                     BufferGetBlockNumber(buffer), node_.spcNode, node_.dbNode, node_.relNode)));
-  memopt_add_fragment(buffer, init, fragment_, bytes);
+  return buffer;
+}
+
+void BatchAppender::ReleaseTarget(Buffer buffer) {
   BlockNumber block = BufferGetBlockNumber(buffer);
-  Size room = PageGetFreeSpace(page);
+  Size room = PageGetFreeSpace(BufferGetPage(buffer));
   UnlockReleaseBuffer(buffer);
   if (target_from_fsm_) RecordPageWithFreeSpace(fake_rel_, block, room);
+}
+
+// A fragment that is not the batch's last: added and WAL-logged on its own.
+void BatchAppender::Flush() {
+  if (!open_) return;
+  open_ = false;
+  if (writer_.entries() == 0) return;
+  size_t bytes = writer_.Finish();
+  Buffer buffer = LockTarget(bytes);
+  const char *fragment = fragment_;
+  memopt_add_fragments(1, &buffer, &fragment, &bytes);
+  ReleaseTarget(buffer);
+}
+
+void BatchAppender::FinishButLast() {
+  last_bytes_ = 0;
+  if (!open_) return;
+  open_ = false;
+  if (writer_.entries() > 0) last_bytes_ = writer_.Finish();
 }
 
 RelFileNode NodeOf(const memopt::Table *table) {
@@ -243,24 +279,72 @@ RelFileNode NodeOf(const memopt::Table *table) {
   return node;
 }
 
-// Appends the batch of `changes[begin, end)`, which all belong to one table.
-void AppendBatch(const memopt::Transaction::RowChange *changes, size_t count, TransactionId xid) {
-  memopt::Table *table = changes[0].table;
-  LWLock *lock = memopt_durable_table_lock(table->key());
-  LWLockAcquire(lock, LW_EXCLUSIVE);
-  BatchAppender appender(table, NodeOf(table), xid, table->NextBatchSeq());
-  for (size_t i = 0; i < count; ++i) {
-    memopt::Row *row = changes[i].row;
-    const memopt::Version *image = changes[i].image;
+// One table's part of the transaction's changes.
+struct Batch {
+  const memopt::Transaction::RowChange *changes;
+  size_t count;
+};
+
+void FillBatch(BatchAppender *appender, memopt::Table *table, const Batch &batch) {
+  for (size_t i = 0; i < batch.count; ++i) {
+    memopt::Row *row = batch.changes[i].row;
+    const memopt::Version *image = batch.changes[i].image;
     if (image == nullptr) {
-      appender.AddDelete(row->durable_id);
+      appender->AddDelete(row->durable_id);
       continue;
     }
     if (row->durable_id == 0) row->durable_id = table->NextDurableId();
-    appender.AddImage(row->durable_id, image->payload(), image->payload_bytes);
+    appender->AddImage(row->durable_id, image->payload(), image->payload_bytes);
   }
-  appender.Finish();
-  LWLockRelease(lock);
+}
+
+// The append locks of `count` tables, each once (tables share lock stripes),
+// in address order so that two committers never wait for each other.
+int LockStripes(const Batch *batches, int count, LWLock **locks) {
+  int distinct = 0;
+  for (int i = 0; i < count; ++i)
+    locks[i] = memopt_durable_table_lock(batches[i].changes[0].table->key());
+  std::sort(locks, locks + count);
+  for (int i = 0; i < count; ++i)
+    if (distinct == 0 || locks[distinct - 1] != locks[i]) locks[distinct++] = locks[i];
+  for (int i = 0; i < distinct; ++i) LWLockAcquire(locks[i], LW_EXCLUSIVE);
+  return distinct;
+}
+
+// Appends the batches of up to kMemoptMaxFragmentsPerRecord tables. Fragments
+// before a batch's last are logged as they fill; the last fragments of all
+// of them (for OLTP transactions, their only ones) share one WAL record.
+// Buffer locks are taken after the append locks, as everywhere else.
+void AppendBatches(const Batch *batches, int count, TransactionId xid) {
+  LWLock *locks[kMemoptMaxFragmentsPerRecord];
+  int lock_count = LockStripes(batches, count, locks);
+  BatchAppender *appenders[kMemoptMaxFragmentsPerRecord];
+  Buffer buffers[kMemoptMaxFragmentsPerRecord] = {};
+  const char *fragments[kMemoptMaxFragmentsPerRecord] = {};
+  size_t sizes[kMemoptMaxFragmentsPerRecord] = {};
+  int fragment_count = 0;
+  for (int i = 0; i < count; ++i) {
+    memopt::Table *table = batches[i].changes[0].table;
+    // palloc'd, so an error leaves nothing behind but memory of the context.
+    appenders[i] = new (palloc(sizeof(BatchAppender)))
+        BatchAppender(table, NodeOf(table), xid, table->NextBatchSeq());
+    FillBatch(appenders[i], table, batches[i]);
+    appenders[i]->FinishButLast();
+  }
+  for (int i = 0; i < count; ++i) {
+    if (!appenders[i]->has_last()) continue;
+    buffers[fragment_count] = appenders[i]->LockLastTarget();
+    fragments[fragment_count] = appenders[i]->last_fragment();
+    sizes[fragment_count] = appenders[i]->last_bytes();
+    fragment_count += 1;
+  }
+  if (fragment_count > 0) memopt_add_fragments(fragment_count, buffers, fragments, sizes);
+  for (int i = 0, next = 0; i < count; ++i) {
+    if (appenders[i]->has_last()) appenders[i]->ReleaseTarget(buffers[next++]);
+    appenders[i]->~BatchAppender();
+    pfree(appenders[i]);
+  }
+  for (int i = 0; i < lock_count; ++i) LWLockRelease(locks[i]);
 }
 
 }  // namespace
@@ -282,11 +366,18 @@ void memopt_log_commit(memopt::Transaction *txn) {
   }
   if (count == 0) return;
   TransactionId xid = GetTopTransactionId();
+  Batch batches[kMemoptMaxFragmentsPerRecord];
+  int batch_count = 0;
   for (size_t begin = 0; begin < count;) {
     size_t end = begin + 1;
     while (end < count && changes[end].table == changes[begin].table) ++end;
-    AppendBatch(changes + begin, end - begin, xid);
+    batches[batch_count++] = Batch{changes + begin, end - begin};
+    if (batch_count == kMemoptMaxFragmentsPerRecord) {
+      AppendBatches(batches, batch_count, xid);
+      batch_count = 0;
+    }
     begin = end;
   }
+  if (batch_count > 0) AppendBatches(batches, batch_count, xid);
   pfree(changes);
 }

@@ -1,5 +1,6 @@
 // wal_rmgr.cpp - memopt's custom WAL resource manager: redo of appended
 // fragments, and the descriptions pg_walinspect and recovery logs show.
+// Record types: durable_format.h.
 //
 // Redo runs in the startup process (crash recovery, archive recovery, every
 // standby) without catalog access: it only replays page changes. Rows reach
@@ -18,47 +19,66 @@ extern "C" {
 
 namespace {
 
-void RedoAppend(XLogReaderState *record) {
-  const auto *xlrec = reinterpret_cast<const xl_memopt_append *>(XLogRecGetData(record));
-  bool init = (XLogRecGetInfo(record) & XLOG_MEMOPT_INIT_PAGE) != 0;
+// Adds the fragment of block `block_id` at `offset`, unless the page has it.
+void RedoFragment(XLogReaderState *record, uint8 block_id, OffsetNumber offset, bool init) {
   Buffer buffer;
   XLogRedoAction action;
   if (init) {
-    buffer = XLogInitBufferForRedo(record, 0);
+    buffer = XLogInitBufferForRedo(record, block_id);
     memopt_init_page(BufferGetPage(buffer));
     action = BLK_NEEDS_REDO;
   } else {
-    action = XLogReadBufferForRedo(record, 0, &buffer);
+    action = XLogReadBufferForRedo(record, block_id, &buffer);
   }
   if (action == BLK_NEEDS_REDO) {
     Page page = BufferGetPage(buffer);
     Size bytes;
-    char *fragment = XLogRecGetBlockData(record, 0, &bytes);
-    if (PageAddItem(page, fragment, bytes, xlrec->offnum, false, false) != xlrec->offnum)
-      elog(PANIC, "memopt redo: could not add fragment at offset %u", xlrec->offnum);
+    char *fragment = XLogRecGetBlockData(record, block_id, &bytes);
+    if (PageAddItem(page, fragment, bytes, offset, false, false) != offset)
+      elog(PANIC, "memopt redo: could not add fragment at offset %u", offset);
     PageSetLSN(page, record->EndRecPtr);
     MarkBufferDirty(buffer);
   }
   if (BufferIsValid(buffer)) UnlockReleaseBuffer(buffer);
 }
 
-void Redo(XLogReaderState *record) {
-  uint8 info = XLogRecGetInfo(record) & ~XLR_INFO_MASK & ~XLOG_MEMOPT_INIT_PAGE;
-  if (info == XLOG_MEMOPT_APPEND)
-    RedoAppend(record);
-  else
-    elog(PANIC, "memopt redo: unknown record type %u", info);
+// XLOG_MEMOPT_FRAGMENTS' main data: one offset word per block.
+int FragmentCount(XLogReaderState *record) {
+  return static_cast<int>(XLogRecGetDataLen(record) / sizeof(uint16));
 }
 
-void Describe(StringInfo buf, XLogReaderState *record) {
-  uint8 info = XLogRecGetInfo(record) & ~XLR_INFO_MASK & ~XLOG_MEMOPT_INIT_PAGE;
-  if (info != XLOG_MEMOPT_APPEND) return;
-  const auto *xlrec = reinterpret_cast<const xl_memopt_append *>(XLogRecGetData(record));
+uint16 OffsetWord(XLogReaderState *record, int block_id) {
+  uint16 word;
+  memcpy(&word, XLogRecGetData(record) + block_id * sizeof(uint16), sizeof word);
+  return word;
+}
+
+void Redo(XLogReaderState *record) {
+  uint8 info = XLogRecGetInfo(record) & ~XLR_INFO_MASK;
+  if (info == XLOG_MEMOPT_FRAGMENTS) {
+    for (int i = 0; i < FragmentCount(record); ++i) {
+      uint16 word = OffsetWord(record, i);
+      RedoFragment(record, static_cast<uint8>(i), word & ~kMemoptFragmentInitsPage,
+                   (word & kMemoptFragmentInitsPage) != 0);
+    }
+    return;
+  }
+  if ((info & ~XLOG_MEMOPT_INIT_PAGE) == XLOG_MEMOPT_APPEND) {
+    const auto *xlrec = reinterpret_cast<const xl_memopt_append *>(XLogRecGetData(record));
+    RedoFragment(record, 0, xlrec->offnum, (info & XLOG_MEMOPT_INIT_PAGE) != 0);
+    return;
+  }
+  elog(PANIC, "memopt redo: unknown record type %u", info);
+}
+
+// "xid X, batch B, offset O: N images, M deletes[, P image pieces]"
+void DescribeFragment(StringInfo buf, XLogReaderState *record, uint8 block_id,
+                      OffsetNumber offset) {
   Size bytes = 0;
-  const char *fragment = XLogRecGetBlockData(record, 0, &bytes);
+  const char *fragment = XLogRecGetBlockData(record, block_id, &bytes);
   memopt::FragmentReader reader;
   if (fragment == nullptr || !reader.Open(fragment, bytes)) {
-    appendStringInfo(buf, "offset %u", xlrec->offnum);
+    appendStringInfo(buf, "offset %u", offset);
     return;
   }
   int images = 0, pieces = 0, deletes = 0;
@@ -70,10 +90,27 @@ void Describe(StringInfo buf, XLogReaderState *record) {
   }
   const memopt::FragmentHeader &header = reader.header();
   appendStringInfo(buf, "xid %u, batch %llu, offset %u: %d images, %d deletes", header.xid,
-                   static_cast<unsigned long long>(header.batch_seq), xlrec->offnum, images,
-                   deletes);
+                   static_cast<unsigned long long>(header.batch_seq), offset, images, deletes);
   if (pieces > 0) appendStringInfo(buf, ", %d image pieces", pieces);
   if (reader.damaged()) appendStringInfoString(buf, ", damaged");
+}
+
+// One description per fragment, joined by "; " (walinspect's block_ref
+// column says which relation and block each is).
+void Describe(StringInfo buf, XLogReaderState *record) {
+  uint8 info = XLogRecGetInfo(record) & ~XLR_INFO_MASK;
+  if (info == XLOG_MEMOPT_FRAGMENTS) {
+    for (int i = 0; i < FragmentCount(record); ++i) {
+      if (i > 0) appendStringInfoString(buf, "; ");
+      DescribeFragment(buf, record, static_cast<uint8>(i),
+                       OffsetWord(record, i) & ~kMemoptFragmentInitsPage);
+    }
+    return;
+  }
+  if ((info & ~XLOG_MEMOPT_INIT_PAGE) == XLOG_MEMOPT_APPEND) {
+    const auto *xlrec = reinterpret_cast<const xl_memopt_append *>(XLogRecGetData(record));
+    DescribeFragment(buf, record, 0, xlrec->offnum);
+  }
 }
 
 const char *Identify(uint8 info) {
@@ -82,6 +119,8 @@ const char *Identify(uint8 info) {
       return "APPEND";
     case XLOG_MEMOPT_APPEND | XLOG_MEMOPT_INIT_PAGE:
       return "APPEND+INIT";
+    case XLOG_MEMOPT_FRAGMENTS:
+      return "FRAGMENTS";
     default:
       return nullptr;
   }

@@ -1,7 +1,8 @@
-# memopt's WAL records as pg_walinspect shows them: the resource manager's
-# name, record types and readable descriptions of each commit's fragments
-# (images, deletes, pieces of a row too big for one page). Then the same
-# records replayed by crash recovery give back exactly the committed rows.
+# memopt's WAL records as pg_walinspect shows them, per transaction: one
+# record for a commit that changed one table or several (up to sixteen per
+# record), pieces of a row too big for one page (sql/wal_records.sql checks
+# the descriptions of single-table commits in more detail). Then crash
+# recovery replays those records to exactly the committed rows.
 use strict;
 use warnings;
 use PostgreSQL::Test::Cluster;
@@ -16,8 +17,11 @@ $node->safe_psql('postgres', q{
   CREATE EXTENSION memopt;
   CREATE EXTENSION pg_walinspect;
   CREATE TABLE t (id int PRIMARY KEY, v text) USING memopt;
+  CREATE TABLE other (id int) USING memopt;
   CREATE TABLE lsns (step text, lsn pg_lsn);
 });
+# Twenty tables for one transaction: more than one record takes.
+$node->safe_psql('postgres', join('', map { "CREATE TABLE many$_ (id int) USING memopt;" } 1 .. 20));
 
 # Each step in its own transaction, with the WAL position before it.
 my @steps = (
@@ -27,6 +31,8 @@ my @steps = (
   # md5 text does not compress: about 12.8 kB, more than a page holds.
   [ 'big', q{INSERT INTO t SELECT 10, string_agg(md5(g::text), '') FROM generate_series(1, 400) g} ],
   [ 'rollback', q{BEGIN; INSERT INTO t VALUES (99, 'never'); ROLLBACK} ],
+  [ 'two_tables', q{BEGIN; INSERT INTO t VALUES (4, 'four'); INSERT INTO other VALUES (1), (2); COMMIT} ],
+  [ 'twenty_tables', 'BEGIN;' . join('', map { "INSERT INTO many$_ VALUES ($_);" } 1 .. 20) . 'COMMIT' ],
 );
 for my $step (@steps) {
   my ($name, $sql) = @$step;
@@ -44,22 +50,29 @@ sub records_of {
       SELECT lsn AS from_lsn, (SELECT min(l2.lsn) FROM lsns l2 WHERE l2.lsn > l1.lsn) AS to_lsn
       FROM lsns l1 WHERE step = '$step')
     SELECT string_agg(record_type || ': ' ||
-                      regexp_replace(description, 'xid \\d+, batch \\d+, offset \\d+', 'xid, batch, offset'),
+                      regexp_replace(description, 'xid \\d+, batch \\d+, offset \\d+', 'xid, batch, offset', 'g'),
                       E'\\n' ORDER BY r.start_lsn)
     FROM bounds, pg_get_wal_records_info(bounds.from_lsn, bounds.to_lsn) r
     WHERE resource_manager = 'memopt'});
 }
 
-like(records_of('insert'), qr/^APPEND(\+INIT)?: xid, batch, offset: 3 images, 0 deletes$/,
+my $fragment = qr/xid, batch, offset: \d+ images, \d+ deletes/;
+like(records_of('insert'), qr/^FRAGMENTS: xid, batch, offset: 3 images, 0 deletes$/,
   'an INSERT of three rows is one record with three images');
-like(records_of('update'), qr/^APPEND: xid, batch, offset: 1 images, 0 deletes$/,
+like(records_of('update'), qr/^FRAGMENTS: xid, batch, offset: 1 images, 0 deletes$/,
   'an UPDATE logs the new image only');
-like(records_of('delete'), qr/^APPEND: xid, batch, offset: 0 images, 1 deletes$/,
+like(records_of('delete'), qr/^FRAGMENTS: xid, batch, offset: 0 images, 1 deletes$/,
   'a DELETE logs the row id only');
 like(records_of('big'),
-  qr/^(APPEND(\+INIT)?: xid, batch, offset: 0 images, 0 deletes, 1 image pieces\n)+APPEND\+INIT: xid, batch, offset: 1 images, 0 deletes$/,
+  qr/^(FRAGMENTS: xid, batch, offset: 0 images, 0 deletes, 1 image pieces\n)+FRAGMENTS: xid, batch, offset: 1 images, 0 deletes$/,
   'a row bigger than a page is logged in pieces, the last one an image');
 is(records_of('rollback'), '', 'a rolled-back transaction logs nothing');
+like(records_of('two_tables'),
+  qr/^FRAGMENTS: xid, batch, offset: (1 images, 0 deletes; xid, batch, offset: 2 images|2 images, 0 deletes; xid, batch, offset: 1 images), 0 deletes$/,
+  'a transaction that changes two tables logs both in one record');
+like(records_of('twenty_tables'),
+  qr/^FRAGMENTS: $fragment(; $fragment){15}\nFRAGMENTS: $fragment(; $fragment){3}$/,
+  'twenty tables take two records of at most sixteen fragments');
 
 my $descriptions = $node->safe_psql('postgres', q{
   SELECT count(*) FILTER (WHERE description ~ '^xid \d+, batch \d+, offset \d+: ')
@@ -75,5 +88,8 @@ is($node->safe_psql('postgres', 'SELECT id, v FROM t ORDER BY id'), $expected,
   'crash recovery replays the records to exactly the committed rows');
 is($node->safe_psql('postgres', 'SELECT length(v) FROM t WHERE id = 10'), '12800',
   'the row logged in pieces is whole again');
+is($node->safe_psql('postgres', 'SELECT count(*) FROM other'), '2', 'both tables of one record are back');
+is($node->safe_psql('postgres', join(' UNION ALL ', map { "SELECT id FROM many$_" } 1 .. 20) . ' ORDER BY 1'),
+  join("\n", 1 .. 20), 'all twenty tables of one transaction are back');
 
 done_testing();
