@@ -657,6 +657,11 @@ SELECT count(*) FROM ix_arr_hash WHERE k = ANY ('{}');
 SELECT count(*) FROM ix_arr_hash WHERE k = ANY (NULL::numeric[]);
 EXPLAIN (COSTS OFF) SELECT n FROM ix_arr_hash WHERE j IN (3, 4) AND k IN (10, 11, 12);
 SELECT count(*), sum(n) FROM ix_arr_hash WHERE j IN (3, 4) AND k IN (10, 11, 12);
+-- cross-type elements: int8 for an int column, hashed with int8's function
+EXPLAIN (COSTS OFF) SELECT n FROM ix_arr_hash
+WHERE j = ANY (ARRAY[3, 4, 99999999999]::int8[]) AND k IN (10, 11, 12);
+SELECT count(*), sum(n) FROM ix_arr_hash
+WHERE j = ANY (ARRAY[3, 4, 99999999999]::int8[]) AND k IN (10, 11, 12);
 SET enable_seqscan = on;
 SET enable_indexscan = off;
 SELECT count(*), sum(n) FROM ix_arr_hash WHERE j IN (3, 4) AND k IN (10, 11, 12);

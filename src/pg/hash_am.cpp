@@ -35,6 +35,7 @@ struct HashScan {
   int count;
   int next;
   MemoptSearchColumn search[INDEX_MAX_KEYS];
+  bool hashable[INDEX_MAX_KEYS];  // the column's key can be hashed
   MemoptArrayKeys arrays;
 };
 
@@ -60,8 +61,28 @@ int CollectAll(memopt::HashIndex *index, Candidate *out, int capacity) {
   return found;
 }
 
-// Fills `values` from the scan keys; false if some key column has no "="
-// key (the scan then walks every entry). *impossible: a key compares with NULL.
+// Chooses each key column's hash function: the opfamily's for the key's
+// type when it differs from the column's (cross-type "="). Once per scan:
+// array keys change their arguments, never their types.
+void ResolveSearchColumns(IndexScanDesc scan, HashScan *state, ScanKey keys) {
+  const MemoptIndexInfo *info = memopt_index_info(scan->indexRelation);
+  for (int i = 0; i < scan->numberOfKeys; ++i) {
+    ScanKey key = &keys[i];
+    const MemoptIndexColumn &column_info = info->columns[key->sk_attno - 1];
+    MemoptSearchColumn &search = state->search[key->sk_attno - 1];
+    search.cross = OidIsValid(key->sk_subtype) && key->sk_subtype != column_info.type;
+    state->hashable[key->sk_attno - 1] = true;
+    if (!search.cross) continue;
+    Oid function = get_opfamily_proc(column_info.opfamily, key->sk_subtype, key->sk_subtype, 1);
+    // No hash function for that type: leave the key to the walk.
+    state->hashable[key->sk_attno - 1] = OidIsValid(function);
+    if (OidIsValid(function)) fmgr_info(function, &search.hash);
+  }
+}
+
+// Fills `values` from the scan keys; false if some key column has no usable
+// "=" key (the scan then walks every entry). *impossible: a key compares
+// with NULL.
 bool KeysCoverEveryColumn(IndexScanDesc scan, HashScan *state, ScanKey keys, Datum *values,
                           bool *isnull, bool *impossible) {
   const MemoptIndexInfo *info = memopt_index_info(scan->indexRelation);
@@ -74,14 +95,7 @@ bool KeysCoverEveryColumn(IndexScanDesc scan, HashScan *state, ScanKey keys, Dat
       return false;
     }
     int column = key->sk_attno - 1;
-    const MemoptIndexColumn &column_info = info->columns[column];
-    MemoptSearchColumn &search = state->search[column];
-    search.cross = OidIsValid(key->sk_subtype) && key->sk_subtype != column_info.type;
-    if (search.cross) {
-      Oid function = get_opfamily_proc(column_info.opfamily, key->sk_subtype, key->sk_subtype, 1);
-      if (!OidIsValid(function)) continue;  // no hash for that type: leave it to the walk
-      fmgr_info(function, &search.hash);
-    }
+    if (!state->hashable[column]) continue;
     values[column] = key->sk_argument;
     isnull[column] = false;
     covered[column] = true;
@@ -144,6 +158,7 @@ void Prepare(IndexScanDesc scan, HashScan *state) {
   memopt::Index *engine_index = memopt_index_for(scan->heapRelation, scan->indexRelation);
   state->view = memopt_view_for(scan->xs_snapshot);
   bool mvcc = scan->xs_snapshot->snapshot_type == SNAPSHOT_MVCC;
+  ResolveSearchColumns(scan, state, state->arrays.keys);
   do {
     Datum values[INDEX_MAX_KEYS];
     bool isnull[INDEX_MAX_KEYS];
