@@ -9,6 +9,7 @@ CREATE TABLE wal_t (id int PRIMARY KEY, v text) USING memopt;
 CREATE TABLE wal_so (id int) USING memopt WITH (durability = schema_only);
 INSERT INTO wal_t VALUES (1, 'one'), (2, 'two');
 SELECT pg_current_wal_insert_lsn() AS start_lsn \gset
+-- An update logs the bytes it changed (a delta of the row's previous image).
 UPDATE wal_t SET v = 'uno' WHERE id = 1;
 DELETE FROM wal_t WHERE id = 2;
 BEGIN;

@@ -5,8 +5,9 @@
 // batch `seq`) and Remove (batch `seq` deleted the row). Changes may arrive
 // in any order: for each durable id the change with the highest sequence
 // number wins, so a removed row leaves a tombstone until the loader is
-// destroyed. Loaded versions begin at kLoadedTimestamp, so every transaction
-// sees them, whatever its read timestamp.
+// destroyed. Each row's chain of deltas since its last whole image
+// (Row::durable_chain) continues from the entries loaded. Loaded versions begin at
+// kLoadedTimestamp, so every transaction sees them, whatever its read timestamp.
 //
 // Thread safety: one thread, on a table created with Engine::NewTable and not
 // yet published. Memory for the map of durable ids is the process heap, not
@@ -29,7 +30,14 @@ class TableLoader {
   TableLoader &operator=(const TableLoader &) = delete;
 
   // kOutOfMemory when the arena (or the process heap) is exhausted.
-  Status Put(uint64_t durable_id, uint64_t seq, const char *payload, size_t bytes);
+  // `delta_bytes`, if not 0: the image was made from the row's loaded one by
+  // a delta entry of that size (the caller applies deltas, through Current,
+  // after every whole image is in).
+  Status Put(uint64_t durable_id, uint64_t seq, const char *payload, size_t bytes,
+             size_t delta_bytes = 0);
+  // The row's image loaded so far and its batch; false if there is none or
+  // the row is deleted (*seq is then the delete's batch, or 0).
+  bool Current(uint64_t durable_id, uint64_t *seq, const char **payload, size_t *bytes) const;
   Status Remove(uint64_t durable_id, uint64_t seq);
   // Makes the table's durable ids and batch numbers continue after those
   // seen. Call once, after the last change.

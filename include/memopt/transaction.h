@@ -134,11 +134,15 @@ class Transaction final : private DependencySink {
   struct RowChange {
     Table *table;
     Row *row;
-    const Version *image;
+    const Version *image;  // the new image; nullptr: the row was deleted
+    // The committed version this transaction replaced (nullptr if it
+    // inserted the row): the image the row's previous batch logged.
+    const Version *base;
   };
   Status CollectDurableChanges(std::vector<RowChange> *changes) const;
 
  private:
+  const Version *CommittedBase(const Version *newest) const;
   enum class WriteKind : uint8_t { kInsert, kUpdate, kDelete };
   struct WriteEntry {
     WriteKind kind;

@@ -23,6 +23,7 @@
 #pragma once
 
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 
 #include "memopt/timestamp.h"
@@ -47,18 +48,42 @@ struct Version {
 static_assert(sizeof(Version) == 48, "payload must stay 8-byte aligned; keep the header small");
 
 // GC states of a row (Row::gc_state).
-enum RowGcState : uint32_t { kRowIdle = 0, kRowQueued = 1, kRowDead = 2 };
+enum RowGcState : uint16_t { kRowIdle = 0, kRowQueued = 1, kRowDead = 2 };
 
 struct Row {
   std::atomic<Version *> newest;
-  std::atomic<Row *> gc_next;        // link in the table's GC queue
-  std::atomic<uint32_t> gc_state;    // RowGcState
+  std::atomic<Row *> gc_next;      // link in the table's GC queue
+  std::atomic<uint16_t> gc_state;  // RowGcState
+  // The deltas (kImageDelta, batch_format.h) among the row's durable entries
+  // since its last whole image, as DeltaChain packs them: how many and how
+  // many bytes. The host logs a whole image again before the chain gets
+  // long or outweighs the image, so loading and pruning follow short chains
+  // and a row's live entries stay under twice its image. Same writers and
+  // readers as durable_id.
+  uint16_t durable_chain;
   std::atomic<uint32_t> index_lock;  // see RowIndexLock in index.h
   // The row's name in its table's durable page stream: 0 until a commit
   // first logs an image of it, then fixed. Written only by the transaction
   // that logs it (it holds the row: it inserted it or claimed its newest
   // version), before it publishes; later loggers read it after that.
   uint64_t durable_id;
+};
+static_assert(sizeof(Row) == 32, "a row header per row: keep it small");
+
+// Row::durable_chain: the count of deltas in the low 3 bits (at most 7), their
+// bytes above (saturating at 8191; deltas are only taken for images of at
+// most a few kB).
+struct DeltaChain {
+  static constexpr unsigned kMaxDeltas = 7;
+  static constexpr size_t kMaxBytes = 8191;
+  static unsigned Deltas(uint16_t chain) { return chain & 7u; }
+  static size_t Bytes(uint16_t chain) { return chain >> 3; }
+  // The chain after one more delta of `bytes`.
+  static uint16_t Add(uint16_t chain, size_t bytes) {
+    unsigned deltas = Deltas(chain) < kMaxDeltas ? Deltas(chain) + 1 : kMaxDeltas;
+    size_t total = Bytes(chain) + bytes < kMaxBytes ? Bytes(chain) + bytes : kMaxBytes;
+    return static_cast<uint16_t>(total << 3 | deltas);
+  }
 };
 
 }  // namespace memopt

@@ -59,9 +59,9 @@ uint64_t CompactHead(EntryKind kind, uint64_t durable_id, uint64_t previous_id) 
   return zigzag << 2 | static_cast<uint64_t>(kind);
 }
 
-bool ValidKind(uint64_t kind) {
-  return kind >= static_cast<uint64_t>(EntryKind::kImage) &&
-         kind <= static_cast<uint64_t>(EntryKind::kDelete);
+bool ValidKind(uint64_t kind, bool compact) {
+  uint64_t lowest = static_cast<uint64_t>(compact ? EntryKind::kImageDelta : EntryKind::kImage);
+  return kind >= lowest && kind <= static_cast<uint64_t>(EntryKind::kDelete);
 }
 
 }  // namespace
@@ -89,6 +89,7 @@ size_t FragmentWriter::EntryHeaderBytes(EntryKind kind, uint64_t durable_id, siz
 
 void FragmentWriter::Add(EntryKind kind, uint64_t durable_id, const char *data, size_t bytes) {
   assert(Fits(kind, durable_id, bytes));
+  assert(kind != EntryKind::kImageDelta || (flags_ & kFragmentCompact));
   char *out = buffer_ + used_;
   if (flags_ & kFragmentCompact) {
     out += PutVarint(out, CompactHead(kind, durable_id, previous_id_));
@@ -142,7 +143,7 @@ bool FragmentReader::Next(FragmentEntry *entry) {
     if (!GetVarint(data_, bytes_, &position_, &head)) return Fail();
     kind = head & 3;
     entry->durable_id = previous_id_ + UnZigZag(head >> 2);
-    if (ValidKind(kind) && kind != static_cast<uint64_t>(EntryKind::kDelete) &&
+    if (kind != static_cast<uint64_t>(EntryKind::kDelete) &&
         !GetVarint(data_, bytes_, &position_, &bytes))
       return Fail();
   } else {
@@ -155,7 +156,8 @@ bool FragmentReader::Next(FragmentEntry *entry) {
     bytes = length;
     position_ += kLegacyEntryHeaderBytes;
   }
-  if (!ValidKind(kind) || bytes > bytes_ - position_) return Fail();
+  if (!ValidKind(kind, header_.flags & kFragmentCompact) || bytes > bytes_ - position_)
+    return Fail();
   entry->kind = static_cast<EntryKind>(kind);
   entry->data = entry->kind == EntryKind::kDelete ? nullptr : data_ + position_;
   entry->bytes = static_cast<size_t>(bytes);
@@ -163,6 +165,58 @@ bool FragmentReader::Next(FragmentEntry *entry) {
   previous_id_ = entry->durable_id;
   read_ += 1;
   return true;
+}
+
+size_t EncodeImageDelta(const char *base, size_t base_bytes, const char *image, size_t image_bytes,
+                        char *out) {
+  size_t shorter = base_bytes < image_bytes ? base_bytes : image_bytes;
+  size_t prefix = 0;
+  while (prefix < shorter && base[prefix] == image[prefix]) ++prefix;
+  size_t suffix = 0;
+  while (suffix < shorter - prefix &&
+         base[base_bytes - 1 - suffix] == image[image_bytes - 1 - suffix])
+    ++suffix;
+  size_t middle = image_bytes - prefix - suffix;
+  size_t used = PutVarint(out, prefix);
+  used += PutVarint(out + used, suffix);
+  memcpy(out + used, image + prefix, middle);
+  return used + middle;
+}
+
+namespace {
+
+// Reads a delta's prefix and suffix; false if damaged or larger than the base.
+bool ReadDeltaHead(const char *delta, size_t delta_bytes, size_t base_bytes, uint64_t *prefix,
+                   uint64_t *suffix, size_t *position) {
+  *position = 0;
+  if (!GetVarint(delta, delta_bytes, position, prefix) ||
+      !GetVarint(delta, delta_bytes, position, suffix))
+    return false;
+  return *prefix <= base_bytes && *suffix <= base_bytes - *prefix;
+}
+
+}  // namespace
+
+bool ImageDeltaResultBytes(const char *delta, size_t delta_bytes, size_t base_bytes,
+                           size_t *image_bytes) {
+  uint64_t prefix, suffix;
+  size_t position;
+  if (!ReadDeltaHead(delta, delta_bytes, base_bytes, &prefix, &suffix, &position)) return false;
+  *image_bytes = static_cast<size_t>(prefix + suffix) + (delta_bytes - position);
+  return true;
+}
+
+void ApplyImageDelta(const char *base, size_t base_bytes, const char *delta, size_t delta_bytes,
+                     char *out) {
+  uint64_t prefix, suffix;
+  size_t position;
+  bool intact = ReadDeltaHead(delta, delta_bytes, base_bytes, &prefix, &suffix, &position);
+  assert(intact);
+  (void)intact;
+  size_t middle = delta_bytes - position;
+  memcpy(out, base, prefix);
+  memcpy(out + prefix, delta + position, middle);
+  memcpy(out + prefix + middle, base + base_bytes - suffix, suffix);
 }
 
 }  // namespace memopt

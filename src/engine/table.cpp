@@ -49,7 +49,7 @@ void Table::PushGc(Row *row) {
 }
 
 void Table::QueueForGc(Row *row) {
-  uint32_t expected = kRowIdle;
+  uint16_t expected = kRowIdle;
   if (row->gc_state.compare_exchange_strong(expected, kRowQueued, std::memory_order_acq_rel))
     PushGc(row);
 }

@@ -41,7 +41,8 @@ TableLoader::Entry *TableLoader::EntryFor(uint64_t durable_id, uint64_t seq) {
   return entry;
 }
 
-Status TableLoader::Put(uint64_t durable_id, uint64_t seq, const char *payload, size_t bytes) {
+Status TableLoader::Put(uint64_t durable_id, uint64_t seq, const char *payload, size_t bytes,
+                        size_t delta_bytes) {
   Entry *entry;
   try {
     entry = EntryFor(durable_id, seq);
@@ -59,6 +60,7 @@ Status TableLoader::Put(uint64_t durable_id, uint64_t seq, const char *payload, 
     version->slot = old->slot;
     table_->directory().Set(old->slot, version);
     row->newest.store(version, std::memory_order_relaxed);
+    row->durable_chain = delta_bytes > 0 ? DeltaChain::Add(row->durable_chain, delta_bytes) : 0;
     table_->AddBytes(static_cast<int64_t>(Arena::BlockBytes(version)) -
                      static_cast<int64_t>(Arena::BlockBytes(old)));
     arena->Free(old);
@@ -75,6 +77,7 @@ Status TableLoader::Put(uint64_t durable_id, uint64_t seq, const char *payload, 
   row->newest.store(version, std::memory_order_relaxed);
   row->gc_next.store(nullptr, std::memory_order_relaxed);
   row->gc_state.store(kRowIdle, std::memory_order_relaxed);
+  row->durable_chain = 0;
   row->index_lock.store(0, std::memory_order_relaxed);
   row->durable_id = durable_id;
   version->row = row;
@@ -107,6 +110,17 @@ Status TableLoader::Remove(uint64_t durable_id, uint64_t seq) {
   entry->row = nullptr;
   live_rows_ -= 1;
   return Status::kOk;
+}
+
+bool TableLoader::Current(uint64_t durable_id, uint64_t *seq, const char **payload,
+                          size_t *bytes) const {
+  auto found = rows_.find(durable_id);
+  *seq = found == rows_.end() ? 0 : found->second.seq;
+  if (found == rows_.end() || found->second.row == nullptr) return false;
+  const Version *version = found->second.row->newest.load(std::memory_order_relaxed);
+  *payload = version->payload();
+  *bytes = version->payload_bytes;
+  return true;
 }
 
 void TableLoader::Finish() { table_->ContinueDurableCounters(max_durable_id_, max_seq_); }

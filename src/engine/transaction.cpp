@@ -145,6 +145,7 @@ Status Transaction::Insert(Table *table, Version *created, uint32_t command_id, 
   row->newest.store(created, std::memory_order_relaxed);
   row->gc_next.store(nullptr, std::memory_order_relaxed);
   row->gc_state.store(kRowIdle, std::memory_order_relaxed);
+  row->durable_chain = 0;
   row->index_lock.store(0, std::memory_order_relaxed);
   row->durable_id = 0;
   uint64_t slot;
@@ -237,6 +238,15 @@ Status Transaction::UndoLatestInsert(Version *created) {
   return Status::kOk;
 }
 
+// The newest version older than this transaction's versions of the row: the
+// committed one its first write replaced, or nullptr if it inserted the row.
+const Version *Transaction::CommittedBase(const Version *newest) const {
+  const Version *base = newest->older.load(std::memory_order_acquire);
+  while (base != nullptr && base->begin.load(std::memory_order_acquire) == txn_id_)
+    base = base->older.load(std::memory_order_acquire);
+  return base;
+}
+
 Status Transaction::CollectDurableChanges(std::vector<RowChange> *changes) const {
   auto by_table = [](const RowChange &a, const RowChange &b) { return a.table < b.table; };
   try {
@@ -253,11 +263,11 @@ Status Transaction::CollectDurableChanges(std::vector<RowChange> *changes) const
       if (newest == nullptr) continue;
       if (newest->end.load(std::memory_order_acquire) == txn_id_) {
         if (entry.kind == WriteKind::kDelete && entry.replaced == newest && row->durable_id != 0)
-          changes->push_back(RowChange{entry.table, row, nullptr});
+          changes->push_back(RowChange{entry.table, row, nullptr, nullptr});
         continue;
       }
       if (entry.created == newest && newest->begin.load(std::memory_order_acquire) == txn_id_)
-        changes->push_back(RowChange{entry.table, row, newest});
+        changes->push_back(RowChange{entry.table, row, newest, CommittedBase(newest)});
     }
     if (!std::is_sorted(changes->begin(), changes->end(), by_table))
       std::stable_sort(changes->begin(), changes->end(), by_table);

@@ -12,6 +12,10 @@
 //
 // Which batches count: those whose xid committed (or was frozen). Nothing
 // else can be in progress: only a backend that has the engine table appends.
+//
+// Deltas (kImageDelta) are kept aside until every page is read, then applied
+// per row in batch order to the newest whole image: VACUUM moves fragments
+// to earlier pages, so a delta may come before its base in the file.
 #include "durable_format.h"
 #include "index_internal.h"
 #include "memopt_pg.h"
@@ -27,10 +31,12 @@ extern "C" {
 #include "utils/rel.h"
 }
 
+#include <algorithm>
 #include <map>
 #include <new>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "memopt/table_loader.h"
 
@@ -49,6 +55,16 @@ struct LoadState {
   // earlier pages, other batches' fragments may come between them.
   std::map<std::pair<uint64, uint64>, std::string> pending;
   std::string image;  // an image with its omitted header bytes restored
+  // Deltas of committed batches, applied after the last page: 24 bytes each
+  // plus their data (a few bytes) while the table loads.
+  struct Delta {
+    uint64 durable_id;
+    uint64 seq;
+    uint32 offset;  // in delta_bytes
+    uint32 bytes;
+  };
+  std::vector<Delta> deltas;
+  std::string delta_bytes;
   TransactionId last_xid = InvalidTransactionId;
   bool last_committed = false;
   uint64 bytes = 0;
@@ -83,6 +99,23 @@ void AppendOrReport(Relation rel, std::string *to, const char *data, size_t byte
   if (!stored) memopt_report_status(memopt::Status::kOutOfMemory, rel);
 }
 
+// Makes state->image a MinimalTuple of `bytes` stored bytes: the header
+// bytes a compact fragment leaves out, then room for the stored ones, which
+// the caller fills through the pointer returned.
+char *StartImage(Relation rel, LoadState *state, size_t bytes) {
+  bool sized = true;
+  try {
+    state->image.resize(kImageOmittedBytes + bytes);
+  } catch (const std::bad_alloc &) {
+    sized = false;
+  }
+  if (!sized) memopt_report_status(memopt::Status::kOutOfMemory, rel);
+  MinimalTupleData omitted{};
+  omitted.t_len = static_cast<uint32>(bytes + kImageOmittedBytes);
+  memcpy(&state->image[0], &omitted, kImageOmittedBytes);
+  return &state->image[kImageOmittedBytes];
+}
+
 // Puts a stored image (pieces assembled) into the loader, first restoring
 // the MinimalTuple header bytes a compact fragment leaves out.
 memopt::Status PutImage(Relation rel, LoadState *state, const memopt::FragmentHeader &header,
@@ -90,12 +123,67 @@ memopt::Status PutImage(Relation rel, LoadState *state, const memopt::FragmentHe
   state->bytes += bytes;
   if (!(header.flags & memopt::kFragmentCompact))
     return state->loader.Put(durable_id, header.batch_seq, data, bytes);
-  state->image.clear();
-  MinimalTupleData omitted{};
-  omitted.t_len = static_cast<uint32>(bytes + kImageOmittedBytes);
-  AppendOrReport(rel, &state->image, reinterpret_cast<const char *>(&omitted), kImageOmittedBytes);
-  AppendOrReport(rel, &state->image, data, bytes);
+  memcpy(StartImage(rel, state, bytes), data, bytes);
   return state->loader.Put(durable_id, header.batch_seq, state->image.data(), state->image.size());
+}
+
+void KeepDelta(Relation rel, LoadState *state, const memopt::FragmentHeader &header,
+               const memopt::FragmentEntry &entry) {
+  if (state->delta_bytes.size() + entry.bytes > PG_UINT32_MAX)
+    ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+                    errmsg("memopt table \"%s\" has more than 4 GB of update deltas to load",
+                           RelationGetRelationName(rel)),
+                    errhint("VACUUM FULL the table to rewrite its rows whole.")));
+  bool kept = true;
+  try {
+    state->deltas.push_back(LoadState::Delta{entry.durable_id, header.batch_seq,
+                                             static_cast<uint32>(state->delta_bytes.size()),
+                                             static_cast<uint32>(entry.bytes)});
+  } catch (const std::bad_alloc &) {
+    kept = false;
+  }
+  if (!kept) memopt_report_status(memopt::Status::kOutOfMemory, rel);
+  AppendOrReport(rel, &state->delta_bytes, entry.data, entry.bytes);
+}
+
+void DamagedDelta(Relation rel, const LoadState::Delta &delta, const char *what)
+    pg_attribute_noreturn();
+void DamagedDelta(Relation rel, const LoadState::Delta &delta, const char *what) {
+  ereport(ERROR,
+          (errcode(ERRCODE_DATA_CORRUPTED),
+           errmsg("memopt table \"%s\" is damaged: the delta of row %llu in batch %llu %s",
+                  RelationGetRelationName(rel), static_cast<unsigned long long>(delta.durable_id),
+                  static_cast<unsigned long long>(delta.seq), what)));
+}
+
+// Applies the kept deltas, each row's in batch order, to the images loaded.
+// A delta older than the row's newest whole image or delete is superseded;
+// one with no image before it is damage.
+void ApplyDeltas(Relation rel, LoadState *state) {
+  std::sort(state->deltas.begin(), state->deltas.end(),
+            [](const LoadState::Delta &a, const LoadState::Delta &b) {
+              return a.durable_id != b.durable_id ? a.durable_id < b.durable_id : a.seq < b.seq;
+            });
+  for (const LoadState::Delta &delta : state->deltas) {
+    uint64 seq;
+    const char *base;
+    size_t base_bytes;
+    bool found = state->loader.Current(delta.durable_id, &seq, &base, &base_bytes);
+    if (seq >= delta.seq) continue;  // superseded (or a copy VACUUM's merge left)
+    if (!found || base_bytes < kImageOmittedBytes)
+      DamagedDelta(rel, delta, "has no image before it");
+    const char *data = state->delta_bytes.data() + delta.offset;
+    size_t bytes;
+    if (!memopt::ImageDeltaResultBytes(data, delta.bytes, base_bytes - kImageOmittedBytes, &bytes))
+      DamagedDelta(rel, delta, "does not fit the image before it");
+    CHECK_FOR_INTERRUPTS();
+    memopt::ApplyImageDelta(base + kImageOmittedBytes, base_bytes - kImageOmittedBytes, data,
+                            delta.bytes, StartImage(rel, state, bytes));
+    state->bytes += delta.bytes;
+    memopt::Status status = state->loader.Put(delta.durable_id, delta.seq, state->image.data(),
+                                              state->image.size(), delta.bytes);
+    if (status != memopt::Status::kOk) memopt_report_status(status, rel);
+  }
 }
 
 void ApplyFragment(Relation rel, BlockNumber block, LoadState *state, const char *data,
@@ -133,6 +221,9 @@ void ApplyFragment(Relation rel, BlockNumber block, LoadState *state, const char
       }
       case memopt::EntryKind::kDelete:
         status = state->loader.Remove(entry.durable_id, header.batch_seq);
+        break;
+      case memopt::EntryKind::kImageDelta:
+        KeepDelta(rel, state, header, entry);
         break;
     }
     if (status != memopt::Status::kOk) memopt_report_status(status, rel);
@@ -193,6 +284,7 @@ memopt::Table *LoadLocked(Relation rel, const memopt::TableKey &key, List *index
   PG_TRY();
   {
     ReadPages(rel, state);
+    ApplyDeltas(rel, state);
     state->loader.Finish();
     ListCell *cell;
     foreach (cell, indexes)

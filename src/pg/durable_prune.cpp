@@ -2,15 +2,16 @@
 // durable table's pages, so that the file stays near the size of its live
 // data under a steady update workload.
 //
-// An entry (an image, a piece of one, or a delete) of row R from batch B is
-// dead when a committed batch with a higher sequence number also has an
-// entry for R: loading takes the highest batch per row, so it would never
-// use this one. A delete is dead too when it is the only entry left for its
-// row (row ids are never reused, so nothing older can come back). A copy of
-// the newest entry in a later block than another is dead (merging left it).
-// Whole fragments of batches whose transaction aborted are dead.
+// An entry (an image, a piece of one, a delta or a delete) of row R from
+// batch B is dead when a committed batch with a higher sequence number has a
+// whole image or a delete of R: loading takes the highest batch per row, so
+// it would never use this one. A delta is applied to the image before it, so
+// the newest whole image and every delta after it stay. A delete is dead too when it is the only
+// entry left for its row (row ids are never reused, so nothing older can come back). A copy of the
+// newest entry in a later block than another is dead (merging left it). Whole fragments of batches
+// whose transaction aborted are dead.
 //
-// Memory: pass 1 keeps about 64 bytes per row, so rows are judged in rounds
+// Memory: pass 1 keeps about 72 bytes per row, so rows are judged in rounds
 // of kRowsPerRound durable ids (each round reads the whole file twice).
 // Merging only moves rows the last round judged, so tables of more rows are
 // pruned (and their space reused) but rarely shortened.
@@ -22,8 +23,8 @@
 // pages are truncated away.
 //
 // Pass 1 reads every page and notes, per row id, the highest and lowest
-// committed (or frozen) batch and the first block holding the newest image
-// or delete. Batches still in progress
+// committed (or frozen) batch, the highest with a whole image or delete, and
+// the first block holding the newest entry. Batches still in progress
 // are not counted, so they never make anything dead (and their own entries
 // are kept). Pass 2 rewrites each page that has dead entries with only the
 // live ones, in the same order, logs it whole (log_newpage_buffer) and
@@ -67,8 +68,10 @@ BatchState StateOf(TransactionId xid) {
 struct RowEntries {
   uint64 newest_batch;     // highest committed batch with an entry for the row
   uint64 oldest_batch;     // lowest one
+  uint64 newest_whole;     // highest with a whole image (or pieces) or delete; 0: none
   BlockNumber first_copy;  // first block holding the newest image or delete
   bool newest_split;       // the newest image is split into pieces
+  bool whole_split;        // the newest_whole image is split into pieces
 };
 // The rows one round of pruning judges: durable ids in [low, high). Rows
 // outside it are never dead in that round, so big tables are pruned in
@@ -81,7 +84,7 @@ struct Liveness {
   auto end() const { return rows.end(); }
 };
 
-// Rows judged per round: about 64 bytes of memory each.
+// Rows judged per round: about 72 bytes of memory each.
 constexpr uint64 kRowsPerRound = uint64{4} << 20;
 
 bool Dead(const Liveness &live, BlockNumber block, const memopt::FragmentHeader &header,
@@ -89,7 +92,8 @@ bool Dead(const Liveness &live, BlockNumber block, const memopt::FragmentHeader 
   auto found = live.find(entry.durable_id);
   if (found == live.end()) return false;
   const RowEntries &row = found->second;
-  if (header.batch_seq < row.newest_batch) return true;  // superseded
+  if (header.batch_seq < row.newest_whole) return true;   // superseded
+  if (header.batch_seq < row.newest_batch) return false;  // a later delta needs it
   if (header.batch_seq > row.newest_batch || entry.kind == memopt::EntryKind::kImagePart)
     return false;
   if (block > row.first_copy) return true;  // a copy the merge left behind
@@ -102,8 +106,14 @@ void NoteEntry(Liveness *live, BlockNumber block, const memopt::FragmentHeader &
                const memopt::FragmentEntry &entry) {
   if (entry.durable_id < live->low || entry.durable_id >= live->high) return;
   auto inserted = live->rows.try_emplace(
-      entry.durable_id, RowEntries{header.batch_seq, header.batch_seq, InvalidBlockNumber, false});
+      entry.durable_id,
+      RowEntries{header.batch_seq, header.batch_seq, 0, InvalidBlockNumber, false, false});
   RowEntries &row = inserted.first->second;
+  if (entry.kind != memopt::EntryKind::kImageDelta && header.batch_seq >= row.newest_whole) {
+    if (header.batch_seq > row.newest_whole) row.whole_split = false;
+    row.newest_whole = header.batch_seq;
+    if (entry.kind == memopt::EntryKind::kImagePart) row.whole_split = true;
+  }
   if (header.batch_seq > row.newest_batch) {
     row.newest_batch = header.batch_seq;
     row.first_copy = InvalidBlockNumber;
@@ -127,11 +137,9 @@ bool CollectLiveness(Relation rel, BlockNumber blocks, BufferAccessStrategy stra
       memopt::FragmentReader reader;
       if (!reader.Open(data, bytes) || StateOf(reader.header().xid) != BatchState::kCommitted)
         return true;
+      memopt::FragmentEntry entry;
       try {
-        memopt::ForEachFragmentEntry(
-            data, bytes, [&](const memopt::FragmentHeader &h, const memopt::FragmentEntry &e) {
-              NoteEntry(live, block, h, e);
-            });
+        while (reader.Next(&entry)) NoteEntry(live, block, reader.header(), entry);
       } catch (const std::bad_alloc &) {
         return false;
       }
@@ -217,19 +225,19 @@ bool PlanPageMove(const Liveness &live, Page page, BlockNumber block, Size *room
     // Split images stay where they are, pieces and last part alike: loading
     // needs them in stream order.
     bool split = false;
-    if (!memopt::ForEachFragmentEntry(
-            data, bytes,
-            [&](const memopt::FragmentHeader &h, const memopt::FragmentEntry &e) {
-              if (e.kind == memopt::EntryKind::kImagePart) split = true;
-              // A row pass 1 did not judge (another round's, or committed
-              // since) may be a split image's last part.
-              auto found = live.find(e.durable_id);
-              if (found == live.end() ||
-                  (found->second.newest_split && found->second.newest_batch == h.batch_seq))
-                split = true;
-            }) ||
-        split)
-      return false;
+    memopt::FragmentEntry entry;
+    while (!split && reader.Next(&entry)) {
+      if (entry.kind == memopt::EntryKind::kImagePart) split = true;
+      // A row pass 1 did not judge (another round's, or committed since)
+      // may be a split image's last part.
+      auto found = live.find(entry.durable_id);
+      uint64 batch = reader.header().batch_seq;
+      if (found == live.end() ||
+          (found->second.newest_split && found->second.newest_batch == batch) ||
+          (found->second.whole_split && found->second.newest_whole == batch))
+        split = true;
+    }
+    if (split || reader.damaged()) return false;
     Size needed = MAXALIGN(bytes) + sizeof(ItemIdData);
     BlockNumber destination = 0;
     while (destination < block && room[destination] < needed) ++destination;

@@ -1,6 +1,9 @@
 // durable_write.cpp - at PRE_COMMIT, each durable table the transaction
 // changed gets one batch appended to its pages: the new image of every row
-// it inserted or updated and the id of every row it deleted.
+// it inserted or updated and the id of every row it deleted. An updated row's
+// image is logged as a delta of its previous one (the committed version the
+// transaction replaced, which the row's previous batch logged) while the
+// row's chain of deltas stays short and lighter than the image (FillBatch).
 //
 // Where a batch goes: its first fragment into a page the free space map
 // offers (space VACUUM freed, durable_prune.cpp), else the last page or a new
@@ -52,7 +55,23 @@ namespace {
 // Leave a page's tail unused rather than start a fragment smaller than this.
 constexpr size_t kMinFragmentRoom = 256;
 // Split an image only if this much of it fits; else start it on a new page.
+// Only images too big for an empty page are split: a split image's pieces
+// pin their pages (VACUUM's merge cannot move them), so an image that fits a
+// page goes whole into a page with room for it.
 constexpr size_t kMinImagePiece = 128;
+// The most a fragment's header (its fixed bytes and a varint of up to 10)
+// and one entry header take.
+constexpr size_t kFragmentOverhead =
+    memopt::kFragmentFixedBytes + 10 + memopt::kEntryHeaderMaxBytes;
+// An update is logged as a delta of the row's previous image (kImageDelta)
+// only for images up to this size, and only while the row's chain since its
+// last whole image stays short (DeltaChain::kMaxDeltas) and its deltas'
+// bytes stay within the image's: loading applies, and pruning keeps, the
+// whole chain.
+constexpr size_t kMaxDeltaImageBytes = 2048;
+
+// What a fragment may use of a page's free bytes (items are MAXALIGNed).
+size_t UsableRoom(size_t free_bytes) { return free_bytes / MAXIMUM_ALIGNOF * MAXIMUM_ALIGNOF; }
 
 // The table's storage, kept open for the life of the backend. smgropen alone
 // leaves the relation unowned, and PostgreSQL closes unowned ones at every
@@ -96,11 +115,17 @@ class BatchAppender {
   }
   ~BatchAppender() {
     pfree(fragment_);
+    if (delta_ != nullptr) pfree(delta_);
     FreeFakeRelcacheEntry(fake_rel_);
   }
 
   // `image` is the row's MinimalTuple.
   void AddImage(uint64 durable_id, const char *image, size_t bytes);
+  // Logs `image` as a delta of `base` (the row's previous MinimalTuple) if
+  // the delta and the `chain_bytes` of deltas before it together are no
+  // larger than the image; returns the delta's size, 0 if it did not.
+  size_t AddDelta(uint64 durable_id, const memopt::Version *base, const memopt::Version *image,
+                  size_t chain_bytes);
   void AddDelete(uint64 durable_id);
   // Ends the batch. Its last fragment is left for the caller to log with
   // the other tables' (LockLastTarget, last_fragment, ReleaseTarget).
@@ -113,8 +138,13 @@ class BatchAppender {
   void ReleaseTarget(Buffer buffer);
 
  private:
-  void Open();
-  bool OpenInFreeSpace();
+  // `entry_bytes`: the data of the entry to add first, which the fragment
+  // must have room for if a page can hold it (0: any page with some room).
+  void Open(size_t entry_bytes);
+  bool OpenInFreeSpace(size_t want);
+  // Opens a fragment with room for the entry, flushing the current one if
+  // it has none (deltas and deletes, which always fit an empty page).
+  void MakeRoom(memopt::EntryKind kind, uint64 durable_id, size_t bytes);
   Buffer LockTarget(size_t bytes);
   void Flush();
 
@@ -126,6 +156,7 @@ class BatchAppender {
   TransactionId xid_;
   uint64 seq_;
   char *fragment_;
+  char *delta_ = nullptr;                      // room for one delta, allocated at the first
   memopt::FragmentWriter writer_{nullptr, 0};  // over fragment_ while open_
   bool open_ = false;
   bool next_on_new_page_ = false;
@@ -136,8 +167,8 @@ class BatchAppender {
 
 // The batch's first fragment: a page with free space from the free space
 // map, if it has room (the map is a hint; a stale entry is corrected).
-bool BatchAppender::OpenInFreeSpace() {
-  BlockNumber candidate = GetPageWithFreeSpace(fake_rel_, kMinFragmentRoom);
+bool BatchAppender::OpenInFreeSpace(size_t want) {
+  BlockNumber candidate = GetPageWithFreeSpace(fake_rel_, want);
   if (candidate == InvalidBlockNumber) return false;
   if (candidate >= smgrnblocks(OpenStorage(node_), MAIN_FORKNUM)) return false;
   Buffer buffer =
@@ -146,26 +177,29 @@ bool BatchAppender::OpenInFreeSpace() {
   Page page = BufferGetPage(buffer);
   size_t free_bytes = PageIsNew(page) || !memopt_page_is_ours(page) ? 0 : PageGetFreeSpace(page);
   UnlockReleaseBuffer(buffer);
-  if (free_bytes < kMinFragmentRoom) {
+  if (UsableRoom(free_bytes) < want) {
     RecordPageWithFreeSpace(fake_rel_, candidate, free_bytes);
     return false;
   }
   target_ = candidate;
   target_from_fsm_ = true;
-  capacity_ = free_bytes / MAXIMUM_ALIGNOF * MAXIMUM_ALIGNOF;
+  capacity_ = UsableRoom(free_bytes);
   if (candidate < table_->frozen_pages()) table_->set_frozen_pages(candidate);
   return true;
 }
 
 // Starts a fragment: see the file comment for where.
-void BatchAppender::Open() {
+void BatchAppender::Open(size_t entry_bytes) {
+  size_t want = entry_bytes + kFragmentOverhead <= kMemoptEmptyPageRoom
+                    ? std::max(kMinFragmentRoom, entry_bytes + kFragmentOverhead)
+                    : kMinFragmentRoom;
   BlockNumber blocks = smgrnblocks(OpenStorage(node_), MAIN_FORKNUM);
   target_ = InvalidBlockNumber;
   target_from_fsm_ = false;
   capacity_ = kMemoptEmptyPageRoom;
   bool first = first_fragment_;
   first_fragment_ = false;
-  if (first && OpenInFreeSpace()) {
+  if (first && OpenInFreeSpace(want)) {
     writer_ = memopt::FragmentWriter(fragment_, capacity_);
     writer_.Begin(xid_, seq_, kMemoptFragmentFlags);
     open_ = true;
@@ -180,9 +214,9 @@ void BatchAppender::Open() {
       target_ = blocks - 1;
     } else {
       size_t free_bytes = PageGetFreeSpace(page);
-      if (free_bytes >= kMinFragmentRoom) {
+      if (UsableRoom(free_bytes) >= want) {
         target_ = blocks - 1;
-        capacity_ = free_bytes / MAXIMUM_ALIGNOF * MAXIMUM_ALIGNOF;
+        capacity_ = UsableRoom(free_bytes);
       }
     }
     UnlockReleaseBuffer(buffer);
@@ -196,11 +230,16 @@ void BatchAppender::Open() {
 void BatchAppender::AddImage(uint64 durable_id, const char *image, size_t bytes) {
   const char *data = image + kImageOmittedBytes;
   bytes -= kImageOmittedBytes;
+  bool fits_a_page = bytes + kFragmentOverhead <= kMemoptEmptyPageRoom;
   for (;;) {
-    if (!open_) Open();
+    if (!open_) Open(bytes);
     if (writer_.Fits(memopt::EntryKind::kImage, durable_id, bytes)) {
       writer_.Add(memopt::EntryKind::kImage, durable_id, data, bytes);
       return;
+    }
+    if (fits_a_page && writer_.entries() > 0) {  // whole into the next fragment
+      Flush();
+      continue;
     }
     // A piece takes what the fragment has left: less than the rest of the
     // image, as the whole did not fit.
@@ -215,13 +254,32 @@ void BatchAppender::AddImage(uint64 durable_id, const char *image, size_t bytes)
   }
 }
 
+size_t BatchAppender::AddDelta(uint64 durable_id, const memopt::Version *base,
+                               const memopt::Version *image, size_t chain_bytes) {
+  size_t bytes = image->payload_bytes - kImageOmittedBytes;
+  if (bytes > kMaxDeltaImageBytes || base->payload_bytes < kImageOmittedBytes ||
+      chain_bytes >= bytes)
+    return 0;
+  if (delta_ == nullptr)
+    delta_ = static_cast<char *>(palloc(memopt::ImageDeltaMaxBytes(kMaxDeltaImageBytes)));
+  size_t delta_bytes = memopt::EncodeImageDelta(
+      base->payload() + kImageOmittedBytes, base->payload_bytes - kImageOmittedBytes,
+      image->payload() + kImageOmittedBytes, bytes, delta_);
+  if (chain_bytes + delta_bytes > bytes) return 0;
+  MakeRoom(memopt::EntryKind::kImageDelta, durable_id, delta_bytes);
+  writer_.Add(memopt::EntryKind::kImageDelta, durable_id, delta_, delta_bytes);
+  return delta_bytes;
+}
+
+void BatchAppender::MakeRoom(memopt::EntryKind kind, uint64 durable_id, size_t bytes) {
+  if (!open_) Open(bytes);
+  if (writer_.Fits(kind, durable_id, bytes)) return;
+  Flush();
+  Open(bytes);
+}
+
 void BatchAppender::AddDelete(uint64 durable_id) {
-  if (!open_) Open();
-  if (!writer_.Fits(memopt::EntryKind::kDelete, durable_id, 0)) {
-    Flush();
-    next_on_new_page_ = true;
-    Open();
-  }
+  MakeRoom(memopt::EntryKind::kDelete, durable_id, 0);
   writer_.Add(memopt::EntryKind::kDelete, durable_id, nullptr, 0);
 }
 
@@ -293,7 +351,23 @@ void FillBatch(BatchAppender *appender, memopt::Table *table, const Batch &batch
       appender->AddDelete(row->durable_id);
       continue;
     }
+    const memopt::Version *base = batch.changes[i].base;
+    uint16 chain = row->durable_chain;
+    // A row with a durable id had its base logged (as every committed
+    // version of a durable row is), so a delta of it can be replayed. If
+    // this batch never commits, the chain is off by one delta: it only
+    // bounds chains, so that is harmless.
+    if (row->durable_id != 0 && base != nullptr &&
+        memopt::DeltaChain::Deltas(chain) < memopt::DeltaChain::kMaxDeltas) {
+      size_t logged =
+          appender->AddDelta(row->durable_id, base, image, memopt::DeltaChain::Bytes(chain));
+      if (logged > 0) {
+        row->durable_chain = memopt::DeltaChain::Add(chain, logged);
+        continue;
+      }
+    }
     if (row->durable_id == 0) row->durable_id = table->NextDurableId();
+    row->durable_chain = 0;
     appender->AddImage(row->durable_id, image->payload(), image->payload_bytes);
   }
 }

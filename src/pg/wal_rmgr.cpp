@@ -71,7 +71,7 @@ void Redo(XLogReaderState *record) {
   elog(PANIC, "memopt redo: unknown record type %u", info);
 }
 
-// "xid X, batch B, offset O: N images, M deletes[, P image pieces]"
+// "xid X, batch B, offset O: N images, M deletes[, D deltas][, P image pieces]"
 void DescribeFragment(StringInfo buf, XLogReaderState *record, uint8 block_id,
                       OffsetNumber offset) {
   Size bytes = 0;
@@ -81,16 +81,18 @@ void DescribeFragment(StringInfo buf, XLogReaderState *record, uint8 block_id,
     appendStringInfo(buf, "offset %u", offset);
     return;
   }
-  int images = 0, pieces = 0, deletes = 0;
+  int images = 0, pieces = 0, deletes = 0, deltas = 0;
   memopt::FragmentEntry entry;
   while (reader.Next(&entry)) {
     if (entry.kind == memopt::EntryKind::kImage) images += 1;
     if (entry.kind == memopt::EntryKind::kImagePart) pieces += 1;
     if (entry.kind == memopt::EntryKind::kDelete) deletes += 1;
+    if (entry.kind == memopt::EntryKind::kImageDelta) deltas += 1;
   }
   const memopt::FragmentHeader &header = reader.header();
   appendStringInfo(buf, "xid %u, batch %llu, offset %u: %d images, %d deletes", header.xid,
                    static_cast<unsigned long long>(header.batch_seq), offset, images, deletes);
+  if (deltas > 0) appendStringInfo(buf, ", %d deltas", deltas);
   if (pieces > 0) appendStringInfo(buf, ", %d image pieces", pieces);
   if (reader.damaged()) appendStringInfoString(buf, ", damaged");
 }

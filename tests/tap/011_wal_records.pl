@@ -1,8 +1,10 @@
 # memopt's WAL records as pg_walinspect shows them, per transaction: one
 # record for a commit that changed one table or several (up to sixteen per
 # record), pieces of a row too big for one page (sql/wal_records.sql checks
-# the descriptions of single-table commits in more detail). Then crash
-# recovery replays those records to exactly the committed rows.
+# the descriptions of single-table commits in more detail), updates logged
+# as deltas of the previous image until a row has seven in a row or its
+# deltas would outweigh its image. Then crash recovery replays those records
+# to exactly the committed rows.
 use strict;
 use warnings;
 use PostgreSQL::Test::Cluster;
@@ -33,6 +35,14 @@ my @steps = (
   [ 'rollback', q{BEGIN; INSERT INTO t VALUES (99, 'never'); ROLLBACK} ],
   [ 'two_tables', q{BEGIN; INSERT INTO t VALUES (4, 'four'); INSERT INTO other VALUES (1), (2); COMMIT} ],
   [ 'twenty_tables', 'BEGIN;' . join('', map { "INSERT INTO many$_ VALUES ($_);" } 1 .. 20) . 'COMMIT' ],
+  # A 200-byte value changed one byte at a time: seven small deltas, then
+  # a whole image again.
+  [ 'wide', q{INSERT INTO t VALUES (6, repeat('z', 200))} ],
+  (map { my $c = chr(96 + $_); [ "chain$_", qq{UPDATE t SET v = overlay(v PLACING '$c' FROM 50) WHERE id = 6} ] } 1 .. 8),
+  [ 'update_in_two_steps', q{BEGIN; UPDATE t SET v = overlay(v PLACING 'P' FROM 10) WHERE id = 6; UPDATE t SET v = overlay(v PLACING 'Q' FROM 20) WHERE id = 6; COMMIT} ],
+  # A short value whose deltas would soon outweigh it: a whole image.
+  [ 'outweighed', q{UPDATE t SET v = 'ab' WHERE id = 2} ],
+  [ 'insert_then_update', q{BEGIN; INSERT INTO t VALUES (5, 'five'); UPDATE t SET v = 'cinq' WHERE id = 5; COMMIT} ],
 );
 for my $step (@steps) {
   my ($name, $sql) = @$step;
@@ -59,8 +69,8 @@ sub records_of {
 my $fragment = qr/xid, batch, offset: \d+ images, \d+ deletes/;
 like(records_of('insert'), qr/^FRAGMENTS: xid, batch, offset: 3 images, 0 deletes$/,
   'an INSERT of three rows is one record with three images');
-like(records_of('update'), qr/^FRAGMENTS: xid, batch, offset: 1 images, 0 deletes$/,
-  'an UPDATE logs the new image only');
+like(records_of('update'), qr/^FRAGMENTS: xid, batch, offset: 0 images, 0 deletes, 1 deltas$/,
+  'an UPDATE logs its change to the previous image only');
 like(records_of('delete'), qr/^FRAGMENTS: xid, batch, offset: 0 images, 1 deletes$/,
   'a DELETE logs the row id only');
 like(records_of('big'),
@@ -73,6 +83,15 @@ like(records_of('two_tables'),
 like(records_of('twenty_tables'),
   qr/^FRAGMENTS: $fragment(; $fragment){15}\nFRAGMENTS: $fragment(; $fragment){3}$/,
   'twenty tables take two records of at most sixteen fragments');
+
+is(join('', map { records_of("chain$_") =~ /1 deltas$/ ? 'd' : records_of("chain$_") =~ /1 images, 0 deletes$/ ? 'i' : '?' } 1 .. 8),
+  'dddddddi', 'seven updates of a row are deltas, the eighth a whole image');
+like(records_of('outweighed'), qr/^FRAGMENTS: xid, batch, offset: 1 images, 0 deletes$/,
+  'a delta that would make the row\'s deltas outweigh its image is a whole image instead');
+like(records_of('update_in_two_steps'), qr/^FRAGMENTS: xid, batch, offset: 0 images, 0 deletes, 1 deltas$/,
+  'a row updated twice in one transaction is one delta of its committed image');
+like(records_of('insert_then_update'), qr/^FRAGMENTS: xid, batch, offset: 1 images, 0 deletes$/,
+  'a row inserted and updated in one transaction is one image');
 
 my $descriptions = $node->safe_psql('postgres', q{
   SELECT count(*) FILTER (WHERE description ~ '^xid \d+, batch \d+, offset \d+: ')
@@ -88,6 +107,9 @@ is($node->safe_psql('postgres', 'SELECT id, v FROM t ORDER BY id'), $expected,
   'crash recovery replays the records to exactly the committed rows');
 is($node->safe_psql('postgres', 'SELECT length(v) FROM t WHERE id = 10'), '12800',
   'the row logged in pieces is whole again');
+is($node->safe_psql('postgres', q{SELECT id, CASE id WHEN 6 THEN substr(v, 8, 46) ELSE v END FROM t WHERE id IN (2, 5, 6) ORDER BY id}),
+  "2|ab\n5|cinq\n6|zzP" . ('z' x 9) . 'Q' . ('z' x 29) . 'hzzz',
+  'rows logged as deltas are back as their newest images');
 is($node->safe_psql('postgres', 'SELECT count(*) FROM other'), '2', 'both tables of one record are back');
 is($node->safe_psql('postgres', join(' UNION ALL ', map { "SELECT id FROM many$_" } 1 .. 20) . ' ORDER BY 1'),
   join("\n", 1 .. 20), 'all twenty tables of one transaction are back');

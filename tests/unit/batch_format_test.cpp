@@ -168,5 +168,90 @@ TEST_P(BatchFormatTest, DamagedFragmentsStayInBounds) {
   }
 }
 
+// A delta entry goes through a compact fragment like an image.
+TEST(BatchFormat, CompactFragmentsCarryImageDeltas) {
+  char buffer[256];
+  FragmentWriter writer(buffer, sizeof buffer);
+  writer.Begin(9, 12, kFragmentCompact);
+  writer.Add(EntryKind::kImageDelta, 5, "\x02\x01z", 3);
+  writer.Add(EntryKind::kImage, 6, "whole", 5);
+  FragmentHeader header;
+  bool intact = false;
+  std::vector<Written> read = ReadAll(buffer, writer.Finish(), &header, &intact);
+  ASSERT_TRUE(intact);
+  ASSERT_EQ(read.size(), 2u);
+  EXPECT_EQ(read[0].kind, EntryKind::kImageDelta);
+  EXPECT_EQ(read[0].id, 5u);
+  EXPECT_EQ(read[0].data, std::string("\x02\x01z", 3));
+  EXPECT_EQ(read[1].kind, EntryKind::kImage);
+}
+
+// The legacy layout has no kind 0: such an entry is damage.
+TEST(BatchFormat, LegacyFragmentsRejectKindZero) {
+  char buffer[64] = {};
+  FragmentWriter writer(buffer, sizeof buffer);
+  writer.Begin(9, 12, 0);
+  writer.Add(EntryKind::kImage, 5, "abc", 3);
+  size_t bytes = writer.Finish();
+  buffer[kLegacyFragmentHeaderBytes] = 0;  // the entry's kind byte
+  FragmentHeader header;
+  bool intact = true;
+  EXPECT_TRUE(ReadAll(buffer, bytes, &header, &intact).empty());
+  EXPECT_FALSE(intact);
+}
+
+std::string Applied(const std::string &base, const std::string &delta) {
+  size_t bytes = 0;
+  EXPECT_TRUE(ImageDeltaResultBytes(delta.data(), delta.size(), base.size(), &bytes));
+  std::string image(bytes, '?');
+  ApplyImageDelta(base.data(), base.size(), delta.data(), delta.size(), &image[0]);
+  return image;
+}
+
+std::string Delta(const std::string &base, const std::string &image) {
+  std::string delta(ImageDeltaMaxBytes(image.size()), '\0');
+  delta.resize(EncodeImageDelta(base.data(), base.size(), image.data(), image.size(), &delta[0]));
+  return delta;
+}
+
+// Changing 4 bytes in the middle of 100 costs the 4 bytes and two varints.
+TEST(BatchFormat, ImageDeltaOfAnUpdatedIntIsSmall) {
+  std::string base(100, 'a');
+  std::string image = base;
+  image.replace(40, 4, "WXYZ");
+  std::string delta = Delta(base, image);
+  EXPECT_EQ(delta.size(), 6u);
+  EXPECT_EQ(Applied(base, delta), image);
+}
+
+// Random bases and edits (growing, shrinking, equal, empty) round-trip.
+TEST(BatchFormat, ImageDeltasRoundTrip) {
+  std::mt19937 random(11);
+  for (int round = 0; round < 2000; ++round) {
+    std::string base(random() % 300, '\0');
+    for (char &c : base) c = static_cast<char>('a' + random() % 3);
+    std::string image = base;
+    size_t at = image.empty() ? 0 : random() % image.size();
+    size_t cut = image.empty() ? 0 : random() % (image.size() - at + 1);
+    std::string inserted(random() % 20, '\0');
+    for (char &c : inserted) c = static_cast<char>('a' + random() % 3);
+    image.replace(at, cut, inserted);
+    std::string delta = Delta(base, image);
+    EXPECT_LE(delta.size(), ImageDeltaMaxBytes(image.size()));
+    ASSERT_EQ(Applied(base, delta), image) << round;
+  }
+}
+
+// A delta that reaches beyond its base is reported, not applied.
+TEST(BatchFormat, ImageDeltaLargerThanItsBaseIsDamaged) {
+  std::string base(10, 'b');
+  std::string delta = Delta(base, std::string(10, 'b') + "tail");  // prefix 10
+  size_t bytes;
+  EXPECT_TRUE(ImageDeltaResultBytes(delta.data(), delta.size(), base.size(), &bytes));
+  EXPECT_FALSE(ImageDeltaResultBytes(delta.data(), delta.size(), 9, &bytes));
+  EXPECT_FALSE(ImageDeltaResultBytes(delta.data(), 1, base.size(), &bytes));
+  EXPECT_FALSE(ImageDeltaResultBytes("\xff", 1, base.size(), &bytes));
+}
+
 }  // namespace
 }  // namespace memopt

@@ -77,6 +77,26 @@ TEST_F(DurableChangesTest, EachRowOnceWithItsNewestImage) {
   std::vector<Transaction::RowChange> changes = Changes();
   ASSERT_EQ(changes.size(), 1u);
   EXPECT_EQ(changes[0].image, third);
+  EXPECT_EQ(changes[0].base, nullptr);  // inserted here: no logged image before
+  txn_.Abort();
+}
+
+// An update's base is the committed version the transaction replaced, also
+// when it updated the row again: the image the row's last batch logged.
+TEST_F(DurableChangesTest, AnUpdatesBaseIsTheCommittedVersion) {
+  txn_.Begin();
+  Version *committed = InsertValue(txn_, durable_, 1);
+  CommitLogged();
+  txn_.Begin();
+  Status status;
+  Version *second = UpdateValue(txn_, durable_, committed, 2, 0, 1, &status);
+  ASSERT_EQ(status, Status::kOk);
+  Version *third = UpdateValue(txn_, durable_, second, 3, 1, 1, &status);
+  ASSERT_EQ(status, Status::kOk);
+  std::vector<Transaction::RowChange> changes = Changes();
+  ASSERT_EQ(changes.size(), 1u);
+  EXPECT_EQ(changes[0].image, third);
+  EXPECT_EQ(changes[0].base, committed);
   txn_.Abort();
 }
 
@@ -189,6 +209,49 @@ TEST_F(TableLoaderTest, LoadedRowsAreVisibleToOldReadersAndUpdatable) {
   writer.Commit();
   EXPECT_EQ(Values(), (std::vector<int64_t>{71}));
   engine_->DropTable(table_);
+}
+
+// What the host applies deltas to: the newest loaded image, with its batch;
+// each row counts the deltas since its last whole image, and their bytes.
+TEST_F(TableLoaderTest, CurrentImagesAndDeltaCounts) {
+  TableLoader loader(engine_.get(), table_);
+  ASSERT_EQ(Put(loader, 1, 4, 10), Status::kOk);
+  ASSERT_EQ(loader.Remove(2, 6), Status::kOk);
+  uint64_t seq = 99;
+  const char *payload = nullptr;
+  size_t bytes = 0;
+  ASSERT_TRUE(loader.Current(1, &seq, &payload, &bytes));
+  EXPECT_EQ(seq, 4u);
+  ASSERT_EQ(bytes, sizeof(Payload));
+  EXPECT_EQ(reinterpret_cast<const Payload *>(payload)->value, 10);
+  EXPECT_FALSE(loader.Current(2, &seq, &payload, &bytes));
+  EXPECT_EQ(seq, 6u);
+  EXPECT_FALSE(loader.Current(3, &seq, &payload, &bytes));
+  EXPECT_EQ(seq, 0u);
+
+  Payload next = PayloadOf(11);
+  for (uint64_t delta_seq = 5; delta_seq < 8; ++delta_seq)
+    ASSERT_EQ(loader.Put(1, delta_seq, reinterpret_cast<const char *>(&next), sizeof next, 4),
+              Status::kOk);
+  ASSERT_TRUE(loader.Current(1, &seq, &payload, &bytes));
+  EXPECT_EQ(seq, 7u);
+  loader.Finish();
+  std::vector<Version *> versions =
+      test::ScanAll(engine_.get(), table_, OutsideView(engine_->Now()));
+  ASSERT_EQ(versions.size(), 1u);
+  EXPECT_EQ(DeltaChain::Deltas(versions[0]->row->durable_chain), 3u);
+  EXPECT_EQ(DeltaChain::Bytes(versions[0]->row->durable_chain), 12u);
+  EXPECT_EQ(Values(), (std::vector<int64_t>{11}));
+  engine_->DiscardTable(table_);
+}
+
+TEST(DeltaChainTest, CountsSaturateAtTheirLimits) {
+  uint16_t chain = 0;
+  for (int i = 0; i < 9; ++i) chain = DeltaChain::Add(chain, 1000);
+  EXPECT_EQ(DeltaChain::Deltas(chain), DeltaChain::kMaxDeltas);
+  EXPECT_EQ(DeltaChain::Bytes(chain), DeltaChain::kMaxBytes);
+  EXPECT_EQ(DeltaChain::Bytes(DeltaChain::Add(0, 37)), 37u);
+  EXPECT_EQ(DeltaChain::Deltas(DeltaChain::Add(0, 37)), 1u);
 }
 
 TEST_F(TableLoaderTest, PublishingTwiceKeepsTheFirstTable) {

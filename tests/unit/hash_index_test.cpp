@@ -298,7 +298,9 @@ TEST(HashIndexTest, ForEachCanRemoveWhatItVisits) {
     ASSERT_EQ(index->Insert(Mix(id % 2500), FakeRow(id)), Status::kOk);
   // Drop the entries of "dead" rows, as the garbage collector would.
   index->ForEach([&](uint64_t hash, Row *row) {
-    if (IdOf(row) % 3 == 0) EXPECT_EQ(index->Remove(hash, row), Status::kOk);
+    if (IdOf(row) % 3 == 0) {
+      EXPECT_EQ(index->Remove(hash, row), Status::kOk);
+    }
   });
   uint64_t left = 0;
   index->ForEach([&](uint64_t hash, Row *row) {

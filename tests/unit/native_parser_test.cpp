@@ -77,6 +77,8 @@ std::string Show(const Expr &e) {
       return e.op + "(" + (args.empty() ? "" : args.substr(1)) + ")";
     case ExprKind::kCast:
       return "(cast" + args + " " + e.cast_type.name + ")";
+    case ExprKind::kCase:
+      return std::string(e.has_else ? "(case-else" : "(case") + args + ")";
   }
   return "?";
 }

@@ -41,7 +41,9 @@ class ValidationTest : public ::testing::Test {
   // Reads row `i` as `txn` sees it and records the read.
   Version *Read(Transaction &txn, size_t i) {
     Version *version = VisibleVersion(engine_.get(), rows_[i], txn.View(txn.first_read_ts(), 1));
-    if (version != nullptr) EXPECT_EQ(txn.NoteRead(table_, version), Status::kOk);
+    if (version != nullptr) {
+      EXPECT_EQ(txn.NoteRead(table_, version), Status::kOk);
+    }
     return version;
   }
   void Write(Transaction &txn, size_t i, int64_t value) {
