@@ -7,7 +7,13 @@ set -uo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$REPO" || exit 1
 
-passed=0 failed=0 report=()
+passed=0 failed=0 report=() failure_tails=()
+# why_failed LOG: the lines that tell why a suite failed (gtest, sanitizers,
+# compilers, TAP, pg_regress), then the log's last lines.
+why_failed() {
+  grep -E 'Failure$|FAILED|ERROR: |SUMMARY: |runtime error|error: |^not ok|Dubious|failed \(|\.\.\. FAILED|Terminated|Killed' "$1" | head -n 12
+  echo "(last lines)"; tail -n 6 "$1"
+}
 # suite NAME CMD...: run CMD, record PASS / FAIL / SKIP (a skip prints "skipped").
 suite() {
   local name="$1"; shift
@@ -17,6 +23,8 @@ suite() {
   local rc="${PIPESTATUS[0]}"
   if [[ $rc -ne 0 ]]; then
     failed=$((failed + 1)); report+=("FAIL  $name (exit $rc)")
+    # CI keeps only the end of the output: repeat why a suite failed there.
+    failure_tails+=("---- $name ----" "$(why_failed "$log")")
   elif grep -qE "^[[:alnum:] ()_-]+: skipped \(" "$log"; then
     report+=("SKIP  $name")
   else
@@ -40,6 +48,10 @@ else
   for s in regress isolation tap; do failed=$((failed + 1)); report+=("FAIL  $s (not run: build failed)"); done
 fi
 
+if [[ ${#failure_tails[@]} -gt 0 ]]; then
+  echo "==== failures ===="
+  printf '%s\n' "${failure_tails[@]}"
+fi
 echo "==== summary ===="
 printf '%s\n' "${report[@]}"
 echo "$passed passed, $failed failed"
