@@ -2,7 +2,7 @@
 // memopt_range and memopt_hash scans, run the way btree runs them.
 //
 // An equality key with an array becomes one scalar key per distinct,
-// non-null element, in the column's order; with several such keys the scan
+// non-null element, in the index column's order (DESC reverses it); with several such keys the scan
 // runs every combination, the key on the lowest column changing slowest, so
 // a forward scan still returns its rows in index order (and a backward one
 // in reverse) and the planner may rely on that order as it does for btree.
@@ -15,6 +15,7 @@
 // of a nested loop's inner side do not pile up copies.
 #include "index_internal.h"
 
+#include <algorithm>
 #include <utility>
 
 extern "C" {
@@ -106,6 +107,8 @@ bool memopt_array_keys_setup(MemoptArrayKeys *arrays, const MemoptIndexInfo *inf
       continue;
     }
     if (!ordered || key->sk_strategy == BTEqualStrategyNumber) {  // a hash index has only "="
+      if (ordered && info->columns[key->sk_attno - 1].descending)
+        std::reverse(elements, elements + count);  // in the index's order
       arrays->digits[arrays->ndigits++] = MemoptArrayKeys::Digit{i, elements, count, 0, 0};
       key->sk_argument = elements[0];
     } else {

@@ -245,7 +245,10 @@ void ExplainRange(CustomScanState *node, List *ancestors, ExplainState *es) {
   auto *scan = reinterpret_cast<CustomScan *>(node->ss.ps.plan);
   memopt_explain_custom_scan_quals(node, ancestors, es);
   ExplainPropertyText("Index", RelationGetRelationName(state->index), es);
-  ExplainPropertyText("Order", state->backward ? "descending" : "ascending", es);
+  // The first column's order as the scan reads it (a DESC index read
+  // forward is descending).
+  bool descending = state->backward != memopt_index_info(state->index)->columns[0].descending;
+  ExplainPropertyText("Order", descending ? "descending" : "ascending", es);
   List *context = set_deparse_context_plan(es->deparse_cxt, node->ss.ps.plan, ancestors);
   List *exprs = memopt_custom_scan_exprs(scan);
   List *clauses = NIL;

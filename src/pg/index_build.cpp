@@ -115,19 +115,10 @@ double memopt_index_build_range_scan(Relation table_rel, Relation index_rel,
 
 namespace {
 
-// memopt_range keeps each column ascending with NULLs last and scans both
-// ways; it has no place for included columns. PostgreSQL would accept DESC,
-// NULLS FIRST and INCLUDE for any AM that can order, and then expect an
-// order the index does not have.
+// A memopt index has no place for included columns. PostgreSQL would accept
+// INCLUDE for any AM that can order (SET ACCESS METHOD moves btree indexes
+// with them here), and then expect the columns in the index.
 void RefuseColumnOptions(Relation index) {
-  for (int i = 0; i < IndexRelationGetNumberOfKeyAttributes(index); ++i)
-    if (index->rd_indoption[i] & (INDOPTION_DESC | INDOPTION_NULLS_FIRST))
-      ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-                      errmsg("memopt index \"%s\" cannot have DESC or NULLS FIRST columns",
-                             RelationGetRelationName(index)),
-                      errdetail("memopt_range keeps every column ascending with NULLs last, and "
-                                "scans backward for descending order."),
-                      errhint("Leave out DESC and NULLS FIRST.")));
   if (IndexRelationGetNumberOfAttributes(index) != IndexRelationGetNumberOfKeyAttributes(index))
     ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
                     errmsg("memopt index \"%s\" cannot have INCLUDE columns",

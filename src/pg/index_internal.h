@@ -34,6 +34,8 @@ struct MemoptIndexColumn {
                      // default one (range; valid when info->equality_hash)
   FmgrInfo equal;    // hash: the "=" operator's function (uniqueness checks)
   bool guarded;      // compare may raise an error: call it under PG_TRY
+  bool descending;   // range: the column's values in descending order (DESC)
+  bool nulls_first;  // range: NULL before every value (NULLS FIRST)
 };
 
 struct MemoptKeyReader;

@@ -11,8 +11,9 @@
 //   stored detoasted with a 4-byte header.
 // One int4 column takes 8 bytes, one int8 16: both fit in a B+-tree slot.
 //
-// Comparisons follow the column's btree comparison function and collation;
-// NULL sorts after every value (btree's ASC NULLS LAST). A comparison runs
+// Comparisons follow the column's btree comparison function and collation,
+// and the column's DESC and NULLS FIRST options as btree's do (NULLS LAST by
+// default, NULLS FIRST by default for DESC). A comparison runs
 // inside the engine's B+-tree code, which must not be unwound by longjmp, so
 // a comparison function that can raise an error is called under PG_TRY and
 // the error is carried out through MemoptCompareContext::error.
@@ -92,6 +93,8 @@ void LoadColumn(Relation index, int i, MemoptIndexInfo *info) {
   column->collation = index->rd_indcollation[i];
   column->opfamily = index->rd_opfamily[i];
   column->guarded = false;
+  column->descending = (index->rd_indoption[i] & INDOPTION_DESC) != 0;
+  column->nulls_first = (index->rd_indoption[i] & INDOPTION_NULLS_FIRST) != 0;
   MemoryContext context = CacheMemoryContext;
   fmgr_info_copy(info->kind == memopt::IndexKind::kRange ? &column->compare : &column->hash,
                  index_getprocinfo(index, i + 1, 1), context);
@@ -199,12 +202,17 @@ void Decode(const MemoptIndexInfo *info, const MemoptSearchColumn *search, memop
 // search key whose column may be cross-type). May raise an error.
 int CompareColumn(const MemoptCompareContext *context, int i, Datum entry, bool entry_null,
                   Datum other, bool other_null, bool other_is_search) {
-  if (entry_null || other_null) return entry_null == other_null ? 0 : entry_null ? 1 : -1;
   const MemoptIndexColumn &column = context->info->columns[i];
+  if (entry_null || other_null) {
+    if (entry_null == other_null) return 0;
+    return entry_null == column.nulls_first ? -1 : 1;
+  }
   FmgrInfo *function = const_cast<FmgrInfo *>(&column.compare);
   if (other_is_search && context->search != nullptr && context->search[i].cross)
     function = const_cast<FmgrInfo *>(&context->search[i].compare);
-  return DatumGetInt32(FunctionCall2Coll(function, column.collation, entry, other));
+  int32 order = DatumGetInt32(FunctionCall2Coll(function, column.collation, entry, other));
+  int sign = (order > 0) - (order < 0);  // callers negate it: never INT_MIN
+  return column.descending ? -sign : sign;
 }
 
 // a vs b, both decoded; at most one is a search key.
@@ -494,8 +502,12 @@ bool FirstColumnIsCross(const MemoptCompareContext *context) {
   return context->search != nullptr && context->search[0].cross;
 }
 
+// The direct comparisons and prefixes know only ascending values with NULLs
+// last; a first column in another order is compared through CompareColumn.
 void ChooseRangeFunctions(MemoptIndexInfo *info) {
-  ColumnFunctions first = ColumnFunctionsFor(info->columns[0]);
+  const MemoptIndexColumn &column = info->columns[0];
+  if (column.descending || column.nulls_first) return;
+  ColumnFunctions first = ColumnFunctionsFor(column);
   info->direct_compare = info->natts == 1 ? first.compare : nullptr;
   info->prefix = first.prefix;
 }

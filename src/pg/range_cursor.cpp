@@ -2,6 +2,10 @@
 // the bounds, order and checks shared by the memopt_range index AM
 // (range_am.cpp) and the MemoptRange custom scan (custom_range.cpp).
 //
+// Bounds and directions here are in the index's order: on a DESC column a
+// key "x > c" is the upper bound (the entries before c), as btree commutes
+// such keys in _bt_fix_scankey_strategy.
+//
 // Scan keys become bounds the way btree's _bt_first uses them: "=" keys on
 // the leading columns, then at most one lower and one upper bound on the
 // next column, give the prefix the cursor seeks to and the prefix past which
@@ -60,6 +64,10 @@ void NoteScan(MemoptRangeCursor *state, const MemoptIndexInfo *info) {
   memopt_note_range_scan(state->heap, state->engine_index, low, high);
 }
 
+bool IsStrict(ScanKey key) {
+  return key->sk_strategy == BTLessStrategyNumber || key->sk_strategy == BTGreaterStrategyNumber;
+}
+
 // Works out the bounds (see the file comment).
 void Prepare(MemoptRangeCursor *state) {
   const MemoptIndexInfo *info = memopt_index_info(state->index);
@@ -77,17 +85,21 @@ void Prepare(MemoptRangeCursor *state) {
   }
   for (int column = 0; column < info->natts && !state->impossible; ++column) {
     ScanKey equal = nullptr, low = nullptr, high = nullptr;
-    bool typed = false;
+    bool typed = false, not_null = false;
     for (int i = 0; i < state->nkeys; ++i) {
       ScanKey key = &state->keys[i];
-      if (key->sk_attno != column + 1 || (key->sk_flags & SK_SEARCHNOTNULL)) continue;
+      if (key->sk_attno != column + 1) continue;
+      not_null |= !(key->sk_flags & SK_SEARCHNULL);  // IS NOT NULL, and every operator
+      if (key->sk_flags & SK_SEARCHNOTNULL) continue;
       if (key->sk_flags & SK_SEARCHNULL) {
         if (equal == nullptr) equal = key;
         continue;
       }
-      ScanKey *slot = key->sk_strategy == BTEqualStrategyNumber          ? &equal
-                      : key->sk_strategy >= BTGreaterEqualStrategyNumber ? &low
-                                                                         : &high;
+      // On a DESC column, "x > c" bounds the entries that come before c.
+      bool above = key->sk_strategy >= BTGreaterEqualStrategyNumber;
+      ScanKey *slot = key->sk_strategy == BTEqualStrategyNumber   ? &equal
+                      : above != info->columns[column].descending ? &low
+                                                                  : &high;
       if (*slot == nullptr &&
           UseAsBound(info->columns[column], &state->search[column], &typed, key->sk_subtype))
         *slot = key;
@@ -108,13 +120,22 @@ void Prepare(MemoptRangeCursor *state) {
       lower[column] = low->sk_argument;
       lower_null[column] = false;
       nlower = column + 1;
-      state->lower_strict = low->sk_strategy == BTGreaterStrategyNumber;
+      state->lower_strict = IsStrict(low);
     }
     if (high != nullptr) {
       upper[column] = high->sk_argument;
       upper_null[column] = false;
       nupper = column + 1;
-      state->upper_strict = high->sk_strategy == BTLessStrategyNumber;
+      state->upper_strict = IsStrict(high);
+    }
+    // Where the NULLs sit on the open side, a column that cannot be NULL
+    // stops short of them, as btree's _bt_first does.
+    bool nulls_first = info->columns[column].nulls_first;
+    if (not_null && (nulls_first ? low : high) == nullptr) {
+      (nulls_first ? lower : upper)[column] = 0;
+      (nulls_first ? lower_null : upper_null)[column] = true;
+      (nulls_first ? nlower : nupper) = column + 1;
+      (nulls_first ? state->lower_strict : state->upper_strict) = true;
     }
     break;
   }
@@ -168,8 +189,9 @@ bool WithinBound(MemoptRangeCursor *state, memopt::KeyRef entry, bool backward) 
 }
 
 // Whether the entry satisfies the scan keys. Keys that are bounds hold by
-// the entry's position between them, except that NULL sorts inside a
-// lower bound (NULLS LAST) while no operator accepts it.
+// the entry's position between them, except that NULL sorts inside one of
+// them (after a lower bound with NULLS LAST, before an upper one with NULLS
+// FIRST) while no operator accepts it.
 bool KeysMatch(MemoptRangeCursor *state, const MemoptIndexInfo *info, memopt::KeyRef entry) {
   Datum values[INDEX_MAX_KEYS];
   bool isnull[INDEX_MAX_KEYS];
