@@ -7,13 +7,15 @@ SET client_min_messages = warning;  -- quiet if the extension already exists
 CREATE EXTENSION IF NOT EXISTS memopt;
 RESET client_min_messages;
 
-CREATE TABLE ord_h (a int, b text, c int, d timestamp);
-CREATE TABLE ord_m (a int, b text, c int, d timestamp) USING memopt;
+CREATE TABLE ord_h (a int, b text, c int, d timestamp, f float8);
+CREATE TABLE ord_m (a int, b text, c int, d timestamp, f float8) USING memopt;
 INSERT INTO ord_h
 SELECT CASE WHEN i % 11 = 0 THEN NULL ELSE i % 37 END,
        CASE WHEN i % 13 = 0 THEN NULL ELSE substr(md5((i % 17)::text), 1, 3) END,
        i,
-       CASE WHEN i % 7 = 0 THEN NULL ELSE '2026-01-01'::timestamp + (i % 50) * interval '1 hour' END
+       CASE WHEN i % 7 = 0 THEN NULL ELSE '2026-01-01'::timestamp + (i % 50) * interval '1 hour' END,
+       CASE WHEN i % 9 = 0 THEN NULL WHEN i % 19 = 0 THEN 'NaN' WHEN i % 23 = 0 THEN '-Infinity'
+            ELSE (i % 41) / 3.0 END
 FROM generate_series(1, 600) i;
 INSERT INTO ord_m SELECT * FROM ord_h;
 
@@ -25,6 +27,8 @@ CREATE UNIQUE INDEX ord_h_c ON ord_h (c DESC NULLS LAST);
 CREATE UNIQUE INDEX ord_m_c ON ord_m USING memopt_range (c DESC NULLS LAST);
 CREATE INDEX ord_h_d ON ord_h (d DESC);
 CREATE INDEX ord_m_d ON ord_m USING memopt_range (d DESC);
+CREATE INDEX ord_h_f ON ord_h (f DESC NULLS LAST);
+CREATE INDEX ord_m_f ON ord_m USING memopt_range (f DESC NULLS LAST);
 ANALYZE ord_h, ord_m;
 
 -- Runs a query ($T for the table) on both tables: "same", or both results.
@@ -79,10 +83,16 @@ SELECT q, ord_check(q) FROM (VALUES
   ('SELECT c FROM $T WHERE c > 590 ORDER BY c DESC'),
   ('SELECT c FROM $T WHERE c < 10 ORDER BY c'),
   ('SELECT c FROM $T ORDER BY c DESC NULLS LAST LIMIT 3'),
-  ('SELECT d, c FROM $T ORDER BY d DESC LIMIT 100'),
+  ('SELECT d FROM $T ORDER BY d DESC LIMIT 100'),
   ('SELECT d FROM $T WHERE d > ''2026-01-02 20:00'' ORDER BY d DESC'),
   ('SELECT d FROM $T WHERE d <= ''2026-01-01 02:00'' ORDER BY d'),
-  ('SELECT count(*) FROM $T WHERE d IS NULL')
+  ('SELECT count(*) FROM $T WHERE d IS NULL'),
+  -- (f DESC NULLS LAST): NaN first, -Infinity last before the NULLs
+  ('SELECT f, c FROM $T ORDER BY f DESC NULLS LAST, c LIMIT 30'),
+  ('SELECT f FROM $T ORDER BY f NULLS FIRST LIMIT 80'),
+  ('SELECT f FROM $T WHERE f < 2 ORDER BY f DESC NULLS LAST'),
+  ('SELECT f FROM $T WHERE f >= 12 ORDER BY f NULLS FIRST'),
+  ('SELECT count(*) FROM $T WHERE f = ''NaN''')
 ) AS t(q);
 
 -- The memopt plans read the order from the index.

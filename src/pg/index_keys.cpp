@@ -299,6 +299,20 @@ uint64 FirstColumnPrefix(const void *opaque, memopt::KeyRef key) {
   return kValuePrefix(key);
 }
 
+// The same for a first column with DESC or NULLS FIRST: the value's prefix
+// inverted for DESC, NULL at 0 for NULLS FIRST (opaque is the index's
+// MemoptCompareContext).
+template <uint64 (*kValuePrefix)(memopt::KeyRef)>
+uint64 OrderedFirstColumnPrefix(const void *opaque, memopt::KeyRef key) {
+  const MemoptIndexColumn &column =
+      static_cast<const MemoptCompareContext *>(opaque)->info->columns[0];
+  const char *x = static_cast<const char *>(key.data);
+  if (x[0] == 0) return 0;
+  if (x[kHeaderBytes] & 1) return column.nulls_first ? 0 : kNullPrefix;
+  uint64 prefix = kValuePrefix(key);
+  return column.descending ? ~prefix : prefix;
+}
+
 template <typename T>
 uint64 IntegerValuePrefix(memopt::KeyRef key) {
   const char *x = static_cast<const char *>(key.data);
@@ -435,22 +449,29 @@ int CompareOneFixedColumn(const void *opaque, memopt::KeyRef a, memopt::KeyRef b
   return u < v ? -1 : u > v ? 1 : 0;
 }
 
-// The direct comparison of a key of this one column and the prefix of a
-// first column of its type; either may be nullptr.
+// The direct comparison of a key of this one column, and the prefix of a
+// first column of its type in ascending order with NULLs last and in
+// another order; any may be nullptr.
 struct ColumnFunctions {
   memopt::KeyComparator::Compare compare;
   memopt::KeyComparator::Prefix prefix;
+  memopt::KeyComparator::Prefix ordered_prefix;
 };
+
+template <uint64 (*kValuePrefix)(memopt::KeyRef)>
+ColumnFunctions Prefixed(memopt::KeyComparator::Compare compare) {
+  return ColumnFunctions{compare, FirstColumnPrefix<kValuePrefix>,
+                         OrderedFirstColumnPrefix<kValuePrefix>};
+}
 
 template <typename T>
 ColumnFunctions FixedColumn() {
-  return ColumnFunctions{CompareOneFixedColumn<T>, FirstColumnPrefix<IntegerValuePrefix<T>>};
+  return Prefixed<IntegerValuePrefix<T>>(CompareOneFixedColumn<T>);
 }
 
 template <bool kTrimSpaces>
 ColumnFunctions BytewiseColumn() {
-  return ColumnFunctions{CompareOneBytewiseColumn<kTrimSpaces>,
-                         FirstColumnPrefix<BytewiseValuePrefix<kTrimSpaces>>};
+  return Prefixed<BytewiseValuePrefix<kTrimSpaces>>(CompareOneBytewiseColumn<kTrimSpaces>);
 }
 
 // By the column's btree comparison function: integer-like types compare
@@ -476,13 +497,13 @@ ColumnFunctions ColumnFunctionsFor(const MemoptIndexColumn &column) {
     case F_BTOIDCMP:
       return FixedColumn<uint32>();
     case F_UUID_CMP:
-      return ColumnFunctions{nullptr, FirstColumnPrefix<UuidValuePrefix>};
+      return Prefixed<UuidValuePrefix>(nullptr);
     case F_BTFLOAT4CMP:
-      return ColumnFunctions{nullptr, FirstColumnPrefix<FloatValuePrefix<float4>>};
+      return Prefixed<FloatValuePrefix<float4>>(nullptr);
     case F_BTFLOAT8CMP:
-      return ColumnFunctions{nullptr, FirstColumnPrefix<FloatValuePrefix<float8>>};
+      return Prefixed<FloatValuePrefix<float8>>(nullptr);
     case F_INTERVAL_CMP:
-      return ColumnFunctions{nullptr, FirstColumnPrefix<IntervalValuePrefix>};
+      return Prefixed<IntervalValuePrefix>(nullptr);
     case F_BYTEACMP:
     case F_BTTEXT_PATTERN_CMP:
       return BytewiseColumn<false>();
@@ -495,19 +516,22 @@ ColumnFunctions ColumnFunctionsFor(const MemoptIndexColumn &column) {
       if (lc_collate_is_c(column.collation)) return BytewiseColumn<true>();
       break;
   }
-  return ColumnFunctions{nullptr, nullptr};
+  return ColumnFunctions{nullptr, nullptr, nullptr};
 }
 
 bool FirstColumnIsCross(const MemoptCompareContext *context) {
   return context->search != nullptr && context->search[0].cross;
 }
 
-// The direct comparisons and prefixes know only ascending values with NULLs
-// last; a first column in another order is compared through CompareColumn.
+// The direct comparisons know only ascending values with NULLs last: a first
+// column in another order is compared through CompareColumn, with prefixes.
 void ChooseRangeFunctions(MemoptIndexInfo *info) {
   const MemoptIndexColumn &column = info->columns[0];
-  if (column.descending || column.nulls_first) return;
   ColumnFunctions first = ColumnFunctionsFor(column);
+  if (column.descending || column.nulls_first) {
+    info->prefix = first.ordered_prefix;
+    return;
+  }
   info->direct_compare = info->natts == 1 ? first.compare : nullptr;
   info->prefix = first.prefix;
 }
