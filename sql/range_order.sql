@@ -139,5 +139,31 @@ SELECT * FROM ord_move ORDER BY a DESC NULLS LAST, b NULLS FIRST;
 SELECT * FROM ord_move WHERE a < 3 ORDER BY a NULLS FIRST, b DESC NULLS LAST;
 RESET ALL;
 
-DROP TABLE ord_h, ord_m, ord_m2, ord_move;
+-- INCLUDE columns: not part of the key (uniqueness, order), returned by
+-- index-only scans, and moved along with a btree index.
+CREATE TABLE ord_inc (id int, v text, w int) USING memopt;
+CREATE UNIQUE INDEX ord_inc_id ON ord_inc USING memopt_range (id DESC) INCLUDE (v, w);
+INSERT INTO ord_inc SELECT i, 'v' || i, i * 10 FROM generate_series(1, 20) i;
+INSERT INTO ord_inc VALUES (3, 'v3', 30);
+\echo :LAST_ERROR_SQLSTATE
+UPDATE ord_inc SET v = 'changed', w = -1 WHERE id = 4;
+SET enable_seqscan = off;
+SET enable_sort = off;
+EXPLAIN (COSTS OFF) SELECT id, v, w FROM ord_inc WHERE id < 6 ORDER BY id DESC;
+SELECT id, v, w FROM ord_inc WHERE id < 6 ORDER BY id DESC;
+SET memopt.enable_custom_scans = off;
+EXPLAIN (COSTS OFF) SELECT id, v, w FROM ord_inc WHERE id < 6 ORDER BY id DESC;
+SELECT id, v, w FROM ord_inc WHERE id < 6 ORDER BY id DESC;
+RESET ALL;
+CREATE TABLE ord_inc_heap (id int, v text, PRIMARY KEY (id) INCLUDE (v));
+INSERT INTO ord_inc_heap VALUES (1, 'one'), (2, 'two');
+ALTER TABLE ord_inc_heap SET ACCESS METHOD memopt;
+SELECT pg_get_indexdef('ord_inc_heap_pkey'::regclass);
+INSERT INTO ord_inc_heap VALUES (2, 'deux');
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM ord_inc_heap ORDER BY id;
+CREATE INDEX ON ord_inc USING memopt_hash (id) INCLUDE (v);
+\echo :LAST_ERROR_SQLSTATE
+
+DROP TABLE ord_h, ord_m, ord_m2, ord_move, ord_inc, ord_inc_heap;
 DROP FUNCTION ord_check(text);

@@ -17,8 +17,7 @@
 // Refused, before anything changes: indexes of other AMs (hash, GiST,
 // GIN, ...) when the table moves to memopt, and a move to memopt while a foreign key
 // references the table (PostgreSQL 15 checks those only through btree).
-// btree indexes with DESC, NULLS FIRST or INCLUDE columns are refused by
-// memopt_range's build (index_build.cpp), which rolls the move back.
+// DESC, NULLS FIRST and INCLUDE columns move along: memopt_range has them.
 #include "memopt_pg.h"
 
 extern "C" {

@@ -113,24 +113,7 @@ double memopt_index_build_range_scan(Relation table_rel, Relation index_rel,
   return tuples;
 }
 
-namespace {
-
-// A memopt index has no place for included columns. PostgreSQL would accept
-// INCLUDE for any AM that can order (SET ACCESS METHOD moves btree indexes
-// with them here), and then expect the columns in the index.
-void RefuseColumnOptions(Relation index) {
-  if (IndexRelationGetNumberOfAttributes(index) != IndexRelationGetNumberOfKeyAttributes(index))
-    ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-                    errmsg("memopt index \"%s\" cannot have INCLUDE columns",
-                           RelationGetRelationName(index)),
-                    errhint("Leave out INCLUDE: a memopt index leads to the whole row in "
-                            "memory.")));
-}
-
-}  // namespace
-
 IndexBuildResult *memopt_index_build(Relation heap, Relation index, IndexInfo *index_info) {
-  RefuseColumnOptions(index);
   if (heap->rd_tableam != memopt_table_am_routine())
     ereport(ERROR,
             (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),

@@ -75,6 +75,10 @@ IndexAmRoutine MakeRoutine() {
   routine.amoptionalkey = true;
   routine.amsearchnulls = true;
   routine.amsearcharray = true;  // "= ANY (array)": range_cursor.cpp, array_keys.cpp
+  // INCLUDE columns are formed with the key (FormIndexDatum) and returned by
+  // index-only scans, but neither compared nor stored: the entry leads to
+  // the row, which has them.
+  routine.amcaninclude = true;
   routine.amoptions = memopt_range_options;
   routine.ambeginscan = RangeBeginScan;
   routine.amrescan = RangeRescan;
