@@ -2,10 +2,11 @@
 // memopt_range and memopt_hash scans, run the way btree runs them.
 //
 // An equality key with an array becomes one scalar key per distinct,
-// non-null element, in the index column's order (DESC reverses it); with several such keys the scan
-// runs every combination, the key on the lowest column changing slowest, so
-// a forward scan still returns its rows in index order (and a backward one
-// in reverse) and the planner may rely on that order as it does for btree.
+// non-null element, in the index column's order (DESC reverses it); with
+// several such keys the scan runs every combination, the key on the lowest
+// column changing slowest, so a forward scan still returns its rows in index
+// order (and a backward one in reverse) and the planner may rely on that
+// order as it does for btree.
 // An inequality key with an array needs only its extreme element
 // ("x < ANY (a)" is "x < max(a)"). Elements are sorted and compared with the
 // opfamily's comparison function for the element type, under the key's
