@@ -20,3 +20,9 @@ void memopt_native_modules_reset(void);           // native_modules.cpp (postmas
 // matching index AMs first.
 struct AlterTableStmt;
 void memopt_convert_indexes_for_am_change(AlterTableStmt *stmt);
+
+// publication_guard.cpp (called by the utility hook after each statement):
+// memopt tables are refused in publications' table lists and warned about
+// when FOR ALL TABLES or TABLES IN SCHEMA takes them in.
+struct Node;
+void memopt_check_publications_after(Node *stmt);

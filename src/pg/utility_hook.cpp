@@ -338,6 +338,7 @@ void MemoptProcessUtility(PlannedStmt *pstmt, const char *query_string, bool rea
   else
     standard_ProcessUtility(pstmt, query_string, read_only_tree, context, params, query_env, dest,
                             qc);
+  memopt_check_publications_after(pstmt->utilityStmt);
 }
 
 }  // namespace
