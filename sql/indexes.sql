@@ -409,7 +409,22 @@ SET enable_seqscan = off;
 SELECT * FROM ix_part WHERE id IN (5, 150) ORDER BY id;
 RESET enable_seqscan;
 INSERT INTO ix_part VALUES (5, 'dup');
+-- nor can a primary key or unique constraint be added later
+ALTER TABLE ix_part ADD PRIMARY KEY (id);
+ALTER TABLE ix_part ADD COLUMN w int UNIQUE;
 DROP TABLE ix_part;
+-- a memopt table cannot join a partitioned table whose indexes it could not
+-- have (unique, or of another AM), as a new partition or an attached one
+CREATE TABLE ix_ppk (id int PRIMARY KEY, v int) PARTITION BY RANGE (id);
+CREATE TABLE ix_ppk1 PARTITION OF ix_ppk FOR VALUES FROM (0) TO (10) USING memopt;
+CREATE TABLE ix_ppk2 (id int PRIMARY KEY, v int) USING memopt;
+ALTER TABLE ix_ppk ATTACH PARTITION ix_ppk2 FOR VALUES FROM (10) TO (20);
+CREATE TABLE ix_pbt (id int, v int) PARTITION BY RANGE (id);
+CREATE INDEX ix_pbt_v ON ix_pbt (v);
+CREATE TABLE ix_pbt1 PARTITION OF ix_pbt FOR VALUES FROM (0) TO (10) USING memopt;
+ALTER TABLE ix_pbt ATTACH PARTITION ix_ppk2 FOR VALUES FROM (10) TO (20);
+SELECT count(*) AS partitions FROM pg_inherits WHERE inhparent IN ('ix_ppk'::regclass, 'ix_pbt'::regclass);
+DROP TABLE ix_ppk, ix_ppk2, ix_pbt;
 -- a memopt_hash index always records its bucket_count (a dumped constraint
 -- names no access method; the bucket_count routes it back to memopt_hash)
 CREATE TABLE ix_hb (id int) USING memopt;

@@ -26,3 +26,8 @@ void memopt_convert_indexes_for_am_change(AlterTableStmt *stmt);
 // when FOR ALL TABLES or TABLES IN SCHEMA takes them in.
 struct Node;
 void memopt_check_publications_after(Node *stmt);
+
+// partition_guard.cpp (called by the utility hook before PostgreSQL runs a
+// statement): memopt partitions under partitioned indexes they cannot have.
+void memopt_check_partition_statement(Node *stmt);
+void memopt_refuse_partitioned_unique(const char *relname);

@@ -138,13 +138,7 @@ void RouteIndexOnMemopt(IndexStmt *stmt, PlannedStmt *pstmt, const char *query_s
                   (stmt->isconstraint || context == PROCESS_UTILITY_SUBCOMMAND ||
                    !StatementSaysUsing(pstmt, query_string));
   if (implicit && partitioned && stmt->unique)
-    ereport(ERROR,
-            (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-             errmsg("unique index on partitioned table \"%s\" cannot be built on memopt partitions",
-                    stmt->relation->relname),
-             errdetail("PostgreSQL 15 enforces uniqueness across partitions only with btree or "
-                       "hash indexes, which memopt tables cannot have."),
-             errhint("Create the primary key or unique index on each partition.")));
+    memopt_refuse_partitioned_unique(stmt->relation->relname);
   if (implicit) {
     stmt->accessMethod = MemoptAmFor(stmt->options);
     return;
@@ -322,6 +316,7 @@ void MemoptProcessUtility(PlannedStmt *pstmt, const char *query_string, bool rea
     read_only_tree = false;
     stmt = pstmt->utilityStmt;
   }
+  memopt_check_partition_statement(stmt);
   if (IsA(stmt, IndexStmt))
     RouteIndexOnMemopt(reinterpret_cast<IndexStmt *>(stmt), pstmt, query_string, context);
   if (IsA(stmt, AlterTableStmt)) {

@@ -1,0 +1,137 @@
+// partition_guard.cpp - partitioned tables whose indexes cannot reach their
+// memopt partitions.
+//
+// PostgreSQL clones a partitioned table's indexes onto every partition with
+// the partitioned index's own access method, and enforces a primary key or
+// unique constraint across partitions only through btree (or hash). memopt
+// tables take only memopt_range and memopt_hash indexes. So a memopt table
+// cannot be a partition of a table whose partitioned indexes use another
+// AM, and a partitioned table with memopt partitions cannot get a primary
+// key or unique constraint. PostgreSQL would fail later in these cases, with
+// messages about the clone ("index ... must use a memopt index access
+// method", "multiple primary keys") that name nothing the user wrote; the
+// utility hook calls this file first (before PostgreSQL runs the statement)
+// to say what is wrong and what to do instead.
+#include "index_internal.h"
+
+extern "C" {
+#include "catalog/namespace.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_inherits.h"
+#include "commands/defrem.h"
+#include "nodes/parsenodes.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+}
+
+#include "hooks.h"
+
+namespace {
+
+const char *const kUniquenessDetail =
+    "PostgreSQL 15 enforces uniqueness across partitions only with btree or hash indexes, which "
+    "memopt tables cannot have.";
+const char *const kUniquenessHint = "Create the primary key or unique index on each partition.";
+
+// Refuses `partition` (a memopt table) as a partition of `parent` when one of
+// the parent's partitioned indexes could not be cloned onto it.
+void RefuseUnclonableIndexes(Oid parent, const char *partition) {
+  Relation relation = RelationIdGetRelation(parent);
+  if (relation == nullptr) return;  // PostgreSQL reports it
+  List *indexes = RelationGetIndexList(relation);
+  const char *parent_name = pstrdup(RelationGetRelationName(relation));
+  RelationClose(relation);
+  ListCell *cell;
+  foreach (cell, indexes) {
+    Oid index = lfirst_oid(cell);
+    Relation index_rel = RelationIdGetRelation(index);
+    if (index_rel == nullptr) continue;
+    Oid am = index_rel->rd_rel->relam;
+    bool unique = index_rel->rd_index->indisunique;
+    RelationClose(index_rel);
+    if (memopt_index_am_kind(am) != 0) continue;
+    if (unique)
+      ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                      errmsg("memopt table \"%s\" cannot be a partition of \"%s\"", partition,
+                             parent_name),
+                      errdetail("\"%s\" has the unique index \"%s\". %s", parent_name,
+                                get_rel_name(index), kUniquenessDetail),
+                      errhint("Drop that index and create it on each partition instead.")));
+    ereport(ERROR,
+            (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+             errmsg("memopt table \"%s\" cannot be a partition of \"%s\"", partition, parent_name),
+             errdetail("Index \"%s\" of \"%s\" uses access method \"%s\", which memopt tables "
+                       "cannot have.",
+                       get_rel_name(index), parent_name, get_am_name(am)),
+             errhint("Create that index on each partition instead, or with USING memopt_range "
+                     "when every partition is a memopt table.")));
+  }
+}
+
+// CREATE TABLE ... PARTITION OF parent, as a memopt table.
+void CheckNewPartition(CreateStmt *stmt) {
+  if (stmt->partbound == nullptr || list_length(stmt->inhRelations) != 1) return;
+  const char *am = stmt->accessMethod != nullptr ? stmt->accessMethod : default_table_access_method;
+  if (am == nullptr || strcmp(am, "memopt") != 0) return;
+  Oid parent = RangeVarGetRelid(linitial_node(RangeVar, stmt->inhRelations), NoLock, true);
+  if (OidIsValid(parent)) RefuseUnclonableIndexes(parent, stmt->relation->relname);
+}
+
+bool HasMemoptPartition(Oid relid) {
+  List *children = find_inheritance_children(relid, NoLock);
+  bool memopt = false;
+  ListCell *cell;
+  foreach (cell, children) memopt = memopt || memopt_is_memopt_table(lfirst_oid(cell));
+  list_free(children);
+  return memopt;
+}
+
+bool AddsUniqueConstraint(AlterTableCmd *cmd) {
+  Node *def = cmd->def;
+  if (cmd->subtype == AT_AddConstraint && def != nullptr && IsA(def, Constraint))
+    return reinterpret_cast<Constraint *>(def)->contype == CONSTR_PRIMARY ||
+           reinterpret_cast<Constraint *>(def)->contype == CONSTR_UNIQUE;
+  if (cmd->subtype != AT_AddColumn || def == nullptr || !IsA(def, ColumnDef)) return false;
+  ListCell *cell;
+  foreach (cell, reinterpret_cast<ColumnDef *>(def)->constraints) {
+    auto *constraint = lfirst_node(Constraint, cell);
+    if (constraint->contype == CONSTR_PRIMARY || constraint->contype == CONSTR_UNIQUE) return true;
+  }
+  return false;
+}
+
+// ALTER TABLE parent ATTACH PARTITION memopt_table, and ALTER TABLE
+// parent ADD PRIMARY KEY / UNIQUE when a partition is a memopt table.
+void CheckAlterPartitioned(AlterTableStmt *stmt) {
+  Oid relid = RangeVarGetRelid(stmt->relation, NoLock, true);
+  if (!OidIsValid(relid) || get_rel_relkind(relid) != RELKIND_PARTITIONED_TABLE) return;
+  ListCell *cell;
+  foreach (cell, stmt->cmds) {
+    auto *cmd = lfirst_node(AlterTableCmd, cell);
+    if (cmd->subtype == AT_AttachPartition) {
+      RangeVar *partition = castNode(PartitionCmd, cmd->def)->name;
+      Oid partition_oid = RangeVarGetRelid(partition, NoLock, true);
+      if (OidIsValid(partition_oid) && memopt_is_memopt_table(partition_oid))
+        RefuseUnclonableIndexes(relid, partition->relname);
+    }
+    if (AddsUniqueConstraint(cmd) && HasMemoptPartition(relid))
+      memopt_refuse_partitioned_unique(stmt->relation->relname);
+  }
+}
+
+}  // namespace
+
+void memopt_refuse_partitioned_unique(const char *relname) {
+  ereport(ERROR,
+          (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+           errmsg("unique index on partitioned table \"%s\" cannot be built on memopt partitions",
+                  relname),
+           errdetail("%s", kUniquenessDetail), errhint("%s", kUniquenessHint)));
+}
+
+void memopt_check_partition_statement(Node *stmt) {
+  if (IsA(stmt, CreateStmt))
+    CheckNewPartition(reinterpret_cast<CreateStmt *>(stmt));
+  else if (IsA(stmt, AlterTableStmt))
+    CheckAlterPartitioned(reinterpret_cast<AlterTableStmt *>(stmt));
+}
