@@ -425,6 +425,14 @@ CREATE TABLE ix_pbt1 PARTITION OF ix_pbt FOR VALUES FROM (0) TO (10) USING memop
 ALTER TABLE ix_pbt ATTACH PARTITION ix_ppk2 FOR VALUES FROM (10) TO (20);
 SELECT count(*) AS partitions FROM pg_inherits WHERE inhparent IN ('ix_ppk'::regclass, 'ix_pbt'::regclass);
 DROP TABLE ix_ppk, ix_ppk2, ix_pbt;
+-- and a table of another AM cannot join under a memopt_range index
+CREATE TABLE ix_pm (id int, v int) PARTITION BY RANGE (id);
+CREATE TABLE ix_pm1 PARTITION OF ix_pm FOR VALUES FROM (0) TO (10) USING memopt;
+CREATE INDEX ix_pm_v ON ix_pm (v);
+CREATE TABLE ix_pm2 PARTITION OF ix_pm FOR VALUES FROM (10) TO (20) USING heap;
+CREATE TABLE ix_pm3 (id int, v int) USING heap;
+ALTER TABLE ix_pm ATTACH PARTITION ix_pm3 FOR VALUES FROM (10) TO (20);
+DROP TABLE ix_pm, ix_pm3;
 -- a memopt_hash index always records its bucket_count (a dumped constraint
 -- names no access method; the bucket_count routes it back to memopt_hash)
 CREATE TABLE ix_hb (id int) USING memopt;

@@ -4,14 +4,14 @@
 // PostgreSQL clones a partitioned table's indexes onto every partition with
 // the partitioned index's own access method, and enforces a primary key or
 // unique constraint across partitions only through btree (or hash). memopt
-// tables take only memopt_range and memopt_hash indexes. So a memopt table
-// cannot be a partition of a table whose partitioned indexes use another
-// AM, and a partitioned table with memopt partitions cannot get a primary
-// key or unique constraint. PostgreSQL would fail later in these cases, with
-// messages about the clone ("index ... must use a memopt index access
-// method", "multiple primary keys") that name nothing the user wrote; the
-// utility hook calls this file first (before PostgreSQL runs the statement)
-// to say what is wrong and what to do instead.
+// tables take only memopt_range and memopt_hash indexes, and those indexes
+// work only on memopt tables. So a memopt table cannot be a partition of a
+// table whose partitioned indexes use another AM, a table of another AM
+// cannot be one under a memopt index, and a partitioned table with memopt
+// partitions cannot get a primary key or unique constraint. PostgreSQL would fail later in these
+// cases, with messages about the clone ("index ... must use a memopt index access method",
+// "multiple primary keys") that name nothing the user wrote; the utility hook calls this file first
+// (before PostgreSQL runs the statement) to say what is wrong and what to do instead.
 #include "index_internal.h"
 
 extern "C" {
@@ -33,9 +33,23 @@ const char *const kUniquenessDetail =
     "memopt tables cannot have.";
 const char *const kUniquenessHint = "Create the primary key or unique index on each partition.";
 
-// Refuses `partition` (a memopt table) as a partition of `parent` when one of
-// the parent's partitioned indexes could not be cloned onto it.
-void RefuseUnclonableIndexes(Oid parent, const char *partition) {
+// A partition of another table AM under a partitioned memopt_range or
+// memopt_hash index: those work only on memopt tables.
+void RefuseMemoptIndexOnOther(Oid index, Oid am, const char *parent_name, const char *partition) {
+  ereport(ERROR,
+          (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+           errmsg("table \"%s\" cannot be a partition of \"%s\"", partition, parent_name),
+           errdetail("Index \"%s\" of \"%s\" uses access method \"%s\", which works only on "
+                     "memopt tables.",
+                     get_rel_name(index), parent_name, get_am_name(am)),
+           errhint("Make the partition a memopt table, or create that index on each partition "
+                   "instead.")));
+}
+
+// Refuses `partition` as a partition of `parent` when one of the parent's
+// partitioned indexes could not be cloned onto it: one of another AM for a
+// memopt table, a memopt one for a table of another AM.
+void RefuseUnclonableIndexes(Oid parent, const char *partition, bool memopt) {
   Relation relation = RelationIdGetRelation(parent);
   if (relation == nullptr) return;  // PostgreSQL reports it
   List *indexes = RelationGetIndexList(relation);
@@ -49,6 +63,11 @@ void RefuseUnclonableIndexes(Oid parent, const char *partition) {
     Oid am = index_rel->rd_rel->relam;
     bool unique = index_rel->rd_index->indisunique;
     RelationClose(index_rel);
+    if (!memopt) {
+      if (memopt_index_am_kind(am) != 0)
+        RefuseMemoptIndexOnOther(index, am, parent_name, partition);
+      continue;
+    }
     if (memopt_index_am_kind(am) != 0) continue;
     if (unique)
       ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
@@ -68,13 +87,16 @@ void RefuseUnclonableIndexes(Oid parent, const char *partition) {
   }
 }
 
-// CREATE TABLE ... PARTITION OF parent, as a memopt table.
+// CREATE TABLE ... PARTITION OF parent (a partitioned partition takes any
+// partitioned index: it stores nothing).
 void CheckNewPartition(CreateStmt *stmt) {
-  if (stmt->partbound == nullptr || list_length(stmt->inhRelations) != 1) return;
+  if (stmt->partbound == nullptr || stmt->partspec != nullptr ||
+      list_length(stmt->inhRelations) != 1)
+    return;
   const char *am = stmt->accessMethod != nullptr ? stmt->accessMethod : default_table_access_method;
-  if (am == nullptr || strcmp(am, "memopt") != 0) return;
+  bool memopt = am != nullptr && strcmp(am, "memopt") == 0;
   Oid parent = RangeVarGetRelid(linitial_node(RangeVar, stmt->inhRelations), NoLock, true);
-  if (OidIsValid(parent)) RefuseUnclonableIndexes(parent, stmt->relation->relname);
+  if (OidIsValid(parent)) RefuseUnclonableIndexes(parent, stmt->relation->relname, memopt);
 }
 
 bool HasMemoptPartition(Oid relid) {
@@ -111,8 +133,8 @@ void CheckAlterPartitioned(AlterTableStmt *stmt) {
     if (cmd->subtype == AT_AttachPartition) {
       RangeVar *partition = castNode(PartitionCmd, cmd->def)->name;
       Oid partition_oid = RangeVarGetRelid(partition, NoLock, true);
-      if (OidIsValid(partition_oid) && memopt_is_memopt_table(partition_oid))
-        RefuseUnclonableIndexes(relid, partition->relname);
+      if (OidIsValid(partition_oid) && get_rel_relkind(partition_oid) != RELKIND_PARTITIONED_TABLE)
+        RefuseUnclonableIndexes(relid, partition->relname, memopt_is_memopt_table(partition_oid));
     }
     if (AddsUniqueConstraint(cmd) && HasMemoptPartition(relid))
       memopt_refuse_partitioned_unique(stmt->relation->relname);
