@@ -3,17 +3,13 @@
 # intact, the server keeps running, and freed memory is used again.
 use strict;
 use warnings;
-use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
+use MemoptNode;
 use Test::More;
 
-my $node = PostgreSQL::Test::Cluster->new('oom');
-$node->init;
-$node->append_conf('postgresql.conf', "memopt.max_memory = '32MB'");
-$node->start;
+my $node = memopt_node('oom', conf => "memopt.max_memory = '32MB'");
 
 $node->safe_psql('postgres', q{
-  CREATE EXTENSION memopt;
   CREATE TABLE keep (id int, v text) USING memopt;
   INSERT INTO keep SELECT g, 'row ' || g FROM generate_series(1, 1000) g;
   CREATE TABLE fill (id int, v text) USING memopt;

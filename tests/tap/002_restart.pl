@@ -4,17 +4,13 @@
 # fully usable.
 use strict;
 use warnings;
-use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
+use MemoptNode;
 use Test::More;
 
-my $node = PostgreSQL::Test::Cluster->new('restart');
-$node->init;
-$node->append_conf('postgresql.conf', 'restart_after_crash = on');
-$node->start;
+my $node = memopt_node('restart', conf => 'restart_after_crash = on');
 
 $node->safe_psql('postgres', q{
-  CREATE EXTENSION memopt;
   CREATE TABLE mem (id int PRIMARY KEY, v text) USING memopt;
   CREATE UNIQUE INDEX mem_v ON mem USING memopt_hash (v);
   CREATE TABLE heap_t (id int);

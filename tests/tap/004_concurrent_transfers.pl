@@ -5,16 +5,13 @@
 # end the total is exact and garbage collection has left one version per row.
 use strict;
 use warnings;
-use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
+use MemoptNode;
 use Test::More;
 
-my $node = PostgreSQL::Test::Cluster->new('transfers');
-$node->init;
-$node->start;
+my $node = memopt_node('transfers');
 
 $node->safe_psql('postgres', q{
-  CREATE EXTENSION memopt;
   CREATE TABLE bank (id int NOT NULL, balance bigint NOT NULL) USING memopt;
   INSERT INTO bank SELECT g, 1000 FROM generate_series(1, 50) g;
   CREATE FUNCTION check_total() RETURNS void LANGUAGE plpgsql AS $$

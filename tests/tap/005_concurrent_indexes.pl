@@ -9,16 +9,13 @@
 # every row, and after a last VACUUM each index has one entry per row.
 use strict;
 use warnings;
-use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
+use MemoptNode;
 use Test::More;
 
-my $node = PostgreSQL::Test::Cluster->new('concurrent_indexes');
-$node->init;
-$node->start;
+my $node = memopt_node('concurrent_indexes');
 
 $node->safe_psql('postgres', q{
-  CREATE EXTENSION memopt;
   CREATE TABLE bank (id int PRIMARY KEY, code text NOT NULL, balance bigint NOT NULL) USING memopt;
   CREATE UNIQUE INDEX bank_code ON bank USING memopt_hash (code);
   CREATE INDEX bank_balance ON bank (balance);

@@ -9,20 +9,16 @@
 # the last acknowledged commits may be lost but never part of one.
 use strict;
 use warnings;
-use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
+use MemoptNode;
 use IPC::Run;
 use Test::More;
 
 my $clients = 3;
 my $accounts_per_client = 10;
 
-my $node = PostgreSQL::Test::Cluster->new('crash');
-$node->init;
-$node->append_conf('postgresql.conf', "restart_after_crash = on\n");
-$node->start;
+my $node = memopt_node('crash', conf => "restart_after_crash = on\n");
 $node->safe_psql('postgres', qq{
-  CREATE EXTENSION memopt;
   CREATE TABLE bank (id int PRIMARY KEY, balance bigint NOT NULL) USING memopt;
   CREATE TABLE ledger (client int, n int, PRIMARY KEY (client, n)) USING memopt;
   INSERT INTO bank SELECT g, 1000 FROM generate_series(1, $clients * $accounts_per_client) g;

@@ -9,14 +9,13 @@ use strict;
 use warnings;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
+use MemoptNode;
 use Test::More;
 
-my $primary = PostgreSQL::Test::Cluster->new('primary');
-$primary->init(allows_streaming => 1);
-$primary->append_conf('postgresql.conf', "restart_after_crash = on\n");
-$primary->start;
+# wal_keep_size: the primary crashes while its standby streams (as in 008).
+my $primary = memopt_node('primary', init => { allows_streaming => 1 },
+  conf => "restart_after_crash = on\nwal_keep_size = '256MB'\n");
 $primary->safe_psql('postgres', q{
-  CREATE EXTENSION memopt;
   CREATE TABLE acct (id int PRIMARY KEY, balance int, note text) USING memopt;
   CREATE INDEX acct_note ON acct USING memopt_hash (note) WITH (bucket_count = 1024);
   INSERT INTO acct SELECT g, 100, 'n' || g FROM generate_series(1, 5000) g;

@@ -7,22 +7,22 @@ use strict;
 use warnings;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
+use MemoptNode;
 use Test::More;
 
-my $node = PostgreSQL::Test::Cluster->new('merging');
-$node->init(allows_streaming => 1);
-$node->append_conf('postgresql.conf', qq{
+# wal_keep_size: the primary crashes below while the standby streams; its
+# end-of-recovery checkpoint must not remove the segment the standby needs.
+my $node = memopt_node('merging', init => { allows_streaming => 1 }, conf => qq{
 autovacuum = off
 restart_after_crash = on
+wal_keep_size = '256MB'
 });
-$node->start;
 $node->backup('base');
 my $standby = PostgreSQL::Test::Cluster->new('merging_standby');
 $standby->init_from_backup($node, 'base', has_streaming => 1);
 $standby->start;
 
 $node->safe_psql('postgres', q{
-  CREATE EXTENSION memopt;
   CREATE TABLE acct (id int PRIMARY KEY, bal bigint, pad text) USING memopt;
   INSERT INTO acct SELECT g, 0, repeat('x', 100) FROM generate_series(1, 2000) g;
   -- Rows larger than a page are split into pieces across pages.

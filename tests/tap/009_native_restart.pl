@@ -5,17 +5,13 @@
 # dump restores with check_function_bodies = off in dependency order.
 use strict;
 use warnings;
-use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
+use MemoptNode;
 use Test::More;
 
-my $node = PostgreSQL::Test::Cluster->new('native');
-$node->init;
-$node->append_conf('postgresql.conf', "restart_after_crash = on\n");
-$node->start;
+my $node = memopt_node('native', conf => "restart_after_crash = on\n");
 
 $node->safe_psql('postgres', q{
-  CREATE EXTENSION memopt;
   CREATE TABLE acct (id int PRIMARY KEY, bal bigint NOT NULL) USING memopt;
   INSERT INTO acct SELECT g, 100 FROM generate_series(1, 1000) g;
   CREATE PROCEDURE move(a int, b int, amt bigint) LANGUAGE native_compilation AS $$

@@ -4,15 +4,12 @@
 use strict;
 use warnings;
 use File::Temp qw(tempdir);
-use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
+use MemoptNode;
 use Test::More;
 
-my $node = PostgreSQL::Test::Cluster->new('clients');
-$node->init;
-$node->start;
+my $node = memopt_node('clients');
 $node->safe_psql('postgres', q{
-  CREATE EXTENSION memopt;
   CREATE TABLE wallet (id int PRIMARY KEY, owner text, balance float8 NOT NULL) USING memopt;
   INSERT INTO wallet SELECT g, 'owner ' || g, 100 FROM generate_series(1, 10) g;
   CREATE PROCEDURE pay(a int, b int, amount float8, OUT paid float8)

@@ -7,16 +7,13 @@
 # to exactly the committed rows.
 use strict;
 use warnings;
-use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
+use MemoptNode;
 use Test::More;
 
-my $node = PostgreSQL::Test::Cluster->new('wal_records');
-$node->init;
-$node->start;
+my $node = memopt_node('wal_records');
 
 $node->safe_psql('postgres', q{
-  CREATE EXTENSION memopt;
   CREATE EXTENSION pg_walinspect;
   CREATE TABLE t (id int PRIMARY KEY, v text) USING memopt;
   CREATE TABLE other (id int) USING memopt;

@@ -4,17 +4,13 @@
 # a clean restart alike.
 use strict;
 use warnings;
-use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
+use MemoptNode;
 use Test::More;
 
-my $node = PostgreSQL::Test::Cluster->new('delta_chains');
-$node->init;
-$node->append_conf('postgresql.conf', "autovacuum = off\n");
-$node->start;
+my $node = memopt_node('delta_chains', conf => "autovacuum = off\n");
 
 $node->safe_psql('postgres', q{
-  CREATE EXTENSION memopt;
   CREATE EXTENSION pg_walinspect;
   -- About 1.5 kB a row: deltas are allowed (images up to 2 kB), and a page
   -- holds only a few whole images, so bases and deltas spread over pages.

@@ -8,17 +8,13 @@
 #   page, so the update delta logged after it has no image to apply to.
 use strict;
 use warnings;
-use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
+use MemoptNode;
 use Test::More;
 
-my $node = PostgreSQL::Test::Cluster->new('damaged_pages');
-$node->init;
-$node->append_conf('postgresql.conf', "autovacuum = off\n");
-$node->start;
+my $node = memopt_node('damaged_pages', conf => "autovacuum = off\n");
 
 $node->safe_psql('postgres', q{
-  CREATE EXTENSION memopt;
   CREATE TABLE garbled (id int PRIMARY KEY, v text) USING memopt;
   INSERT INTO garbled SELECT g, repeat('g', 100) FROM generate_series(1, 3) g;
   CREATE TABLE orphan (id int PRIMARY KEY, v text) USING memopt;
