@@ -88,11 +88,14 @@ void WarnUnnamedMembers(Oid pubid, List *memopt_relids) {
                             NameList(memopt_relids), kWhy)));
 }
 
+// The memopt tables among `relids`, each once: GetSchemaPublicationRelations
+// lists a partition twice when the catalog scan meets its parent first.
 List *MemoptOnly(List *relids) {
   List *memopt = NIL;
   ListCell *cell;
   foreach (cell, relids)
-    if (memopt_is_memopt_table(lfirst_oid(cell))) memopt = lappend_oid(memopt, lfirst_oid(cell));
+    if (memopt_is_memopt_table(lfirst_oid(cell)))
+      memopt = list_append_unique_oid(memopt, lfirst_oid(cell));
   return memopt;
 }
 
