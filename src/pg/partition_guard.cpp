@@ -33,22 +33,24 @@ const char *const kUniquenessDetail =
     "memopt tables cannot have.";
 const char *const kUniquenessHint = "Create the primary key or unique index on each partition.";
 
-// A partition of another table AM under a partitioned memopt_range or
-// memopt_hash index: those work only on memopt tables.
-void RefuseMemoptIndexOnOther(Oid index, Oid am, const char *parent_name, const char *partition) {
-  ereport(ERROR,
-          (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-           errmsg("table \"%s\" cannot be a partition of \"%s\"", partition, parent_name),
-           errdetail("Index \"%s\" of \"%s\" uses access method \"%s\", which works only on "
-                     "memopt tables.",
-                     get_rel_name(index), parent_name, get_am_name(am)),
-           errhint("Make the partition a memopt table, or create that index on each partition "
-                   "instead.")));
+void RefusePartition(const char *partition, const char *parent, bool memopt, const char *detail,
+                     const char *hint) pg_attribute_noreturn();
+void RefusePartition(const char *partition, const char *parent, bool memopt, const char *detail,
+                     const char *hint) {
+  if (memopt)
+    ereport(ERROR,
+            (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+             errmsg("memopt table \"%s\" cannot be a partition of \"%s\"", partition, parent),
+             errdetail_internal("%s", detail), errhint("%s", hint)));
+  ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                  errmsg("table \"%s\" cannot be a partition of \"%s\"", partition, parent),
+                  errdetail_internal("%s", detail), errhint("%s", hint)));
 }
 
 // Refuses `partition` as a partition of `parent` when one of the parent's
 // partitioned indexes could not be cloned onto it: one of another AM for a
-// memopt table, a memopt one for a table of another AM.
+// memopt table, a memopt one for a table of another AM (those work only on
+// memopt tables).
 void RefuseUnclonableIndexes(Oid parent, const char *partition, bool memopt) {
   Relation relation = RelationIdGetRelation(parent);
   if (relation == nullptr) return;  // PostgreSQL reports it
@@ -57,33 +59,32 @@ void RefuseUnclonableIndexes(Oid parent, const char *partition, bool memopt) {
   RelationClose(relation);
   ListCell *cell;
   foreach (cell, indexes) {
-    Oid index = lfirst_oid(cell);
-    Relation index_rel = RelationIdGetRelation(index);
-    if (index_rel == nullptr) continue;
-    Oid am = index_rel->rd_rel->relam;
-    bool unique = index_rel->rd_index->indisunique;
-    RelationClose(index_rel);
-    if (!memopt) {
-      if (memopt_index_am_kind(am) != 0)
-        RefuseMemoptIndexOnOther(index, am, parent_name, partition);
-      continue;
-    }
-    if (memopt_index_am_kind(am) != 0) continue;
+    Relation index = RelationIdGetRelation(lfirst_oid(cell));
+    if (index == nullptr) continue;
+    const char *index_name = pstrdup(RelationGetRelationName(index));
+    const char *am = get_am_name(index->rd_rel->relam);
+    bool memopt_index = memopt_index_am_kind(index->rd_rel->relam) != 0;
+    bool unique = index->rd_index->indisunique;
+    RelationClose(index);
+    if (memopt_index == memopt) continue;
+    if (!memopt)
+      RefusePartition(partition, parent_name, false,
+                      psprintf("Index \"%s\" of \"%s\" uses access method \"%s\", which works "
+                               "only on memopt tables.",
+                               index_name, parent_name, am),
+                      "Make the partition a memopt table, or create that index on each partition "
+                      "instead.");
     if (unique)
-      ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-                      errmsg("memopt table \"%s\" cannot be a partition of \"%s\"", partition,
-                             parent_name),
-                      errdetail("\"%s\" has the unique index \"%s\". %s", parent_name,
-                                get_rel_name(index), kUniquenessDetail),
-                      errhint("Drop that index and create it on each partition instead.")));
-    ereport(ERROR,
-            (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-             errmsg("memopt table \"%s\" cannot be a partition of \"%s\"", partition, parent_name),
-             errdetail("Index \"%s\" of \"%s\" uses access method \"%s\", which memopt tables "
-                       "cannot have.",
-                       get_rel_name(index), parent_name, get_am_name(am)),
-             errhint("Create that index on each partition instead, or with USING memopt_range "
-                     "when every partition is a memopt table.")));
+      RefusePartition(partition, parent_name, true,
+                      psprintf("\"%s\" has the unique index \"%s\". %s", parent_name, index_name,
+                               kUniquenessDetail),
+                      "Drop that index and create it on each partition instead.");
+    RefusePartition(partition, parent_name, true,
+                    psprintf("Index \"%s\" of \"%s\" uses access method \"%s\", which memopt "
+                             "tables cannot have.",
+                             index_name, parent_name, am),
+                    "Create that index on each partition instead, or with USING memopt_range when "
+                    "every partition is a memopt table.");
   }
 }
 
