@@ -95,6 +95,8 @@ void memopt_forget_cached_tables(void);
 Oid memopt_am_oid(void);
 // Whether `relid` is a memopt table (false for a missing relation).
 bool memopt_is_memopt_table(Oid relid);
+// Whether a direct partition of `relid` is a memopt table (partition_guard.cpp).
+bool memopt_has_memopt_partition(Oid relid);
 
 // tid.cpp: a version's directory slot <-> ItemPointer (block = slot / 291,
 // offset = slot % 291 + 1). The encoding is inline: scans call it per row.

@@ -8,10 +8,12 @@
 // work only on memopt tables. So a memopt table cannot be a partition of a
 // table whose partitioned indexes use another AM, a table of another AM
 // cannot be one under a memopt index, and a partitioned table with memopt
-// partitions cannot get a primary key or unique constraint. PostgreSQL would fail later in these
-// cases, with messages about the clone ("index ... must use a memopt index access method",
-// "multiple primary keys") that name nothing the user wrote; the utility hook calls this file first
-// (before PostgreSQL runs the statement) to say what is wrong and what to do instead.
+// partitions cannot get a primary key or unique constraint. PostgreSQL would
+// fail later in these cases, with messages about the clone ("index ... must
+// use a memopt index access method", "multiple primary keys") that name
+// nothing the user wrote; the utility hook calls this file first (before
+// PostgreSQL runs the statement) to say what is wrong and what to do
+// instead.
 #include "index_internal.h"
 
 extern "C" {
@@ -100,15 +102,6 @@ void CheckNewPartition(CreateStmt *stmt) {
   if (OidIsValid(parent)) RefuseUnclonableIndexes(parent, stmt->relation->relname, memopt);
 }
 
-bool HasMemoptPartition(Oid relid) {
-  List *children = find_inheritance_children(relid, NoLock);
-  bool memopt = false;
-  ListCell *cell;
-  foreach (cell, children) memopt = memopt || memopt_is_memopt_table(lfirst_oid(cell));
-  list_free(children);
-  return memopt;
-}
-
 bool AddsUniqueConstraint(AlterTableCmd *cmd) {
   Node *def = cmd->def;
   if (cmd->subtype == AT_AddConstraint && def != nullptr && IsA(def, Constraint))
@@ -137,12 +130,21 @@ void CheckAlterPartitioned(AlterTableStmt *stmt) {
       if (OidIsValid(partition_oid) && get_rel_relkind(partition_oid) != RELKIND_PARTITIONED_TABLE)
         RefuseUnclonableIndexes(relid, partition->relname, memopt_is_memopt_table(partition_oid));
     }
-    if (AddsUniqueConstraint(cmd) && HasMemoptPartition(relid))
+    if (AddsUniqueConstraint(cmd) && memopt_has_memopt_partition(relid))
       memopt_refuse_partitioned_unique(stmt->relation->relname);
   }
 }
 
 }  // namespace
+
+bool memopt_has_memopt_partition(Oid relid) {
+  List *children = find_inheritance_children(relid, NoLock);
+  bool memopt = false;
+  ListCell *cell;
+  foreach (cell, children) memopt = memopt || memopt_is_memopt_table(lfirst_oid(cell));
+  list_free(children);
+  return memopt;
+}
 
 void memopt_refuse_partitioned_unique(const char *relname) {
   ereport(ERROR,

@@ -21,7 +21,6 @@ extern "C" {
 #include "catalog/index.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
-#include "catalog/pg_inherits.h"
 #include "nodes/makefuncs.h"
 #include "commands/defrem.h"
 #include "nodes/parsenodes.h"
@@ -96,18 +95,7 @@ bool CreatesMemoptTable(const char *access_method) {
 bool IsMemoptPartitioned(RangeVar *relation) {
   Oid relid = RangeVarGetRelid(relation, NoLock, true);
   if (!OidIsValid(relid) || get_rel_relkind(relid) != RELKIND_PARTITIONED_TABLE) return false;
-  if (CreatesMemoptTable(nullptr)) return true;
-  List *children = find_inheritance_children(relid, NoLock);
-  bool memopt = false;
-  ListCell *cell;
-  foreach (cell, children) {
-    Relation child = RelationIdGetRelation(lfirst_oid(cell));
-    if (child == nullptr) continue;
-    memopt = memopt || child->rd_tableam == memopt_table_am_routine();
-    RelationClose(child);
-  }
-  list_free(children);
-  return memopt;
+  return CreatesMemoptTable(nullptr) || memopt_has_memopt_partition(relid);
 }
 
 // memopt_hash indexes always record their bucket_count, so that pg_dump's
