@@ -11,6 +11,10 @@ enum class Status {
   // Another live (or since committed) transaction already updated or deleted
   // the version this one tried to change: Hekaton's write-write conflict.
   kWriteConflict,
+  // Deleting the row, or changing its key, would break a key-share lock
+  // (Transaction::LockKeyShare): another transaction holds one, or released
+  // one after this transaction's snapshot.
+  kKeyShareLocked,
   // The version was already changed by this transaction in the current or an
   // earlier command (PostgreSQL's TM_SelfModified).
   kSelfModified,

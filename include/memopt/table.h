@@ -26,6 +26,13 @@
 // note of how many leading pages of the table's file need no more freezing;
 // only VACUUM (under the append lock) changes it.
 //
+// Key-share locks (Transaction::LockKeyShare): key_lock_released_ keeps,
+// per bucket of rows (by address), the newest clock tick at which a
+// committed transaction let go of a key-share lock on one of them. Written
+// by the releasing transaction before it decrements the row's lockers
+// (seq_cst max), read by a writer after it read the lockers. A false share
+// of a bucket costs a spurious conflict, never a missed one.
+//
 // Parked rows: dead rows of a table that has indexes, pushed by the garbage
 // collector or by the undo of an insert (lock-free stack through
 // Row::gc_next) and retired by VACUUM after it has removed their entries from
@@ -113,12 +120,22 @@ class Table {
   uint64_t frozen_pages() const { return frozen_pages_.load(std::memory_order_relaxed); }
   void set_frozen_pages(uint64_t pages) { frozen_pages_.store(pages, std::memory_order_relaxed); }
 
+  // Key-share locks (see the file comment).
+  static constexpr unsigned kKeyLockBuckets = 64;
+  void NoteKeyLockRelease(const Row *row, Timestamp tick);
+  Timestamp LastKeyLockRelease(const Row *row) const {
+    return key_lock_released_[KeyLockBucket(row)].load(std::memory_order_seq_cst);
+  }
+
   // Registry chain, read and written by the Engine under its registry lock.
   Table *next_in_bucket;
 
  private:
   void PushGc(Row *row);
   void LinkIndexLocked(Index *index);
+  static unsigned KeyLockBucket(const Row *row) {
+    return static_cast<unsigned>((reinterpret_cast<uintptr_t>(row) >> 5) % kKeyLockBuckets);
+  }
 
   TableKey key_;
   bool durable_;
@@ -135,6 +152,7 @@ class Table {
   std::atomic<uint32_t> index_lock_;
   std::atomic<Row *> parked_rows_;
   std::atomic<uint64_t> parked_count_;
+  std::atomic<Timestamp> key_lock_released_[kKeyLockBuckets];
   VersionDirectory directory_;
 };
 

@@ -21,10 +21,23 @@
 //                      called, without validation)
 //   Abort              undoes all, from any state
 //
+// Key-share locks: LockKeyShare is PostgreSQL's FOR KEY SHARE, which its
+// foreign key checks take on the referenced row so that the row keeps its
+// key until the referencing row is committed. Lockers never wait and never
+// block each other; Delete, and the host before an update that changes a
+// key (CheckKeyShareLocks), fail with kKeyShareLocked while another
+// transaction holds a lock on the row. A transaction at kSnapshot or above
+// also fails if a lock on the row was released by a commit after its read
+// timestamp: the row that commit made refer to ours may be invisible to it,
+// so a check for referencing rows could not find it. Locks are released at
+// Commit (after the host's commit is visible: the host calls Commit then)
+// and at Abort; a savepoint's rollback keeps them.
+//
 // Thread safety: a Transaction is used by one thread at a time.
 #pragma once
 
 #include <cstdint>
+#include <unordered_set>
 #include <vector>
 
 #include "memopt/engine.h"
@@ -102,6 +115,13 @@ class Transaction final : private DependencySink {
   Status Update(Table *table, Version *current, Version *created, uint32_t command_id, int level);
   Status Delete(Table *table, Version *current, uint32_t command_id, int level);
 
+  // Key-share locks (see the class comment). LockKeyShare fails with
+  // kWriteConflict when the version is not the row's newest committed one
+  // (or this transaction's own change), and with kOutOfMemory.
+  Status LockKeyShare(Table *table, Version *version);
+  Status CheckKeyShareLocks(const Table *table, const Row *row) const;
+  size_t key_share_lock_count() const { return key_locks_.size(); }
+
   // Undoes the insert that created `created`, which must be this
   // transaction's latest write (a speculative insert that met a conflict:
   // INSERT ... ON CONFLICT). kNotFound if it is not.
@@ -157,6 +177,8 @@ class Transaction final : private DependencySink {
   Status Record(const WriteEntry &entry);
   Status ClaimEnd(Version *current, uint32_t command_id);
   void Undo(const WriteEntry &entry);
+  void ReleaseKeyShareLocks(bool committed);
+  void ForgetKeyShareLocks(const Table *table);
   void Publish(Timestamp commit_ts);
   void Finish(TxnState final_state, Timestamp ts);
   void CollectTouchedTables();
@@ -184,6 +206,12 @@ class Transaction final : private DependencySink {
   Timestamp commit_ts_ = 0;  // nonzero once prepared
   std::vector<ReadEntry> reads_;
   std::vector<ScanRecord> scans_;
+  struct KeyLock {
+    Table *table;
+    Row *row;
+  };
+  std::vector<KeyLock> key_locks_;
+  std::unordered_set<const Row *> key_locked_rows_;
   std::vector<Dependency> dependencies_;
   bool dependencies_lost_ = false;  // out of memory recording one: fail at commit
 };

@@ -20,6 +20,7 @@
 //  - Row::durable_id: see the field.
 //  - Row::index_lock: adding an index entry for the row holds it shared,
 //    removing a stale entry of a live row holds it exclusive (index.h).
+//  - Row::key_share_lockers: see Transaction::LockKeyShare.
 #pragma once
 
 #include <atomic>
@@ -48,12 +49,19 @@ struct Version {
 static_assert(sizeof(Version) == 48, "payload must stay 8-byte aligned; keep the header small");
 
 // GC states of a row (Row::gc_state).
-enum RowGcState : uint16_t { kRowIdle = 0, kRowQueued = 1, kRowDead = 2 };
+enum RowGcState : uint8_t { kRowIdle = 0, kRowQueued = 1, kRowDead = 2 };
 
 struct Row {
   std::atomic<Version *> newest;
-  std::atomic<Row *> gc_next;      // link in the table's GC queue
-  std::atomic<uint16_t> gc_state;  // RowGcState
+  std::atomic<Row *> gc_next;     // link in the table's GC queue
+  std::atomic<uint8_t> gc_state;  // RowGcState
+  // How many running transactions hold a key-share lock on the row (SELECT
+  // ... FOR KEY SHARE; foreign key checks take one on the row they find).
+  // Each locker increments it before it checks that the row's newest
+  // version is still open and decrements it when it ends; a transaction that
+  // deletes the row or changes its key reads it after claiming the end
+  // field (both seq_cst), so one of the two always sees the other.
+  std::atomic<uint8_t> key_share_lockers;
   // The deltas (kImageDelta, batch_format.h) among the row's durable entries
   // since its last whole image, as DeltaChain packs them: how many and how
   // many bytes. The host logs a whole image again before the chain gets

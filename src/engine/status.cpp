@@ -9,6 +9,8 @@ const char *StatusName(Status status) {
       return "ok";
     case Status::kWriteConflict:
       return "write conflict";
+    case Status::kKeyShareLocked:
+      return "row locked for key share";
     case Status::kSelfModified:
       return "modified by this transaction";
     case Status::kOutOfMemory:

@@ -21,8 +21,17 @@ void Table::Init(const TableKey &key, bool durable) {
   index_lock_.store(0, std::memory_order_relaxed);
   parked_rows_.store(nullptr, std::memory_order_relaxed);
   parked_count_.store(0, std::memory_order_relaxed);
+  for (std::atomic<Timestamp> &released : key_lock_released_)
+    released.store(0, std::memory_order_relaxed);
   next_in_bucket = nullptr;
   directory_.Init();
+}
+
+void Table::NoteKeyLockRelease(const Row *row, Timestamp tick) {
+  std::atomic<Timestamp> &released = key_lock_released_[KeyLockBucket(row)];
+  Timestamp seen = released.load(std::memory_order_seq_cst);
+  while (seen < tick && !released.compare_exchange_weak(seen, tick, std::memory_order_seq_cst)) {
+  }
 }
 
 void Table::ContinueDurableCounters(uint64_t max_durable_id, uint64_t max_batch_seq) {
@@ -49,7 +58,7 @@ void Table::PushGc(Row *row) {
 }
 
 void Table::QueueForGc(Row *row) {
-  uint16_t expected = kRowIdle;
+  uint8_t expected = kRowIdle;
   if (row->gc_state.compare_exchange_strong(expected, kRowQueued, std::memory_order_acq_rel))
     PushGc(row);
 }

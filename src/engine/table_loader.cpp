@@ -77,6 +77,7 @@ Status TableLoader::Put(uint64_t durable_id, uint64_t seq, const char *payload, 
   row->newest.store(version, std::memory_order_relaxed);
   row->gc_next.store(nullptr, std::memory_order_relaxed);
   row->gc_state.store(kRowIdle, std::memory_order_relaxed);
+  row->key_share_lockers.store(0, std::memory_order_relaxed);
   row->durable_chain = 0;
   row->index_lock.store(0, std::memory_order_relaxed);
   row->durable_id = durable_id;

@@ -120,7 +120,9 @@ Status Transaction::Record(const WriteEntry &entry) {
 Status Transaction::ClaimEnd(Version *current, uint32_t command_id) {
   for (;;) {
     uint64_t expected = kInfinity;
-    if (current->end.compare_exchange_strong(expected, txn_id_, std::memory_order_acq_rel)) {
+    // seq_cst: a key-share locker's check of this field pairs with our
+    // read of its count (key_share_lock.cpp).
+    if (current->end.compare_exchange_strong(expected, txn_id_, std::memory_order_seq_cst)) {
       if (!CreatorCommitted(engine_->slots(), current, txn_id_)) {
         current->end.store(kInfinity, std::memory_order_release);
         return Status::kWriteConflict;
@@ -145,6 +147,7 @@ Status Transaction::Insert(Table *table, Version *created, uint32_t command_id, 
   row->newest.store(created, std::memory_order_relaxed);
   row->gc_next.store(nullptr, std::memory_order_relaxed);
   row->gc_state.store(kRowIdle, std::memory_order_relaxed);
+  row->key_share_lockers.store(0, std::memory_order_relaxed);
   row->durable_chain = 0;
   row->index_lock.store(0, std::memory_order_relaxed);
   row->durable_id = 0;
@@ -202,8 +205,12 @@ Status Transaction::Delete(Table *table, Version *current, uint32_t command_id, 
   Status status = Record({WriteKind::kDelete, level, table, nullptr, current});
   if (status != Status::kOk) return status;
   status = ClaimEnd(current, command_id);
+  if (status == Status::kOk) {
+    status = CheckKeyShareLocks(table, current->row);
+    if (status != Status::kOk) current->end.store(kInfinity, std::memory_order_release);
+  }
   if (status != Status::kOk) writes_.pop_back();
-  if (status == Status::kWriteConflict)
+  if (status == Status::kWriteConflict || status == Status::kKeyShareLocked)
     engine_->stats().write_conflicts.fetch_add(1, std::memory_order_relaxed);
   return status;
 }
@@ -293,6 +300,7 @@ void Transaction::ForgetTable(const Table *table) {
   writes_.erase(std::remove_if(writes_.begin(), writes_.end(),
                                [table](const WriteEntry &entry) { return entry.table == table; }),
                 writes_.end());
+  ForgetKeyShareLocks(table);
 }
 
 void Transaction::Publish(Timestamp commit_ts) {
@@ -325,6 +333,7 @@ void Transaction::TakeCommitTimestamp() {
 Timestamp Transaction::Commit() {
   engine_->stats().commits.fetch_add(1, std::memory_order_relaxed);
   if (writes_.empty()) {
+    ReleaseKeyShareLocks(true);
     Finish(TxnState::kCommitted, 0);
     return 0;
   }
@@ -333,6 +342,9 @@ Timestamp Transaction::Commit() {
   slot_->status.store(MakeTxnStatus(TxnState::kCommitted, commit_ts), std::memory_order_seq_cst);
   Publish(commit_ts);
   slot_->publishing_tag.store(0, std::memory_order_seq_cst);
+  // After publishing, so a writer that sees the release sees our rows; before
+  // collecting garbage, which may free rows we locked and deleted.
+  ReleaseKeyShareLocks(true);
   // Collect garbage with a read timestamp after our commit, so the versions
   // this transaction replaced can go at once if nobody older is reading.
   slot_->read_ts.store(kStarting, std::memory_order_seq_cst);
@@ -351,6 +363,7 @@ void Transaction::Abort() {
   engine_->stats().aborts.fetch_add(1, std::memory_order_relaxed);
   slot_->status.store(MakeTxnStatus(TxnState::kAborted, 0), std::memory_order_seq_cst);
   RollbackToLevel(0);
+  ReleaseKeyShareLocks(false);
   Finish(TxnState::kAborted, 0);
 }
 

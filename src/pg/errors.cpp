@@ -37,6 +37,15 @@ void memopt_report_status(memopt::Status status, Relation rel) {
                          "this transaction's snapshot was taken."),
                errhint("The transaction might succeed if retried.")));
       break;
+    case memopt::Status::kKeyShareLocked:
+      ereport(ERROR,
+              (errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+               errmsg("could not serialize access to table \"%s\" due to concurrent update", name),
+               errdetail("Another transaction has locked the row FOR KEY SHARE, as a foreign key "
+                         "check does for the row it references, since this transaction's "
+                         "snapshot was taken."),
+               errhint("The transaction might succeed if retried.")));
+      break;
     case memopt::Status::kOutOfMemory:
       ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY),
                       errmsg("out of memopt memory while writing to table \"%s\"", name),

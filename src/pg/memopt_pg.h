@@ -131,6 +131,10 @@ memopt::Version *memopt_form_version(memopt::Transaction *txn, memopt::Table *ta
 // holds and the update adds none (heap's HOT rule, for memopt's row entries).
 bool memopt_indexed_columns_changed(Relation rel, const memopt::Version *before,
                                     const memopt::Version *after);
+// The same for the columns of `rel`'s unique indexes that a foreign key could
+// reference (PostgreSQL's "key" columns, which FOR KEY SHARE protects).
+bool memopt_key_columns_changed(Relation rel, const memopt::Version *before,
+                                const memopt::Version *after);
 
 // tableam_modify.cpp: the table AM's insert of one row (the slot's values),
 // returning the new version.

@@ -143,19 +143,27 @@ TM_Result memopt_tuple_update(Relation rel, ItemPointer otid, TupleTableSlot *sl
   // Index entries name rows, not versions: a row whose indexed columns did
   // not change is already under the right key in every index.
   *update_indexes = memopt_indexed_columns_changed(rel, current, created);
+  // A changed key breaks key-share locks (foreign key checks); the error
+  // aborts the (sub)transaction, which undoes the update.
+  status = txn->CheckKeyShareLocks(table, current->row);
+  if (status != memopt::Status::kOk && memopt_key_columns_changed(rel, current, created))
+    memopt_report_status(status, rel);
   pgstat_count_heap_update(rel, false);
   return TM_Ok;
 }
 
-// Row locks (SELECT ... FOR UPDATE/SHARE) do not lock memopt rows: writers
-// never wait. The lock succeeds if the row version is still the newest one
-// (or this transaction's own change); otherwise SKIP LOCKED skips the row,
-// NOWAIT reports lock_not_available, and plain FOR UPDATE reports 40001 at
-// once, as a write would.
+// Row locks never wait. FOR KEY SHARE (which foreign key checks take on the
+// row they reference) is a key-share lock in the engine: until this
+// transaction ends, deleting the row or changing its key fails at once with
+// 40001 (Transaction::LockKeyShare). FOR SHARE, FOR NO KEY UPDATE and FOR
+// UPDATE lock nothing: writers never wait, and the row's first writer wins.
+// Every mode succeeds if the row version is still the newest one (or this
+// transaction's own change); otherwise SKIP LOCKED skips the row, NOWAIT
+// reports lock_not_available, and the others report 40001 at once, as a
+// write would.
 TM_Result memopt_tuple_lock(Relation rel, ItemPointer tid, Snapshot snapshot, TupleTableSlot *slot,
                             CommandId cid, LockTupleMode mode, LockWaitPolicy wait_policy,
                             uint8 flags, TM_FailureData *tmfd) {
-  (void)mode;
   (void)flags;
   // The row is never followed to a newer version: callers (trigger.c's
   // GetTupleForTrigger passes an uninitialized tmfd) must not see one.
@@ -170,9 +178,17 @@ TM_Result memopt_tuple_lock(Relation rel, ItemPointer tid, Snapshot snapshot, Tu
       return TM_Invisible;
     }
   }
-  bool changed_by_me = version != nullptr && version->end.load() == memopt_txn()->id();
-  bool free_to_lock =
-      version != nullptr && (changed_by_me || memopt::EndIsOpen(memopt_engine()->slots(), version));
+  memopt::Transaction *txn = memopt_txn();
+  bool free_to_lock;
+  if (version != nullptr && mode == LockTupleKeyShare) {
+    memopt::Status status = txn->LockKeyShare(memopt_table_for(rel), version);
+    if (status == memopt::Status::kOutOfMemory) memopt_report_status(status, rel);
+    free_to_lock = status == memopt::Status::kOk;
+  } else {
+    bool changed_by_me = version != nullptr && version->end.load() == txn->id();
+    free_to_lock = version != nullptr &&
+                   (changed_by_me || memopt::EndIsOpen(memopt_engine()->slots(), version));
+  }
   if (!free_to_lock) {
     if (wait_policy == LockWaitSkip) {
       tmfd->ctid = *tid;

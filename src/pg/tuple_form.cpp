@@ -118,11 +118,9 @@ HeapTupleData AsHeapTuple(const memopt::Version *version) {
   return heap_tuple;
 }
 
-}  // namespace
-
-bool memopt_indexed_columns_changed(Relation rel, const memopt::Version *before,
-                                    const memopt::Version *after) {
-  Bitmapset *indexed = RelationGetIndexAttrBitmap(rel, INDEX_ATTR_BITMAP_ALL);
+bool ColumnsChanged(Relation rel, const memopt::Version *before, const memopt::Version *after,
+                    IndexAttrBitmapKind kind) {
+  Bitmapset *indexed = RelationGetIndexAttrBitmap(rel, kind);
   if (indexed == nullptr) return false;
   HeapTupleData old_tuple = AsHeapTuple(before);
   HeapTupleData new_tuple = AsHeapTuple(after);
@@ -144,4 +142,16 @@ bool memopt_indexed_columns_changed(Relation rel, const memopt::Version *before,
   }
   bms_free(indexed);
   return changed;
+}
+
+}  // namespace
+
+bool memopt_indexed_columns_changed(Relation rel, const memopt::Version *before,
+                                    const memopt::Version *after) {
+  return ColumnsChanged(rel, before, after, INDEX_ATTR_BITMAP_ALL);
+}
+
+bool memopt_key_columns_changed(Relation rel, const memopt::Version *before,
+                                const memopt::Version *after) {
+  return ColumnsChanged(rel, before, after, INDEX_ATTR_BITMAP_KEY);
 }
