@@ -278,7 +278,7 @@ SELECT count(*) FROM dml_child WHERE parent_id = 2;
 ROLLBACK;
 SELECT * FROM dml_child ORDER BY id;
 SELECT * FROM dml_parent ORDER BY id;
--- a foreign key that references a memopt table needs a unique index: refused
+-- a foreign key that references a memopt table needs a unique index there
 CREATE TABLE dml_ref_memopt (x int REFERENCES dml_t (id));
 \echo :LAST_ERROR_SQLSTATE
 

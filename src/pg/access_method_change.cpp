@@ -16,7 +16,8 @@
 //
 // Refused, before anything changes: indexes of other AMs (hash, GiST,
 // GIN, ...) when the table moves to memopt, and a move to memopt while a foreign key
-// references the table (PostgreSQL 15 checks those only through btree).
+// references the table (foreign_key.cpp makes such keys; a move does not
+// remake them).
 // DESC, NULLS FIRST and INCLUDE columns move along: memopt_range has them.
 #include "memopt_pg.h"
 
@@ -167,10 +168,8 @@ void RefuseReferencedTable(Oid relid) {
             (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
              errmsg("table \"%s\" cannot move to memopt while foreign key \"%s\" references it",
                     get_rel_name(relid), NameStr(form->conname)),
-             errdetail("PostgreSQL 15 checks foreign keys only through a btree unique index on "
-                       "the referenced columns, and memopt tables have memopt_range and "
-                       "memopt_hash indexes."),
-             errhint("Drop the foreign key first, or keep the table on heap.")));
+             errdetail("memopt does not move the key's index and triggers with the table."),
+             errhint("Drop the foreign key, move the table, then add the foreign key again.")));
   }
   systable_endscan(scan);
   table_close(pg_constraint, AccessShareLock);

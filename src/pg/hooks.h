@@ -31,3 +31,12 @@ void memopt_check_publications_after(Node *stmt);
 // statement): memopt partitions under partitioned indexes they cannot have.
 void memopt_check_partition_statement(Node *stmt);
 void memopt_refuse_partitioned_unique(const char *relname);
+
+// foreign_key.cpp (called by the utility hook): foreign keys that reference
+// memopt tables. take_ removes them from an ALTER TABLE before PostgreSQL
+// runs it (returning the Constraint nodes); add_ makes them afterwards.
+struct List;
+List *memopt_take_memopt_references(AlterTableStmt *stmt);
+void memopt_add_memopt_references(AlterTableStmt *stmt, List *constraints,
+                                  const char *query_string);
+void memopt_check_column_type_change(AlterTableStmt *stmt);

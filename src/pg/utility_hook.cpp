@@ -139,35 +139,6 @@ void RouteIndexOnMemopt(IndexStmt *stmt, PlannedStmt *pstmt, const char *query_s
                   errhint("%s", memopt_index_hint())));
 }
 
-// PostgreSQL 15 looks for a btree unique index on the referenced columns
-// and reports a bare "only b-tree indexes are supported"; say why instead.
-void RefuseReferenceToMemopt(Node *node) {
-  if (node == nullptr || !IsA(node, Constraint)) return;
-  auto *constraint = reinterpret_cast<Constraint *>(node);
-  if (constraint->contype != CONSTR_FOREIGN || constraint->pktable == nullptr) return;
-  if (!IsMemoptRelation(constraint->pktable)) return;
-  ereport(ERROR,
-          (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-           errmsg("foreign keys referencing memopt table \"%s\" are not supported",
-                  constraint->pktable->relname),
-           errdetail("PostgreSQL 15 checks foreign keys only through a btree unique index on the "
-                     "referenced columns, and memopt tables have memopt_range and memopt_hash "
-                     "indexes."),
-           errhint("Reference a heap table, or check the reference in a trigger.")));
-}
-
-void RefuseReferencesIn(List *elements) {
-  ListCell *cell;
-  foreach (cell, elements) {
-    Node *element = static_cast<Node *>(lfirst(cell));
-    if (IsA(element, Constraint)) RefuseReferenceToMemopt(element);
-    if (!IsA(element, ColumnDef)) continue;
-    ListCell *inner;
-    foreach (inner, reinterpret_cast<ColumnDef *>(element)->constraints)
-      RefuseReferenceToMemopt(static_cast<Node *>(lfirst(inner)));
-  }
-}
-
 // REINDEX ... CONCURRENTLY of a memopt table or index fails only after it
 // has made its new index: refuse it before anything happens.
 void RefuseConcurrentReindex(ReindexStmt *stmt) {
@@ -205,12 +176,6 @@ void RouteConstraint(Node *node) {
 // constraint itself.
 void RouteAlterTableConstraints(AlterTableStmt *stmt) {
   ListCell *cell;
-  foreach (cell, stmt->cmds) {
-    AlterTableCmd *cmd = lfirst_node(AlterTableCmd, cell);
-    if (cmd->subtype == AT_AddConstraint) RefuseReferenceToMemopt(cmd->def);
-    if (cmd->subtype == AT_AddColumn && cmd->def != nullptr && IsA(cmd->def, ColumnDef))
-      RefuseReferencesIn(list_make1(cmd->def));
-  }
   if (!IsMemoptRelation(stmt->relation)) return;
   foreach (cell, stmt->cmds) {
     AlterTableCmd *cmd = lfirst_node(AlterTableCmd, cell);
@@ -307,20 +272,27 @@ void MemoptProcessUtility(PlannedStmt *pstmt, const char *query_string, bool rea
   memopt_check_partition_statement(stmt);
   if (IsA(stmt, IndexStmt))
     RouteIndexOnMemopt(reinterpret_cast<IndexStmt *>(stmt), pstmt, query_string, context);
-  if (IsA(stmt, AlterTableStmt)) {
-    RouteAlterTableConstraints(reinterpret_cast<AlterTableStmt *>(stmt));
-    memopt_convert_indexes_for_am_change(reinterpret_cast<AlterTableStmt *>(stmt));
+  AlterTableStmt *alter =
+      IsA(stmt, AlterTableStmt) ? reinterpret_cast<AlterTableStmt *>(stmt) : nullptr;
+  List *memopt_references = NIL;
+  if (alter != nullptr) {
+    memopt_check_column_type_change(alter);
+    memopt_references = memopt_take_memopt_references(alter);
+    RouteAlterTableConstraints(alter);
+    memopt_convert_indexes_for_am_change(alter);
   }
-  if (IsA(stmt, CreateStmt)) RefuseReferencesIn(reinterpret_cast<CreateStmt *>(stmt)->tableElts);
   if (IsA(stmt, ReindexStmt)) RefuseConcurrentReindex(reinterpret_cast<ReindexStmt *>(stmt));
   PlannedStmt *stripped = StripDurability(pstmt, read_only_tree);
   if (stripped != pstmt) read_only_tree = false;
   pstmt = stripped;
-  if (previous_utility != nullptr)
+  // An ALTER TABLE that only added such foreign keys has nothing left to run.
+  bool run = alter == nullptr || alter->cmds != NIL || memopt_references == NIL;
+  if (run && previous_utility != nullptr)
     previous_utility(pstmt, query_string, read_only_tree, context, params, query_env, dest, qc);
-  else
+  else if (run)
     standard_ProcessUtility(pstmt, query_string, read_only_tree, context, params, query_env, dest,
                             qc);
+  if (alter != nullptr) memopt_add_memopt_references(alter, memopt_references, query_string);
   memopt_check_publications_after(pstmt->utilityStmt);
 }
 

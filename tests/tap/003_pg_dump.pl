@@ -1,7 +1,8 @@
 # pg_dump and pg_restore of a database with memopt tables: the tables come
 # back as memopt tables (default_table_access_method in the dump) with all
 # their rows, in plain and custom formats, and their indexes come back with
-# the same access methods and definitions.
+# the same access methods and definitions, and foreign keys that reference
+# memopt tables come back and are enforced.
 use strict;
 use warnings;
 use PostgreSQL::Test::Utils;
@@ -28,7 +29,15 @@ $node->safe_psql('src', q{
   CREATE INDEX keyed_lower ON keyed (lower(code));
   INSERT INTO keyed SELECT g, 'c' || g, g % 7, g % 2 = 0 FROM generate_series(1, 500) g;
   INSERT INTO hashed SELECT generate_series(1, 100);
+  CREATE TABLE keyed_ref (id int PRIMARY KEY, keyed_id int REFERENCES keyed ON DELETE CASCADE,
+                          code text REFERENCES keyed (code)) USING memopt;
+  CREATE TABLE heap_ref (hashed_id int REFERENCES hashed);
+  INSERT INTO keyed_ref VALUES (1, 5, 'c6'), (2, 6, NULL);
+  INSERT INTO heap_ref VALUES (99);
 });
+my $fk_defs = q{SELECT string_agg(conrelid::regclass || ' ' || conindid::regclass || ' ' ||
+  pg_get_constraintdef(oid), E'\n' ORDER BY conname) FROM pg_constraint WHERE contype = 'f'};
+my $expected_fks = $node->safe_psql('src', $fk_defs);
 my $index_defs = q{SELECT string_agg(pg_get_indexdef(indexrelid), E'\n' ORDER BY indexrelid::regclass::text)
   FROM pg_index WHERE indrelid IN ('keyed'::regclass, 'hashed'::regclass)};
 my $expected_defs = $node->safe_psql('src', $index_defs);
@@ -62,6 +71,12 @@ for my $format ('p', 'c') {
   is($node->safe_psql($target, 'SELECT v FROM child'), 'ref', "foreign-key table restored ($format)");
   is($node->safe_psql($target, $index_defs), $expected_defs, "index definitions kept ($format)");
   is($node->safe_psql($target, $lookups), $expected_lookups, "indexes answer after restore ($format)");
+  is($node->safe_psql($target, $fk_defs), $expected_fks, "foreign keys kept ($format)");
+  my ($rc, $out, $err) = $node->psql($target, 'INSERT INTO keyed_ref VALUES (3, 9999, NULL)');
+  like($err, qr/violates foreign key constraint "keyed_ref_keyed_id_fkey"/,
+    "foreign key to a memopt table enforced ($format)");
+  $node->safe_psql($target, 'DELETE FROM keyed WHERE id = 5');
+  is($node->safe_psql($target, 'SELECT count(*) FROM keyed_ref'), '1', "cascade after restore ($format)");
 }
 
 $node->stop;
