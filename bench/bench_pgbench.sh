@@ -7,6 +7,9 @@
 #
 #   bench/bench_pgbench.sh [SCALE]      (default 10; run as root or not)
 #   SECONDS_PER_RUN=10 REPEAT=3 CLIENTS=2 bench/bench_pgbench.sh 10
+#   FOREIGN_KEYS=1 bench/bench_pgbench.sh 10   (pgbench -i --foreign-keys on both:
+#                                               history, tellers and accounts
+#                                               reference their parents)
 #
 # memopt never waits for row locks: two transactions updating the same
 # branch or teller row conflict at once (SQLSTATE 40001) and pgbench retries

@@ -35,14 +35,17 @@ pgbench_q() { as_pg "$PG_BINDIR/pgbench" -h "$WORK" -p "$PORT" "$@"; }
 # and bench_memopt (default_table_access_method = memopt: memopt tables with
 # memopt_range keys). Prints each pgbench table's access method and
 # persistence in bench_memopt.
-bench_pgbench_databases() {  # scale
-  local db
+bench_pgbench_databases() {  # scale; FOREIGN_KEYS=1 adds pgbench's foreign keys
+  local db fk=""
+  [[ -n "${FOREIGN_KEYS:-}" ]] && fk="--foreign-keys"
   for db in heap memopt; do
     psql_q -d postgres -c "CREATE DATABASE bench_$db"
     psql_q -d "bench_$db" -c "CREATE EXTENSION memopt"
   done
-  pgbench_q -i -q -s "$1" bench_heap >/dev/null 2>&1
-  PGOPTIONS='-c default_table_access_method=memopt' pgbench_q -i -q -s "$1" bench_memopt >/dev/null 2>&1
+  pgbench_q -i -q $fk -s "$1" bench_heap >/dev/null 2>&1
+  PGOPTIONS='-c default_table_access_method=memopt' pgbench_q -i -q $fk -s "$1" bench_memopt >/dev/null 2>&1
+  [[ -z "$fk" ]] || psql_q -d bench_memopt -tAc "SELECT 'foreign keys: ' || count(*) FROM pg_constraint
+    WHERE contype = 'f' AND conrelid::regclass::text LIKE 'pgbench%'"
   psql_q -d bench_memopt -tAc "SELECT string_agg(relname || ':' || amname || ':' || relpersistence::text,
     ' ' ORDER BY relname) FROM pg_class c JOIN pg_am a ON a.oid = c.relam WHERE relname LIKE 'pgbench%'"
 }
