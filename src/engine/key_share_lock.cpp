@@ -28,7 +28,8 @@ Status Transaction::LockKeyShare(Table *table, Version *version) {
   Row *row = version->row;
   if (key_locked_rows_.count(row) != 0) return Status::kOk;
   try {
-    key_locks_.reserve(key_locks_.size() + 1);
+    if (key_locks_.size() == key_locks_.capacity())
+      key_locks_.reserve(std::max<size_t>(64, key_locks_.size() * 2));
     key_locked_rows_.insert(row);
   } catch (const std::bad_alloc &) {
     return Status::kOutOfMemory;
@@ -52,8 +53,10 @@ Status Transaction::LockKeyShare(Table *table, Version *version) {
 }
 
 Status Transaction::CheckKeyShareLocks(const Table *table, const Row *row) const {
-  unsigned mine = key_locked_rows_.count(row) != 0 ? 1 : 0;
-  if (row->key_share_lockers.load(std::memory_order_seq_cst) > mine) return Status::kKeyShareLocked;
+  // Every delete and update asks: look up our own locks only when the row
+  // has a locker at all.
+  unsigned lockers = row->key_share_lockers.load(std::memory_order_seq_cst);
+  if (lockers != 0 && lockers > key_locked_rows_.count(row)) return Status::kKeyShareLocked;
   if (isolation_ < Isolation::kSnapshot) return Status::kOk;
   Timestamp read_ts = validation_read_ts_ != 0 ? validation_read_ts_ : first_read_ts_;
   if (table->LastKeyLockRelease(row) > read_ts) return Status::kKeyShareLocked;
