@@ -134,6 +134,8 @@ ALTER TABLE ref_later ALTER COLUMN z TYPE int;
 \echo :LAST_ERROR_SQLSTATE
 ALTER TABLE ref_parent ALTER COLUMN id TYPE bigint;
 \echo :LAST_ERROR_SQLSTATE
+ALTER TABLE ref_tree ALTER COLUMN id TYPE bigint;  -- the referenced side of a self reference
+\echo :LAST_ERROR_SQLSTATE
 DROP INDEX ref_parent_code;
 \echo :LAST_ERROR_SQLSTATE
 TRUNCATE ref_parent;

@@ -64,21 +64,12 @@ struct KeyColumns {
   Oid types[INDEX_MAX_KEYS];
 };
 
-bool IsMemoptTable(RangeVar *relation) {
-  Oid relid = RangeVarGetRelid(relation, NoLock, true);
-  if (!OidIsValid(relid)) return false;
-  Relation rel = RelationIdGetRelation(relid);
-  if (rel == nullptr) return false;
-  bool memopt = rel->rd_tableam == memopt_table_am_routine();
-  RelationClose(rel);
-  return memopt;
-}
-
 bool ReferencesMemopt(Node *node) {
   if (node == nullptr || !IsA(node, Constraint)) return false;
   auto *constraint = reinterpret_cast<Constraint *>(node);
-  return constraint->contype == CONSTR_FOREIGN && constraint->pktable != nullptr &&
-         IsMemoptTable(constraint->pktable);
+  if (constraint->contype != CONSTR_FOREIGN || constraint->pktable == nullptr) return false;
+  Oid pkrelid = RangeVarGetRelid(constraint->pktable, NoLock, true);
+  return OidIsValid(pkrelid) && memopt_is_memopt_table(pkrelid);
 }
 
 KeyColumns ResolveColumns(Relation rel, List *names) {
@@ -472,6 +463,51 @@ void memopt_add_memopt_references(AlterTableStmt *stmt, List *constraints,
   foreach (cell, constraints) AddForeignKey(relid, lfirst_node(Constraint, cell), query_string);
 }
 
+namespace {
+
+// Whether column `attnum` is among the columns `key` (conkey or confkey) of
+// the pg_constraint row `tuple`.
+bool KeyHasColumn(HeapTuple tuple, TupleDesc desc, AttrNumber key, AttrNumber attnum) {
+  bool isnull;
+  Datum keys = heap_getattr(tuple, key, desc, &isnull);
+  if (isnull) return false;
+  ArrayType *array = DatumGetArrayTypeP(keys);
+  auto *attnums = reinterpret_cast<int16 *>(ARR_DATA_PTR(array));
+  for (int i = 0; i < ARR_DIMS(array)[0]; i++)
+    if (attnums[i] == attnum) return true;
+  return false;
+}
+
+// Refuses a type change of `relid`'s column if a foreign key that references
+// a memopt table uses it, on either side (both, for a self reference).
+void RefuseKeyColumnTypeChange(Oid relid, const char *column) {
+  AttrNumber attnum = get_attnum(relid, column);
+  if (attnum == InvalidAttrNumber) return;
+  Relation constraints = table_open(ConstraintRelationId, AccessShareLock);
+  TupleDesc desc = RelationGetDescr(constraints);
+  SysScanDesc scan = systable_beginscan(constraints, InvalidOid, false, nullptr, 0, nullptr);
+  HeapTuple tuple;
+  while (HeapTupleIsValid(tuple = systable_getnext(scan))) {
+    auto *con = reinterpret_cast<Form_pg_constraint>(GETSTRUCT(tuple));
+    if (con->contype != CONSTRAINT_FOREIGN) continue;
+    bool uses =
+        (con->conrelid == relid && KeyHasColumn(tuple, desc, Anum_pg_constraint_conkey, attnum)) ||
+        (con->confrelid == relid && KeyHasColumn(tuple, desc, Anum_pg_constraint_confkey, attnum));
+    if (uses && memopt_is_memopt_table(con->confrelid))
+      ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                      errmsg("cannot alter type of column \"%s\" used by foreign key \"%s\"",
+                             column, NameStr(con->conname)),
+                      errdetail("The foreign key references memopt table \"%s\".",
+                                get_rel_name(con->confrelid)),
+                      errhint("Drop the foreign key, alter the column, then add the foreign key "
+                              "again.")));
+  }
+  systable_endscan(scan);
+  table_close(constraints, AccessShareLock);
+}
+
+}  // namespace
+
 // ALTER COLUMN TYPE of a column in a foreign key that references a memopt
 // table would make PostgreSQL rebuild the key through tablecmds.c, which
 // then fails on the memopt index: say so first.
@@ -483,38 +519,6 @@ void memopt_check_column_type_change(AlterTableStmt *stmt) {
     if (cmd->subtype != AT_AlterColumnType) continue;
     if (!OidIsValid(relid)) relid = RangeVarGetRelid(stmt->relation, NoLock, true);
     if (!OidIsValid(relid)) return;
-    AttrNumber attnum = get_attnum(relid, cmd->name);
-    if (attnum == InvalidAttrNumber) continue;
-    Relation constraints = table_open(ConstraintRelationId, AccessShareLock);
-    SysScanDesc scan = systable_beginscan(constraints, InvalidOid, false, nullptr, 0, nullptr);
-    HeapTuple tuple;
-    while (HeapTupleIsValid(tuple = systable_getnext(scan))) {
-      auto *con = reinterpret_cast<Form_pg_constraint>(GETSTRUCT(tuple));
-      if (con->contype != CONSTRAINT_FOREIGN) continue;
-      if (con->conrelid != relid && con->confrelid != relid) continue;
-      Relation referenced = RelationIdGetRelation(con->confrelid);
-      bool memopt = referenced != nullptr && referenced->rd_tableam == memopt_table_am_routine();
-      if (referenced != nullptr) RelationClose(referenced);
-      if (!memopt) continue;
-      bool isnull;
-      Datum keys = heap_getattr(
-          tuple, con->conrelid == relid ? Anum_pg_constraint_conkey : Anum_pg_constraint_confkey,
-          RelationGetDescr(constraints), &isnull);
-      if (isnull) continue;
-      ArrayType *array = DatumGetArrayTypeP(keys);
-      auto *attnums = reinterpret_cast<int16 *>(ARR_DATA_PTR(array));
-      for (int i = 0; i < ARR_DIMS(array)[0]; i++)
-        if (attnums[i] == attnum)
-          ereport(ERROR,
-                  (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-                   errmsg("cannot alter type of column \"%s\" used by foreign key \"%s\"",
-                          cmd->name, NameStr(con->conname)),
-                   errdetail("The foreign key references memopt table \"%s\".",
-                             get_rel_name(con->confrelid)),
-                   errhint("Drop the foreign key, alter the column, then add the foreign key "
-                           "again.")));
-    }
-    systable_endscan(scan);
-    table_close(constraints, AccessShareLock);
+    RefuseKeyColumnTypeChange(relid, cmd->name);
   }
 }

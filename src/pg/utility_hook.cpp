@@ -36,12 +36,8 @@ ProcessUtility_hook_type previous_utility = nullptr;
 
 bool IsMemoptRelation(RangeVar *relation) {
   Oid relid = RangeVarGetRelid(relation, NoLock, true);
-  if (!OidIsValid(relid)) return false;  // PostgreSQL reports the missing table itself
-  Relation rel = RelationIdGetRelation(relid);
-  if (rel == nullptr) return false;
-  bool is_memopt = rel->rd_tableam == memopt_table_am_routine();
-  RelationClose(rel);
-  return is_memopt;
+  // PostgreSQL reports a missing table itself.
+  return OidIsValid(relid) && memopt_is_memopt_table(relid);
 }
 
 bool IsMemoptIndexAm(const char *name) {
@@ -152,12 +148,7 @@ void RefuseConcurrentReindex(ReindexStmt *stmt) {
   Oid relid = RangeVarGetRelid(stmt->relation, NoLock, true);
   if (!OidIsValid(relid)) return;
   if (stmt->kind == REINDEX_OBJECT_INDEX) relid = IndexGetRelation(relid, true);
-  if (!OidIsValid(relid)) return;
-  Relation rel = RelationIdGetRelation(relid);
-  if (rel == nullptr) return;
-  bool is_memopt = rel->rd_tableam == memopt_table_am_routine();
-  RelationClose(rel);
-  if (is_memopt)
+  if (OidIsValid(relid) && memopt_is_memopt_table(relid))
     ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
                     errmsg("REINDEX CONCURRENTLY is not supported on memopt tables"),
                     errhint("memopt rebuilds indexes in memory; leave out CONCURRENTLY.")));
