@@ -56,12 +56,16 @@ SELECT read_secret(1);
 ALTER TABLE secret NO FORCE ROW LEVEL SECURITY;
 ALTER TABLE secret DISABLE ROW LEVEL SECURITY;
 SELECT read_secret(1);
--- Triggers: a native routine does not write a table with triggers.
-CREATE FUNCTION no_op() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
-CREATE TRIGGER secret_trigger BEFORE INSERT ON secret FOR EACH ROW EXECUTE FUNCTION no_op();
+-- Triggers fire when a native routine writes (native_triggers.sql has the
+-- rest): a trigger function runs with the caller's rights unless it is
+-- SECURITY DEFINER, as under PL/pgSQL.
+CREATE FUNCTION who_inserts() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN RAISE NOTICE 'inserted % as %', NEW.id, current_user; RETURN NEW; END $$;
+CREATE TRIGGER secret_trigger BEFORE INSERT ON secret FOR EACH ROW EXECUTE FUNCTION who_inserts();
+SET ROLE native_user;
 CALL write_secret(3);
+RESET ROLE;
 DROP TRIGGER secret_trigger ON secret;
-CALL write_secret(3);
 -- Isolation: the block's level starts the memopt transaction; a transaction
 -- already at a lower level is refused; a higher one is kept.
 CREATE FUNCTION my_level() RETURNS text LANGUAGE sql AS
@@ -120,5 +124,5 @@ SELECT routine, loaded FROM memopt.native_modules WHERE routine = 'read_secret(i
 DROP FUNCTION read_secret_definer(int);
 SELECT count(*) FROM memopt.native_modules WHERE routine::text LIKE 'read_secret_definer%';
 DROP TABLE secret, guarded, defaults, strict_t CASCADE;
-DROP FUNCTION no_op(), my_level();
+DROP FUNCTION who_inserts(), my_level();
 DROP ROLE native_user;

@@ -1000,7 +1000,7 @@ void Generator::GenInsert(const Stmt *stmt) {
     auto arrays = DatumArrays(values, types);
     b_.CreateCall(callee, {call_, b_.getInt32(number), arrays.first, arrays.second});
   }
-  EndWrite();
+  EndWrite(number);
 }
 
 }  // namespace codegen_detail

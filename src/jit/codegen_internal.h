@@ -179,7 +179,10 @@ class Generator {
                          const std::function<void(BasicBlock *next)> &inner);
   std::pair<llvm::Value *, llvm::Value *> NullRow(size_t columns);
   void CloseSource(int32_t number, size_t level);
-  void EndWrite() { b_.CreateCall(Runtime("memopt_rt_end_write", b_.getVoidTy(), {}), {call_}); }
+  void EndWrite(int32_t number) {
+    b_.CreateCall(Runtime("memopt_rt_end_statement", b_.getVoidTy(), {i32_}),
+                  {call_, b_.getInt32(number)});
+  }
   void GenRowStatement(const Stmt *stmt);
   void GenQuery(const Stmt *stmt);
   // The query being generated: its statement number, exits, sink and counters.

@@ -188,7 +188,7 @@ void Generator::GenRowStatement(const Stmt *stmt) {
     b_.CreateBr(next);
   });
   b_.SetInsertPoint(done);
-  EndWrite();
+  EndWrite(number);
   current_line_ = -1;
 }
 
@@ -305,7 +305,7 @@ void Generator::FinishQuery(QueryState *query) {
     b_.CreateBr(after);
     b_.SetInsertPoint(after);
   }
-  if (stmt->kind == StmtKind::kInsert) EndWrite();
+  if (stmt->kind == StmtKind::kInsert) EndWrite(query->number);
   FreeAccumulators();
   query_.accumulators.clear();
   query_.source_values.clear();

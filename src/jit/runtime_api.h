@@ -189,8 +189,9 @@ uint64_t memopt_rt_text_case(MemoptNativeCall *call, uint64_t text, int32_t uppe
 // INSERT: one row; values[i] is the statement's i-th column (column_numbers).
 void memopt_rt_insert(MemoptNativeCall *call, int32_t stmt, const uint64_t *values,
                       const bool *nulls);
-// End of a statement that wrote: later statements see its rows.
-void memopt_rt_end_write(MemoptNativeCall *call);
+// End of an INSERT, UPDATE or DELETE statement (also when it wrote no
+// row): its AFTER triggers fire, and later statements see its rows.
+void memopt_rt_end_statement(MemoptNativeCall *call, int32_t stmt);
 // The rows of FROM item `source` of the statement (ast.h SourceRef): by its
 // index with `keys` (one Datum of each index column, in the column's type,
 // none NULL), or all of them. Opening an open source starts it again.

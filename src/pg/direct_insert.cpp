@@ -10,8 +10,8 @@
 // are columns of the row just written and the version is at hand. The
 // entries and uniqueness checks are exactly aminsert's
 // (memopt_index_add_entry); tables with other indexes take the executor's
-// path. Triggers never get here: native routines refuse tables that have
-// them.
+// path, and so do tables with triggers (native_triggers.cpp fires them
+// around table_tuple_insert).
 #include "index_internal.h"
 
 extern "C" {

@@ -9,6 +9,10 @@
 #include "binder.h"
 #include "codegen.h"
 
+extern "C" {
+#include "nodes/execnodes.h"
+}
+
 // One routine compiled in this backend. Owned by native_routine.cpp's cache;
 // `stale` is set by a relcache invalidation of a table it uses, and the next
 // call compiles it again.
@@ -64,3 +68,31 @@ struct MemoptNativeSorts *memopt_native_sorts_begin(const MemoptNativeRoutine *r
 void memopt_native_sorts_end(struct MemoptNativeSorts *sorts);
 // The runtime functions' addresses, for the code generator.
 void memopt_native_runtime_symbols(memopt::native::CodegenOptions *options);
+
+// native_triggers.cpp: the triggers of one INSERT, UPDATE or DELETE
+// statement of a routine, on a table that has triggers. _begin opens the
+// statement (trigger.c's query level, BEFORE STATEMENT triggers; for UPDATE
+// the columns it sets, which UPDATE OF triggers test); _end fires the AFTER
+// STATEMENT triggers and the queued AFTER events. A before_ function's false
+// means a BEFORE ROW trigger skipped the row; it may have changed `slot`.
+struct MemoptNativeTriggers {
+  ResultRelInfo *target;  // nullptr while no statement is open
+  CmdType command;
+  struct TransitionCaptureState *transitions;  // nullptr without transition tables
+  EPQState epq;  // never evaluated: memopt_tuple_lock does not follow rows
+  bool epq_ready;
+};
+void memopt_native_triggers_begin(EState *estate, ResultRelInfo *target, CmdType command,
+                                  const std::vector<int> &updated_columns,
+                                  MemoptNativeTriggers *statement);
+void memopt_native_triggers_end(EState *estate, MemoptNativeTriggers *statement);
+bool memopt_native_before_insert(EState *estate, MemoptNativeTriggers *statement,
+                                 TupleTableSlot *slot);
+void memopt_native_after_insert(EState *estate, MemoptNativeTriggers *statement,
+                                TupleTableSlot *slot);
+bool memopt_native_before_update(EState *estate, MemoptNativeTriggers *statement, ItemPointer tid,
+                                 TupleTableSlot *slot);
+void memopt_native_after_update(EState *estate, MemoptNativeTriggers *statement,
+                                ItemPointer old_tid, TupleTableSlot *slot);
+bool memopt_native_before_delete(EState *estate, MemoptNativeTriggers *statement, ItemPointer tid);
+void memopt_native_after_delete(EState *estate, MemoptNativeTriggers *statement, ItemPointer tid);

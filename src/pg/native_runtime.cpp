@@ -4,12 +4,14 @@
 // A call opens every table the routine uses (RowExclusiveLock for tables it
 // writes, AccessShareLock otherwise), checks the caller's privileges on them
 // (GetUserId(): the owner under SECURITY DEFINER) and refuses tables that
-// gained row-level security or triggers since CREATE. Rows are read through
+// gained row-level security since CREATE. Rows are read through
 // memopt's engine directly (an index lookup when binding found one, else a
 // table scan), always under the call's active snapshot; writes go through the
 // table AM and the indexes' aminsert, as the executor's would, and every
 // statement that wrote advances the command counter, so the next statement
-// sees its rows and a statement never sees its own.
+// sees its rows and a statement never sees its own. The triggers of a table
+// it writes (foreign keys among them) fire around its rows and statements
+// (native_triggers.cpp).
 //
 // The block's atomicity needs no savepoint of its own: an error raised here
 // unwinds to the caller's nearest savepoint or aborts its transaction, and so
@@ -50,7 +52,8 @@ struct TableState {
   memopt::Table *table;
   ResultRelInfo *result_rel;   // tables the routine writes
   TupleTableSlot *write_slot;  // virtual: the row being written
-  bool direct_insert;          // memopt_direct_insert_applies(result_rel)
+  bool direct_insert;          // memopt_direct_insert_applies(result_rel), no triggers
+  bool fires_triggers;         // written, and has triggers
   Relation *indexes;           // by TableDesc::indexes, opened on first lookup
   ExprState **defaults;        // per column; built on the first INSERT that omits one
   bool defaults_built;
@@ -80,6 +83,7 @@ struct CallState {
   TableState *tables;
   Cursor **cursors;  // by statement number, then FROM item; made on first open
   MemoptNativeSorts *sorts;
+  MemoptNativeTriggers triggers;  // the write statement firing triggers, if any
 };
 
 CallState *StateOf(MemoptNativeCall *call) { return static_cast<CallState *>(call->state); }
@@ -177,18 +181,14 @@ void OpenTable(const native::TableDesc &desc, AclMode mode, Index range_table_in
                     errmsg("natively compiled routines cannot access table \"%s\", which has "
                            "row-level security enabled",
                            RelationGetRelationName(rel))));
-  if (writes && rel->trigdesc != nullptr)
-    ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-                    errmsg("natively compiled routines cannot write table \"%s\", which has "
-                           "triggers",
-                           RelationGetRelationName(rel))));
   state->table = memopt_open_table(rel);
   state->indexes = static_cast<Relation *>(palloc0(sizeof(Relation) * (desc.indexes.size() + 1)));
   if (!writes) return;
   state->result_rel = makeNode(ResultRelInfo);
   InitResultRelInfo(state->result_rel, rel, range_table_index, nullptr, 0);
   ExecOpenIndices(state->result_rel, false);
-  state->direct_insert = memopt_direct_insert_applies(state->result_rel);
+  state->fires_triggers = state->result_rel->ri_TrigDesc != nullptr;
+  state->direct_insert = !state->fires_triggers && memopt_direct_insert_applies(state->result_rel);
   state->write_slot = MakeSingleTupleTableSlot(RelationGetDescr(rel), &TTSOpsVirtual);
 }
 
@@ -226,6 +226,9 @@ CallState *BeginCall(MemoptNativeRoutine *routine) {
   state->sorts = memopt_native_sorts_begin(routine, state->variables);
   state->callees = static_cast<FmgrInfo *>(palloc0(sizeof(FmgrInfo) * (bound.callees.size() + 1)));
   PushActiveSnapshot(GetTransactionSnapshot());
+  // trigger.c locks rows under the estate's snapshot: the call's, whose
+  // command id each writing statement advances in place.
+  state->estate->es_snapshot = GetActiveSnapshot();
   return state;
 }
 
@@ -252,6 +255,10 @@ void EndCall(CallState *state) {
   }
   memopt_native_sorts_end(state->sorts);
   PopActiveSnapshot();
+  // Trigger slots, and relations trigger.c opened to fire AFTER events.
+  ExecResetTupleTable(state->estate->es_tupleTable, false);
+  ExecCloseResultRelations(state->estate);
+  if (state->triggers.epq_ready) EvalPlanQualEnd(&state->triggers.epq);
   FreeExecutorState(state->estate);
 }
 
@@ -293,6 +300,20 @@ void FillOmittedColumns(const native::Stmt *stmt, TableState *table, EState *est
 
 void CheckConstraints(TableState *table, TupleTableSlot *slot, EState *estate) {
   if (table->rel->rd_att->constr != nullptr) ExecConstraints(table->result_rel, slot, estate);
+}
+
+// The trigger statement of `stmt`, a write of `table` (which has triggers),
+// opened at its first row or at its end.
+MemoptNativeTriggers *TriggersOf(CallState *state, const native::Stmt *stmt, TableState *table) {
+  MemoptNativeTriggers *triggers = &state->triggers;
+  if (triggers->target == table->result_rel) return triggers;
+  if (triggers->target != nullptr) elog(ERROR, "native write statements overlap");
+  CmdType command = stmt->kind == native::StmtKind::kInsert   ? CMD_INSERT
+                    : stmt->kind == native::StmtKind::kUpdate ? CMD_UPDATE
+                                                              : CMD_DELETE;
+  memopt_native_triggers_begin(state->estate, table->result_rel, command, stmt->column_numbers,
+                               triggers);
+  return triggers;
 }
 
 [[noreturn]] void ConcurrentUpdate(Relation rel) {
@@ -592,6 +613,11 @@ void memopt_rt_insert(MemoptNativeCall *call, int32_t stmt_number, const uint64_
     slot->tts_isnull[stmt->column_numbers[i]] = nulls[i];
   }
   ExecStoreVirtualTuple(slot);
+  MemoptNativeTriggers *triggers = nullptr;
+  if (table->fires_triggers) {
+    triggers = TriggersOf(state, stmt, table);
+    if (!memopt_native_before_insert(state->estate, triggers, slot)) return;
+  }
   CheckConstraints(table, slot, state->estate);
   if (table->direct_insert) {
     memopt_direct_insert(table->result_rel, slot, GetCurrentCommandId(true));
@@ -600,10 +626,15 @@ void memopt_rt_insert(MemoptNativeCall *call, int32_t stmt_number, const uint64_
   table_tuple_insert(table->rel, slot, GetCurrentCommandId(true), 0, nullptr);
   if (table->result_rel->ri_NumIndices > 0)
     ExecInsertIndexTuples(table->result_rel, slot, state->estate, false, false, nullptr, NIL);
+  if (triggers != nullptr) memopt_native_after_insert(state->estate, triggers, slot);
 }
 
-void memopt_rt_end_write(MemoptNativeCall *call) {
-  (void)call;
+void memopt_rt_end_statement(MemoptNativeCall *call, int32_t stmt_number) {
+  CallState *state = StateOf(call);
+  const native::Stmt *stmt = StatementOf(call, stmt_number);
+  TableState *table = &state->tables[stmt->target.table];
+  if (table->fires_triggers)  // also when it wrote no row: statement triggers
+    memopt_native_triggers_end(state->estate, TriggersOf(state, stmt, table));
   CommandCounterIncrement();
   UpdateActiveSnapshotCommandId();
 }
@@ -688,11 +719,16 @@ void memopt_rt_update(MemoptNativeCall *call, int32_t stmt_number, const uint64_
     slot->tts_isnull[stmt->column_numbers[i]] = nulls[i];
   }
   ExecStoreVirtualTuple(slot);
+  ItemPointerData tid = cursor->slot->tts_tid;
+  MemoptNativeTriggers *triggers = nullptr;
+  if (table->fires_triggers) {
+    triggers = TriggersOf(state, stmt, table);
+    if (!memopt_native_before_update(state->estate, triggers, &tid, slot)) return;
+  }
   CheckConstraints(table, slot, state->estate);
   TM_FailureData failure;
   LockTupleMode lock_mode;
   bool update_indexes = false;
-  ItemPointerData tid = cursor->slot->tts_tid;
   TM_Result result =
       table_tuple_update(table->rel, &tid, slot, GetCurrentCommandId(true), GetActiveSnapshot(),
                          InvalidSnapshot, true, &failure, &lock_mode, &update_indexes);
@@ -700,6 +736,7 @@ void memopt_rt_update(MemoptNativeCall *call, int32_t stmt_number, const uint64_
   if (result != TM_Ok) ConcurrentUpdate(table->rel);
   if (update_indexes && table->result_rel->ri_NumIndices > 0)
     ExecInsertIndexTuples(table->result_rel, slot, state->estate, true, false, nullptr, NIL);
+  if (triggers != nullptr) memopt_native_after_update(state->estate, triggers, &tid, slot);
 }
 
 void memopt_rt_delete(MemoptNativeCall *call, int32_t stmt_number) {
@@ -709,11 +746,17 @@ void memopt_rt_delete(MemoptNativeCall *call, int32_t stmt_number) {
   TableState *table = &state->tables[stmt->target.table];
   TM_FailureData failure;
   ItemPointerData tid = cursor->slot->tts_tid;
+  MemoptNativeTriggers *triggers = nullptr;
+  if (table->fires_triggers) {
+    triggers = TriggersOf(state, stmt, table);
+    if (!memopt_native_before_delete(state->estate, triggers, &tid)) return;
+  }
   TM_Result result =
       table_tuple_delete(table->rel, &tid, GetCurrentCommandId(true), GetActiveSnapshot(),
                          InvalidSnapshot, true, &failure, false);
   if (result == TM_SelfModified) return;
   if (result != TM_Ok) ConcurrentUpdate(table->rel);
+  if (triggers != nullptr) memopt_native_after_delete(state->estate, triggers, &tid);
 }
 
 uint64_t memopt_rt_call(MemoptNativeCall *call, int32_t callee, const uint64_t *args,
@@ -811,7 +854,7 @@ void memopt_native_runtime_symbols(native::CodegenOptions *options) {
   symbols["memopt_rt_text_length"] = reinterpret_cast<void *>(memopt_rt_text_length);
   symbols["memopt_rt_text_case"] = reinterpret_cast<void *>(memopt_rt_text_case);
   symbols["memopt_rt_insert"] = reinterpret_cast<void *>(memopt_rt_insert);
-  symbols["memopt_rt_end_write"] = reinterpret_cast<void *>(memopt_rt_end_write);
+  symbols["memopt_rt_end_statement"] = reinterpret_cast<void *>(memopt_rt_end_statement);
   symbols["memopt_rt_open"] = reinterpret_cast<void *>(memopt_rt_open);
   symbols["memopt_rt_next"] = reinterpret_cast<void *>(memopt_rt_next);
   symbols["memopt_rt_close"] = reinterpret_cast<void *>(memopt_rt_close);

@@ -69,7 +69,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
        {"memopt_rt_error",         "memopt_rt_interrupt",    "memopt_rt_to_text",
         "memopt_rt_from_text",     "memopt_rt_datum_assign", "memopt_rt_apply",
         "memopt_rt_reset_scratch", "memopt_rt_text_concat",  "memopt_rt_text_length",
-        "memopt_rt_text_case",     "memopt_rt_insert",       "memopt_rt_end_write",
+        "memopt_rt_text_case",     "memopt_rt_insert",       "memopt_rt_end_statement",
         "memopt_rt_open",          "memopt_rt_next",         "memopt_rt_close",
         "memopt_rt_update",        "memopt_rt_delete",       "memopt_rt_raise",
         "memopt_rt_emit",          "memopt_rt_call",         "memopt_rt_sort_put",

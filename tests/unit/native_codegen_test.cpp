@@ -45,7 +45,7 @@ extern "C" void FakeInsert(MemoptNativeCall *, int32_t, const uint64_t *values, 
   for (int i = 0; i < 2; ++i) row.push_back(nulls[i] ? -999 : static_cast<int64_t>(values[i]));
   inserted.push_back(row);
 }
-extern "C" void FakeNothing(MemoptNativeCall *) {}
+extern "C" void FakeEndStatement(MemoptNativeCall *, int32_t) {}
 extern "C" void FakeOpen(MemoptNativeCall *, int32_t, int32_t, const uint64_t *) { next_row = 0; }
 extern "C" bool FakeNext(MemoptNativeCall *, int32_t, int32_t, const uint64_t **values,
                          const bool **nulls) {
@@ -97,7 +97,7 @@ CodegenOptions FakeRuntime() {
   options.runtime_symbols["memopt_rt_error"] = reinterpret_cast<void *>(FakeError);
   options.runtime_symbols["memopt_rt_interrupt"] = reinterpret_cast<void *>(FakeInterrupt);
   options.runtime_symbols["memopt_rt_insert"] = reinterpret_cast<void *>(FakeInsert);
-  options.runtime_symbols["memopt_rt_end_write"] = reinterpret_cast<void *>(FakeNothing);
+  options.runtime_symbols["memopt_rt_end_statement"] = reinterpret_cast<void *>(FakeEndStatement);
   options.runtime_symbols["memopt_rt_open"] = reinterpret_cast<void *>(FakeOpen);
   options.runtime_symbols["memopt_rt_next"] = reinterpret_cast<void *>(FakeNext);
   options.runtime_symbols["memopt_rt_close"] = reinterpret_cast<void *>(FakeClose);
