@@ -5,6 +5,8 @@
 #
 #   bench/bench_native_tpcb.sh [SCALE]     (default 10; run as root or not)
 #   SECONDS_PER_RUN=10 REPEAT=3 CLIENTS=2 bench/bench_native_tpcb.sh 10
+#   FOREIGN_KEYS=1 bench/bench_native_tpcb.sh 10   (pgbench -i --foreign-keys on
+#     every side: the procedures then fire the RI triggers)
 #
 # `pgbench -i -s SCALE` builds bench_heap (heap) and bench_memopt (memopt
 # tables, memopt_range keys); each gets a procedure tpcb(aid, tid, bid,
