@@ -1,7 +1,8 @@
 -- Natively compiled routines: privileges (the caller's, or the owner's under
--- SECURITY DEFINER), row-level security and triggers (refused, never
--- bypassed), isolation levels of the block against the transaction's,
--- DELAYED_DURABILITY, defaults of omitted columns, and memopt.native_modules.
+-- SECURITY DEFINER), row-level security (refused, never bypassed), the
+-- rights trigger functions run with, isolation levels of the block against
+-- the transaction's, DELAYED_DURABILITY, defaults of omitted columns, and
+-- memopt.native_modules.
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS memopt;
 DROP ROLE IF EXISTS native_user;

@@ -1,8 +1,8 @@
 -- Triggers on the tables natively compiled routines write: BEFORE and AFTER,
 -- row and statement level, UPDATE OF columns, transition tables, and the
 -- constraint triggers that carry foreign keys, fired as the executor would.
-CREATE EXTENSION IF NOT EXISTS memopt;
 SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS memopt;
 CREATE TABLE parent (id int PRIMARY KEY, name text) USING memopt;
 CREATE TABLE child (id int PRIMARY KEY, pid int REFERENCES parent ON DELETE CASCADE,
                     v int) USING memopt;
@@ -162,5 +162,28 @@ SELECT count(*), sum(v) FROM child WHERE id > 10000;
 CALL drop_parent(20);  -- cascades
 SELECT count(*) FROM child;
 
-DROP TABLE child, late_child, parent, audit CASCADE;
-DROP FUNCTION note(), note_v(), count_new();
+-- A trigger that writes the table the routine's FOR loop reads: the loop
+-- keeps the snapshot it opened with, as PL/pgSQL's does.
+CREATE TABLE items (id int PRIMARY KEY, v int) USING memopt;
+INSERT INTO items SELECT g, 0 FROM generate_series(1, 5) g;
+CREATE FUNCTION spawn() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF NEW.id < 1000 THEN INSERT INTO items VALUES (NEW.id + 1000, NEW.v); END IF;
+  RETURN NULL;
+END $$;
+CREATE TRIGGER items_spawn AFTER UPDATE ON items FOR EACH ROW EXECUTE FUNCTION spawn();
+CREATE PROCEDURE bump_all() LANGUAGE native_compilation AS $$
+BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
+  DECLARE n int := 0;
+  DECLARE r int;
+  FOR r IN SELECT id FROM items LOOP
+    UPDATE items SET v = v + 1 WHERE id = r;
+    n := n + 1;
+  END LOOP;
+  RAISE WARNING 'the loop saw % rows', n;
+END $$;
+CALL bump_all();
+SELECT * FROM items ORDER BY id;
+
+DROP TABLE child, late_child, parent, audit, items CASCADE;
+DROP FUNCTION note(), note_v(), count_new(), spawn();

@@ -936,6 +936,19 @@ class Binder {
     }
   }
 
+  // PostgreSQL's rewriter refuses values for these columns (428C9).
+  static void CheckWritable(const TableDesc &table, int column, SourcePos pos, bool update) {
+    const ColumnDesc &desc = table.columns[column];
+    if (!desc.generated && !desc.identity_always) return;
+    std::string message =
+        update ? "column \"" + desc.name + "\" can only be updated to DEFAULT"
+               : "cannot insert a non-DEFAULT value into column \"" + desc.name + "\"";
+    std::string why = desc.generated ? "Column \"" + desc.name + "\" is a generated column."
+                                     : "Column \"" + desc.name +
+                                           "\" is an identity column defined as GENERATED ALWAYS.";
+    FailWithCode(pos, "428C9", message, why + " Leave it out: PostgreSQL computes it.");
+  }
+
   void BindInsert(Stmt *stmt) {
     const TableDesc &table = ResolveTable(&stmt->target);
     std::vector<int> columns;
@@ -965,6 +978,7 @@ class Binder {
       if (!stmt->columns.empty() && row.size() < columns.size())
         Fail(stmt->pos, "INSERT has more target columns than expressions");
       for (size_t i = 0; i < row.size(); ++i) {
+        CheckWritable(table, columns[i], row[i]->pos, false);
         Type type = ColumnType(table, columns[i], row[i]->pos);
         BindExpr(row[i].get(), nullptr);
         CoerceForAssignment(&row[i], type, "column \"" + table.columns[columns[i]].name + "\"",
@@ -988,6 +1002,7 @@ class Binder {
       Fail(stmt->pos, "INSERT has more target columns than expressions");
     columns.resize(n);
     BindQuery(stmt, [this, &table, &columns](size_t i, ExprPtr *item) {
+      CheckWritable(table, columns[i], (*item)->pos, false);
       CoerceForAssignment(item, ColumnType(table, columns[i], (*item)->pos),
                           "column \"" + table.columns[columns[i]].name + "\"",
                           table.columns[columns[i]].typmod);
@@ -1043,6 +1058,7 @@ class Binder {
         if (seen == column)
           Fail(stmt->column_pos[i],
                "multiple assignments to same column \"" + stmt->columns[i] + "\"");
+      CheckWritable(table, column, stmt->column_pos[i], true);
       stmt->column_numbers.push_back(column);
       Type type = ColumnType(table, column, stmt->column_pos[i]);
       BindExpr(stmt->set_values[i].get(), &sources);

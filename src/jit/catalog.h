@@ -22,6 +22,10 @@ struct ColumnDesc {
   bool not_null = false;
   bool has_default = false;
   bool dropped = false;
+  // Written only by PostgreSQL: a stored generated column, or an identity
+  // column GENERATED ALWAYS. INSERT and UPDATE may not name it.
+  bool generated = false;
+  bool identity_always = false;
 };
 
 struct IndexDesc {

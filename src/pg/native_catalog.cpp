@@ -146,6 +146,8 @@ void DescribeColumns(Relation rel, native::TableDesc *desc) {
     }
     column.not_null = attr->attnotnull;
     column.has_default = attr->atthasdef;
+    column.generated = attr->attgenerated == ATTRIBUTE_GENERATED_STORED;
+    column.identity_always = attr->attidentity == ATTRIBUTE_IDENTITY_ALWAYS;
     desc->columns.push_back(column);
   }
 }

@@ -27,6 +27,7 @@ extern "C" {
 #include "catalog/pg_collation.h"
 #include "catalog/pg_type.h"
 #include "executor/executor.h"
+#include "executor/nodeModifyTable.h"
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "optimizer/optimizer.h"
@@ -54,6 +55,7 @@ struct TableState {
   TupleTableSlot *write_slot;  // virtual: the row being written
   bool direct_insert;          // memopt_direct_insert_applies(result_rel), no triggers
   bool fires_triggers;         // written, and has triggers
+  bool computes_generated;     // written, and has stored generated columns
   Relation *indexes;           // by TableDesc::indexes, opened on first lookup
   ExprState **defaults;        // per column; built on the first INSERT that omits one
   bool defaults_built;
@@ -188,6 +190,8 @@ void OpenTable(const native::TableDesc &desc, AclMode mode, Index range_table_in
   InitResultRelInfo(state->result_rel, rel, range_table_index, nullptr, 0);
   ExecOpenIndices(state->result_rel, false);
   state->fires_triggers = state->result_rel->ri_TrigDesc != nullptr;
+  state->computes_generated =
+      rel->rd_att->constr != nullptr && rel->rd_att->constr->has_generated_stored;
   state->direct_insert = !state->fires_triggers && memopt_direct_insert_applies(state->result_rel);
   state->write_slot = MakeSingleTupleTableSlot(RelationGetDescr(rel), &TTSOpsVirtual);
 }
@@ -274,7 +278,9 @@ void BuildDefaults(TableState *table, EState *estate) {
   TupleDesc desc = RelationGetDescr(table->rel);
   table->defaults = static_cast<ExprState **>(palloc0(sizeof(ExprState *) * desc->natts));
   for (int i = 0; i < desc->natts; ++i) {
-    if (TupleDescAttr(desc, i)->attisdropped) continue;
+    // A generated column's "default" is its expression, computed from the
+    // other columns by ComputeGenerated.
+    if (TupleDescAttr(desc, i)->attisdropped || TupleDescAttr(desc, i)->attgenerated) continue;
     Node *expr = build_column_default(table->rel, i + 1);
     if (expr != nullptr)
       table->defaults[i] = ExecPrepareExpr(reinterpret_cast<Expr *>(expr), estate);
@@ -296,6 +302,16 @@ void FillOmittedColumns(const native::Stmt *stmt, TableState *table, EState *est
     slot->tts_values[i] =
         ExecEvalExprSwitchContext(table->defaults[i], econtext, &slot->tts_isnull[i]);
   }
+}
+
+// Stored generated columns, after BEFORE ROW triggers as in the executor.
+// Updates compute every one of them (CMD_INSERT's set): the expressions are
+// immutable, so columns whose inputs did not change keep their values, and
+// the executor's per-result-relation cache of expressions serves every
+// statement of the call.
+void ComputeGenerated(TableState *table, TupleTableSlot *slot, EState *estate) {
+  if (table->computes_generated)
+    ExecComputeStoredGenerated(table->result_rel, estate, slot, CMD_INSERT);
 }
 
 void CheckConstraints(TableState *table, TupleTableSlot *slot, EState *estate) {
@@ -618,6 +634,7 @@ void memopt_rt_insert(MemoptNativeCall *call, int32_t stmt_number, const uint64_
     triggers = TriggersOf(state, stmt, table);
     if (!memopt_native_before_insert(state->estate, triggers, slot)) return;
   }
+  ComputeGenerated(table, slot, state->estate);
   CheckConstraints(table, slot, state->estate);
   if (table->direct_insert) {
     memopt_direct_insert(table->result_rel, slot, GetCurrentCommandId(true));
@@ -725,6 +742,7 @@ void memopt_rt_update(MemoptNativeCall *call, int32_t stmt_number, const uint64_
     triggers = TriggersOf(state, stmt, table);
     if (!memopt_native_before_update(state->estate, triggers, &tid, slot)) return;
   }
+  ComputeGenerated(table, slot, state->estate);
   CheckConstraints(table, slot, state->estate);
   TM_FailureData failure;
   LockTupleMode lock_mode;
