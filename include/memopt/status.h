@@ -15,6 +15,10 @@ enum class Status {
   // (Transaction::LockKeyShare): another transaction holds one, or released
   // one after this transaction's snapshot.
   kKeyShareLocked,
+  // Another running transaction holds a row lock on the version
+  // (Transaction::LockRow), or, for LockRow, is changing it. The host may
+  // wait for that transaction (Transaction::blocker) and try again.
+  kRowLocked,
   // The version was already changed by this transaction in the current or an
   // earlier command (PostgreSQL's TM_SelfModified).
   kSelfModified,

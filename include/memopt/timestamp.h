@@ -6,8 +6,14 @@
 // owner's state without any global map:
 //
 //   bit 63      1 = transaction id, 0 = timestamp
-//   bits 16-62  sequence number of the slot's transaction
+//   bit 62      in an end field only: a row lock, not a claim (lock word)
+//   bits 16-61  sequence number of the slot's transaction (wraps at 2^46)
 //   bits 0-15   slot index
+//
+// A lock word (Transaction::LockRow: FOR UPDATE, FOR NO KEY UPDATE, FOR
+// SHARE) says that its transaction holds the row: other writers may not
+// claim the version while that transaction runs. It does not end the
+// version: every reader treats it as kInfinity.
 #pragma once
 
 #include <cstdint>
@@ -24,10 +30,21 @@ constexpr uint64_t kTxnIdMark = 1ULL << 63;
 // transaction, however old its read timestamp, sees them.
 constexpr Timestamp kLoadedTimestamp = 1;
 
+constexpr uint64_t kLockMark = 1ULL << 62;
+constexpr uint64_t kSequenceMask = (1ULL << 46) - 1;
+
 inline bool IsTxnId(uint64_t word) { return (word & kTxnIdMark) != 0; }
 inline uint64_t MakeTxnId(uint64_t sequence, uint32_t slot) {
-  return kTxnIdMark | (sequence << 16) | slot;
+  return kTxnIdMark | ((sequence & kSequenceMask) << 16) | slot;
 }
+inline uint64_t MakeLockWord(uint64_t txn_id) { return txn_id | kLockMark; }
+inline bool IsLockWord(uint64_t word) {
+  return (word & (kTxnIdMark | kLockMark)) == (kTxnIdMark | kLockMark);
+}
+// The transaction holding lock word `word`.
+inline uint64_t LockOwner(uint64_t word) { return word & ~kLockMark; }
+// An end field that does not end its version: never claimed, or only locked.
+inline bool IsOpenEnd(uint64_t word) { return word == kInfinity || IsLockWord(word); }
 inline uint32_t TxnIdSlot(uint64_t txn_id) { return static_cast<uint32_t>(txn_id & 0xffff); }
 
 constexpr uint32_t kMaxSlots = 0xffff;

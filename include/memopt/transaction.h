@@ -5,11 +5,24 @@
 // and is reused for every transaction of its session. It owns one TxnSlot in
 // shared memory, through which other sessions learn its state.
 //
-// Writes never wait: Update and Delete claim the version's end field by CAS
-// and fail at once with kWriteConflict if another transaction holds it or has
-// already committed a newer version. Every write is recorded in the write set
-// with the savepoint level it was made at; RollbackToLevel undoes exactly the
-// writes of that level and deeper, newest first.
+// Writes never wait for writes: Update and Delete claim the version's end
+// field by CAS and fail at once with kWriteConflict if another transaction
+// holds it or has already committed a newer version. Every write is recorded
+// in the write set with the savepoint level it was made at; RollbackToLevel
+// undoes exactly the writes of that level and deeper, newest first.
+//
+// Row locks: LockRow is PostgreSQL's FOR UPDATE, FOR NO KEY UPDATE and FOR
+// SHARE. It stores a lock word (timestamp.h) in the version's end field, so
+// readers still see the version while writers cannot claim it. Update and
+// Delete of a version another running transaction has locked fail with
+// kRowLocked, and so does LockRow of a version another running transaction
+// has locked or claimed; blocker() then names that transaction, and the host
+// may wait for it to end and try again (it is the one place where memopt
+// waits: the user asked for it). A lock held by a transaction that has ended
+// is free: the next claimant takes it over by CAS. The holder's own Update
+// or Delete turns its lock into a claim, and undoing that write restores the
+// lock. Locks are released at Commit after publishing and at Abort after the
+// undo, and by RollbackToLevel for the levels it undoes.
 //
 // Ending a transaction (isolation.h has the levels):
 //   Prepare            takes the commit timestamp (state Preparing) and
@@ -122,6 +135,16 @@ class Transaction final : private DependencySink {
   Status CheckKeyShareLocks(const Table *table, const Row *row) const;
   size_t key_share_lock_count() const { return key_locks_.size(); }
 
+  // Row locks (see the class comment). kOk when `version` is locked by this
+  // transaction, or already its own (created, claimed or locked by it);
+  // kWriteConflict when it has been ended by a committed transaction or its
+  // creator has not committed; kRowLocked when another running transaction
+  // holds it (see blocker()); kOutOfMemory.
+  Status LockRow(Table *table, Version *version, int level);
+  size_t row_lock_count() const { return row_locks_.size(); }
+  // After kRowLocked: the txn id of the transaction that holds the version.
+  uint64_t blocker() const { return blocker_; }
+
   // Undoes the insert that created `created`, which must be this
   // transaction's latest write (a speculative insert that met a conflict:
   // INSERT ... ON CONFLICT). kNotFound if it is not.
@@ -166,6 +189,7 @@ class Transaction final : private DependencySink {
   enum class WriteKind : uint8_t { kInsert, kUpdate, kDelete };
   struct WriteEntry {
     WriteKind kind;
+    bool over_lock;  // update, delete: the replaced version was locked by us
     int level;
     Table *table;
     Version *created;   // insert, update
@@ -175,8 +199,14 @@ class Transaction final : private DependencySink {
   // Allocates from the arena, freeing retired memory first if it is full.
   void *Allocate(size_t bytes, MemoryKind kind);
   Status Record(const WriteEntry &entry);
-  Status ClaimEnd(Version *current, uint32_t command_id);
+  Status ClaimEnd(Version *current, uint32_t command_id, bool *over_lock);
+  // The end word that undoing a claim of `replaced` puts back.
+  uint64_t ReopenedEnd(bool over_lock) const {
+    return over_lock ? MakeLockWord(txn_id_) : kInfinity;
+  }
   void Undo(const WriteEntry &entry);
+  void ReleaseRowLocks(int level);
+  void ForgetRowLocks(const Table *table);
   void ReleaseKeyShareLocks(bool committed);
   void ForgetKeyShareLocks(const Table *table);
   void Publish(Timestamp commit_ts);
@@ -211,6 +241,13 @@ class Transaction final : private DependencySink {
     Row *row;
   };
   std::vector<KeyLock> key_locks_;
+  struct RowLock {
+    Table *table;
+    Version *version;  // its end field holds our lock word (or our claim)
+    int level;
+  };
+  std::vector<RowLock> row_locks_;
+  uint64_t blocker_ = 0;
   std::unordered_set<const Row *> key_locked_rows_;
   std::vector<Dependency> dependencies_;
   bool dependencies_lost_ = false;  // out of memory recording one: fail at commit

@@ -68,9 +68,13 @@ inline bool IsVisible(const TxnSlot *slots, const Version *version, const ReadVi
   return IsVisibleSlow(slots, version, view);
 }
 
-// True if `version` is the newest committed image as of `view` or an
-// uncommitted one of the reader itself: the version an update or delete may
-// replace. Does not claim it.
+// Whether `version`'s creator has committed (or is `self`): only then may it
+// be replaced or locked. A reader may see a version of a Preparing creator
+// (speculatively), but claiming it would race with that creator's undo.
+bool CreatorCommitted(const TxnSlot *slots, const Version *version, uint64_t self);
+
+// True if no transaction has ended `version` (or one that did aborted): the
+// newest committed image, possibly locked (IsLockWord). Does not claim it.
 bool EndIsOpen(const TxnSlot *slots, const Version *version);
 
 }  // namespace memopt

@@ -77,7 +77,7 @@ TrimResult TrimRow(const Engine *engine, Arena *arena, Table *table, Row *row, T
     RetireOrParkRow(arena, table, row, now);
     return TrimResult::kRowFreed;
   }
-  return oldest_needed != head || end != kInfinity ? TrimResult::kAgainLater : TrimResult::kDone;
+  return oldest_needed != head || !IsOpenEnd(end) ? TrimResult::kAgainLater : TrimResult::kDone;
 }
 
 }  // namespace
@@ -97,7 +97,7 @@ bool Engine::CollectGarbage(Table *table) {
       // head that has been ended) so its garbage is not forgotten.
       if (result == TrimResult::kAgainLater ||
           row->newest.load(std::memory_order_seq_cst) != head_before ||
-          head_before->end.load(std::memory_order_seq_cst) != kInfinity)
+          !IsOpenEnd(head_before->end.load(std::memory_order_seq_cst)))
         table->QueueForGc(row);
     }
     row = next;

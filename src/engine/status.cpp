@@ -11,6 +11,8 @@ const char *StatusName(Status status) {
       return "write conflict";
     case Status::kKeyShareLocked:
       return "row locked for key share";
+    case Status::kRowLocked:
+      return "row locked";
     case Status::kSelfModified:
       return "modified by this transaction";
     case Status::kOutOfMemory:

@@ -13,6 +13,8 @@
 //    still undo it and restore Row::newest under us).
 //  - Undo of an update restores Row::newest before reopening the old
 //    version's end, since reopening lets another writer claim it at once.
+//  - Row locks are released after the undo (Abort, RollbackToLevel) or the
+//    publish (Commit) of every write, so a lock word never replaces a claim.
 #include "memopt/transaction.h"
 
 #include <algorithm>
@@ -27,20 +29,6 @@ namespace {
 // the arena (short sessions that drop big tables never reach the count).
 constexpr uint32_t kReclaimEvery = 16;
 constexpr uint64_t kReclaimFraction = 64;
-
-// Whether `version`'s creator has committed (or is `self`): only then may it
-// be replaced. A reader may see a version of a Preparing creator
-// (speculatively), but updating it would race with that creator's undo.
-bool CreatorCommitted(const TxnSlot *slots, const Version *version, uint64_t self) {
-  for (;;) {
-    uint64_t begin = version->begin.load(std::memory_order_acquire);
-    if (!IsTxnId(begin)) return begin != kInfinity;
-    if (begin == self) return true;
-    TxnOutcome creator = ResolveTxn(slots, begin);
-    if (creator.state == TxnState::kIdle) continue;  // re-stamped meanwhile
-    return creator.state == TxnState::kCommitted;
-  }
-}
 
 }  // namespace
 
@@ -117,26 +105,40 @@ Status Transaction::Record(const WriteEntry &entry) {
   return Status::kOk;
 }
 
-Status Transaction::ClaimEnd(Version *current, uint32_t command_id) {
+Status Transaction::ClaimEnd(Version *current, uint32_t command_id, bool *over_lock) {
+  const uint64_t my_lock = MakeLockWord(txn_id_);
   for (;;) {
-    uint64_t expected = kInfinity;
+    uint64_t expected = current->end.load(std::memory_order_seq_cst);
+    if (expected == txn_id_) return Status::kSelfModified;
+    if (!IsTxnId(expected) && expected != kInfinity) return Status::kWriteConflict;  // ended
+    if (IsTxnId(expected) && expected != my_lock) {
+      bool lock = IsLockWord(expected);
+      uint64_t owner_id = lock ? LockOwner(expected) : expected;
+      TxnOutcome owner = ResolveTxn(engine_->slots(), owner_id);
+      bool running = owner.state == TxnState::kActive || owner.state == TxnState::kPreparing;
+      if (lock && running) {
+        blocker_ = owner_id;
+        return Status::kRowLocked;
+      }
+      // A claim whose owner aborted is about to be reopened, and one whose
+      // owner finished has been re-stamped: look again. A lock whose owner
+      // has ended is free: take it over.
+      if (!lock && owner.state != TxnState::kAborted && owner.state != TxnState::kIdle)
+        return Status::kWriteConflict;
+      if (!lock) continue;
+    }
     // seq_cst: a key-share locker's check of this field pairs with our
     // read of its count (key_share_lock.cpp).
-    if (current->end.compare_exchange_strong(expected, txn_id_, std::memory_order_seq_cst)) {
-      if (!CreatorCommitted(engine_->slots(), current, txn_id_)) {
-        current->end.store(kInfinity, std::memory_order_release);
-        return Status::kWriteConflict;
-      }
-      current->cmax = command_id;
-      return Status::kOk;
-    }
-    if (expected == txn_id_) return Status::kSelfModified;
-    if (!IsTxnId(expected)) return Status::kWriteConflict;  // a newer version committed
-    TxnOutcome owner = ResolveTxn(engine_->slots(), expected);
-    // An aborted owner is about to reopen the end field; a finished one has
-    // already re-stamped it. Look again in both cases.
-    if (owner.state != TxnState::kAborted && owner.state != TxnState::kIdle)
+    uint64_t seen = expected;
+    if (!current->end.compare_exchange_strong(expected, txn_id_, std::memory_order_seq_cst))
+      continue;
+    *over_lock = seen == my_lock;
+    if (!CreatorCommitted(engine_->slots(), current, txn_id_)) {
+      current->end.store(ReopenedEnd(*over_lock), std::memory_order_release);
       return Status::kWriteConflict;
+    }
+    current->cmax = command_id;
+    return Status::kOk;
   }
 }
 
@@ -157,7 +159,7 @@ Status Transaction::Insert(Table *table, Version *created, uint32_t command_id, 
     arena->Free(row);
     return status;
   }
-  status = Record({WriteKind::kInsert, level, table, created, nullptr});
+  status = Record({WriteKind::kInsert, false, level, table, created, nullptr});
   if (status != Status::kOk) {
     table->directory().Release(slot);
     arena->Free(row);
@@ -178,9 +180,9 @@ Status Transaction::Update(Table *table, Version *current, Version *created, uin
   uint64_t slot;
   Status status = table->directory().Acquire(engine_->arena(), &slot);
   if (status != Status::kOk) return status;
-  status = Record({WriteKind::kUpdate, level, table, created, current});
+  status = Record({WriteKind::kUpdate, false, level, table, created, current});
   if (status == Status::kOk) {
-    status = ClaimEnd(current, command_id);
+    status = ClaimEnd(current, command_id, &writes_.back().over_lock);
     if (status != Status::kOk) writes_.pop_back();
     if (status == Status::kWriteConflict)
       engine_->stats().write_conflicts.fetch_add(1, std::memory_order_relaxed);
@@ -202,12 +204,15 @@ Status Transaction::Update(Table *table, Version *current, Version *created, uin
 }
 
 Status Transaction::Delete(Table *table, Version *current, uint32_t command_id, int level) {
-  Status status = Record({WriteKind::kDelete, level, table, nullptr, current});
+  Status status = Record({WriteKind::kDelete, false, level, table, nullptr, current});
   if (status != Status::kOk) return status;
-  status = ClaimEnd(current, command_id);
+  bool over_lock = false;
+  status = ClaimEnd(current, command_id, &over_lock);
   if (status == Status::kOk) {
+    writes_.back().over_lock = over_lock;
     status = CheckKeyShareLocks(table, current->row);
-    if (status != Status::kOk) current->end.store(kInfinity, std::memory_order_release);
+    if (status != Status::kOk)
+      current->end.store(ReopenedEnd(over_lock), std::memory_order_release);
   }
   if (status != Status::kOk) writes_.pop_back();
   if (status == Status::kWriteConflict || status == Status::kKeyShareLocked)
@@ -220,7 +225,8 @@ void Transaction::Undo(const WriteEntry &entry) {
   Version *created = entry.created;
   if (entry.kind == WriteKind::kUpdate)
     created->row->newest.store(entry.replaced, std::memory_order_release);
-  if (entry.replaced != nullptr) entry.replaced->end.store(kInfinity, std::memory_order_release);
+  if (entry.replaced != nullptr)
+    entry.replaced->end.store(ReopenedEnd(entry.over_lock), std::memory_order_release);
   if (created == nullptr) return;
   retired_memory_ = true;
   created->begin.store(kInfinity, std::memory_order_release);
@@ -289,10 +295,13 @@ void Transaction::RollbackToLevel(int level) {
     Undo(writes_.back());
     writes_.pop_back();
   }
+  ReleaseRowLocks(level);  // after the undo, which may have put our locks back
 }
 
 void Transaction::ReleaseLevel(int level, int parent_level) {
   for (auto it = writes_.rbegin(); it != writes_.rend() && it->level >= level; ++it)
+    it->level = parent_level;
+  for (auto it = row_locks_.rbegin(); it != row_locks_.rend() && it->level >= level; ++it)
     it->level = parent_level;
 }
 
@@ -301,6 +310,7 @@ void Transaction::ForgetTable(const Table *table) {
                                [table](const WriteEntry &entry) { return entry.table == table; }),
                 writes_.end());
   ForgetKeyShareLocks(table);
+  ForgetRowLocks(table);
 }
 
 void Transaction::Publish(Timestamp commit_ts) {
@@ -334,6 +344,7 @@ Timestamp Transaction::Commit() {
   engine_->stats().commits.fetch_add(1, std::memory_order_relaxed);
   if (writes_.empty()) {
     ReleaseKeyShareLocks(true);
+    ReleaseRowLocks(0);
     Finish(TxnState::kCommitted, 0);
     return 0;
   }
@@ -345,6 +356,7 @@ Timestamp Transaction::Commit() {
   // After publishing, so a writer that sees the release sees our rows; before
   // collecting garbage, which may free rows we locked and deleted.
   ReleaseKeyShareLocks(true);
+  ReleaseRowLocks(0);
   // Collect garbage with a read timestamp after our commit, so the versions
   // this transaction replaced can go at once if nobody older is reading.
   slot_->read_ts.store(kStarting, std::memory_order_seq_cst);

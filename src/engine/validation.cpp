@@ -42,8 +42,8 @@ WordAt ClassifyWord(const TxnSlot *slots, const std::atomic<uint64_t> &field, Ti
                     uint64_t self) {
   for (;;) {
     uint64_t word = field.load(std::memory_order_acquire);
+    if (IsOpenEnd(word)) return WordAt::kNever;  // never ended, or only locked
     if (!IsTxnId(word)) {
-      if (word == kInfinity) return WordAt::kNever;
       return word <= ts ? WordAt::kBefore : WordAt::kAfter;
     }
     if (word == self) return WordAt::kSelf;

@@ -1,7 +1,8 @@
 // visibility.cpp - Hekaton's visibility rules (see visibility.h).
 //
 // Reading a begin or end word that holds a txn id requires the owner's
-// state. The slot may already belong to a later transaction of the same
+// state; a lock word in an end field (timestamp.h) never does: it does not
+// end the version. The slot may already belong to a later transaction of the same
 // session; then the version has been re-stamped and we reload the word.
 #include "memopt/visibility.h"
 
@@ -53,6 +54,7 @@ bool BeginVisible(const TxnSlot *slots, const Version *version, const ReadView &
 bool EndVisible(const TxnSlot *slots, const Version *version, const ReadView &view) {
   for (;;) {
     uint64_t word = version->end.load(std::memory_order_acquire);
+    if (IsLockWord(word)) return true;  // locked, not ended
     TxnOutcome outcome;
     switch (Classify(slots, word, view, &outcome)) {
       case Word::kTimestamp:
@@ -110,10 +112,22 @@ bool IsVisibleSlow(const TxnSlot *slots, const Version *version, const ReadView 
   return BeginVisible(slots, version, view) && EndVisible(slots, version, view);
 }
 
+bool CreatorCommitted(const TxnSlot *slots, const Version *version, uint64_t self) {
+  for (;;) {
+    uint64_t begin = version->begin.load(std::memory_order_acquire);
+    if (!IsTxnId(begin)) return begin != kInfinity;
+    if (begin == self) return true;
+    TxnOutcome creator = ResolveTxn(slots, begin);
+    if (creator.state == TxnState::kIdle) continue;  // re-stamped meanwhile
+    return creator.state == TxnState::kCommitted;
+  }
+}
+
 bool EndIsOpen(const TxnSlot *slots, const Version *version) {
   for (;;) {
     uint64_t word = version->end.load(std::memory_order_acquire);
-    if (!IsTxnId(word)) return word == kInfinity;
+    if (IsOpenEnd(word)) return true;
+    if (!IsTxnId(word)) return false;
     TxnOutcome outcome = ResolveTxn(slots, word);
     if (outcome.state == TxnState::kIdle) continue;
     return outcome.state == TxnState::kAborted;

@@ -37,6 +37,11 @@ void memopt_report_status(memopt::Status status, Relation rel) {
                          "this transaction's snapshot was taken."),
                errhint("The transaction might succeed if retried.")));
       break;
+    case memopt::Status::kRowLocked:
+      ereport(ERROR, (errcode(ERRCODE_LOCK_NOT_AVAILABLE),
+                      errmsg("could not obtain lock on row in relation \"%s\"", name),
+                      errdetail("Another transaction holds a lock on the row.")));
+      break;
     case memopt::Status::kKeyShareLocked:
       ereport(ERROR,
               (errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),

@@ -55,7 +55,7 @@ bool IsGone(const memopt::Version *version) {
 // our own) transaction.
 bool IsCurrent(const memopt::Version *version) {
   uint64_t end = version->end.load(std::memory_order_acquire);
-  if (end == memopt::kInfinity) return true;
+  if (memopt::IsOpenEnd(end)) return true;
   if (!memopt::IsTxnId(end)) return false;
   memopt::TxnOutcome outcome = memopt::ResolveTxn(memopt_engine()->slots(), end);
   return outcome.state == memopt::TxnState::kAborted;

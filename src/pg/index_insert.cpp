@@ -29,7 +29,7 @@ namespace {
 enum class Writer { kGone, kMine, kRunning, kCommitted };
 
 Writer WriterOf(uint64_t stamp, uint64_t my_id) {
-  if (stamp == memopt::kInfinity) return Writer::kGone;
+  if (memopt::IsOpenEnd(stamp)) return Writer::kGone;  // in an end field: not ended
   if (!memopt::IsTxnId(stamp)) return Writer::kCommitted;
   if (stamp == my_id) return Writer::kMine;
   memopt::TxnOutcome outcome = memopt::ResolveTxn(memopt_engine()->slots(), stamp);

@@ -5,6 +5,10 @@
 
 #include "memopt_pg.h"
 
+extern "C" {
+#include "storage/lmgr.h"
+}
+
 // tableam_scan.cpp
 TableScanDesc memopt_scan_begin(Relation rel, Snapshot snapshot, int nkeys, ScanKey key,
                                 ParallelTableScanDesc pscan, uint32 flags);
@@ -50,10 +54,15 @@ TM_Result memopt_tuple_delete(Relation rel, ItemPointer tid, CommandId cid, Snap
 TM_Result memopt_tuple_update(Relation rel, ItemPointer otid, TupleTableSlot *slot, CommandId cid,
                               Snapshot snapshot, Snapshot crosscheck, bool wait,
                               TM_FailureData *tmfd, LockTupleMode *lockmode, bool *update_indexes);
+void memopt_finish_bulk_insert(Relation rel, int options);
+
+// row_locks.cpp
 TM_Result memopt_tuple_lock(Relation rel, ItemPointer tid, Snapshot snapshot, TupleTableSlot *slot,
                             CommandId cid, LockTupleMode mode, LockWaitPolicy wait_policy,
                             uint8 flags, TM_FailureData *tmfd);
-void memopt_finish_bulk_insert(Relation rel, int options);
+// Waits until memopt transaction `holder`, which holds a row lock (or a
+// claim) on the row at `tid`, has ended.
+void memopt_wait_for_row_lock(Relation rel, ItemPointer tid, uint64_t holder, XLTW_Oper oper);
 
 // tableam_ddl.cpp
 void memopt_relation_set_new_filenode(Relation rel, const RelFileNode *newrnode, char persistence,

@@ -1,10 +1,12 @@
 // tableam_modify.cpp - table AM write paths: INSERT, COPY (multi_insert),
-// UPDATE, DELETE and row locks.
+// UPDATE and DELETE. Row locks are in row_locks.cpp.
 //
 // Every write becomes a new version (or a claimed end field) in the engine
 // and an entry in the transaction's write set at the current savepoint level.
-// Writes never wait: a row already changed by another transaction (running,
-// or committed after our snapshot) fails at once with SQLSTATE 40001.
+// Writes never wait for writes: a row already changed by another transaction
+// (running, or committed after our snapshot) fails at once with SQLSTATE
+// 40001. A row another running transaction has locked (SELECT ... FOR
+// UPDATE) is waited for, as PostgreSQL waits, and then tried again.
 #include "memopt_pg.h"
 
 extern "C" {
@@ -109,13 +111,16 @@ TM_Result memopt_tuple_delete(Relation rel, ItemPointer tid, CommandId cid, Snap
                               bool changing_part) {
   (void)snapshot;
   (void)crosscheck;
-  (void)wait;
   (void)changing_part;
   memopt_prepare_write();
   memopt::Transaction *txn = memopt_txn();
   memopt::Table *table = memopt_table_for(rel);
   memopt::Version *version = VersionToChange(table, rel, tid);
-  memopt::Status status = txn->Delete(table, version, cid, memopt_write_level());
+  memopt::Status status;
+  while ((status = txn->Delete(table, version, cid, memopt_write_level())) ==
+             memopt::Status::kRowLocked &&
+         wait)
+    memopt_wait_for_row_lock(rel, tid, txn->blocker(), XLTW_Delete);
   if (status == memopt::Status::kSelfModified) return SelfModified(version, tid, tmfd);
   if (status != memopt::Status::kOk) memopt_report_status(status, rel);
   pgstat_count_heap_delete(rel);
@@ -127,13 +132,16 @@ TM_Result memopt_tuple_update(Relation rel, ItemPointer otid, TupleTableSlot *sl
                               TM_FailureData *tmfd, LockTupleMode *lockmode, bool *update_indexes) {
   (void)snapshot;
   (void)crosscheck;
-  (void)wait;
   memopt_prepare_write();
   memopt::Transaction *txn = memopt_txn();
   memopt::Table *table = memopt_table_for(rel);
   memopt::Version *current = VersionToChange(table, rel, otid);
   memopt::Version *created = memopt_form_version(txn, table, rel, slot);
-  memopt::Status status = txn->Update(table, current, created, cid, memopt_write_level());
+  memopt::Status status;
+  while ((status = txn->Update(table, current, created, cid, memopt_write_level())) ==
+             memopt::Status::kRowLocked &&
+         wait)
+    memopt_wait_for_row_lock(rel, otid, txn->blocker(), XLTW_Update);
   if (status != memopt::Status::kOk) txn->DiscardVersion(table, created);
   if (status == memopt::Status::kSelfModified) return SelfModified(current, otid, tmfd);
   if (status != memopt::Status::kOk) memopt_report_status(status, rel);
@@ -149,59 +157,6 @@ TM_Result memopt_tuple_update(Relation rel, ItemPointer otid, TupleTableSlot *sl
   if (status != memopt::Status::kOk && memopt_key_columns_changed(rel, current, created))
     memopt_report_status(status, rel);
   pgstat_count_heap_update(rel, false);
-  return TM_Ok;
-}
-
-// Row locks never wait. FOR KEY SHARE (which foreign key checks take on the
-// row they reference) is a key-share lock in the engine: until this
-// transaction ends, deleting the row or changing its key fails at once with
-// 40001 (Transaction::LockKeyShare). FOR SHARE, FOR NO KEY UPDATE and FOR
-// UPDATE lock nothing: writers never wait, and the row's first writer wins.
-// Every mode succeeds if the row version is still the newest one (or this
-// transaction's own change); otherwise SKIP LOCKED skips the row, NOWAIT
-// reports lock_not_available, and the others report 40001 at once, as a
-// write would.
-TM_Result memopt_tuple_lock(Relation rel, ItemPointer tid, Snapshot snapshot, TupleTableSlot *slot,
-                            CommandId cid, LockTupleMode mode, LockWaitPolicy wait_policy,
-                            uint8 flags, TM_FailureData *tmfd) {
-  (void)flags;
-  // The row is never followed to a newer version: callers (trigger.c's
-  // GetTupleForTrigger passes an uninitialized tmfd) must not see one.
-  tmfd->traversed = false;
-  memopt::Version *version = memopt_fetch_tid(rel, tid, snapshot);
-  if (version == nullptr) {
-    // A row this very command wrote (INSERT ... ON CONFLICT DO UPDATE meeting
-    // a row it inserted): PostgreSQL reports it from TM_Invisible.
-    memopt::Version *own = memopt_fetch_tid(rel, tid, SnapshotAny);
-    if (own != nullptr && own->begin.load() == memopt_txn()->id() && own->cmin >= cid) {
-      memopt_store_version(own, rel, slot);
-      return TM_Invisible;
-    }
-  }
-  memopt::Transaction *txn = memopt_txn();
-  bool free_to_lock;
-  if (version != nullptr && mode == LockTupleKeyShare) {
-    memopt::Status status = txn->LockKeyShare(memopt_table_for(rel), version);
-    if (status == memopt::Status::kOutOfMemory) memopt_report_status(status, rel);
-    free_to_lock = status == memopt::Status::kOk;
-  } else {
-    bool changed_by_me = version != nullptr && version->end.load() == txn->id();
-    free_to_lock = version != nullptr &&
-                   (changed_by_me || memopt::EndIsOpen(memopt_engine()->slots(), version));
-  }
-  if (!free_to_lock) {
-    if (wait_policy == LockWaitSkip) {
-      tmfd->ctid = *tid;
-      tmfd->traversed = false;
-      return TM_WouldBlock;
-    }
-    if (wait_policy == LockWaitError)
-      ereport(ERROR, (errcode(ERRCODE_LOCK_NOT_AVAILABLE),
-                      errmsg("could not obtain lock on row in relation \"%s\"",
-                             RelationGetRelationName(rel))));
-    memopt_report_status(memopt::Status::kWriteConflict, rel);
-  }
-  memopt_store_version(version, rel, slot);
   return TM_Ok;
 }
 
