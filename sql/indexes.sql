@@ -376,6 +376,22 @@ SELECT count(*) FROM ix_t;
 INSERT INTO ix_t SELECT g, g % 10, 'n' || g, true FROM generate_series(2001, 2100) g;
 SELECT count(*) FROM ix_t WHERE id BETWEEN 2001 AND 2100;
 
+-- A range scan takes out the entries of dead rows it walks over, before
+-- VACUUM does, so the head of a queue that is consumed from the front stays
+-- cheap to reach; VACUUM then retires the rows.
+CREATE TABLE ix_queue (id int PRIMARY KEY, v text) USING memopt
+  WITH (autovacuum_enabled = off);
+INSERT INTO ix_queue SELECT g, 'job' FROM generate_series(1, 1000) g;
+DELETE FROM ix_queue WHERE id <= 900;
+SELECT entries FROM memopt.indexes WHERE index = 'ix_queue_pkey'::regclass;
+EXPLAIN (COSTS OFF) SELECT id FROM ix_queue ORDER BY id LIMIT 1;
+SELECT id FROM ix_queue ORDER BY id LIMIT 1;
+SELECT entries FROM memopt.indexes WHERE index = 'ix_queue_pkey'::regclass;
+VACUUM ix_queue;
+SELECT entries FROM memopt.indexes WHERE index = 'ix_queue_pkey'::regclass;
+SELECT count(*), min(id), max(id) FROM ix_queue;
+DROP TABLE ix_queue;
+
 -- VACUUM also removes the entries of keys that updates replaced
 CREATE TABLE ix_churn (id int PRIMARY KEY, k int) USING memopt;
 CREATE INDEX ix_churn_k ON ix_churn USING memopt_hash (k);

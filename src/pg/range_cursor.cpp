@@ -224,6 +224,19 @@ memopt::Version *VisibleWithKey(MemoptRangeCursor *state, const MemoptIndexInfo 
   return memopt_key_compare_values(info, entry, values, isnull) == 0 ? version : nullptr;
 }
 
+// An entry of a dead row: the garbage collector parked the row until VACUUM
+// sweeps its indexes (index.h). Take the entry out now, as btree's scans
+// mark dead items, so that scans which start where rows were deleted (a work
+// queue's head) do not walk every entry VACUUM has not reached yet. VACUUM
+// still retires the row; it no longer finds this entry. The iterator finds
+// its place again by its (key, row) (range_index.h, "Iteration").
+void RemoveDeadEntry(MemoptRangeCursor *state, memopt::KeyRef entry, memopt::Row *row) {
+  MemoptCompareContext compare{memopt_index_info(state->index), nullptr, nullptr};
+  bool failed = false;
+  state->engine_index->range()->Remove(entry, row, memopt_comparator(&compare), &failed);
+  if (failed) memopt_rethrow_comparison_error(&compare);
+}
+
 // Walks the current combination of array keys again from its start in the
 // direction (bounds and iterator made anew).
 void Restart(MemoptRangeCursor *state) {
@@ -250,8 +263,13 @@ memopt::Version *NextForKeys(MemoptRangeCursor *state, bool backward, Datum *val
     CheckComparison(state);
     memopt::KeyRef entry = it->Key();
     if (!WithinBound(state, entry, backward)) return nullptr;  // stays here for a turn back
+    memopt::Row *row = it->GetRow();
+    if (row->gc_state.load(std::memory_order_acquire) == memopt::kRowDead) {
+      RemoveDeadEntry(state, entry, row);
+      continue;
+    }
     if (!KeysMatch(state, info, entry)) continue;
-    memopt::Version *version = VisibleWithKey(state, info, it->GetRow(), entry, values, isnull);
+    memopt::Version *version = VisibleWithKey(state, info, row, entry, values, isnull);
     if (version != nullptr) return version;
   }
   CheckComparison(state);
