@@ -19,22 +19,7 @@ using test::Scaled;
 using test::TestEngine;
 using test::UpdateValue;
 
-class KeyShareLockTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    ASSERT_NE(engine_.get(), nullptr);
-    table_ = MakeTable(engine_.get(), 1);
-    ASSERT_EQ(a_.Attach(100), Status::kOk);
-    ASSERT_EQ(b_.Attach(101), Status::kOk);
-    row_ = CommitInserts(engine_.get(), table_, {1})[0];
-  }
-
-  TestEngine engine_;
-  Table *table_ = nullptr;
-  Transaction a_{engine_.get()};
-  Transaction b_{engine_.get()};
-  Version *row_ = nullptr;
-};
+class KeyShareLockTest : public test::OneRowTwoSessions {};
 
 TEST_F(KeyShareLockTest, LockersShareAndBlockDeletes) {
   a_.Begin();

@@ -21,22 +21,7 @@ using test::UpdateValue;
 using test::ValueOf;
 using test::VisibleVersion;
 
-class RowLockTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    ASSERT_NE(engine_.get(), nullptr);
-    table_ = MakeTable(engine_.get(), 1);
-    ASSERT_EQ(a_.Attach(100), Status::kOk);
-    ASSERT_EQ(b_.Attach(101), Status::kOk);
-    row_ = CommitInserts(engine_.get(), table_, {1})[0];
-  }
-
-  TestEngine engine_;
-  Table *table_ = nullptr;
-  Transaction a_{engine_.get()};
-  Transaction b_{engine_.get()};
-  Version *row_ = nullptr;
-};
+class RowLockTest : public test::OneRowTwoSessions {};
 
 TEST_F(RowLockTest, BlocksWritersAndLockersButNotReaders) {
   a_.Begin();

@@ -185,5 +185,24 @@ inline std::vector<Version *> CommitInserts(Engine *engine, Table *table,
   return versions;
 }
 
+// A fixture with one table (relation 1) holding one committed row of value
+// 1 (`row_`), and two attached sessions `a_` and `b_`.
+class OneRowTwoSessions : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_NE(engine_.get(), nullptr);
+    table_ = MakeTable(engine_.get(), 1);
+    ASSERT_EQ(a_.Attach(100), Status::kOk);
+    ASSERT_EQ(b_.Attach(101), Status::kOk);
+    row_ = CommitInserts(engine_.get(), table_, {1})[0];
+  }
+
+  TestEngine engine_;
+  Table *table_ = nullptr;
+  Transaction a_{engine_.get()};
+  Transaction b_{engine_.get()};
+  Version *row_ = nullptr;
+};
+
 }  // namespace test
 }  // namespace memopt
