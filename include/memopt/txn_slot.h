@@ -44,6 +44,11 @@ enum class TxnState : uint64_t {
   kPreparing = 5,  // has its commit timestamp; validating, logging, committing
 };
 
+// Still able to commit or abort: its stamps are not final yet.
+inline bool IsRunning(TxnState state) {
+  return state == TxnState::kActive || state == TxnState::kPreparing;
+}
+
 inline uint64_t MakeTxnStatus(TxnState state, Timestamp ts) {
   return (static_cast<uint64_t>(state) << 60) | ts;
 }

@@ -23,14 +23,6 @@
 
 namespace memopt {
 
-namespace {
-
-bool IsRunning(TxnState state) {
-  return state == TxnState::kActive || state == TxnState::kPreparing;
-}
-
-}  // namespace
-
 Status Transaction::LockRow(Table *table, Version *version, int level) {
   // Our own new image: nobody else can claim it while we run.
   if (version->begin.load(std::memory_order_acquire) == txn_id_) return Status::kOk;

@@ -115,8 +115,7 @@ Status Transaction::ClaimEnd(Version *current, uint32_t command_id, bool *over_l
       bool lock = IsLockWord(expected);
       uint64_t owner_id = lock ? LockOwner(expected) : expected;
       TxnOutcome owner = ResolveTxn(engine_->slots(), owner_id);
-      bool running = owner.state == TxnState::kActive || owner.state == TxnState::kPreparing;
-      if (lock && running) {
+      if (lock && IsRunning(owner.state)) {
         blocker_ = owner_id;
         return Status::kRowLocked;
       }

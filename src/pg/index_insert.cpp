@@ -34,8 +34,7 @@ Writer WriterOf(uint64_t stamp, uint64_t my_id) {
   if (stamp == my_id) return Writer::kMine;
   memopt::TxnOutcome outcome = memopt::ResolveTxn(memopt_engine()->slots(), stamp);
   if (outcome.state == memopt::TxnState::kCommitted) return Writer::kCommitted;
-  if (outcome.state == memopt::TxnState::kActive || outcome.state == memopt::TxnState::kPreparing)
-    return Writer::kRunning;
+  if (memopt::IsRunning(outcome.state)) return Writer::kRunning;
   return Writer::kGone;  // aborted
 }
 

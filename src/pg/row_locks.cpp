@@ -45,10 +45,6 @@ TM_Result CannotLock(Relation rel, ItemPointer tid, LockWaitPolicy wait_policy,
   pg_unreachable();
 }
 
-bool IsRunning(memopt::TxnState state) {
-  return state == memopt::TxnState::kActive || state == memopt::TxnState::kPreparing;
-}
-
 // FOR UPDATE, FOR NO KEY UPDATE, FOR SHARE: true once locked (or already
 // ours), false when the row cannot be locked.
 bool LockExclusively(Relation rel, ItemPointer tid, memopt::Version *version,
@@ -72,7 +68,7 @@ void memopt_wait_for_row_lock(Relation rel, ItemPointer tid, uint64_t holder, XL
   // The holder stored its xid before it locked the row, and the engine read
   // the lock (seq_cst) before telling us about it.
   TransactionId xid = slots[memopt::TxnIdSlot(holder)].host_xid.load(std::memory_order_acquire);
-  if (!IsRunning(memopt::ResolveTxn(slots, holder).state)) return;  // gone meanwhile
+  if (!memopt::IsRunning(memopt::ResolveTxn(slots, holder).state)) return;  // gone meanwhile
   if (TransactionIdIsValid(xid) && xid != GetTopTransactionIdIfAny()) {
     XactLockTableWait(xid, rel, tid, oper);
     return;
