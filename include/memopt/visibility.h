@@ -77,4 +77,8 @@ bool CreatorCommitted(const TxnSlot *slots, const Version *version, uint64_t sel
 // newest committed image, possibly locked (IsLockWord). Does not claim it.
 bool EndIsOpen(const TxnSlot *slots, const Version *version);
 
+// True if a transaction that has committed ended `version`: the row has a
+// newer committed version, or was deleted. (A lock word is not an end.)
+bool EndCommitted(const TxnSlot *slots, const Version *version);
+
 }  // namespace memopt

@@ -123,15 +123,33 @@ bool CreatorCommitted(const TxnSlot *slots, const Version *version, uint64_t sel
   }
 }
 
-bool EndIsOpen(const TxnSlot *slots, const Version *version) {
+namespace {
+
+// Who ended a version: nobody (never ended, only locked, or ended by a
+// transaction that aborted), a transaction that committed, or one that is
+// still running or preparing.
+enum class EndOwner { kNobody, kCommitted, kRunning };
+
+EndOwner ResolveEnd(const TxnSlot *slots, const Version *version) {
   for (;;) {
     uint64_t word = version->end.load(std::memory_order_acquire);
-    if (IsOpenEnd(word)) return true;
-    if (!IsTxnId(word)) return false;
+    if (IsOpenEnd(word)) return EndOwner::kNobody;
+    if (!IsTxnId(word)) return EndOwner::kCommitted;
     TxnOutcome outcome = ResolveTxn(slots, word);
-    if (outcome.state == TxnState::kIdle) continue;
-    return outcome.state == TxnState::kAborted;
+    if (outcome.state == TxnState::kIdle) continue;  // re-stamped meanwhile
+    if (outcome.state == TxnState::kAborted) return EndOwner::kNobody;
+    return outcome.state == TxnState::kCommitted ? EndOwner::kCommitted : EndOwner::kRunning;
   }
+}
+
+}  // namespace
+
+bool EndIsOpen(const TxnSlot *slots, const Version *version) {
+  return ResolveEnd(slots, version) == EndOwner::kNobody;
+}
+
+bool EndCommitted(const TxnSlot *slots, const Version *version) {
+  return ResolveEnd(slots, version) == EndOwner::kCommitted;
 }
 
 }  // namespace memopt

@@ -14,10 +14,11 @@
 // abort resets trigger.c's query stack.
 //
 // BEFORE ROW triggers of UPDATE and DELETE lock the row through the table
-// AM (memopt_tuple_lock), which never follows a row to a newer version (a
-// row changed since the statement's snapshot is a 40001 there), so
-// trigger.c's EvalPlanQual path is never taken: the EPQState it asks for has
-// no plan.
+// AM (memopt_tuple_lock), which follows a row to a newer version only at
+// memopt's read committed level (update_chain.cpp), never at a native
+// routine's (snapshot or above: a row changed since the snapshot is a 40001
+// there), so trigger.c's EvalPlanQual path is never taken: the EPQState it
+// asks for has no plan.
 #include "native_internal.h"
 
 extern "C" {

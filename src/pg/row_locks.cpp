@@ -16,8 +16,8 @@
 // detected, lock_timeout applies and pg_locks shows the wait. PostgreSQL
 // releases the xid lock only after memopt's commit or abort callback has
 // released the row, so a waiter that wakes up finds the row free, or ended
-// by the holder's commit (40001: memopt never follows a row to a newer
-// version, not even under READ COMMITTED).
+// by the holder's commit: then READ COMMITTED goes on with the row's newest
+// version (update_chain.cpp) and the other levels fail with 40001.
 #include "memopt_pg.h"
 
 extern "C" {
@@ -45,20 +45,29 @@ TM_Result CannotLock(Relation rel, ItemPointer tid, LockWaitPolicy wait_policy,
   pg_unreachable();
 }
 
-// FOR UPDATE, FOR NO KEY UPDATE, FOR SHARE: true once locked (or already
-// ours), false when the row cannot be locked.
-bool LockExclusively(Relation rel, ItemPointer tid, memopt::Version *version,
-                     LockWaitPolicy wait_policy) {
+// FOR UPDATE, FOR NO KEY UPDATE, FOR SHARE: kOk once locked (or already
+// ours), after waiting for a holder when `wait_policy` says so; kRowLocked
+// when the row is held and we may not wait; kWriteConflict when another
+// transaction has ended the version.
+memopt::Status LockExclusively(Relation rel, ItemPointer tid, memopt::Version *version,
+                               LockWaitPolicy wait_policy) {
   memopt_prepare_write();  // our xid, which whoever waits for us waits on
   memopt::Transaction *txn = memopt_txn();
   memopt::Table *table = memopt_table_for(rel);
   for (;;) {
     memopt::Status status = txn->LockRow(table, version, memopt_write_level());
-    if (status == memopt::Status::kOk) return true;
     if (status == memopt::Status::kOutOfMemory) memopt_report_status(status, rel);
-    if (status != memopt::Status::kRowLocked || wait_policy != LockWaitBlock) return false;
+    if (status != memopt::Status::kRowLocked || wait_policy != LockWaitBlock) return status;
     memopt_wait_for_row_lock(rel, tid, txn->blocker(), XLTW_Lock);
   }
+}
+
+memopt::Status LockVersion(Relation rel, ItemPointer tid, memopt::Version *version,
+                           LockTupleMode mode, LockWaitPolicy wait_policy) {
+  if (mode != LockTupleKeyShare) return LockExclusively(rel, tid, version, wait_policy);
+  memopt::Status status = memopt_txn()->LockKeyShare(memopt_table_for(rel), version);
+  if (status == memopt::Status::kOutOfMemory) memopt_report_status(status, rel);
+  return status;
 }
 
 }  // namespace
@@ -79,35 +88,51 @@ void memopt_wait_for_row_lock(Relation rel, ItemPointer tid, uint64_t holder, XL
   pg_usleep(1000L);
 }
 
-// Row locks never follow a row to a newer version: callers (trigger.c's
-// GetTupleForTrigger passes an uninitialized tmfd) must not see one. A row
-// changed by a transaction that committed after our snapshot is skipped by
-// SKIP LOCKED, refused with 55P03 by NOWAIT and with 40001 otherwise.
+// A row changed by a transaction that committed after our snapshot is
+// followed to its newest version under READ COMMITTED (update_chain.cpp):
+// with TUPLE_LOCK_FLAG_FIND_LAST_VERSION that version is locked, stored in
+// `slot` and named in `tid` (tmfd->traversed), else TM_Updated or TM_Deleted
+// tells the caller. At other levels such a row is skipped by SKIP LOCKED,
+// refused with 55P03 by NOWAIT and with 40001 otherwise. (trigger.c's
+// GetTupleForTrigger passes an uninitialized tmfd: every path sets
+// traversed.)
 TM_Result memopt_tuple_lock(Relation rel, ItemPointer tid, Snapshot snapshot, TupleTableSlot *slot,
                             CommandId cid, LockTupleMode mode, LockWaitPolicy wait_policy,
                             uint8 flags, TM_FailureData *tmfd) {
-  (void)flags;
+  (void)snapshot;  // as heap: the version named is locked, whoever sees it
   tmfd->traversed = false;
-  memopt::Version *version = memopt_fetch_tid(rel, tid, snapshot);
-  if (version == nullptr) {
+  memopt::Version *version = memopt_fetch_tid(rel, tid, SnapshotAny);
+  if (version == nullptr) return CannotLock(rel, tid, wait_policy, tmfd);
+  if (version->begin.load() == memopt_txn()->id() && version->cmin >= cid) {
     // A row this very command wrote (INSERT ... ON CONFLICT DO UPDATE meeting
     // a row it inserted): PostgreSQL reports it from TM_Invisible.
-    memopt::Version *own = memopt_fetch_tid(rel, tid, SnapshotAny);
-    if (own != nullptr && own->begin.load() == memopt_txn()->id() && own->cmin >= cid) {
-      memopt_store_version(own, rel, slot);
-      return TM_Invisible;
+    memopt_store_version(version, rel, slot);
+    return TM_Invisible;
+  }
+  for (;;) {
+    memopt::Status status = LockVersion(rel, tid, version, mode, wait_policy);
+    if (status == memopt::Status::kOk) break;
+    if (status != memopt::Status::kWriteConflict || !memopt_follows_updates(version))
+      return CannotLock(rel, tid, wait_policy, tmfd);
+    if ((flags & TUPLE_LOCK_FLAG_FIND_LAST_VERSION) == 0)
+      return memopt_report_changed_row(version, tmfd);
+    version = memopt_newest_version(version);
+    if (version == nullptr) {
+      tmfd->ctid = *tid;
+      tmfd->xmax = InvalidTransactionId;
+      tmfd->cmax = InvalidCommandId;
+      return TM_Deleted;
     }
-    return CannotLock(rel, tid, wait_policy, tmfd);
+    memopt_slot_to_tid(version->slot, tid);
+    tmfd->ctid = *tid;  // MERGE takes the new TID from here, the others from tid
+    if (version->begin.load() == memopt_txn()->id() && version->cmin >= cid) {
+      // This command already wrote the row's newest version.
+      tmfd->xmax = GetTopTransactionIdIfAny();
+      tmfd->cmax = version->cmin;
+      return TM_SelfModified;
+    }
+    tmfd->traversed = true;
   }
-  bool locked;
-  if (mode == LockTupleKeyShare) {
-    memopt::Status status = memopt_txn()->LockKeyShare(memopt_table_for(rel), version);
-    if (status == memopt::Status::kOutOfMemory) memopt_report_status(status, rel);
-    locked = status == memopt::Status::kOk;
-  } else {
-    locked = LockExclusively(rel, tid, version, wait_policy);
-  }
-  if (!locked) return CannotLock(rel, tid, wait_policy, tmfd);
   memopt_store_version(version, rel, slot);
   return TM_Ok;
 }

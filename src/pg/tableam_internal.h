@@ -64,6 +64,18 @@ TM_Result memopt_tuple_lock(Relation rel, ItemPointer tid, Snapshot snapshot, Tu
 // claim) on the row at `tid`, has ended.
 void memopt_wait_for_row_lock(Relation rel, ItemPointer tid, uint64_t holder, XLTW_Oper oper);
 
+// update_chain.cpp
+// True if the executor may follow `version`'s row to its newest version
+// (READ COMMITTED's EvalPlanQual): memopt's level is read committed and a
+// transaction that has committed ended `version`.
+bool memopt_follows_updates(const memopt::Version *version);
+// The newest committed version of `version`'s row (or this transaction's own
+// newest), or nullptr when the row has been deleted.
+memopt::Version *memopt_newest_version(const memopt::Version *version);
+// Fills `tmfd` for a version ended by a committed transaction: TM_Updated
+// with the newest version's TID, or TM_Deleted.
+TM_Result memopt_report_changed_row(const memopt::Version *version, TM_FailureData *tmfd);
+
 // tableam_ddl.cpp
 void memopt_relation_set_new_filenode(Relation rel, const RelFileNode *newrnode, char persistence,
                                       TransactionId *freeze_xid, MultiXactId *min_multi);

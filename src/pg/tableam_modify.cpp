@@ -3,10 +3,12 @@
 //
 // Every write becomes a new version (or a claimed end field) in the engine
 // and an entry in the transaction's write set at the current savepoint level.
-// Writes never wait for writes: a row already changed by another transaction
-// (running, or committed after our snapshot) fails at once with SQLSTATE
-// 40001. A row another running transaction has locked (SELECT ... FOR
-// UPDATE) is waited for, as PostgreSQL waits, and then tried again.
+// Writes never wait for writes: a row another running transaction has
+// changed fails at once with SQLSTATE 40001, and so does one changed by a
+// transaction that committed after our snapshot, except under READ COMMITTED,
+// where the executor re-checks the row's newest version (update_chain.cpp).
+// A row another running transaction has locked (SELECT ... FOR UPDATE) is
+// waited for, as PostgreSQL waits, and then tried again.
 #include "memopt_pg.h"
 
 extern "C" {
@@ -122,6 +124,8 @@ TM_Result memopt_tuple_delete(Relation rel, ItemPointer tid, CommandId cid, Snap
          wait)
     memopt_wait_for_row_lock(rel, tid, txn->blocker(), XLTW_Delete);
   if (status == memopt::Status::kSelfModified) return SelfModified(version, tid, tmfd);
+  if (status == memopt::Status::kWriteConflict && memopt_follows_updates(version))
+    return memopt_report_changed_row(version, tmfd);
   if (status != memopt::Status::kOk) memopt_report_status(status, rel);
   pgstat_count_heap_delete(rel);
   return TM_Ok;
@@ -144,6 +148,8 @@ TM_Result memopt_tuple_update(Relation rel, ItemPointer otid, TupleTableSlot *sl
     memopt_wait_for_row_lock(rel, otid, txn->blocker(), XLTW_Update);
   if (status != memopt::Status::kOk) txn->DiscardVersion(table, created);
   if (status == memopt::Status::kSelfModified) return SelfModified(current, otid, tmfd);
+  if (status == memopt::Status::kWriteConflict && memopt_follows_updates(current))
+    return memopt_report_changed_row(current, tmfd);
   if (status != memopt::Status::kOk) memopt_report_status(status, rel);
   slot->tts_tableOid = RelationGetRelid(rel);
   memopt_slot_to_tid(created->slot, &slot->tts_tid);

@@ -51,6 +51,33 @@ TEST_F(RowLockTest, BlocksWritersAndLockersButNotReaders) {
   EXPECT_EQ(row_->end.load(), kInfinity);
 }
 
+// EndCommitted tells READ COMMITTED's re-check (update_chain.cpp) which
+// conflicts it may follow: only an end set by a transaction that committed,
+// never a lock, a running writer's claim or an aborted one's.
+TEST_F(RowLockTest, EndCommittedOnlyForCommittedEnds) {
+  const TxnSlot *slots = engine_->slots();
+  EXPECT_FALSE(EndCommitted(slots, row_));  // open
+  a_.Begin();
+  ASSERT_EQ(a_.LockRow(table_, row_, 1), Status::kOk);
+  EXPECT_FALSE(EndCommitted(slots, row_));  // locked
+  Status status;
+  Version *updated = UpdateValue(a_, table_, row_, 2, 1, 1, &status);
+  ASSERT_NE(updated, nullptr) << StatusName(status);
+  EXPECT_FALSE(EndCommitted(slots, row_));  // claimed by a running writer
+  a_.Abort();
+  EXPECT_FALSE(EndCommitted(slots, row_));  // reopened
+  a_.Begin();
+  updated = UpdateValue(a_, table_, row_, 3, 1, 1, &status);
+  ASSERT_NE(updated, nullptr) << StatusName(status);
+  a_.Commit();
+  EXPECT_TRUE(EndCommitted(slots, row_));      // replaced by a committed version
+  EXPECT_FALSE(EndCommitted(slots, updated));  // which is open
+  b_.Begin();
+  ASSERT_EQ(b_.Delete(table_, updated, 0, 1), Status::kOk);
+  b_.Commit();
+  EXPECT_TRUE(EndCommitted(slots, updated));  // deleted by a committed transaction
+}
+
 TEST_F(RowLockTest, AbortReleases) {
   a_.Begin();
   ASSERT_EQ(a_.LockRow(table_, row_, 1), Status::kOk);
