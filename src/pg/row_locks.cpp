@@ -111,6 +111,11 @@ TM_Result memopt_tuple_lock(Relation rel, ItemPointer tid, Snapshot snapshot, Tu
   }
   for (;;) {
     memopt::Status status = LockVersion(rel, tid, version, mode, wait_policy);
+    // A key-share lock is the row's, and LockKeyShare does not look at the
+    // version again once we hold one: an ended version still needs following.
+    if (status == memopt::Status::kOk && mode == LockTupleKeyShare &&
+        memopt_follows_updates(version))
+      status = memopt::Status::kWriteConflict;
     if (status == memopt::Status::kOk) break;
     if (status != memopt::Status::kWriteConflict || !memopt_follows_updates(version))
       return CannotLock(rel, tid, wait_policy, tmfd);

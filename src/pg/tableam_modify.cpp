@@ -136,6 +136,9 @@ TM_Result memopt_tuple_update(Relation rel, ItemPointer otid, TupleTableSlot *sl
                               TM_FailureData *tmfd, LockTupleMode *lockmode, bool *update_indexes) {
   (void)snapshot;
   (void)crosscheck;
+  // Set first: after TM_Updated the executor locks the row's newest version
+  // in this mode (update_chain.cpp).
+  *lockmode = LockTupleExclusive;
   memopt_prepare_write();
   memopt::Transaction *txn = memopt_txn();
   memopt::Table *table = memopt_table_for(rel);
@@ -153,7 +156,6 @@ TM_Result memopt_tuple_update(Relation rel, ItemPointer otid, TupleTableSlot *sl
   if (status != memopt::Status::kOk) memopt_report_status(status, rel);
   slot->tts_tableOid = RelationGetRelid(rel);
   memopt_slot_to_tid(created->slot, &slot->tts_tid);
-  *lockmode = LockTupleExclusive;
   // Index entries name rows, not versions: a row whose indexed columns did
   // not change is already under the right key in every index.
   *update_indexes = memopt_indexed_columns_changed(rel, current, created);
