@@ -44,10 +44,9 @@ struct HashScan {
 // Nothing inside the engine walk can raise an error.
 int CollectHash(memopt::HashIndex *index, uint64 hash, Candidate *out, int capacity) {
   int found = 0;
-  index->Lookup(hash, [&](memopt::Row *row) {
+  memopt_hash_live_rows(index, hash, [&](memopt::Row *row) {
     if (found < capacity) out[found] = Candidate{hash, row};
     ++found;
-    return true;
   });
   return found;
 }

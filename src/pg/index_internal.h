@@ -152,6 +152,19 @@ struct MemoptRowList {
 };
 void memopt_rows_under_key(memopt::Index *engine_index, uint64 hash, memopt::KeyRef key,
                            MemoptCompareContext *compare, MemoptRowList *list);
+// Calls fn(row) for each row with an entry under `hash` whose row is not
+// dead, and takes out the entries of dead rows it meets (see index_rows.cpp).
+// fn runs inside the engine's walk: it must not raise an error or allocate.
+template <typename Fn>
+void memopt_hash_live_rows(memopt::HashIndex *index, uint64 hash, Fn &&fn) {
+  index->Lookup(hash, [&](memopt::Row *row) {
+    if (row->gc_state.load(std::memory_order_acquire) == memopt::kRowDead)
+      (void)index->Remove(hash, row);
+    else
+      fn(row);
+    return true;
+  });
+}
 
 // index_build.cpp: builds `index` from every version of `heap`.
 IndexBuildResult *memopt_index_build(Relation heap, Relation index, IndexInfo *index_info);

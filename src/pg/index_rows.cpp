@@ -6,6 +6,12 @@
 // rows are collected into the caller's array without allocating inside the
 // walk; when the array is too small the walk is done again with room for
 // all it counted.
+//
+// A hash walk takes out the entries of dead rows it meets, as range scans do
+// (range_cursor.cpp): the garbage collector parks such a row with its entries
+// until VACUUM sweeps the indexes (index.h), and a key deleted and inserted
+// again and again (a session table) would otherwise make every lookup of it
+// walk one entry per deleted row. VACUUM still retires the row.
 #include "index_internal.h"
 
 void memopt_rows_under_key(memopt::Index *engine_index, uint64 hash, memopt::KeyRef key,
@@ -19,10 +25,9 @@ void memopt_rows_under_key(memopt::Index *engine_index, uint64 hash, memopt::Key
     int capacity = list->capacity;
     memopt::Row **rows = list->rows;
     if (engine_index->kind() == memopt::IndexKind::kHash) {
-      engine_index->hash()->Lookup(hash, [&](memopt::Row *row) {
+      memopt_hash_live_rows(engine_index->hash(), hash, [&](memopt::Row *row) {
         if (found < capacity) rows[found] = row;
         ++found;
-        return true;
       });
     } else {
       memopt::KeyComparator cmp = memopt_comparator(compare);
