@@ -14,17 +14,14 @@ using test::InsertValue;
 using test::MakeTable;
 using test::OutsideView;
 using test::ScanValues;
-using test::TestEngine;
 using test::UpdateValue;
 using test::ValueOf;
 
-class TableScanTest : public ::testing::Test {
+class TableScanTest : public test::TwoSessions {
  protected:
   void SetUp() override {
-    ASSERT_NE(engine_.get(), nullptr);
-    table_ = MakeTable(engine_.get(), 1);
-    ASSERT_EQ(a_.Attach(100), Status::kOk);
-    ASSERT_EQ(b_.Attach(101), Status::kOk);
+    TwoSessions::SetUp();
+    if (HasFatalFailure()) return;
     // Slots 0..9 hold 0..9; then 2 and 5 are deleted and 7 becomes 70
     // (slot 10).
     base_ = CommitInserts(engine_.get(), table_, {0, 1, 2, 3, 4, 5, 6, 7, 8, 9});
@@ -54,10 +51,6 @@ class TableScanTest : public ::testing::Test {
     return values;
   }
 
-  TestEngine engine_;
-  Table *table_ = nullptr;
-  Transaction a_{engine_.get()};
-  Transaction b_{engine_.get()};
   Transaction holder_{engine_.get()};
   std::vector<Version *> base_;
   Version *updated_ = nullptr;

@@ -185,22 +185,32 @@ inline std::vector<Version *> CommitInserts(Engine *engine, Table *table,
   return versions;
 }
 
-// A fixture with one table (relation 1) holding one committed row of value
-// 1 (`row_`), and two attached sessions `a_` and `b_`.
-class OneRowTwoSessions : public ::testing::Test {
+// A fixture with one table (relation 1) and two attached sessions `a_` and
+// `b_`. Derived fixtures that extend SetUp call this one first.
+class TwoSessions : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_NE(engine_.get(), nullptr);
     table_ = MakeTable(engine_.get(), 1);
     ASSERT_EQ(a_.Attach(100), Status::kOk);
     ASSERT_EQ(b_.Attach(101), Status::kOk);
-    row_ = CommitInserts(engine_.get(), table_, {1})[0];
   }
 
   TestEngine engine_;
   Table *table_ = nullptr;
   Transaction a_{engine_.get()};
   Transaction b_{engine_.get()};
+};
+
+// TwoSessions with one committed row of value 1 (`row_`).
+class OneRowTwoSessions : public TwoSessions {
+ protected:
+  void SetUp() override {
+    TwoSessions::SetUp();
+    if (HasFatalFailure()) return;
+    row_ = CommitInserts(engine_.get(), table_, {1})[0];
+  }
+
   Version *row_ = nullptr;
 };
 

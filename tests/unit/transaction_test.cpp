@@ -21,14 +21,8 @@ using test::UpdateValue;
 using test::ValueOf;
 using test::VisibleVersion;
 
-class TransactionTest : public ::testing::Test {
+class TransactionTest : public test::TwoSessions {
  protected:
-  void SetUp() override {
-    ASSERT_NE(engine_.get(), nullptr);
-    table_ = MakeTable(engine_.get(), 1);
-    ASSERT_EQ(a_.Attach(100), Status::kOk);
-    ASSERT_EQ(b_.Attach(101), Status::kOk);
-  }
   std::vector<int64_t> Values(Transaction &txn, uint32_t command_id) {
     return ScanValues(engine_.get(), table_, txn.View(txn.first_read_ts(), command_id));
   }
@@ -40,11 +34,6 @@ class TransactionTest : public ::testing::Test {
         VisibleVersion(engine_.get(), row, txn.View(txn.first_read_ts(), command_id));
     return version != nullptr ? ValueOf(version) : -1;
   }
-
-  TestEngine engine_;
-  Table *table_ = nullptr;
-  Transaction a_{engine_.get()};
-  Transaction b_{engine_.get()};
 };
 
 TEST_F(TransactionTest, AttachFailsWhenAllSlotsAreTaken) {

@@ -17,7 +17,6 @@ namespace {
 using test::InsertValue;
 using test::MakeTable;
 using test::OutsideView;
-using test::TestEngine;
 using test::UpdateValue;
 using test::ValueOf;
 
@@ -237,21 +236,11 @@ TEST_F(VisibilityTest, WaitsWhileOwnerIsCommitting) {
 // ---------------------------------------------------------------------------
 // The same rules through real transactions.
 
-class TxnVisibilityTest : public ::testing::Test {
+class TxnVisibilityTest : public test::TwoSessions {
  protected:
-  void SetUp() override {
-    ASSERT_NE(engine_.get(), nullptr);
-    table_ = MakeTable(engine_.get(), 1);
-    ASSERT_EQ(a_.Attach(100), Status::kOk);
-    ASSERT_EQ(b_.Attach(101), Status::kOk);
-  }
   bool Sees(Transaction &txn, const Version *version, uint32_t command_id = 0) {
     return IsVisible(engine_->slots(), version, txn.View(txn.first_read_ts(), command_id));
   }
-  TestEngine engine_;
-  Table *table_ = nullptr;
-  Transaction a_{engine_.get()};
-  Transaction b_{engine_.get()};
 };
 
 TEST_F(TxnVisibilityTest, UncommittedInsertAndCommit) {
