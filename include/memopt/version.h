@@ -78,6 +78,13 @@ struct Row {
 };
 static_assert(sizeof(Row) == 32, "a row header per row: keep it small");
 
+// Whether the garbage collector found the row dead: no transaction can see
+// any of its versions. Its memory stays, parked, until VACUUM has swept the
+// table's indexes (index.h), so an index entry of it may still be met.
+inline bool IsDead(const Row *row) {
+  return row->gc_state.load(std::memory_order_acquire) == kRowDead;
+}
+
 // Row::durable_chain: the count of deltas in the low 3 bits (at most 7), their
 // bytes above (saturating at 8191; deltas are only taken for images of at
 // most a few kB).

@@ -57,12 +57,6 @@ void RowIndexLock::LockShared(Row *row) {
   }
 }
 
-namespace {
-
-bool IsDead(const Row *row) { return row->gc_state.load(std::memory_order_acquire) == kRowDead; }
-
-}  // namespace
-
 uint64_t Index::RemoveDeadEntries(const KeyComparator &cmp, bool *comparator_failed) {
   uint64_t removed = 0;
   *comparator_failed = false;

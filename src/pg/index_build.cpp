@@ -51,16 +51,6 @@ bool IsGone(const memopt::Version *version) {
          version->row->gc_state.load(std::memory_order_seq_cst) == memopt::kRowDead;
 }
 
-// The current image of its row: not replaced or deleted by a committed (or
-// our own) transaction.
-bool IsCurrent(const memopt::Version *version) {
-  uint64_t end = version->end.load(std::memory_order_acquire);
-  if (memopt::IsOpenEnd(end)) return true;
-  if (!memopt::IsTxnId(end)) return false;
-  memopt::TxnOutcome outcome = memopt::ResolveTxn(memopt_engine()->slots(), end);
-  return outcome.state == memopt::TxnState::kAborted;
-}
-
 }  // namespace
 
 double memopt_index_build_range_scan(Relation table_rel, Relation index_rel,
@@ -103,8 +93,11 @@ double memopt_index_build_range_scan(Relation table_rel, Relation index_rel,
     FormIndexDatum(index_info, slot, estate, values, isnull);
     ItemPointerData tid;
     memopt_slot_to_tid(position, &tid);
-    callback(index_rel, &tid, values, isnull, IsCurrent(version), callback_state);
-    if (IsCurrent(version)) tuples += 1;
+    // The current image of its row: not replaced or deleted by a committed
+    // (or our own, or another running) transaction.
+    bool current = memopt::EndIsOpen(memopt_engine()->slots(), version);
+    callback(index_rel, &tid, values, isnull, current, callback_state);
+    if (current) tuples += 1;
   }
   ExecDropSingleTupleTableSlot(slot);
   FreeExecutorState(estate);

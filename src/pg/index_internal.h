@@ -158,7 +158,7 @@ void memopt_rows_under_key(memopt::Index *engine_index, uint64 hash, memopt::Key
 template <typename Fn>
 void memopt_hash_live_rows(memopt::HashIndex *index, uint64 hash, Fn &&fn) {
   index->Lookup(hash, [&](memopt::Row *row) {
-    if (row->gc_state.load(std::memory_order_acquire) == memopt::kRowDead)
+    if (memopt::IsDead(row))
       (void)index->Remove(hash, row);
     else
       fn(row);

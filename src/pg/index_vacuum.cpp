@@ -60,7 +60,7 @@ bool ChainCarries(StaleSweep *sweep, memopt::Version *newest, uint64 hash, memop
 // Removes (hash or key, row) if it is stale; see the file comment.
 void RemoveIfStale(StaleSweep *sweep, memopt::Index *engine_index, memopt::Row *row, uint64 hash,
                    memopt::KeyRef key) {
-  if (row->gc_state.load(std::memory_order_acquire) == memopt::kRowDead) return;
+  if (memopt::IsDead(row)) return;
   memopt::Version *newest = row->newest.load(std::memory_order_acquire);
   if (newest == nullptr || ChainCarries(sweep, newest, hash, key)) return;
   if (!memopt::RowIndexLock::TryLockExclusive(row)) return;  // a writer is there: next time

@@ -264,7 +264,7 @@ memopt::Version *NextForKeys(MemoptRangeCursor *state, bool backward, Datum *val
     memopt::KeyRef entry = it->Key();
     if (!WithinBound(state, entry, backward)) return nullptr;  // stays here for a turn back
     memopt::Row *row = it->GetRow();
-    if (row->gc_state.load(std::memory_order_acquire) == memopt::kRowDead) {
+    if (memopt::IsDead(row)) {
       RemoveDeadEntry(state, entry, row);
       continue;
     }
