@@ -79,7 +79,9 @@ struct MemoptNativeTriggers {
   ResultRelInfo *target;  // nullptr while no statement is open
   CmdType command;
   struct TransitionCaptureState *transitions;  // nullptr without transition tables
-  EPQState epq;  // never evaluated: memopt_tuple_lock does not follow rows
+  // Never evaluated: memopt_tuple_lock follows rows only at memopt's read
+  // committed level, and routines run at snapshot or above.
+  EPQState epq;
   bool epq_ready;
 };
 void memopt_native_triggers_begin(EState *estate, ResultRelInfo *target, CmdType command,

@@ -230,8 +230,8 @@ CallState *BeginCall(MemoptNativeRoutine *routine) {
   state->sorts = memopt_native_sorts_begin(routine, state->variables);
   state->callees = static_cast<FmgrInfo *>(palloc0(sizeof(FmgrInfo) * (bound.callees.size() + 1)));
   PushActiveSnapshot(GetTransactionSnapshot());
-  // trigger.c locks rows under the estate's snapshot: the call's, whose
-  // command id each writing statement advances in place.
+  // trigger.c hands the estate's snapshot to table_tuple_lock: the call's,
+  // whose command id each writing statement advances in place.
   state->estate->es_snapshot = GetActiveSnapshot();
   return state;
 }

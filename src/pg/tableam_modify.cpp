@@ -56,6 +56,17 @@ TM_Result SelfModified(memopt::Version *version, ItemPointer tid, TM_FailureData
   return TM_SelfModified;
 }
 
+// What an UPDATE or DELETE of `version` that the engine refused with
+// `status` returns: TM_SelfModified, READ COMMITTED's TM_Updated or
+// TM_Deleted (update_chain.cpp), or else it raises the status's error.
+TM_Result RefusedWrite(memopt::Status status, Relation rel, memopt::Version *version,
+                       ItemPointer tid, TM_FailureData *tmfd) {
+  if (status == memopt::Status::kSelfModified) return SelfModified(version, tid, tmfd);
+  if (status == memopt::Status::kWriteConflict && memopt_follows_updates(version))
+    return memopt_report_changed_row(version, tmfd);
+  memopt_report_status(status, rel);
+}
+
 }  // namespace
 
 memopt::Version *memopt_insert_row(Relation rel, TupleTableSlot *slot, CommandId cid) {
@@ -123,10 +134,7 @@ TM_Result memopt_tuple_delete(Relation rel, ItemPointer tid, CommandId cid, Snap
              memopt::Status::kRowLocked &&
          wait)
     memopt_wait_for_row_lock(rel, tid, txn->blocker(), XLTW_Delete);
-  if (status == memopt::Status::kSelfModified) return SelfModified(version, tid, tmfd);
-  if (status == memopt::Status::kWriteConflict && memopt_follows_updates(version))
-    return memopt_report_changed_row(version, tmfd);
-  if (status != memopt::Status::kOk) memopt_report_status(status, rel);
+  if (status != memopt::Status::kOk) return RefusedWrite(status, rel, version, tid, tmfd);
   pgstat_count_heap_delete(rel);
   return TM_Ok;
 }
@@ -149,11 +157,10 @@ TM_Result memopt_tuple_update(Relation rel, ItemPointer otid, TupleTableSlot *sl
              memopt::Status::kRowLocked &&
          wait)
     memopt_wait_for_row_lock(rel, otid, txn->blocker(), XLTW_Update);
-  if (status != memopt::Status::kOk) txn->DiscardVersion(table, created);
-  if (status == memopt::Status::kSelfModified) return SelfModified(current, otid, tmfd);
-  if (status == memopt::Status::kWriteConflict && memopt_follows_updates(current))
-    return memopt_report_changed_row(current, tmfd);
-  if (status != memopt::Status::kOk) memopt_report_status(status, rel);
+  if (status != memopt::Status::kOk) {
+    txn->DiscardVersion(table, created);
+    return RefusedWrite(status, rel, current, otid, tmfd);
+  }
   slot->tts_tableOid = RelationGetRelid(rel);
   memopt_slot_to_tid(created->slot, &slot->tts_tid);
   // Index entries name rows, not versions: a row whose indexed columns did
