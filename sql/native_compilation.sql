@@ -359,6 +359,59 @@ BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
 END $$;
 SELECT salaries_between(2, 6), salaries_between(100, 200), salaries_between(NULL, 3);
 DROP FUNCTION salaries_between(int, int);
+-- EXISTS and NOT EXISTS: in conditions, in WHERE (a semi- or anti-join run
+-- per outer row, reading the outer row's columns), in a select list, nested.
+CREATE TABLE badge (emp_id int PRIMARY KEY, color text) USING memopt;
+INSERT INTO badge VALUES (1, 'red'), (3, 'blue'), (5, 'red');
+CREATE FUNCTION dept_exists(want text) RETURNS TABLE (dept text, staffed bool, badged bool)
+LANGUAGE native_compilation AS $$
+BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
+  IF NOT EXISTS (SELECT * FROM badge WHERE color = want) THEN
+    RAISE NOTICE 'no % badge', want;
+  END IF;
+  SELECT d.name, EXISTS (SELECT 1 FROM emp e WHERE e.dept = d.id),
+         EXISTS (SELECT 1 FROM emp e WHERE e.dept = d.id
+                 AND EXISTS (SELECT 1 FROM badge b WHERE b.emp_id = e.id AND b.color = want))
+    FROM dept d WHERE d.city IS NOT NULL OR NOT EXISTS (SELECT 1 FROM emp x WHERE x.dept = d.id)
+    ORDER BY d.id;
+END $$;
+SELECT * FROM dept_exists('red');
+SELECT * FROM dept_exists('green');
+-- the same through PostgreSQL's executor, for comparison
+SELECT d.name, EXISTS (SELECT 1 FROM emp e WHERE e.dept = d.id),
+       EXISTS (SELECT 1 FROM emp e WHERE e.dept = d.id
+               AND EXISTS (SELECT 1 FROM badge b WHERE b.emp_id = e.id AND b.color = 'red'))
+  FROM dept d WHERE d.city IS NOT NULL OR NOT EXISTS (SELECT 1 FROM emp x WHERE x.dept = d.id)
+  ORDER BY d.id;
+-- A column read only inside an EXISTS is bound like any other.
+ALTER TABLE badge DROP COLUMN color;
+DROP TABLE badge;
+-- What EXISTS does not take yet, with positions.
+CREATE FUNCTION x1() RETURNS bool LANGUAGE native_compilation AS $$
+BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
+  RETURN EXISTS (SELECT count(*) FROM emp WHERE salary > 1000);
+END $$;
+CREATE FUNCTION x2() RETURNS bool LANGUAGE native_compilation AS $$
+BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
+  RETURN EXISTS (SELECT 1 FROM emp ORDER BY id LIMIT 1);
+END $$;
+CREATE FUNCTION x3() RETURNS bigint LANGUAGE native_compilation AS $$
+BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
+  DECLARE n bigint;
+  SELECT count(*) INTO n FROM emp e GROUP BY e.dept
+    HAVING EXISTS (SELECT 1 FROM dept d WHERE d.id = e.dept);
+  RETURN n;
+END $$;
+CREATE FUNCTION x4() RETURNS bool LANGUAGE native_compilation AS $$
+BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
+  RETURN EXISTS (SELECT 1 FROM emp WHERE q.id = 1);
+END $$;
+CREATE FUNCTION x5() RETURNS text LANGUAGE native_compilation AS $$
+BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
+  RETURN CASE EXISTS (SELECT 1 FROM emp) WHEN true THEN 'yes' END;
+END $$;
+DROP FUNCTION dept_exists(text);
+DROP TABLE badge;
 -- The joined tables' columns are bound too.
 ALTER TABLE dept DROP COLUMN city;
 DROP FUNCTION dept_report(int), by_city(int, int), best_paid(text), first_groups(int), dept_staff(int);

@@ -106,7 +106,23 @@ INSERT INTO corpus VALUES
   ('char_n', 'DECLARE c char(5) := ''ab''; DECLARE d char(3);',
    'd := coalesce(a::text, ''z''); RETURN c || ''|'' || d || ''|'' || length(c) || ''|'' || (c = ''ab   '') || ''|'' || (c < d) || ''|'' || upper(c) || ''|'' || (c::text = ''ab'');'),
   ('insert_select', 'DECLARE c bigint; DECLARE t bigint;',
-   'INSERT INTO ds (id, v) SELECT id, v + b FROM dt WHERE id <= a ORDER BY id LIMIT 20; SELECT count(*), sum(v) INTO c, t FROM ds; DELETE FROM ds; RETURN c || '' '' || coalesce(t, -1);');
+   'INSERT INTO ds (id, v) SELECT id, v + b FROM dt WHERE id <= a ORDER BY id LIMIT 20; SELECT count(*), sum(v) INTO c, t FROM ds; DELETE FROM ds; RETURN c || '' '' || coalesce(t, -1);'),
+  ('exists_if', '',
+   'IF EXISTS (SELECT 1 FROM dt WHERE v = b) THEN RETURN ''v''; END IF; IF NOT EXISTS (SELECT * FROM dj WHERE w = a AND tag IS NULL) THEN RETURN ''none''; END IF; RETURN EXISTS (SELECT jk FROM dj WHERE jk = a);'),
+  ('exists_semi_join', 'DECLARE c bigint; DECLARE t bigint;',
+   'SELECT count(*), sum(d.v) INTO c, t FROM dt d WHERE EXISTS (SELECT 1 FROM dj j WHERE j.dt_id = d.id AND j.w > b) AND d.id > a; RETURN c || '' '' || coalesce(t, -1);'),
+  ('exists_anti_join', 'DECLARE s text := ''''; DECLARE k int;',
+   'FOR k IN SELECT d.id FROM dt d WHERE NOT EXISTS (SELECT 1 FROM dj j WHERE j.dt_id = d.id AND j.w <> a) AND d.v < b + 20 ORDER BY d.id LOOP s := s || k || '',''; END LOOP; RETURN s;'),
+  ('exists_lookup_key', 'DECLARE s text := ''''; DECLARE k int; DECLARE e boolean;',
+   'FOR k, e IN SELECT j.jk, EXISTS (SELECT 1 FROM dt d WHERE d.id = j.dt_id + a % 5 AND d.v > b) FROM dj j WHERE j.w = 3 ORDER BY j.jk LOOP s := s || k || CASE WHEN e THEN ''+'' ELSE ''-'' END; END LOOP; RETURN s;'),
+  ('exists_nested', 'DECLARE c bigint;',
+   'SELECT count(*) INTO c FROM dt d WHERE EXISTS (SELECT 1 FROM dj j WHERE j.dt_id = d.id AND EXISTS (SELECT 1 FROM dt d2 WHERE d2.id = j.jk AND d2.v > d.v - b)); RETURN c;'),
+  ('exists_left_on', 'DECLARE c bigint; DECLARE t bigint;',
+   'SELECT count(*), count(d.id) INTO c, t FROM dj j LEFT JOIN dt d ON d.id = j.dt_id AND EXISTS (SELECT 1 FROM dj k WHERE k.jk = d.v + a) WHERE j.jk > b; RETURN c || '' '' || t;'),
+  ('exists_text_scratch', '',
+   'RETURN (''<'' || a || CASE WHEN EXISTS (SELECT 1 FROM dj j WHERE j.tag || ''!'' = ''tag'' || (a % 3) || ''!'' AND j.w > b) THEN ''T'' ELSE ''F'' END) || (b || ''>'');'),
+  ('exists_writes', 'DECLARE c bigint; DECLARE t bigint;',
+   'INSERT INTO ds SELECT id, v FROM dt WHERE EXISTS (SELECT 1 FROM dj WHERE dj.dt_id = dt.id AND dj.w > b); DELETE FROM ds WHERE EXISTS (SELECT 1 FROM dj WHERE dj.jk = ds.id AND dj.w < a); UPDATE ds SET v = -v WHERE NOT EXISTS (SELECT 1 FROM dt WHERE dt.id = ds.id + 1); SELECT count(*), sum(v) INTO c, t FROM ds; DELETE FROM ds; RETURN c || '' '' || coalesce(t, -1);');
 
 DO $$
 DECLARE c record;

@@ -27,14 +27,21 @@ CREATE PROCEDURE write_secret(k int) LANGUAGE native_compilation AS $$
 BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
   INSERT INTO secret VALUES (k, k);
 END $$;
+-- An EXISTS subquery reads its table: SELECT is required there too.
+CREATE FUNCTION secret_exists(k int) RETURNS bool LANGUAGE native_compilation AS $$
+BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
+  RETURN EXISTS (SELECT 1 FROM secret WHERE id = k);
+END $$;
 SET ROLE native_user;
 SELECT read_secret(1);
 SELECT read_secret_definer(1);
 CALL write_secret(2);
+SELECT secret_exists(1);
 RESET ROLE;
 GRANT SELECT ON secret TO native_user;
 SET ROLE native_user;
 SELECT read_secret(1);
+SELECT secret_exists(1), secret_exists(2);
 CALL write_secret(2);
 RESET ROLE;
 GRANT INSERT ON secret TO native_user;

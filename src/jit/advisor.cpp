@@ -29,9 +29,10 @@ const std::map<std::string, const char *> kUnsupportedStatements = {
 
 // Words anywhere in a statement that the native language does not have.
 const std::map<std::string, const char *> kUnsupportedClauses = {
-    {"distinct", "DISTINCT is not supported yet"}, {"union", "UNION is not supported"},
-    {"with", "WITH queries are not supported"},    {"returning", "RETURNING is not supported yet"},
-    {"exists", "EXISTS is not supported yet"},
+    {"distinct", "DISTINCT is not supported yet"},
+    {"union", "UNION is not supported"},
+    {"with", "WITH queries are not supported"},
+    {"returning", "RETURNING is not supported yet"},
 };
 
 std::string Upper(std::string text) {
@@ -134,6 +135,8 @@ class Scanner {
         if (IsOp(j, ",")) Table(j + 1);  // FROM a [x], b [y]: both are read
     }
     if (word == "join") Table(i + 1);
+    if (word == "select" && i > 0 && IsOp(i - 1, "(") && !(i > 1 && IsWord(i - 2, "exists")))
+      Add(i, "subquery", "subqueries are supported only as EXISTS (SELECT ...)");
   }
 
   void Table(size_t i) {

@@ -75,6 +75,7 @@ enum class ExprKind : uint8_t {
   kCall,    // op: function name, lower case; args
   kCast,    // args[0]::cast_type or CAST(args[0] AS cast_type)
   kCase,    // CASE: args = cond1, value1, cond2, value2, ... [, else value (has_else)]
+  kExists,  // EXISTS (query): `query`, a StmtKind::kSubquery
 };
 
 struct Expr {
@@ -87,12 +88,16 @@ struct Expr {
   bool negated = false;
   bool has_else = false;  // kCase
   TypeName cast_type;
+  std::unique_ptr<Stmt> query;  // kExists
 
   // Bound by binder.cpp.
   Type type = Type::kUnknown;
-  int variable = -1;           // kName: index into Procedure::variables
-  int source = -1;             // kName: index of the row source (FROM item) ...
-  int column = -1;             // ... and 0-based column of its table
+  int variable = -1;  // kName: index into Procedure::variables
+  int source = -1;    // kName: index of the row source (FROM item) ...
+  int column = -1;    // ... and 0-based column of its table; `outer`
+                      // says whose FROM item: 0 the statement's own, 1 the
+                      // query around the EXISTS the name is in, ...
+  int outer = 0;
   int function = -1;           // kCall: binder.h BuiltinFunction
   int aggregate = -1;          // kCall of an aggregate: index into Stmt::aggregates
   int callee = -1;             // kCall of a natively compiled function: Routine::callees
@@ -121,6 +126,7 @@ enum class StmtKind : uint8_t {
   kSelectRows,   // SELECT select_list query-clauses: rows of a set-returning function
   kNullStmt,     // NULL;
   kCallRoutine,  // CALL name(args): a natively compiled procedure
+  kSubquery,     // the query of an EXISTS: select_list (bound, never computed), from, where
 };
 
 // A FROM item (or the target of UPDATE / DELETE): a table, optionally
@@ -249,6 +255,33 @@ void ForEachOwnExpression(const Stmt &stmt, F fn) {
   for (const SortItem &item : stmt.order_by) fn(item.expr.get());
   for (const auto &row : stmt.rows)
     for (const ExprPtr &e : row) fn(e.get());
+}
+
+// Calls fn(const Expr *) for each expression of a query or row statement:
+// its own (ForEachOwnExpression) and its LEFT JOIN items' ON conditions.
+template <typename F>
+void ForEachQueryExpression(const Stmt &stmt, F fn) {
+  ForEachOwnExpression(stmt, fn);
+  for (const TableRef &ref : stmt.from)
+    if (ref.on) fn(ref.on.get());
+}
+
+// Calls fn(const Stmt &) for the query of each EXISTS in `expr`, outermost
+// first; not for those nested in that query (fn walks them if it needs to).
+template <typename F>
+void ForEachSubquery(const Expr *expr, F fn) {
+  if (expr->kind == ExprKind::kExists) {
+    fn(*expr->query);
+    return;
+  }
+  for (const ExprPtr &arg : expr->args) ForEachSubquery(arg.get(), fn);
+}
+
+// Calls fn(const Stmt &) for the query of each EXISTS in a statement's own
+// expressions (not in the statements of its bodies, nor nested deeper).
+template <typename F>
+void ForEachOwnSubquery(const Stmt &stmt, F fn) {
+  ForEachQueryExpression(stmt, [&fn](const Expr *e) { ForEachSubquery(e, fn); });
 }
 
 // BEGIN ATOMIC WITH (...) options.

@@ -274,8 +274,9 @@ class Binder {
     return col.type;
   }
 
-  // The FROM item and column a name refers to, or -1: "t.c" must find
-  // qualifier t; an unqualified name must be a column of exactly one item.
+  // The FROM item of `sources` and column a name refers to, or -1: "t.c"
+  // must find qualifier t (a t without column c is an error); an unqualified
+  // name must be a column of exactly one item.
   int FindSourceColumn(const Expr *expr, const Sources *sources, int *column) const {
     const std::string &last = expr->parts.back();
     *column = -1;
@@ -287,7 +288,7 @@ class Binder {
           Fail(expr->pos, "column " + expr->parts[0] + "." + last + " does not exist");
         return static_cast<int>(s);
       }
-      Fail(expr->pos, "missing FROM-clause entry for table \"" + expr->parts[0] + "\"");
+      return -1;
     }
     int found = -1;
     for (size_t s = 0; sources != nullptr && s < sources->size(); ++s) {
@@ -301,10 +302,30 @@ class Binder {
     return found;
   }
 
+  // As FindSourceColumn, in `sources` and then in the queries around the
+  // EXISTS subqueries being bound, innermost first; *outer says how many
+  // EXISTS levels out the item is (Expr::outer), *table its table.
+  int FindColumnInScope(const Expr *expr, const Sources *sources, int *column, int *outer,
+                        int *table) const {
+    *outer = 0;
+    for (size_t up = enclosing_.size() + 1; up-- > 0;) {
+      const Sources *level = up == enclosing_.size() ? sources : enclosing_[up];
+      int source = FindSourceColumn(expr, level, column);
+      if (source >= 0) {
+        *table = (*level)[source].table;
+        return source;
+      }
+      ++*outer;  // one per EXISTS, also where procedural code holds it (level nullptr)
+    }
+    if (expr->parts.size() == 2)
+      Fail(expr->pos, "missing FROM-clause entry for table \"" + expr->parts[0] + "\"");
+    return -1;
+  }
+
   Type BindName(Expr *expr, const Sources *sources) {
     const std::string &last = expr->parts.back();
-    int column = -1;
-    int source = FindSourceColumn(expr, sources, &column);
+    int column = -1, outer = 0, table = -1;
+    int source = FindColumnInScope(expr, sources, &column, &outer, &table);
     int variable = expr->parts.size() == 1 ? FindVariable(last) : -1;
     if (column >= 0 && variable >= 0)
       Fail(expr->pos, "column reference \"" + last + "\" is ambiguous",
@@ -313,7 +334,8 @@ class Binder {
     if (column >= 0) {
       expr->source = source;
       expr->column = column;
-      return ColumnType(routine_.tables[(*sources)[source].table], column, expr->pos);
+      expr->outer = outer;
+      return ColumnType(routine_.tables[table], column, expr->pos);
     }
     if (variable < 0 && expr->parts.size() == 1 &&
         (last == "current_date" || last == "current_timestamp" || last == "localtimestamp")) {
@@ -322,7 +344,8 @@ class Binder {
       return BindCall(expr);
     }
     if (variable < 0) {
-      if (sources != nullptr) Fail(expr->pos, "column \"" + last + "\" does not exist");
+      if (sources != nullptr || !enclosing_.empty())
+        Fail(expr->pos, "column \"" + last + "\" does not exist");
       Fail(expr->pos, "variable \"" + last + "\" does not exist");
     }
     expr->variable = variable;
@@ -744,6 +767,10 @@ class Binder {
       case ExprKind::kCase:
         type = BindCase(expr);
         break;
+      case ExprKind::kExists:
+        BindExists(expr, source);
+        type = Type::kBool;
+        break;
       case ExprKind::kCast: {
         if (expr->type != Type::kUnknown) {  // made by WrapCast, already bound
           type = expr->type;
@@ -764,6 +791,31 @@ class Binder {
     current_sources_ = saved;
     expr->type = type;
     return type;
+  }
+
+  // EXISTS (SELECT ... FROM ... WHERE ...): the query's names are its own
+  // FROM items' columns, then those of the queries around it (a correlated
+  // subquery), then variables. Its select list is checked, never computed.
+  void BindExists(Expr *expr, const Sources *around) {
+    Stmt *query = expr->query.get();
+    std::vector<const Expr *> *saved_aggregates = aggregates_;
+    bool saved_in_aggregate = in_aggregate_;
+    std::vector<const Expr *> aggregates;
+    aggregates_ = &aggregates;
+    in_aggregate_ = false;
+    enclosing_.push_back(around);
+    Sources sources = SourcesFor(&query->from);
+    for (ExprPtr &item : query->select_list) BindExpr(item.get(), &sources);
+    if (!aggregates.empty())
+      Fail(aggregates[0]->pos,
+           "aggregate functions are not supported in EXISTS subqueries of natively compiled "
+           "routines");
+    aggregates_ = nullptr;
+    BindWhere(query, sources);
+    enclosing_.pop_back();
+    aggregates_ = saved_aggregates;
+    in_aggregate_ = saved_in_aggregate;
+    current_sources_ = around;
   }
 
   // --- statements --------------------------------------------------------------
@@ -845,6 +897,7 @@ class Binder {
         BindCallStatement(stmt);
         break;
       case StmtKind::kNullStmt:
+      case StmtKind::kSubquery:  // bound with its EXISTS (BindExists), never a statement
         break;
     }
   }
@@ -1167,6 +1220,10 @@ class Binder {
   // GROUP BY column.
   void RequireGrouped(const Expr *expr, const Stmt &stmt, const Sources &sources) {
     if (expr->aggregate >= 0) return;
+    if (expr->kind == ExprKind::kExists)
+      Fail(expr->pos,
+           "EXISTS is not supported in the select list, HAVING or ORDER BY of a grouped query in "
+           "natively compiled routines");
     if (expr->kind == ExprKind::kName && expr->column >= 0) {
       for (const ExprPtr &key : stmt.group_by)
         if (key->source == expr->source && key->column == expr->column) return;
@@ -1208,19 +1265,31 @@ class Binder {
 
   // --- access paths ------------------------------------------------------------
 
+  // Calls fn(source) for each column an expression reads of the FROM items
+  // of the query `depth` levels out from it, EXISTS subqueries included.
+  template <typename F>
+  static void ForEachSourceRead(const Expr *expr, int depth, F &fn) {
+    if (expr->kind == ExprKind::kName && expr->column >= 0 && expr->outer == depth)
+      fn(expr->source);
+    for (const ExprPtr &arg : expr->args) ForEachSourceRead(arg.get(), depth, fn);
+    if (expr->kind == ExprKind::kExists)
+      ForEachQueryExpression(*expr->query,
+                             [&](const Expr *e) { ForEachSourceRead(e, depth + 1, fn); });
+  }
+
   // The last FROM item an expression reads a column of, or -1.
   static int LastSource(const Expr *expr) {
-    int last = expr->kind == ExprKind::kName && expr->column >= 0 ? expr->source : -1;
-    for (const ExprPtr &arg : expr->args) last = std::max(last, LastSource(arg.get()));
+    int last = -1;
+    auto read = [&last](int source) { last = std::max(last, source); };
+    ForEachSourceRead(expr, 0, read);
     return last;
   }
 
   // The first FROM item an expression reads a column of (INT_MAX: none).
   static int FirstSource(const Expr *expr) {
-    int first = expr->kind == ExprKind::kName && expr->column >= 0
-                    ? expr->source
-                    : std::numeric_limits<int>::max();
-    for (const ExprPtr &arg : expr->args) first = std::min(first, FirstSource(arg.get()));
+    int first = std::numeric_limits<int>::max();
+    auto read = [&first](int source) { first = std::min(first, source); };
+    ForEachSourceRead(expr, 0, read);
     return first;
   }
 
@@ -1246,8 +1315,8 @@ class Binder {
     for (int side = 0; side < 2; ++side) {
       const Expr *column = StripCast(expr->args[side].get());
       const Expr *value = expr->args[1 - side].get();
-      if (column->kind != ExprKind::kName || column->column < 0 || column->source != source ||
-          LastSource(value) >= source)
+      if (column->kind != ExprKind::kName || column->column < 0 || column->outer != 0 ||
+          column->source != source || LastSource(value) >= source)
         continue;
       // The lookup key has the column's type: the comparison must be in the
       // column's type, or an integer comparison (narrowed with a range check).
@@ -1310,7 +1379,7 @@ class Binder {
     for (int side = 0; side < 2; ++side) {
       const Expr *column = expr->args[side].get();
       const Expr *value = expr->args[1 - side].get();
-      if (column->kind != ExprKind::kName || column->column < 0 ||
+      if (column->kind != ExprKind::kName || column->column < 0 || column->outer != 0 ||
           column->source != static_cast<int>(source) ||
           LastSource(value) >= static_cast<int>(source) || value->type != column->type)
         continue;
@@ -1370,23 +1439,38 @@ class Binder {
   Routine &routine_;
   std::vector<std::vector<std::pair<std::string, int>>> scopes_;
   const Sources *current_sources_ = nullptr;
+  // While an EXISTS subquery is bound: the FROM items of the queries around
+  // it, outermost first (nullptr where procedural code holds the EXISTS).
+  std::vector<const Sources *> enclosing_;
   int loop_depth_ = 0;
   std::vector<std::string> labels_;                  // of the enclosing loops, innermost last
   std::vector<const Expr *> *aggregates_ = nullptr;  // while binding a SELECT INTO list
   bool in_aggregate_ = false;
 };
 
-void CollectFromList(const StmtList &list, std::vector<std::vector<std::string>> *names) {
-  auto add = [names](const TableRef &ref) {
-    for (const auto &name : *names)
-      if (name == ref.name) return;
-    names->push_back(ref.name);
-  };
+using TableNames = std::vector<std::vector<std::string>>;
+
+void AddTableName(const TableRef &ref, TableNames *names) {
+  for (const auto &name : *names)
+    if (name == ref.name) return;
+  names->push_back(ref.name);
+}
+
+// The FROM items of a statement's EXISTS subqueries, and of theirs.
+void CollectSubqueryTables(const Stmt &stmt, TableNames *names) {
+  ForEachOwnSubquery(stmt, [names](const Stmt &query) {
+    for (const TableRef &ref : query.from) AddTableName(ref, names);
+    CollectSubqueryTables(query, names);
+  });
+}
+
+void CollectFromList(const StmtList &list, TableNames *names) {
   for (const StmtPtr &stmt : list) {
     if (stmt->kind == StmtKind::kInsert || stmt->kind == StmtKind::kUpdate ||
         stmt->kind == StmtKind::kDelete)
-      add(stmt->target);
-    for (const TableRef &ref : stmt->from) add(ref);
+      AddTableName(stmt->target, names);
+    for (const TableRef &ref : stmt->from) AddTableName(ref, names);
+    CollectSubqueryTables(*stmt, names);
     for (const StmtList &branch : stmt->branches) CollectFromList(branch, names);
     CollectFromList(stmt->else_body, names);
     CollectFromList(stmt->body, names);
@@ -1404,6 +1488,8 @@ void CollectCalleesOf(const Expr *expr, std::vector<std::pair<std::string, size_
       !IsPostgresFunction(expr->op))
     add(expr->op, expr->args.size());
   for (const ExprPtr &arg : expr->args) CollectCalleesOf(arg.get(), names);
+  if (expr->kind == ExprKind::kExists)
+    ForEachQueryExpression(*expr->query, [names](const Expr *e) { CollectCalleesOf(e, names); });
 }
 
 void CollectCalleesFromList(const StmtList &list,
@@ -1415,24 +1501,35 @@ void CollectCalleesFromList(const StmtList &list,
         known = known || (n.first == stmt->name && n.second == stmt->args.size());
       if (!known) names->emplace_back(stmt->name, stmt->args.size());
     }
-    ForEachOwnExpression(*stmt, [names](const Expr *e) { CollectCalleesOf(e, names); });
+    ForEachQueryExpression(*stmt, [names](const Expr *e) { CollectCalleesOf(e, names); });
     for (const StmtList &branch : stmt->branches) CollectCalleesFromList(branch, names);
     CollectCalleesFromList(stmt->else_body, names);
     CollectCalleesFromList(stmt->body, names);
   }
 }
 
-void MarkColumns(const Stmt &stmt, const Expr *expr, std::vector<std::vector<bool>> *used) {
-  if (expr->kind == ExprKind::kName && expr->column >= 0)
-    (*used)[SourceRef(stmt, expr->source).table][expr->column] = true;
-  for (const ExprPtr &arg : expr->args) MarkColumns(stmt, arg.get(), used);
+// Marks the columns `expr` reads; `queries` holds the statement the
+// expression belongs to last, and before it the queries around its EXISTS.
+void MarkColumns(std::vector<const Stmt *> *queries, const Expr *expr,
+                 std::vector<std::vector<bool>> *used) {
+  if (expr->kind == ExprKind::kName && expr->column >= 0) {
+    const Stmt &owner = *(*queries)[queries->size() - 1 - expr->outer];
+    (*used)[SourceRef(owner, expr->source).table][expr->column] = true;
+  }
+  for (const ExprPtr &arg : expr->args) MarkColumns(queries, arg.get(), used);
+  if (expr->kind == ExprKind::kExists) {
+    queries->push_back(expr->query.get());
+    ForEachQueryExpression(*expr->query, [&](const Expr *e) { MarkColumns(queries, e, used); });
+    queries->pop_back();
+  }
 }
 
 void MarkList(const StmtList &list, std::vector<std::vector<bool>> *used) {
   for (const StmtPtr &stmt : list) {
     if (stmt->kind == StmtKind::kInsert || stmt->kind == StmtKind::kUpdate)
       for (int column : stmt->column_numbers) (*used)[stmt->target.table][column] = true;
-    ForEachOwnExpression(*stmt, [&](const Expr *e) { MarkColumns(*stmt, e, used); });
+    std::vector<const Stmt *> queries{stmt.get()};
+    ForEachQueryExpression(*stmt, [&](const Expr *e) { MarkColumns(&queries, e, used); });
     for (const StmtList &branch : stmt->branches) MarkList(branch, used);
     MarkList(stmt->else_body, used);
     MarkList(stmt->body, used);

@@ -300,6 +300,8 @@ Value Generator::Gen(const Expr *expr) {
                      expr->explicit_cast);
     case ExprKind::kCase:
       return GenCase(expr);
+    case ExprKind::kExists:
+      return GenExists(expr);
   }
   return Value{};
 }
@@ -321,6 +323,11 @@ Value Generator::GenName(const Expr *expr) {
   if (expr->variable >= 0) {
     const VariableSlot &slot = slots_[expr->variable];
     return Value{b_.CreateLoad(MachineType(expr->type), slot.value), b_.CreateLoad(i1_, slot.null)};
+  }
+  if (expr->outer > 0) {  // a column of a query around the EXISTS being generated
+    const QueryContext &around = enclosing_[enclosing_.size() - expr->outer];
+    return LoadColumn(around.source_values[expr->source], around.source_nulls[expr->source],
+                      expr->column, expr->type);
   }
   if (query_.group_values != nullptr) {  // a GROUP BY column, from the group's row
     const std::vector<ExprPtr> &keys = query_.group_stmt->group_by;
@@ -770,6 +777,7 @@ void Generator::GenStmt(const Stmt *stmt) {
       GenQuery(stmt);
       break;
     case StmtKind::kNullStmt:
+    case StmtKind::kSubquery:  // generated with its EXISTS (GenExists)
       break;
     case StmtKind::kCallRoutine:
       GenCallee(stmt->callee, stmt->args, Type::kUnknown);

@@ -138,6 +138,7 @@ class Generator {
   Value GenCallee(int callee, const std::vector<ExprPtr> &args, Type result);
   Value GenCall(const Expr *expr);
   Value GenCase(const Expr *expr);
+  Value GenExists(const Expr *expr);
   Value GenCoalesce(const Expr *expr);
   Value GenCast(Value value, Type from, Type to, int32_t typmod = -1, bool explicit_cast = false);
   llvm::Value *ApplyTypmod(llvm::Value *v, Type type, int32_t typmod, bool explicit_cast);
@@ -239,6 +240,9 @@ class Generator {
   std::vector<VariableSlot> slots_;
   std::vector<LoopTargets> loops_;
   QueryContext query_;  // the query being generated
+  // While an EXISTS subquery is generated: the queries around it, outermost
+  // first (one per EXISTS level, as Expr::outer counts them).
+  std::vector<QueryContext> enclosing_;
   std::map<const Expr *, Value> aggregate_results_;
   int current_line_ = -1;
 };

@@ -242,6 +242,36 @@ void Generator::GenQuery(const Stmt *stmt) {
   FinishQuery(&query);
 }
 
+// EXISTS (subquery): true at the subquery's first row, which closes its
+// cursors; false when its FROM items run out. Never NULL. Its rows are read
+// while those of the queries around it stay current (enclosing_), and it
+// keeps its temporaries in scratch memory of its own, since the expression
+// around it may still hold some in the statement's.
+Value Generator::GenExists(const Expr *expr) {
+  const Stmt *query = expr->query.get();
+  int32_t number = Number(query);
+  llvm::Value *found = EntryAlloca(i1_);
+  b_.CreateStore(b_.getFalse(), found);
+  bool own_scratch = StatementMakesTemporaries(query);
+  if (own_scratch) b_.CreateCall(Runtime("memopt_rt_scratch_enter", b_.getVoidTy(), {}), {call_});
+  enclosing_.push_back(query_);
+  query_ = QueryContext{};
+  query_.source_values.assign(SourceCount(*query), nullptr);
+  query_.source_nulls.assign(SourceCount(*query), nullptr);
+  BasicBlock *hit = NewBlock("exists_row");
+  BasicBlock *done = NewBlock("exists_done");
+  GenSources(query, number, 0, done, [&](BasicBlock *) { b_.CreateBr(hit); });
+  b_.SetInsertPoint(hit);
+  b_.CreateStore(b_.getTrue(), found);
+  for (size_t level = 0; level < SourceCount(*query); ++level) CloseSource(number, level);
+  b_.CreateBr(done);
+  b_.SetInsertPoint(done);
+  query_ = enclosing_.back();
+  enclosing_.pop_back();
+  if (own_scratch) b_.CreateCall(Runtime("memopt_rt_scratch_leave", b_.getVoidTy(), {}), {call_});
+  return Value{b_.CreateLoad(i1_, found), b_.getFalse()};
+}
+
 Generator::RowSink Generator::SinkFor(const Stmt *stmt, QueryState *query) {
   switch (stmt->kind) {
     case StmtKind::kSelectInto:  // the first row

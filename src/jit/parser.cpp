@@ -482,6 +482,10 @@ class Parser {
   // selector is compared with (in the statement, a list of them).
   ExprPtr ParseWhenCondition(const Expr *selector, bool allow_list) {
     if (selector == nullptr) return ParseExpr();
+    if (HasSubquery(selector))
+      Fail(selector->pos, "EXISTS is not supported in the selector of a CASE",
+           "Write the CASE with WHEN conditions instead: CASE WHEN EXISTS (...) THEN ...",
+           kFeatureNotSupported);
     ExprPtr condition;
     do {
       ExprPtr value = ParseExpr();
@@ -500,6 +504,12 @@ class Parser {
       }
     } while (allow_list && AcceptOp(","));
     return condition;
+  }
+
+  static bool HasSubquery(const Expr *expr) {
+    bool found = false;
+    ForEachSubquery(expr, [&found](const Stmt &) { found = true; });
+    return found;
   }
 
   static ExprPtr Clone(const Expr &expr) {
@@ -1104,6 +1114,7 @@ class Parser {
     if (IsKeyword(token, "null")) return ParseLiteral(ExprKind::kNull);
     if (IsKeyword(token, "cast") && IsOp(Peek(1), "(")) return ParseCastCall();
     if (IsKeyword(token, "case")) return ParseCaseExpression();
+    if (IsKeyword(token, "exists") && IsOp(Peek(1), "(")) return ParseExists();
     if (IsReserved(token)) SyntaxError(token);
     return ParseNameOrCall();
   }
@@ -1125,6 +1136,31 @@ class Parser {
     }
     ExpectKeyword("end");
     return Finish(std::move(expr));
+  }
+
+  // EXISTS '(' SELECT ('*' | expr {',' expr}) FROM from-list [WHERE expr] ')'
+  [[gnu::noinline]] ExprPtr ParseExists() {
+    ExprPtr expr = NewExpr(ExprKind::kExists, Next().pos);
+    ExpectOp("(");
+    if (!IsKeyword(Peek(), "select")) SyntaxError(Peek());
+    expr->query = NewStmt(StmtKind::kSubquery, Next());
+    Stmt *query = expr->query.get();
+    if (!AcceptOp("*")) query->select_list = ParseExprList();
+    ParseQueryClauses(query);
+    if (!query->group_by.empty() || query->having || !query->order_by.empty() || query->limit ||
+        query->offset)
+      Fail(query->pos,
+           "EXISTS subqueries in natively compiled routines take only FROM and WHERE clauses",
+           "Leave out GROUP BY, HAVING, ORDER BY, LIMIT and OFFSET: EXISTS stops at the first "
+           "row.",
+           kFeatureNotSupported);
+    ExpectOp(")");
+    // The subquery's expressions count toward the node's height.
+    int height = 1;
+    ForEachOwnExpression(*query, [&](const Expr *e) { height = std::max(height, 1 + Height(e)); });
+    if (height > kMaxDepth) FailTooDeep(expr->pos);
+    heights_[expr.get()] = height;
+    return expr;
   }
 
   [[gnu::noinline]] ExprPtr ParseLiteral(ExprKind kind) {

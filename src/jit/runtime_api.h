@@ -173,6 +173,10 @@ uint64_t memopt_rt_from_text(MemoptNativeCall *call, int32_t type, uint64_t text
 // Text temporaries live in scratch memory until the next reset (codegen
 // resets it before each statement, loop test and row that makes some).
 void memopt_rt_reset_scratch(MemoptNativeCall *call);
+// An EXISTS subquery's temporaries: enter gives scratch memory of its own
+// (resets until leave do not touch the statement's), leave frees it.
+void memopt_rt_scratch_enter(MemoptNativeCall *call);
+void memopt_rt_scratch_leave(MemoptNativeCall *call);
 // A by-reference variable's new value (text, numeric, interval, uuid,
 // bytea; `type` an ast.h Type): a copy of `value` the variable owns (0 when
 // NULL); the old value, which it owned, is freed.

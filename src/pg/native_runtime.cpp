@@ -120,6 +120,14 @@ void CloseCursor(Cursor *cursor) {
 
 // --- call set-up -----------------------------------------------------------------
 
+// SELECT on the tables of a statement's EXISTS subqueries, and of theirs.
+void SubqueryPrivileges(const native::Stmt &stmt, AclMode *modes) {
+  native::ForEachOwnSubquery(stmt, [modes](const native::Stmt &query) {
+    for (const native::TableRef &ref : query.from) modes[ref.table] |= ACL_SELECT;
+    SubqueryPrivileges(query, modes);
+  });
+}
+
 // The privileges each table needs: what its statements do, and SELECT where
 // they read its columns.
 void RequiredPrivileges(const native::StmtList &list, AclMode *modes) {
@@ -143,6 +151,7 @@ void RequiredPrivileges(const native::StmtList &list, AclMode *modes) {
       default:
         break;
     }
+    SubqueryPrivileges(*stmt, modes);
     for (const native::StmtList &branch : stmt->branches) RequiredPrivileges(branch, modes);
     RequiredPrivileges(stmt->else_body, modes);
     RequiredPrivileges(stmt->body, modes);
@@ -574,6 +583,21 @@ uint64_t memopt_rt_from_text(MemoptNativeCall *call, int32_t type, uint64_t valu
 
 void memopt_rt_reset_scratch(MemoptNativeCall *call) { MemoryContextReset(StateOf(call)->scratch); }
 
+// A child of the current scratch: an error inside the subquery frees it
+// with the call's memory; a reset of the parent can only come after leave.
+void memopt_rt_scratch_enter(MemoptNativeCall *call) {
+  CallState *state = StateOf(call);
+  state->scratch = AllocSetContextCreate(state->scratch, "memopt native subquery temporaries",
+                                         ALLOCSET_SMALL_SIZES);
+}
+
+void memopt_rt_scratch_leave(MemoptNativeCall *call) {
+  CallState *state = StateOf(call);
+  MemoryContext subquery = state->scratch;
+  state->scratch = subquery->parent;
+  MemoryContextDelete(subquery);
+}
+
 uint64_t memopt_rt_datum_assign(MemoptNativeCall *call, int32_t type, uint64_t old_value,
                                 bool old_null, uint64_t value, bool value_null) {
   uint64_t copy = 0;
@@ -868,6 +892,8 @@ void memopt_native_runtime_symbols(native::CodegenOptions *options) {
   symbols["memopt_rt_datum_assign"] = reinterpret_cast<void *>(memopt_rt_datum_assign);
   symbols["memopt_rt_apply"] = reinterpret_cast<void *>(memopt_rt_apply);
   symbols["memopt_rt_reset_scratch"] = reinterpret_cast<void *>(memopt_rt_reset_scratch);
+  symbols["memopt_rt_scratch_enter"] = reinterpret_cast<void *>(memopt_rt_scratch_enter);
+  symbols["memopt_rt_scratch_leave"] = reinterpret_cast<void *>(memopt_rt_scratch_leave);
   symbols["memopt_rt_text_concat"] = reinterpret_cast<void *>(memopt_rt_text_concat);
   symbols["memopt_rt_text_length"] = reinterpret_cast<void *>(memopt_rt_text_length);
   symbols["memopt_rt_text_case"] = reinterpret_cast<void *>(memopt_rt_text_case);

@@ -55,6 +55,19 @@ TEST(NativeAdvisor, ACompilableBodyHasNoFindings) {
   EXPECT_EQ(tables.size(), 2u);
 }
 
+TEST(NativeAdvisor, SubqueriesOtherThanExistsAreFindings) {
+  std::vector<AdvisorFinding> findings;
+  std::vector<TableMention> tables;
+  AdvisePlpgsql(
+      "BEGIN\n  IF EXISTS (SELECT 1 FROM t WHERE id = 1) THEN RETURN 1; END IF;\n"
+      "  RETURN (SELECT max(id) FROM u);\nEND",
+      &findings, &tables);
+  ASSERT_EQ(findings.size(), 1u);
+  EXPECT_EQ(findings[0].line, 3);
+  EXPECT_EQ(findings[0].construct, "subquery");
+  EXPECT_EQ(tables.size(), 2u);
+}
+
 TEST(NativeAdvisor, UnreadableSourceIsOneFinding) {
   std::vector<AdvisorFinding> findings;
   std::vector<TableMention> tables;

@@ -316,6 +316,21 @@ TEST(NativeCodegen, SelectIntoTakesTheFirstMatchingRowOrNull) {
   EXPECT_TRUE(Call(*select, {20, 0}).null);
 }
 
+TEST(NativeCodegen, ExistsIsTrueAtTheFirstMatchingRow) {
+  table_rows = {5, 8, 13};
+  auto exists =
+      Build(Wrap("IF EXISTS (SELECT 1 FROM t WHERE id > a) THEN RETURN 1; END IF;\n"
+                 "RETURN CASE WHEN NOT EXISTS (SELECT * FROM t WHERE id = b) THEN 2 "
+                 "ELSE 3 END;"));
+  ASSERT_TRUE(exists->ok) << exists->error.message;
+  EXPECT_EQ(Call(*exists, {6, 0}).value, 1);
+  EXPECT_EQ(Call(*exists, {20, 0}).value, 2);
+  EXPECT_EQ(Call(*exists, {20, 8}).value, 3);
+  Outcome null_key = Call(*exists, {20, 0}, {false, true});  // id = NULL: no row, not NULL
+  EXPECT_FALSE(null_key.null);
+  EXPECT_EQ(null_key.value, 2);
+}
+
 TEST(NativeCodegen, ForOverAQueryRunsTheBodyPerRow) {
   table_rows = {5, 8, 13, 21};
   auto loop = Build(Wrap("DECLARE s int := 0;\nDECLARE x int;\n"
@@ -509,6 +524,34 @@ TEST(NativeBinder, JoinLooksUpTheInnerTableByTheOuterRow) {
   auto twice = Build(Wrap("SELECT 1 INTO a FROM t, t; RETURN a;"), Type::kInt8, false);
   EXPECT_FALSE(twice->ok);
   EXPECT_EQ(twice->error.sqlstate, "42712");
+}
+
+TEST(NativeBinder, ExistsSubqueriesReadTheRowsAroundThem) {
+  auto semi = Build(Wrap("SELECT count(*) INTO a FROM t x, t z WHERE EXISTS (SELECT 1 FROM t y "
+                         "WHERE y.id = z.v AND y.v > x.id) AND x.v = a; RETURN a;"),
+                    Type::kInt8, false);
+  ASSERT_TRUE(semi->ok) << semi->error.message;
+  const Stmt &query = *semi->routine.body.statements[0];
+  ASSERT_EQ(query.from[1].filters.size(), 1u);  // the EXISTS waits for z, the last item it reads
+  const Expr &exists = *query.from[1].filters[0];
+  ASSERT_EQ(exists.kind, ExprKind::kExists);
+  const TableRef &inner = exists.query->from[0];
+  EXPECT_EQ(inner.access_index, 0);  // y.id = z.v: a lookup by the outer row's value
+  ASSERT_EQ(inner.access_keys.size(), 1u);
+  EXPECT_EQ(inner.access_keys[0]->outer, 1);
+  EXPECT_EQ(inner.access_keys[0]->source, 1);
+  EXPECT_EQ(inner.filters.size(), 2u);  // y.v > x.id too, tested on y's row
+  // The subquery's own FROM items come first; names it lacks are the outer query's.
+  auto shadowed = Build(Wrap("SELECT count(*) INTO a FROM t WHERE EXISTS (SELECT 1 FROM t "
+                             "WHERE id = 1); RETURN a;"),
+                        Type::kInt8, false);
+  ASSERT_TRUE(shadowed->ok) << shadowed->error.message;
+  const TableRef &own = shadowed->routine.body.statements[0]->from[0].filters[0]->query->from[0];
+  ASSERT_EQ(own.access_keys.size(), 1u);  // id = 1 looks up the subquery's own t
+  EXPECT_EQ(own.access_keys[0]->kind, ExprKind::kInt);
+  auto missing = Build(Wrap("RETURN EXISTS (SELECT 1 FROM t WHERE q.id = 1);"), Type::kBool, false);
+  EXPECT_FALSE(missing->ok);
+  EXPECT_EQ(missing->error.sqlstate, "42P01");
 }
 
 TEST(NativeBinder, GroupedQueriesNameOnlyGroupColumnsOutsideAggregates) {
