@@ -122,7 +122,13 @@ INSERT INTO corpus VALUES
   ('exists_text_scratch', '',
    'RETURN (''<'' || a || CASE WHEN EXISTS (SELECT 1 FROM dj j WHERE j.tag || ''!'' = ''tag'' || (a % 3) || ''!'' AND j.w > b) THEN ''T'' ELSE ''F'' END) || (b || ''>'');'),
   ('exists_writes', 'DECLARE c bigint; DECLARE t bigint;',
-   'INSERT INTO ds SELECT id, v FROM dt WHERE EXISTS (SELECT 1 FROM dj WHERE dj.dt_id = dt.id AND dj.w > b); DELETE FROM ds WHERE EXISTS (SELECT 1 FROM dj WHERE dj.jk = ds.id AND dj.w < a); UPDATE ds SET v = -v WHERE NOT EXISTS (SELECT 1 FROM dt WHERE dt.id = ds.id + 1); SELECT count(*), sum(v) INTO c, t FROM ds; DELETE FROM ds; RETURN c || '' '' || coalesce(t, -1);');
+   'INSERT INTO ds SELECT id, v FROM dt WHERE EXISTS (SELECT 1 FROM dj WHERE dj.dt_id = dt.id AND dj.w > b); DELETE FROM ds WHERE EXISTS (SELECT 1 FROM dj WHERE dj.jk = ds.id AND dj.w < a); UPDATE ds SET v = -v WHERE NOT EXISTS (SELECT 1 FROM dt WHERE dt.id = ds.id + 1); SELECT count(*), sum(v) INTO c, t FROM ds; DELETE FROM ds; RETURN c || '' '' || coalesce(t, -1);'),
+  ('found_select', 'DECLARE x int; DECLARE s text := '''';',
+   's := CASE WHEN found THEN ''T'' ELSE ''F'' END; SELECT v INTO x FROM dt WHERE id = a; s := s || CASE WHEN found THEN ''T'' ELSE ''F'' END; SELECT v INTO x FROM dt WHERE v > b ORDER BY v LIMIT 1; RETURN s || CASE WHEN found THEN ''T'' ELSE ''F'' END || coalesce(x, -1);'),
+  ('found_upsert', 'DECLARE s text := ''''; DECLARE c bigint;',
+   'FOR i IN 1..2 LOOP UPDATE ds SET v = v + b WHERE id = a % 5; IF NOT FOUND THEN INSERT INTO ds VALUES (a % 5, b); s := s || ''i''; ELSE s := s || ''u''; END IF; END LOOP; DELETE FROM ds WHERE id = b; s := s || CASE WHEN found THEN ''d'' ELSE ''-'' END; SELECT count(*) INTO c FROM ds; DELETE FROM ds; RETURN s || c || CASE WHEN found THEN ''T'' ELSE ''F'' END;'),
+  ('found_loops', 'DECLARE s text := ''''; DECLARE k int := 5;',
+   'FOR i IN a % 10..b % 10 LOOP NULL; END LOOP; s := CASE WHEN found THEN ''T'' ELSE ''F'' END; FOR k IN SELECT id FROM dt WHERE v = b LOOP found := false; END LOOP; s := s || CASE WHEN found THEN ''T'' ELSE ''F'' END || coalesce(k, -1); WHILE true LOOP FOR j IN 1..3 LOOP EXIT WHEN j = 2; END LOOP; EXIT; END LOOP; RETURN s || CASE WHEN found THEN ''T'' ELSE ''F'' END;');
 
 DO $$
 DECLARE c record;

@@ -72,6 +72,16 @@ CALL set_v(99, 6);  -- no row: the statement triggers still fire
 CALL drop_child(1);
 SELECT op, id, old_v, new_v FROM audit ORDER BY n;
 SELECT * FROM child ORDER BY id;
+-- FOUND counts the rows written: one the BEFORE ROW trigger skipped is not.
+CREATE FUNCTION add_child_found(i int, p int, nv int) RETURNS bool
+LANGUAGE native_compilation AS $$
+BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
+  INSERT INTO child VALUES (i, p, nv);
+  RETURN found;
+END $$;
+SELECT add_child_found(40, 1, -4) AS skipped, add_child_found(41, 1, 4) AS written;
+DELETE FROM child WHERE id = 41;
+DROP FUNCTION add_child_found(int, int, int);
 TRUNCATE audit;
 DROP TRIGGER child_before_row ON child;
 DROP TRIGGER child_after_row ON child;

@@ -214,6 +214,12 @@ class Binder {
         Declare(var, SourcePos{});
       }
     }
+    if (FindVariable("found") < 0) {  // PL/pgSQL's, in the parameters' scope: DECLARE shadows it
+      Variable found;
+      found.name = "found";
+      found.type = Type::kBool;
+      routine_.found_variable = Declare(found, SourcePos{});
+    }
     if (sig.returns_set && routine_.outputs.empty()) routine_.row_types.push_back(sig.result);
     if (!sig.returns_void && routine_.outputs.empty() && sig.result == Type::kUnknown)
       Fail(SourcePos{}, "return type " + sig.result_type_name +
@@ -1361,7 +1367,17 @@ class Binder {
       }
       ChooseIndex(&ref, routine_.tables[ref.table], equalities);
       if (ref.access_index < 0) ChooseRange(&ref, routine_.tables[ref.table], matching, s);
+      // EXISTS conditions last, as PostgreSQL orders quals by cost: the
+      // cheap ones may spare a subquery (and raise their errors first).
+      std::stable_partition(ref.filters.begin(), ref.filters.end(), NoSubquery);
+      std::stable_partition(ref.joined_filters.begin(), ref.joined_filters.end(), NoSubquery);
     }
+  }
+
+  static bool NoSubquery(const Expr *expr) {
+    bool found = false;
+    ForEachSubquery(expr, [&found](const Stmt &) { found = true; });
+    return !found;
   }
 
   // "column op value" with op one of < <= > >= (turned around when the

@@ -59,6 +59,11 @@ struct Routine {
   std::vector<int> outputs;         // variables of OUT / INOUT / TABLE parameters, in order
   std::vector<Type> row_types;      // set-returning: the types of each result row's columns
   std::vector<CalleeDesc> callees;  // resolved by the glue, in CollectCalleeNames order
+  // PL/pgSQL's FOUND: false at the start of each call; set by SELECT INTO
+  // (a row arrived), INSERT / UPDATE / DELETE (a row was written) and FOR
+  // loops when they end (they ran their body). -1 when a parameter is named
+  // found.
+  int found_variable = -1;
 };
 
 // The distinct table names the body refers to, in order of first use (the

@@ -133,6 +133,12 @@ void Generator::AllocateVariables() {
   for (size_t i = 0; i < routine_.variables.size(); ++i) {
     const Variable &var = routine_.variables[i];
     slots_[i].value = b_.CreateAlloca(MachineType(var.type), nullptr, var.name);
+    if (static_cast<int>(i) == routine_.found_variable) {
+      slots_[i].null = b_.CreateAlloca(i1_, nullptr, "found.null");
+      b_.CreateStore(b_.getFalse(), slots_[i].value);
+      b_.CreateStore(b_.getFalse(), slots_[i].null);
+      continue;
+    }
     slots_[i].null = b_.CreateAlloca(i1_, nullptr, var.name + ".null");
     if (var.arg >= 0) {
       llvm::Value *datum = b_.CreateLoad(i64_, b_.CreateGEP(i64_, args, b_.getInt64(var.arg)));
@@ -843,7 +849,7 @@ void Generator::GenWhile(const Stmt *stmt) {
   else
     b_.CreateBr(body);
   b_.SetInsertPoint(body);
-  loops_.push_back(LoopTargets{exit, head, stmt->label});
+  loops_.push_back(LoopTargets{exit, head, stmt->label, false});
   GenList(stmt->body);
   loops_.pop_back();
   BranchIfOpen(head);
@@ -867,6 +873,8 @@ void Generator::GenFor(const Stmt *stmt) {
   }
   llvm::Value *counter = b_.CreateAlloca(i32_, nullptr, "for_counter");
   b_.CreateStore(low.v, counter);
+  llvm::Value *iterated = EntryAlloca(i1_);
+  b_.CreateStore(b_.getFalse(), iterated);
   BasicBlock *head = NewBlock("for_head");
   BasicBlock *body = NewBlock("for_body");
   BasicBlock *next = NewBlock("for_next");
@@ -881,7 +889,8 @@ void Generator::GenFor(const Stmt *stmt) {
   b_.SetInsertPoint(body);
   b_.CreateStore(i, slots_[stmt->variable].value);
   b_.CreateStore(b_.getFalse(), slots_[stmt->variable].null);
-  loops_.push_back(LoopTargets{exit, next, stmt->label});
+  b_.CreateStore(b_.getTrue(), iterated);
+  loops_.push_back(LoopTargets{exit, next, stmt->label, true});
   GenList(stmt->body);
   loops_.pop_back();
   BranchIfOpen(next);
@@ -893,6 +902,7 @@ void Generator::GenFor(const Stmt *stmt) {
   b_.CreateStore(b_.CreateExtractValue(pair, 0), counter);
   b_.CreateCondBr(b_.CreateExtractValue(pair, 1), exit, head);
   b_.SetInsertPoint(exit);
+  SetFound(b_.CreateLoad(i1_, iterated));
   current_line_ = -1;
 }
 
@@ -904,13 +914,24 @@ void Generator::GenExit(const Stmt *stmt) {
       break;
     }
   BasicBlock *target = stmt->kind == StmtKind::kExit ? loop->exit : loop->next;
-  if (!stmt->value) {
-    b_.CreateBr(target);
-    return;
+  // A FOR loop left on the way sets FOUND (it ran its body), as PL/pgSQL's
+  // loops do when an EXIT or CONTINUE passes through them; the target
+  // loop's own exit block sets it for a plain EXIT.
+  bool leaves_for = false;
+  for (auto it = loops_.rbegin(); it != loops_.rend(); ++it) {
+    if (&*it == loop && stmt->kind == StmtKind::kContinue) break;
+    leaves_for = leaves_for || it->sets_found;
+    if (&*it == loop) break;
   }
-  BasicBlock *go_on = NewBlock("after_exit");
-  b_.CreateCondBr(Truth(stmt->value.get()), target, go_on);
-  b_.SetInsertPoint(go_on);
+  BasicBlock *go_on = stmt->value ? NewBlock("after_exit") : nullptr;
+  if (stmt->value) {
+    BasicBlock *leave = NewBlock("exit");
+    b_.CreateCondBr(Truth(stmt->value.get()), leave, go_on);
+    b_.SetInsertPoint(leave);
+  }
+  if (leaves_for) SetFound(b_.getTrue());
+  b_.CreateBr(target);
+  if (go_on != nullptr) b_.SetInsertPoint(go_on);
 }
 
 // Procedures, void functions, OUT parameters and set-returning functions

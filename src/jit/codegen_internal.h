@@ -68,6 +68,7 @@ struct LoopTargets {
   BasicBlock *exit;
   BasicBlock *next;   // CONTINUE
   std::string label;  // <<label>>, or empty
+  bool sets_found;    // a FOR loop: leaving it sets FOUND (to true, from inside)
 };
 
 // Generates one routine's entry function into a module (Run), numbering the
@@ -180,9 +181,15 @@ class Generator {
                          const std::function<void(BasicBlock *next)> &inner);
   std::pair<llvm::Value *, llvm::Value *> NullRow(size_t columns);
   void CloseSource(int32_t number, size_t level);
+  // Ends a write statement; FOUND says whether it wrote a row.
   void EndWrite(int32_t number) {
-    b_.CreateCall(Runtime("memopt_rt_end_statement", b_.getVoidTy(), {i32_}),
-                  {call_, b_.getInt32(number)});
+    llvm::Value *rows = b_.CreateCall(Runtime("memopt_rt_end_statement", i64_, {i32_}),
+                                      {call_, b_.getInt32(number)});
+    SetFound(b_.CreateICmpSGT(rows, b_.getInt64(0)));
+  }
+  void SetFound(llvm::Value *found) {
+    if (routine_.found_variable >= 0)
+      StoreVariable(routine_.found_variable, Value{found, b_.getFalse()});
   }
   void GenRowStatement(const Stmt *stmt);
   void GenQuery(const Stmt *stmt);

@@ -283,12 +283,16 @@ Generator::RowSink Generator::SinkFor(const Stmt *stmt, QueryState *query) {
         b_.CreateStore(b_.getTrue(), query->delivered);
         b_.CreateBr(done);
       };
-    case StmtKind::kForQuery:  // the loop body, per row
-      return [this, stmt](const std::vector<Value> &values, BasicBlock *next, BasicBlock *done) {
+    case StmtKind::kForQuery:  // the loop body, per row; `delivered`: it ran (FOUND)
+      query->delivered = EntryAlloca(i1_);
+      b_.CreateStore(b_.getFalse(), query->delivered);
+      return [this, stmt, query](const std::vector<Value> &values, BasicBlock *next,
+                                 BasicBlock *done) {
         for (size_t i = 0; i < values.size(); ++i)
           StoreVariable(stmt->into_variables[i], values[i]);
         QueryContext saved = query_;  // queries in the body have their own
-        loops_.push_back(LoopTargets{done, next, stmt->label});
+        b_.CreateStore(b_.getTrue(), query->delivered);
+        loops_.push_back(LoopTargets{done, next, stmt->label, true});
         GenList(stmt->body);
         loops_.pop_back();
         query_ = saved;
@@ -318,8 +322,9 @@ Generator::RowSink Generator::SinkFor(const Stmt *stmt, QueryState *query) {
 }
 
 // After the query: close its cursors and sorts (also when LIMIT, EXIT or
-// SELECT INTO's first row left early); SELECT INTO without a row sets its
-// targets to NULL; INSERT makes its rows visible.
+// SELECT INTO's first row left early); SELECT INTO, or a FOR loop, without
+// a row sets its targets to NULL, as PL/pgSQL does; both set FOUND; INSERT
+// makes its rows visible.
 void Generator::FinishQuery(QueryState *query) {
   const Stmt *stmt = query->stmt;
   for (size_t level = 0; level < SourceCount(*stmt); ++level) CloseSource(query->number, level);
@@ -334,6 +339,7 @@ void Generator::FinishQuery(QueryState *query) {
     for (int variable : stmt->into_variables) b_.CreateStore(b_.getTrue(), slots_[variable].null);
     b_.CreateBr(after);
     b_.SetInsertPoint(after);
+    SetFound(b_.CreateLoad(i1_, query->delivered));
   }
   if (stmt->kind == StmtKind::kInsert) EndWrite(query->number);
   FreeAccumulators();

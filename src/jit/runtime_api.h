@@ -195,7 +195,8 @@ void memopt_rt_insert(MemoptNativeCall *call, int32_t stmt, const uint64_t *valu
                       const bool *nulls);
 // End of an INSERT, UPDATE or DELETE statement (also when it wrote no
 // row): its AFTER triggers fire, and later statements see its rows.
-void memopt_rt_end_statement(MemoptNativeCall *call, int32_t stmt);
+// Returns how many rows the statement wrote (PL/pgSQL's FOUND is this > 0).
+int64_t memopt_rt_end_statement(MemoptNativeCall *call, int32_t stmt);
 // The rows of FROM item `source` of the statement (ast.h SourceRef): by its
 // index with `keys` (one Datum of each index column, in the column's type,
 // none NULL), or all of them. Opening an open source starts it again.

@@ -86,6 +86,7 @@ struct CallState {
   Cursor **cursors;  // by statement number, then FROM item; made on first open
   MemoptNativeSorts *sorts;
   MemoptNativeTriggers triggers;  // the write statement firing triggers, if any
+  int64_t rows_written;           // by the write statement running, for FOUND
 };
 
 CallState *StateOf(MemoptNativeCall *call) { return static_cast<CallState *>(call->state); }
@@ -660,6 +661,7 @@ void memopt_rt_insert(MemoptNativeCall *call, int32_t stmt_number, const uint64_
   }
   ComputeGenerated(table, slot, state->estate);
   CheckConstraints(table, slot, state->estate);
+  state->rows_written++;
   if (table->direct_insert) {
     memopt_direct_insert(table->result_rel, slot, GetCurrentCommandId(true));
     return;
@@ -670,14 +672,17 @@ void memopt_rt_insert(MemoptNativeCall *call, int32_t stmt_number, const uint64_
   if (triggers != nullptr) memopt_native_after_insert(state->estate, triggers, slot);
 }
 
-void memopt_rt_end_statement(MemoptNativeCall *call, int32_t stmt_number) {
+int64_t memopt_rt_end_statement(MemoptNativeCall *call, int32_t stmt_number) {
   CallState *state = StateOf(call);
+  int64_t rows = state->rows_written;
+  state->rows_written = 0;
   const native::Stmt *stmt = StatementOf(call, stmt_number);
   TableState *table = &state->tables[stmt->target.table];
   if (table->fires_triggers)  // also when it wrote no row: statement triggers
     memopt_native_triggers_end(state->estate, TriggersOf(state, stmt, table));
   CommandCounterIncrement();
   UpdateActiveSnapshotCommandId();
+  return rows;
 }
 
 void memopt_rt_open(MemoptNativeCall *call, int32_t stmt_number, int32_t source,
@@ -775,6 +780,7 @@ void memopt_rt_update(MemoptNativeCall *call, int32_t stmt_number, const uint64_
       table_tuple_update(table->rel, &tid, slot, GetCurrentCommandId(true), GetActiveSnapshot(),
                          InvalidSnapshot, true, &failure, &lock_mode, &update_indexes);
   if (result == TM_SelfModified) return;  // changed earlier by this statement
+  state->rows_written++;
   if (result != TM_Ok) ConcurrentUpdate(table->rel);
   if (update_indexes && table->result_rel->ri_NumIndices > 0)
     ExecInsertIndexTuples(table->result_rel, slot, state->estate, true, false, nullptr, NIL);
@@ -798,6 +804,7 @@ void memopt_rt_delete(MemoptNativeCall *call, int32_t stmt_number) {
                          InvalidSnapshot, true, &failure, false);
   if (result == TM_SelfModified) return;
   if (result != TM_Ok) ConcurrentUpdate(table->rel);
+  state->rows_written++;
   if (triggers != nullptr) memopt_native_after_delete(state->estate, triggers, &tid);
 }
 

@@ -45,7 +45,12 @@ extern "C" void FakeInsert(MemoptNativeCall *, int32_t, const uint64_t *values, 
   for (int i = 0; i < 2; ++i) row.push_back(nulls[i] ? -999 : static_cast<int64_t>(values[i]));
   inserted.push_back(row);
 }
-extern "C" void FakeEndStatement(MemoptNativeCall *, int32_t) {}
+size_t inserted_at_last_end = 0;
+extern "C" int64_t FakeEndStatement(MemoptNativeCall *, int32_t) {  // rows inserted since the last
+  int64_t rows = static_cast<int64_t>(inserted.size() - inserted_at_last_end);
+  inserted_at_last_end = inserted.size();
+  return rows;
+}
 extern "C" void FakeOpen(MemoptNativeCall *, int32_t, int32_t, const uint64_t *) { next_row = 0; }
 extern "C" bool FakeNext(MemoptNativeCall *, int32_t, int32_t, const uint64_t **values,
                          const bool **nulls) {
@@ -329,6 +334,30 @@ TEST(NativeCodegen, ExistsIsTrueAtTheFirstMatchingRow) {
   Outcome null_key = Call(*exists, {20, 0}, {false, true});  // id = NULL: no row, not NULL
   EXPECT_FALSE(null_key.null);
   EXPECT_EQ(null_key.value, 2);
+}
+
+TEST(NativeCodegen, FoundFollowsSelectIntoWritesAndForLoops) {
+  table_rows = {5, 8, 13};
+  inserted.clear();
+  inserted_at_last_end = 0;
+  // Each digit is FOUND after one statement: 1 true, 0 false.
+  auto found =
+      Build(Wrap("DECLARE x int; DECLARE r int := 0;\n"
+                 "r := CASE WHEN found THEN 1 ELSE 0 END;\n"
+                 "SELECT id INTO x FROM t WHERE id > a;\n"
+                 "r := r * 10 + CASE WHEN found THEN 1 ELSE 0 END;\n"
+                 "FOR i IN 1..b LOOP NULL; END LOOP;\n"
+                 "r := r * 10 + CASE WHEN found THEN 1 ELSE 0 END;\n"
+                 "FOR x IN SELECT id FROM t WHERE id > a LOOP found := false; END LOOP;\n"
+                 "r := r * 10 + CASE WHEN found THEN 1 ELSE 0 END;\n"
+                 "IF b > 0 THEN INSERT INTO t VALUES (1, 2); END IF;\n"
+                 "r := r * 10 + CASE WHEN found THEN 1 ELSE 0 END;\n"
+                 "WHILE true LOOP <<l>> FOR j IN 1..2 LOOP EXIT l; END LOOP; EXIT; END LOOP;\n"
+                 "r := r * 10 + CASE WHEN found THEN 1 ELSE 0 END;\n"
+                 "RETURN r;"));
+  ASSERT_TRUE(found->ok) << found->error.message;
+  EXPECT_EQ(Call(*found, {6, 2}).value, 11111);  // the first digit, 0, is the start
+  EXPECT_EQ(Call(*found, {20, 0}).value, 1);     // nothing found, ran or written; the last FOR ran
 }
 
 TEST(NativeCodegen, ForOverAQueryRunsTheBodyPerRow) {
