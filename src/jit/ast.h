@@ -277,11 +277,23 @@ void ForEachSubquery(const Expr *expr, F fn) {
   for (const ExprPtr &arg : expr->args) ForEachSubquery(arg.get(), fn);
 }
 
+inline bool HasSubquery(const Expr *expr) {
+  bool found = false;
+  ForEachSubquery(expr, [&found](const Stmt &) { found = true; });
+  return found;
+}
+
 // Calls fn(const Stmt &) for the query of each EXISTS in a statement's own
-// expressions (not in the statements of its bodies, nor nested deeper).
+// expressions and in those queries' expressions, at any depth (not in the
+// statements of its bodies).
 template <typename F>
-void ForEachOwnSubquery(const Stmt &stmt, F fn) {
-  ForEachQueryExpression(stmt, [&fn](const Expr *e) { ForEachSubquery(e, fn); });
+void ForEachNestedSubquery(const Stmt &stmt, F fn) {
+  ForEachQueryExpression(stmt, [&fn](const Expr *e) {
+    ForEachSubquery(e, [&fn](const Stmt &query) {
+      fn(query);
+      ForEachNestedSubquery(query, fn);
+    });
+  });
 }
 
 // BEGIN ATOMIC WITH (...) options.

@@ -1369,15 +1369,10 @@ class Binder {
       if (ref.access_index < 0) ChooseRange(&ref, routine_.tables[ref.table], matching, s);
       // EXISTS conditions last, as PostgreSQL orders quals by cost: the
       // cheap ones may spare a subquery (and raise their errors first).
-      std::stable_partition(ref.filters.begin(), ref.filters.end(), NoSubquery);
-      std::stable_partition(ref.joined_filters.begin(), ref.joined_filters.end(), NoSubquery);
+      auto cheap = [](const Expr *e) { return !HasSubquery(e); };
+      std::stable_partition(ref.filters.begin(), ref.filters.end(), cheap);
+      std::stable_partition(ref.joined_filters.begin(), ref.joined_filters.end(), cheap);
     }
-  }
-
-  static bool NoSubquery(const Expr *expr) {
-    bool found = false;
-    ForEachSubquery(expr, [&found](const Stmt &) { found = true; });
-    return !found;
   }
 
   // "column op value" with op one of < <= > >= (turned around when the
@@ -1472,21 +1467,15 @@ void AddTableName(const TableRef &ref, TableNames *names) {
   names->push_back(ref.name);
 }
 
-// The FROM items of a statement's EXISTS subqueries, and of theirs.
-void CollectSubqueryTables(const Stmt &stmt, TableNames *names) {
-  ForEachOwnSubquery(stmt, [names](const Stmt &query) {
-    for (const TableRef &ref : query.from) AddTableName(ref, names);
-    CollectSubqueryTables(query, names);
-  });
-}
-
 void CollectFromList(const StmtList &list, TableNames *names) {
   for (const StmtPtr &stmt : list) {
     if (stmt->kind == StmtKind::kInsert || stmt->kind == StmtKind::kUpdate ||
         stmt->kind == StmtKind::kDelete)
       AddTableName(stmt->target, names);
     for (const TableRef &ref : stmt->from) AddTableName(ref, names);
-    CollectSubqueryTables(*stmt, names);
+    ForEachNestedSubquery(*stmt, [names](const Stmt &query) {
+      for (const TableRef &ref : query.from) AddTableName(ref, names);
+    });
     for (const StmtList &branch : stmt->branches) CollectFromList(branch, names);
     CollectFromList(stmt->else_body, names);
     CollectFromList(stmt->body, names);

@@ -133,12 +133,6 @@ void Generator::AllocateVariables() {
   for (size_t i = 0; i < routine_.variables.size(); ++i) {
     const Variable &var = routine_.variables[i];
     slots_[i].value = b_.CreateAlloca(MachineType(var.type), nullptr, var.name);
-    if (static_cast<int>(i) == routine_.found_variable) {
-      slots_[i].null = b_.CreateAlloca(i1_, nullptr, "found.null");
-      b_.CreateStore(b_.getFalse(), slots_[i].value);
-      b_.CreateStore(b_.getFalse(), slots_[i].null);
-      continue;
-    }
     slots_[i].null = b_.CreateAlloca(i1_, nullptr, var.name + ".null");
     if (var.arg >= 0) {
       llvm::Value *datum = b_.CreateLoad(i64_, b_.CreateGEP(i64_, args, b_.getInt64(var.arg)));
@@ -152,6 +146,7 @@ void Generator::AllocateVariables() {
       b_.CreateStore(b_.getTrue(), slots_[i].null);
     }
   }
+  SetFound(b_.getFalse());  // PL/pgSQL's FOUND starts false, not NULL
 }
 
 void Generator::StoreVariable(int index, Value value) {

@@ -263,7 +263,7 @@ Value Generator::GenExists(const Expr *expr) {
   GenSources(query, number, 0, done, [&](BasicBlock *) { b_.CreateBr(hit); });
   b_.SetInsertPoint(hit);
   b_.CreateStore(b_.getTrue(), found);
-  for (size_t level = 0; level < SourceCount(*query); ++level) CloseSource(number, level);
+  CloseSources(query, number);
   b_.CreateBr(done);
   b_.SetInsertPoint(done);
   query_ = enclosing_.back();
@@ -327,7 +327,7 @@ Generator::RowSink Generator::SinkFor(const Stmt *stmt, QueryState *query) {
 // makes its rows visible.
 void Generator::FinishQuery(QueryState *query) {
   const Stmt *stmt = query->stmt;
-  for (size_t level = 0; level < SourceCount(*stmt); ++level) CloseSource(query->number, level);
+  CloseSources(stmt, query->number);
   for (int32_t stage = 0; stage < 2; ++stage)
     b_.CreateCall(Runtime("memopt_rt_sort_close", b_.getVoidTy(), {i32_, i32_}),
                   {call_, b_.getInt32(query->number), b_.getInt32(stage)});

@@ -506,12 +506,6 @@ class Parser {
     return condition;
   }
 
-  static bool HasSubquery(const Expr *expr) {
-    bool found = false;
-    ForEachSubquery(expr, [&found](const Stmt &) { found = true; });
-    return found;
-  }
-
   static ExprPtr Clone(const Expr &expr) {
     auto copy = std::make_unique<Expr>();
     copy->kind = expr.kind;

@@ -121,14 +121,6 @@ void CloseCursor(Cursor *cursor) {
 
 // --- call set-up -----------------------------------------------------------------
 
-// SELECT on the tables of a statement's EXISTS subqueries, and of theirs.
-void SubqueryPrivileges(const native::Stmt &stmt, AclMode *modes) {
-  native::ForEachOwnSubquery(stmt, [modes](const native::Stmt &query) {
-    for (const native::TableRef &ref : query.from) modes[ref.table] |= ACL_SELECT;
-    SubqueryPrivileges(query, modes);
-  });
-}
-
 // The privileges each table needs: what its statements do, and SELECT where
 // they read its columns.
 void RequiredPrivileges(const native::StmtList &list, AclMode *modes) {
@@ -152,7 +144,9 @@ void RequiredPrivileges(const native::StmtList &list, AclMode *modes) {
       default:
         break;
     }
-    SubqueryPrivileges(*stmt, modes);
+    native::ForEachNestedSubquery(*stmt, [modes](const native::Stmt &query) {
+      for (const native::TableRef &ref : query.from) modes[ref.table] |= ACL_SELECT;
+    });
     for (const native::StmtList &branch : stmt->branches) RequiredPrivileges(branch, modes);
     RequiredPrivileges(stmt->else_body, modes);
     RequiredPrivileges(stmt->body, modes);
@@ -780,8 +774,8 @@ void memopt_rt_update(MemoptNativeCall *call, int32_t stmt_number, const uint64_
       table_tuple_update(table->rel, &tid, slot, GetCurrentCommandId(true), GetActiveSnapshot(),
                          InvalidSnapshot, true, &failure, &lock_mode, &update_indexes);
   if (result == TM_SelfModified) return;  // changed earlier by this statement
-  state->rows_written++;
   if (result != TM_Ok) ConcurrentUpdate(table->rel);
+  state->rows_written++;
   if (update_indexes && table->result_rel->ri_NumIndices > 0)
     ExecInsertIndexTuples(table->result_rel, slot, state->estate, true, false, nullptr, NIL);
   if (triggers != nullptr) memopt_native_after_update(state->estate, triggers, &tid, slot);
