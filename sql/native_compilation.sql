@@ -410,6 +410,83 @@ CREATE FUNCTION x5() RETURNS text LANGUAGE native_compilation AS $$
 BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
   RETURN CASE EXISTS (SELECT 1 FROM emp) WHEN true THEN 'yes' END;
 END $$;
+-- Scalar subqueries (any query; NULL without rows, an error with two), IN
+-- and NOT IN over lists and subqueries (NULL when nothing matches but an
+-- item is NULL, as in PostgreSQL), BETWEEN, LIKE and ILIKE.
+CREATE FUNCTION dept_facts(want text, lo int, hi int)
+RETURNS TABLE (dept text, top_paid text, heads bigint, badged bool, not_two bool, named bool)
+LANGUAGE native_compilation AS $$
+BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
+  SELECT d.name,
+         (SELECT e.name FROM emp e WHERE e.dept = d.id ORDER BY e.salary DESC, e.id LIMIT 1),
+         (SELECT count(*) FROM emp e WHERE e.dept = d.id AND e.salary BETWEEN lo AND hi),
+         d.id IN (SELECT e.dept FROM emp e JOIN badge b ON b.emp_id = e.id WHERE b.color = want),
+         d.id NOT IN (SELECT e.salary - 88 FROM emp e WHERE e.dept = 2),
+         d.name LIKE '%o%' OR d.city ILIKE 'R%'
+    FROM dept d WHERE d.id IN (1, 2, 3, 4) AND d.name NOT IN ('nobody', 'hr')
+    ORDER BY d.id;
+END $$;
+SELECT * FROM dept_facts('red', 60, 100);
+-- the same through PostgreSQL's executor, for comparison
+SELECT d.name,
+       (SELECT e.name FROM emp e WHERE e.dept = d.id ORDER BY e.salary DESC, e.id LIMIT 1),
+       (SELECT count(*) FROM emp e WHERE e.dept = d.id AND e.salary BETWEEN 60 AND 100),
+       d.id IN (SELECT e.dept FROM emp e JOIN badge b ON b.emp_id = e.id WHERE b.color = 'red'),
+       d.id NOT IN (SELECT e.salary - 88 FROM emp e WHERE e.dept = 2),
+       d.name LIKE '%o%' OR d.city ILIKE 'R%'
+  FROM dept d WHERE d.id IN (1, 2, 3, 4) AND d.name NOT IN ('nobody', 'hr')
+  ORDER BY d.id;
+CREATE PROCEDURE rebadge(c text) LANGUAGE native_compilation AS $$
+BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
+  DECLARE top int := (SELECT max(salary) FROM emp);
+  UPDATE badge SET color = c
+    WHERE emp_id IN (SELECT id FROM emp WHERE salary = top OR salary IS NULL);
+  DELETE FROM badge WHERE emp_id NOT IN (SELECT id FROM emp WHERE dept BETWEEN 1 AND 2);
+  IF (SELECT count(*) FROM badge) NOT BETWEEN 1 AND 2 THEN
+    RAISE EXCEPTION 'badges: %', (SELECT count(*) FROM badge);
+  END IF;
+END $$;
+CALL rebadge('gold');
+SELECT * FROM badge ORDER BY emp_id;
+CREATE FUNCTION one_of_dept(d int) RETURNS text LANGUAGE native_compilation AS $$
+BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
+  RETURN (SELECT name FROM emp WHERE dept = d AND id < 100);
+END $$;
+SELECT one_of_dept(3), one_of_dept(5) IS NULL AS no_rows;
+SELECT one_of_dept(1);
+-- What they do not take, with positions.
+CREATE FUNCTION x6() RETURNS int LANGUAGE native_compilation AS $$
+BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
+  RETURN (SELECT id, dept FROM emp WHERE id = 1);
+END $$;
+CREATE FUNCTION x7() RETURNS bool LANGUAGE native_compilation AS $$
+BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
+  RETURN 1 IN (SELECT id, dept FROM emp);
+END $$;
+CREATE FUNCTION x8() RETURNS int LANGUAGE native_compilation AS $$
+BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
+  RETURN (SELECT * FROM badge);
+END $$;
+CREATE FUNCTION x9() RETURNS bool LANGUAGE native_compilation AS $$
+BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
+  RETURN 2 BETWEEN SYMMETRIC 3 AND 1;
+END $$;
+CREATE FUNCTION x10() RETURNS bool LANGUAGE native_compilation AS $$
+BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
+  RETURN 'a_b' LIKE 'a!_b' ESCAPE '!';
+END $$;
+CREATE FUNCTION x11() RETURNS bool LANGUAGE native_compilation AS $$
+BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
+  RETURN 12 LIKE '1%';
+END $$;
+CREATE FUNCTION x12() RETURNS bigint LANGUAGE native_compilation AS $$
+BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
+  DECLARE n bigint;
+  SELECT count(*) + (SELECT count(*) FROM badge) INTO n FROM emp GROUP BY dept ORDER BY 1 LIMIT 1;
+  RETURN n;
+END $$;
+DROP FUNCTION dept_facts(text, int, int), one_of_dept(int);
+DROP PROCEDURE rebadge(text);
 DROP FUNCTION dept_exists(text);
 DROP TABLE badge;
 -- The joined tables' columns are bound too.

@@ -128,7 +128,24 @@ INSERT INTO corpus VALUES
   ('found_upsert', 'DECLARE s text := ''''; DECLARE c bigint;',
    'FOR i IN 1..2 LOOP UPDATE ds SET v = v + b WHERE id = a % 5; IF NOT FOUND THEN INSERT INTO ds VALUES (a % 5, b); s := s || ''i''; ELSE s := s || ''u''; END IF; END LOOP; DELETE FROM ds WHERE id = b; s := s || CASE WHEN found THEN ''d'' ELSE ''-'' END; SELECT count(*) INTO c FROM ds; DELETE FROM ds; RETURN s || c || CASE WHEN found THEN ''T'' ELSE ''F'' END;'),
   ('found_loops', 'DECLARE s text := ''''; DECLARE k int := 5;',
-   'FOR i IN a % 10..b % 10 LOOP NULL; END LOOP; s := CASE WHEN found THEN ''T'' ELSE ''F'' END; FOR k IN SELECT id FROM dt WHERE v = b LOOP found := false; END LOOP; s := s || CASE WHEN found THEN ''T'' ELSE ''F'' END || coalesce(k, -1); WHILE true LOOP FOR j IN 1..3 LOOP EXIT WHEN j = 2; END LOOP; EXIT; END LOOP; RETURN s || CASE WHEN found THEN ''T'' ELSE ''F'' END;');
+   'FOR i IN a % 10..b % 10 LOOP NULL; END LOOP; s := CASE WHEN found THEN ''T'' ELSE ''F'' END; FOR k IN SELECT id FROM dt WHERE v = b LOOP found := false; END LOOP; s := s || CASE WHEN found THEN ''T'' ELSE ''F'' END || coalesce(k, -1); WHILE true LOOP FOR j IN 1..3 LOOP EXIT WHEN j = 2; END LOOP; EXIT; END LOOP; RETURN s || CASE WHEN found THEN ''T'' ELSE ''F'' END;'),
+  ('scalar_subquery', '',
+   'RETURN coalesce((SELECT label FROM dt WHERE id = a), ''none'') || '' '' || (SELECT count(*) FROM dj WHERE w = b) || '' '' || coalesce((SELECT max(v) FROM dt WHERE id > b)::text, ''-'');'),
+  ('scalar_correlated', 'DECLARE s text := ''''; DECLARE k int;',
+   'FOR k IN SELECT d.id FROM dt d WHERE d.v - a < (SELECT sum(j.w) FROM dj j WHERE j.dt_id = d.id) ORDER BY d.id LOOP s := s || k || '',''; END LOOP; RETURN s || coalesce((SELECT label FROM dt WHERE v > b ORDER BY v, id LIMIT 1 OFFSET 1), ''-'');'),
+  ('scalar_two_rows', '', 'RETURN (SELECT jk FROM dj WHERE w = a) + b;'),
+  ('scalar_key', 'DECLARE x text;',
+   'SELECT label INTO x FROM dt WHERE id = (SELECT max(dt_id) FROM dj WHERE w = b); RETURN coalesce(x, ''-'') || (SELECT count(*) FROM dt WHERE v = (SELECT v FROM dt WHERE id = a));'),
+  ('in_list', '',
+   'RETURN coalesce((a IN (1, 2, b))::text, ''null'') || '' '' || coalesce((a NOT IN (3, b, NULL))::text, ''null'') || '' '' || coalesce((b IN (a + 1, a * 2))::text, ''null'') || coalesce((''x'' || a IN (''x1'', ''x7''))::text, ''null'');'),
+  ('in_subquery', '',
+   'RETURN coalesce((a IN (SELECT dt_id FROM dj WHERE w > b))::text, ''null'') || '' '' || coalesce((a NOT IN (SELECT w FROM dj WHERE tag IS NULL))::text, ''null'') || '' '' || coalesce((b IN (SELECT CASE WHEN w > 4 THEN NULL ELSE w END FROM dj))::text, ''null'') || coalesce((a + 0 IN (SELECT max(jk) FROM dj GROUP BY w HAVING count(*) > b))::text, ''null'');'),
+  ('in_where', 'DECLARE c bigint; DECLARE t bigint;',
+   'SELECT count(*), sum(v) INTO c, t FROM dt WHERE id IN (SELECT dt_id FROM dj WHERE w BETWEEN a AND b) AND label NOT LIKE ''%1%''; UPDATE ds SET v = 0 WHERE id NOT IN (1, 2); RETURN c || '' '' || coalesce(t, -1);'),
+  ('between', '',
+   'RETURN coalesce((a BETWEEN 1 AND b)::text, ''null'') || coalesce((b NOT BETWEEN a AND a + 10)::text, ''null'') || coalesce((a * 2 BETWEEN b AND 100)::text, ''null'');'),
+  ('like', 'DECLARE c bigint;',
+   'SELECT count(*) INTO c FROM dj WHERE tag LIKE ''tag'' || (a % 3) OR tag ILIKE ''TAG_'' AND w > b; RETURN c || coalesce((''row '' || a LIKE ''%'' || b || ''%'')::text, ''null'') || (''a_c'' LIKE ''a\_c'');');
 
 DO $$
 DECLARE c record;

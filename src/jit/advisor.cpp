@@ -135,8 +135,12 @@ class Scanner {
         if (IsOp(j, ",")) Table(j + 1);  // FROM a [x], b [y]: both are read
     }
     if (word == "join") Table(i + 1);
-    if (word == "select" && i > 0 && IsOp(i - 1, "(") && !(i > 1 && IsWord(i - 2, "exists")))
-      Add(i, "subquery", "subqueries are supported only as EXISTS (SELECT ...)");
+    if (word == "select" && i > 1 && IsOp(i - 1, "(") &&
+        (IsWord(i - 2, "from") || IsWord(i - 2, "join") || IsWord(i - 2, "lateral") ||
+         IsWord(i - 2, "any") || IsWord(i - 2, "some") || IsWord(i - 2, "all")))
+      Add(i, "subquery",
+          "subqueries in FROM and ANY / SOME / ALL subqueries are not supported; scalar, IN and "
+          "EXISTS subqueries are");
   }
 
   void Table(size_t i) {

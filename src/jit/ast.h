@@ -76,7 +76,22 @@ enum class ExprKind : uint8_t {
   kCast,    // args[0]::cast_type or CAST(args[0] AS cast_type)
   kCase,    // CASE: args = cond1, value1, cond2, value2, ... [, else value (has_else)]
   kExists,  // EXISTS (query): `query`, a StmtKind::kSubquery
+  // (query) as a value: its one select-list item in its only row, NULL
+  // without rows, an error (21000) with more than one. `variable` holds it.
+  kScalarSubquery,
+  // args[0] IN (query); `negated` for NOT IN. The binder makes the query's
+  // one select-list item the comparison `$let = item`, where `$let` is
+  // `variable`, holding args[0] (or, for a literal, a copy of it).
+  kInSubquery,
+  // args[1], which reads args[0] as the name `$let`: computed once into
+  // `variable` (a literal is copied in instead, and `variable` is -1).
+  // The parser makes it of `x [NOT] IN (list)` and `x [NOT] BETWEEN a AND b`.
+  kLet,
 };
+
+// The name by which a kLet's or kInSubquery's args[1] / select-list item
+// reads args[0]; no identifier the lexer makes is spelled so.
+inline const char *LetName() { return "$let"; }
 
 struct Expr {
   ExprKind kind = ExprKind::kNull;
@@ -88,20 +103,20 @@ struct Expr {
   bool negated = false;
   bool has_else = false;  // kCase
   TypeName cast_type;
-  std::unique_ptr<Stmt> query;  // kExists
+  std::unique_ptr<Stmt> query;  // kExists, kScalarSubquery, kInSubquery
 
   // Bound by binder.cpp.
   Type type = Type::kUnknown;
-  int variable = -1;  // kName: index into Procedure::variables
-  int source = -1;    // kName: index of the row source (FROM item) ...
-  int column = -1;    // ... and 0-based column of its table; `outer`
-                      // says whose FROM item: 0 the statement's own, 1 the
-                      // query around the EXISTS the name is in, ...
-  int outer = 0;
-  int function = -1;           // kCall: binder.h BuiltinFunction
-  int aggregate = -1;          // kCall of an aggregate: index into Stmt::aggregates
-  int callee = -1;             // kCall of a natively compiled function: Routine::callees
-  int runtime = -1;            // kBinary, kUnary, kCast, kCall: a MemoptNativeFunction doing it
+  int variable = -1;   // kName, kLet, kScalarSubquery, kInSubquery: index into Routine::variables
+  int source = -1;     // kName: index of the row source (FROM item) ...
+  int column = -1;     // ... and 0-based column of its table; `outer`
+                       // says whose FROM item: 0 the statement's own, 1 the
+                       // query around the EXISTS the name is in, ...
+  int outer = 0;       // (levels of subqueries, EXISTS or other)
+  int function = -1;   // kCall: binder.h BuiltinFunction
+  int aggregate = -1;  // kCall of an aggregate: index into Stmt::aggregates
+  int callee = -1;     // kCall of a natively compiled function: Routine::callees
+  int runtime = -1;    // kBinary, kUnary, kCast, kCall: a MemoptNativeFunction doing it
   bool swap_operands = false;  // kBinary with `runtime`: called as (right, left)
   int32_t typmod = -1;         // kCast to numeric(p, s) or varchar(n): the modifier applied
   bool explicit_cast = false;  // ... by an explicit cast (varchar(n) then cuts, as PostgreSQL)
@@ -126,7 +141,7 @@ enum class StmtKind : uint8_t {
   kSelectRows,   // SELECT select_list query-clauses: rows of a set-returning function
   kNullStmt,     // NULL;
   kCallRoutine,  // CALL name(args): a natively compiled procedure
-  kSubquery,     // the query of an EXISTS: select_list (bound, never computed), from, where
+  kSubquery,     // the query of a subquery expression (EXISTS: its select list is never computed)
 };
 
 // A FROM item (or the target of UPDATE / DELETE): a table, optionally
@@ -266,14 +281,12 @@ void ForEachQueryExpression(const Stmt &stmt, F fn) {
     if (ref.on) fn(ref.on.get());
 }
 
-// Calls fn(const Stmt &) for the query of each EXISTS in `expr`, outermost
-// first; not for those nested in that query (fn walks them if it needs to).
+// Calls fn(const Stmt &) for the query of each subquery expression in
+// `expr`, outermost first; not for those nested in that query (fn walks them
+// if it needs to).
 template <typename F>
 void ForEachSubquery(const Expr *expr, F fn) {
-  if (expr->kind == ExprKind::kExists) {
-    fn(*expr->query);
-    return;
-  }
+  if (expr->query) fn(*expr->query);
   for (const ExprPtr &arg : expr->args) ForEachSubquery(arg.get(), fn);
 }
 
@@ -283,7 +296,7 @@ inline bool HasSubquery(const Expr *expr) {
   return found;
 }
 
-// Calls fn(const Stmt &) for the query of each EXISTS in a statement's own
+// Calls fn(const Stmt &) for the query of each subquery in a statement's own
 // expressions and in those queries' expressions, at any depth (not in the
 // statements of its bodies).
 template <typename F>
@@ -294,6 +307,21 @@ void ForEachNestedSubquery(const Stmt &stmt, F fn) {
       ForEachNestedSubquery(query, fn);
     });
   });
+}
+
+// A copy of an unbound expression that holds no subquery.
+inline ExprPtr CloneExpr(const Expr &expr) {
+  auto copy = std::make_unique<Expr>();
+  copy->kind = expr.kind;
+  copy->pos = expr.pos;
+  copy->text = expr.text;
+  copy->op = expr.op;
+  copy->parts = expr.parts;
+  copy->negated = expr.negated;
+  copy->has_else = expr.has_else;
+  copy->cast_type = expr.cast_type;
+  for (const ExprPtr &arg : expr.args) copy->args.push_back(CloneExpr(*arg));
+  return copy;
 }
 
 // BEGIN ATOMIC WITH (...) options.

@@ -309,8 +309,8 @@ class Binder {
   }
 
   // As FindSourceColumn, in `sources` and then in the queries around the
-  // EXISTS subqueries being bound, innermost first; *outer says how many
-  // EXISTS levels out the item is (Expr::outer), *table its table.
+  // subqueries being bound, innermost first; *outer says how many
+  // subquery levels out the item is (Expr::outer), *table its table.
   int FindColumnInScope(const Expr *expr, const Sources *sources, int *column, int *outer,
                         int *table) const {
     *outer = 0;
@@ -321,7 +321,7 @@ class Binder {
         *table = (*level)[source].table;
         return source;
       }
-      ++*outer;  // one per EXISTS, also where procedural code holds it (level nullptr)
+      ++*outer;  // one per subquery, also where procedural code holds it (level nullptr)
     }
     if (expr->parts.size() == 2)
       Fail(expr->pos, "missing FROM-clause entry for table \"" + expr->parts[0] + "\"");
@@ -449,6 +449,7 @@ class Binder {
       for (ExprPtr &arg : expr->args) CoerceImplicit(&arg, Type::kText);
       return Type::kText;
     }
+    if (op == "~~" || op == "~~*") return BindLike(expr);
     UnifyOperands(expr);
     Type left = expr->args[0]->type;
     Type right = expr->args[1]->type;
@@ -472,6 +473,22 @@ class Binder {
     CoerceImplicit(&expr->args[0], operand);
     CoerceImplicit(&expr->args[1], operand);
     return comparison ? Type::kBool : operand;
+  }
+
+  // LIKE / ILIKE (~~, ~~*): a text against a text pattern, by PostgreSQL's
+  // functions; a char(n) value is matched as it is, trailing blanks
+  // included, as PostgreSQL's bpcharlike does.
+  Type BindLike(Expr *expr) {
+    Type left = expr->args[0]->type;
+    Type right = expr->args[1]->type;
+    for (int side = 0; side < 2; ++side) {
+      ExprPtr &arg = expr->args[side];
+      if (arg->type == Type::kText || (side == 0 && arg->type == Type::kBpchar)) continue;
+      if (arg->type != Type::kNull && arg->type != Type::kBpchar) OperatorError(expr, left, right);
+      CoerceImplicit(&arg, Type::kText);
+    }
+    expr->runtime = expr->op == "~~" ? MEMOPT_FN_TEXT_LIKE : MEMOPT_FN_TEXT_ILIKE;
+    return Type::kBool;
   }
 
   // An operator of numeric, date/time, interval, uuid or bytea operands
@@ -777,6 +794,16 @@ class Binder {
         BindExists(expr, source);
         type = Type::kBool;
         break;
+      case ExprKind::kScalarSubquery:
+        type = BindScalarSubquery(expr, source);
+        break;
+      case ExprKind::kInSubquery:
+        BindInSubquery(expr, source);
+        type = Type::kBool;
+        break;
+      case ExprKind::kLet:
+        type = BindLet(expr, source);
+        break;
       case ExprKind::kCast: {
         if (expr->type != Type::kUnknown) {  // made by WrapCast, already bound
           type = expr->type;
@@ -799,29 +826,155 @@ class Binder {
     return type;
   }
 
-  // EXISTS (SELECT ... FROM ... WHERE ...): the query's names are its own
-  // FROM items' columns, then those of the queries around it (a correlated
-  // subquery), then variables. Its select list is checked, never computed.
-  void BindExists(Expr *expr, const Sources *around) {
-    Stmt *query = expr->query.get();
+  // Binds a subquery by `bind`, with `around` (the FROM items of the query
+  // the subquery expression is in) as the next scope out: the subquery's
+  // names are its own FROM items' columns, then those of the queries around
+  // it (a correlated subquery), then variables. Aggregates in it are its own.
+  template <typename F>
+  void BindSubquery(const Sources *around, F bind) {
     std::vector<const Expr *> *saved_aggregates = aggregates_;
     bool saved_in_aggregate = in_aggregate_;
-    std::vector<const Expr *> aggregates;
-    aggregates_ = &aggregates;
+    aggregates_ = nullptr;
     in_aggregate_ = false;
     enclosing_.push_back(around);
-    Sources sources = SourcesFor(&query->from);
-    for (ExprPtr &item : query->select_list) BindExpr(item.get(), &sources);
-    if (!aggregates.empty())
-      Fail(aggregates[0]->pos,
-           "aggregate functions are not supported in EXISTS subqueries of natively compiled "
-           "routines");
-    aggregates_ = nullptr;
-    BindWhere(query, sources);
+    bind();
     enclosing_.pop_back();
     aggregates_ = saved_aggregates;
     in_aggregate_ = saved_in_aggregate;
     current_sources_ = around;
+  }
+
+  // EXISTS (SELECT ... FROM ... WHERE ...): its select list is checked,
+  // never computed.
+  void BindExists(Expr *expr, const Sources *around) {
+    Stmt *query = expr->query.get();
+    BindSubquery(around, [&] {
+      std::vector<const Expr *> aggregates;
+      aggregates_ = &aggregates;
+      Sources sources = SourcesFor(&query->from);
+      for (ExprPtr &item : query->select_list) BindExpr(item.get(), &sources);
+      if (!aggregates.empty())
+        Fail(aggregates[0]->pos,
+             "aggregate functions are not supported in EXISTS subqueries of natively compiled "
+             "routines");
+      aggregates_ = nullptr;
+      BindWhere(query, sources);
+    });
+  }
+
+  // (SELECT item FROM ...): every clause of a query; its value is kept in a
+  // variable of the item's type that no name reaches.
+  Type BindScalarSubquery(Expr *expr, const Sources *around) {
+    Stmt *query = expr->query.get();
+    if (query->select_list.size() != 1)
+      FailWithCode(query->select_list[1]->pos, "42601", "subquery must return only one column", "");
+    BindSubquery(around, [&] {
+      BindQuery(query, [this](size_t, ExprPtr *item) {
+        if ((*item)->type == Type::kNull) CoerceImplicit(item, Type::kText);
+      });
+    });
+    Variable value;
+    value.name = "(subquery)";
+    value.type = query->select_list[0]->type;
+    expr->variable = DeclareHidden(value);
+    return value.type;
+  }
+
+  // x IN (SELECT item FROM ...): the item becomes the comparison `$let =
+  // item`, its $let x's value (a variable; a literal x is copied in, so it
+  // takes its type from the item, as an unknown-type literal does).
+  void BindInSubquery(Expr *expr, const Sources *around) {
+    Stmt *query = expr->query.get();
+    if (query->select_list.size() != 1)
+      FailWithCode(query->select_list[1]->pos, "42601", "subquery has too many columns", "");
+    ExprPtr &operand = expr->args[0];
+    bool literal = IsLiteral(*operand);
+    ExprPtr left = literal ? CloneExpr(*operand) : LetReference(operand->pos);
+    BindExpr(operand.get(), around);
+    if (!literal) expr->variable = DeclareLet(operand.get());
+    ExprPtr item = std::move(query->select_list[0]);
+    ExprPtr equal = std::make_unique<Expr>();
+    equal->kind = ExprKind::kBinary;
+    equal->pos = item->pos;
+    equal->op = "=";
+    equal->args.push_back(std::move(left));
+    equal->args.push_back(std::move(item));
+    query->select_list[0] = std::move(equal);
+    BindSubquery(around, [&] { BindQuery(query, [](size_t, ExprPtr *) {}); });
+    if (!literal) scopes_.pop_back();
+  }
+
+  // x IN (list), x BETWEEN a AND b (parser.cpp): the body reads x as $let.
+  // A literal or a name is copied into the body, which then replaces the
+  // node, as PostgreSQL expands BETWEEN (so `col BETWEEN a AND b` stays two
+  // conjuncts a range scan can use); anything else is computed once into a
+  // variable.
+  Type BindLet(Expr *expr, const Sources *source) {
+    const Expr &operand = *expr->args[0];
+    if (IsLiteral(operand) || operand.kind == ExprKind::kName) {
+      ExprPtr body = std::move(expr->args[1]);
+      SubstituteLet(body.get(), operand);
+      *expr = std::move(*body);
+      return BindExpr(expr, source);
+    }
+    BindExpr(expr->args[0].get(), source);
+    expr->variable = DeclareLet(expr->args[0].get());
+    Type type = BindExpr(expr->args[1].get(), source);
+    scopes_.pop_back();
+    return type;
+  }
+
+  static bool IsLiteral(const Expr &expr) {
+    switch (expr.kind) {
+      case ExprKind::kInt:
+      case ExprKind::kFloat:
+      case ExprKind::kString:
+      case ExprKind::kBool:
+      case ExprKind::kNull:
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  static ExprPtr LetReference(SourcePos pos) {
+    ExprPtr name = std::make_unique<Expr>();
+    name->kind = ExprKind::kName;
+    name->pos = pos;
+    name->parts.push_back(LetName());
+    return name;
+  }
+
+  // Replaces the $let names of a kLet's body (not those of kLet nodes in it,
+  // which are their own) with copies of `operand`.
+  static void SubstituteLet(Expr *expr, const Expr &operand) {
+    for (size_t i = 0; i < expr->args.size(); ++i) {
+      ExprPtr &arg = expr->args[i];
+      if (arg->kind == ExprKind::kName && arg->parts.size() == 1 && arg->parts[0] == LetName()) {
+        SourcePos pos = arg->pos;
+        arg = CloneExpr(operand);
+        arg->pos = pos;
+      } else if (!(expr->kind == ExprKind::kLet && i == 1)) {
+        SubstituteLet(arg.get(), operand);
+      }
+    }
+  }
+
+  // $let, in a scope of its own that the caller pops: a variable of the
+  // bound operand's type that borrows its value (codegen_internal.h).
+  int DeclareLet(const Expr *operand) {
+    Variable let;
+    let.name = LetName();
+    let.type = operand->type == Type::kNull ? Type::kText : operand->type;
+    let.borrowed = true;
+    scopes_.emplace_back();
+    return Declare(let, operand->pos);
+  }
+
+  // A variable for the code generator that no name reaches.
+  int DeclareHidden(const Variable &var) {
+    routine_.variables.push_back(var);
+    return static_cast<int>(routine_.variables.size()) - 1;
   }
 
   // --- statements --------------------------------------------------------------
@@ -903,7 +1056,7 @@ class Binder {
         BindCallStatement(stmt);
         break;
       case StmtKind::kNullStmt:
-      case StmtKind::kSubquery:  // bound with its EXISTS (BindExists), never a statement
+      case StmtKind::kSubquery:  // bound with its expression (BindSubquery), never a statement
         break;
     }
   }
@@ -1226,10 +1379,10 @@ class Binder {
   // GROUP BY column.
   void RequireGrouped(const Expr *expr, const Stmt &stmt, const Sources &sources) {
     if (expr->aggregate >= 0) return;
-    if (expr->kind == ExprKind::kExists)
+    if (expr->query)
       Fail(expr->pos,
-           "EXISTS is not supported in the select list, HAVING or ORDER BY of a grouped query in "
-           "natively compiled routines");
+           "subqueries are not supported in the select list, HAVING or ORDER BY of a grouped "
+           "query in natively compiled routines");
     if (expr->kind == ExprKind::kName && expr->column >= 0) {
       for (const ExprPtr &key : stmt.group_by)
         if (key->source == expr->source && key->column == expr->column) return;
@@ -1272,13 +1425,13 @@ class Binder {
   // --- access paths ------------------------------------------------------------
 
   // Calls fn(source) for each column an expression reads of the FROM items
-  // of the query `depth` levels out from it, EXISTS subqueries included.
+  // of the query `depth` levels out from it, subqueries included.
   template <typename F>
   static void ForEachSourceRead(const Expr *expr, int depth, F &fn) {
     if (expr->kind == ExprKind::kName && expr->column >= 0 && expr->outer == depth)
       fn(expr->source);
     for (const ExprPtr &arg : expr->args) ForEachSourceRead(arg.get(), depth, fn);
-    if (expr->kind == ExprKind::kExists)
+    if (expr->query)
       ForEachQueryExpression(*expr->query,
                              [&](const Expr *e) { ForEachSourceRead(e, depth + 1, fn); });
   }
@@ -1367,7 +1520,7 @@ class Binder {
       }
       ChooseIndex(&ref, routine_.tables[ref.table], equalities);
       if (ref.access_index < 0) ChooseRange(&ref, routine_.tables[ref.table], matching, s);
-      // EXISTS conditions last, as PostgreSQL orders quals by cost: the
+      // Conditions with subqueries last, as PostgreSQL orders quals by cost: the
       // cheap ones may spare a subquery (and raise their errors first).
       auto cheap = [](const Expr *e) { return !HasSubquery(e); };
       std::stable_partition(ref.filters.begin(), ref.filters.end(), cheap);
@@ -1450,8 +1603,8 @@ class Binder {
   Routine &routine_;
   std::vector<std::vector<std::pair<std::string, int>>> scopes_;
   const Sources *current_sources_ = nullptr;
-  // While an EXISTS subquery is bound: the FROM items of the queries around
-  // it, outermost first (nullptr where procedural code holds the EXISTS).
+  // While a subquery is bound: the FROM items of the queries around
+  // it, outermost first (nullptr where procedural code holds the subquery).
   std::vector<const Sources *> enclosing_;
   int loop_depth_ = 0;
   std::vector<std::string> labels_;                  // of the enclosing loops, innermost last
@@ -1493,7 +1646,7 @@ void CollectCalleesOf(const Expr *expr, std::vector<std::pair<std::string, size_
       !IsPostgresFunction(expr->op))
     add(expr->op, expr->args.size());
   for (const ExprPtr &arg : expr->args) CollectCalleesOf(arg.get(), names);
-  if (expr->kind == ExprKind::kExists)
+  if (expr->query)
     ForEachQueryExpression(*expr->query, [names](const Expr *e) { CollectCalleesOf(e, names); });
 }
 
@@ -1514,7 +1667,7 @@ void CollectCalleesFromList(const StmtList &list,
 }
 
 // Marks the columns `expr` reads; `queries` holds the statement the
-// expression belongs to last, and before it the queries around its EXISTS.
+// expression belongs to last, and before it the queries around its subqueries.
 void MarkColumns(std::vector<const Stmt *> *queries, const Expr *expr,
                  std::vector<std::vector<bool>> *used) {
   if (expr->kind == ExprKind::kName && expr->column >= 0) {
@@ -1522,7 +1675,7 @@ void MarkColumns(std::vector<const Stmt *> *queries, const Expr *expr,
     (*used)[SourceRef(owner, expr->source).table][expr->column] = true;
   }
   for (const ExprPtr &arg : expr->args) MarkColumns(queries, arg.get(), used);
-  if (expr->kind == ExprKind::kExists) {
+  if (expr->query) {
     queries->push_back(expr->query.get());
     ForEachQueryExpression(*expr->query, [&](const Expr *e) { MarkColumns(queries, e, used); });
     queries->pop_back();

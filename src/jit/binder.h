@@ -47,6 +47,9 @@ struct Variable {
   int param = -1;   // index into Signature::params, or -1
   int arg = -1;     // IN / INOUT: position among the call's arguments
   int output = -1;  // OUT / INOUT / TABLE: position in the result row
+  // $let of x IN (...) / BETWEEN: holds a value it does not own, valid while
+  // the expression reading it is computed, so it is stored without a copy.
+  bool borrowed = false;
   SourcePos pos;
 };
 

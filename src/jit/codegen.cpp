@@ -160,7 +160,7 @@ void Generator::StoreVariable(int index, Value value) {
     b_.SetInsertPoint(ok);
   }
   llvm::Value *stored = value.v;
-  if (IsByReference(var.type)) {
+  if (IsByReference(var.type) && !var.borrowed) {
     // Variables own their values (freed on the next assignment);
     // temporaries live in the runtime's scratch memory.
     stored = OwnedCopy(var.type, b_.CreateLoad(i64_, slots_[index].value),
@@ -303,6 +303,13 @@ Value Generator::Gen(const Expr *expr) {
       return GenCase(expr);
     case ExprKind::kExists:
       return GenExists(expr);
+    case ExprKind::kScalarSubquery:
+      return GenScalarSubquery(expr);
+    case ExprKind::kInSubquery:
+      return GenInSubquery(expr);
+    case ExprKind::kLet:  // the binder left only operands to compute once
+      StoreVariable(expr->variable, Gen(expr->args[0].get()));
+      return Gen(expr->args[1].get());
   }
   return Value{};
 }
@@ -325,7 +332,7 @@ Value Generator::GenName(const Expr *expr) {
     const VariableSlot &slot = slots_[expr->variable];
     return Value{b_.CreateLoad(MachineType(expr->type), slot.value), b_.CreateLoad(i1_, slot.null)};
   }
-  if (expr->outer > 0) {  // a column of a query around the EXISTS being generated
+  if (expr->outer > 0) {  // a column of a query around the subquery being generated
     const QueryContext &around = enclosing_[enclosing_.size() - expr->outer];
     return LoadColumn(around.source_values[expr->source], around.source_nulls[expr->source],
                       expr->column, expr->type);
@@ -365,7 +372,7 @@ Value Generator::GenBinary(const Expr *expr) {
     Type left_type = expr->args[0]->type, right_type = expr->args[1]->type;
     llvm::Value *a = ToDatum(left.v, left_type), *b = ToDatum(right.v, right_type);
     if (expr->swap_operands) std::swap(a, b);
-    if (expr->type != Type::kBool)
+    if (expr->type != Type::kBool || op == "~~" || op == "~~*")  // LIKE returns its truth
       return UnlessNull(null, expr->type, [&] { return Apply(expr->runtime, a, b, expr->type); });
     return UnlessNull(null, Type::kBool, [&] {  // an order: compare it with 0
       return Compare(op, Type::kInt4, Apply(expr->runtime, a, b, Type::kInt4), b_.getInt32(0));
@@ -778,7 +785,7 @@ void Generator::GenStmt(const Stmt *stmt) {
       GenQuery(stmt);
       break;
     case StmtKind::kNullStmt:
-    case StmtKind::kSubquery:  // generated with its EXISTS (GenExists)
+    case StmtKind::kSubquery:  // generated with its expression (GenExists, ...)
       break;
     case StmtKind::kCallRoutine:
       GenCallee(stmt->callee, stmt->args, Type::kUnknown);

@@ -140,6 +140,10 @@ class Generator {
   Value GenCall(const Expr *expr);
   Value GenCase(const Expr *expr);
   Value GenExists(const Expr *expr);
+  Value GenScalarSubquery(const Expr *expr);
+  Value GenInSubquery(const Expr *expr);
+  bool EnterSubquery(const Stmt *query);
+  void LeaveSubquery(bool own_scratch);
   Value GenCoalesce(const Expr *expr);
   Value GenCast(Value value, Type from, Type to, int32_t typmod = -1, bool explicit_cast = false);
   llvm::Value *ApplyTypmod(llvm::Value *v, Type type, int32_t typmod, bool explicit_cast);
@@ -195,7 +199,8 @@ class Generator {
       StoreVariable(routine_.found_variable, Value{found, b_.getFalse()});
   }
   void GenRowStatement(const Stmt *stmt);
-  void GenQuery(const Stmt *stmt);
+  // `sink`, when given, takes the result rows instead of the statement's own use.
+  void GenQuery(const Stmt *stmt, RowSink sink = nullptr);
   // The query being generated: its statement number, exits, sink and counters.
   struct QueryState {
     const Stmt *stmt;
@@ -250,8 +255,8 @@ class Generator {
   std::vector<VariableSlot> slots_;
   std::vector<LoopTargets> loops_;
   QueryContext query_;  // the query being generated
-  // While an EXISTS subquery is generated: the queries around it, outermost
-  // first (one per EXISTS level, as Expr::outer counts them).
+  // While a subquery is generated: the queries around it, outermost first
+  // (one per subquery level, as Expr::outer counts them).
   std::vector<QueryContext> enclosing_;
   std::map<const Expr *, Value> aggregate_results_;
   int current_line_ = -1;

@@ -196,13 +196,13 @@ void Generator::GenRowStatement(const Stmt *stmt) {
 // group and aggregated group by group, or (aggregates alone) one row of
 // aggregates, then (with ORDER BY) the result rows sorted, then OFFSET and
 // LIMIT, then the statement's own use of each row (its sink).
-void Generator::GenQuery(const Stmt *stmt) {
+void Generator::GenQuery(const Stmt *stmt, RowSink sink) {
   int32_t number = Number(stmt);
   QueryState query;
   query.stmt = stmt;
   query.number = number;
   query.done = NewBlock("query_done");
-  query.sink = SinkFor(stmt, &query);
+  query.sink = sink ? std::move(sink) : SinkFor(stmt, &query);
   size_t sources = SourceCount(*stmt);
   query_.source_values.assign(sources, nullptr);
   query_.source_nulls.assign(sources, nullptr);
@@ -242,20 +242,32 @@ void Generator::GenQuery(const Stmt *stmt) {
   FinishQuery(&query);
 }
 
+// A subquery's rows are read while those of the queries around it stay
+// current (enclosing_). It keeps its temporaries in scratch memory of its
+// own, since the expression around it may still hold some in the
+// statement's: EnterSubquery says whether it took some, for LeaveSubquery.
+bool Generator::EnterSubquery(const Stmt *query) {
+  bool own_scratch = StatementMakesTemporaries(query);
+  if (own_scratch) b_.CreateCall(Runtime("memopt_rt_scratch_enter", b_.getVoidTy(), {}), {call_});
+  enclosing_.push_back(query_);
+  query_ = QueryContext{};
+  return own_scratch;
+}
+
+void Generator::LeaveSubquery(bool own_scratch) {
+  query_ = enclosing_.back();
+  enclosing_.pop_back();
+  if (own_scratch) b_.CreateCall(Runtime("memopt_rt_scratch_leave", b_.getVoidTy(), {}), {call_});
+}
+
 // EXISTS (subquery): true at the subquery's first row, which closes its
-// cursors; false when its FROM items run out. Never NULL. Its rows are read
-// while those of the queries around it stay current (enclosing_), and it
-// keeps its temporaries in scratch memory of its own, since the expression
-// around it may still hold some in the statement's.
+// cursors; false when its FROM items run out. Never NULL.
 Value Generator::GenExists(const Expr *expr) {
   const Stmt *query = expr->query.get();
   int32_t number = Number(query);
   llvm::Value *found = EntryAlloca(i1_);
   b_.CreateStore(b_.getFalse(), found);
-  bool own_scratch = StatementMakesTemporaries(query);
-  if (own_scratch) b_.CreateCall(Runtime("memopt_rt_scratch_enter", b_.getVoidTy(), {}), {call_});
-  enclosing_.push_back(query_);
-  query_ = QueryContext{};
+  bool own_scratch = EnterSubquery(query);
   query_.source_values.assign(SourceCount(*query), nullptr);
   query_.source_nulls.assign(SourceCount(*query), nullptr);
   BasicBlock *hit = NewBlock("exists_row");
@@ -266,10 +278,70 @@ Value Generator::GenExists(const Expr *expr) {
   CloseSources(query, number);
   b_.CreateBr(done);
   b_.SetInsertPoint(done);
-  query_ = enclosing_.back();
-  enclosing_.pop_back();
-  if (own_scratch) b_.CreateCall(Runtime("memopt_rt_scratch_leave", b_.getVoidTy(), {}), {call_});
+  LeaveSubquery(own_scratch);
   return Value{b_.CreateLoad(i1_, found), b_.getFalse()};
+}
+
+// (subquery) as a value: a whole query (GROUP BY, aggregates, ORDER BY,
+// LIMIT) whose only row is copied into the node's variable, so that it
+// outlives the subquery's scratch memory; NULL without rows; a second row
+// is an error, as in PostgreSQL.
+Value Generator::GenScalarSubquery(const Expr *expr) {
+  const Stmt *query = expr->query.get();
+  llvm::Value *seen = EntryAlloca(i1_);
+  b_.CreateStore(b_.getFalse(), seen);
+  Type type = expr->type;
+  StoreVariable(expr->variable,
+                Value{llvm::Constant::getNullValue(MachineType(type)), b_.getTrue()});
+  bool own_scratch = EnterSubquery(query);
+  GenQuery(query,
+           [this, expr, seen](const std::vector<Value> &values, BasicBlock *next, BasicBlock *) {
+             BasicBlock *second = NewBlock("subquery_second_row");
+             BasicBlock *first = NewBlock("subquery_row");
+             b_.CreateCondBr(b_.CreateLoad(i1_, seen), second, first, Unlikely());
+             b_.SetInsertPoint(second);
+             RaiseError(MEMOPT_NATIVE_SUBQUERY_ROWS, 0);
+             b_.SetInsertPoint(first);
+             StoreVariable(expr->variable, values[0]);
+             b_.CreateStore(b_.getTrue(), seen);
+             b_.CreateBr(next);
+           });
+  LeaveSubquery(own_scratch);
+  const VariableSlot &slot = slots_[expr->variable];
+  return Value{b_.CreateLoad(MachineType(type), slot.value), b_.CreateLoad(i1_, slot.null)};
+}
+
+// x [NOT] IN (subquery): the query's one item is `$let = item`; true at the
+// first row where it is true (which ends the query), NULL when none is but
+// some were NULL, false otherwise (also without rows), as in PostgreSQL.
+Value Generator::GenInSubquery(const Expr *expr) {
+  const Stmt *query = expr->query.get();
+  if (expr->variable >= 0) StoreVariable(expr->variable, Gen(expr->args[0].get()));
+  llvm::Value *matched = EntryAlloca(i1_);
+  llvm::Value *unknown = EntryAlloca(i1_);
+  b_.CreateStore(b_.getFalse(), matched);
+  b_.CreateStore(b_.getFalse(), unknown);
+  bool own_scratch = EnterSubquery(query);
+  GenQuery(query, [this, matched, unknown](const std::vector<Value> &values, BasicBlock *next,
+                                           BasicBlock *done) {
+    const Value &equal = values[0];
+    BasicBlock *known = NewBlock("in_known");
+    BasicBlock *is_null = NewBlock("in_null");
+    b_.CreateCondBr(equal.null, is_null, known);
+    b_.SetInsertPoint(is_null);
+    b_.CreateStore(b_.getTrue(), unknown);
+    b_.CreateBr(next);
+    b_.SetInsertPoint(known);
+    BasicBlock *hit = NewBlock("in_match");
+    b_.CreateCondBr(equal.v, hit, next);
+    b_.SetInsertPoint(hit);
+    b_.CreateStore(b_.getTrue(), matched);
+    b_.CreateBr(done);
+  });
+  LeaveSubquery(own_scratch);
+  llvm::Value *found = b_.CreateLoad(i1_, matched);
+  llvm::Value *null = b_.CreateAnd(b_.CreateNot(found), b_.CreateLoad(i1_, unknown));
+  return Value{expr->negated ? b_.CreateNot(found) : found, null};
 }
 
 Generator::RowSink Generator::SinkFor(const Stmt *stmt, QueryState *query) {

@@ -483,15 +483,15 @@ class Parser {
   ExprPtr ParseWhenCondition(const Expr *selector, bool allow_list) {
     if (selector == nullptr) return ParseExpr();
     if (HasSubquery(selector))
-      Fail(selector->pos, "EXISTS is not supported in the selector of a CASE",
-           "Write the CASE with WHEN conditions instead: CASE WHEN EXISTS (...) THEN ...",
+      Fail(selector->pos, "subqueries are not supported in the selector of a CASE",
+           "Write the CASE with WHEN conditions instead: CASE WHEN x = (SELECT ...) THEN ...",
            kFeatureNotSupported);
     ExprPtr condition;
     do {
       ExprPtr value = ParseExpr();
       ExprPtr equal = NewExpr(ExprKind::kBinary, value->pos);
       equal->op = "=";
-      equal->args.push_back(Clone(*selector));
+      equal->args.push_back(CloneExpr(*selector));
       equal->args.push_back(std::move(value));
       if (!condition) {
         condition = std::move(equal);
@@ -504,20 +504,6 @@ class Parser {
       }
     } while (allow_list && AcceptOp(","));
     return condition;
-  }
-
-  static ExprPtr Clone(const Expr &expr) {
-    auto copy = std::make_unique<Expr>();
-    copy->kind = expr.kind;
-    copy->pos = expr.pos;
-    copy->text = expr.text;
-    copy->op = expr.op;
-    copy->parts = expr.parts;
-    copy->negated = expr.negated;
-    copy->has_else = expr.has_else;
-    copy->cast_type = expr.cast_type;
-    for (const ExprPtr &arg : expr.args) copy->args.push_back(Clone(*arg));
-    return copy;
   }
 
   // stmts END LOOP ';' (the tail of every loop)
@@ -1021,17 +1007,115 @@ class Parser {
     return Finish(std::move(node));
   }
 
-  // comparison := concat [cmp_op concat]   (non-associative: a < b < c is an error)
+  // comparison := predicate [cmp_op predicate]   (non-associative: a < b < c is an error)
   ExprPtr ParseComparison() {
     static const char *const kOps[] = {"=", "<>", "!=", "<", "<=", ">", ">="};
-    ExprPtr left = ParseConcat();
+    ExprPtr left = ParsePredicate();
     const char *op = MatchOperator(kOps);
     if (op == nullptr) return left;
     SourcePos pos = Next().pos;
     const char *name = std::strcmp(op, "!=") == 0 ? "<>" : op;
-    ExprPtr node = MakeBinary(name, pos, std::move(left), ParseConcat());
+    ExprPtr node = MakeBinary(name, pos, std::move(left), ParsePredicate());
     if (MatchOperator(kOps) != nullptr) SyntaxError(Peek());
     return node;
+  }
+
+  // predicate := concat [[NOT] IN '(' (subquery | expr {',' expr}) ')'
+  //            | [NOT] BETWEEN concat AND concat | [NOT] (LIKE | ILIKE) concat]
+  // Above the comparisons, as in PostgreSQL: a = b IN (...) is a = (b IN (...)).
+  ExprPtr ParsePredicate() {
+    ExprPtr operand = ParseConcat();
+    bool negated = IsKeyword(Peek(), "not");
+    const Token &word = Peek(negated ? 1 : 0);
+    if (!IsKeyword(word, "in") && !IsKeyword(word, "between") && !IsKeyword(word, "like") &&
+        !IsKeyword(word, "ilike"))
+      return operand;
+    return ParsePredicateTail(std::move(operand));
+  }
+
+  // IN, BETWEEN or LIKE after its operand; NOT makes a NOT around it.
+  [[gnu::noinline]] ExprPtr ParsePredicateTail(ExprPtr operand) {
+    DepthGuard guard(this, Peek());
+    bool negated = AcceptKeyword("not");
+    const Token &word = Next();
+    ExprPtr node;
+    if (IsKeyword(word, "in"))
+      node = ParseInTail(std::move(operand), word.pos);
+    else if (IsKeyword(word, "between"))
+      node = ParseBetweenTail(std::move(operand), word.pos);
+    else
+      node = ParseLikeTail(std::move(operand), word);
+    if (negated) node = MakeUnary("not", word.pos, std::move(node));
+    return node;
+  }
+
+  // LIKE / ILIKE pattern: the operators ~~ and ~~* (PostgreSQL's names).
+  ExprPtr ParseLikeTail(ExprPtr operand, const Token &word) {
+    ExprPtr pattern = ParseConcat();
+    if (IsKeyword(Peek(), "escape"))
+      Fail(Peek().pos, "LIKE ... ESCAPE is not supported in natively compiled routines",
+           "Write the pattern with the default escape character, a backslash.",
+           kFeatureNotSupported);
+    return MakeBinary(IsKeyword(word, "like") ? "~~" : "~~*", word.pos, std::move(operand),
+                      std::move(pattern));
+  }
+
+  // The name by which a kLet's body reads its computed operand.
+  static ExprPtr LetReference(SourcePos pos) {
+    ExprPtr name = NewExpr(ExprKind::kName, pos);
+    name->parts.push_back(LetName());
+    return name;
+  }
+
+  [[gnu::noinline]] ExprPtr MakeLet(SourcePos pos, ExprPtr operand, ExprPtr body) {
+    ExprPtr let = NewExpr(ExprKind::kLet, pos);
+    let->args.push_back(std::move(operand));
+    let->args.push_back(std::move(body));
+    return Finish(std::move(let));
+  }
+
+  // IN '(' subquery ')' or IN '(' expr {',' expr} ')': a list becomes
+  // $let = e1 OR $let = e2 ..., ORed as a balanced tree (a long list stays
+  // shallow) that still tests its items left to right.
+  ExprPtr ParseInTail(ExprPtr operand, SourcePos pos) {
+    ExpectOp("(");
+    if (IsKeyword(Peek(), "select")) {
+      ExprPtr in = NewExpr(ExprKind::kInSubquery, pos);
+      in->args.push_back(std::move(operand));
+      in->query = ParseSubquery("IN");
+      ExpectOp(")");
+      return FinishSubquery(std::move(in));
+    }
+    std::vector<ExprPtr> tests;
+    for (ExprPtr &item : ParseExprList()) {
+      SourcePos item_pos = item->pos;  // read before the argument is moved from
+      tests.push_back(MakeBinary("=", item_pos, LetReference(pos), std::move(item)));
+    }
+    ExpectOp(")");
+    return MakeLet(pos, std::move(operand), EitherOf(&tests, 0, tests.size()));
+  }
+
+  ExprPtr EitherOf(std::vector<ExprPtr> *tests, size_t begin, size_t end) {
+    if (end - begin == 1) return std::move((*tests)[begin]);
+    size_t middle = begin + (end - begin) / 2;
+    ExprPtr left = EitherOf(tests, begin, middle);
+    SourcePos pos = left->pos;
+    return MakeBinary("or", pos, std::move(left), EitherOf(tests, middle, end));
+  }
+
+  // BETWEEN [ASYMMETRIC] low AND high: $let >= low AND $let <= high.
+  ExprPtr ParseBetweenTail(ExprPtr operand, SourcePos pos) {
+    if (IsKeyword(Peek(), "symmetric"))
+      Fail(Peek().pos, "BETWEEN SYMMETRIC is not supported in natively compiled routines",
+           "Order the bounds, or write the two comparisons.", kFeatureNotSupported);
+    AcceptKeyword("asymmetric");
+    ExprPtr low = ParseConcat();
+    ExpectKeyword("and");
+    ExprPtr high = ParseConcat();
+    ExprPtr above = MakeBinary(">=", pos, LetReference(pos), std::move(low));
+    ExprPtr below = MakeBinary("<=", pos, LetReference(pos), std::move(high));
+    return MakeLet(pos, std::move(operand),
+                   MakeBinary("and", pos, std::move(above), std::move(below)));
   }
 
   // concat := additive {'||' additive}
@@ -1136,11 +1220,8 @@ class Parser {
   [[gnu::noinline]] ExprPtr ParseExists() {
     ExprPtr expr = NewExpr(ExprKind::kExists, Next().pos);
     ExpectOp("(");
-    if (!IsKeyword(Peek(), "select")) SyntaxError(Peek());
-    expr->query = NewStmt(StmtKind::kSubquery, Next());
-    Stmt *query = expr->query.get();
-    if (!AcceptOp("*")) query->select_list = ParseExprList();
-    ParseQueryClauses(query);
+    expr->query = ParseSubquery("EXISTS");
+    const Stmt *query = expr->query.get();
     if (!query->group_by.empty() || query->having || !query->order_by.empty() || query->limit ||
         query->offset)
       Fail(query->pos,
@@ -1149,9 +1230,40 @@ class Parser {
            "row.",
            kFeatureNotSupported);
     ExpectOp(")");
-    // The subquery's expressions count toward the node's height.
+    return FinishSubquery(std::move(expr));
+  }
+
+  // '(' SELECT expr query-clauses ')': a subquery used as a value.
+  [[gnu::noinline]] ExprPtr ParseScalarSubquery() {
+    ExprPtr expr = NewExpr(ExprKind::kScalarSubquery, Next().pos);
+    expr->query = ParseSubquery("scalar");
+    ExpectOp(")");
+    return FinishSubquery(std::move(expr));
+  }
+
+  // SELECT select-list query-clauses, inside a subquery's parentheses. Only
+  // EXISTS takes SELECT *: the others need their one value named.
+  StmtPtr ParseSubquery(const char *what) {
+    if (!IsKeyword(Peek(), "select")) SyntaxError(Peek());
+    StmtPtr query = NewStmt(StmtKind::kSubquery, Next());
+    if (IsOp(Peek(), "*") && std::strcmp(what, "EXISTS") != 0)
+      Fail(Peek().pos,
+           std::string("SELECT * is not supported in ") + what +
+               " subqueries of natively compiled routines",
+           "Name the one column the subquery returns.", kFeatureNotSupported);
+    if (!AcceptOp("*")) query->select_list = ParseExprList();
+    ParseQueryClauses(query.get());
+    return query;
+  }
+
+  // Records a subquery node's height: its own expressions' and its query's.
+  [[gnu::noinline]] ExprPtr FinishSubquery(ExprPtr expr) {
     int height = 1;
-    ForEachOwnExpression(*query, [&](const Expr *e) { height = std::max(height, 1 + Height(e)); });
+    for (const ExprPtr &arg : expr->args) height = std::max(height, 1 + Height(arg.get()));
+    ForEachOwnExpression(*expr->query,
+                         [&](const Expr *e) { height = std::max(height, 1 + Height(e)); });
+    for (const TableRef &ref : expr->query->from)
+      if (ref.on) height = std::max(height, 1 + Height(ref.on.get()));
     if (height > kMaxDepth) FailTooDeep(expr->pos);
     heights_[expr.get()] = height;
     return expr;
@@ -1166,6 +1278,7 @@ class Parser {
 
   // '(' expr ')'
   ExprPtr ParseParenthesized() {
+    if (IsKeyword(Peek(1), "select")) return ParseScalarSubquery();
     Next();
     ExprPtr expr = ParseExpr();
     ExpectOp(")");

@@ -42,6 +42,7 @@ enum MemoptNativeError : int32_t {
   MEMOPT_NATIVE_NULL_VARIABLE,  // `detail` is the variable's index
   MEMOPT_NATIVE_LIMIT_NEGATIVE,
   MEMOPT_NATIVE_OFFSET_NEGATIVE,
+  MEMOPT_NATIVE_SUBQUERY_ROWS,  // a scalar subquery returned more than one row
 };
 
 // PostgreSQL functions generated code calls through memopt_rt_apply, on
@@ -161,7 +162,9 @@ enum MemoptNativeFunction : int32_t {
   MEMOPT_FN_TIMESTAMP_TYPMOD,
   MEMOPT_FN_TIMESTAMPTZ_TYPMOD,
   MEMOPT_FN_INTERVAL_TYPMOD,
-  MEMOPT_FN_COUNT  // not a function: how many there are
+  MEMOPT_FN_TEXT_LIKE,   // (text or char(n) as it is, text) -> bool
+  MEMOPT_FN_TEXT_ILIKE,  // the same, case-insensitive
+  MEMOPT_FN_COUNT        // not a function: how many there are
 };
 
 // Every function below is looked up by this name in generated code.

@@ -138,6 +138,8 @@ const Builtin kBuiltins[] = {
     {timestamp_scale, 2},          // MEMOPT_FN_TIMESTAMP_TYPMOD
     {timestamptz_scale, 2},        // MEMOPT_FN_TIMESTAMPTZ_TYPMOD
     {interval_scale, 2},           // MEMOPT_FN_INTERVAL_TYPMOD
+    {textlike, 2},                 // MEMOPT_FN_TEXT_LIKE
+    {texticlike, 2},               // MEMOPT_FN_TEXT_ILIKE
 };
 static_assert(sizeof(kBuiltins) / sizeof(kBuiltins[0]) == MEMOPT_FN_COUNT,
               "one builtin per MemoptNativeFunction");

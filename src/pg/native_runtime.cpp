@@ -500,6 +500,10 @@ void memopt_rt_error(MemoptNativeCall *call, int32_t error, int32_t detail) {
       ereport(ERROR, (errcode(ERRCODE_INVALID_ROW_COUNT_IN_RESULT_OFFSET_CLAUSE),
                       errmsg("OFFSET must not be negative")));
       break;
+    case MEMOPT_NATIVE_SUBQUERY_ROWS:
+      ereport(ERROR, (errcode(ERRCODE_CARDINALITY_VIOLATION),
+                      errmsg("more than one row returned by a subquery used as an expression")));
+      break;
   }
   elog(ERROR, "unknown native runtime error %d", error);
 }

@@ -79,6 +79,14 @@ std::string Show(const Expr &e) {
       return "(cast" + args + " " + e.cast_type.name + ")";
     case ExprKind::kCase:
       return std::string(e.has_else ? "(case-else" : "(case") + args + ")";
+    case ExprKind::kExists:
+      return "(exists)";
+    case ExprKind::kScalarSubquery:
+      return "(subquery)";
+    case ExprKind::kInSubquery:
+      return "(in" + args + " subquery)";
+    case ExprKind::kLet:
+      return "(let" + args + ")";
   }
   return "?";
 }
@@ -562,6 +570,45 @@ TEST(NativeParser, Precedence) {
   EXPECT_EQ(ShowExpr("x::bigint::text"), "(cast (cast x bigint) text)");
   EXPECT_EQ(ShowExpr("a * b::float8"), "(* a (cast b float8))");
   EXPECT_EQ(ShowExpr("A OR B"), "(or a b)");
+}
+
+// IN, BETWEEN and LIKE sit between || and the comparisons, as in
+// PostgreSQL; lists and BETWEEN read their operand as $let (ast.h kLet).
+TEST(NativeParser, Predicates) {
+  EXPECT_EQ(ShowExpr("a IN (1, b, 3)"), "(let a (or (= $let 1) (or (= $let b) (= $let 3))))");
+  EXPECT_EQ(ShowExpr("a NOT IN (1)"), "(not (let a (= $let 1)))");
+  EXPECT_EQ(ShowExpr("a BETWEEN b AND c + 1"), "(let a (and (>= $let b) (<= $let (+ c 1))))");
+  EXPECT_EQ(ShowExpr("a NOT BETWEEN ASYMMETRIC 1 AND 2 AND b"),
+            "(and (not (let a (and (>= $let 1) (<= $let 2)))) b)");
+  EXPECT_EQ(ShowExpr("a = b IN (1)"), "(= a (let b (= $let 1)))");
+  EXPECT_EQ(ShowExpr("not a in (1) is null"), "(not (isnull (let a (= $let 1))))");
+  EXPECT_EQ(ShowExpr("a || b LIKE c || 'x'"), "(~~ (|| a b) (|| c 'x'))");
+  EXPECT_EQ(ShowExpr("a NOT ILIKE b"), "(not (~~* a b))");
+  EXPECT_EQ(ShowExpr("(SELECT max(x) FROM t WHERE y = a) + 1"), "(+ (subquery) 1)");
+  EXPECT_EQ(ShowExpr("a + 1 NOT IN (SELECT x FROM t ORDER BY x LIMIT 3)"),
+            "(not (in (+ a 1) subquery))");
+  Body body = MustParse(Wrap("x := (SELECT x FROM t GROUP BY x HAVING count(*) > 1 OFFSET 2);"));
+  const Expr &scalar = *body.statements[0]->value;
+  ASSERT_EQ(scalar.kind, ExprKind::kScalarSubquery);
+  ExpectPos(scalar.pos, 2, 6);
+  EXPECT_EQ(scalar.query->kind, StmtKind::kSubquery);
+  EXPECT_EQ(scalar.query->group_by.size(), 1u);
+  EXPECT_TRUE(scalar.query->having && scalar.query->offset);
+  // A list as long as one likes stays a shallow tree.
+  std::string items = "0";
+  for (int i = 1; i < 5000; ++i) items += ", " + std::to_string(i);
+  MustParse(Wrap("x := a IN (" + items + ");"));
+
+  ExpectError(Wrap("x := a BETWEEN SYMMETRIC 1 AND 2;"), 2, 16,
+              "BETWEEN SYMMETRIC is not supported in natively compiled routines");
+  ExpectError(Wrap("x := a LIKE b ESCAPE c;"), 2, 15,
+              "LIKE ... ESCAPE is not supported in natively compiled routines");
+  ExpectError(Wrap("x := (SELECT * FROM t);"), 2, 14,
+              "SELECT * is not supported in scalar subqueries of natively compiled routines");
+  ExpectError(Wrap("x := a IN (SELECT * FROM t);"), 2, 19,
+              "SELECT * is not supported in IN subqueries of natively compiled routines");
+  ExpectError(Wrap("x := a IN ();"), 2, 12, "syntax error at or near \")\"");
+  ExpectError(Wrap("x := (SELECT 1);"), 2, 15, "syntax error at or near \")\"");
 }
 
 TEST(NativeParser, Primaries) {
