@@ -494,6 +494,80 @@ ALTER TABLE dept DROP COLUMN city;
 DROP FUNCTION dept_report(int), by_city(int, int), best_paid(text), first_groups(int), dept_staff(int);
 DROP PROCEDURE close_month();
 DROP TABLE dept, emp, payroll;
+-- PERFORM (a query run for its effects: FOUND says whether it gave a row)
+-- and GET DIAGNOSTICS ... = ROW_COUNT, next to the same body in PL/pgSQL.
+CREATE TABLE tally (id int PRIMARY KEY, n int) USING memopt;
+INSERT INTO tally SELECT g, g % 3 FROM generate_series(1, 9) g;
+CREATE FUNCTION bump(k int) RETURNS int LANGUAGE native_compilation AS $$
+BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
+  UPDATE tally SET n = n + 10 WHERE id = k;
+  RETURN k;
+END $$;
+CREATE FUNCTION counts(k int) RETURNS text LANGUAGE native_compilation AS $$
+BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
+  DECLARE rows bigint;
+  DECLARE small int;
+  DECLARE s text;
+  GET DIAGNOSTICS rows = ROW_COUNT;
+  s := 'start ' || rows;
+  UPDATE tally SET n = n + 1 WHERE n = k;
+  GET DIAGNOSTICS rows = ROW_COUNT, small := ROW_COUNT;
+  s := s || ', update ' || rows || '/' || small || ' ' || found;
+  PERFORM bump(id) FROM tally WHERE id > 7;
+  GET CURRENT DIAGNOSTICS rows = ROW_COUNT;
+  s := s || ', perform ' || rows || ' ' || found;
+  PERFORM id FROM tally WHERE id > 100;
+  s := s || ', none ' || found;
+  PERFORM bump(1);
+  GET DIAGNOSTICS rows = ROW_COUNT;
+  s := s || ', bare ' || rows || ' ' || found;
+  small := (SELECT max(n) FROM tally);
+  GET DIAGNOSTICS rows = ROW_COUNT;
+  s := s || ', subquery ' || rows;
+  DELETE FROM tally WHERE id > 100;
+  GET DIAGNOSTICS rows = ROW_COUNT;
+  RETURN s || ', delete ' || rows || ' ' || found;
+END $$;
+CREATE FUNCTION counts_plpgsql(k int) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE rows bigint; small int; s text;
+BEGIN
+  GET DIAGNOSTICS rows = ROW_COUNT;
+  s := 'start ' || rows;
+  UPDATE tally SET n = n + 1 WHERE n = k;
+  GET DIAGNOSTICS rows = ROW_COUNT, small := ROW_COUNT;
+  s := s || ', update ' || rows || '/' || small || ' ' || found;
+  PERFORM bump(id) FROM tally WHERE id > 7;
+  GET CURRENT DIAGNOSTICS rows = ROW_COUNT;
+  s := s || ', perform ' || rows || ' ' || found;
+  PERFORM id FROM tally WHERE id > 100;
+  s := s || ', none ' || found;
+  PERFORM bump(1);
+  GET DIAGNOSTICS rows = ROW_COUNT;
+  s := s || ', bare ' || rows || ' ' || found;
+  small := (SELECT max(n) FROM tally);
+  GET DIAGNOSTICS rows = ROW_COUNT;
+  s := s || ', subquery ' || rows;
+  DELETE FROM tally WHERE id > 100;
+  GET DIAGNOSTICS rows = ROW_COUNT;
+  RETURN s || ', delete ' || rows || ' ' || found;
+END $$;
+SELECT counts(1);
+SELECT * FROM tally ORDER BY id;
+DELETE FROM tally;
+INSERT INTO tally SELECT g, g % 3 FROM generate_series(1, 9) g;
+BEGIN;
+SET LOCAL memopt.isolation_level = snapshot;  -- bump() runs at SNAPSHOT
+SELECT counts_plpgsql(1);
+COMMIT;
+SELECT * FROM tally ORDER BY id;
+CREATE FUNCTION e_stacked() RETURNS int LANGUAGE native_compilation AS $$
+BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
+  DECLARE t text;
+  GET STACKED DIAGNOSTICS t = MESSAGE_TEXT;
+  RETURN 1;
+END $$;
+DROP FUNCTION counts(int), counts_plpgsql(int), bump(int);
+DROP TABLE tally;
 -- CASE statements (no match and no ELSE: "case not found") and expressions.
 CREATE FUNCTION grade(x int) RETURNS text LANGUAGE native_compilation AS $$
 BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
@@ -638,7 +712,7 @@ BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
 END $$;
 CREATE FUNCTION e3() RETURNS int LANGUAGE native_compilation AS $$
 BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
-  PERFORM 1;
+  OPEN c;
 END $$;
 CREATE FUNCTION e4() RETURNS int LANGUAGE native_compilation AS $$
 BEGIN
@@ -706,7 +780,7 @@ DECLARE
   r record;
   k bigint;
 BEGIN
-  PERFORM pg_sleep(0);
+  ASSERT n > 0;
   FOR r IN SELECT * FROM heapt ORDER BY id LOOP
     total := total + 1;
   END LOOP;

@@ -145,7 +145,11 @@ INSERT INTO corpus VALUES
   ('between', '',
    'RETURN coalesce((a BETWEEN 1 AND b)::text, ''null'') || coalesce((b NOT BETWEEN a AND a + 10)::text, ''null'') || coalesce((a * 2 BETWEEN b AND 100)::text, ''null'');'),
   ('like', 'DECLARE c bigint;',
-   'SELECT count(*) INTO c FROM dj WHERE tag LIKE ''tag'' || (a % 3) OR tag ILIKE ''TAG_'' AND w > b; RETURN c || coalesce((''row '' || a LIKE ''%'' || b || ''%'')::text, ''null'') || (''a_c'' LIKE ''a\_c'');');
+   'SELECT count(*) INTO c FROM dj WHERE tag LIKE ''tag'' || (a % 3) OR tag ILIKE ''TAG_'' AND w > b; RETURN c || coalesce((''row '' || a LIKE ''%'' || b || ''%'')::text, ''null'') || (''a_c'' LIKE ''a\_c'');'),
+  ('perform_rows', 'DECLARE n bigint; DECLARE s text := '''';',
+   'PERFORM id FROM dt WHERE v > b; GET DIAGNOSTICS n = ROW_COUNT; s := n || CASE WHEN found THEN ''T'' ELSE ''F'' END; INSERT INTO ds SELECT id, v FROM dt WHERE v BETWEEN a AND b; GET DIAGNOSTICS n = ROW_COUNT; s := s || '' i'' || n; UPDATE ds SET v = v + 1 WHERE id IN (SELECT dt_id FROM dj); GET DIAGNOSTICS n = ROW_COUNT; s := s || '' u'' || n; IF (SELECT count(*) FROM ds) > 3 THEN GET DIAGNOSTICS n = ROW_COUNT; s := s || '' c'' || n; END IF; DELETE FROM ds; GET DIAGNOSTICS n = ROW_COUNT; RETURN s || '' d'' || n;'),
+  ('perform_bare', 'DECLARE n int;',
+   'PERFORM a / b, a * 2; GET DIAGNOSTICS n = ROW_COUNT; RETURN CASE WHEN found THEN ''T'' ELSE ''F'' END || n;');
 
 DO $$
 DECLARE c record;

@@ -13,9 +13,7 @@ namespace {
 
 // Statements the native language does not have, by their first word.
 const std::map<std::string, const char *> kUnsupportedStatements = {
-    {"perform", "PERFORM is not supported; use SELECT ... INTO"},
     {"execute", "dynamic SQL cannot be compiled"},
-    {"get", "GET DIAGNOSTICS is not supported"},
     {"open", "cursors are not supported; use FOR ... IN SELECT"},
     {"fetch", "cursors are not supported; use FOR ... IN SELECT"},
     {"close", "cursors are not supported; use FOR ... IN SELECT"},
@@ -87,6 +85,10 @@ class Scanner {
     if (word == "return" && (IsWord(i + 1, "next") || IsWord(i + 1, "query")))
       Add(i, "RETURN " + Upper(t_[i + 1].text),
           "set-returning functions return rows with SELECT statements without INTO");
+    if (word == "get" && IsWord(i + 1, "stacked"))
+      Add(i, "GET STACKED DIAGNOSTICS", "there are no exception handlers to ask about");
+    if (word == "get" && IsWord(i + 3, "pg_context"))
+      Add(i, "GET DIAGNOSTICS PG_CONTEXT", "only ROW_COUNT is supported");
     if (word == "exception")
       Add(i, "EXCEPTION", "exception handlers are not supported: an error aborts the routine");
     if (word == "begin" && ++blocks_ > 1)

@@ -123,25 +123,27 @@ struct Expr {
 };
 
 enum class StmtKind : uint8_t {
-  kDeclare,      // name, type_name, not_null, value (initializer, may be null)
-  kAssign,       // name := value
-  kIf,           // conds[i] -> branches[i]; else_body
-  kWhile,        // WHILE conds[0] LOOP body END LOOP
-  kLoop,         // LOOP body END LOOP (left with EXIT)
-  kForRange,     // FOR name IN [REVERSE] low..high [BY step] LOOP body END LOOP
-  kExit,         // EXIT [label] [WHEN value]
-  kContinue,     // CONTINUE [label] [WHEN value]
-  kReturn,       // RETURN [value]
-  kRaise,        // RAISE level 'format' [, args] [USING ERRCODE = 'xxxxx']
-  kInsert,       // INSERT INTO table [(columns)] VALUES rows | query (from non-empty)
-  kUpdate,       // UPDATE table [alias] SET columns[i] = set_values[i] [WHERE where]
-  kDelete,       // DELETE FROM table [alias] [WHERE where]
-  kSelectInto,   // SELECT select_list INTO into query-clauses
-  kForQuery,     // FOR into IN SELECT select_list query-clauses LOOP body END LOOP
-  kSelectRows,   // SELECT select_list query-clauses: rows of a set-returning function
-  kNullStmt,     // NULL;
-  kCallRoutine,  // CALL name(args): a natively compiled procedure
-  kSubquery,     // the query of a subquery expression (EXISTS: its select list is never computed)
+  kDeclare,         // name, type_name, not_null, value (initializer, may be null)
+  kAssign,          // name := value
+  kIf,              // conds[i] -> branches[i]; else_body
+  kWhile,           // WHILE conds[0] LOOP body END LOOP
+  kLoop,            // LOOP body END LOOP (left with EXIT)
+  kForRange,        // FOR name IN [REVERSE] low..high [BY step] LOOP body END LOOP
+  kExit,            // EXIT [label] [WHEN value]
+  kContinue,        // CONTINUE [label] [WHEN value]
+  kReturn,          // RETURN [value]
+  kRaise,           // RAISE level 'format' [, args] [USING ERRCODE = 'xxxxx']
+  kInsert,          // INSERT INTO table [(columns)] VALUES rows | query (from non-empty)
+  kUpdate,          // UPDATE table [alias] SET columns[i] = set_values[i] [WHERE where]
+  kDelete,          // DELETE FROM table [alias] [WHERE where]
+  kSelectInto,      // SELECT select_list INTO into query-clauses
+  kForQuery,        // FOR into IN SELECT select_list query-clauses LOOP body END LOOP
+  kSelectRows,      // SELECT select_list query-clauses: rows of a set-returning function
+  kNullStmt,        // NULL;
+  kCallRoutine,     // CALL name(args): a natively compiled procedure
+  kPerform,         // PERFORM select_list [query-clauses]: a query run for its effects
+  kGetDiagnostics,  // GET DIAGNOSTICS into[i] = ROW_COUNT; bound: set_values[i] reads it
+  kSubquery,  // the query of a subquery expression (EXISTS: its select list is never computed)
 };
 
 // A FROM item (or the target of UPDATE / DELETE): a table, optionally

@@ -1055,6 +1055,12 @@ class Binder {
       case StmtKind::kCallRoutine:
         BindCallStatement(stmt);
         break;
+      case StmtKind::kPerform:
+        BindPerform(stmt);
+        break;
+      case StmtKind::kGetDiagnostics:
+        BindGetDiagnostics(stmt);
+        break;
       case StmtKind::kNullStmt:
       case StmtKind::kSubquery:  // bound with its expression (BindSubquery), never a statement
         break;
@@ -1294,6 +1300,44 @@ class Binder {
       const Variable &var = routine_.variables[stmt->into_variables[i]];
       CoerceForAssignment(item, var.type, "variable \"" + var.name + "\"", var.typmod);
     });
+  }
+
+  // PERFORM: a query whose select list is computed and dropped; without
+  // FROM, expressions computed once.
+  void BindPerform(Stmt *stmt) {
+    if (stmt->from.empty()) {
+      for (ExprPtr &item : stmt->select_list) BindExpr(item.get(), nullptr);
+      return;
+    }
+    BindQuery(stmt, [this](size_t, ExprPtr *item) {
+      if ((*item)->type == Type::kNull) CoerceImplicit(item, Type::kText);
+    });
+  }
+
+  // GET DIAGNOSTICS v = ROW_COUNT: assignments from the routine's ROW_COUNT
+  // variable (declared at the first use), converted to each target's type.
+  void BindGetDiagnostics(Stmt *stmt) {
+    if (routine_.row_count_variable < 0) {
+      Variable row_count;
+      row_count.name = "(row_count)";
+      row_count.type = Type::kInt8;
+      routine_.row_count_variable = DeclareHidden(row_count);
+    }
+    for (size_t i = 0; i < stmt->into.size(); ++i) {
+      int variable = FindVariable(stmt->into[i]);
+      if (variable < 0)
+        Fail(stmt->into_pos[i], "variable \"" + stmt->into[i] + "\" does not exist");
+      stmt->into_variables.push_back(variable);
+      ExprPtr value = std::make_unique<Expr>();
+      value->kind = ExprKind::kName;
+      value->pos = stmt->into_pos[i];
+      value->parts.push_back("(row_count)");
+      value->variable = routine_.row_count_variable;
+      value->type = Type::kInt8;
+      const Variable &target = routine_.variables[variable];
+      CoerceForAssignment(&value, target.type, "variable \"" + target.name + "\"", target.typmod);
+      stmt->set_values.push_back(std::move(value));
+    }
   }
 
   // SELECT without INTO: a row of the set-returning function's result per match.

@@ -67,6 +67,11 @@ struct Routine {
   // loops when they end (they ran their body). -1 when a parameter is named
   // found.
   int found_variable = -1;
+  // PL/pgSQL's ROW_COUNT, when GET DIAGNOSTICS reads it (else -1): 0 at the
+  // start of each call; set by INSERT / UPDATE / DELETE (rows written),
+  // SELECT INTO (0 or 1), PERFORM (rows), and to 1 by an assignment, DECLARE,
+  // IF or WHILE condition holding a subquery (PL/pgSQL runs those as queries).
+  int row_count_variable = -1;
 };
 
 // The distinct table names the body refers to, in order of first use (the

@@ -147,6 +147,7 @@ void Generator::AllocateVariables() {
     }
   }
   SetFound(b_.getFalse());  // PL/pgSQL's FOUND starts false, not NULL
+  SetRowCount(b_.getInt64(0));
 }
 
 void Generator::StoreVariable(int index, Value value) {
@@ -742,15 +743,17 @@ void Generator::SetLine(int line) {
 void Generator::GenStmt(const Stmt *stmt) {
   switch (stmt->kind) {
     case StmtKind::kDeclare:
-      if (stmt->value)
+      if (stmt->value) {
         StoreVariable(stmt->variable, Gen(stmt->value.get()));
-      else
+        CountQueryExpression(stmt->value.get());
+      } else
         StoreVariable(stmt->variable, Value{llvm::Constant::getNullValue(MachineType(
                                                 routine_.variables[stmt->variable].type)),
                                             b_.getTrue()});
       break;
     case StmtKind::kAssign:
       StoreVariable(stmt->variable, Gen(stmt->value.get()));
+      CountQueryExpression(stmt->value.get());
       break;
     case StmtKind::kIf:
       GenIf(stmt);
@@ -790,6 +793,13 @@ void Generator::GenStmt(const Stmt *stmt) {
     case StmtKind::kCallRoutine:
       GenCallee(stmt->callee, stmt->args, Type::kUnknown);
       break;
+    case StmtKind::kPerform:
+      GenPerform(stmt);
+      break;
+    case StmtKind::kGetDiagnostics:
+      for (size_t i = 0; i < stmt->into_variables.size(); ++i)
+        StoreVariable(stmt->into_variables[i], Gen(stmt->set_values[i].get()));
+      break;
   }
 }
 
@@ -804,7 +814,9 @@ void Generator::GenIf(const Stmt *stmt) {
   for (size_t i = 0; i < stmt->conds.size(); ++i) {
     BasicBlock *then = NewBlock("then");
     BasicBlock *otherwise = NewBlock("else");
-    b_.CreateCondBr(Truth(stmt->conds[i].get()), then, otherwise);
+    llvm::Value *truth = Truth(stmt->conds[i].get());
+    CountQueryExpression(stmt->conds[i].get());
+    b_.CreateCondBr(truth, then, otherwise);
     b_.SetInsertPoint(then);
     GenList(stmt->branches[i]);
     BranchIfOpen(done);
@@ -846,10 +858,13 @@ void Generator::GenWhile(const Stmt *stmt) {
   current_line_ = -1;
   CheckInterrupts();
   if (stmt->kind == StmtKind::kWhile && MakesTemporaries(stmt->conds[0].get())) ResetScratch();
-  if (stmt->kind == StmtKind::kWhile)
-    b_.CreateCondBr(Truth(stmt->conds[0].get()), body, exit);
-  else
+  if (stmt->kind == StmtKind::kWhile) {
+    llvm::Value *truth = Truth(stmt->conds[0].get());
+    CountQueryExpression(stmt->conds[0].get());
+    b_.CreateCondBr(truth, body, exit);
+  } else {
     b_.CreateBr(body);
+  }
   b_.SetInsertPoint(body);
   loops_.push_back(LoopTargets{exit, head, stmt->label, false});
   GenList(stmt->body);

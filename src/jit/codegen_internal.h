@@ -193,11 +193,23 @@ class Generator {
     llvm::Value *rows = b_.CreateCall(Runtime("memopt_rt_end_statement", i64_, {i32_}),
                                       {call_, b_.getInt32(number)});
     SetFound(b_.CreateICmpSGT(rows, b_.getInt64(0)));
+    SetRowCount(rows);
   }
   void SetFound(llvm::Value *found) {
     if (routine_.found_variable >= 0)
       StoreVariable(routine_.found_variable, Value{found, b_.getFalse()});
   }
+  // ROW_COUNT (an i64), when GET DIAGNOSTICS reads it (binder.h).
+  void SetRowCount(llvm::Value *rows) {
+    if (routine_.row_count_variable >= 0)
+      StoreVariable(routine_.row_count_variable, Value{rows, b_.getFalse()});
+  }
+  // PL/pgSQL runs an expression with a subquery as a one-row query, which
+  // sets ROW_COUNT to 1; other expressions leave it.
+  void CountQueryExpression(const Expr *expr) {
+    if (HasSubquery(expr)) SetRowCount(b_.getInt64(1));
+  }
+  void GenPerform(const Stmt *stmt);
   void GenRowStatement(const Stmt *stmt);
   // `sink`, when given, takes the result rows instead of the statement's own use.
   void GenQuery(const Stmt *stmt, RowSink sink = nullptr);

@@ -344,6 +344,27 @@ Value Generator::GenInSubquery(const Expr *expr) {
   return Value{expr->negated ? b_.CreateNot(found) : found, null};
 }
 
+// PERFORM: the query run to its end (its select list computed for each
+// row, for the effects of the functions it calls); FOUND and ROW_COUNT say
+// how many rows it gave. Without FROM, its expressions once: one row.
+void Generator::GenPerform(const Stmt *stmt) {
+  if (stmt->from.empty()) {
+    for (const ExprPtr &item : stmt->select_list) Gen(item.get());
+    SetFound(b_.getTrue());
+    SetRowCount(b_.getInt64(1));
+    return;
+  }
+  llvm::Value *rows = EntryAlloca(i64_);
+  b_.CreateStore(b_.getInt64(0), rows);
+  GenQuery(stmt, [this, rows](const std::vector<Value> &, BasicBlock *next, BasicBlock *) {
+    b_.CreateStore(b_.CreateAdd(b_.CreateLoad(i64_, rows), b_.getInt64(1)), rows);
+    b_.CreateBr(next);
+  });
+  llvm::Value *count = b_.CreateLoad(i64_, rows);
+  SetFound(b_.CreateICmpSGT(count, b_.getInt64(0)));
+  SetRowCount(count);
+}
+
 Generator::RowSink Generator::SinkFor(const Stmt *stmt, QueryState *query) {
   switch (stmt->kind) {
     case StmtKind::kSelectInto:  // the first row
@@ -411,7 +432,9 @@ void Generator::FinishQuery(QueryState *query) {
     for (int variable : stmt->into_variables) b_.CreateStore(b_.getTrue(), slots_[variable].null);
     b_.CreateBr(after);
     b_.SetInsertPoint(after);
-    SetFound(b_.CreateLoad(i1_, query->delivered));
+    llvm::Value *delivered = b_.CreateLoad(i1_, query->delivered);
+    SetFound(delivered);
+    if (stmt->kind == StmtKind::kSelectInto) SetRowCount(b_.CreateZExt(delivered, i64_));
   }
   if (stmt->kind == StmtKind::kInsert) EndWrite(query->number);
   FreeAccumulators();

@@ -52,8 +52,8 @@ const char *const kUnsupportedJoinWords[] = {"right", "full", "natural"};
 // PL/pgSQL statements users will try; they get a clear message rather than
 // a syntax error. Not reserved: "close" or "open" stay usable as names.
 const char *const kUnsupportedStatements[] = {
-    "assert", "begin", "close", "commit",  "execute", "fetch",    "foreach",
-    "get",    "move",  "open",  "perform", "release", "rollback", "savepoint",
+    "assert",  "begin", "close", "commit",  "execute",  "fetch",
+    "foreach", "move",  "open",  "release", "rollback", "savepoint",
 };
 
 const char *const kRaiseLevels[] = {"debug", "log", "info", "notice", "warning", "exception"};
@@ -356,6 +356,8 @@ class Parser {
         {"null", &Parser::ParseNullStatement},
         {"case", &Parser::ParseCaseStatement},
         {"call", &Parser::ParseCall},
+        {"perform", &Parser::ParsePerform},
+        {"get", &Parser::ParseGetDiagnostics},
     };
     for (const auto &entry : kRules) {
       if (keyword == entry.keyword) return entry.rule;
@@ -406,6 +408,41 @@ class Parser {
           "variable \"" + stmt->name + "\" must have a default value, since it's declared NOT NULL",
           std::string(), "22004");  // null_value_not_allowed, as PL/pgSQL
     }
+    ExpectOp(";");
+    return stmt;
+  }
+
+  // PERFORM expr {',' expr} [FROM from-list query-clauses] ';'
+  StmtPtr ParsePerform() {
+    StmtPtr stmt = NewStmt(StmtKind::kPerform, Next());
+    stmt->select_list = ParseExprList();
+    if (IsKeyword(Peek(), "from")) ParseQueryClauses(stmt.get());
+    ExpectOp(";");
+    return stmt;
+  }
+
+  // GET [CURRENT] DIAGNOSTICS name (':=' | '=') ROW_COUNT {',' ...} ';'
+  StmtPtr ParseGetDiagnostics() {
+    StmtPtr stmt = NewStmt(StmtKind::kGetDiagnostics, Next());
+    if (IsKeyword(Peek(), "stacked"))
+      Fail(Peek().pos, "GET STACKED DIAGNOSTICS is not supported in natively compiled routines",
+           "Natively compiled routines have no exception handlers.", kFeatureNotSupported);
+    AcceptKeyword("current");
+    ExpectKeyword("diagnostics");
+    do {
+      SourcePos pos;
+      stmt->into.push_back(ExpectName(&pos));
+      stmt->into_pos.push_back(pos);
+      if (!AcceptOp(":=")) ExpectOp("=");
+      const Token &item = Next();
+      if (IsKeyword(item, "pg_context") || IsKeyword(item, "pg_routine_oid"))
+        Fail(item.pos,
+             "GET DIAGNOSTICS " + item.text + " is not supported in natively compiled routines",
+             "Only ROW_COUNT is.", kFeatureNotSupported);
+      if (!IsKeyword(item, "row_count"))
+        Fail(item.pos, "unrecognized GET DIAGNOSTICS item at or near \"" + item.text + "\"");
+      stmt->columns.push_back(item.text);
+    } while (AcceptOp(","));
     ExpectOp(";");
     return stmt;
   }

@@ -139,6 +139,7 @@ void RequiredPrivileges(const native::StmtList &list, AclMode *modes) {
       case native::StmtKind::kSelectInto:
       case native::StmtKind::kForQuery:
       case native::StmtKind::kSelectRows:
+      case native::StmtKind::kPerform:
         for (const native::TableRef &ref : stmt->from) modes[ref.table] |= ACL_SELECT;
         break;
       default:

@@ -523,16 +523,36 @@ TEST(NativeParser, NullStatementAndNesting) {
   ExpectPos(inner.body[0]->pos, 6, 12);
 }
 
+TEST(NativeParser, PerformAndGetDiagnostics) {
+  StmtPtr perform = OneStatement("PERFORM f(a), 2 FROM t WHERE x = 1 ORDER BY x LIMIT 3;");
+  EXPECT_EQ(perform->kind, StmtKind::kPerform);
+  EXPECT_EQ(perform->select_list.size(), 2u);
+  EXPECT_EQ(perform->from.size(), 1u);
+  EXPECT_TRUE(perform->where && perform->limit);
+  StmtPtr bare = OneStatement("PERFORM f(a);");
+  EXPECT_TRUE(bare->from.empty());
+  StmtPtr get = OneStatement("GET CURRENT DIAGNOSTICS n = ROW_COUNT, m := row_count;");
+  EXPECT_EQ(get->kind, StmtKind::kGetDiagnostics);
+  EXPECT_EQ(get->into, (std::vector<std::string>{"n", "m"}));
+  ExpectPos(get->into_pos[1], 2, 40);
+  ExpectError(Wrap("GET STACKED DIAGNOSTICS n = ROW_COUNT;"), 2, 5,
+              "GET STACKED DIAGNOSTICS is not supported in natively compiled routines");
+  ExpectError(Wrap("GET DIAGNOSTICS n = PG_CONTEXT;"), 2, 21,
+              "GET DIAGNOSTICS pg_context is not supported in natively compiled routines");
+  ExpectError(Wrap("GET DIAGNOSTICS n = rows;"), 2, 21,
+              "unrecognized GET DIAGNOSTICS item at or near \"rows\"");
+  ExpectError(Wrap("GET DIAGNOSTICS n ROW_COUNT;"), 2, 19, "syntax error at or near \"ROW_COUNT\"");
+  ExpectError(Wrap("PERFORM;"), 2, 8, "syntax error at or near \";\"");
+}
+
 TEST(NativeParser, UnsupportedStatements) {
-  for (const char *word : {"PERFORM", "EXECUTE", "COMMIT", "ROLLBACK", "BEGIN", "GET", "OPEN",
-                           "FETCH", "CLOSE", "FOREACH"}) {
+  for (const char *word :
+       {"EXECUTE", "COMMIT", "ROLLBACK", "BEGIN", "OPEN", "FETCH", "CLOSE", "FOREACH"}) {
     std::string lower = word;
     for (char &c : lower) c = static_cast<char>(std::tolower(c));
     ExpectError(Wrap("NULL;\n   " + lower + " something;"), 3, 4,
                 std::string("\"") + word + "\" is not supported in natively compiled routines");
   }
-  ExpectError(Wrap("GET DIAGNOSTICS n = ROW_COUNT;"), 2, 1,
-              "\"GET\" is not supported in natively compiled routines");
   ExpectError(Wrap("BEGIN := 1;"), 2, 1,
               "\"BEGIN\" is not supported in natively compiled routines");
   ExpectError(Wrap("FROB x;"), 2, 1, "syntax error at or near \"FROB\"");
@@ -807,7 +827,7 @@ TEST(NativeParser, SqlStates) {
   EXPECT_EQ(MustFail(Wrap("x = 1;")).sqlstate, "42601");
   EXPECT_EQ(MustFail(Wrap("x := 'abc;")).sqlstate, "42601");
   EXPECT_EQ(MustFail(Wrap("RAISE 'x' USING ERRCODE = 'bad';")).sqlstate, "42601");
-  EXPECT_EQ(MustFail(Wrap("PERFORM f();")).sqlstate, "0A000");
+  EXPECT_EQ(MustFail(Wrap("OPEN c;")).sqlstate, "0A000");
   EXPECT_EQ(
       MustFail("BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = READ COMMITTED) END").sqlstate,
       "0A000");
