@@ -311,6 +311,15 @@ void ForEachNestedSubquery(const Stmt &stmt, F fn) {
   });
 }
 
+// A reference to $let (LetName), unbound, at `pos`.
+inline ExprPtr LetReference(SourcePos pos) {
+  auto name = std::make_unique<Expr>();
+  name->kind = ExprKind::kName;
+  name->pos = pos;
+  name->parts.push_back(LetName());
+  return name;
+}
+
 // A copy of an unbound expression that holds no subquery.
 inline ExprPtr CloneExpr(const Expr &expr) {
   auto copy = std::make_unique<Expr>();

@@ -869,9 +869,7 @@ class Binder {
     if (query->select_list.size() != 1)
       FailWithCode(query->select_list[1]->pos, "42601", "subquery must return only one column", "");
     BindSubquery(around, [&] {
-      BindQuery(query, [this](size_t, ExprPtr *item) {
-        if ((*item)->type == Type::kNull) CoerceImplicit(item, Type::kText);
-      });
+      BindQuery(query, [this](size_t i, ExprPtr *item) { TypeUntypedNull(i, item); });
     });
     Variable value;
     value.name = "(subquery)";
@@ -935,14 +933,6 @@ class Binder {
       default:
         return false;
     }
-  }
-
-  static ExprPtr LetReference(SourcePos pos) {
-    ExprPtr name = std::make_unique<Expr>();
-    name->kind = ExprKind::kName;
-    name->pos = pos;
-    name->parts.push_back(LetName());
-    return name;
   }
 
   // Replaces the $let names of a kLet's body (not those of kLet nodes in it,
@@ -1290,16 +1280,27 @@ class Binder {
     if (stmt->select_list.size() != stmt->into.size())
       Fail(stmt->pos, "query has " + std::to_string(stmt->into.size()) + " targets but " +
                           std::to_string(stmt->select_list.size()) + " values");
+    BindTargets(stmt);
+    BindQuery(stmt, [this, stmt](size_t i, ExprPtr *item) {
+      const Variable &var = routine_.variables[stmt->into_variables[i]];
+      CoerceForAssignment(item, var.type, "variable \"" + var.name + "\"", var.typmod);
+    });
+  }
+
+  // The variables a SELECT INTO or GET DIAGNOSTICS assigns (into_variables).
+  void BindTargets(Stmt *stmt) {
     for (size_t i = 0; i < stmt->into.size(); ++i) {
       int variable = FindVariable(stmt->into[i]);
       if (variable < 0)
         Fail(stmt->into_pos[i], "variable \"" + stmt->into[i] + "\" does not exist");
       stmt->into_variables.push_back(variable);
     }
-    BindQuery(stmt, [this, stmt](size_t i, ExprPtr *item) {
-      const Variable &var = routine_.variables[stmt->into_variables[i]];
-      CoerceForAssignment(item, var.type, "variable \"" + var.name + "\"", var.typmod);
-    });
+  }
+
+  // A select-list item that is an untyped NULL, where nothing converts it:
+  // text, so that sorts and variables have a type for it.
+  void TypeUntypedNull(size_t, ExprPtr *item) {
+    if ((*item)->type == Type::kNull) CoerceImplicit(item, Type::kText);
   }
 
   // PERFORM: a query whose select list is computed and dropped; without
@@ -1309,9 +1310,7 @@ class Binder {
       for (ExprPtr &item : stmt->select_list) BindExpr(item.get(), nullptr);
       return;
     }
-    BindQuery(stmt, [this](size_t, ExprPtr *item) {
-      if ((*item)->type == Type::kNull) CoerceImplicit(item, Type::kText);
-    });
+    BindQuery(stmt, [this](size_t i, ExprPtr *item) { TypeUntypedNull(i, item); });
   }
 
   // GET DIAGNOSTICS v = ROW_COUNT: assignments from the routine's ROW_COUNT
@@ -1323,11 +1322,9 @@ class Binder {
       row_count.type = Type::kInt8;
       routine_.row_count_variable = DeclareHidden(row_count);
     }
+    BindTargets(stmt);
     for (size_t i = 0; i < stmt->into.size(); ++i) {
-      int variable = FindVariable(stmt->into[i]);
-      if (variable < 0)
-        Fail(stmt->into_pos[i], "variable \"" + stmt->into[i] + "\" does not exist");
-      stmt->into_variables.push_back(variable);
+      int variable = stmt->into_variables[i];
       ExprPtr value = std::make_unique<Expr>();
       value->kind = ExprKind::kName;
       value->pos = stmt->into_pos[i];

@@ -1097,13 +1097,6 @@ class Parser {
                       std::move(pattern));
   }
 
-  // The name by which a kLet's body reads its computed operand.
-  static ExprPtr LetReference(SourcePos pos) {
-    ExprPtr name = NewExpr(ExprKind::kName, pos);
-    name->parts.push_back(LetName());
-    return name;
-  }
-
   [[gnu::noinline]] ExprPtr MakeLet(SourcePos pos, ExprPtr operand, ExprPtr body) {
     ExprPtr let = NewExpr(ExprKind::kLet, pos);
     let->args.push_back(std::move(operand));
@@ -1257,7 +1250,7 @@ class Parser {
   [[gnu::noinline]] ExprPtr ParseExists() {
     ExprPtr expr = NewExpr(ExprKind::kExists, Next().pos);
     ExpectOp("(");
-    expr->query = ParseSubquery("EXISTS");
+    expr->query = ParseSubquery(nullptr);
     const Stmt *query = expr->query.get();
     if (!query->group_by.empty() || query->having || !query->order_by.empty() || query->limit ||
         query->offset)
@@ -1278,14 +1271,15 @@ class Parser {
     return FinishSubquery(std::move(expr));
   }
 
-  // SELECT select-list query-clauses, inside a subquery's parentheses. Only
-  // EXISTS takes SELECT *: the others need their one value named.
-  StmtPtr ParseSubquery(const char *what) {
+  // SELECT select-list query-clauses, inside a subquery's parentheses.
+  // `star_refused_in` names the subqueries that need their one value named
+  // ("scalar", "IN"); nullptr for EXISTS, which takes SELECT *.
+  StmtPtr ParseSubquery(const char *star_refused_in) {
     if (!IsKeyword(Peek(), "select")) SyntaxError(Peek());
     StmtPtr query = NewStmt(StmtKind::kSubquery, Next());
-    if (IsOp(Peek(), "*") && std::strcmp(what, "EXISTS") != 0)
+    if (IsOp(Peek(), "*") && star_refused_in != nullptr)
       Fail(Peek().pos,
-           std::string("SELECT * is not supported in ") + what +
+           std::string("SELECT * is not supported in ") + star_refused_in +
                " subqueries of natively compiled routines",
            "Name the one column the subquery returns.", kFeatureNotSupported);
     if (!AcceptOp("*")) query->select_list = ParseExprList();
@@ -1297,10 +1291,8 @@ class Parser {
   [[gnu::noinline]] ExprPtr FinishSubquery(ExprPtr expr) {
     int height = 1;
     for (const ExprPtr &arg : expr->args) height = std::max(height, 1 + Height(arg.get()));
-    ForEachOwnExpression(*expr->query,
-                         [&](const Expr *e) { height = std::max(height, 1 + Height(e)); });
-    for (const TableRef &ref : expr->query->from)
-      if (ref.on) height = std::max(height, 1 + Height(ref.on.get()));
+    ForEachQueryExpression(*expr->query,
+                           [&](const Expr *e) { height = std::max(height, 1 + Height(e)); });
     if (height > kMaxDepth) FailTooDeep(expr->pos);
     heights_[expr.get()] = height;
     return expr;
