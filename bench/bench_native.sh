@@ -10,7 +10,10 @@
 #    Tables are durable (logged) and emptied (TRUNCATE) before every run.
 # 2. Point lookups: ROWS SELECT ... INTO by primary key in one call,
 #    natively against PL/pgSQL on heap and on memopt.
-# 3. Compile time of the insert procedure (memopt.recompile).
+# 3. A filter by an uncorrelated scalar subquery, `count(*) ... WHERE c2 >
+#    (SELECT avg(c2) FROM t)` over the ROWS rows: computed once per
+#    statement (PostgreSQL's InitPlan), so two scans, not ROWS + 1.
+# 4. Compile time of the insert procedure (memopt.recompile).
 # Times are server-side call times from psql's \timing, medians of REPEAT
 # runs; ratios are PL/pgSQL's time over the native time in the same run.
 set -euo pipefail
@@ -79,6 +82,17 @@ BEGIN
   RETURN s;
 END \$\$;
 SQL
+for side in native:t_mem_native:native_compilation plpgsql_heap:t_heap:plpgsql \
+  plpgsql_mem:t_mem_plpgsql:plpgsql; do
+  IFS=: read -r name table language <<<"$side"
+  body="SELECT count(*) INTO n FROM $table WHERE c2 > (SELECT avg(c2) FROM $table); RETURN n;"
+  if [ "$language" = native_compilation ]; then
+    body="BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT) DECLARE n bigint; $body END"
+  else
+    body="DECLARE n bigint; BEGIN $body END"
+  fi
+  psql_q -d postgres -c "CREATE FUNCTION above_avg_$name() RETURNS bigint LANGUAGE $language AS \$\$ $body \$\$"
+done
 
 # statement -> milliseconds (psql's \timing of the one statement)
 time_ms() {
@@ -95,6 +109,9 @@ for _ in $(seq "$REPEAT"); do
   for f in get_native get_plpgsql_heap get_plpgsql_mem; do
     samples[$f]+="$(time_ms "SELECT $f($ROWS)") "
   done
+  for f in above_avg_native above_avg_plpgsql_heap above_avg_plpgsql_mem; do
+    samples[$f]+="$(time_ms "SELECT $f()") "
+  done
 done
 compile_ms=$(psql_q -d postgres -At -c "SELECT round(memopt.recompile('ins_native(int)')::numeric, 1)")
 
@@ -109,4 +126,7 @@ printf "%-44s %10s %9s\n" "insert loop, PL/pgSQL -> memopt" "$(med ins_plpgsql_m
 printf "%-44s %10s %9s\n" "lookup loop, native -> memopt" "$(med get_native)" "1.0x"
 printf "%-44s %10s %9s\n" "lookup loop, PL/pgSQL -> heap" "$(med get_plpgsql_heap)" "$(ratio get_plpgsql_heap get_native)"
 printf "%-44s %10s %9s\n" "lookup loop, PL/pgSQL -> memopt" "$(med get_plpgsql_mem)" "$(ratio get_plpgsql_mem get_native)"
+printf "%-44s %10s %9s\n" "filter by (SELECT avg), native -> memopt" "$(med above_avg_native)" "1.0x"
+printf "%-44s %10s %9s\n" "filter by (SELECT avg), PL/pgSQL -> heap" "$(med above_avg_plpgsql_heap)" "$(ratio above_avg_plpgsql_heap above_avg_native)"
+printf "%-44s %10s %9s\n" "filter by (SELECT avg), PL/pgSQL -> memopt" "$(med above_avg_plpgsql_mem)" "$(ratio above_avg_plpgsql_mem above_avg_native)"
 echo "compile time of ins_native (parse, bind, LLVM -O2, JIT): ${compile_ms} ms"

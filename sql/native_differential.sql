@@ -149,7 +149,15 @@ INSERT INTO corpus VALUES
   ('perform_rows', 'DECLARE n bigint; DECLARE s text := '''';',
    'PERFORM id FROM dt WHERE v > b; GET DIAGNOSTICS n = ROW_COUNT; s := n || CASE WHEN found THEN ''T'' ELSE ''F'' END; INSERT INTO ds SELECT id, v FROM dt WHERE v BETWEEN a AND b; GET DIAGNOSTICS n = ROW_COUNT; s := s || '' i'' || n; UPDATE ds SET v = v + 1 WHERE id IN (SELECT dt_id FROM dj); GET DIAGNOSTICS n = ROW_COUNT; s := s || '' u'' || n; IF (SELECT count(*) FROM ds) > 3 THEN GET DIAGNOSTICS n = ROW_COUNT; s := s || '' c'' || n; END IF; DELETE FROM ds; GET DIAGNOSTICS n = ROW_COUNT; RETURN s || '' d'' || n;'),
   ('perform_bare', 'DECLARE n int;',
-   'PERFORM a / b, a * 2; GET DIAGNOSTICS n = ROW_COUNT; RETURN CASE WHEN found THEN ''T'' ELSE ''F'' END || n;');
+   'PERFORM a / b, a * 2; GET DIAGNOSTICS n = ROW_COUNT; RETURN CASE WHEN found THEN ''T'' ELSE ''F'' END || n;'),
+  ('avg_integers', 'DECLARE s text := ''''; DECLARE x numeric; DECLARE y numeric; DECLARE g int;',
+   'SELECT avg(v::smallint), avg(CASE WHEN v > b THEN v END) INTO x, y FROM dt WHERE id > a; s := coalesce(x::text, ''-'') || '' '' || coalesce(y::text, ''-''); FOR g, x IN SELECT w, avg(jk) FROM dj GROUP BY w HAVING avg(dt_id) > b ORDER BY w LOOP s := s || '' '' || g || '':'' || x; END LOOP; RETURN s || '' '' || coalesce((SELECT avg(2147483647) FROM dt WHERE id < a)::text, ''-'');'),
+  ('cached_writes', 'DECLARE c bigint; DECLARE t bigint;',
+   'INSERT INTO ds SELECT id, v FROM dt WHERE id <= 12; UPDATE ds SET v = v + 100 WHERE v < (SELECT avg(v) FROM ds) + a; DELETE FROM ds WHERE v = (SELECT min(v) FROM ds WHERE v > b); UPDATE ds SET v = (SELECT max(v) FROM ds) + 1 WHERE id % 3 = 0; SELECT count(*), sum(v) INTO c, t FROM ds; DELETE FROM ds; RETURN c || '' '' || t;'),
+  ('cached_loops', 'DECLARE s text := ''''; DECLARE c bigint; DECLARE n int := 0;',
+   'FOR i IN 1..3 LOOP SELECT count(*) INTO c FROM dt WHERE v > (SELECT min(v) FROM dt WHERE id > i * abs(a % 9)); s := s || c || '',''; END LOOP; INSERT INTO ds SELECT id, v FROM dt WHERE id <= 10; WHILE (SELECT count(*) FROM ds WHERE v < (SELECT max(v) FROM ds)) > abs(b % 5) AND n < 20 LOOP DELETE FROM ds WHERE v = (SELECT max(v) FROM ds); n := n + 1; END LOOP; SELECT count(*) INTO c FROM ds; DELETE FROM ds; RETURN s || n || '' '' || c;'),
+  ('cached_nested', 'DECLARE c bigint; DECLARE d bigint; DECLARE e bigint;',
+   'SELECT count(*) INTO c FROM dt o WHERE o.v > (SELECT min(j.w) FROM dj j WHERE j.dt_id = o.id AND j.w < (SELECT avg(w) FROM dj) + a) AND EXISTS (SELECT 1 FROM dj WHERE w > b); SELECT count(*) INTO d FROM dt WHERE v + 0 IN (SELECT w FROM dj WHERE w < (SELECT max(w) FROM dj) - a); SELECT count(*) INTO e FROM dt WHERE v * 1 BETWEEN (SELECT min(w) FROM dj) AND (SELECT max(w) FROM dj) + a AND id NOT IN (SELECT jk FROM dj WHERE w = b); RETURN c || '' '' || d || '' '' || e;');
 
 DO $$
 DECLARE c record;

@@ -120,6 +120,10 @@ struct Expr {
   bool swap_operands = false;  // kBinary with `runtime`: called as (right, left)
   int32_t typmod = -1;         // kCast to numeric(p, s) or varchar(n): the modifier applied
   bool explicit_cast = false;  // ... by an explicit cast (varchar(n) then cuts, as PostgreSQL)
+  // kExists, kScalarSubquery, kInSubquery read per row of a query but
+  // nothing of its rows: computed once per execution of the statement or
+  // subquery that lists it in Stmt::cached_subqueries (PostgreSQL's InitPlan).
+  bool cached = false;
 };
 
 enum class StmtKind : uint8_t {
@@ -249,6 +253,9 @@ struct Stmt {
   // (group_stage); with ORDER BY, result rows (select_list, then ORDER BY
   // expressions that name no entry of it) are sorted (order_stage).
   std::vector<const Expr *> aggregates;
+  // Subqueries (Expr::cached) whose cached values each execution of this
+  // statement, or of this subquery's query, starts without.
+  std::vector<const Expr *> cached_subqueries;
   SortStage group_stage;
   SortStage order_stage;
 };

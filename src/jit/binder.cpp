@@ -341,6 +341,7 @@ class Binder {
       expr->source = source;
       expr->column = column;
       expr->outer = outer;
+      NoteCorrelation(outer, -1);
       return ColumnType(routine_.tables[table], column, expr->pos);
     }
     if (variable < 0 && expr->parts.size() == 1 &&
@@ -355,6 +356,7 @@ class Binder {
       Fail(expr->pos, "variable \"" + last + "\" does not exist");
     }
     expr->variable = variable;
+    NoteCorrelation(0, variable);
     return routine_.variables[variable].type;
   }
 
@@ -673,7 +675,11 @@ class Binder {
           CoerceImplicit(&expr->args[0], Type::kFloat8);
           return Type::kFloat8;
         }
-        if (IsInteger(arg) || arg == Type::kNumeric) {
+        if (arg == Type::kInt2 || arg == Type::kInt4) {  // a bigint sum, as int4_avg_accum
+          CoerceImplicit(&expr->args[0], Type::kInt8);
+          return Type::kNumeric;
+        }
+        if (arg == Type::kInt8 || arg == Type::kNumeric) {
           CoerceImplicit(&expr->args[0], Type::kNumeric);
           return Type::kNumeric;
         }
@@ -826,29 +832,57 @@ class Binder {
     return type;
   }
 
-  // Binds a subquery by `bind`, with `around` (the FROM items of the query
-  // the subquery expression is in) as the next scope out: the subquery's
-  // names are its own FROM items' columns, then those of the queries around
-  // it (a correlated subquery), then variables. Aggregates in it are its own.
+  // Binds subquery `expr` by `bind`, with `around` (the FROM items of the
+  // query the subquery expression is in) as the next scope out: the
+  // subquery's names are its own FROM items' columns, then those of the
+  // queries around it (a correlated subquery), then variables. Aggregates
+  // in it are its own.
+  //
+  // A subquery evaluated per row of a query (cache_owner_ set) that reads
+  // nothing of the rows around it is cached, as PostgreSQL makes such a
+  // subquery an InitPlan: computed at its first use in each execution of
+  // its owner (Stmt::cached_subqueries), then reused.
   template <typename F>
-  void BindSubquery(const Sources *around, F bind) {
+  void BindSubquery(Expr *expr, const Sources *around, F bind) {
     std::vector<const Expr *> *saved_aggregates = aggregates_;
     bool saved_in_aggregate = in_aggregate_;
+    Stmt *owner = cache_owner_;
+    if (owner == nullptr) cache_owner_ = expr->query.get();  // evaluated once where it stands
     aggregates_ = nullptr;
     in_aggregate_ = false;
     enclosing_.push_back(around);
+    subqueries_.push_back(SubqueryBinding{routine_.variables.size(), false});
     bind();
+    bool correlated = subqueries_.back().correlated;
+    subqueries_.pop_back();
     enclosing_.pop_back();
+    cache_owner_ = owner;
+    if (owner != nullptr && !correlated) {
+      expr->cached = true;
+      owner->cached_subqueries.push_back(expr);
+    }
     aggregates_ = saved_aggregates;
     in_aggregate_ = saved_in_aggregate;
     current_sources_ = around;
+  }
+
+  // A name read `outer` subquery levels out makes the subqueries between
+  // here and there correlated; so does a $let read inside a subquery that
+  // the $let is declared outside of (its value changes per outer row).
+  void NoteCorrelation(int outer, int variable) {
+    for (size_t i = subqueries_.size() - std::min<size_t>(outer, subqueries_.size());
+         i < subqueries_.size(); ++i)
+      subqueries_[i].correlated = true;
+    if (variable < 0 || !routine_.variables[variable].borrowed) return;
+    for (SubqueryBinding &subquery : subqueries_)
+      if (static_cast<size_t>(variable) < subquery.first_variable) subquery.correlated = true;
   }
 
   // EXISTS (SELECT ... FROM ... WHERE ...): its select list is checked,
   // never computed.
   void BindExists(Expr *expr, const Sources *around) {
     Stmt *query = expr->query.get();
-    BindSubquery(around, [&] {
+    BindSubquery(expr, around, [&] {
       std::vector<const Expr *> aggregates;
       aggregates_ = &aggregates;
       Sources sources = SourcesFor(&query->from);
@@ -868,7 +902,7 @@ class Binder {
     Stmt *query = expr->query.get();
     if (query->select_list.size() != 1)
       FailWithCode(query->select_list[1]->pos, "42601", "subquery must return only one column", "");
-    BindSubquery(around, [&] {
+    BindSubquery(expr, around, [&] {
       BindQuery(query, [this](size_t i, ExprPtr *item) { TypeUntypedNull(i, item); });
     });
     Variable value;
@@ -898,7 +932,7 @@ class Binder {
     equal->args.push_back(std::move(left));
     equal->args.push_back(std::move(item));
     query->select_list[0] = std::move(equal);
-    BindSubquery(around, [&] { BindQuery(query, [](size_t, ExprPtr *) {}); });
+    BindSubquery(expr, around, [&] { BindQuery(query, [](size_t, ExprPtr *) {}); });
     if (!literal) scopes_.pop_back();
   }
 
@@ -981,7 +1015,31 @@ class Binder {
     CoerceForAssignment(value, var.type, "variable \"" + var.name + "\"", var.typmod);
   }
 
+  // The statements whose queries run per row own the cached subqueries in
+  // them (BindSubquery); in any other, a subquery is its own owner.
   void BindStmt(Stmt *stmt) {
+    Stmt *saved_owner = cache_owner_;
+    cache_owner_ = RunsQuery(stmt->kind) ? stmt : nullptr;
+    BindStmtOfKind(stmt);
+    cache_owner_ = saved_owner;
+  }
+
+  static bool RunsQuery(StmtKind kind) {
+    switch (kind) {
+      case StmtKind::kInsert:
+      case StmtKind::kUpdate:
+      case StmtKind::kDelete:
+      case StmtKind::kSelectInto:
+      case StmtKind::kForQuery:
+      case StmtKind::kSelectRows:
+      case StmtKind::kPerform:
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  void BindStmtOfKind(Stmt *stmt) {
     switch (stmt->kind) {
       case StmtKind::kDeclare:
         BindDeclare(stmt);
@@ -1647,6 +1705,16 @@ class Binder {
   // While a subquery is bound: the FROM items of the queries around
   // it, outermost first (nullptr where procedural code holds the subquery).
   std::vector<const Sources *> enclosing_;
+  // One per subquery being bound, as enclosing_: the first variable
+  // declared inside it, and whether it reads the rows around it.
+  struct SubqueryBinding {
+    size_t first_variable;
+    bool correlated;
+  };
+  std::vector<SubqueryBinding> subqueries_;
+  // The statement or outermost subquery that owns the cached subqueries
+  // being bound (BindSubquery); nullptr in procedural code.
+  Stmt *cache_owner_ = nullptr;
   int loop_depth_ = 0;
   std::vector<std::string> labels_;                  // of the enclosing loops, innermost last
   std::vector<const Expr *> *aggregates_ = nullptr;  // while binding a SELECT INTO list

@@ -303,11 +303,9 @@ Value Generator::Gen(const Expr *expr) {
     case ExprKind::kCase:
       return GenCase(expr);
     case ExprKind::kExists:
-      return GenExists(expr);
     case ExprKind::kScalarSubquery:
-      return GenScalarSubquery(expr);
     case ExprKind::kInSubquery:
-      return GenInSubquery(expr);
+      return GenSubquery(expr);
     case ExprKind::kLet:  // the binder left only operands to compute once
       StoreVariable(expr->variable, Gen(expr->args[0].get()));
       return Gen(expr->args[1].get());
@@ -741,6 +739,7 @@ void Generator::SetLine(int line) {
 }
 
 void Generator::GenStmt(const Stmt *stmt) {
+  ResetCachedSubqueries(stmt);
   switch (stmt->kind) {
     case StmtKind::kDeclare:
       if (stmt->value) {

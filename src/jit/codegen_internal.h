@@ -45,7 +45,7 @@ struct VariableSlot {
 
 // The running state of one aggregate of a SELECT ... INTO.
 struct Accumulator {
-  llvm::Value *value = nullptr;      // alloca: running sum / min / max (avg: the float8 sum)
+  llvm::Value *value = nullptr;      // alloca: running sum / min / max (avg: its sum)
   llvm::Value *null = nullptr;       // alloca i1: no input yet
   llvm::Value *count = nullptr;      // alloca i64: inputs counted (count, avg)
   llvm::Type *type = nullptr;        // of value
@@ -139,6 +139,16 @@ class Generator {
   Value GenCallee(int callee, const std::vector<ExprPtr> &args, Type result);
   Value GenCall(const Expr *expr);
   Value GenCase(const Expr *expr);
+  // A subquery's value, computed once per execution of its owner when it
+  // is cached (Expr::cached): `valid` says the others hold it.
+  struct SubqueryCache {
+    llvm::Type *type;
+    llvm::Value *valid, *value, *null;
+  };
+  Value GenSubquery(const Expr *expr);
+  Value ComputeSubquery(const Expr *expr);
+  const SubqueryCache &CacheOf(const Expr *expr);
+  void ResetCachedSubqueries(const Stmt *owner);
   Value GenExists(const Expr *expr);
   Value GenScalarSubquery(const Expr *expr);
   Value GenInSubquery(const Expr *expr);
@@ -271,6 +281,7 @@ class Generator {
   // (one per subquery level, as Expr::outer counts them).
   std::vector<QueryContext> enclosing_;
   std::map<const Expr *, Value> aggregate_results_;
+  std::map<const Expr *, SubqueryCache> subquery_caches_;
   int current_line_ = -1;
 };
 

@@ -247,6 +247,7 @@ void Generator::GenQuery(const Stmt *stmt, RowSink sink) {
 // own, since the expression around it may still hold some in the
 // statement's: EnterSubquery says whether it took some, for LeaveSubquery.
 bool Generator::EnterSubquery(const Stmt *query) {
+  ResetCachedSubqueries(query);
   bool own_scratch = StatementMakesTemporaries(query);
   if (own_scratch) b_.CreateCall(Runtime("memopt_rt_scratch_enter", b_.getVoidTy(), {}), {call_});
   enclosing_.push_back(query_);
@@ -258,6 +259,61 @@ void Generator::LeaveSubquery(bool own_scratch) {
   query_ = enclosing_.back();
   enclosing_.pop_back();
   if (own_scratch) b_.CreateCall(Runtime("memopt_rt_scratch_leave", b_.getVoidTy(), {}), {call_});
+}
+
+Value Generator::ComputeSubquery(const Expr *expr) {
+  switch (expr->kind) {
+    case ExprKind::kExists:
+      return GenExists(expr);
+    case ExprKind::kScalarSubquery:
+      return GenScalarSubquery(expr);
+    default:
+      return GenInSubquery(expr);
+  }
+}
+
+// A subquery expression; a cached one (Expr::cached, PostgreSQL's InitPlan)
+// is computed only where its cache is not yet valid. The value a cached
+// scalar subquery keeps is owned by its variable, which nothing else
+// assigns, so it stays valid as long as the cache.
+Value Generator::GenSubquery(const Expr *expr) {
+  if (!expr->cached) return ComputeSubquery(expr);
+  const SubqueryCache &cache = CacheOf(expr);
+  BasicBlock *compute = NewBlock("subquery_compute");
+  BasicBlock *cached = NewBlock("subquery_cached");
+  b_.CreateCondBr(b_.CreateLoad(i1_, cache.valid), cached, compute);
+  b_.SetInsertPoint(compute);
+  Value value = ComputeSubquery(expr);
+  b_.CreateStore(value.v, cache.value);
+  b_.CreateStore(value.null, cache.null);
+  b_.CreateStore(b_.getTrue(), cache.valid);
+  b_.CreateBr(cached);
+  b_.SetInsertPoint(cached);
+  return Value{b_.CreateLoad(cache.type, cache.value), b_.CreateLoad(i1_, cache.null)};
+}
+
+// The cache of subquery `expr`, made invalid in the entry block (so that
+// it is always defined) and by ResetCachedSubqueries.
+const Generator::SubqueryCache &Generator::CacheOf(const Expr *expr) {
+  auto found = subquery_caches_.find(expr);
+  if (found != subquery_caches_.end()) return found->second;
+  SubqueryCache cache;
+  cache.type = MachineType(expr->kind == ExprKind::kScalarSubquery ? expr->type : Type::kBool);
+  cache.valid = EntryAlloca(i1_);
+  cache.value = EntryAlloca(cache.type);
+  cache.null = EntryAlloca(i1_);
+  IRBuilder<> entry(&fn_->getEntryBlock(), fn_->getEntryBlock().getTerminator() != nullptr
+                                               ? fn_->getEntryBlock().getTerminator()->getIterator()
+                                               : fn_->getEntryBlock().end());
+  entry.CreateStore(entry.getFalse(), cache.valid);
+  return subquery_caches_.emplace(expr, cache).first->second;
+}
+
+// Each execution of `owner` (a statement, or an outermost subquery) starts
+// with the subqueries it caches not yet computed.
+void Generator::ResetCachedSubqueries(const Stmt *owner) {
+  for (const Expr *expr : owner->cached_subqueries)
+    b_.CreateStore(b_.getFalse(), CacheOf(expr).valid);
 }
 
 // EXISTS (subquery): true at the subquery's first row, which closes its
@@ -676,12 +732,22 @@ std::vector<Value> Generator::AggregateInputs(const Stmt *stmt) {
   return inputs;
 }
 
+// What an aggregate sums, or keeps: its result type, but a bigint for the
+// avg of smallint and integer (the binder makes its input bigint), as
+// PostgreSQL's int4_avg_accum, which spares a numeric addition per row.
+static Type AccumulatorType(const Expr *aggregate) {
+  if (static_cast<BuiltinFunction>(aggregate->function) == BuiltinFunction::kAvg &&
+      aggregate->args[0]->type == Type::kInt8)
+    return Type::kInt8;
+  return aggregate->type;
+}
+
 void Generator::AllocateAccumulators(const Stmt *stmt) {
   query_.accumulators.clear();
   for (const Expr *aggregate : stmt->aggregates) {
     Accumulator acc;
-    acc.type = MachineType(aggregate->type);
-    acc.value_type = aggregate->type;
+    acc.value_type = AccumulatorType(aggregate);
+    acc.type = MachineType(acc.value_type);
     acc.value = EntryAlloca(acc.type);
     acc.null = EntryAlloca(i1_);
     acc.count = EntryAlloca(i64_);
@@ -732,7 +798,7 @@ void Generator::Accumulate(const Stmt *stmt, const std::vector<Value> &inputs) {
 
 void Generator::Combine(const Expr *aggregate, const Accumulator &acc, Value arg) {
   auto function = static_cast<BuiltinFunction>(aggregate->function);
-  Type type = aggregate->type;
+  Type type = acc.value_type;
   llvm::Value *x = arg.v;
   if (function == BuiltinFunction::kSum && IsInteger(type)) x = b_.CreateSExt(x, MachineType(type));
   llvm::Value *first = b_.CreateLoad(i1_, acc.null);
@@ -780,6 +846,8 @@ void Generator::FinishAggregates(const Stmt *stmt) {
       llvm::Value *none = b_.CreateICmpEQ(count, b_.getInt64(0));
       llvm::Value *sum = b_.CreateLoad(i64_, acc.value);
       result = UnlessNull(none, Type::kNumeric, [&] {
+        if (acc.value_type == Type::kInt8)
+          sum = Apply(MEMOPT_FN_INT8_TO_NUMERIC, sum, nullptr, Type::kNumeric);
         llvm::Value *n = Apply(MEMOPT_FN_INT8_TO_NUMERIC, count, nullptr, Type::kNumeric);
         return Apply(MEMOPT_FN_NUMERIC_DIV, sum, n, Type::kNumeric);
       });

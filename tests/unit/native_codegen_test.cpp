@@ -583,6 +583,44 @@ TEST(NativeBinder, ExistsSubqueriesReadTheRowsAroundThem) {
   EXPECT_EQ(missing->error.sqlstate, "42P01");
 }
 
+// PostgreSQL's InitPlans: a subquery read per row of a query that reads
+// nothing of the rows around it is computed once per execution of its owner.
+TEST(NativeBinder, UncorrelatedSubqueriesAreCachedByTheirOwner) {
+  auto built = Build(Wrap("SELECT count(*) INTO a FROM t o WHERE o.v > (SELECT min(v) FROM t "
+                          "WHERE id > b) AND o.v < (SELECT max(v) FROM t i WHERE i.id = o.id) "
+                          "AND (o.v + 1) IN (SELECT v FROM t) AND EXISTS (SELECT 1 FROM t); "
+                          "b := (SELECT max(v) FROM t WHERE v < (SELECT avg(v) FROM t) AND "
+                          "id = a); RETURN a;"),
+                     Type::kInt8, false);
+  ASSERT_TRUE(built->ok) << built->error.message;
+  const Stmt &query = *built->routine.body.statements[0];
+  std::vector<const Expr *> subqueries;
+  ForEachQueryExpression(query, [&](const Expr *e) {
+    std::vector<const Expr *> stack{e};
+    while (!stack.empty()) {
+      const Expr *x = stack.back();
+      stack.pop_back();
+      if (x->query) subqueries.push_back(x);
+      for (const ExprPtr &arg : x->args) stack.push_back(arg.get());
+    }
+  });
+  ASSERT_EQ(subqueries.size(), 4u);
+  for (const Expr *subquery : subqueries) {
+    bool reads_outer_row = subquery->kind == ExprKind::kInSubquery ||  // x, computed per row
+                           subquery->query->from[0].alias == "i";      // i.id = o.id
+    EXPECT_EQ(subquery->cached, !reads_outer_row) << static_cast<int>(subquery->kind);
+  }
+  EXPECT_EQ(query.cached_subqueries.size(), 2u);  // min(v) (reads variable b) and EXISTS
+  // In procedural code the outermost subquery runs once where it stands and
+  // owns the subqueries in it.
+  const Stmt &assign = *built->routine.body.statements[1];
+  ASSERT_EQ(assign.value->kind, ExprKind::kScalarSubquery);
+  EXPECT_FALSE(assign.value->cached);
+  EXPECT_TRUE(assign.cached_subqueries.empty());
+  ASSERT_EQ(assign.value->query->cached_subqueries.size(), 1u);
+  EXPECT_EQ(assign.value->query->cached_subqueries[0]->query->select_list[0]->op, "avg");
+}
+
 TEST(NativeBinder, GroupedQueriesNameOnlyGroupColumnsOutsideAggregates) {
   auto grouped = Build(Wrap("SELECT v, count(*) INTO a, b FROM t GROUP BY v ORDER BY 2 DESC, v "
                             "LIMIT 1; RETURN a;"),
