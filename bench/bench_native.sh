@@ -13,7 +13,9 @@
 # 3. A filter by an uncorrelated scalar subquery, `count(*) ... WHERE c2 >
 #    (SELECT avg(c2) FROM t)` over the ROWS rows: computed once per
 #    statement (PostgreSQL's InitPlan), so two scans, not ROWS + 1.
-# 4. Compile time of the insert procedure (memopt.recompile).
+# 4. IN-list lookups: ROWS / 3 queries `SELECT sum(c2) ... WHERE c1 IN (i,
+#    i + 1, i + 2)` in one call (natively one key lookup per list item).
+# 5. Compile time of the insert procedure (memopt.recompile).
 # Times are server-side call times from psql's \timing, medians of REPEAT
 # runs; ratios are PL/pgSQL's time over the native time in the same run.
 set -euo pipefail
@@ -85,13 +87,17 @@ SQL
 for side in native:t_mem_native:native_compilation plpgsql_heap:t_heap:plpgsql \
   plpgsql_mem:t_mem_plpgsql:plpgsql; do
   IFS=: read -r name table language <<<"$side"
-  body="SELECT count(*) INTO n FROM $table WHERE c2 > (SELECT avg(c2) FROM $table); RETURN n;"
+  avg_body="SELECT count(*) INTO n FROM $table WHERE c2 > (SELECT avg(c2) FROM $table); RETURN n;"
+  in_body="FOR i IN 1..k LOOP SELECT sum(c2) INTO v FROM $table WHERE c1 IN (3 * i, 3 * i + 1,
+    3 * i + 2); n := n + v; END LOOP; RETURN n;"
   if [ "$language" = native_compilation ]; then
-    body="BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT) DECLARE n bigint; $body END"
+    start="BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
+      DECLARE n bigint := 0; DECLARE v bigint;"
   else
-    body="DECLARE n bigint; BEGIN $body END"
+    start="DECLARE n bigint := 0; v bigint; BEGIN"
   fi
-  psql_q -d postgres -c "CREATE FUNCTION above_avg_$name() RETURNS bigint LANGUAGE $language AS \$\$ $body \$\$"
+  psql_q -d postgres -c "CREATE FUNCTION above_avg_$name() RETURNS bigint LANGUAGE $language AS \$\$ $start $avg_body END \$\$"
+  psql_q -d postgres -c "CREATE FUNCTION in_list_$name(k int) RETURNS bigint LANGUAGE $language AS \$\$ $start $in_body END \$\$"
 done
 
 # statement -> milliseconds (psql's \timing of the one statement)
@@ -112,6 +118,9 @@ for _ in $(seq "$REPEAT"); do
   for f in above_avg_native above_avg_plpgsql_heap above_avg_plpgsql_mem; do
     samples[$f]+="$(time_ms "SELECT $f()") "
   done
+  for f in in_list_native in_list_plpgsql_heap in_list_plpgsql_mem; do
+    samples[$f]+="$(time_ms "SELECT $f($ROWS / 3 - 1)") "
+  done
 done
 compile_ms=$(psql_q -d postgres -At -c "SELECT round(memopt.recompile('ins_native(int)')::numeric, 1)")
 
@@ -129,4 +138,7 @@ printf "%-44s %10s %9s\n" "lookup loop, PL/pgSQL -> memopt" "$(med get_plpgsql_m
 printf "%-44s %10s %9s\n" "filter by (SELECT avg), native -> memopt" "$(med above_avg_native)" "1.0x"
 printf "%-44s %10s %9s\n" "filter by (SELECT avg), PL/pgSQL -> heap" "$(med above_avg_plpgsql_heap)" "$(ratio above_avg_plpgsql_heap above_avg_native)"
 printf "%-44s %10s %9s\n" "filter by (SELECT avg), PL/pgSQL -> memopt" "$(med above_avg_plpgsql_mem)" "$(ratio above_avg_plpgsql_mem above_avg_native)"
+printf "%-44s %10s %9s\n" "IN-list lookups, native -> memopt" "$(med in_list_native)" "1.0x"
+printf "%-44s %10s %9s\n" "IN-list lookups, PL/pgSQL -> heap" "$(med in_list_plpgsql_heap)" "$(ratio in_list_plpgsql_heap in_list_native)"
+printf "%-44s %10s %9s\n" "IN-list lookups, PL/pgSQL -> memopt" "$(med in_list_plpgsql_mem)" "$(ratio in_list_plpgsql_mem in_list_native)"
 echo "compile time of ins_native (parse, bind, LLVM -O2, JIT): ${compile_ms} ms"

@@ -173,6 +173,11 @@ struct TableRef {
   // column satisfies every `column range_ops[i] access_keys[i]` (<, <=, >, >=)
   bool range_scan = false;
   std::vector<std::string> range_ops;
+  // ... or, with `alternatives`, index column `alternative_key` (whose
+  // access_keys entry is the conjunct) takes each distinct value of an IN
+  // list, or an OR of equalities, on its column in turn: one lookup each
+  std::vector<const Expr *> alternatives;
+  int alternative_key = -1;
   // ... and the conjuncts of `where` tested as soon as its row is read (those
   // that read no later FROM item; for a LEFT JOIN item, the conjuncts of
   // `on`, which decide whether a row matches) ...

@@ -1618,6 +1618,8 @@ class Binder {
         if (eq.second != nullptr) equalities.push_back(eq);
       }
       ChooseIndex(&ref, routine_.tables[ref.table], equalities);
+      if (ref.access_index < 0 && !ref.left_join)
+        ChooseAlternatives(&ref, routine_.tables[ref.table], equalities, matching, here);
       if (ref.access_index < 0) ChooseRange(&ref, routine_.tables[ref.table], matching, s);
       // Conditions with subqueries last, as PostgreSQL orders quals by cost: the
       // cheap ones may spare a subquery (and raise their errors first).
@@ -1671,6 +1673,63 @@ class Binder {
         ref->access_keys.push_back(condition.value);
       }
       if (ref->range_scan) return;
+    }
+  }
+
+  // An OR of "column = value" on one column of FROM item `source` (what
+  // `column IN (a, b, ...)` becomes): the column and the values.
+  static bool OrOfKeyEqualities(const Expr *expr, int source, int *column,
+                                std::vector<const Expr *> *values) {
+    if (expr->kind == ExprKind::kBinary && expr->op == "or")
+      return OrOfKeyEqualities(expr->args[0].get(), source, column, values) &&
+             OrOfKeyEqualities(expr->args[1].get(), source, column, values);
+    auto eq = KeyEquality(expr, source);
+    if (eq.second == nullptr || (*column >= 0 && eq.first != *column)) return false;
+    *column = eq.first;
+    values->push_back(eq.second);
+    return true;
+  }
+
+  // Types whose equal values have equal Datums, so that the generated code
+  // can drop an IN list's duplicate keys by comparing Datums.
+  static bool DatumEqualityIsValueEquality(Type type) {
+    switch (type) {
+      case Type::kBool:
+      case Type::kInt2:
+      case Type::kInt4:
+      case Type::kInt8:
+      case Type::kDate:
+      case Type::kTime:
+      case Type::kTimestamp:
+      case Type::kTimestampTz:
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  // Without an equality lookup: an index whose columns WHERE fixes, one of
+  // them by an IN list (or an OR of equalities) on a type of
+  // DatumEqualityIsValueEquality: one lookup per distinct value, as
+  // PostgreSQL's index scan with `= ANY (array)` (GenAlternativeLookups).
+  static void ChooseAlternatives(TableRef *ref, const TableDesc &table,
+                                 std::vector<std::pair<int, const Expr *>> equalities,
+                                 const std::vector<const Expr *> &conjuncts, int source) {
+    for (const Expr *conjunct : conjuncts) {
+      int column = -1;
+      std::vector<const Expr *> values;
+      if (!OrOfKeyEqualities(conjunct, source, &column, &values) || values.size() < 2 ||
+          !DatumEqualityIsValueEquality(table.columns[column].type))
+        continue;
+      equalities.emplace_back(column, conjunct);  // the conjunct stands for its values
+      ChooseIndex(ref, table, equalities);
+      equalities.pop_back();
+      if (ref->access_index < 0) continue;
+      const std::vector<int> &columns = table.indexes[ref->access_index].columns;
+      ref->alternative_key =
+          static_cast<int>(std::find(columns.begin(), columns.end(), column) - columns.begin());
+      ref->alternatives = std::move(values);
+      return;
     }
   }
 

@@ -262,6 +262,11 @@ class Generator {
   void Combine(const Expr *aggregate, const Accumulator &acc, Value arg);
   void FinishAggregates(const Stmt *stmt);
   llvm::Value *LookupKeys(const TableRef &ref, BasicBlock *no_rows);
+  llvm::Value *KeyValue(const Expr *key, Type column_type, BasicBlock *no_match);
+  void GenAlternativeLookups(const Stmt *stmt, int32_t number, size_t level, BasicBlock *exhausted,
+                             const std::function<void(BasicBlock *next)> &inner);
+  void GenSourceRows(const Stmt *stmt, int32_t number, size_t level, BasicBlock *closed,
+                     const std::function<void(BasicBlock *next)> &inner);
   llvm::Value *RangeBounds(const TableRef &ref, BasicBlock *no_rows);
 
   const Routine &routine_;

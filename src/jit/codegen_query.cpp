@@ -23,7 +23,17 @@ void Generator::GenSources(const Stmt *stmt, int32_t number, size_t level, Basic
                            const std::function<void(BasicBlock *next)> &inner) {
   const TableRef &ref = SourceRef(*stmt, static_cast<int>(level));
   if (ref.left_join) return GenLeftJoinSource(stmt, number, level, exhausted, inner);
+  if (!ref.alternatives.empty())
+    return GenAlternativeLookups(stmt, number, level, exhausted, inner);
   OpenSource(ref, number, level, exhausted);
+  GenSourceRows(stmt, number, level, exhausted, inner);
+}
+
+// The rows of FROM item `level`'s open cursor, each tested by its filters
+// and joined with the later items; closed when they run out, then `closed`.
+void Generator::GenSourceRows(const Stmt *stmt, int32_t number, size_t level, BasicBlock *closed,
+                              const std::function<void(BasicBlock *next)> &inner) {
+  const TableRef &ref = SourceRef(*stmt, static_cast<int>(level));
   BasicBlock *head = NewBlock("row_next");
   BasicBlock *row = NewBlock("row");
   BasicBlock *end = NewBlock("rows_end");
@@ -32,7 +42,7 @@ void Generator::GenSources(const Stmt *stmt, int32_t number, size_t level, Basic
   FetchSourceRow(number, level, row, end);
   b_.SetInsertPoint(end);
   CloseSource(number, level);
-  b_.CreateBr(exhausted);
+  b_.CreateBr(closed);
   b_.SetInsertPoint(row);
   if (StatementMakesTemporaries(stmt)) ResetScratch();  // per row
   TestFilters(ref.filters, head);
@@ -867,31 +877,120 @@ void Generator::FinishAggregates(const Stmt *stmt) {
 
 // The index key Datums, each converted to its column's type; a NULL key
 // or one out of the column type's range finds no row (jumps to `no_rows`).
+// The key of an IN list's column (alternative_key) is left 0, for
+// GenAlternativeLookups to fill in.
 llvm::Value *Generator::LookupKeys(const TableRef &ref, BasicBlock *no_rows) {
   const TableDesc &table = routine_.tables[ref.table];
   const IndexDesc &index = table.indexes[ref.access_index];
   std::vector<Value> values;
   std::vector<Type> types;
   for (size_t i = 0; i < index.columns.size(); ++i) {
-    const Expr *key = ref.access_keys[i];
     Type column_type = table.columns[index.columns[i]].type;
-    Value v = Gen(key);
-    BasicBlock *present = NewBlock("key_present");
-    b_.CreateCondBr(v.null, no_rows, present);
-    b_.SetInsertPoint(present);
-    if (key->type != column_type) {
-      llvm::Type *target = MachineType(column_type);
-      llvm::Value *narrow = b_.CreateTrunc(v.v, target);
-      BasicBlock *fits = NewBlock("key_fits");
-      b_.CreateCondBr(b_.CreateICmpEQ(b_.CreateSExt(narrow, v.v->getType()), v.v), fits, no_rows);
-      b_.SetInsertPoint(fits);
-      v.v = narrow;
-    }
-    v.null = b_.getFalse();
-    values.push_back(v);
+    llvm::Value *key = static_cast<int>(i) == ref.alternative_key
+                           ? llvm::Constant::getNullValue(MachineType(column_type))
+                           : KeyValue(ref.access_keys[i], column_type, no_rows);
+    values.push_back(Value{key, b_.getFalse()});
     types.push_back(column_type);
   }
   return DatumArrays(values, types).first;
+}
+
+// `key` in `column_type` (an integer narrowed with a range check); a NULL
+// or one out of range goes to `no_match`, since it equals no column value.
+llvm::Value *Generator::KeyValue(const Expr *key, Type column_type, BasicBlock *no_match) {
+  Value v = Gen(key);
+  BasicBlock *present = NewBlock("key_present");
+  b_.CreateCondBr(v.null, no_match, present);
+  b_.SetInsertPoint(present);
+  if (key->type == column_type) return v.v;
+  llvm::Value *narrow = b_.CreateTrunc(v.v, MachineType(column_type));
+  BasicBlock *fits = NewBlock("key_fits");
+  b_.CreateCondBr(b_.CreateICmpEQ(b_.CreateSExt(narrow, v.v->getType()), v.v), fits, no_match);
+  b_.SetInsertPoint(fits);
+  return narrow;
+}
+
+// A FROM item found by one lookup per distinct value of an IN list (or
+// an OR of equalities) on one index column, as PostgreSQL's index scan
+// with a ScalarArrayOp: every item is computed first (keys / usable);
+// then each usable key no earlier one equals (the binder takes only
+// types whose Datums are equal when their values are) opens the cursor.
+//
+//   keys[i], usable[i] for every item; fixed = the other index columns' keys
+//   head:  k == n -> exhausted; usable[k] and no j < k with keys[j] == keys[k] -> open
+//   open:  fixed[alternative_key] = keys[k]; the rows as GenSources (-> step when closed)
+//   step:  k += 1 -> head
+void Generator::GenAlternativeLookups(const Stmt *stmt, int32_t number, size_t level,
+                                      BasicBlock *exhausted,
+                                      const std::function<void(BasicBlock *next)> &inner) {
+  const TableRef &ref = SourceRef(*stmt, static_cast<int>(level));
+  const TableDesc &table = routine_.tables[ref.table];
+  Type column_type =
+      table.columns[table.indexes[ref.access_index].columns[ref.alternative_key]].type;
+  uint64_t n = ref.alternatives.size();
+  llvm::Type *keys_type = llvm::ArrayType::get(i64_, n);
+  llvm::Type *usable_type = llvm::ArrayType::get(i1_, n);
+  llvm::Value *keys = EntryAlloca(keys_type);
+  llvm::Value *usable = EntryAlloca(usable_type);
+  auto key_at = [&](llvm::Value *i) {
+    return b_.CreateInBoundsGEP(keys_type, keys, {b_.getInt64(0), i});
+  };
+  auto usable_at = [&](llvm::Value *i) {
+    return b_.CreateInBoundsGEP(usable_type, usable, {b_.getInt64(0), i});
+  };
+  for (uint64_t i = 0; i < n; ++i) {
+    BasicBlock *unusable = NewBlock("alternative_unusable");
+    BasicBlock *computed = NewBlock("alternative_computed");
+    b_.CreateStore(b_.getFalse(), usable_at(b_.getInt64(i)));
+    llvm::Value *key = KeyValue(ref.alternatives[i], column_type, unusable);
+    b_.CreateStore(ToDatum(key, column_type), key_at(b_.getInt64(i)));
+    b_.CreateStore(b_.getTrue(), usable_at(b_.getInt64(i)));
+    b_.CreateBr(computed);
+    b_.SetInsertPoint(unusable);
+    b_.CreateBr(computed);
+    b_.SetInsertPoint(computed);
+  }
+  llvm::Value *fixed = LookupKeys(ref, exhausted);
+  llvm::Value *k = EntryAlloca(i64_);
+  llvm::Value *j = EntryAlloca(i64_);
+  b_.CreateStore(b_.getInt64(0), k);
+  BasicBlock *head = NewBlock("alternative_next");
+  BasicBlock *candidate = NewBlock("alternative_candidate");
+  BasicBlock *earlier = NewBlock("alternative_earlier");
+  BasicBlock *compare = NewBlock("alternative_compare");
+  BasicBlock *open = NewBlock("alternative_open");
+  BasicBlock *step = NewBlock("alternative_step");
+  b_.CreateBr(head);
+
+  b_.SetInsertPoint(head);
+  llvm::Value *current = b_.CreateLoad(i64_, k);
+  b_.CreateStore(b_.getInt64(0), j);
+  BasicBlock *check = NewBlock("alternative_usable");
+  b_.CreateCondBr(b_.CreateICmpEQ(current, b_.getInt64(n)), exhausted, check);
+  b_.SetInsertPoint(check);
+  b_.CreateCondBr(b_.CreateLoad(i1_, usable_at(current)), candidate, step);
+  b_.SetInsertPoint(candidate);
+  llvm::Value *key = b_.CreateLoad(i64_, key_at(current));
+  b_.CreateBr(earlier);
+  b_.SetInsertPoint(earlier);  // j < k: an earlier usable key equal to this one?
+  llvm::Value *other = b_.CreateLoad(i64_, j);
+  b_.CreateCondBr(b_.CreateICmpEQ(other, current), open, compare);
+  b_.SetInsertPoint(compare);
+  b_.CreateStore(b_.CreateAdd(other, b_.getInt64(1)), j);
+  llvm::Value *same = b_.CreateAnd(b_.CreateLoad(i1_, usable_at(other)),
+                                   b_.CreateICmpEQ(b_.CreateLoad(i64_, key_at(other)), key));
+  b_.CreateCondBr(same, step, earlier);
+
+  b_.SetInsertPoint(open);
+  b_.CreateStore(key, b_.CreateConstInBoundsGEP1_64(i64_, fixed, ref.alternative_key));
+  b_.CreateCall(Runtime("memopt_rt_open", b_.getVoidTy(), {i32_, i32_, i64_->getPointerTo()}),
+                {call_, b_.getInt32(number), b_.getInt32(static_cast<int32_t>(level)), fixed});
+  GenSourceRows(stmt, number, level, step, inner);
+
+  b_.SetInsertPoint(step);
+  b_.CreateStore(b_.CreateAdd(b_.CreateLoad(i64_, k), b_.getInt64(1)), k);
+  CheckInterrupts();
+  b_.CreateBr(head);
 }
 
 // The bounds of a range scan, in the column's type; a NULL bound finds no

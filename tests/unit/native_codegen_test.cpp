@@ -534,6 +534,39 @@ TEST(NativeBinder, RangeConditionsOnAnOrderedIndexScanARange) {
   EXPECT_FALSE(equality->routine.body.statements[0]->from[0].range_scan);  // a lookup wins
 }
 
+TEST(NativeBinder, InListsOnAKeyAreOneLookupPerValue) {
+  auto in_list = Build(Wrap("SELECT count(*) INTO a FROM t WHERE v > 0 AND id IN (1, a, b + 1); "
+                            "RETURN a;"),
+                       Type::kInt8, false);
+  ASSERT_TRUE(in_list->ok) << in_list->error.message;
+  const TableRef &ref = in_list->routine.body.statements[0]->from[0];
+  EXPECT_EQ(ref.access_index, 0);
+  EXPECT_FALSE(ref.range_scan);
+  EXPECT_EQ(ref.alternative_key, 0);
+  ASSERT_EQ(ref.alternatives.size(), 3u);
+  EXPECT_EQ(ref.alternatives[0]->kind, ExprKind::kInt);
+  EXPECT_EQ(ref.filters.size(), 2u);  // the IN list is still tested on each row
+  auto ors = Build(Wrap("SELECT count(*) INTO a FROM t WHERE id = 1 OR id = a; RETURN a;"),
+                   Type::kInt8, false);
+  ASSERT_TRUE(ors->ok);
+  EXPECT_EQ(ors->routine.body.statements[0]->from[0].alternatives.size(), 2u);
+  // Not one column (v is not indexed), a LEFT JOIN item, or an expression of the key: scans.
+  for (const char *where :
+       {"id = 1 OR v = 2", "v IN (1, 2)", "id + 0 IN (1, 2)", "id = 1 OR id > 5"}) {
+    auto scan =
+        Build(Wrap(std::string("SELECT count(*) INTO a FROM t WHERE ") + where + "; RETURN a;"),
+              Type::kInt8, false);
+    ASSERT_TRUE(scan->ok) << where;
+    EXPECT_TRUE(scan->routine.body.statements[0]->from[0].alternatives.empty()) << where;
+    EXPECT_EQ(scan->routine.body.statements[0]->from[0].access_index, -1) << where;
+  }
+  auto left = Build(Wrap("SELECT count(*) INTO a FROM t x LEFT JOIN t y ON y.id IN (x.v, 2); "
+                         "RETURN a;"),
+                    Type::kInt8, false);
+  ASSERT_TRUE(left->ok) << left->error.message;
+  EXPECT_TRUE(left->routine.body.statements[0]->from[1].alternatives.empty());
+}
+
 TEST(NativeBinder, JoinLooksUpTheInnerTableByTheOuterRow) {
   auto join = Build(Wrap("SELECT count(*) INTO a FROM t x JOIN t y ON y.id = x.v WHERE x.v > b "
                          "AND y.v < x.id; RETURN a;"),
