@@ -141,6 +141,7 @@ enum class StmtKind : uint8_t {
   kUpdate,          // UPDATE table [alias] SET columns[i] = set_values[i] [WHERE where]
   kDelete,          // DELETE FROM table [alias] [WHERE where]
   kSelectInto,      // SELECT select_list INTO into query-clauses
+  kSelectValues,    // SELECT select_list INTO into; (no FROM): one row; bound like kSelectInto
   kForQuery,        // FOR into IN SELECT select_list query-clauses LOOP body END LOOP
   kSelectRows,      // SELECT select_list query-clauses: rows of a set-returning function
   kNullStmt,        // NULL;

@@ -1030,6 +1030,7 @@ class Binder {
       case StmtKind::kUpdate:
       case StmtKind::kDelete:
       case StmtKind::kSelectInto:
+      case StmtKind::kSelectValues:
       case StmtKind::kForQuery:
       case StmtKind::kSelectRows:
       case StmtKind::kPerform:
@@ -1092,6 +1093,9 @@ class Binder {
         break;
       case StmtKind::kSelectInto:
         BindSelectInto(stmt);
+        break;
+      case StmtKind::kSelectValues:
+        BindSelectValues(stmt);
         break;
       case StmtKind::kForQuery:
         BindSelectInto(stmt);
@@ -1343,6 +1347,21 @@ class Binder {
       const Variable &var = routine_.variables[stmt->into_variables[i]];
       CoerceForAssignment(item, var.type, "variable \"" + var.name + "\"", var.typmod);
     });
+  }
+
+  // SELECT exprs INTO targets; (no FROM): each expression converted to its
+  // target's type, as SELECT INTO's items.
+  void BindSelectValues(Stmt *stmt) {
+    if (stmt->select_list.size() != stmt->into.size())
+      Fail(stmt->pos, "query has " + std::to_string(stmt->into.size()) + " targets but " +
+                          std::to_string(stmt->select_list.size()) + " values");
+    BindTargets(stmt);
+    for (size_t i = 0; i < stmt->select_list.size(); ++i) {
+      const Variable &var = routine_.variables[stmt->into_variables[i]];
+      BindExpr(stmt->select_list[i].get(), nullptr);
+      CoerceForAssignment(&stmt->select_list[i], var.type, "variable \"" + var.name + "\"",
+                          var.typmod);
+    }
   }
 
   // The variables a SELECT INTO or GET DIAGNOSTICS assigns (into_variables).

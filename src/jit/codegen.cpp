@@ -150,7 +150,29 @@ void Generator::AllocateVariables() {
   SetRowCount(b_.getInt64(0));
 }
 
-void Generator::StoreVariable(int index, Value value) {
+// Assigns values[i] to variables[i], every value read before any variable
+// changes: a value may be the memory of another target (SELECT y, x INTO
+// x, y), which assigning that target frees. So with two by-reference
+// targets or more, all are copied first, then the old values freed.
+void Generator::StoreVariables(const std::vector<int> &variables,
+                               const std::vector<Value> &values) {
+  auto owns = [this](int variable) {
+    const Variable &var = routine_.variables[variable];
+    return IsByReference(var.type) && !var.borrowed;
+  };
+  if (std::count_if(variables.begin(), variables.end(), owns) < 2) {
+    for (size_t i = 0; i < variables.size(); ++i) StoreVariable(variables[i], values[i]);
+    return;
+  }
+  std::vector<Value> copies = values;
+  for (size_t i = 0; i < variables.size(); ++i)
+    if (owns(variables[i]))
+      copies[i].v =
+          OwnedCopy(routine_.variables[variables[i]].type, b_.getInt64(0), b_.getTrue(), values[i]);
+  for (size_t i = 0; i < variables.size(); ++i) StoreVariable(variables[i], copies[i], true);
+}
+
+void Generator::StoreVariable(int index, Value value, bool owned) {
   const Variable &var = routine_.variables[index];
   if (var.not_null) {
     BasicBlock *bad = NewBlock("null_variable");
@@ -163,9 +185,14 @@ void Generator::StoreVariable(int index, Value value) {
   llvm::Value *stored = value.v;
   if (IsByReference(var.type) && !var.borrowed) {
     // Variables own their values (freed on the next assignment);
-    // temporaries live in the runtime's scratch memory.
-    stored = OwnedCopy(var.type, b_.CreateLoad(i64_, slots_[index].value),
-                       b_.CreateLoad(i1_, slots_[index].null), value);
+    // temporaries live in the runtime's scratch memory. An `owned` value
+    // is a copy already: only the old one is freed.
+    llvm::Value *old_value = b_.CreateLoad(i64_, slots_[index].value);
+    llvm::Value *old_null = b_.CreateLoad(i1_, slots_[index].null);
+    if (owned)
+      OwnedCopy(var.type, old_value, old_null, Value{b_.getInt64(0), b_.getTrue()});
+    else
+      stored = OwnedCopy(var.type, old_value, old_null, value);
   }
   b_.CreateStore(stored, slots_[index].value);
   b_.CreateStore(value.null, slots_[index].null);
@@ -799,7 +826,19 @@ void Generator::GenStmt(const Stmt *stmt) {
       for (size_t i = 0; i < stmt->into_variables.size(); ++i)
         StoreVariable(stmt->into_variables[i], Gen(stmt->set_values[i].get()));
       break;
+    case StmtKind::kSelectValues:
+      GenSelectValues(stmt);
+      break;
   }
+}
+
+// SELECT exprs INTO targets without FROM: one row, as PL/pgSQL's query.
+void Generator::GenSelectValues(const Stmt *stmt) {
+  std::vector<Value> values;
+  for (const ExprPtr &item : stmt->select_list) values.push_back(Gen(item.get()));
+  StoreVariables(stmt->into_variables, values);
+  SetFound(b_.getTrue());
+  SetRowCount(b_.getInt64(1));
 }
 
 // A condition's truth: NULL counts as false.

@@ -90,7 +90,9 @@ class Generator {
   llvm::Value *FromDatum(llvm::Value *datum, Type type);
   llvm::Value *ToDatum(llvm::Value *value, Type type);
   void AllocateVariables();
-  void StoreVariable(int index, Value value);
+  void StoreVariable(int index, Value value, bool owned = false);
+  void StoreVariables(const std::vector<int> &variables, const std::vector<Value> &values);
+  void GenSelectValues(const Stmt *stmt);
   llvm::Value *OwnedCopy(Type type, llvm::Value *old_value, llvm::Value *old_null, Value value);
   llvm::Value *Apply(int function, llvm::Value *a, llvm::Value *b, Type result,
                      llvm::Value *c = nullptr);

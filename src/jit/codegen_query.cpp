@@ -437,8 +437,7 @@ Generator::RowSink Generator::SinkFor(const Stmt *stmt, QueryState *query) {
       query->delivered = EntryAlloca(i1_);
       b_.CreateStore(b_.getFalse(), query->delivered);
       return [this, stmt, query](const std::vector<Value> &values, BasicBlock *, BasicBlock *done) {
-        for (size_t i = 0; i < values.size(); ++i)
-          StoreVariable(stmt->into_variables[i], values[i]);
+        StoreVariables(stmt->into_variables, values);
         b_.CreateStore(b_.getTrue(), query->delivered);
         b_.CreateBr(done);
       };
@@ -447,8 +446,7 @@ Generator::RowSink Generator::SinkFor(const Stmt *stmt, QueryState *query) {
       b_.CreateStore(b_.getFalse(), query->delivered);
       return [this, stmt, query](const std::vector<Value> &values, BasicBlock *next,
                                  BasicBlock *done) {
-        for (size_t i = 0; i < values.size(); ++i)
-          StoreVariable(stmt->into_variables[i], values[i]);
+        StoreVariables(stmt->into_variables, values);
         QueryContext saved = query_;  // queries in the body have their own
         b_.CreateStore(b_.getTrue(), query->delivered);
         loops_.push_back(LoopTargets{done, next, stmt->label, true});

@@ -150,6 +150,7 @@ const std::vector<FunctionEntry> &Functions() {
       {"substring", {Type::kText, Type::kInt4}, Type::kText, MEMOPT_FN_TEXT_SUBSTR_FROM},
       {"strpos", {Type::kText, Type::kText}, Type::kInt4, MEMOPT_FN_TEXT_POSITION},
       {"replace", {Type::kText, Type::kText, Type::kText}, Type::kText, MEMOPT_FN_TEXT_REPLACE},
+      {"like_escape", {Type::kText, Type::kText}, Type::kText, MEMOPT_FN_LIKE_ESCAPE},
       {"btrim", {Type::kText}, Type::kText, MEMOPT_FN_TEXT_BTRIM},
       {"trim", {Type::kText}, Type::kText, MEMOPT_FN_TEXT_BTRIM},
       {"ltrim", {Type::kText}, Type::kText, MEMOPT_FN_TEXT_LTRIM},

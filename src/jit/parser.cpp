@@ -764,7 +764,10 @@ class Parser {
       stmt->into.push_back(ExpectName(&pos));
       stmt->into_pos.push_back(pos);
     } while (AcceptOp(","));
-    ParseQueryClauses(stmt.get());
+    if (IsOp(Peek(), ";"))
+      stmt->kind = StmtKind::kSelectValues;
+    else
+      ParseQueryClauses(stmt.get());
     ExpectOp(";");
     return stmt;
   }
@@ -1086,13 +1089,18 @@ class Parser {
     return node;
   }
 
-  // LIKE / ILIKE pattern: the operators ~~ and ~~* (PostgreSQL's names).
+  // LIKE / ILIKE pattern [ESCAPE escape]: the operators ~~ and ~~*
+  // (PostgreSQL's names); as PostgreSQL's grammar, ESCAPE makes the pattern
+  // like_escape(pattern, escape).
   ExprPtr ParseLikeTail(ExprPtr operand, const Token &word) {
     ExprPtr pattern = ParseConcat();
-    if (IsKeyword(Peek(), "escape"))
-      Fail(Peek().pos, "LIKE ... ESCAPE is not supported in natively compiled routines",
-           "Write the pattern with the default escape character, a backslash.",
-           kFeatureNotSupported);
+    if (IsKeyword(Peek(), "escape")) {
+      ExprPtr call = NewExpr(ExprKind::kCall, Next().pos);
+      call->op = "like_escape";
+      call->args.push_back(std::move(pattern));
+      call->args.push_back(ParseConcat());
+      pattern = Finish(std::move(call));
+    }
     return MakeBinary(IsKeyword(word, "like") ? "~~" : "~~*", word.pos, std::move(operand),
                       std::move(pattern));
   }
@@ -1134,18 +1142,30 @@ class Parser {
   }
 
   // BETWEEN [ASYMMETRIC] low AND high: $let >= low AND $let <= high.
+  // BETWEEN SYMMETRIC low AND high: that, OR the same with the bounds
+  // swapped, as PostgreSQL expands it (each bound written twice).
   ExprPtr ParseBetweenTail(ExprPtr operand, SourcePos pos) {
-    if (IsKeyword(Peek(), "symmetric"))
-      Fail(Peek().pos, "BETWEEN SYMMETRIC is not supported in natively compiled routines",
-           "Order the bounds, or write the two comparisons.", kFeatureNotSupported);
-    AcceptKeyword("asymmetric");
+    bool symmetric = AcceptKeyword("symmetric");
+    if (!symmetric) AcceptKeyword("asymmetric");
     ExprPtr low = ParseConcat();
     ExpectKeyword("and");
     ExprPtr high = ParseConcat();
+    if (!symmetric)
+      return MakeLet(pos, std::move(operand), Within(pos, std::move(low), std::move(high)));
+    for (const Expr *bound : {low.get(), high.get()})
+      if (HasSubquery(bound))
+        Fail(bound->pos, "subqueries are not supported in the bounds of BETWEEN SYMMETRIC",
+             "Compute the bound into a variable first.", kFeatureNotSupported);
+    ExprPtr swapped = Within(pos, CloneExpr(*high), CloneExpr(*low));
+    return MakeLet(
+        pos, std::move(operand),
+        MakeBinary("or", pos, Within(pos, std::move(low), std::move(high)), std::move(swapped)));
+  }
+
+  ExprPtr Within(SourcePos pos, ExprPtr low, ExprPtr high) {
     ExprPtr above = MakeBinary(">=", pos, LetReference(pos), std::move(low));
     ExprPtr below = MakeBinary("<=", pos, LetReference(pos), std::move(high));
-    return MakeLet(pos, std::move(operand),
-                   MakeBinary("and", pos, std::move(above), std::move(below)));
+    return MakeBinary("and", pos, std::move(above), std::move(below));
   }
 
   // concat := additive {'||' additive}

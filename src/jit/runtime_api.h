@@ -162,9 +162,10 @@ enum MemoptNativeFunction : int32_t {
   MEMOPT_FN_TIMESTAMP_TYPMOD,
   MEMOPT_FN_TIMESTAMPTZ_TYPMOD,
   MEMOPT_FN_INTERVAL_TYPMOD,
-  MEMOPT_FN_TEXT_LIKE,   // (text or char(n) as it is, text) -> bool
-  MEMOPT_FN_TEXT_ILIKE,  // the same, case-insensitive
-  MEMOPT_FN_COUNT        // not a function: how many there are
+  MEMOPT_FN_TEXT_LIKE,    // (text or char(n) as it is, text) -> bool
+  MEMOPT_FN_TEXT_ILIKE,   // the same, case-insensitive
+  MEMOPT_FN_LIKE_ESCAPE,  // (pattern, escape) -> the pattern with the default escape, a backslash
+  MEMOPT_FN_COUNT         // not a function: how many there are
 };
 
 // Every function below is looked up by this name in generated code.

@@ -140,6 +140,7 @@ const Builtin kBuiltins[] = {
     {interval_scale, 2},           // MEMOPT_FN_INTERVAL_TYPMOD
     {textlike, 2},                 // MEMOPT_FN_TEXT_LIKE
     {texticlike, 2},               // MEMOPT_FN_TEXT_ILIKE
+    {like_escape, 2},              // MEMOPT_FN_LIKE_ESCAPE
 };
 static_assert(sizeof(kBuiltins) / sizeof(kBuiltins[0]) == MEMOPT_FN_COUNT,
               "one builtin per MemoptNativeFunction");

@@ -500,7 +500,10 @@ TEST(NativeParser, DeleteAndSelectInto) {
   EXPECT_EQ(Show(*s->where), "(= a.id 7)");
 
   ExpectError(Wrap("SELECT * INTO x FROM t;"), 2, 8, "syntax error at or near \"*\"");
-  ExpectError(Wrap("SELECT 1 INTO x;"), 2, 16, "syntax error at or near \";\"");
+  Body values = MustParse(Wrap("SELECT 1, a INTO x, y;"));  // no FROM: one row
+  EXPECT_EQ(values.statements[0]->kind, StmtKind::kSelectValues);
+  EXPECT_EQ(values.statements[0]->into.size(), 2u);
+  ExpectError(Wrap("SELECT 1 INTO x WHERE a;"), 2, 17, "syntax error at or near \"WHERE\"");
   ExpectError(Wrap("SELECT a AS b INTO x FROM t;"), 2, 10, "syntax error at or near \"AS\"");
   ExpectError(Wrap("DELETE t;"), 2, 8, "syntax error at or near \"t\"");
 }
@@ -604,6 +607,11 @@ TEST(NativeParser, Predicates) {
   EXPECT_EQ(ShowExpr("not a in (1) is null"), "(not (isnull (let a (= $let 1))))");
   EXPECT_EQ(ShowExpr("a || b LIKE c || 'x'"), "(~~ (|| a b) (|| c 'x'))");
   EXPECT_EQ(ShowExpr("a NOT ILIKE b"), "(not (~~* a b))");
+  // As PostgreSQL's grammar: ESCAPE rewrites the pattern, SYMMETRIC tries
+  // the bounds both ways round.
+  EXPECT_EQ(ShowExpr("a LIKE b ESCAPE c"), "(~~ a like_escape(b c))");
+  EXPECT_EQ(ShowExpr("a BETWEEN SYMMETRIC 1 AND b"),
+            "(let a (or (and (>= $let 1) (<= $let b)) (and (>= $let b) (<= $let 1))))");
   EXPECT_EQ(ShowExpr("(SELECT max(x) FROM t WHERE y = a) + 1"), "(+ (subquery) 1)");
   EXPECT_EQ(ShowExpr("a + 1 NOT IN (SELECT x FROM t ORDER BY x LIMIT 3)"),
             "(not (in (+ a 1) subquery))");
@@ -619,10 +627,8 @@ TEST(NativeParser, Predicates) {
   for (int i = 1; i < 5000; ++i) items += ", " + std::to_string(i);
   MustParse(Wrap("x := a IN (" + items + ");"));
 
-  ExpectError(Wrap("x := a BETWEEN SYMMETRIC 1 AND 2;"), 2, 16,
-              "BETWEEN SYMMETRIC is not supported in natively compiled routines");
-  ExpectError(Wrap("x := a LIKE b ESCAPE c;"), 2, 15,
-              "LIKE ... ESCAPE is not supported in natively compiled routines");
+  ExpectError(Wrap("x := a BETWEEN SYMMETRIC 1 AND (SELECT max(x) FROM t);"), 2, 32,
+              "subqueries are not supported in the bounds of BETWEEN SYMMETRIC");
   ExpectError(Wrap("x := (SELECT * FROM t);"), 2, 14,
               "SELECT * is not supported in scalar subqueries of natively compiled routines");
   ExpectError(Wrap("x := a IN (SELECT * FROM t);"), 2, 19,
