@@ -160,6 +160,8 @@ INSERT INTO corpus VALUES
    'SELECT y, x, a / b INTO x, y, n; GET DIAGNOSTICS r = ROW_COUNT; SELECT y || label, x INTO x, y FROM dt WHERE id = 1; RETURN left(x, 3) || length(x) || left(y, 3) || length(y) || coalesce(n, -1) || r || CASE WHEN found THEN ''T'' ELSE ''F'' END;'),
   ('like_escape_symmetric', '',
    'RETURN coalesce((''a%'' || a LIKE ''a#%'' || b ESCAPE ''#'')::text, ''null'') || coalesce((''A_'' || a ILIKE ''a!_%'' ESCAPE ''!'')::text, ''null'') || coalesce((''x'' || a LIKE ''x%'' ESCAPE '''')::text, ''null'') || coalesce((a BETWEEN SYMMETRIC b AND 7)::text, ''null'') || coalesce((a NOT BETWEEN SYMMETRIC b + 1 AND b - 1)::text, ''null'') || coalesce((''ab'' LIKE ''a%'' ESCAPE CASE WHEN b = 7 THEN ''xy'' ELSE '''' END)::text, ''null'');'),
+  ('aliases', 'DECLARE s text := ''''; DECLARE k int; DECLARE n bigint;',
+   'FOR k, n IN SELECT w AS weight, count(*) AS how_many FROM dj WHERE jk > a GROUP BY w ORDER BY how_many DESC, weight LIMIT 3 LOOP s := s || k || '':'' || n || '' ''; END LOOP; SELECT id AS v, v AS id INTO k, n FROM dt WHERE id > b ORDER BY v DESC LIMIT 1; RETURN s || coalesce(k, -1) || '' '' || coalesce(n, -1) || '' '' || coalesce((SELECT max(v) AS m FROM dt WHERE id < a), -1);'),
   ('cached_writes', 'DECLARE c bigint; DECLARE t bigint;',
    'INSERT INTO ds SELECT id, v FROM dt WHERE id <= 12; UPDATE ds SET v = v + 100 WHERE v < (SELECT avg(v) FROM ds) + a; DELETE FROM ds WHERE v = (SELECT min(v) FROM ds WHERE v > b); UPDATE ds SET v = (SELECT max(v) FROM ds) + 1 WHERE id % 3 = 0; SELECT count(*), sum(v) INTO c, t FROM ds; DELETE FROM ds; RETURN c || '' '' || t;'),
   ('cached_loops', 'DECLARE s text := ''''; DECLARE c bigint; DECLARE n int := 0;',

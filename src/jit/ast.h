@@ -231,13 +231,14 @@ struct Stmt {
   std::vector<ExprPtr> args;  // kRaise format arguments
   std::string errcode;        // kRaise USING ERRCODE (5 characters), empty when none
 
-  TableRef target;                         // kInsert, kUpdate, kDelete
-  std::vector<std::string> columns;        // kInsert column list, kUpdate SET columns
-  std::vector<SourcePos> column_pos;       // position of each entry of columns
-  std::vector<std::vector<ExprPtr>> rows;  // kInsert VALUES rows
-  std::vector<ExprPtr> set_values;         // kUpdate
-  std::vector<ExprPtr> select_list;        // kSelectInto
-  std::vector<std::string> into;           // kSelectInto target variables
+  TableRef target;                          // kInsert, kUpdate, kDelete
+  std::vector<std::string> columns;         // kInsert column list, kUpdate SET columns
+  std::vector<SourcePos> column_pos;        // position of each entry of columns
+  std::vector<std::vector<ExprPtr>> rows;   // kInsert VALUES rows
+  std::vector<ExprPtr> set_values;          // kUpdate
+  std::vector<ExprPtr> select_list;         // kSelectInto
+  std::vector<std::string> select_aliases;  // per select_list entry: AS name, or empty
+  std::vector<std::string> into;            // kSelectInto target variables
   std::vector<SourcePos> into_pos;
   // Queries (kSelectInto, kForQuery, kSelectRows, kInsert ... SELECT): FROM
   // items (JOIN ... ON conditions are ANDed into `where`), GROUP BY columns,

@@ -1467,9 +1467,26 @@ class Binder {
     PlanStages(stmt);
   }
 
-  // ORDER BY n names select-list entry n; anything else is an expression.
+  // ORDER BY n names select-list entry n, and a bare name an entry's AS
+  // name (before any column, as in PostgreSQL); anything else is an
+  // expression.
   void BindSortItem(SortItem *item, Stmt *stmt, const Sources &sources) {
     if (item->nulls_first < 0) item->nulls_first = item->descending ? 1 : 0;
+    const Expr &key = *item->expr;
+    if (key.kind == ExprKind::kName && key.parts.size() == 1) {
+      int output = -1;
+      for (size_t i = 0; i < stmt->select_aliases.size(); ++i) {
+        if (stmt->select_aliases[i] != key.parts[0]) continue;
+        if (output >= 0)
+          FailWithCode(key.pos, "42702", "ORDER BY \"" + key.parts[0] + "\" is ambiguous", "");
+        output = static_cast<int>(i);
+      }
+      if (output >= 0) {
+        item->output = output;
+        item->expr->type = stmt->select_list[output]->type;
+        return;
+      }
+    }
     if (item->expr->kind == ExprKind::kInt) {
       long long n = std::strtoll(item->expr->text.c_str(), nullptr, 10);
       if (n < 1 || n > static_cast<long long>(stmt->select_list.size()))

@@ -415,7 +415,7 @@ class Parser {
   // PERFORM expr {',' expr} [FROM from-list query-clauses] ';'
   StmtPtr ParsePerform() {
     StmtPtr stmt = NewStmt(StmtKind::kPerform, Next());
-    stmt->select_list = ParseExprList();
+    ParseSelectList(stmt.get());
     if (IsKeyword(Peek(), "from")) ParseQueryClauses(stmt.get());
     ExpectOp(";");
     return stmt;
@@ -626,7 +626,7 @@ class Parser {
   StmtPtr ParseForQuery(StmtPtr stmt) {
     stmt->kind = StmtKind::kForQuery;
     stmt->name.clear();
-    stmt->select_list = ParseExprList();
+    ParseSelectList(stmt.get());
     ParseQueryClauses(stmt.get());
     ExpectKeyword("loop");
     stmt->body = ParseLoopBody();
@@ -693,7 +693,7 @@ class Parser {
       ExpectOp(")");
     }
     if (AcceptKeyword("select")) {
-      stmt->select_list = ParseExprList();
+      ParseSelectList(stmt.get());
       ParseQueryClauses(stmt.get());
       ExpectOp(";");
       return stmt;
@@ -751,7 +751,7 @@ class Parser {
   // SELECT expr {',' expr} [INTO name {',' name}] query-clauses ';'
   StmtPtr ParseSelectInto() {
     StmtPtr stmt = NewStmt(StmtKind::kSelectInto, Next());
-    stmt->select_list = ParseExprList();
+    ParseSelectList(stmt.get());
     if (IsKeyword(Peek(), "from")) {  // rows for the caller of a set-returning function
       stmt->kind = StmtKind::kSelectRows;
       ParseQueryClauses(stmt.get());
@@ -973,6 +973,21 @@ class Parser {
     node->args.push_back(std::move(left));
     node->args.push_back(std::move(right));
     return Finish(std::move(node));
+  }
+
+  // select-list := expr [AS name] {',' expr [AS name]}: the names are
+  // those of the query's output columns (Stmt::select_aliases), which
+  // ORDER BY may use.
+  void ParseSelectList(Stmt *stmt) {
+    do {
+      stmt->select_list.push_back(ParseExpr());
+      std::string alias;
+      if (AcceptKeyword("as")) {
+        SourcePos pos;
+        alias = ExpectName(&pos);
+      }
+      stmt->select_aliases.push_back(alias);
+    } while (AcceptOp(","));
   }
 
   // expr {',' expr}
@@ -1302,7 +1317,7 @@ class Parser {
            std::string("SELECT * is not supported in ") + star_refused_in +
                " subqueries of natively compiled routines",
            "Name the one column the subquery returns.", kFeatureNotSupported);
-    if (!AcceptOp("*")) query->select_list = ParseExprList();
+    if (!AcceptOp("*")) ParseSelectList(query.get());
     ParseQueryClauses(query.get());
     return query;
   }

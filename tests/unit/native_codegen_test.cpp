@@ -726,6 +726,21 @@ TEST(NativeBinder, ErrorsNameTheProblemAndItsPosition) {
   }
 }
 
+TEST(NativeBinder, OrderByNamesAnOutputColumnFirst) {
+  auto built = Build(Wrap("SELECT id AS v, v AS id INTO a, b FROM t ORDER BY v DESC, id; "
+                          "RETURN a;"),
+                     Type::kInt8, false);
+  ASSERT_TRUE(built->ok) << built->error.message;
+  const Stmt &query = *built->routine.body.statements[0];
+  EXPECT_EQ(query.order_by[0].output, 0);  // v is the first output column, t.id
+  EXPECT_EQ(query.order_by[1].output, 1);
+  auto twice = Build(Wrap("SELECT id AS q, v AS q INTO a, b FROM t ORDER BY q; RETURN a;"),
+                     Type::kInt8, false);
+  EXPECT_FALSE(twice->ok);
+  EXPECT_EQ(twice->error.sqlstate, "42702");
+  EXPECT_EQ(twice->error.message, "ORDER BY \"q\" is ambiguous");
+}
+
 TEST(NativeBinder, AmbiguousNamesAreRefused) {
   auto built = Build(Wrap("DECLARE id int;\nDELETE FROM t WHERE id = 1;"), Type::kInt8, false);
   EXPECT_FALSE(built->ok);

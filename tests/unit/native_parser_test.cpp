@@ -504,7 +504,9 @@ TEST(NativeParser, DeleteAndSelectInto) {
   EXPECT_EQ(values.statements[0]->kind, StmtKind::kSelectValues);
   EXPECT_EQ(values.statements[0]->into.size(), 2u);
   ExpectError(Wrap("SELECT 1 INTO x WHERE a;"), 2, 17, "syntax error at or near \"WHERE\"");
-  ExpectError(Wrap("SELECT a AS b INTO x FROM t;"), 2, 10, "syntax error at or near \"AS\"");
+  Body aliased = MustParse(Wrap("SELECT a AS b, c INTO x, y FROM t;"));
+  EXPECT_EQ(aliased.statements[0]->select_aliases, (std::vector<std::string>{"b", ""}));
+  ExpectError(Wrap("SELECT a b INTO x FROM t;"), 2, 10, "syntax error at or near \"b\"");
   ExpectError(Wrap("DELETE t;"), 2, 8, "syntax error at or near \"t\"");
 }
 
