@@ -267,6 +267,22 @@ class Generator {
   llvm::Value *KeyValue(const Expr *key, Type column_type, BasicBlock *no_match);
   void GenAlternativeLookups(const Stmt *stmt, int32_t number, size_t level, BasicBlock *exhausted,
                              const std::function<void(BasicBlock *next)> &inner);
+  // An IN list's keys (entry-block arrays): the Datum of each item and
+  // whether it can match (not NULL, in the column type's range).
+  struct AlternativeKeys {
+    uint64_t count = 0;
+    llvm::Type *keys_type = nullptr, *usable_type = nullptr;
+    llvm::Value *keys = nullptr, *usable = nullptr;
+    llvm::Value *KeyAt(IRBuilder<> &b, llvm::Value *i) const {
+      return b.CreateInBoundsGEP(keys_type, keys, {b.getInt64(0), i});
+    }
+    llvm::Value *UsableAt(IRBuilder<> &b, llvm::Value *i) const {
+      return b.CreateInBoundsGEP(usable_type, usable, {b.getInt64(0), i});
+    }
+  };
+  AlternativeKeys ComputeAlternatives(const TableRef &ref);
+  void BranchIfEarlierKeyEquals(const AlternativeKeys &keys, llvm::Value *current, llvm::Value *key,
+                                BasicBlock *equal, BasicBlock *first);
   void GenSourceRows(const Stmt *stmt, int32_t number, size_t level, BasicBlock *closed,
                      const std::function<void(BasicBlock *next)> &inner);
   llvm::Value *RangeBounds(const TableRef &ref, BasicBlock *no_rows);

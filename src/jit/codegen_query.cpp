@@ -910,11 +910,10 @@ llvm::Value *Generator::KeyValue(const Expr *key, Type column_type, BasicBlock *
 
 // A FROM item found by one lookup per distinct value of an IN list (or
 // an OR of equalities) on one index column, as PostgreSQL's index scan
-// with a ScalarArrayOp: every item is computed first (keys / usable);
-// then each usable key no earlier one equals (the binder takes only
-// types whose Datums are equal when their values are) opens the cursor.
+// with a ScalarArrayOp: every item is computed first (ComputeAlternatives);
+// then each usable key that no earlier one equals opens the cursor.
 //
-//   keys[i], usable[i] for every item; fixed = the other index columns' keys
+//   fixed = the other index columns' keys
 //   head:  k == n -> exhausted; usable[k] and no j < k with keys[j] == keys[k] -> open
 //   open:  fixed[alternative_key] = keys[k]; the rows as GenSources (-> step when closed)
 //   step:  k += 1 -> head
@@ -922,62 +921,25 @@ void Generator::GenAlternativeLookups(const Stmt *stmt, int32_t number, size_t l
                                       BasicBlock *exhausted,
                                       const std::function<void(BasicBlock *next)> &inner) {
   const TableRef &ref = SourceRef(*stmt, static_cast<int>(level));
-  const TableDesc &table = routine_.tables[ref.table];
-  Type column_type =
-      table.columns[table.indexes[ref.access_index].columns[ref.alternative_key]].type;
-  uint64_t n = ref.alternatives.size();
-  llvm::Type *keys_type = llvm::ArrayType::get(i64_, n);
-  llvm::Type *usable_type = llvm::ArrayType::get(i1_, n);
-  llvm::Value *keys = EntryAlloca(keys_type);
-  llvm::Value *usable = EntryAlloca(usable_type);
-  auto key_at = [&](llvm::Value *i) {
-    return b_.CreateInBoundsGEP(keys_type, keys, {b_.getInt64(0), i});
-  };
-  auto usable_at = [&](llvm::Value *i) {
-    return b_.CreateInBoundsGEP(usable_type, usable, {b_.getInt64(0), i});
-  };
-  for (uint64_t i = 0; i < n; ++i) {
-    BasicBlock *unusable = NewBlock("alternative_unusable");
-    BasicBlock *computed = NewBlock("alternative_computed");
-    b_.CreateStore(b_.getFalse(), usable_at(b_.getInt64(i)));
-    llvm::Value *key = KeyValue(ref.alternatives[i], column_type, unusable);
-    b_.CreateStore(ToDatum(key, column_type), key_at(b_.getInt64(i)));
-    b_.CreateStore(b_.getTrue(), usable_at(b_.getInt64(i)));
-    b_.CreateBr(computed);
-    b_.SetInsertPoint(unusable);
-    b_.CreateBr(computed);
-    b_.SetInsertPoint(computed);
-  }
+  AlternativeKeys keys = ComputeAlternatives(ref);
   llvm::Value *fixed = LookupKeys(ref, exhausted);
   llvm::Value *k = EntryAlloca(i64_);
-  llvm::Value *j = EntryAlloca(i64_);
   b_.CreateStore(b_.getInt64(0), k);
   BasicBlock *head = NewBlock("alternative_next");
+  BasicBlock *check = NewBlock("alternative_check");
   BasicBlock *candidate = NewBlock("alternative_candidate");
-  BasicBlock *earlier = NewBlock("alternative_earlier");
-  BasicBlock *compare = NewBlock("alternative_compare");
   BasicBlock *open = NewBlock("alternative_open");
   BasicBlock *step = NewBlock("alternative_step");
   b_.CreateBr(head);
 
   b_.SetInsertPoint(head);
   llvm::Value *current = b_.CreateLoad(i64_, k);
-  b_.CreateStore(b_.getInt64(0), j);
-  BasicBlock *check = NewBlock("alternative_usable");
-  b_.CreateCondBr(b_.CreateICmpEQ(current, b_.getInt64(n)), exhausted, check);
+  b_.CreateCondBr(b_.CreateICmpEQ(current, b_.getInt64(keys.count)), exhausted, check);
   b_.SetInsertPoint(check);
-  b_.CreateCondBr(b_.CreateLoad(i1_, usable_at(current)), candidate, step);
+  b_.CreateCondBr(b_.CreateLoad(i1_, keys.UsableAt(b_, current)), candidate, step);
   b_.SetInsertPoint(candidate);
-  llvm::Value *key = b_.CreateLoad(i64_, key_at(current));
-  b_.CreateBr(earlier);
-  b_.SetInsertPoint(earlier);  // j < k: an earlier usable key equal to this one?
-  llvm::Value *other = b_.CreateLoad(i64_, j);
-  b_.CreateCondBr(b_.CreateICmpEQ(other, current), open, compare);
-  b_.SetInsertPoint(compare);
-  b_.CreateStore(b_.CreateAdd(other, b_.getInt64(1)), j);
-  llvm::Value *same = b_.CreateAnd(b_.CreateLoad(i1_, usable_at(other)),
-                                   b_.CreateICmpEQ(b_.CreateLoad(i64_, key_at(other)), key));
-  b_.CreateCondBr(same, step, earlier);
+  llvm::Value *key = b_.CreateLoad(i64_, keys.KeyAt(b_, current));
+  BranchIfEarlierKeyEquals(keys, current, key, step, open);
 
   b_.SetInsertPoint(open);
   b_.CreateStore(key, b_.CreateConstInBoundsGEP1_64(i64_, fixed, ref.alternative_key));
@@ -989,6 +951,53 @@ void Generator::GenAlternativeLookups(const Stmt *stmt, int32_t number, size_t l
   b_.CreateStore(b_.CreateAdd(b_.CreateLoad(i64_, k), b_.getInt64(1)), k);
   CheckInterrupts();
   b_.CreateBr(head);
+}
+
+// Every item of `ref`'s IN list as a Datum of its index column's type;
+// usable[i] is false for an item that is NULL or out of the type's range.
+Generator::AlternativeKeys Generator::ComputeAlternatives(const TableRef &ref) {
+  const TableDesc &table = routine_.tables[ref.table];
+  Type column_type =
+      table.columns[table.indexes[ref.access_index].columns[ref.alternative_key]].type;
+  AlternativeKeys keys;
+  keys.count = ref.alternatives.size();
+  keys.keys_type = llvm::ArrayType::get(i64_, keys.count);
+  keys.usable_type = llvm::ArrayType::get(i1_, keys.count);
+  keys.keys = EntryAlloca(keys.keys_type);
+  keys.usable = EntryAlloca(keys.usable_type);
+  for (uint64_t i = 0; i < keys.count; ++i) {
+    BasicBlock *unusable = NewBlock("alternative_unusable");
+    BasicBlock *computed = NewBlock("alternative_computed");
+    b_.CreateStore(b_.getFalse(), keys.UsableAt(b_, b_.getInt64(i)));
+    llvm::Value *key = KeyValue(ref.alternatives[i], column_type, unusable);
+    b_.CreateStore(ToDatum(key, column_type), keys.KeyAt(b_, b_.getInt64(i)));
+    b_.CreateStore(b_.getTrue(), keys.UsableAt(b_, b_.getInt64(i)));
+    b_.CreateBr(computed);
+    b_.SetInsertPoint(unusable);
+    b_.CreateBr(computed);
+    b_.SetInsertPoint(computed);
+  }
+  return keys;
+}
+
+// To `equal` if a usable key before index `current` is `key` (the binder
+// takes only types whose equal values have equal Datums), else to `first`.
+void Generator::BranchIfEarlierKeyEquals(const AlternativeKeys &keys, llvm::Value *current,
+                                         llvm::Value *key, BasicBlock *equal, BasicBlock *first) {
+  llvm::Value *j = EntryAlloca(i64_);
+  b_.CreateStore(b_.getInt64(0), j);
+  BasicBlock *earlier = NewBlock("alternative_earlier");
+  BasicBlock *compare = NewBlock("alternative_compare");
+  b_.CreateBr(earlier);
+  b_.SetInsertPoint(earlier);
+  llvm::Value *other = b_.CreateLoad(i64_, j);
+  b_.CreateCondBr(b_.CreateICmpEQ(other, current), first, compare);
+  b_.SetInsertPoint(compare);
+  b_.CreateStore(b_.CreateAdd(other, b_.getInt64(1)), j);
+  llvm::Value *same =
+      b_.CreateAnd(b_.CreateLoad(i1_, keys.UsableAt(b_, other)),
+                   b_.CreateICmpEQ(b_.CreateLoad(i64_, keys.KeyAt(b_, other)), key));
+  b_.CreateCondBr(same, equal, earlier);
 }
 
 // The bounds of a range scan, in the column's type; a NULL bound finds no
