@@ -1092,10 +1092,8 @@ class Binder {
         BindUpdateOrDelete(stmt);
         break;
       case StmtKind::kSelectInto:
-        BindSelectInto(stmt);
-        break;
       case StmtKind::kSelectValues:
-        BindSelectValues(stmt);
+        BindSelectInto(stmt);
         break;
       case StmtKind::kForQuery:
         BindSelectInto(stmt);
@@ -1338,29 +1336,22 @@ class Binder {
     BindWhere(stmt, sources);
   }
 
+  // SELECT INTO, FOR over a query, and SELECT INTO without FROM
+  // (kSelectValues: one row of expressions): each item converted to its
+  // target's type.
   void BindSelectInto(Stmt *stmt) {
     if (stmt->select_list.size() != stmt->into.size())
       Fail(stmt->pos, "query has " + std::to_string(stmt->into.size()) + " targets but " +
                           std::to_string(stmt->select_list.size()) + " values");
     BindTargets(stmt);
-    BindQuery(stmt, [this, stmt](size_t i, ExprPtr *item) {
+    auto convert = [this, stmt](size_t i, ExprPtr *item) {
       const Variable &var = routine_.variables[stmt->into_variables[i]];
       CoerceForAssignment(item, var.type, "variable \"" + var.name + "\"", var.typmod);
-    });
-  }
-
-  // SELECT exprs INTO targets; (no FROM): each expression converted to its
-  // target's type, as SELECT INTO's items.
-  void BindSelectValues(Stmt *stmt) {
-    if (stmt->select_list.size() != stmt->into.size())
-      Fail(stmt->pos, "query has " + std::to_string(stmt->into.size()) + " targets but " +
-                          std::to_string(stmt->select_list.size()) + " values");
-    BindTargets(stmt);
+    };
+    if (stmt->kind != StmtKind::kSelectValues) return BindQuery(stmt, convert);
     for (size_t i = 0; i < stmt->select_list.size(); ++i) {
-      const Variable &var = routine_.variables[stmt->into_variables[i]];
       BindExpr(stmt->select_list[i].get(), nullptr);
-      CoerceForAssignment(&stmt->select_list[i], var.type, "variable \"" + var.name + "\"",
-                          var.typmod);
+      convert(i, &stmt->select_list[i]);
     }
   }
 
