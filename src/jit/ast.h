@@ -71,7 +71,9 @@ enum class ExprKind : uint8_t {
   kName,    // parts: identifier, or qualifier and identifier (t.col)
   kUnary,   // op: "-", "+", "not"; args[0]
   kBinary,  // op: "+" "-" "*" "/" "%" "=" "<>" "<" "<=" ">" ">=" "and" "or" "||"; args[0..1]
-  kIsNull,  // args[0] IS [NOT] NULL; negated for IS NOT NULL
+  // args[0] IS [NOT] NULL; negated for IS NOT. op "true", "false" or
+  // "unknown" (of a boolean args[0]) for IS [NOT] TRUE / FALSE / UNKNOWN.
+  kIsNull,
   kCall,    // op: function name, lower case; args
   kCast,    // args[0]::cast_type or CAST(args[0] AS cast_type)
   kCase,    // CASE: args = cond1, value1, cond2, value2, ... [, else value (has_else)]
@@ -87,6 +89,10 @@ enum class ExprKind : uint8_t {
   // `variable` (a literal is copied in instead, and `variable` is -1).
   // The parser makes it of `x [NOT] IN (list)` and `x [NOT] BETWEEN a AND b`.
   kLet,
+  // args[0] IS DISTINCT FROM args[1], held as args[0], their equality
+  // `x = y` (bound as any comparison): true when exactly one is NULL or
+  // both are present and unequal; never NULL. negated: IS NOT DISTINCT FROM.
+  kIsDistinct,
 };
 
 // The name by which a kLet's or kInSubquery's args[1] / select-list item

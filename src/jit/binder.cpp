@@ -388,6 +388,14 @@ class Binder {
     *slot = WrapCast(std::move(*slot), target);
   }
 
+  // "IS NOT TRUE", as PostgreSQL names the test in its errors.
+  static const char *TruthTestName(const Expr &expr) {
+    static const char *const kNames[2][3] = {{"IS TRUE", "IS FALSE", "IS UNKNOWN"},
+                                             {"IS NOT TRUE", "IS NOT FALSE", "IS NOT UNKNOWN"}};
+    int which = expr.op == "true" ? 0 : expr.op == "false" ? 1 : 2;
+    return kNames[expr.negated ? 1 : 0][which];
+  }
+
   void RequireBool(ExprPtr *slot, const char *what) {
     Type type = BindExpr(slot->get(), current_sources_);
     if (type == Type::kNull)
@@ -787,6 +795,13 @@ class Binder {
         type = BindBinary(expr);
         break;
       case ExprKind::kIsNull:
+        if (expr->op.empty())
+          BindExpr(expr->args[0].get(), source);
+        else
+          RequireBool(&expr->args[0], TruthTestName(*expr));
+        type = Type::kBool;
+        break;
+      case ExprKind::kIsDistinct:
         BindExpr(expr->args[0].get(), source);
         type = Type::kBool;
         break;

@@ -315,10 +315,10 @@ Value Generator::Gen(const Expr *expr) {
       return GenUnary(expr);
     case ExprKind::kBinary:
       return GenBinary(expr);
-    case ExprKind::kIsNull: {
-      Value arg = Gen(expr->args[0].get());
-      return Value{expr->negated ? b_.CreateNot(arg.null) : arg.null, b_.getFalse()};
-    }
+    case ExprKind::kIsNull:
+      return GenIsNull(expr);
+    case ExprKind::kIsDistinct:
+      return GenIsDistinct(expr);
     case ExprKind::kCall:
       return GenCall(expr);
     case ExprKind::kCast:
@@ -387,11 +387,39 @@ Value Generator::GenUnary(const Expr *expr) {
   });
 }
 
+// IS [NOT] NULL, and IS [NOT] TRUE / FALSE / UNKNOWN of a boolean.
+Value Generator::GenIsNull(const Expr *expr) {
+  Value arg = Gen(expr->args[0].get());
+  llvm::Value *holds = arg.null;  // NULL, UNKNOWN
+  if (expr->op == "true") holds = b_.CreateAnd(b_.CreateNot(arg.null), arg.v);
+  if (expr->op == "false") holds = b_.CreateAnd(b_.CreateNot(arg.null), b_.CreateNot(arg.v));
+  return Value{expr->negated ? b_.CreateNot(holds) : holds, b_.getFalse()};
+}
+
+// x IS [NOT] DISTINCT FROM y: the operands' equality where both are
+// present, else whether both are NULL.
+Value Generator::GenIsDistinct(const Expr *expr) {
+  const Expr *equality = expr->args[0].get();
+  Value left = Gen(equality->args[0].get());
+  Value right = Gen(equality->args[1].get());
+  Value equal = ApplyBinary(equality, left, right);
+  llvm::Value *same = b_.CreateSelect(b_.CreateOr(left.null, right.null),
+                                      b_.CreateAnd(left.null, right.null), equal.v);
+  return Value{expr->negated ? same : b_.CreateNot(same), b_.getFalse()};
+}
+
 Value Generator::GenBinary(const Expr *expr) {
   const std::string &op = expr->op;
   if (op == "and" || op == "or") return GenLogical(expr, op == "and");
   Value left = Gen(expr->args[0].get());
   Value right = Gen(expr->args[1].get());
+  return ApplyBinary(expr, left, right);
+}
+
+// A binary operator (not AND / OR) on its operands' values: NULL when
+// either is.
+Value Generator::ApplyBinary(const Expr *expr, Value left, Value right) {
+  const std::string &op = expr->op;
   Type operand = expr->args[0]->type;
   llvm::Value *null = b_.CreateOr(left.null, right.null);
   if (expr->runtime >= 0) {
@@ -450,14 +478,7 @@ llvm::Value *Generator::Compare(const std::string &op, Type type, llvm::Value *a
     b = b_.getInt32(0);
     type = Type::kInt4;
   }
-  if (IsFloat(type)) {
-    if (op == "=") return b_.CreateFCmpOEQ(a, b);
-    if (op == "<>") return b_.CreateFCmpUNE(a, b);
-    if (op == "<") return b_.CreateFCmpOLT(a, b);
-    if (op == "<=") return b_.CreateFCmpOLE(a, b);
-    if (op == ">") return b_.CreateFCmpOGT(a, b);
-    return b_.CreateFCmpOGE(a, b);
-  }
+  if (IsFloat(type)) return FloatCompare(op, a, b);
   if (type == Type::kBool) {  // false < true
     if (op == "=") return b_.CreateICmpEQ(a, b);
     if (op == "<>") return b_.CreateICmpNE(a, b);
@@ -472,6 +493,25 @@ llvm::Value *Generator::Compare(const std::string &op, Type type, llvm::Value *a
   if (op == "<=") return b_.CreateICmpSLE(a, b);
   if (op == ">") return b_.CreateICmpSGT(a, b);
   return b_.CreateICmpSGE(a, b);
+}
+
+// PostgreSQL's float comparisons (float8eq, float8lt, ...): NaN equals NaN
+// and is greater than every other value, so floats sort, group and compare
+// as one total order; IEEE comparisons would make every test of a NaN false.
+llvm::Value *Generator::FloatCompare(const std::string &op, llvm::Value *a, llvm::Value *b) {
+  llvm::Value *a_nan = b_.CreateFCmpUNO(a, a);
+  llvm::Value *b_nan = b_.CreateFCmpUNO(b, b);
+  if (op == "=" || op == "<>") {
+    llvm::Value *equal = b_.CreateOr(b_.CreateFCmpOEQ(a, b), b_.CreateAnd(a_nan, b_nan));
+    return op == "=" ? equal : b_.CreateNot(equal);
+  }
+  if (op == "<")
+    return b_.CreateAnd(b_.CreateNot(a_nan), b_.CreateOr(b_nan, b_.CreateFCmpOLT(a, b)));
+  if (op == "<=")
+    return b_.CreateOr(b_nan, b_.CreateAnd(b_.CreateNot(a_nan), b_.CreateFCmpOLE(a, b)));
+  if (op == ">")
+    return b_.CreateAnd(b_.CreateNot(b_nan), b_.CreateOr(a_nan, b_.CreateFCmpOGT(a, b)));
+  return b_.CreateOr(a_nan, b_.CreateAnd(b_.CreateNot(b_nan), b_.CreateFCmpOGE(a, b)));
 }
 
 llvm::Value *Generator::Arithmetic(const std::string &op, Type type, llvm::Value *a,

@@ -132,9 +132,13 @@ class Generator {
   llvm::Value *StringConstant(const std::string &text);
   Value GenName(const Expr *expr);
   Value GenUnary(const Expr *expr);
+  Value GenIsNull(const Expr *expr);
+  Value GenIsDistinct(const Expr *expr);
   Value GenBinary(const Expr *expr);
+  Value ApplyBinary(const Expr *expr, Value left, Value right);
   Value GenLogical(const Expr *expr, bool is_and);
   llvm::Value *Compare(const std::string &op, Type type, llvm::Value *a, llvm::Value *b);
+  llvm::Value *FloatCompare(const std::string &op, llvm::Value *a, llvm::Value *b);
   llvm::Value *Arithmetic(const std::string &op, Type type, llvm::Value *a, llvm::Value *b);
   llvm::Value *IsInf(llvm::Value *x);
   llvm::Value *FloatArithmetic(const std::string &op, Type type, llvm::Value *a, llvm::Value *b);

@@ -723,9 +723,7 @@ void Generator::SameKeys(const Stmt *stmt, llvm::Value *a_values, llvm::Value *a
 llvm::Value *Generator::KeyEqual(Type type, llvm::Value *a, llvm::Value *b) {
   if (OrderFunction(type) >= 0)
     return b_.CreateICmpEQ(Apply(OrderFunction(type), a, b, Type::kInt4), b_.getInt32(0));
-  if (IsFloat(type))
-    return b_.CreateOr(b_.CreateFCmpOEQ(a, b),
-                       b_.CreateAnd(b_.CreateFCmpUNO(a, a), b_.CreateFCmpUNO(b, b)));
+  if (IsFloat(type)) return FloatCompare("=", a, b);
   return b_.CreateICmpEQ(a, b);
 }
 

@@ -1046,18 +1046,31 @@ class Parser {
     return MakeUnary("not", op.pos, ParseNot());
   }
 
-  // is_expr := comparison [IS [NOT] NULL]   (non-associative, as in PostgreSQL)
+  // is_expr := comparison [IS [NOT] {NULL | TRUE | FALSE | UNKNOWN
+  //   | DISTINCT FROM comparison}]   (non-associative, as in PostgreSQL)
   ExprPtr ParseIsNull() {
     ExprPtr operand = ParseComparison();
     if (!IsKeyword(Peek(), "is")) return operand;
-    return ParseIsNullTail(std::move(operand));
+    return ParseIsTail(std::move(operand));
   }
 
-  // IS [NOT] NULL, after its operand.
-  [[gnu::noinline]] ExprPtr ParseIsNullTail(ExprPtr operand) {
-    ExprPtr node = NewExpr(ExprKind::kIsNull, Next().pos);
-    node->negated = AcceptKeyword("not");
-    ExpectKeyword("null");
+  // IS [NOT] ..., after its operand. IS DISTINCT FROM holds the equality
+  // of its operands (ExprKind::kIsDistinct).
+  [[gnu::noinline]] ExprPtr ParseIsTail(ExprPtr operand) {
+    SourcePos pos = Next().pos;
+    bool negated = AcceptKeyword("not");
+    if (AcceptKeyword("distinct")) {
+      ExpectKeyword("from");
+      ExprPtr node = NewExpr(ExprKind::kIsDistinct, pos);
+      node->negated = negated;
+      node->args.push_back(MakeBinary("=", pos, std::move(operand), ParseComparison()));
+      return Finish(std::move(node));
+    }
+    ExprPtr node = NewExpr(ExprKind::kIsNull, pos);
+    node->negated = negated;
+    for (const char *truth : {"true", "false", "unknown"})
+      if (node->op.empty() && AcceptKeyword(truth)) node->op = truth;
+    if (node->op.empty()) ExpectKeyword("null");
     node->args.push_back(std::move(operand));
     return Finish(std::move(node));
   }

@@ -72,7 +72,10 @@ std::string Show(const Expr &e) {
     case ExprKind::kBinary:
       return "(" + e.op + args + ")";
     case ExprKind::kIsNull:
-      return std::string(e.negated ? "(isnotnull" : "(isnull") + args + ")";
+      return std::string(e.negated ? "(isnot" : "(is") + (e.op.empty() ? "null" : e.op) + args +
+             ")";
+    case ExprKind::kIsDistinct:
+      return std::string(e.negated ? "(isnotdistinct" : "(isdistinct") + args + ")";
     case ExprKind::kCall:
       return e.op + "(" + (args.empty() ? "" : args.substr(1)) + ")";
     case ExprKind::kCast:
@@ -581,6 +584,10 @@ TEST(NativeParser, Precedence) {
   EXPECT_EQ(ShowExpr("not not a"), "(not (not a))");
   EXPECT_EQ(ShowExpr("not a is null"), "(not (isnull a))");
   EXPECT_EQ(ShowExpr("a = b is not null"), "(isnotnull (= a b))");
+  EXPECT_EQ(ShowExpr("a is distinct from b + 1"), "(isdistinct (= a (+ b 1)))");
+  EXPECT_EQ(ShowExpr("not a is not distinct from b = c"), "(not (isnotdistinct (= a (= b c))))");
+  EXPECT_EQ(ShowExpr("a < b is not true and c is false or d is unknown"),
+            "(or (and (isnottrue (< a b)) (isfalse c)) (isunknown d))");
   EXPECT_EQ(ShowExpr("a || b = c || d"), "(= (|| a b) (|| c d))");
   EXPECT_EQ(ShowExpr("a || b + c"), "(|| a (+ b c))");
   EXPECT_EQ(ShowExpr("a - b - c"), "(- (- a b) c)");
@@ -681,7 +688,8 @@ TEST(NativeParser, Primaries) {
 TEST(NativeParser, ExpressionErrors) {
   ExpectError(Wrap("x := a < b < c;"), 2, 12, "syntax error at or near \"<\"");
   ExpectError(Wrap("x := a IS NULL IS NULL;"), 2, 16, "syntax error at or near \"IS\"");
-  ExpectError(Wrap("x := a IS TRUE;"), 2, 11, "syntax error at or near \"TRUE\"");
+  ExpectError(Wrap("x := a IS DISTINCT b;"), 2, 20, "syntax error at or near \"b\"");
+  ExpectError(Wrap("x := a IS NOT 1;"), 2, 15, "syntax error at or near \"1\"");
   ExpectError(Wrap("x := (a + 1;"), 2, 12, "syntax error at or near \";\"");
   ExpectError(Wrap("x := f(a,);"), 2, 10, "syntax error at or near \")\"");
   ExpectError(Wrap("x := a.b.c;"), 2, 9, "syntax error at or near \".\"");
