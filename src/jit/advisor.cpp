@@ -27,7 +27,6 @@ const std::map<std::string, const char *> kUnsupportedStatements = {
 
 // Words anywhere in a statement that the native language does not have.
 const std::map<std::string, const char *> kUnsupportedClauses = {
-    {"distinct", "DISTINCT is not supported yet"},
     {"union", "UNION is not supported"},
     {"with", "WITH queries are not supported"},
     {"returning", "RETURNING is not supported yet"},
@@ -128,6 +127,10 @@ class Scanner {
     const std::string &word = t_[i].text;
     auto it = kUnsupportedClauses.find(word);
     if (it != kUnsupportedClauses.end() && !in_declare_) Add(i, Upper(word), it->second);
+    if (word == "distinct" && IsWord(i + 1, "on"))
+      Add(i, "DISTINCT ON", "SELECT DISTINCT ON is not supported; SELECT DISTINCT is");
+    if (word == "distinct" && i > 0 && IsOp(i - 1, "("))
+      Add(i, "DISTINCT", "aggregates of distinct values (count(DISTINCT x)) are not supported yet");
     if ((word == "right" || word == "full") && (IsWord(i + 1, "join") || IsWord(i + 1, "outer")))
       Add(i, Upper(word) + " JOIN",
           "RIGHT and FULL joins are not supported; write them as a LEFT JOIN or an inner join");

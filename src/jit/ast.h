@@ -130,6 +130,9 @@ struct Expr {
   // nothing of its rows: computed once per execution of the statement or
   // subquery that lists it in Stmt::cached_subqueries (PostgreSQL's InitPlan).
   bool cached = false;
+  // In the select list, HAVING or ORDER BY of a grouped query: the
+  // expression is GROUP BY item `group_key`, read from the group's row.
+  int group_key = -1;
 };
 
 enum class StmtKind : uint8_t {
@@ -242,6 +245,7 @@ struct Stmt {
   std::vector<SourcePos> column_pos;        // position of each entry of columns
   std::vector<std::vector<ExprPtr>> rows;   // kInsert VALUES rows
   std::vector<ExprPtr> set_values;          // kUpdate
+  bool distinct = false;                    // SELECT DISTINCT: the binder groups by select_list
   std::vector<ExprPtr> select_list;         // kSelectInto
   std::vector<std::string> select_aliases;  // per select_list entry: AS name, or empty
   std::vector<std::string> into;            // kSelectInto target variables

@@ -144,6 +144,8 @@ const std::map<std::string, BuiltinFunction> &BuiltinFunctions() {
       {"abs", BuiltinFunction::kAbs},
       {"mod", BuiltinFunction::kMod},
       {"coalesce", BuiltinFunction::kCoalesce},
+      {"greatest", BuiltinFunction::kGreatest},
+      {"least", BuiltinFunction::kLeast},
       {"length", BuiltinFunction::kLength},
       {"lower", BuiltinFunction::kLower},
       {"upper", BuiltinFunction::kUpper},
@@ -587,19 +589,15 @@ class Binder {
         for (ExprPtr &arg : expr->args) CoerceImplicit(&arg, common);
         return common;
       }
-      case BuiltinFunction::kCoalesce: {
-        if (expr->args.empty()) Fail(expr->pos, "function coalesce needs at least one argument");
-        Type common = Type::kNull;
-        for (Type t : types) {
-          if (t == Type::kNull) continue;
-          if (common == Type::kNull)
-            common = t;
-          else if (!CommonType(common, t, &common))
-            Fail(expr->pos, std::string("COALESCE types ") + DisplayTypeName(common) + " and " +
-                                DisplayTypeName(t) + " cannot be matched");
-        }
-        if (common == Type::kNull) common = Type::kText;
-        for (ExprPtr &arg : expr->args) CoerceImplicit(&arg, common);
+      case BuiltinFunction::kCoalesce:
+        return CoerceToCommonType(expr, types, "COALESCE");
+      case BuiltinFunction::kGreatest:
+      case BuiltinFunction::kLeast: {
+        const char *name = it->second == BuiltinFunction::kGreatest ? "GREATEST" : "LEAST";
+        Type common = CoerceToCommonType(expr, types, name);
+        if (common == Type::kBytea)  // the one type it has no ordering of
+          Fail(expr->pos, std::string("could not identify a comparison function for type ") +
+                              DisplayTypeName(common));
         return common;
       }
       case BuiltinFunction::kLength:
@@ -762,6 +760,27 @@ class Binder {
     }
     if (common == Type::kNull) common = Type::kText;
     for (size_t i : values) CoerceImplicit(&expr->args[i], common);
+    return common;
+  }
+
+  // COALESCE, GREATEST, LEAST: every argument converted to their common
+  // type, as PostgreSQL's select_common_type: NULLs and quoted literals take
+  // the others' type (text when all are such).
+  Type CoerceToCommonType(Expr *expr, const std::vector<Type> &types, const char *name) {
+    if (expr->args.empty())
+      Fail(expr->pos, std::string("function ") + name + " needs at least one argument");
+    Type common = Type::kNull;
+    for (size_t i = 0; i < types.size(); ++i) {
+      Type t = types[i];
+      if (t == Type::kNull || expr->args[i]->kind == ExprKind::kString) continue;
+      if (common == Type::kNull)
+        common = t;
+      else if (!CommonType(common, t, &common))
+        Fail(expr->pos, std::string(name) + " types " + DisplayTypeName(common) + " and " +
+                            DisplayTypeName(t) + " cannot be matched");
+    }
+    if (common == Type::kNull) common = Type::kText;
+    for (ExprPtr &arg : expr->args) CoerceImplicit(&arg, common);
     return common;
   }
 
@@ -1442,13 +1461,8 @@ class Binder {
   // receives entry i), GROUP BY, HAVING, ORDER BY, LIMIT and OFFSET.
   void BindQuery(Stmt *stmt, const std::function<void(size_t, ExprPtr *)> &convert) {
     Sources sources = SourcesFor(&stmt->from);
-    for (ExprPtr &key : stmt->group_by) {
-      BindExpr(key.get(), &sources);
-      if (key->kind != ExprKind::kName || key->column < 0)
-        Fail(key->pos,
-             "GROUP BY takes column names in natively compiled routines; "
-             "expressions are not supported yet");
-    }
+    if (stmt->distinct) GroupBySelectList(stmt);
+    for (ExprPtr &key : stmt->group_by) BindGroupKey(stmt, &key, sources);
     aggregates_ = &stmt->aggregates;
     for (size_t i = 0; i < stmt->select_list.size(); ++i) {
       BindExpr(stmt->select_list[i].get(), &sources);
@@ -1460,17 +1474,118 @@ class Binder {
       current_sources_ = nullptr;
     }
     for (SortItem &item : stmt->order_by) BindSortItem(&item, stmt, sources);
+    if (stmt->distinct) RequireDistinctOrder(*stmt);
     aggregates_ = nullptr;
     if (!stmt->group_by.empty() || !stmt->aggregates.empty() || stmt->having) {
-      for (const ExprPtr &item : stmt->select_list) RequireGrouped(item.get(), *stmt, sources);
+      for (ExprPtr &item : stmt->select_list) RequireGrouped(item.get(), *stmt, sources);
       if (stmt->having) RequireGrouped(stmt->having.get(), *stmt, sources);
-      for (const SortItem &item : stmt->order_by)
+      for (SortItem &item : stmt->order_by)
         if (item.output < 0) RequireGrouped(item.expr.get(), *stmt, sources);
     }
     BindCount(&stmt->limit, "LIMIT");
     BindCount(&stmt->offset, "OFFSET");
     BindWhere(stmt, sources);
     PlanStages(stmt);
+  }
+
+  // SELECT DISTINCT groups by every select-list entry (NULLs are not
+  // distinct from each other, as in PostgreSQL); each group is one row.
+  void GroupBySelectList(Stmt *stmt) {
+    if (!stmt->group_by.empty() || stmt->having)
+      Fail(
+          stmt->pos,
+          "SELECT DISTINCT with GROUP BY or HAVING is not supported in natively compiled routines");
+    for (const ExprPtr &item : stmt->select_list) {
+      if (CallsAggregate(*item))
+        Fail(item->pos,
+             "SELECT DISTINCT with aggregates is not supported in natively compiled routines");
+      stmt->group_by.push_back(CopyOfOutput(*item));
+    }
+  }
+
+  // Whether an unbound expression calls count, sum, min, max or avg.
+  static bool CallsAggregate(const Expr &expr) {
+    if (expr.kind == ExprKind::kCall) {
+      auto it = BuiltinFunctions().find(expr.op);
+      if (it != BuiltinFunctions().end() && it->second >= BuiltinFunction::kCount) return true;
+    }
+    for (const ExprPtr &arg : expr.args)
+      if (CallsAggregate(*arg)) return true;
+    return false;
+  }
+
+  // A select-list entry, unbound, as a GROUP BY item of its own.
+  static ExprPtr CopyOfOutput(const Expr &item) {
+    if (HasSubquery(&item))
+      Fail(item.pos,
+           "grouping by a select-list entry with a subquery is not supported in natively compiled "
+           "routines");
+    return CloneExpr(item);
+  }
+
+  // GROUP BY n names select-list entry n, and a bare name that is no column
+  // an entry's AS name (columns first, as in PostgreSQL); anything else is
+  // an expression of the FROM items' columns.
+  void BindGroupKey(Stmt *stmt, ExprPtr *key, const Sources &sources) {
+    const Expr &written = **key;
+    if (written.kind == ExprKind::kInt) {
+      long long n = std::strtoll(written.text.c_str(), nullptr, 10);
+      if (n < 1 || n > static_cast<long long>(stmt->select_list.size()))
+        FailWithCode(written.pos, "42P10",
+                     "GROUP BY position " + written.text + " is not in select list", "");
+      *key = CopyOfOutput(*stmt->select_list[n - 1]);
+    } else if (written.kind == ExprKind::kName && written.parts.size() == 1) {
+      int column = -1, outer = 0, table = -1;
+      FindColumnInScope(&written, &sources, &column, &outer, &table);
+      int output = -1;
+      for (size_t i = 0; column < 0 && i < stmt->select_aliases.size(); ++i) {
+        if (stmt->select_aliases[i] != written.parts[0]) continue;
+        if (output >= 0)
+          FailWithCode(written.pos, "42702", "GROUP BY \"" + written.parts[0] + "\" is ambiguous",
+                       "");
+        output = static_cast<int>(i);
+      }
+      if (output >= 0) *key = CopyOfOutput(*stmt->select_list[output]);
+    }
+    if (HasSubquery(key->get()))
+      Fail((*key)->pos, "subqueries in GROUP BY are not supported in natively compiled routines");
+    if (BindExpr(key->get(), &sources) == Type::kNull) CoerceImplicit(key, Type::kText);
+  }
+
+  // For SELECT DISTINCT, ORDER BY may only sort by what the rows hold.
+  void RequireDistinctOrder(const Stmt &stmt) {
+    for (const SortItem &item : stmt.order_by) {
+      if (item.output >= 0) continue;
+      bool listed = false;
+      for (const ExprPtr &key : stmt.group_by) listed = listed || SameExpr(*item.expr, *key);
+      if (!listed)
+        FailWithCode(item.expr->pos, "42P10",
+                     "for SELECT DISTINCT, ORDER BY expressions must appear in select list", "");
+    }
+  }
+
+  // Whether two bound expressions compute the same value from the same
+  // inputs: the same tree, names bound alike (`lets` pairs the $let
+  // variables of IN lists and BETWEENs met on the way).
+  static bool SameExpr(const Expr &a, const Expr &b,
+                       std::vector<std::pair<int, int>> *lets = nullptr) {
+    std::vector<std::pair<int, int>> own;
+    if (lets == nullptr) lets = &own;
+    if (a.kind != b.kind || a.type != b.type || a.text != b.text || a.op != b.op ||
+        a.negated != b.negated || a.has_else != b.has_else || a.source != b.source ||
+        a.column != b.column || a.outer != b.outer || a.function != b.function ||
+        a.callee != b.callee || a.runtime != b.runtime || a.swap_operands != b.swap_operands ||
+        a.typmod != b.typmod || a.explicit_cast != b.explicit_cast || a.aggregate >= 0 ||
+        b.aggregate >= 0 || a.query || b.query || a.args.size() != b.args.size())
+      return false;
+    if (a.kind == ExprKind::kLet && a.variable >= 0) lets->emplace_back(a.variable, b.variable);
+    if (a.variable != b.variable &&
+        std::find(lets->begin(), lets->end(), std::make_pair(a.variable, b.variable)) ==
+            lets->end())
+      return false;
+    for (size_t i = 0; i < a.args.size(); ++i)
+      if (!SameExpr(*a.args[i], *b.args[i], lets)) return false;
+    return true;
   }
 
   // ORDER BY n names select-list entry n, and a bare name an entry's AS
@@ -1516,17 +1631,21 @@ class Binder {
     CoerceImplicit(count, Type::kInt8);
   }
 
-  // In a grouped query a column may appear only inside an aggregate or as a
-  // GROUP BY column.
-  void RequireGrouped(const Expr *expr, const Stmt &stmt, const Sources &sources) {
+  // In a grouped query a column may appear only inside an aggregate or
+  // inside an expression that is a GROUP BY item; such an expression is
+  // marked to be read from its group's row (Expr::group_key).
+  void RequireGrouped(Expr *expr, const Stmt &stmt, const Sources &sources) {
     if (expr->aggregate >= 0) return;
+    for (size_t k = 0; k < stmt.group_by.size(); ++k) {
+      if (!SameExpr(*expr, *stmt.group_by[k])) continue;
+      expr->group_key = static_cast<int>(k);
+      return;
+    }
     if (expr->query)
       Fail(expr->pos,
            "subqueries are not supported in the select list, HAVING or ORDER BY of a grouped "
            "query in natively compiled routines");
-    if (expr->kind == ExprKind::kName && expr->column >= 0) {
-      for (const ExprPtr &key : stmt.group_by)
-        if (key->source == expr->source && key->column == expr->column) return;
+    if (expr->kind == ExprKind::kName && expr->column >= 0 && expr->outer == 0) {
       const Source &source = sources[expr->source];
       FailWithCode(expr->pos, "42803",
                    "column \"" + source.qualifier + "." +
@@ -1534,7 +1653,7 @@ class Binder {
                        "\" must appear in the GROUP BY clause or be used in an aggregate function",
                    "");
     }
-    for (const ExprPtr &arg : expr->args) RequireGrouped(arg.get(), stmt, sources);
+    for (ExprPtr &arg : expr->args) RequireGrouped(arg.get(), stmt, sources);
   }
 
   // The rows the query sorts: by GROUP BY columns (then each aggregate's

@@ -24,6 +24,8 @@ enum class BuiltinFunction : int {
   kAbs = 0,
   kMod,
   kCoalesce,
+  kGreatest,
+  kLeast,
   kLength,
   kLower,
   kUpper,

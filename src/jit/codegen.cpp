@@ -297,6 +297,8 @@ MemoptNativeError Generator::RangeError(Type type) {
 // --- expressions ----------------------------------------------------------------
 
 Value Generator::Gen(const Expr *expr) {
+  if (expr->group_key >= 0 && query_.group_values != nullptr)  // a GROUP BY item's value
+    return LoadColumn(query_.group_values, query_.group_nulls, expr->group_key, expr->type);
   switch (expr->kind) {
     case ExprKind::kInt:
       return Value{llvm::ConstantInt::get(MachineType(expr->type), std::stoll(expr->text), true),
@@ -362,12 +364,6 @@ Value Generator::GenName(const Expr *expr) {
     const QueryContext &around = enclosing_[enclosing_.size() - expr->outer];
     return LoadColumn(around.source_values[expr->source], around.source_nulls[expr->source],
                       expr->column, expr->type);
-  }
-  if (query_.group_values != nullptr) {  // a GROUP BY column, from the group's row
-    const std::vector<ExprPtr> &keys = query_.group_stmt->group_by;
-    for (size_t k = 0; k < keys.size(); ++k)
-      if (keys[k]->source == expr->source && keys[k]->column == expr->column)
-        return LoadColumn(query_.group_values, query_.group_nulls, static_cast<int>(k), expr->type);
   }
   return LoadColumn(query_.source_values[expr->source], query_.source_nulls[expr->source],
                     expr->column, expr->type);
@@ -593,6 +589,8 @@ Value Generator::GenCall(const Expr *expr) {
   auto function = static_cast<BuiltinFunction>(expr->function);
   Type type = expr->type;
   if (function == BuiltinFunction::kCoalesce) return GenCoalesce(expr);
+  if (function == BuiltinFunction::kGreatest || function == BuiltinFunction::kLeast)
+    return GenGreatest(expr, function == BuiltinFunction::kGreatest);
   std::vector<Value> args;
   llvm::Value *null = b_.getFalse();
   for (const ExprPtr &arg : expr->args) {
@@ -692,6 +690,22 @@ Value Generator::GenCoalesce(const Expr *expr) {
     null->addIncoming(in.first.null, in.second);
   }
   return Value{v, null};
+}
+
+// GREATEST / LEAST: the largest (smallest) argument that is not NULL, NULL
+// when all are; every argument is computed, as in PostgreSQL.
+Value Generator::GenGreatest(const Expr *expr, bool greatest) {
+  Type type = expr->type;
+  Value best = Gen(expr->args[0].get());
+  for (size_t i = 1; i < expr->args.size(); ++i) {
+    Value next = Gen(expr->args[i].get());
+    Value beats = UnlessNull(b_.CreateOr(best.null, next.null), Type::kBool,
+                             [&] { return Compare(greatest ? ">" : "<", type, next.v, best.v); });
+    llvm::Value *take = b_.CreateOr(best.null, b_.CreateAnd(b_.CreateNot(next.null), beats.v));
+    best =
+        Value{b_.CreateSelect(take, next.v, best.v), b_.CreateSelect(take, next.null, best.null)};
+  }
+  return best;
 }
 
 // --- casts -----------------------------------------------------------------------

@@ -61,7 +61,6 @@ struct QueryContext {
   std::vector<Accumulator> accumulators;
   llvm::Value *group_values = nullptr;
   llvm::Value *group_nulls = nullptr;
-  const Stmt *group_stmt = nullptr;
 };
 
 struct LoopTargets {
@@ -161,6 +160,7 @@ class Generator {
   bool EnterSubquery(const Stmt *query);
   void LeaveSubquery(bool own_scratch);
   Value GenCoalesce(const Expr *expr);
+  Value GenGreatest(const Expr *expr, bool greatest);
   Value GenCast(Value value, Type from, Type to, int32_t typmod = -1, bool explicit_cast = false);
   llvm::Value *ApplyTypmod(llvm::Value *v, Type type, int32_t typmod, bool explicit_cast);
   llvm::Value *Convert(llvm::Value *v, Type from, Type to);

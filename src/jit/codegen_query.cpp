@@ -688,12 +688,10 @@ void Generator::FinishGroup(QueryState *query, llvm::Value *values, llvm::Value 
                             BasicBlock *next) {
   query_.group_values = values;
   query_.group_nulls = nulls;
-  query_.group_stmt = query->stmt;
   FinishAggregates(query->stmt);
   OutputIfHaving(query, next);
   BranchIfOpen(next);
   query_.group_values = query_.group_nulls = nullptr;
-  query_.group_stmt = nullptr;
 }
 
 // Branches to `same` when the GROUP BY columns of the two rows are not

@@ -56,6 +56,14 @@ const char *const kUnsupportedStatements[] = {
     "foreach", "move",  "open",  "release", "rollback", "savepoint",
 };
 
+// Type names that make a quoted literal after them a constant of the type
+// (PostgreSQL's `type 'string'` syntax), as in date '2024-01-01'.
+const char *const kTypedLiteralWords[] = {
+    "bigint", "bool", "boolean",   "bytea",       "date",     "float4",  "float8", "int",
+    "int2",   "int4", "int8",      "integer",     "interval", "numeric", "real",   "smallint",
+    "text",   "time", "timestamp", "timestamptz", "uuid",     "varchar",
+};
+
 const char *const kRaiseLevels[] = {"debug", "log", "info", "notice", "warning", "exception"};
 
 // Words that may continue a type name after a cast (double precision,
@@ -979,6 +987,7 @@ class Parser {
   // those of the query's output columns (Stmt::select_aliases), which
   // ORDER BY may use.
   void ParseSelectList(Stmt *stmt) {
+    ParseDistinct(stmt);
     do {
       stmt->select_list.push_back(ParseExpr());
       std::string alias;
@@ -988,6 +997,17 @@ class Parser {
       }
       stmt->select_aliases.push_back(alias);
     } while (AcceptOp(","));
+  }
+
+  // [ALL | DISTINCT] at the start of a select list.
+  void ParseDistinct(Stmt *stmt) {
+    if (AcceptKeyword("all")) return;
+    if (!AcceptKeyword("distinct")) return;
+    if (IsKeyword(Peek(), "on"))
+      Fail(Peek().pos, "SELECT DISTINCT ON is not supported in natively compiled routines",
+           "Use SELECT DISTINCT, or GROUP BY with min() or max() of the other columns.",
+           kFeatureNotSupported);
+    stmt->distinct = true;
   }
 
   // expr {',' expr}
@@ -1299,6 +1319,7 @@ class Parser {
     ExprPtr expr = NewExpr(ExprKind::kExists, Next().pos);
     ExpectOp("(");
     expr->query = ParseSubquery(nullptr);
+    expr->query->distinct = false;  // the same rows exist either way
     const Stmt *query = expr->query.get();
     if (!query->group_by.empty() || query->having || !query->order_by.empty() || query->limit ||
         query->offset)
@@ -1325,6 +1346,7 @@ class Parser {
   StmtPtr ParseSubquery(const char *star_refused_in) {
     if (!IsKeyword(Peek(), "select")) SyntaxError(Peek());
     StmtPtr query = NewStmt(StmtKind::kSubquery, Next());
+    ParseDistinct(query.get());
     if (IsOp(Peek(), "*") && star_refused_in != nullptr)
       Fail(Peek().pos,
            std::string("SELECT * is not supported in ") + star_refused_in +
@@ -1365,6 +1387,16 @@ class Parser {
   // name ['.' name] | name '(' [expr {',' expr}] ')'
   [[gnu::noinline]] ExprPtr ParseNameOrCall() {
     const Token &first = Next();
+    if (first.kind == TokenKind::kIdentifier && first.text == "nullif" && AcceptOp("("))
+      return ParseNullIfTail(first.pos);
+    if (first.kind == TokenKind::kIdentifier && Contains(kTypedLiteralWords, first.text) &&
+        Peek().kind == TokenKind::kString) {  // date '2024-01-01': CAST('2024-01-01' AS date)
+      ExprPtr node = NewExpr(ExprKind::kCast, first.pos);
+      node->cast_type.name = first.text;
+      node->cast_type.pos = first.pos;
+      node->args.push_back(ParseLiteral(ExprKind::kString));
+      return Finish(std::move(node));
+    }
     if (AcceptOp("(")) {
       ExprPtr call = NewExpr(ExprKind::kCall, first.pos);
       call->op = first.text;
@@ -1388,6 +1420,21 @@ class Parser {
       name->parts.push_back(Next().text);
     }
     return name;
+  }
+
+  // NULLIF '(' a ',' b ')' (after the parenthesis): CASE WHEN $let = b THEN
+  // NULL ELSE $let END with $let holding a, computed once.
+  [[gnu::noinline]] ExprPtr ParseNullIfTail(SourcePos pos) {
+    ExprPtr value = ParseExpr();
+    ExpectOp(",");
+    ExprPtr other = ParseExpr();
+    ExpectOp(")");
+    ExprPtr test = NewExpr(ExprKind::kCase, pos);
+    test->args.push_back(MakeBinary("=", pos, LetReference(pos), std::move(other)));
+    test->args.push_back(NewExpr(ExprKind::kNull, pos));
+    test->args.push_back(LetReference(pos));
+    test->has_else = true;
+    return MakeLet(pos, std::move(value), Finish(std::move(test)));
   }
 
   // CAST '(' expr AS type ')'

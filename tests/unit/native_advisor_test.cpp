@@ -71,6 +71,22 @@ TEST(NativeAdvisor, OnlyFromAndAnySubqueriesAreFindings) {
   EXPECT_EQ(findings[1].construct, "subquery");
 }
 
+TEST(NativeAdvisor, OnlyDistinctOnAndDistinctAggregatesAreFindings) {
+  std::vector<AdvisorFinding> findings;
+  std::vector<TableMention> tables;
+  AdvisePlpgsql(
+      "BEGIN\n  IF a IS DISTINCT FROM b THEN RETURN 1; END IF;\n"
+      "  FOR r IN SELECT DISTINCT id FROM t LOOP NULL; END LOOP;\n"
+      "  SELECT DISTINCT ON (id) v INTO x FROM t;\n"
+      "  SELECT count(DISTINCT v) INTO x FROM t;\n"
+      "END",
+      &findings, &tables);
+  std::vector<std::pair<int, std::string>> got;
+  for (const AdvisorFinding &f : findings) got.emplace_back(f.line, f.construct);
+  std::vector<std::pair<int, std::string>> want = {{4, "DISTINCT ON"}, {5, "DISTINCT"}};
+  EXPECT_EQ(got, want);
+}
+
 TEST(NativeAdvisor, UnreadableSourceIsOneFinding) {
   std::vector<AdvisorFinding> findings;
   std::vector<TableMention> tables;

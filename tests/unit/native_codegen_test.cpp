@@ -741,6 +741,35 @@ TEST(NativeBinder, OrderByNamesAnOutputColumnFirst) {
   EXPECT_EQ(twice->error.message, "ORDER BY \"q\" is ambiguous");
 }
 
+TEST(NativeBinder, GroupedExpressionsAreReadFromTheGroupRow) {
+  auto built = Build(Wrap("SELECT (v + 1) * 2 AS w, count(*) INTO a, b FROM t GROUP BY v + 1 "
+                          "ORDER BY v + 1; RETURN a;"),
+                     Type::kInt8, false);
+  ASSERT_TRUE(built->ok) << built->error.message;
+  const Stmt &query = *built->routine.body.statements[0];
+  ASSERT_EQ(query.group_by.size(), 1u);
+  const Expr *product = query.select_list[0].get();
+  while (product->kind == ExprKind::kCast) product = product->args[0].get();
+  EXPECT_EQ(product->group_key, -1);          // (v + 1) * 2 is computed per group ...
+  EXPECT_EQ(product->args[0]->group_key, 0);  // ... from the key v + 1
+  EXPECT_EQ(query.order_by[0].expr->group_key, 0);
+  auto distinct =
+      Build(Wrap("SELECT DISTINCT v % 3, id * 2 INTO a, b FROM t; RETURN a;"), Type::kInt8, false);
+  ASSERT_TRUE(distinct->ok) << distinct->error.message;
+  EXPECT_EQ(distinct->routine.body.statements[0]->group_by.size(), 2u);
+  auto by_alias =
+      Build(Wrap("SELECT v % 3 AS m INTO a FROM t GROUP BY m; RETURN a;"), Type::kInt8, false);
+  ASSERT_TRUE(by_alias->ok) << by_alias->error.message;
+  EXPECT_EQ(by_alias->routine.body.statements[0]->group_by[0]->op, "%");
+  auto other = Build(Wrap("SELECT v INTO a FROM t GROUP BY v + 1; RETURN a;"), Type::kInt8, false);
+  EXPECT_FALSE(other->ok);
+  EXPECT_EQ(other->error.sqlstate, "42803");
+  auto unsorted =
+      Build(Wrap("SELECT DISTINCT v INTO a FROM t ORDER BY id; RETURN a;"), Type::kInt8, false);
+  EXPECT_FALSE(unsorted->ok);
+  EXPECT_EQ(unsorted->error.sqlstate, "42P10");
+}
+
 TEST(NativeBinder, AmbiguousNamesAreRefused) {
   auto built = Build(Wrap("DECLARE id int;\nDELETE FROM t WHERE id = 1;"), Type::kInt8, false);
   EXPECT_FALSE(built->ok);

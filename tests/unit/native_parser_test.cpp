@@ -585,6 +585,9 @@ TEST(NativeParser, Precedence) {
   EXPECT_EQ(ShowExpr("not a is null"), "(not (isnull a))");
   EXPECT_EQ(ShowExpr("a = b is not null"), "(isnotnull (= a b))");
   EXPECT_EQ(ShowExpr("a is distinct from b + 1"), "(isdistinct (= a (+ b 1)))");
+  EXPECT_EQ(ShowExpr("date '2024-01-01' + interval '1 day'"),
+            "(+ (cast '2024-01-01' date) (cast '1 day' interval))");
+  EXPECT_EQ(ShowExpr("nullif(a, b + 1)"), "(let a (case-else (= $let (+ b 1)) NULL $let))");
   EXPECT_EQ(ShowExpr("not a is not distinct from b = c"), "(not (isnotdistinct (= a (= b c))))");
   EXPECT_EQ(ShowExpr("a < b is not true and c is false or d is unknown"),
             "(or (and (isnottrue (< a b)) (isfalse c)) (isunknown d))");
