@@ -596,8 +596,10 @@ class Binder {
         const char *name = it->second == BuiltinFunction::kGreatest ? "GREATEST" : "LEAST";
         Type common = CoerceToCommonType(expr, types, name);
         if (common == Type::kBytea)  // the one type it has no ordering of
-          Fail(expr->pos, std::string("could not identify a comparison function for type ") +
-                              DisplayTypeName(common));
+          FailWithCode(expr->pos, "42883",
+                       std::string("could not identify a comparison function for type ") +
+                           DisplayTypeName(common),
+                       "");
         return common;
       }
       case BuiltinFunction::kLength:
@@ -751,7 +753,8 @@ class Binder {
     Type common = Type::kNull;
     for (size_t i : values) {
       Type t = BindExpr(expr->args[i].get(), current_sources_);
-      if (t == Type::kNull) continue;
+      // NULLs and quoted literals take the others' type (select_common_type)
+      if (t == Type::kNull || expr->args[i]->kind == ExprKind::kString) continue;
       if (common == Type::kNull)
         common = t;
       else if (!CommonType(common, t, &common))
