@@ -590,11 +590,11 @@ class Binder {
         return common;
       }
       case BuiltinFunction::kCoalesce:
-        return CoerceToCommonType(expr, types, "COALESCE");
+        return CoerceToCommonType(expr, {}, "COALESCE");
       case BuiltinFunction::kGreatest:
       case BuiltinFunction::kLeast: {
         const char *name = it->second == BuiltinFunction::kGreatest ? "GREATEST" : "LEAST";
-        Type common = CoerceToCommonType(expr, types, name);
+        Type common = CoerceToCommonType(expr, {}, name);
         if (common == Type::kBytea)  // the one type it has no ordering of
           FailWithCode(expr->pos, "42883",
                        std::string("could not identify a comparison function for type ") +
@@ -750,40 +750,31 @@ class Binder {
       values.push_back(2 * i + 1);
     }
     if (expr->has_else) values.push_back(expr->args.size() - 1);
-    Type common = Type::kNull;
-    for (size_t i : values) {
-      Type t = BindExpr(expr->args[i].get(), current_sources_);
-      // NULLs and quoted literals take the others' type (select_common_type)
-      if (t == Type::kNull || expr->args[i]->kind == ExprKind::kString) continue;
-      if (common == Type::kNull)
-        common = t;
-      else if (!CommonType(common, t, &common))
-        Fail(expr->args[i]->pos, std::string("CASE types ") + DisplayTypeName(common) + " and " +
-                                     DisplayTypeName(t) + " cannot be matched");
-    }
-    if (common == Type::kNull) common = Type::kText;
-    for (size_t i : values) CoerceImplicit(&expr->args[i], common);
-    return common;
+    for (size_t i : values) BindExpr(expr->args[i].get(), current_sources_);
+    return CoerceToCommonType(expr, values, "CASE");
   }
 
-  // COALESCE, GREATEST, LEAST: every argument converted to their common
-  // type, as PostgreSQL's select_common_type: NULLs and quoted literals take
-  // the others' type (text when all are such).
-  Type CoerceToCommonType(Expr *expr, const std::vector<Type> &types, const char *name) {
+  // The bound expr->args[i] of CASE results (i in `which`), or of every
+  // argument of COALESCE, GREATEST and LEAST (`which` empty), converted to
+  // their common type as PostgreSQL's select_common_type does: NULLs and
+  // quoted literals take the others' type (text when all are such).
+  Type CoerceToCommonType(Expr *expr, std::vector<size_t> which, const char *name) {
     if (expr->args.empty())
       Fail(expr->pos, std::string("function ") + name + " needs at least one argument");
+    if (which.empty())
+      for (size_t i = 0; i < expr->args.size(); ++i) which.push_back(i);
     Type common = Type::kNull;
-    for (size_t i = 0; i < types.size(); ++i) {
-      Type t = types[i];
-      if (t == Type::kNull || expr->args[i]->kind == ExprKind::kString) continue;
+    for (size_t i : which) {
+      const Expr &arg = *expr->args[i];
+      if (arg.type == Type::kNull || arg.kind == ExprKind::kString) continue;
       if (common == Type::kNull)
-        common = t;
-      else if (!CommonType(common, t, &common))
-        Fail(expr->pos, std::string(name) + " types " + DisplayTypeName(common) + " and " +
-                            DisplayTypeName(t) + " cannot be matched");
+        common = arg.type;
+      else if (!CommonType(common, arg.type, &common))
+        Fail(arg.pos, std::string(name) + " types " + DisplayTypeName(common) + " and " +
+                          DisplayTypeName(arg.type) + " cannot be matched");
     }
     if (common == Type::kNull) common = Type::kText;
-    for (ExprPtr &arg : expr->args) CoerceImplicit(&arg, common);
+    for (size_t i : which) CoerceImplicit(&expr->args[i], common);
     return common;
   }
 
