@@ -259,7 +259,6 @@ class Generator {
   void FinishGroup(QueryState *query, llvm::Value *values, llvm::Value *nulls, BasicBlock *next);
   void SameKeys(const Stmt *stmt, llvm::Value *a_values, llvm::Value *a_nulls,
                 llvm::Value *b_values, llvm::Value *b_nulls, BasicBlock *same, BasicBlock *differ);
-  llvm::Value *KeyEqual(Type type, llvm::Value *a, llvm::Value *b);
   std::vector<Value> AggregateInputs(const Stmt *stmt);
   void AllocateAccumulators(const Stmt *stmt);
   void ResetAccumulators();

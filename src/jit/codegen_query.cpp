@@ -694,8 +694,10 @@ void Generator::FinishGroup(QueryState *query, llvm::Value *values, llvm::Value 
   query_.group_values = query_.group_nulls = nullptr;
 }
 
-// Branches to `same` when the GROUP BY columns of the two rows are not
-// distinct (NULLs group together), else to `differ`.
+// Branches to `same` when the GROUP BY values of the two rows are not
+// distinct (NULLs group together; present values are equal by the `=` the
+// language compares with: NaN equals NaN, text by the default collation),
+// else to `differ`.
 void Generator::SameKeys(const Stmt *stmt, llvm::Value *a_values, llvm::Value *a_nulls,
                          llvm::Value *b_values, llvm::Value *b_nulls, BasicBlock *same,
                          BasicBlock *differ) {
@@ -710,19 +712,10 @@ void Generator::SameKeys(const Stmt *stmt, llvm::Value *a_values, llvm::Value *a
     b_.SetInsertPoint(some_null);
     b_.CreateCondBr(b_.CreateAnd(a.null, b.null), next_key, differ);
     b_.SetInsertPoint(both_present);
-    b_.CreateCondBr(KeyEqual(type, a.v, b.v), next_key, differ);
+    b_.CreateCondBr(Compare("=", type, a.v, b.v), next_key, differ);
     b_.SetInsertPoint(next_key);
   }
   b_.CreateBr(same);
-}
-
-// Equality as GROUP BY sees it: floats' NaN equals NaN (PostgreSQL's
-// float8eq), text by the default collation.
-llvm::Value *Generator::KeyEqual(Type type, llvm::Value *a, llvm::Value *b) {
-  if (OrderFunction(type) >= 0)
-    return b_.CreateICmpEQ(Apply(OrderFunction(type), a, b, Type::kInt4), b_.getInt32(0));
-  if (IsFloat(type)) return FloatCompare("=", a, b);
-  return b_.CreateICmpEQ(a, b);
 }
 
 // --- aggregates ------------------------------------------------------------------
