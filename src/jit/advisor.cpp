@@ -129,8 +129,6 @@ class Scanner {
     if (it != kUnsupportedClauses.end() && !in_declare_) Add(i, Upper(word), it->second);
     if (word == "distinct" && IsWord(i + 1, "on"))
       Add(i, "DISTINCT ON", "SELECT DISTINCT ON is not supported; SELECT DISTINCT is");
-    if (word == "distinct" && i > 0 && IsOp(i - 1, "("))
-      Add(i, "DISTINCT", "aggregates of distinct values (count(DISTINCT x)) are not supported yet");
     if ((word == "right" || word == "full") && (IsWord(i + 1, "join") || IsWord(i + 1, "outer")))
       Add(i, Upper(word) + " JOIN",
           "RIGHT and FULL joins are not supported; write them as a LEFT JOIN or an inner join");

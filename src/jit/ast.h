@@ -108,6 +108,7 @@ struct Expr {
   std::vector<ExprPtr> args;
   bool negated = false;
   bool has_else = false;  // kCase
+  bool distinct = false;  // kCall of an aggregate: count(DISTINCT x), of distinct inputs only
   TypeName cast_type;
   std::unique_ptr<Stmt> query;  // kExists, kScalarSubquery, kInSubquery
 
@@ -266,7 +267,7 @@ struct Stmt {
   std::vector<int> into_variables;  // kSelectInto
   std::vector<int> column_numbers;  // kInsert (per VALUES entry), kUpdate (per SET): 0-based
   // Queries: aggregate calls (of select_list, having, order_by). With
-  // GROUP BY, rows are sorted by group_by, then aggregate inputs
+  // GROUP BY (or DISTINCT aggregates), rows are sorted by group_by, then aggregate inputs
   // (group_stage); with ORDER BY, result rows (select_list, then ORDER BY
   // expressions that name no entry of it) are sorted (order_stage).
   std::vector<const Expr *> aggregates;
@@ -275,6 +276,11 @@ struct Stmt {
   std::vector<const Expr *> cached_subqueries;
   SortStage group_stage;
   SortStage order_stage;
+  // Aggregates of DISTINCT inputs (all of one argument): the group_stage
+  // column of that argument, sorted after the GROUP BY items so that equal
+  // inputs of a group are adjacent; -1 when there are none. A query without
+  // GROUP BY then has a group_stage of no GROUP BY items, one group.
+  int distinct_input = -1;
 };
 
 // FROM item `source` of a statement: from[source], or the UPDATE / DELETE target.
@@ -354,6 +360,7 @@ inline ExprPtr CloneExpr(const Expr &expr) {
   copy->parts = expr.parts;
   copy->negated = expr.negated;
   copy->has_else = expr.has_else;
+  copy->distinct = expr.distinct;
   copy->cast_type = expr.cast_type;
   for (const ExprPtr &arg : expr.args) copy->args.push_back(CloneExpr(*arg));
   return copy;

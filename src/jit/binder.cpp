@@ -559,6 +559,9 @@ class Binder {
   Type BindCall(Expr *expr) {
     const std::map<std::string, BuiltinFunction> &kFunctions = BuiltinFunctions();
     auto it = kFunctions.find(expr->op);
+    if (expr->distinct && (it == kFunctions.end() || it->second < BuiltinFunction::kCount))
+      FailWithCode(expr->pos, "42809",
+                   "DISTINCT specified, but " + expr->op + " is not an aggregate function", "");
     if (it == kFunctions.end() && FindCallee(expr->op, expr->args.size()) >= 0)
       return BindCalleeCall(expr);
     if (it == kFunctions.end() && IsPostgresFunction(expr->op)) return BindPostgresFunction(expr);
@@ -1625,6 +1628,30 @@ class Binder {
     CoerceImplicit(count, Type::kInt8);
   }
 
+  // The first aggregate of DISTINCT inputs (-1: none). The others must
+  // take the same argument (but for the implicit casts BindAggregate adds,
+  // which keep distinct values distinct): one sort column brings the equal
+  // inputs of a group together for all of them.
+  static int FirstDistinctAggregate(const Stmt &stmt) {
+    const Expr *first = nullptr;
+    int index = -1;
+    for (size_t i = 0; i < stmt.aggregates.size(); ++i) {
+      const Expr *aggregate = stmt.aggregates[i];
+      if (!aggregate->distinct) continue;
+      if (first == nullptr) {
+        first = aggregate;
+        index = static_cast<int>(i);
+      } else if (!SameExpr(*StripCast(first->args[0].get()),
+                           *StripCast(aggregate->args[0].get()))) {
+        Fail(aggregate->pos,
+             "DISTINCT aggregates of different arguments in one query are not supported in "
+             "natively compiled routines",
+             "Compute each in a query of its own.");
+      }
+    }
+    return index;
+  }
+
   // In a grouped query a column may appear only inside an aggregate or
   // inside an expression that is a GROUP BY item; such an expression is
   // marked to be read from its group's row (Expr::group_key).
@@ -1653,7 +1680,8 @@ class Binder {
   // The rows the query sorts: by GROUP BY columns (then each aggregate's
   // input), and by ORDER BY items (after the select list).
   static void PlanStages(Stmt *stmt) {
-    if (!stmt->group_by.empty()) {
+    int distinct = FirstDistinctAggregate(*stmt);
+    if (!stmt->group_by.empty() || distinct >= 0) {
       SortStage &stage = stmt->group_stage;
       for (size_t i = 0; i < stmt->group_by.size(); ++i) {
         stage.types.push_back(stmt->group_by[i]->type);
@@ -1661,6 +1689,10 @@ class Binder {
       }
       for (const Expr *aggregate : stmt->aggregates)
         stage.types.push_back(aggregate->args.empty() ? Type::kInt8 : aggregate->args[0]->type);
+      if (distinct >= 0) {
+        stmt->distinct_input = static_cast<int>(stmt->group_by.size()) + distinct;
+        stage.keys.push_back(SortStage::Key{stmt->distinct_input, false, false});
+      }
     }
     if (!stmt->order_by.empty()) {
       SortStage &stage = stmt->order_stage;

@@ -256,6 +256,9 @@ class Generator {
   void GenSortedOutput(QueryState *query);
   std::vector<Value> GroupRow(const Stmt *stmt);
   void GenGroups(QueryState *query);
+  void SkipRepeatedInput(const Stmt *stmt, std::pair<llvm::Value *, llvm::Value *> row,
+                         llvm::Value *previous_values, llvm::Value *previous_nulls,
+                         llvm::Value *fresh, std::vector<Value> *inputs);
   void FinishGroup(QueryState *query, llvm::Value *values, llvm::Value *nulls, BasicBlock *next);
   void SameKeys(const Stmt *stmt, llvm::Value *a_values, llvm::Value *a_nulls,
                 llvm::Value *b_values, llvm::Value *b_nulls, BasicBlock *same, BasicBlock *differ);

@@ -202,8 +202,9 @@ void Generator::GenRowStatement(const Stmt *stmt) {
   current_line_ = -1;
 }
 
-// A query: nested loops over FROM, then (with GROUP BY) the rows sorted by
-// group and aggregated group by group, or (aggregates alone) one row of
+// A query: nested loops over FROM, then (with GROUP BY or DISTINCT
+// aggregates) the rows sorted by group and aggregated group by group, or
+// (other aggregates alone) one row of
 // aggregates, then (with ORDER BY) the result rows sorted, then OFFSET and
 // LIMIT, then the statement's own use of each row (its sink).
 void Generator::GenQuery(const Stmt *stmt, RowSink sink) {
@@ -641,6 +642,7 @@ void Generator::GenGroups(QueryState *query) {
   llvm::Value *has_group = EntryAlloca(i1_);
   llvm::Value *prev_values = EntryAlloca(i64_->getPointerTo());
   llvm::Value *prev_nulls = EntryAlloca(i8_->getPointerTo());
+  llvm::Value *group_fresh = EntryAlloca(i1_);  // no row of the group accumulated yet
   b_.CreateStore(b_.getFalse(), has_group);
   BasicBlock *head = NewBlock("group_next");
   BasicBlock *row = NewBlock("group_row");
@@ -662,24 +664,69 @@ void Generator::GenGroups(QueryState *query) {
   FinishGroup(query, pv, pn, start);
   b_.SetInsertPoint(start);
   ResetAccumulators();
+  b_.CreateStore(b_.getTrue(), group_fresh);
   b_.CreateBr(accumulate);
   b_.SetInsertPoint(accumulate);
   std::vector<Value> inputs;
   for (size_t i = 0; i < stmt->aggregates.size(); ++i)
     inputs.push_back(LoadColumn(current.first, current.second, static_cast<int>(nkeys + i),
                                 stmt->group_stage.types[nkeys + i]));
+  if (stmt->distinct_input >= 0)
+    SkipRepeatedInput(stmt, current, b_.CreateLoad(i64_->getPointerTo(), prev_values),
+                      b_.CreateLoad(i8_->getPointerTo(), prev_nulls),
+                      b_.CreateLoad(i1_, group_fresh), &inputs);
   Accumulate(stmt, inputs);
   b_.CreateStore(current.first, prev_values);
   b_.CreateStore(current.second, prev_nulls);
   b_.CreateStore(b_.getTrue(), has_group);
+  b_.CreateStore(b_.getFalse(), group_fresh);
   b_.CreateBr(head);
   b_.SetInsertPoint(last);
   BasicBlock *final_group = NewBlock("group_final");
-  b_.CreateCondBr(b_.CreateLoad(i1_, has_group), final_group, finished);
+  if (stmt->group_by.empty()) {  // DISTINCT aggregates alone: one row, even of no rows
+    BasicBlock *no_rows = NewBlock("group_of_no_rows");
+    b_.CreateCondBr(b_.CreateLoad(i1_, has_group), final_group, no_rows);
+    b_.SetInsertPoint(no_rows);
+    ResetAccumulators();
+    FinishGroup(query, nullptr, nullptr, finished);
+  } else {
+    b_.CreateCondBr(b_.CreateLoad(i1_, has_group), final_group, finished);
+  }
   b_.SetInsertPoint(final_group);
   FinishGroup(query, b_.CreateLoad(i64_->getPointerTo(), prev_values),
               b_.CreateLoad(i8_->getPointerTo(), prev_nulls), finished);
   b_.SetInsertPoint(finished);
+}
+
+// Aggregates of DISTINCT inputs take an input only the first time it
+// comes in its group. The sort put equal inputs next to each other, so an
+// input equal to the previous row's (unless the group is `fresh`) is
+// repeated: it is made NULL, which aggregates skip.
+void Generator::SkipRepeatedInput(const Stmt *stmt, std::pair<llvm::Value *, llvm::Value *> row,
+                                  llvm::Value *previous_values, llvm::Value *previous_nulls,
+                                  llvm::Value *fresh, std::vector<Value> *inputs) {
+  int column = stmt->distinct_input;
+  Type type = stmt->group_stage.types[column];
+  llvm::Value *repeated = EntryAlloca(i1_);
+  b_.CreateStore(b_.getFalse(), repeated);
+  BasicBlock *check_previous = NewBlock("distinct_previous");
+  BasicBlock *compare = NewBlock("distinct_compare");
+  BasicBlock *equal = NewBlock("distinct_repeated");
+  BasicBlock *done = NewBlock("distinct_done");
+  Value input = LoadColumn(row.first, row.second, column, type);
+  b_.CreateCondBr(b_.CreateOr(fresh, input.null), done, check_previous);
+  b_.SetInsertPoint(check_previous);
+  Value previous = LoadColumn(previous_values, previous_nulls, column, type);
+  b_.CreateCondBr(previous.null, done, compare);
+  b_.SetInsertPoint(compare);
+  b_.CreateCondBr(Compare("=", type, input.v, previous.v), equal, done);
+  b_.SetInsertPoint(equal);
+  b_.CreateStore(b_.getTrue(), repeated);
+  b_.CreateBr(done);
+  b_.SetInsertPoint(done);
+  llvm::Value *skip = b_.CreateLoad(i1_, repeated);
+  for (size_t i = 0; i < stmt->aggregates.size(); ++i)
+    if (stmt->aggregates[i]->distinct) (*inputs)[i].null = b_.CreateOr((*inputs)[i].null, skip);
 }
 
 // The group whose key values (values, nulls) hold: its aggregates, HAVING,

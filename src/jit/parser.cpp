@@ -1404,6 +1404,10 @@ class Parser {
         call->text = "*";
         ExpectOp(")");
       } else if (!AcceptOp(")")) {
+        if (AcceptKeyword("distinct"))  // count(DISTINCT x); the binder refuses it elsewhere
+          call->distinct = true;
+        else
+          AcceptKeyword("all");  // count(ALL x): every input, as without the word
         call->args = ParseExprList();
         ExpectOp(")");
       }

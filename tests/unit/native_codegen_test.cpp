@@ -770,6 +770,31 @@ TEST(NativeBinder, GroupedExpressionsAreReadFromTheGroupRow) {
   EXPECT_EQ(unsorted->error.sqlstate, "42P10");
 }
 
+TEST(NativeBinder, DistinctAggregatesSortTheirInputAfterTheGroup) {
+  auto built = Build(Wrap("SELECT count(DISTINCT v), sum(DISTINCT v), count(*) INTO a, b, a FROM t "
+                          "GROUP BY id % 2; RETURN a;"),
+                     Type::kInt8, false);
+  ASSERT_TRUE(built->ok) << built->error.message;
+  const Stmt &query = *built->routine.body.statements[0];
+  EXPECT_EQ(query.distinct_input, 1);  // the key id % 2, then count(DISTINCT v)'s input
+  ASSERT_EQ(query.group_stage.keys.size(), 2u);
+  EXPECT_EQ(query.group_stage.keys[1].column, 1);
+  auto alone = Build(Wrap("SELECT count(DISTINCT v) INTO a FROM t; RETURN a;"), Type::kInt8, false);
+  ASSERT_TRUE(alone->ok) << alone->error.message;
+  EXPECT_EQ(alone->routine.body.statements[0]->distinct_input, 0);
+  EXPECT_EQ(alone->routine.body.statements[0]->group_stage.keys.size(), 1u);
+  auto plain = Build(Wrap("SELECT count(v) INTO a FROM t; RETURN a;"), Type::kInt8, false);
+  ASSERT_TRUE(plain->ok) << plain->error.message;
+  EXPECT_TRUE(plain->routine.body.statements[0]->group_stage.types.empty());
+  auto two = Build(Wrap("SELECT count(DISTINCT v), count(DISTINCT id) INTO a, b FROM t; RETURN a;"),
+                   Type::kInt8, false);
+  EXPECT_FALSE(two->ok);
+  EXPECT_EQ(two->error.sqlstate, "0A000");
+  auto scalar = Build(Wrap("a := abs(DISTINCT 1); RETURN a;"), Type::kInt8, false);
+  EXPECT_FALSE(scalar->ok);
+  EXPECT_EQ(scalar->error.sqlstate, "42809");
+}
+
 TEST(NativeBinder, AmbiguousNamesAreRefused) {
   auto built = Build(Wrap("DECLARE id int;\nDELETE FROM t WHERE id = 1;"), Type::kInt8, false);
   EXPECT_FALSE(built->ok);

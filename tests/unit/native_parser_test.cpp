@@ -77,7 +77,8 @@ std::string Show(const Expr &e) {
     case ExprKind::kIsDistinct:
       return std::string(e.negated ? "(isnotdistinct" : "(isdistinct") + args + ")";
     case ExprKind::kCall:
-      return e.op + "(" + (args.empty() ? "" : args.substr(1)) + ")";
+      return e.op + "(" + (e.distinct ? "distinct " : "") + (args.empty() ? "" : args.substr(1)) +
+             ")";
     case ExprKind::kCast:
       return "(cast" + args + " " + e.cast_type.name + ")";
     case ExprKind::kCase:
@@ -654,6 +655,8 @@ TEST(NativeParser, Primaries) {
   EXPECT_EQ(ShowExpr("Now()"), "now()");
   EXPECT_EQ(ShowExpr("\"MyFunc\"(1)"), "MyFunc(1)");
   EXPECT_EQ(ShowExpr("coalesce(a, lower(b))"), "coalesce(a lower(b))");
+  EXPECT_EQ(ShowExpr("count(DISTINCT a + 1)"), "count(distinct (+ a 1))");
+  EXPECT_EQ(ShowExpr("sum(ALL a)"), "sum(a)");
   EXPECT_EQ(ShowExpr("t.col + T.\"Col\""), "(+ t.col t.Col)");
   EXPECT_EQ(ShowExpr("t.end"), "t.end");
   EXPECT_EQ(ShowExpr("CAST(a + 1 AS double precision)"), "(cast (+ a 1) double precision)");
