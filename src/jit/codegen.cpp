@@ -441,6 +441,8 @@ Value Generator::ApplyBinary(const Expr *expr, Value left, Value right) {
 // Short-circuit three-valued AND / OR (the right side is not evaluated
 // once the left decides, as PostgreSQL's executor does).
 Value Generator::GenLogical(const Expr *expr, bool is_and) {
+  Value set;
+  if (!is_and && GenConstantSet(expr, &set)) return set;  // x IN (1, 2, ...)
   Value left = Gen(expr->args[0].get());
   // Decided: AND with a false left, OR with a true left.
   llvm::Value *decided =

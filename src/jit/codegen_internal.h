@@ -279,6 +279,7 @@ class Generator {
     uint64_t count = 0;
     llvm::Type *keys_type = nullptr, *usable_type = nullptr;
     llvm::Value *keys = nullptr, *usable = nullptr;
+    bool constant = false;  // distinct constant keys, all usable (no usable array)
     llvm::Value *KeyAt(IRBuilder<> &b, llvm::Value *i) const {
       return b.CreateInBoundsGEP(keys_type, keys, {b.getInt64(0), i});
     }
@@ -287,6 +288,9 @@ class Generator {
     }
   };
   AlternativeKeys ComputeAlternatives(const TableRef &ref);
+  // codegen_in_list.cpp: IN lists of integer constants.
+  bool GenConstantSet(const Expr *expr, Value *result);
+  bool ConstantAlternatives(const TableRef &ref, Type column_type, AlternativeKeys *keys);
   void BranchIfEarlierKeyEquals(const AlternativeKeys &keys, llvm::Value *current, llvm::Value *key,
                                 BasicBlock *equal, BasicBlock *first);
   void GenSourceRows(const Stmt *stmt, int32_t number, size_t level, BasicBlock *closed,

@@ -947,7 +947,8 @@ llvm::Value *Generator::KeyValue(const Expr *key, Type column_type, BasicBlock *
 // A FROM item found by one lookup per distinct value of an IN list (or
 // an OR of equalities) on one index column, as PostgreSQL's index scan
 // with a ScalarArrayOp: every item is computed first (ComputeAlternatives);
-// then each usable key that no earlier one equals opens the cursor.
+// then each usable key that no earlier one equals opens the cursor. (Keys
+// that are integer constants come distinct and usable already.)
 //
 //   fixed = the other index columns' keys
 //   head:  k == n -> exhausted; usable[k] and no j < k with keys[j] == keys[k] -> open
@@ -972,10 +973,16 @@ void Generator::GenAlternativeLookups(const Stmt *stmt, int32_t number, size_t l
   llvm::Value *current = b_.CreateLoad(i64_, k);
   b_.CreateCondBr(b_.CreateICmpEQ(current, b_.getInt64(keys.count)), exhausted, check);
   b_.SetInsertPoint(check);
-  b_.CreateCondBr(b_.CreateLoad(i1_, keys.UsableAt(b_, current)), candidate, step);
+  if (keys.constant)
+    b_.CreateBr(candidate);
+  else
+    b_.CreateCondBr(b_.CreateLoad(i1_, keys.UsableAt(b_, current)), candidate, step);
   b_.SetInsertPoint(candidate);
   llvm::Value *key = b_.CreateLoad(i64_, keys.KeyAt(b_, current));
-  BranchIfEarlierKeyEquals(keys, current, key, step, open);
+  if (keys.constant)
+    b_.CreateBr(open);
+  else
+    BranchIfEarlierKeyEquals(keys, current, key, step, open);
 
   b_.SetInsertPoint(open);
   b_.CreateStore(key, b_.CreateConstInBoundsGEP1_64(i64_, fixed, ref.alternative_key));
@@ -996,6 +1003,7 @@ Generator::AlternativeKeys Generator::ComputeAlternatives(const TableRef &ref) {
   Type column_type =
       table.columns[table.indexes[ref.access_index].columns[ref.alternative_key]].type;
   AlternativeKeys keys;
+  if (ConstantAlternatives(ref, column_type, &keys)) return keys;
   keys.count = ref.alternatives.size();
   keys.keys_type = llvm::ArrayType::get(i64_, keys.count);
   keys.usable_type = llvm::ArrayType::get(i1_, keys.count);

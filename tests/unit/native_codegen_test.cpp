@@ -290,6 +290,34 @@ TEST(NativeCodegen, NullsPropagateWithoutErrors) {
   EXPECT_EQ(Call(*not_null, {0, 0}, {false, true}).error_code, MEMOPT_NATIVE_NULL_VARIABLE);
 }
 
+TEST(NativeCodegen, LongInListsOfConstantsMatchTheirItems) {
+  std::string items = "-7";  // -7, 0, 3, ..., 8997, then 3 again
+  for (int i = 0; i < 3000; ++i) items += ", " + std::to_string(i * 3);
+  auto built = Build(Wrap("IF a IN (" + items +
+                          ", 3) THEN RETURN 1; END IF;\n"
+                          "IF (a IN (" +
+                          items + ")) IS NULL THEN RETURN 2; END IF;\nRETURN 0;"),
+                     Type::kInt4);
+  ASSERT_TRUE(built->ok) << built->error.message;
+  EXPECT_EQ(Call(*built, {8997, 0}).value, 1);
+  EXPECT_EQ(Call(*built, {-7, 0}).value, 1);
+  EXPECT_EQ(Call(*built, {8998, 0}).value, 0);
+  EXPECT_EQ(Call(*built, {-3, 0}).value, 0);
+  EXPECT_EQ(Call(*built, {0, 0}, {true, false}).value, 2);  // NULL IN (...) is NULL
+  // A bigint operand, a negated and a cast item; a list with a variable item
+  // is generated item by item, and still gives NULL for a NULL item.
+  EXPECT_EQ(Value("IF a::bigint * 1000000000 IN (-(-2000000000), 5::bigint) THEN RETURN 1; "
+                  "END IF;\nRETURN 0;",
+                  2, 0),
+            1);
+  auto mixed = Build(Wrap("IF (a IN (1, b, 3)) IS NULL THEN RETURN 2; END IF;\n"
+                          "IF a IN (1, b, 3) THEN RETURN 1; END IF;\nRETURN 0;"),
+                     Type::kInt4);
+  EXPECT_EQ(Call(*mixed, {2, 2}).value, 1);
+  EXPECT_EQ(Call(*mixed, {2, 0}, {false, true}).value, 2);
+  EXPECT_EQ(Call(*mixed, {3, 0}, {false, true}).value, 1);
+}
+
 TEST(NativeCodegen, LoopsPollInterrupts) {
   auto forever = Build(Wrap("LOOP NULL; END LOOP;"), Type::kUnknown);
   ASSERT_TRUE(forever->ok) << forever->error.message;
