@@ -131,6 +131,13 @@ struct Expr {
   // nothing of its rows: computed once per execution of the statement or
   // subquery that lists it in Stmt::cached_subqueries (PostgreSQL's InitPlan).
   bool cached = false;
+  // kInSubquery whose query reads nothing of the rows around it but x (not
+  // cached, as the result depends on x): its query's rows are computed once
+  // per execution of its owner (as `cached`) into runtime value set number
+  // value_set, which each x is looked up in (PostgreSQL's hashed SubPlan).
+  // Its select list is then the item alone, and args[1] is x in the type
+  // it is compared in.
+  int value_set = -1;
   // In the select list, HAVING or ORDER BY of a grouped query: the
   // expression is GROUP BY item `group_key`, read from the group's row.
   int group_key = -1;

@@ -873,8 +873,11 @@ class Binder {
   // nothing of the rows around it is cached, as PostgreSQL makes such a
   // subquery an InitPlan: computed at its first use in each execution of
   // its owner (Stmt::cached_subqueries), then reused.
+  //
+  // An IN subquery's `own_let` (its x) does not make it correlated: one that
+  // reads nothing else of the rows around it may be hashed (MakeHashed).
   template <typename F>
-  void BindSubquery(Expr *expr, const Sources *around, F bind) {
+  void BindSubquery(Expr *expr, const Sources *around, F bind, int own_let = -1) {
     std::vector<const Expr *> *saved_aggregates = aggregates_;
     bool saved_in_aggregate = in_aggregate_;
     Stmt *owner = cache_owner_;
@@ -882,14 +885,14 @@ class Binder {
     aggregates_ = nullptr;
     in_aggregate_ = false;
     enclosing_.push_back(around);
-    subqueries_.push_back(SubqueryBinding{routine_.variables.size(), false});
+    subqueries_.push_back(SubqueryBinding{routine_.variables.size(), false, own_let});
     bind();
     bool correlated = subqueries_.back().correlated;
     subqueries_.pop_back();
     enclosing_.pop_back();
     cache_owner_ = owner;
-    if (owner != nullptr && !correlated) {
-      expr->cached = true;
+    if (owner != nullptr && !correlated && (own_let < 0 || MakeHashed(expr))) {
+      expr->cached = own_let < 0;
       owner->cached_subqueries.push_back(expr);
     }
     aggregates_ = saved_aggregates;
@@ -906,7 +909,27 @@ class Binder {
       subqueries_[i].correlated = true;
     if (variable < 0 || !routine_.variables[variable].borrowed) return;
     for (SubqueryBinding &subquery : subqueries_)
-      if (static_cast<size_t>(variable) < subquery.first_variable) subquery.correlated = true;
+      if (static_cast<size_t>(variable) < subquery.first_variable && variable != subquery.own_let)
+        subquery.correlated = true;
+  }
+
+  // An uncorrelated `x IN (SELECT item FROM ... [WHERE ...])` whose select
+  // list compares x and the item in one type: the select list becomes the
+  // item and args[1] x, for a value set (Expr::value_set). Other clauses
+  // (GROUP BY, ORDER BY, LIMIT, ...) keep it a comparison per row.
+  bool MakeHashed(Expr *expr) {
+    Stmt *query = expr->query.get();
+    Expr *equal = query->select_list[0].get();
+    if (!query->group_by.empty() || !query->aggregates.empty() || query->having ||
+        !query->order_by.empty() || query->limit || query->offset || query->distinct ||
+        equal->kind != ExprKind::kBinary || equal->op != "=" ||
+        equal->args[0]->type != equal->args[1]->type)
+      return false;
+    ExprPtr probe = std::move(equal->args[0]);
+    query->select_list[0] = std::move(equal->args[1]);
+    expr->args.push_back(std::move(probe));
+    expr->value_set = routine_.value_sets++;
+    return true;
   }
 
   // EXISTS (SELECT ... FROM ... WHERE ...): its select list is checked,
@@ -963,7 +986,8 @@ class Binder {
     equal->args.push_back(std::move(left));
     equal->args.push_back(std::move(item));
     query->select_list[0] = std::move(equal);
-    BindSubquery(expr, around, [&] { BindQuery(query, [](size_t, ExprPtr *) {}); });
+    BindSubquery(
+        expr, around, [&] { BindQuery(query, [](size_t, ExprPtr *) {}); }, expr->variable);
     if (!literal) scopes_.pop_back();
   }
 
@@ -1956,6 +1980,7 @@ class Binder {
   struct SubqueryBinding {
     size_t first_variable;
     bool correlated;
+    int own_let;  // an IN subquery's x (or -1), which does not make it correlated
   };
   std::vector<SubqueryBinding> subqueries_;
   // The statement or outermost subquery that owns the cached subqueries

@@ -255,6 +255,8 @@ class Generator {
   Value LoadColumn(llvm::Value *values, llvm::Value *nulls, int column, Type type);
   void GenSortedOutput(QueryState *query);
   std::vector<Value> GroupRow(const Stmt *stmt);
+  Value GenHashedIn(const Expr *expr);
+  llvm::Value *DatumOrZero(const Value &value, Type type);
   void GenGroups(QueryState *query);
   void SkipRepeatedInput(const Stmt *stmt, std::pair<llvm::Value *, llvm::Value *> row,
                          llvm::Value *previous_values, llvm::Value *previous_nulls,

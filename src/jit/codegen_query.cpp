@@ -288,6 +288,7 @@ Value Generator::ComputeSubquery(const Expr *expr) {
 // scalar subquery keeps is owned by its variable, which nothing else
 // assigns, so it stays valid as long as the cache.
 Value Generator::GenSubquery(const Expr *expr) {
+  if (expr->value_set >= 0) return GenHashedIn(expr);
   if (!expr->cached) return ComputeSubquery(expr);
   const SubqueryCache &cache = CacheOf(expr);
   BasicBlock *compute = NewBlock("subquery_compute");
@@ -409,6 +410,48 @@ Value Generator::GenInSubquery(const Expr *expr) {
   llvm::Value *found = b_.CreateLoad(i1_, matched);
   llvm::Value *null = b_.CreateAnd(b_.CreateNot(found), b_.CreateLoad(i1_, unknown));
   return Value{expr->negated ? b_.CreateNot(found) : found, null};
+}
+
+// x IN (subquery) of a value set (Expr::value_set): the subquery's items
+// go into the set at the first test in each execution of its owner (when
+// its cache is not valid), then x is looked up: true when found, NULL when
+// x is NULL and the set is not empty or x is not found and the set holds
+// a NULL, else false (as GenInSubquery, with PostgreSQL's hashed SubPlan).
+Value Generator::GenHashedIn(const Expr *expr) {
+  const Stmt *query = expr->query.get();
+  Type type = query->select_list[0]->type;
+  llvm::Value *set = b_.getInt32(expr->value_set);
+  if (expr->variable >= 0) StoreVariable(expr->variable, Gen(expr->args[0].get()));
+  const SubqueryCache &cache = CacheOf(expr);
+  BasicBlock *fill = NewBlock("in_set_fill");
+  BasicBlock *probe = NewBlock("in_set_probe");
+  b_.CreateCondBr(b_.CreateLoad(i1_, cache.valid), probe, fill);
+  b_.SetInsertPoint(fill);
+  b_.CreateCall(Runtime("memopt_rt_set_reset", b_.getVoidTy(), {i32_, i32_}),
+                {call_, set, b_.getInt32(static_cast<int32_t>(type))});
+  bool own_scratch = EnterSubquery(query);
+  GenQuery(query,
+           [this, set, type](const std::vector<Value> &values, BasicBlock *next, BasicBlock *) {
+             b_.CreateCall(Runtime("memopt_rt_set_add", b_.getVoidTy(), {i32_, i64_, i1_}),
+                           {call_, set, DatumOrZero(values[0], type), values[0].null});
+             b_.CreateBr(next);
+           });
+  LeaveSubquery(own_scratch);
+  b_.CreateStore(b_.getTrue(), cache.valid);
+  b_.CreateBr(probe);
+  b_.SetInsertPoint(probe);
+  Value x = Gen(expr->args[1].get());
+  llvm::Value *outcome = b_.CreateCall(Runtime("memopt_rt_set_probe", i32_, {i32_, i64_, i1_}),
+                                       {call_, set, DatumOrZero(x, type), x.null});
+  llvm::Value *found = b_.CreateICmpEQ(outcome, b_.getInt32(MEMOPT_SET_FOUND));
+  llvm::Value *null = b_.CreateICmpEQ(outcome, b_.getInt32(MEMOPT_SET_UNKNOWN));
+  return Value{expr->negated ? b_.CreateNot(found) : found, null};
+}
+
+// A value as a Datum, 0 when it is NULL (whose machine value may be
+// anything).
+llvm::Value *Generator::DatumOrZero(const Value &value, Type type) {
+  return b_.CreateSelect(value.null, b_.getInt64(0), ToDatum(value.v, type));
 }
 
 // PERFORM: the query run to its end (its select list computed for each

@@ -61,6 +61,14 @@ MemoryContext memopt_native_call_scratch(MemoptNativeCall *call);
 // The sorts of the call (below).
 struct MemoptNativeSorts *memopt_native_call_sorts(MemoptNativeCall *call);
 
+// The call's memory context (its variables' values; freed at its end).
+MemoryContext memopt_native_call_context(MemoptNativeCall *call);
+// The value sets of the call's hashed IN subqueries (native_value_set.cpp),
+// made by memopt_native_value_sets_begin in the call's context.
+struct MemoptNativeValueSet *memopt_native_call_value_sets(MemoptNativeCall *call);
+struct MemoptNativeValueSet *memopt_native_value_sets_begin(const MemoptNativeRoutine *routine,
+                                                            MemoryContext context);
+
 // native_sort.cpp: the GROUP BY and ORDER BY sorts of one call's queries,
 // in `context`; _end frees whatever is still running.
 struct MemoptNativeSorts *memopt_native_sorts_begin(const MemoptNativeRoutine *routine,

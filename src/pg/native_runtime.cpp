@@ -85,8 +85,9 @@ struct CallState {
   TableState *tables;
   Cursor **cursors;  // by statement number, then FROM item; made on first open
   MemoptNativeSorts *sorts;
-  MemoptNativeTriggers triggers;  // the write statement firing triggers, if any
-  int64_t rows_written;           // by the write statement running, for FOUND
+  MemoptNativeValueSet *value_sets;  // by Expr::value_set
+  MemoptNativeTriggers triggers;     // the write statement firing triggers, if any
+  int64_t rows_written;              // by the write statement running, for FOUND
 };
 
 CallState *StateOf(MemoptNativeCall *call) { return static_cast<CallState *>(call->state); }
@@ -233,6 +234,7 @@ CallState *BeginCall(MemoptNativeRoutine *routine) {
   size_t nstatements = routine->code->statements().size();
   state->cursors = static_cast<Cursor **>(palloc0(sizeof(Cursor *) * (nstatements + 1)));
   state->sorts = memopt_native_sorts_begin(routine, state->variables);
+  state->value_sets = memopt_native_value_sets_begin(routine, state->variables);
   state->callees = static_cast<FmgrInfo *>(palloc0(sizeof(FmgrInfo) * (bound.callees.size() + 1)));
   PushActiveSnapshot(GetTransactionSnapshot());
   // trigger.c hands the estate's snapshot to table_tuple_lock: the call's,
@@ -889,6 +891,14 @@ MemoryContext memopt_native_call_scratch(MemoptNativeCall *call) { return StateO
 
 MemoptNativeSorts *memopt_native_call_sorts(MemoptNativeCall *call) { return StateOf(call)->sorts; }
 
+MemoryContext memopt_native_call_context(MemoptNativeCall *call) {
+  return StateOf(call)->variables;
+}
+
+MemoptNativeValueSet *memopt_native_call_value_sets(MemoptNativeCall *call) {
+  return StateOf(call)->value_sets;
+}
+
 void memopt_native_runtime_symbols(native::CodegenOptions *options) {
   std::map<std::string, void *> &symbols = options->runtime_symbols;
   symbols["memopt_rt_error"] = reinterpret_cast<void *>(memopt_rt_error);
@@ -911,6 +921,9 @@ void memopt_native_runtime_symbols(native::CodegenOptions *options) {
   symbols["memopt_rt_sort_put"] = reinterpret_cast<void *>(memopt_rt_sort_put);
   symbols["memopt_rt_sort_next"] = reinterpret_cast<void *>(memopt_rt_sort_next);
   symbols["memopt_rt_sort_close"] = reinterpret_cast<void *>(memopt_rt_sort_close);
+  symbols["memopt_rt_set_reset"] = reinterpret_cast<void *>(memopt_rt_set_reset);
+  symbols["memopt_rt_set_add"] = reinterpret_cast<void *>(memopt_rt_set_add);
+  symbols["memopt_rt_set_probe"] = reinterpret_cast<void *>(memopt_rt_set_probe);
   symbols["memopt_rt_update"] = reinterpret_cast<void *>(memopt_rt_update);
   symbols["memopt_rt_delete"] = reinterpret_cast<void *>(memopt_rt_delete);
   symbols["memopt_rt_raise"] = reinterpret_cast<void *>(memopt_rt_raise);

@@ -670,8 +670,10 @@ TEST(NativeBinder, UncorrelatedSubqueriesAreCachedByTheirOwner) {
     bool reads_outer_row = subquery->kind == ExprKind::kInSubquery ||  // x, computed per row
                            subquery->query->from[0].alias == "i";      // i.id = o.id
     EXPECT_EQ(subquery->cached, !reads_outer_row) << static_cast<int>(subquery->kind);
+    EXPECT_EQ(subquery->value_set, subquery->kind == ExprKind::kInSubquery ? 0 : -1);
   }
-  EXPECT_EQ(query.cached_subqueries.size(), 2u);  // min(v) (reads variable b) and EXISTS
+  // min(v) (reads variable b), EXISTS, and the IN subquery's value set
+  EXPECT_EQ(query.cached_subqueries.size(), 3u);
   // In procedural code the outermost subquery runs once where it stands and
   // owns the subqueries in it.
   const Stmt &assign = *built->routine.body.statements[1];
@@ -821,6 +823,31 @@ TEST(NativeBinder, DistinctAggregatesSortTheirInputAfterTheGroup) {
   auto scalar = Build(Wrap("a := abs(DISTINCT 1); RETURN a;"), Type::kInt8, false);
   EXPECT_FALSE(scalar->ok);
   EXPECT_EQ(scalar->error.sqlstate, "42809");
+}
+
+// The value set number of the IN subquery a statement's WHERE is (-2: not one).
+int ValueSetOfWhere(const std::string &statements) {
+  auto built = Build(Wrap(statements), Type::kInt8, false);
+  EXPECT_TRUE(built->ok) << built->error.message;
+  if (!built->ok) return -2;
+  const Stmt &stmt = *built->routine.body.statements[0];
+  const Expr *where = stmt.where ? stmt.where.get() : stmt.conds[0].get();
+  return where->kind == ExprKind::kInSubquery ? where->value_set : -2;
+}
+
+TEST(NativeBinder, UncorrelatedInSubqueriesOfQueriesAreHashed) {
+  EXPECT_EQ(ValueSetOfWhere("SELECT count(*) INTO a FROM t WHERE v + 1 IN "
+                            "(SELECT x.id FROM t x WHERE x.v > b); RETURN a;"),
+            0);
+  // It reads the row around it; LIMIT keeps it per row; procedural code
+  // runs it once anyway.
+  EXPECT_EQ(ValueSetOfWhere("SELECT count(*) INTO a FROM t WHERE v IN "
+                            "(SELECT x.id FROM t x WHERE x.v > t.id); RETURN a;"),
+            -1);
+  EXPECT_EQ(ValueSetOfWhere("SELECT count(*) INTO a FROM t WHERE v IN "
+                            "(SELECT x.id FROM t x LIMIT 2); RETURN a;"),
+            -1);
+  EXPECT_EQ(ValueSetOfWhere("IF a IN (SELECT id FROM t) THEN RETURN 1; END IF; RETURN 0;"), -1);
 }
 
 TEST(NativeBinder, AmbiguousNamesAreRefused) {
