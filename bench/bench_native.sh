@@ -15,7 +15,11 @@
 #    statement (PostgreSQL's InitPlan), so two scans, not ROWS + 1.
 # 4. IN-list lookups: ROWS / 3 queries `SELECT sum(c2) ... WHERE c1 IN (i,
 #    i + 1, i + 2)` in one call (natively one key lookup per list item).
-# 5. Compile time of the insert procedure (memopt.recompile).
+# 5. A filter by an uncorrelated IN subquery, `count(*) ... WHERE c2 IN
+#    (SELECT c1 * 7 FROM t WHERE c1 <= 1000)` over the ROWS rows: natively
+#    the subquery's values go into a set once (PostgreSQL's hashed SubPlan).
+# 6. Compile time of the insert procedure and of a function whose query
+#    has an IN list of 5,000 integer constants (memopt.recompile).
 # Times are server-side call times from psql's \timing, medians of REPEAT
 # runs; ratios are PL/pgSQL's time over the native time in the same run.
 set -euo pipefail
@@ -88,6 +92,7 @@ for side in native:t_mem_native:native_compilation plpgsql_heap:t_heap:plpgsql \
   plpgsql_mem:t_mem_plpgsql:plpgsql; do
   IFS=: read -r name table language <<<"$side"
   avg_body="SELECT count(*) INTO n FROM $table WHERE c2 > (SELECT avg(c2) FROM $table); RETURN n;"
+  in_set_body="SELECT count(*) INTO n FROM $table WHERE c2 IN (SELECT c1 * 7 FROM $table WHERE c1 <= 1000); RETURN n;"
   in_body="FOR i IN 1..k LOOP SELECT sum(c2) INTO v FROM $table WHERE c1 IN (3 * i, 3 * i + 1,
     3 * i + 2); n := n + v; END LOOP; RETURN n;"
   if [ "$language" = native_compilation ]; then
@@ -97,8 +102,14 @@ for side in native:t_mem_native:native_compilation plpgsql_heap:t_heap:plpgsql \
     start="DECLARE n bigint := 0; v bigint; BEGIN"
   fi
   psql_q -d postgres -c "CREATE FUNCTION above_avg_$name() RETURNS bigint LANGUAGE $language AS \$\$ $start $avg_body END \$\$"
+  psql_q -d postgres -c "CREATE FUNCTION in_set_$name() RETURNS bigint LANGUAGE $language AS \$\$ $start $in_set_body END \$\$"
   psql_q -d postgres -c "CREATE FUNCTION in_list_$name(k int) RETURNS bigint LANGUAGE $language AS \$\$ $start $in_body END \$\$"
 done
+
+long_list=$(seq -s ', ' 1 3 15000)
+psql_q -d postgres -c "CREATE FUNCTION long_in_list() RETURNS bigint LANGUAGE native_compilation AS \$\$
+  BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT) DECLARE n bigint;
+  SELECT count(*) INTO n FROM t_mem_native WHERE c1 IN ($long_list); RETURN n; END \$\$"
 
 # statement -> milliseconds (psql's \timing of the one statement)
 time_ms() {
@@ -118,11 +129,15 @@ for _ in $(seq "$REPEAT"); do
   for f in above_avg_native above_avg_plpgsql_heap above_avg_plpgsql_mem; do
     samples[$f]+="$(time_ms "SELECT $f()") "
   done
+  for f in in_set_native in_set_plpgsql_heap in_set_plpgsql_mem; do
+    samples[$f]+="$(time_ms "SELECT $f()") "
+  done
   for f in in_list_native in_list_plpgsql_heap in_list_plpgsql_mem; do
     samples[$f]+="$(time_ms "SELECT $f($ROWS / 3 - 1)") "
   done
 done
 compile_ms=$(psql_q -d postgres -At -c "SELECT round(memopt.recompile('ins_native(int)')::numeric, 1)")
+long_list_ms=$(psql_q -d postgres -At -c "SELECT round(memopt.recompile('long_in_list()')::numeric, 1)")
 
 med() { tr ' ' '\n' <<<"${samples[$1]}" | grep . | median; }
 ratio() { awk -v a="$(med "$1")" -v b="$(med "$2")" 'BEGIN {printf "%.1fx", a / b}'; }
@@ -141,4 +156,8 @@ printf "%-44s %10s %9s\n" "filter by (SELECT avg), PL/pgSQL -> memopt" "$(med ab
 printf "%-44s %10s %9s\n" "IN-list lookups, native -> memopt" "$(med in_list_native)" "1.0x"
 printf "%-44s %10s %9s\n" "IN-list lookups, PL/pgSQL -> heap" "$(med in_list_plpgsql_heap)" "$(ratio in_list_plpgsql_heap in_list_native)"
 printf "%-44s %10s %9s\n" "IN-list lookups, PL/pgSQL -> memopt" "$(med in_list_plpgsql_mem)" "$(ratio in_list_plpgsql_mem in_list_native)"
+printf "%-44s %10s %9s\n" "filter by IN (SELECT ...), native -> memopt" "$(med in_set_native)" "1.0x"
+printf "%-44s %10s %9s\n" "filter by IN (SELECT ...), PL/pgSQL -> heap" "$(med in_set_plpgsql_heap)" "$(ratio in_set_plpgsql_heap in_set_native)"
+printf "%-44s %10s %9s\n" "filter by IN (SELECT ...), PL/pgSQL -> memopt" "$(med in_set_plpgsql_mem)" "$(ratio in_set_plpgsql_mem in_set_native)"
 echo "compile time of ins_native (parse, bind, LLVM -O2, JIT): ${compile_ms} ms"
+echo "compile time of long_in_list (5,000 constants): ${long_list_ms} ms"
