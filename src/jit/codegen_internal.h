@@ -258,6 +258,7 @@ class Generator {
   Value GenHashedIn(const Expr *expr);
   llvm::Value *DatumOrZero(const Value &value, Type type);
   void GenGroups(QueryState *query);
+  void BranchIfNotDistinct(Value a, Value b, Type type, BasicBlock *same, BasicBlock *differ);
   void SkipRepeatedInput(const Stmt *stmt, std::pair<llvm::Value *, llvm::Value *> row,
                          llvm::Value *previous_values, llvm::Value *previous_nulls,
                          llvm::Value *fresh, std::vector<Value> *inputs);

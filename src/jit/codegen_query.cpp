@@ -753,16 +753,13 @@ void Generator::SkipRepeatedInput(const Stmt *stmt, std::pair<llvm::Value *, llv
   llvm::Value *repeated = EntryAlloca(i1_);
   b_.CreateStore(b_.getFalse(), repeated);
   BasicBlock *check_previous = NewBlock("distinct_previous");
-  BasicBlock *compare = NewBlock("distinct_compare");
   BasicBlock *equal = NewBlock("distinct_repeated");
   BasicBlock *done = NewBlock("distinct_done");
   Value input = LoadColumn(row.first, row.second, column, type);
   b_.CreateCondBr(b_.CreateOr(fresh, input.null), done, check_previous);
-  b_.SetInsertPoint(check_previous);
-  Value previous = LoadColumn(previous_values, previous_nulls, column, type);
-  b_.CreateCondBr(previous.null, done, compare);
-  b_.SetInsertPoint(compare);
-  b_.CreateCondBr(Compare("=", type, input.v, previous.v), equal, done);
+  b_.SetInsertPoint(check_previous);  // input present: NULL before it differs
+  BranchIfNotDistinct(input, LoadColumn(previous_values, previous_nulls, column, type), type, equal,
+                      done);
   b_.SetInsertPoint(equal);
   b_.CreateStore(b_.getTrue(), repeated);
   b_.CreateBr(done);
@@ -793,19 +790,26 @@ void Generator::SameKeys(const Stmt *stmt, llvm::Value *a_values, llvm::Value *a
                          BasicBlock *differ) {
   for (size_t k = 0; k < stmt->group_by.size(); ++k) {
     Type type = stmt->group_stage.types[k];
-    Value a = LoadColumn(a_values, a_nulls, static_cast<int>(k), type);
-    Value b = LoadColumn(b_values, b_nulls, static_cast<int>(k), type);
-    BasicBlock *both_present = NewBlock("keys_present");
     BasicBlock *next_key = NewBlock("key_same");
-    BasicBlock *some_null = NewBlock("key_null");
-    b_.CreateCondBr(b_.CreateOr(a.null, b.null), some_null, both_present);
-    b_.SetInsertPoint(some_null);
-    b_.CreateCondBr(b_.CreateAnd(a.null, b.null), next_key, differ);
-    b_.SetInsertPoint(both_present);
-    b_.CreateCondBr(Compare("=", type, a.v, b.v), next_key, differ);
+    BranchIfNotDistinct(LoadColumn(a_values, a_nulls, static_cast<int>(k), type),
+                        LoadColumn(b_values, b_nulls, static_cast<int>(k), type), type, next_key,
+                        differ);
     b_.SetInsertPoint(next_key);
   }
   b_.CreateBr(same);
+}
+
+// To `same` when a and b are both NULL or both present and equal by `=`,
+// else to `differ`.
+void Generator::BranchIfNotDistinct(Value a, Value b, Type type, BasicBlock *same,
+                                    BasicBlock *differ) {
+  BasicBlock *both_present = NewBlock("both_present");
+  BasicBlock *some_null = NewBlock("some_null");
+  b_.CreateCondBr(b_.CreateOr(a.null, b.null), some_null, both_present);
+  b_.SetInsertPoint(some_null);
+  b_.CreateCondBr(b_.CreateAnd(a.null, b.null), same, differ);
+  b_.SetInsertPoint(both_present);
+  b_.CreateCondBr(Compare("=", type, a.v, b.v), same, differ);
 }
 
 // --- aggregates ------------------------------------------------------------------

@@ -18,6 +18,7 @@ extern "C" {
 #include "catalog/index.h"
 #include "catalog/indexing.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_collation.h"
 #include "catalog/pg_depend.h"
 #include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
@@ -119,6 +120,10 @@ Oid memopt_native_type_oid(native::Type type) {
     default:
       return TEXTOID;
   }
+}
+
+Oid memopt_native_collation(Oid type_oid) {
+  return type_oid == TEXTOID || type_oid == BPCHAROID ? DEFAULT_COLLATION_OID : InvalidOid;
 }
 
 namespace {

@@ -39,6 +39,9 @@ void memopt_native_resolve_callees(memopt::native::Routine *routine);
 void memopt_native_record_dependencies(Oid fn_oid, const memopt::native::Routine &routine);
 // The PostgreSQL type of a language type (text for kText, kNull, kUnknown).
 Oid memopt_native_type_oid(memopt::native::Type type);
+// The collation the language orders and compares values of PostgreSQL
+// type `type_oid` by: the database's default for text and bpchar, none else.
+Oid memopt_native_collation(Oid type_oid);
 
 // native_modules.cpp: object files of compiled routines under
 // $PGDATA/memopt_native (emptied at postmaster start), by routine.

@@ -16,7 +16,6 @@
 #include "native_internal.h"
 
 extern "C" {
-#include "catalog/pg_collation.h"
 #include "catalog/pg_type.h"
 #include "executor/tuptable.h"
 #include "parser/parse_oper.h"
@@ -79,7 +78,7 @@ void BeginSort(NativeSort *sort, const native::SortStage &stage, MemoryContext c
     get_sort_group_operators(type, true, false, true, &less, nullptr, &greater, nullptr);
     columns[k] = static_cast<AttrNumber>(key.column + 1);
     operators[k] = key.descending ? greater : less;
-    collations[k] = type == TEXTOID || type == BPCHAROID ? DEFAULT_COLLATION_OID : InvalidOid;
+    collations[k] = memopt_native_collation(type);
     nulls_first[k] = key.nulls_first;
   }
   sort->sort = tuplesort_begin_heap(sort->desc, nkeys, columns, operators, collations, nulls_first,

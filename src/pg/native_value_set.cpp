@@ -16,7 +16,6 @@
 #include "native_internal.h"
 
 extern "C" {
-#include "catalog/pg_collation.h"
 #include "parser/parse_oper.h"
 #include "utils/datum.h"
 #include "utils/lsyscache.h"
@@ -54,7 +53,7 @@ void SetUp(MemoptNativeValueSet *set, Oid type, MemoryContext parent) {
   get_sort_group_operators(type, true, false, false, &less, nullptr, nullptr, nullptr);
   set->order = SortSupportData{};
   set->order.ssup_cxt = set->context;
-  set->order.ssup_collation = type == TEXTOID || type == BPCHAROID ? DEFAULT_COLLATION_OID : 0;
+  set->order.ssup_collation = memopt_native_collation(type);
   PrepareSortSupportFromOrderingOp(less, &set->order);
 }
 
