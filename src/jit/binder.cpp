@@ -754,6 +754,13 @@ class Binder {
     }
     if (expr->has_else) values.push_back(expr->args.size() - 1);
     for (size_t i : values) BindExpr(expr->args[i].get(), current_sources_);
+    if (expr->op == "nullif") {
+      // NULLIF(a, b) returns a as the `=` operator took it: NULLIF(1, 2.5)
+      // is numeric, as in PostgreSQL.
+      const Expr &equality = *expr->args[0];
+      if (equality.kind == ExprKind::kBinary)
+        CoerceImplicit(&expr->args.back(), equality.args[0]->type);
+    }
     return CoerceToCommonType(expr, values, "CASE");
   }
 

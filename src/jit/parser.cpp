@@ -58,11 +58,19 @@ const char *const kUnsupportedStatements[] = {
 
 // Type names that make a quoted literal after them a constant of the type
 // (PostgreSQL's `type 'string'` syntax), as in date '2024-01-01'.
+// The first word may be followed by those of kCastTypeContinuations
+// (double precision '1.5', timestamp with time zone '...').
 const char *const kTypedLiteralWords[] = {
-    "bigint", "bool", "boolean",   "bytea",       "date",     "float4",  "float8", "int",
-    "int2",   "int4", "int8",      "integer",     "interval", "numeric", "real",   "smallint",
-    "text",   "time", "timestamp", "timestamptz", "uuid",     "varchar",
+    "bigint",  "bool",   "boolean",   "bytea",       "char",    "character", "date",
+    "decimal", "double", "float",     "float4",      "float8",  "int",       "int2",
+    "int4",    "int8",   "integer",   "interval",    "numeric", "real",      "smallint",
+    "text",    "time",   "timestamp", "timestamptz", "uuid",    "varchar",
 };
+
+// Words that end a select-list item rather than label it (PostgreSQL
+// reserves them), so that they get their own message.
+const char *const kNotBareLabels[] = {"collate", "except", "fetch",     "intersect",
+                                      "union",   "window", "returning", "using"};
 
 const char *const kRaiseLevels[] = {"debug", "log", "info", "notice", "warning", "exception"};
 
@@ -983,7 +991,7 @@ class Parser {
     return Finish(std::move(node));
   }
 
-  // select-list := expr [AS name] {',' expr [AS name]}: the names are
+  // select-list := expr [[AS] name] {',' expr [[AS] name]}: the names are
   // those of the query's output columns (Stmt::select_aliases), which
   // ORDER BY may use.
   void ParseSelectList(Stmt *stmt) {
@@ -994,6 +1002,9 @@ class Parser {
       if (AcceptKeyword("as")) {
         SourcePos pos;
         alias = ExpectName(&pos);
+      } else if (IsName(Peek()) && !(Peek().kind == TokenKind::kIdentifier &&
+                                     Contains(kNotBareLabels, Peek().text))) {
+        alias = Next().text;  // SELECT a.c2 total: a bare column label, as PostgreSQL takes
       }
       stmt->select_aliases.push_back(alias);
     } while (AcceptOp(","));
@@ -1389,13 +1400,13 @@ class Parser {
     const Token &first = Next();
     if (first.kind == TokenKind::kIdentifier && first.text == "nullif" && AcceptOp("("))
       return ParseNullIfTail(first.pos);
-    if (first.kind == TokenKind::kIdentifier && Contains(kTypedLiteralWords, first.text) &&
-        Peek().kind == TokenKind::kString) {  // date '2024-01-01': CAST('2024-01-01' AS date)
-      ExprPtr node = NewExpr(ExprKind::kCast, first.pos);
-      node->cast_type.name = first.text;
-      node->cast_type.pos = first.pos;
-      node->args.push_back(ParseLiteral(ExprKind::kString));
-      return Finish(std::move(node));
+    if (first.kind == TokenKind::kIdentifier && Contains(kTypedLiteralWords, first.text)) {
+      size_t words = 0;  // double precision '1.5': the words of a multi-word type name
+      while (Peek(words).kind == TokenKind::kIdentifier &&
+             Contains(kCastTypeContinuations, Peek(words).text))
+        ++words;
+      if (Peek(words).kind == TokenKind::kString)  // date '2024-01-01': CAST('...' AS date)
+        return ParseTypedLiteral(first, words);
     }
     if (AcceptOp("(")) {
       ExprPtr call = NewExpr(ExprKind::kCall, first.pos);
@@ -1428,6 +1439,16 @@ class Parser {
 
   // NULLIF '(' a ',' b ')' (after the parenthesis): CASE WHEN $let = b THEN
   // NULL ELSE $let END with $let holding a, computed once.
+  // The rest of `first {word} 'string'`, a constant of the type those words name.
+  [[gnu::noinline]] ExprPtr ParseTypedLiteral(const Token &first, size_t words) {
+    ExprPtr node = NewExpr(ExprKind::kCast, first.pos);
+    node->cast_type.name = first.text;
+    node->cast_type.pos = first.pos;
+    for (size_t i = 0; i < words; ++i) node->cast_type.name += " " + Next().text;
+    node->args.push_back(ParseLiteral(ExprKind::kString));
+    return Finish(std::move(node));
+  }
+
   [[gnu::noinline]] ExprPtr ParseNullIfTail(SourcePos pos) {
     ExprPtr value = ParseExpr();
     ExpectOp(",");
@@ -1438,6 +1459,7 @@ class Parser {
     test->args.push_back(NewExpr(ExprKind::kNull, pos));
     test->args.push_back(LetReference(pos));
     test->has_else = true;
+    test->op = "nullif";  // its result takes the comparison's operand type (BindCase)
     return MakeLet(pos, std::move(value), Finish(std::move(test)));
   }
 

@@ -510,7 +510,12 @@ TEST(NativeParser, DeleteAndSelectInto) {
   ExpectError(Wrap("SELECT 1 INTO x WHERE a;"), 2, 17, "syntax error at or near \"WHERE\"");
   Body aliased = MustParse(Wrap("SELECT a AS b, c INTO x, y FROM t;"));
   EXPECT_EQ(aliased.statements[0]->select_aliases, (std::vector<std::string>{"b", ""}));
-  ExpectError(Wrap("SELECT a b INTO x FROM t;"), 2, 10, "syntax error at or near \"b\"");
+  Body bare = MustParse(Wrap("SELECT a b, c + 1 total INTO x, y FROM t;"));  // bare labels
+  EXPECT_EQ(bare.statements[0]->select_aliases, (std::vector<std::string>{"b", "total"}));
+  ExpectError(Wrap("SELECT a union INTO x FROM t;"), 2, 10, "syntax error at or near \"union\"");
+  Body typed = MustParse(Wrap("x := double precision '1.5' + timestamp with time zone 'now';"));
+  EXPECT_EQ(Show(*typed.statements[0]->value),
+            "(+ (cast '1.5' double precision) (cast 'now' timestamp with time zone))");
   ExpectError(Wrap("DELETE t;"), 2, 8, "syntax error at or near \"t\"");
 }
 
