@@ -136,7 +136,8 @@ struct Expr {
   // per execution of its owner (as `cached`) into runtime value set number
   // value_set, which each x is looked up in (PostgreSQL's hashed SubPlan).
   // Its select list is then the item alone, and args[1] is x in the type
-  // it is compared in.
+  // it is compared in. Also the root kBinary "or" of a long `x IN (list)`
+  // of constants (in_list.h): its items go into the set once per call.
   int value_set = -1;
   // In the select list, HAVING or ORDER BY of a grouped query: the
   // expression is GROUP BY item `group_key`, read from the group's row.
@@ -196,6 +197,9 @@ struct TableRef {
   // list, or an OR of equalities, on its column in turn: one lookup each
   std::vector<const Expr *> alternatives;
   int alternative_key = -1;
+  // When the column's equal values may differ as Datums (text, numeric,
+  // ...): the runtime value set that sorts the values and drops repeats.
+  int alternative_set = -1;
   // ... and the conjuncts of `where` tested as soon as its row is read (those
   // that read no later FROM item; for a LEFT JOIN item, the conjuncts of
   // `on`, which decide whether a row matches) ...

@@ -4,6 +4,7 @@
 // nothing here calls PostgreSQL.
 #include "binder.h"
 
+#include "in_list.h"
 #include "operators.h"
 #include "runtime_api.h"
 
@@ -1009,13 +1010,30 @@ class Binder {
       ExprPtr body = std::move(expr->args[1]);
       SubstituteLet(body.get(), operand);
       *expr = std::move(*body);
-      return BindExpr(expr, source);
+      Type type = BindExpr(expr, source);
+      MarkConstantInList(expr);
+      return type;
     }
     BindExpr(expr->args[0].get(), source);
     expr->variable = DeclareLet(expr->args[0].get());
     Type type = BindExpr(expr->args[1].get(), source);
+    MarkConstantInList(expr->args[1].get());
     scopes_.pop_back();
     return type;
+  }
+
+  // `x IN (constants)`, at least kInListValueSet of them, of a type the code
+  // generator cannot switch on (not an integer): tested against a value set
+  // filled once per call (Expr::value_set), with a bisection of the type's
+  // comparisons instead of one comparison per item.
+  void MarkConstantInList(Expr *expr) {
+    static constexpr size_t kInListValueSet = 8;
+    const Expr *operand = nullptr;
+    std::vector<const Expr *> items;
+    if (!CollectConstantInList(expr, &operand, &items) || items.size() < kInListValueSet ||
+        IsInteger(operand->type))
+      return;
+    expr->value_set = routine_.value_sets++;
   }
 
   static bool IsLiteral(const Expr &expr) {
@@ -1909,7 +1927,8 @@ class Binder {
   }
 
   // Types whose equal values have equal Datums, so that the generated code
-  // can drop an IN list's duplicate keys by comparing Datums.
+  // can drop an IN list's duplicate keys by comparing Datums (the others
+  // take a value set).
   static bool DatumEqualityIsValueEquality(Type type) {
     switch (type) {
       case Type::kBool:
@@ -1927,18 +1946,17 @@ class Binder {
   }
 
   // Without an equality lookup: an index whose columns WHERE fixes, one of
-  // them by an IN list (or an OR of equalities) on a type of
-  // DatumEqualityIsValueEquality: one lookup per distinct value, as
-  // PostgreSQL's index scan with `= ANY (array)` (GenAlternativeLookups).
-  static void ChooseAlternatives(TableRef *ref, const TableDesc &table,
-                                 std::vector<std::pair<int, const Expr *>> equalities,
-                                 const std::vector<const Expr *> &conjuncts, int source) {
+  // them by an IN list (or an OR of equalities): one lookup per distinct
+  // value, as PostgreSQL's index scan with `= ANY (array)`
+  // (GenAlternativeLookups). Of a type whose equal values may differ as
+  // Datums, a runtime value set finds the distinct ones.
+  void ChooseAlternatives(TableRef *ref, const TableDesc &table,
+                          std::vector<std::pair<int, const Expr *>> equalities,
+                          const std::vector<const Expr *> &conjuncts, int source) {
     for (const Expr *conjunct : conjuncts) {
       int column = -1;
       std::vector<const Expr *> values;
-      if (!OrOfKeyEqualities(conjunct, source, &column, &values) || values.size() < 2 ||
-          !DatumEqualityIsValueEquality(table.columns[column].type))
-        continue;
+      if (!OrOfKeyEqualities(conjunct, source, &column, &values) || values.size() < 2) continue;
       equalities.emplace_back(column, conjunct);  // the conjunct stands for its values
       ChooseIndex(ref, table, equalities);
       equalities.pop_back();
@@ -1947,6 +1965,8 @@ class Binder {
       ref->alternative_key =
           static_cast<int>(std::find(columns.begin(), columns.end(), column) - columns.begin());
       ref->alternatives = std::move(values);
+      if (!DatumEqualityIsValueEquality(table.columns[column].type))
+        ref->alternative_set = routine_.value_sets++;
       return;
     }
   }

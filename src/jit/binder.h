@@ -74,8 +74,9 @@ struct Routine {
   // SELECT INTO (0 or 1), PERFORM (rows), and to 1 by an assignment, DECLARE,
   // IF or WHILE condition holding a subquery (PL/pgSQL runs those as queries).
   int row_count_variable = -1;
-  // How many IN subqueries are hashed (Expr::value_set): each one's values
-  // are a set in the runtime, by this number.
+  // How many IN subqueries are hashed and IN lists of constants tested as
+  // sets (Expr::value_set): each one's values are a set in the runtime, by
+  // this number.
   int value_sets = 0;
 };
 

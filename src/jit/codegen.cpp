@@ -442,7 +442,8 @@ Value Generator::ApplyBinary(const Expr *expr, Value left, Value right) {
 // once the left decides, as PostgreSQL's executor does).
 Value Generator::GenLogical(const Expr *expr, bool is_and) {
   Value set;
-  if (!is_and && GenConstantSet(expr, &set)) return set;  // x IN (1, 2, ...)
+  if (!is_and && expr->value_set >= 0) return GenConstantValueSet(expr);  // x IN ('a', ...)
+  if (!is_and && GenConstantSet(expr, &set)) return set;                  // x IN (1, 2, ...)
   Value left = Gen(expr->args[0].get());
   // Decided: AND with a false left, OR with a true left.
   llvm::Value *decided =

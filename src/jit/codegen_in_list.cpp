@@ -15,6 +15,7 @@
 #include <limits>
 
 #include "codegen_internal.h"
+#include "in_list.h"
 
 namespace memopt {
 namespace native {
@@ -61,19 +62,10 @@ bool IntegerConstant(const Expr *expr, int64_t *value) {
   }
 }
 
-// A variable or column, possibly widened by implicit casts: reading it
-// cannot fail and has no effect, so the switch may read it once.
-bool IsPlainOperand(const Expr *expr) {
-  if (expr->kind == ExprKind::kName) return true;
-  return expr->kind == ExprKind::kCast && expr->cast_type.name.empty() &&
-         IsInteger(expr->args[0]->type) && IsPlainOperand(expr->args[0].get());
-}
-
-bool SameOperand(const Expr *a, const Expr *b) {
-  if (a->kind != b->kind || a->type != b->type) return false;
-  if (a->kind == ExprKind::kCast) return SameOperand(a->args[0].get(), b->args[0].get());
-  return a->variable == b->variable && a->source == b->source && a->column == b->column &&
-         a->outer == b->outer && a->group_key == b->group_key;
+// A plain operand whose casts, if any, widen integers.
+bool IsIntegerOperand(const Expr *expr) {
+  return expr->kind != ExprKind::kCast ||
+         (IsInteger(expr->args[0]->type) && IsIntegerOperand(expr->args[0].get()));
 }
 
 // Whether `expr` is an OR of `operand = integer constant` with one operand
@@ -91,7 +83,7 @@ bool CollectConstantSet(const Expr *expr, const Expr **operand, std::vector<int6
     std::swap(side, other);
     if (!IntegerConstant(other, &value)) return false;
   }
-  if (!IsPlainOperand(side)) return false;
+  if (!IsPlainOperand(side) || !IsIntegerOperand(side)) return false;
   if (*operand == nullptr)
     *operand = side;
   else if (!SameOperand(*operand, side))
@@ -106,6 +98,38 @@ void SortDistinct(std::vector<int64_t> *values) {
 }
 
 }  // namespace
+
+// `x IN (constants)` of a value set (Expr::value_set, marked by the
+// binder): the items go into the set at the list's first test in a call,
+// then x is looked up; NULL when x is NULL, or when it is not found and an
+// item is NULL, as the OR of equalities would be (GenHashedIn).
+Value Generator::GenConstantValueSet(const Expr *expr) {
+  const Expr *operand = nullptr;
+  std::vector<const Expr *> items;
+  CollectConstantInList(expr, &operand, &items);
+  Type type = operand->type;
+  llvm::Value *set = b_.getInt32(expr->value_set);
+  BasicBlock *fill = NewBlock("in_constants_fill");
+  BasicBlock *probe = NewBlock("in_constants_probe");
+  llvm::Value *filled = b_.CreateCall(Runtime("memopt_rt_set_filled", i1_, {i32_}), {call_, set});
+  b_.CreateCondBr(filled, probe, fill);
+  b_.SetInsertPoint(fill);
+  b_.CreateCall(Runtime("memopt_rt_set_reset", b_.getVoidTy(), {i32_, i32_}),
+                {call_, set, b_.getInt32(static_cast<int32_t>(type))});
+  for (const Expr *item : items) {
+    Value value = Gen(item);
+    b_.CreateCall(Runtime("memopt_rt_set_add", b_.getVoidTy(), {i32_, i64_, i1_}),
+                  {call_, set, DatumOrZero(value, type), value.null});
+  }
+  b_.CreateBr(probe);
+  b_.SetInsertPoint(probe);
+  Value x = Gen(operand);
+  llvm::Value *outcome = b_.CreateCall(Runtime("memopt_rt_set_probe", i32_, {i32_, i64_, i1_}),
+                                       {call_, set, DatumOrZero(x, type), x.null});
+  llvm::Value *found = b_.CreateICmpEQ(outcome, b_.getInt32(MEMOPT_SET_FOUND));
+  llvm::Value *null = b_.CreateICmpEQ(outcome, b_.getInt32(MEMOPT_SET_UNKNOWN));
+  return Value{found, null};
+}
 
 // `x IN (c1, c2, ...)` of integer constants: NULL when x is, else whether
 // a case of the switch takes x.
@@ -151,10 +175,10 @@ bool Generator::ConstantAlternatives(const TableRef &ref, Type column_type, Alte
   llvm::Constant *data = llvm::ConstantDataArray::get(ctx_, datums);
   auto *global = new llvm::GlobalVariable(module_, data->getType(), true,
                                           llvm::GlobalValue::PrivateLinkage, data, "in_list_keys");
-  keys->count = datums.size();
+  keys->count = b_.getInt64(datums.size());
   keys->keys_type = data->getType();
   keys->keys = global;
-  keys->constant = true;
+  keys->distinct = true;
   return true;
 }
 

@@ -279,11 +279,14 @@ class Generator {
   // An IN list's keys (entry-block arrays): the Datum of each item and
   // whether it can match (not NULL, in the column type's range).
   struct AlternativeKeys {
-    uint64_t count = 0;
+    llvm::Value *count = nullptr;  // i64
+    // Arrays; keys_type null: `keys` points to the Datums of a value set.
     llvm::Type *keys_type = nullptr, *usable_type = nullptr;
     llvm::Value *keys = nullptr, *usable = nullptr;
-    bool constant = false;  // distinct constant keys, all usable (no usable array)
+    // Distinct keys, all usable (no usable array): constants or a set's.
+    bool distinct = false;
     llvm::Value *KeyAt(IRBuilder<> &b, llvm::Value *i) const {
+      if (keys_type == nullptr) return b.CreateInBoundsGEP(b.getInt64Ty(), keys, i);
       return b.CreateInBoundsGEP(keys_type, keys, {b.getInt64(0), i});
     }
     llvm::Value *UsableAt(IRBuilder<> &b, llvm::Value *i) const {
@@ -293,7 +296,9 @@ class Generator {
   AlternativeKeys ComputeAlternatives(const TableRef &ref);
   // codegen_in_list.cpp: IN lists of integer constants.
   bool GenConstantSet(const Expr *expr, Value *result);
+  Value GenConstantValueSet(const Expr *expr);
   bool ConstantAlternatives(const TableRef &ref, Type column_type, AlternativeKeys *keys);
+  bool SetAlternatives(const TableRef &ref, Type column_type, AlternativeKeys *keys);
   void BranchIfEarlierKeyEquals(const AlternativeKeys &keys, llvm::Value *current, llvm::Value *key,
                                 BasicBlock *equal, BasicBlock *first);
   void GenSourceRows(const Stmt *stmt, int32_t number, size_t level, BasicBlock *closed,

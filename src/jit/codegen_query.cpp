@@ -6,7 +6,10 @@
 // the aggregates of all rows, then an ORDER BY sort, then OFFSET / LIMIT,
 // then the statement's sink. Sorts and cursors are the runtime's
 // (runtime_api.h); an early exit jumps to one block that closes them all.
+#include <algorithm>
+
 #include "codegen_internal.h"
+#include "in_list.h"
 #include "operators.h"
 
 namespace memopt {
@@ -995,7 +998,8 @@ llvm::Value *Generator::KeyValue(const Expr *key, Type column_type, BasicBlock *
 // an OR of equalities) on one index column, as PostgreSQL's index scan
 // with a ScalarArrayOp: every item is computed first (ComputeAlternatives);
 // then each usable key that no earlier one equals opens the cursor. (Keys
-// that are integer constants come distinct and usable already.)
+// that are integer constants, or come from a value set, are distinct and
+// usable already.)
 //
 //   fixed = the other index columns' keys
 //   head:  k == n -> exhausted; usable[k] and no j < k with keys[j] == keys[k] -> open
@@ -1018,15 +1022,15 @@ void Generator::GenAlternativeLookups(const Stmt *stmt, int32_t number, size_t l
 
   b_.SetInsertPoint(head);
   llvm::Value *current = b_.CreateLoad(i64_, k);
-  b_.CreateCondBr(b_.CreateICmpEQ(current, b_.getInt64(keys.count)), exhausted, check);
+  b_.CreateCondBr(b_.CreateICmpEQ(current, keys.count), exhausted, check);
   b_.SetInsertPoint(check);
-  if (keys.constant)
+  if (keys.distinct)
     b_.CreateBr(candidate);
   else
     b_.CreateCondBr(b_.CreateLoad(i1_, keys.UsableAt(b_, current)), candidate, step);
   b_.SetInsertPoint(candidate);
   llvm::Value *key = b_.CreateLoad(i64_, keys.KeyAt(b_, current));
-  if (keys.constant)
+  if (keys.distinct)
     b_.CreateBr(open);
   else
     BranchIfEarlierKeyEquals(keys, current, key, step, open);
@@ -1051,12 +1055,14 @@ Generator::AlternativeKeys Generator::ComputeAlternatives(const TableRef &ref) {
       table.columns[table.indexes[ref.access_index].columns[ref.alternative_key]].type;
   AlternativeKeys keys;
   if (ConstantAlternatives(ref, column_type, &keys)) return keys;
-  keys.count = ref.alternatives.size();
-  keys.keys_type = llvm::ArrayType::get(i64_, keys.count);
-  keys.usable_type = llvm::ArrayType::get(i1_, keys.count);
+  if (SetAlternatives(ref, column_type, &keys)) return keys;
+  uint64_t count = ref.alternatives.size();
+  keys.count = b_.getInt64(count);
+  keys.keys_type = llvm::ArrayType::get(i64_, count);
+  keys.usable_type = llvm::ArrayType::get(i1_, count);
   keys.keys = EntryAlloca(keys.keys_type);
   keys.usable = EntryAlloca(keys.usable_type);
-  for (uint64_t i = 0; i < keys.count; ++i) {
+  for (uint64_t i = 0; i < count; ++i) {
     BasicBlock *unusable = NewBlock("alternative_unusable");
     BasicBlock *computed = NewBlock("alternative_computed");
     b_.CreateStore(b_.getFalse(), keys.UsableAt(b_, b_.getInt64(i)));
@@ -1069,6 +1075,43 @@ Generator::AlternativeKeys Generator::ComputeAlternatives(const TableRef &ref) {
     b_.SetInsertPoint(computed);
   }
   return keys;
+}
+
+// The keys of an IN list on a column whose equal values may differ as
+// Datums (ast.h TableRef::alternative_set): the items that are not NULL,
+// in the column's type, go into the value set, which sorts them and drops
+// repeats; a list of constants fills it once per call, others at each
+// execution.
+bool Generator::SetAlternatives(const TableRef &ref, Type column_type, AlternativeKeys *keys) {
+  if (ref.alternative_set < 0) return false;
+  llvm::Value *set = b_.getInt32(ref.alternative_set);
+  BasicBlock *fill = NewBlock("alternative_set_fill");
+  BasicBlock *filled = NewBlock("alternative_set_filled");
+  if (std::all_of(ref.alternatives.begin(), ref.alternatives.end(), IsConstantItem))
+    b_.CreateCondBr(b_.CreateCall(Runtime("memopt_rt_set_filled", i1_, {i32_}), {call_, set}),
+                    filled, fill);
+  else
+    b_.CreateBr(fill);
+  b_.SetInsertPoint(fill);
+  b_.CreateCall(Runtime("memopt_rt_set_reset", b_.getVoidTy(), {i32_, i32_}),
+                {call_, set, b_.getInt32(static_cast<int32_t>(column_type))});
+  for (const Expr *item : ref.alternatives) {
+    BasicBlock *next = NewBlock("alternative_set_next");
+    llvm::Value *key = KeyValue(item, column_type, next);
+    b_.CreateCall(Runtime("memopt_rt_set_add", b_.getVoidTy(), {i32_, i64_, i1_}),
+                  {call_, set, ToDatum(key, column_type), b_.getFalse()});
+    b_.CreateBr(next);
+    b_.SetInsertPoint(next);
+  }
+  b_.CreateBr(filled);
+  b_.SetInsertPoint(filled);
+  llvm::Value *count = EntryAlloca(i64_);
+  keys->keys = b_.CreateCall(
+      Runtime("memopt_rt_set_members", i64_->getPointerTo(), {i32_, i64_->getPointerTo()}),
+      {call_, set, count});
+  keys->count = b_.CreateLoad(i64_, count);
+  keys->distinct = true;
+  return true;
 }
 
 // To `equal` if a usable key before index `current` is `key` (the binder

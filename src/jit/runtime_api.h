@@ -220,11 +220,13 @@ void memopt_rt_sort_put(MemoptNativeCall *call, int32_t stmt, int32_t stage, con
 bool memopt_rt_sort_next(MemoptNativeCall *call, int32_t stmt, int32_t stage,
                          const uint64_t **values, const bool **nulls);
 void memopt_rt_sort_close(MemoptNativeCall *call, int32_t stmt, int32_t stage);
-// The value sets of hashed IN subqueries (ast.h Expr::value_set), one per
-// set number, of values of native type `type` (ast.h Type): reset empties
-// one, add puts a value in, probe looks one up, by the type's default
-// btree ordering (text by the default collation), as PostgreSQL's `=`
-// compares them.
+// The value sets of hashed IN subqueries and of long IN lists of constants
+// (ast.h Expr::value_set), one per set number, of values of native type
+// `type` (ast.h Type): reset empties one, add puts a value in, probe looks
+// one up, by the type's default btree ordering (text by the default
+// collation), as PostgreSQL's `=` compares them. Filled: whether the set
+// was reset in this call. Members: its distinct values in order, valid
+// until it is reset.
 enum MemoptSetProbe {
   MEMOPT_SET_NOT_FOUND = 0,
   MEMOPT_SET_FOUND = 1,
@@ -233,6 +235,8 @@ enum MemoptSetProbe {
 void memopt_rt_set_reset(MemoptNativeCall *call, int32_t set, int32_t type);
 void memopt_rt_set_add(MemoptNativeCall *call, int32_t set, uint64_t value, bool isnull);
 int32_t memopt_rt_set_probe(MemoptNativeCall *call, int32_t set, uint64_t value, bool isnull);
+bool memopt_rt_set_filled(MemoptNativeCall *call, int32_t set);
+const uint64_t *memopt_rt_set_members(MemoptNativeCall *call, int32_t set, int64_t *count);
 // UPDATE / DELETE of the row memopt_rt_next (source 0) returned last.
 void memopt_rt_update(MemoptNativeCall *call, int32_t stmt, const uint64_t *values,
                       const bool *nulls);

@@ -924,6 +924,8 @@ void memopt_native_runtime_symbols(native::CodegenOptions *options) {
   symbols["memopt_rt_set_reset"] = reinterpret_cast<void *>(memopt_rt_set_reset);
   symbols["memopt_rt_set_add"] = reinterpret_cast<void *>(memopt_rt_set_add);
   symbols["memopt_rt_set_probe"] = reinterpret_cast<void *>(memopt_rt_set_probe);
+  symbols["memopt_rt_set_filled"] = reinterpret_cast<void *>(memopt_rt_set_filled);
+  symbols["memopt_rt_set_members"] = reinterpret_cast<void *>(memopt_rt_set_members);
   symbols["memopt_rt_update"] = reinterpret_cast<void *>(memopt_rt_update);
   symbols["memopt_rt_delete"] = reinterpret_cast<void *>(memopt_rt_delete);
   symbols["memopt_rt_raise"] = reinterpret_cast<void *>(memopt_rt_raise);

@@ -1,14 +1,17 @@
-// native_value_set.cpp - the value sets of hashed IN subqueries in natively
-// compiled routines (runtime_api.h memopt_rt_set_*; ast.h Expr::value_set).
+// native_value_set.cpp - the value sets of hashed IN subqueries and long
+// IN lists of constants in natively compiled routines (runtime_api.h
+// memopt_rt_set_*; ast.h Expr::value_set).
 //
 // `x IN (SELECT item FROM ...)` whose subquery reads nothing of the rows
 // around it puts the subquery's items in a set once per execution of the
 // statement, then looks each x up, as PostgreSQL's hashed SubPlan does,
-// instead of running the subquery again for every row.
+// instead of running the subquery again for every row. `x IN ('a', 'b',
+// ...)` puts its items in a set once per call. An IN list that is one index
+// lookup per item takes its distinct items from a set, in order.
 //
-// A set is an array of Datums, sorted at the first probe after values were
-// added and searched by bisection with the type's default btree comparator
-// (SortSupport; text by the default collation). That comparator's "equal"
+// A set is an array of Datums, sorted (and rid of repeats) at the first
+// probe after values were added and searched by bisection with the type's
+// default btree comparator (SortSupport; text by the default collation). That comparator's "equal"
 // is the type's `=`, which also makes NaN equal to NaN, as the generated
 // comparisons do. Values of by-reference types are copied into the set's
 // memory context, a child of the call's, so an error frees everything with
@@ -62,11 +65,20 @@ int CompareValues(const void *a, const void *b, void *order) {
                              false, static_cast<SortSupport>(order));
 }
 
+// Sorts the values once they changed, keeping one of equal ones.
+void SortDistinct(MemoptNativeValueSet *set) {
+  if (set->sorted) return;
+  qsort_arg(set->values, set->count, sizeof(Datum), CompareValues, &set->order);
+  size_t kept = 0;
+  for (size_t i = 0; i < set->count; ++i)
+    if (kept == 0 || CompareValues(&set->values[kept - 1], &set->values[i], &set->order) != 0)
+      set->values[kept++] = set->values[i];
+  set->count = kept;
+  set->sorted = true;
+}
+
 bool Contains(MemoptNativeValueSet *set, Datum value) {
-  if (!set->sorted) {
-    qsort_arg(set->values, set->count, sizeof(Datum), CompareValues, &set->order);
-    set->sorted = true;
-  }
+  SortDistinct(set);
   size_t low = 0, high = set->count;
   while (low < high) {
     size_t middle = low + (high - low) / 2;
@@ -131,6 +143,17 @@ int32_t memopt_rt_set_probe(MemoptNativeCall *call, int32_t set_number, uint64_t
   if (isnull) return MEMOPT_SET_UNKNOWN;
   if (Contains(set, static_cast<Datum>(value))) return MEMOPT_SET_FOUND;
   return set->has_null ? MEMOPT_SET_UNKNOWN : MEMOPT_SET_NOT_FOUND;
+}
+
+const uint64_t *memopt_rt_set_members(MemoptNativeCall *call, int32_t set_number, int64_t *count) {
+  MemoptNativeValueSet *set = SetOf(call, set_number);
+  SortDistinct(set);
+  *count = static_cast<int64_t>(set->count);
+  return reinterpret_cast<const uint64_t *>(set->values);
+}
+
+bool memopt_rt_set_filled(MemoptNativeCall *call, int32_t set_number) {
+  return SetOf(call, set_number)->context != nullptr;
 }
 
 }  // extern "C"

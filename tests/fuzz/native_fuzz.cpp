@@ -75,7 +75,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         "memopt_rt_emit",          "memopt_rt_call",         "memopt_rt_sort_put",
         "memopt_rt_sort_next",     "memopt_rt_sort_close",   "memopt_rt_scratch_enter",
         "memopt_rt_scratch_leave", "memopt_rt_set_reset",    "memopt_rt_set_add",
-        "memopt_rt_set_probe"})
+        "memopt_rt_set_probe",     "memopt_rt_set_filled",   "memopt_rt_set_members"})
     options.runtime_symbols[name] = reinterpret_cast<void *>(FuzzRuntimeStub);
   static volatile int interrupt_pending = 0;
   options.interrupt_pending = &interrupt_pending;

@@ -116,7 +116,7 @@ CodegenOptions FakeRuntime() {
 
 // --- helpers -------------------------------------------------------------------------
 
-TableDesc PairTable() {
+TableDesc PairTable(Type key_type = Type::kInt4) {
   TableDesc table;
   table.name = {"t"};
   table.found = true;
@@ -124,7 +124,7 @@ TableDesc PairTable() {
   table.display_name = "t";
   ColumnDesc id;
   id.name = "id";
-  id.type = Type::kInt4;
+  id.type = key_type;
   ColumnDesc v;
   v.name = "v";
   v.type = Type::kInt4;
@@ -146,9 +146,10 @@ struct Built {
 };
 
 // Parses, binds and (with `compile`) compiles `body` as a function of int4 parameters a and b
-// returning `result` (void when kUnknown), with table t(id int primary key, v int).
+// returning `result` (void when kUnknown), with table t(id int primary key, v int)
+// (id of `key_type`).
 std::unique_ptr<Built> Build(const std::string &body, Type result = Type::kInt8,
-                             bool compile = true) {
+                             bool compile = true, Type key_type = Type::kInt4) {
   auto built = std::make_unique<Built>();
   Routine &routine = built->routine;
   routine.signature.routine_name = "f";
@@ -162,7 +163,7 @@ std::unique_ptr<Built> Build(const std::string &body, Type result = Type::kInt8,
   }
   if (!Parse(body, &routine.body, &built->error)) return built;
   for (auto &name : CollectTableNames(routine.body)) {
-    TableDesc table = PairTable();
+    TableDesc table = PairTable(key_type);
     table.name = name;
     if (name != std::vector<std::string>{"t"}) {
       table.found = false;
@@ -588,6 +589,15 @@ TEST(NativeBinder, InListsOnAKeyAreOneLookupPerValue) {
     EXPECT_TRUE(scan->routine.body.statements[0]->from[0].alternatives.empty()) << where;
     EXPECT_EQ(scan->routine.body.statements[0]->from[0].access_index, -1) << where;
   }
+  EXPECT_EQ(ref.alternative_set, -1);  // integers: repeats are dropped by comparing Datums
+  // Text keys: a value set sorts them and drops repeats.
+  auto text = Build(Wrap("SELECT count(*) INTO a FROM t WHERE id IN ('x', a::text, 'x'); "
+                         "RETURN a;"),
+                    Type::kInt8, false, Type::kText);
+  ASSERT_TRUE(text->ok) << text->error.message;
+  EXPECT_EQ(text->routine.body.statements[0]->from[0].alternatives.size(), 3u);
+  EXPECT_EQ(text->routine.body.statements[0]->from[0].alternative_set, 0);
+  EXPECT_EQ(text->routine.value_sets, 1);
   auto left = Build(Wrap("SELECT count(*) INTO a FROM t x LEFT JOIN t y ON y.id IN (x.v, 2); "
                          "RETURN a;"),
                     Type::kInt8, false);
@@ -848,6 +858,27 @@ TEST(NativeBinder, UncorrelatedInSubqueriesOfQueriesAreHashed) {
                             "(SELECT x.id FROM t x LIMIT 2); RETURN a;"),
             -1);
   EXPECT_EQ(ValueSetOfWhere("IF a IN (SELECT id FROM t) THEN RETURN 1; END IF; RETURN 0;"), -1);
+}
+
+// The value set number of the IN list an IF tests (-2: not bound).
+int ValueSetOfInList(const std::string &condition) {
+  auto built =
+      Build(Wrap("IF " + condition + " THEN RETURN 1; END IF; RETURN 0;"), Type::kInt8, false);
+  EXPECT_TRUE(built->ok) << built->error.message;
+  if (!built->ok) return -2;
+  const Expr *list = built->routine.body.statements[0]->conds[0].get();
+  if (list->kind == ExprKind::kUnary) list = list->args[0].get();  // NOT IN
+  if (list->kind == ExprKind::kLet) list = list->args[1].get();
+  return list->value_set;
+}
+
+TEST(NativeBinder, LongInListsOfConstantsOtherThanIntegersAreValueSets) {
+  EXPECT_EQ(ValueSetOfInList("a::text IN ('1', '2', '3', '4', '5', '6', '7', NULL)"), 0);
+  EXPECT_EQ(ValueSetOfInList("a / 2.0 NOT IN (1, 1.5, 2, 2.5, 3, 3.5, 4, -4.5::numeric)"), 0);
+  // Integers are a switch; short lists and lists of variables stay tests.
+  EXPECT_EQ(ValueSetOfInList("a IN (1, 2, 3, 4, 5, 6, 7, 8, 9)"), -1);
+  EXPECT_EQ(ValueSetOfInList("a::text IN ('1', '2', '3', '4', '5', '6', '7')"), -1);
+  EXPECT_EQ(ValueSetOfInList("a::text IN ('1', '2', '3', '4', '5', '6', '7', b::text)"), -1);
 }
 
 TEST(NativeBinder, AmbiguousNamesAreRefused) {
