@@ -138,12 +138,15 @@ class Scanner {
         if (IsOp(j, ",")) Table(j + 1);  // FROM a [x], b [y]: both are read
     }
     if (word == "join") Table(i + 1);
+    if ((word == "any" || word == "some" || word == "all") && IsOp(i + 1, "(") &&
+        !IsWord(i + 2, "select") && i > 0 && t_[i - 1].kind == TokenKind::kOperator)
+      Add(i, Upper(word) + " (array)",
+          "ANY, SOME and ALL of an array are not supported; use IN (list) or a subquery");
     if (word == "select" && i > 1 && IsOp(i - 1, "(") &&
-        (IsWord(i - 2, "from") || IsWord(i - 2, "join") || IsWord(i - 2, "lateral") ||
-         IsWord(i - 2, "any") || IsWord(i - 2, "some") || IsWord(i - 2, "all")))
+        (IsWord(i - 2, "from") || IsWord(i - 2, "join") || IsWord(i - 2, "lateral")))
       Add(i, "subquery",
-          "subqueries in FROM and ANY / SOME / ALL subqueries are not supported; scalar, IN and "
-          "EXISTS subqueries are");
+          "subqueries in FROM are not supported; scalar, IN, ANY / ALL and EXISTS subqueries "
+          "are");
   }
 
   void Table(size_t i) {

@@ -83,7 +83,9 @@ enum class ExprKind : uint8_t {
   kScalarSubquery,
   // args[0] IN (query); `negated` for NOT IN. The binder makes the query's
   // one select-list item the comparison `$let = item`, where `$let` is
-  // `variable`, holding args[0] (or, for a literal, a copy of it).
+  // `variable`, holding args[0] (or, for a literal, a copy of it). `op`,
+  // when not empty, is the comparison instead of `=`: x op ANY (query);
+  // x op ALL (query) is negated, with the opposite op.
   kInSubquery,
   // args[1], which reads args[0] as the name `$let`: computed once into
   // `variable` (a literal is copied in instead, and `variable` is -1).

@@ -975,8 +975,8 @@ class Binder {
   }
 
   // x IN (SELECT item FROM ...): the item becomes the comparison `$let =
-  // item`, its $let x's value (a variable; a literal x is copied in, so it
-  // takes its type from the item, as an unknown-type literal does).
+  // item` (`$let op item` for x op ANY / ALL), its $let x's value (a variable; a literal x is
+  // copied in, so it takes its type from the item, as an unknown-type literal does).
   void BindInSubquery(Expr *expr, const Sources *around) {
     Stmt *query = expr->query.get();
     if (query->select_list.size() != 1)
@@ -990,7 +990,7 @@ class Binder {
     ExprPtr equal = std::make_unique<Expr>();
     equal->kind = ExprKind::kBinary;
     equal->pos = item->pos;
-    equal->op = "=";
+    equal->op = expr->op.empty() ? "=" : expr->op;  // x op ANY (...)
     equal->args.push_back(std::move(left));
     equal->args.push_back(std::move(item));
     query->select_list[0] = std::move(equal);

@@ -15,7 +15,8 @@ namespace {
 // Two-character operators, tried before the one-character ones.
 const char *const kTwoCharOperators[] = {
     "..", ":=", "<>", "!=", "<=", ">=", "||", "::", "<<", ">>"};
-const char kOneCharOperators[] = "(),;.=<>+-*/%";
+// [ and ] only so that the parser can name what uses them (arrays are refused).
+const char kOneCharOperators[] = "(),;.=<>+-*/%[]";
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 

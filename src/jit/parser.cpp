@@ -1114,9 +1114,46 @@ class Parser {
     if (op == nullptr) return left;
     SourcePos pos = Next().pos;
     const char *name = std::strcmp(op, "!=") == 0 ? "<>" : op;
-    ExprPtr node = MakeBinary(name, pos, std::move(left), ParsePredicate());
+    ExprPtr node = IsQuantifier(Peek()) && IsOp(Peek(1), "(")
+                       ? ParseQuantifiedTail(name, std::move(left))
+                       : MakeBinary(name, pos, std::move(left), ParsePredicate());
     if (MatchOperator(kOps) != nullptr) SyntaxError(Peek());
     return node;
+  }
+
+  static bool IsQuantifier(const Token &token) {
+    return token.kind == TokenKind::kIdentifier &&
+           (token.text == "any" || token.text == "some" || token.text == "all");
+  }
+
+  // x op ANY | SOME | ALL '(' subquery ')': ANY is an IN subquery whose
+  // rows are compared by `op`; ALL is NOT ANY of the opposite comparison,
+  // which keeps PostgreSQL's NULL rules (true when every row's comparison
+  // is, NULL when none is false but one is NULL).
+  [[gnu::noinline]] ExprPtr ParseQuantifiedTail(const char *op, ExprPtr operand) {
+    const Token &quantifier = Next();
+    bool all = quantifier.text == "all";
+    if (!IsKeyword(Peek(1), "select"))
+      Fail(quantifier.pos,
+           "ANY, SOME and ALL of an array are not supported in natively compiled routines",
+           "Write x IN (list), or compare with a subquery: x = ANY (SELECT ...).",
+           kFeatureNotSupported);
+    ExpectOp("(");
+    ExprPtr in = NewExpr(ExprKind::kInSubquery, quantifier.pos);
+    in->args.push_back(std::move(operand));
+    in->op = all ? OppositeComparison(op) : op;
+    in->negated = all;
+    in->query = ParseSubquery(all ? "ALL" : "ANY");
+    ExpectOp(")");
+    return FinishSubquery(std::move(in));
+  }
+
+  static const char *OppositeComparison(const std::string &op) {
+    static const char *const kPairs[][2] = {{"=", "<>"}, {"<>", "="}, {"<", ">="},
+                                            {">=", "<"}, {">", "<="}, {"<=", ">"}};
+    for (const auto &pair : kPairs)
+      if (op == pair[0]) return pair[1];
+    return "=";
   }
 
   // predicate := concat [[NOT] IN '(' (subquery | expr {',' expr}) ')'

@@ -519,6 +519,21 @@ TEST(NativeParser, DeleteAndSelectInto) {
   ExpectError(Wrap("DELETE t;"), 2, 8, "syntax error at or near \"t\"");
 }
 
+TEST(NativeParser, QuantifiedSubqueries) {
+  Body body =
+      MustParse(Wrap("IF a > ALL (SELECT id FROM t) AND a = SOME (SELECT id FROM t) "
+                     "THEN NULL; END IF;"));
+  const Expr &both = *body.statements[0]->conds[0];
+  ASSERT_EQ(both.args.size(), 2u);
+  EXPECT_EQ(both.args[0]->kind, ExprKind::kInSubquery);
+  EXPECT_EQ(both.args[0]->op, "<=");  // NOT (a <= ANY ...)
+  EXPECT_TRUE(both.args[0]->negated);
+  EXPECT_EQ(both.args[1]->op, "=");
+  EXPECT_FALSE(both.args[1]->negated);
+  ExpectError(Wrap("IF a = ANY (ARRAY[1]) THEN NULL; END IF;"), 2, 8,
+              "ANY, SOME and ALL of an array are not supported in natively compiled routines");
+}
+
 TEST(NativeParser, NullStatementAndNesting) {
   Body body =
       MustParse(Wrap("NULL;\n"
