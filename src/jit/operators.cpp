@@ -198,6 +198,24 @@ const std::vector<FunctionEntry> &Functions() {
       {"to_timestamp", {Type::kText, Type::kText}, Type::kTimestampTz, MEMOPT_FN_TO_TIMESTAMP},
       {"to_number", {Type::kText, Type::kText}, Type::kNumeric, MEMOPT_FN_TO_NUMBER},
       {"gen_random_uuid", {}, Type::kUuid, MEMOPT_FN_GEN_RANDOM_UUID},
+      {"char_length", {Type::kText}, Type::kInt4, MEMOPT_FN_TEXT_CHAR_LENGTH},
+      {"character_length", {Type::kText}, Type::kInt4, MEMOPT_FN_TEXT_CHAR_LENGTH},
+      {"exp", {Type::kNumeric}, Type::kNumeric, MEMOPT_FN_NUMERIC_EXP},
+      {"exp", {Type::kFloat8}, Type::kFloat8, MEMOPT_FN_FLOAT8_EXP},
+      {"ln", {Type::kNumeric}, Type::kNumeric, MEMOPT_FN_NUMERIC_LN},
+      {"ln", {Type::kFloat8}, Type::kFloat8, MEMOPT_FN_FLOAT8_LN},
+      {"cbrt", {Type::kFloat8}, Type::kFloat8, MEMOPT_FN_FLOAT8_CBRT},
+      {"random", {}, Type::kFloat8, MEMOPT_FN_RANDOM},
+      {"clock_timestamp", {}, Type::kTimestampTz, MEMOPT_FN_CLOCK_TIMESTAMP},
+      {"statement_timestamp", {}, Type::kTimestampTz, MEMOPT_FN_STATEMENT_TIMESTAMP},
+      // EXTRACT(field FROM x) (parser.cpp): numeric, as in PostgreSQL 14 and later.
+      {"extract", {Type::kText, Type::kTimestamp}, Type::kNumeric, MEMOPT_FN_EXTRACT_TIMESTAMP},
+      {"extract", {Type::kText, Type::kTimestampTz}, Type::kNumeric, MEMOPT_FN_EXTRACT_TIMESTAMPTZ},
+      {"extract", {Type::kText, Type::kDate}, Type::kNumeric, MEMOPT_FN_EXTRACT_DATE},
+      {"extract", {Type::kText, Type::kTime}, Type::kNumeric, MEMOPT_FN_EXTRACT_TIME},
+      {"extract", {Type::kText, Type::kInterval}, Type::kNumeric, MEMOPT_FN_EXTRACT_INTERVAL},
+      {"date_part", {Type::kText, Type::kTime}, Type::kFloat8, MEMOPT_FN_DATE_PART_TIME},
+      {"date_part", {Type::kText, Type::kInterval}, Type::kFloat8, MEMOPT_FN_DATE_PART_INTERVAL},
   };
   return functions;
 }

@@ -1437,6 +1437,10 @@ class Parser {
     const Token &first = Next();
     if (first.kind == TokenKind::kIdentifier && first.text == "nullif" && AcceptOp("("))
       return ParseNullIfTail(first.pos);
+    if (first.kind == TokenKind::kIdentifier && first.text == "extract" && AcceptOp("("))
+      return ParseExtractTail(first.pos);
+    if (first.kind == TokenKind::kIdentifier && first.text == "position" && AcceptOp("("))
+      return ParsePositionTail(first.pos);
     if (first.kind == TokenKind::kIdentifier && Contains(kTypedLiteralWords, first.text)) {
       size_t words = 0;  // double precision '1.5': the words of a multi-word type name
       while (Peek(words).kind == TokenKind::kIdentifier &&
@@ -1484,6 +1488,37 @@ class Parser {
     for (size_t i = 0; i < words; ++i) node->cast_type.name += " " + Next().text;
     node->args.push_back(ParseLiteral(ExprKind::kString));
     return Finish(std::move(node));
+  }
+
+  // EXTRACT '(' field FROM expr ')': extract('field', expr), as PostgreSQL's
+  // grammar writes it.
+  [[gnu::noinline]] ExprPtr ParseExtractTail(SourcePos pos) {
+    const Token &field = Next();
+    if (field.kind != TokenKind::kIdentifier && field.kind != TokenKind::kString &&
+        field.kind != TokenKind::kQuotedIdentifier)
+      SyntaxError(field);
+    ExprPtr call = NewExpr(ExprKind::kCall, pos);
+    call->op = "extract";
+    ExprPtr name = NewExpr(ExprKind::kString, field.pos);
+    name->text = field.text;
+    call->args.push_back(Finish(std::move(name)));
+    ExpectKeyword("from");
+    call->args.push_back(ParseExpr());
+    ExpectOp(")");
+    return Finish(std::move(call));
+  }
+
+  // POSITION '(' substring IN string ')': strpos(string, substring).
+  [[gnu::noinline]] ExprPtr ParsePositionTail(SourcePos pos) {
+    ExprPtr substring = ParseConcat();
+    ExpectKeyword("in");
+    ExprPtr string = ParseConcat();
+    ExpectOp(")");
+    ExprPtr call = NewExpr(ExprKind::kCall, pos);
+    call->op = "strpos";
+    call->args.push_back(std::move(string));
+    call->args.push_back(std::move(substring));
+    return Finish(std::move(call));
   }
 
   [[gnu::noinline]] ExprPtr ParseNullIfTail(SourcePos pos) {

@@ -165,7 +165,23 @@ enum MemoptNativeFunction : int32_t {
   MEMOPT_FN_TEXT_LIKE,    // (text or char(n) as it is, text) -> bool
   MEMOPT_FN_TEXT_ILIKE,   // the same, case-insensitive
   MEMOPT_FN_LIKE_ESCAPE,  // (pattern, escape) -> the pattern with the default escape, a backslash
-  MEMOPT_FN_COUNT         // not a function: how many there are
+  MEMOPT_FN_TEXT_CHAR_LENGTH,
+  MEMOPT_FN_FLOAT8_EXP,
+  MEMOPT_FN_NUMERIC_EXP,
+  MEMOPT_FN_FLOAT8_LN,
+  MEMOPT_FN_NUMERIC_LN,
+  MEMOPT_FN_FLOAT8_CBRT,
+  MEMOPT_FN_RANDOM,  // () -> float8, volatile
+  MEMOPT_FN_CLOCK_TIMESTAMP,
+  MEMOPT_FN_STATEMENT_TIMESTAMP,
+  MEMOPT_FN_EXTRACT_TIMESTAMP,  // (text, timestamp) -> numeric: EXTRACT(field FROM x)
+  MEMOPT_FN_EXTRACT_TIMESTAMPTZ,
+  MEMOPT_FN_EXTRACT_DATE,
+  MEMOPT_FN_EXTRACT_TIME,
+  MEMOPT_FN_EXTRACT_INTERVAL,
+  MEMOPT_FN_DATE_PART_TIME,  // (text, time) -> float8
+  MEMOPT_FN_DATE_PART_INTERVAL,
+  MEMOPT_FN_COUNT  // not a function: how many there are
 };
 
 // Every function below is looked up by this name in generated code.

@@ -344,8 +344,8 @@ void ResolveCallee(native::CalleeDesc *callee) {
     callee->message = candidates == nullptr ? what + " does not exist"
                                             : what + " is not a natively compiled routine";
     callee->hint =
-        "Natively compiled routines can call the built-in functions abs, mod, "
-        "coalesce, length, lower, upper, and other natively compiled routines.";
+        "Natively compiled routines can call other natively compiled routines and the "
+        "built-in functions that docs/native-compilation.md lists.";
     return;
   }
   if (matches > 1) {

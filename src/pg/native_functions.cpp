@@ -141,6 +141,22 @@ const Builtin kBuiltins[] = {
     {textlike, 2},                 // MEMOPT_FN_TEXT_LIKE
     {texticlike, 2},               // MEMOPT_FN_TEXT_ILIKE
     {like_escape, 2},              // MEMOPT_FN_LIKE_ESCAPE
+    {textlen, 1},                  // MEMOPT_FN_TEXT_CHAR_LENGTH
+    {dexp, 1},                     // MEMOPT_FN_FLOAT8_EXP
+    {numeric_exp, 1},              // MEMOPT_FN_NUMERIC_EXP
+    {dlog1, 1},                    // MEMOPT_FN_FLOAT8_LN
+    {numeric_ln, 1},               // MEMOPT_FN_NUMERIC_LN
+    {dcbrt, 1},                    // MEMOPT_FN_FLOAT8_CBRT
+    {drandom, 0},                  // MEMOPT_FN_RANDOM
+    {clock_timestamp, 0},          // MEMOPT_FN_CLOCK_TIMESTAMP
+    {statement_timestamp, 0},      // MEMOPT_FN_STATEMENT_TIMESTAMP
+    {extract_timestamp, 2},        // MEMOPT_FN_EXTRACT_TIMESTAMP
+    {extract_timestamptz, 2},      // MEMOPT_FN_EXTRACT_TIMESTAMPTZ
+    {extract_date, 2},             // MEMOPT_FN_EXTRACT_DATE
+    {extract_time, 2},             // MEMOPT_FN_EXTRACT_TIME
+    {extract_interval, 2},         // MEMOPT_FN_EXTRACT_INTERVAL
+    {time_part, 2},                // MEMOPT_FN_DATE_PART_TIME
+    {interval_part, 2},            // MEMOPT_FN_DATE_PART_INTERVAL
 };
 static_assert(sizeof(kBuiltins) / sizeof(kBuiltins[0]) == MEMOPT_FN_COUNT,
               "one builtin per MemoptNativeFunction");

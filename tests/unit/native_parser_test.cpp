@@ -534,6 +534,12 @@ TEST(NativeParser, QuantifiedSubqueries) {
               "ANY, SOME and ALL of an array are not supported in natively compiled routines");
 }
 
+TEST(NativeParser, ExtractAndPositionAreCalls) {
+  EXPECT_EQ(ShowExpr("extract(year FROM t + 1)"), "extract('year' (+ t 1))");
+  EXPECT_EQ(ShowExpr("position('b' IN x || 'c')"), "strpos((|| x 'c') 'b')");
+  ExpectError(Wrap("x := extract(year t);"), 2, 19, "syntax error at or near \"t\"");
+}
+
 TEST(NativeParser, NullStatementAndNesting) {
   Body body =
       MustParse(Wrap("NULL;\n"
