@@ -20,6 +20,10 @@
 #    the subquery's values go into a set once (PostgreSQL's hashed SubPlan).
 # 6. Compile time of the insert procedure and of a function whose query
 #    has an IN list of 5,000 integer constants (memopt.recompile).
+# 7. Text IN lists: 50 times `count(*) ... WHERE k IN (1,000 text
+#    constants)` over a 100,000-row table keyed by text (natively one
+#    lookup per distinct item, the items from a sorted set built once per
+#    call), and the compile time of that function.
 # Times are server-side call times from psql's \timing, medians of REPEAT
 # runs; ratios are PL/pgSQL's time over the native time in the same run.
 set -euo pipefail
@@ -106,6 +110,28 @@ for side in native:t_mem_native:native_compilation plpgsql_heap:t_heap:plpgsql \
   psql_q -d postgres -c "CREATE FUNCTION in_list_$name(k int) RETURNS bigint LANGUAGE $language AS \$\$ $start $in_body END \$\$"
 done
 
+psql_q -d postgres <<SQL
+CREATE TABLE t_text_mem (k text PRIMARY KEY, v int) USING memopt;
+CREATE TABLE t_text_heap (k text PRIMARY KEY, v int);
+INSERT INTO t_text_mem SELECT 'k' || i, i FROM generate_series(1, 100000) i;
+INSERT INTO t_text_heap SELECT 'k' || i, i FROM generate_series(1, 100000) i;
+VACUUM ANALYZE t_text_heap;
+SQL
+text_list=$(seq -f "'k%g'" -s ', ' 7 97 97000)
+for side in native:t_text_mem:native_compilation plpgsql_heap:t_text_heap:plpgsql \
+  plpgsql_mem:t_text_mem:plpgsql; do
+  IFS=: read -r name table language <<<"$side"
+  body="FOR i IN 1..50 LOOP SELECT count(*) INTO v FROM $table WHERE k IN ($text_list);
+    n := n + v; END LOOP; RETURN n;"
+  if [ "$language" = native_compilation ]; then
+    start="BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
+      DECLARE n bigint := 0; DECLARE v bigint;"
+  else
+    start="DECLARE n bigint := 0; v bigint; BEGIN"
+  fi
+  psql_q -d postgres -c "CREATE FUNCTION text_in_list_$name() RETURNS bigint LANGUAGE $language AS \$\$ $start $body END \$\$"
+done
+
 long_list=$(seq -s ', ' 1 3 15000)
 psql_q -d postgres -c "CREATE FUNCTION long_in_list() RETURNS bigint LANGUAGE native_compilation AS \$\$
   BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT) DECLARE n bigint;
@@ -129,6 +155,9 @@ for _ in $(seq "$REPEAT"); do
   for f in above_avg_native above_avg_plpgsql_heap above_avg_plpgsql_mem; do
     samples[$f]+="$(time_ms "SELECT $f()") "
   done
+  for f in text_in_list_native text_in_list_plpgsql_heap text_in_list_plpgsql_mem; do
+    samples[$f]+="$(time_ms "SELECT $f()") "
+  done
   for f in in_set_native in_set_plpgsql_heap in_set_plpgsql_mem; do
     samples[$f]+="$(time_ms "SELECT $f()") "
   done
@@ -138,6 +167,7 @@ for _ in $(seq "$REPEAT"); do
 done
 compile_ms=$(psql_q -d postgres -At -c "SELECT round(memopt.recompile('ins_native(int)')::numeric, 1)")
 long_list_ms=$(psql_q -d postgres -At -c "SELECT round(memopt.recompile('long_in_list()')::numeric, 1)")
+text_list_ms=$(psql_q -d postgres -At -c "SELECT round(memopt.recompile('text_in_list_native()')::numeric, 1)")
 
 med() { tr ' ' '\n' <<<"${samples[$1]}" | grep . | median; }
 ratio() { awk -v a="$(med "$1")" -v b="$(med "$2")" 'BEGIN {printf "%.1fx", a / b}'; }
@@ -160,4 +190,8 @@ printf "%-44s %10s %9s\n" "filter by IN (SELECT ...), native -> memopt" "$(med i
 printf "%-44s %10s %9s\n" "filter by IN (SELECT ...), PL/pgSQL -> heap" "$(med in_set_plpgsql_heap)" "$(ratio in_set_plpgsql_heap in_set_native)"
 printf "%-44s %10s %9s\n" "filter by IN (SELECT ...), PL/pgSQL -> memopt" "$(med in_set_plpgsql_mem)" "$(ratio in_set_plpgsql_mem in_set_native)"
 echo "compile time of ins_native (parse, bind, LLVM -O2, JIT): ${compile_ms} ms"
+printf "%-44s %10s %9s\n" "text IN-list lookups, native -> memopt" "$(med text_in_list_native)" "1.0x"
+printf "%-44s %10s %9s\n" "text IN-list lookups, PL/pgSQL -> heap" "$(med text_in_list_plpgsql_heap)" "$(ratio text_in_list_plpgsql_heap text_in_list_native)"
+printf "%-44s %10s %9s\n" "text IN-list lookups, PL/pgSQL -> memopt" "$(med text_in_list_plpgsql_mem)" "$(ratio text_in_list_plpgsql_mem text_in_list_native)"
 echo "compile time of long_in_list (5,000 constants): ${long_list_ms} ms"
+echo "compile time of text_in_list_native (1,000 text constants): ${text_list_ms} ms"
