@@ -1036,19 +1036,6 @@ class Binder {
     expr->value_set = routine_.value_sets++;
   }
 
-  static bool IsLiteral(const Expr &expr) {
-    switch (expr.kind) {
-      case ExprKind::kInt:
-      case ExprKind::kFloat:
-      case ExprKind::kString:
-      case ExprKind::kBool:
-      case ExprKind::kNull:
-        return true;
-      default:
-        return false;
-    }
-  }
-
   // Replaces the $let names of a kLet's body (not those of kLet nodes in it,
   // which are their own) with copies of `operand`.
   static void SubstituteLet(Expr *expr, const Expr &operand) {

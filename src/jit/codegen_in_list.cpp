@@ -1,4 +1,4 @@
-// codegen_in_list.cpp - IN lists of integer constants.
+// codegen_in_list.cpp - IN lists of constants.
 //
 // The parser makes `x IN (1, 2, ...)` an OR of equalities (parser.cpp
 // ParseInTail). Generated one equality at a time, a list of thousands of
@@ -8,7 +8,8 @@
 // is instead one `switch` on that value, which LLVM lowers to a jump table
 // or a binary search in time about linear in the items; and an index
 // lookup per item (GenAlternativeLookups) reads its keys from one constant
-// array of the distinct items, built here at compile time.
+// array of the distinct items, built here at compile time. A long list of
+// constants of another type is a runtime value set (GenConstantValueSet).
 #include <algorithm>
 #include <cerrno>
 #include <cstdlib>
@@ -111,24 +112,16 @@ Value Generator::GenConstantValueSet(const Expr *expr) {
   llvm::Value *set = b_.getInt32(expr->value_set);
   BasicBlock *fill = NewBlock("in_constants_fill");
   BasicBlock *probe = NewBlock("in_constants_probe");
-  llvm::Value *filled = b_.CreateCall(Runtime("memopt_rt_set_filled", i1_, {i32_}), {call_, set});
-  b_.CreateCondBr(filled, probe, fill);
+  BranchIfSetFilled(set, probe, fill);
   b_.SetInsertPoint(fill);
-  b_.CreateCall(Runtime("memopt_rt_set_reset", b_.getVoidTy(), {i32_, i32_}),
-                {call_, set, b_.getInt32(static_cast<int32_t>(type))});
+  ResetSet(set, type);
   for (const Expr *item : items) {
     Value value = Gen(item);
-    b_.CreateCall(Runtime("memopt_rt_set_add", b_.getVoidTy(), {i32_, i64_, i1_}),
-                  {call_, set, DatumOrZero(value, type), value.null});
+    AddToSet(set, DatumOrZero(value, type), value.null);
   }
   b_.CreateBr(probe);
   b_.SetInsertPoint(probe);
-  Value x = Gen(operand);
-  llvm::Value *outcome = b_.CreateCall(Runtime("memopt_rt_set_probe", i32_, {i32_, i64_, i1_}),
-                                       {call_, set, DatumOrZero(x, type), x.null});
-  llvm::Value *found = b_.CreateICmpEQ(outcome, b_.getInt32(MEMOPT_SET_FOUND));
-  llvm::Value *null = b_.CreateICmpEQ(outcome, b_.getInt32(MEMOPT_SET_UNKNOWN));
-  return Value{found, null};
+  return ProbeSet(set, Gen(operand), type, false);
 }
 
 // `x IN (c1, c2, ...)` of integer constants: NULL when x is, else whether

@@ -257,6 +257,11 @@ class Generator {
   std::vector<Value> GroupRow(const Stmt *stmt);
   Value GenHashedIn(const Expr *expr);
   llvm::Value *DatumOrZero(const Value &value, Type type);
+  // Runtime value sets (runtime_api.h memopt_rt_set_*), by set number.
+  void BranchIfSetFilled(llvm::Value *set, BasicBlock *filled, BasicBlock *fill);
+  void ResetSet(llvm::Value *set, Type type);
+  void AddToSet(llvm::Value *set, llvm::Value *datum, llvm::Value *null);
+  Value ProbeSet(llvm::Value *set, const Value &x, Type type, bool negated);
   void GenGroups(QueryState *query);
   void BranchIfNotDistinct(Value a, Value b, Type type, BasicBlock *same, BasicBlock *differ);
   void SkipRepeatedInput(const Stmt *stmt, std::pair<llvm::Value *, llvm::Value *> row,
@@ -294,7 +299,7 @@ class Generator {
     }
   };
   AlternativeKeys ComputeAlternatives(const TableRef &ref);
-  // codegen_in_list.cpp: IN lists of integer constants.
+  // codegen_in_list.cpp: IN lists of constants.
   bool GenConstantSet(const Expr *expr, Value *result);
   Value GenConstantValueSet(const Expr *expr);
   bool ConstantAlternatives(const TableRef &ref, Type column_type, AlternativeKeys *keys);

@@ -430,31 +430,51 @@ Value Generator::GenHashedIn(const Expr *expr) {
   BasicBlock *probe = NewBlock("in_set_probe");
   b_.CreateCondBr(b_.CreateLoad(i1_, cache.valid), probe, fill);
   b_.SetInsertPoint(fill);
-  b_.CreateCall(Runtime("memopt_rt_set_reset", b_.getVoidTy(), {i32_, i32_}),
-                {call_, set, b_.getInt32(static_cast<int32_t>(type))});
+  ResetSet(set, type);
   bool own_scratch = EnterSubquery(query);
   GenQuery(query,
            [this, set, type](const std::vector<Value> &values, BasicBlock *next, BasicBlock *) {
-             b_.CreateCall(Runtime("memopt_rt_set_add", b_.getVoidTy(), {i32_, i64_, i1_}),
-                           {call_, set, DatumOrZero(values[0], type), values[0].null});
+             AddToSet(set, DatumOrZero(values[0], type), values[0].null);
              b_.CreateBr(next);
            });
   LeaveSubquery(own_scratch);
   b_.CreateStore(b_.getTrue(), cache.valid);
   b_.CreateBr(probe);
   b_.SetInsertPoint(probe);
-  Value x = Gen(expr->args[1].get());
-  llvm::Value *outcome = b_.CreateCall(Runtime("memopt_rt_set_probe", i32_, {i32_, i64_, i1_}),
-                                       {call_, set, DatumOrZero(x, type), x.null});
-  llvm::Value *found = b_.CreateICmpEQ(outcome, b_.getInt32(MEMOPT_SET_FOUND));
-  llvm::Value *null = b_.CreateICmpEQ(outcome, b_.getInt32(MEMOPT_SET_UNKNOWN));
-  return Value{expr->negated ? b_.CreateNot(found) : found, null};
+  return ProbeSet(set, Gen(expr->args[1].get()), type, expr->negated);
 }
 
 // A value as a Datum, 0 when it is NULL (whose machine value may be
 // anything).
 llvm::Value *Generator::DatumOrZero(const Value &value, Type type) {
   return b_.CreateSelect(value.null, b_.getInt64(0), ToDatum(value.v, type));
+}
+
+// To `filled` when the set was filled earlier in this call, else to `fill`
+// (sets of constants are filled once per call).
+void Generator::BranchIfSetFilled(llvm::Value *set, BasicBlock *filled, BasicBlock *fill) {
+  b_.CreateCondBr(b_.CreateCall(Runtime("memopt_rt_set_filled", i1_, {i32_}), {call_, set}), filled,
+                  fill);
+}
+
+void Generator::ResetSet(llvm::Value *set, Type type) {
+  b_.CreateCall(Runtime("memopt_rt_set_reset", b_.getVoidTy(), {i32_, i32_}),
+                {call_, set, b_.getInt32(static_cast<int32_t>(type))});
+}
+
+void Generator::AddToSet(llvm::Value *set, llvm::Value *datum, llvm::Value *null) {
+  b_.CreateCall(Runtime("memopt_rt_set_add", b_.getVoidTy(), {i32_, i64_, i1_}),
+                {call_, set, datum, null});
+}
+
+// x [NOT] IN the set: true when found; NULL when x is NULL and the set not
+// empty, or x is not found and the set holds a NULL; else false.
+Value Generator::ProbeSet(llvm::Value *set, const Value &x, Type type, bool negated) {
+  llvm::Value *outcome = b_.CreateCall(Runtime("memopt_rt_set_probe", i32_, {i32_, i64_, i1_}),
+                                       {call_, set, DatumOrZero(x, type), x.null});
+  llvm::Value *found = b_.CreateICmpEQ(outcome, b_.getInt32(MEMOPT_SET_FOUND));
+  llvm::Value *null = b_.CreateICmpEQ(outcome, b_.getInt32(MEMOPT_SET_UNKNOWN));
+  return Value{negated ? b_.CreateNot(found) : found, null};
 }
 
 // PERFORM: the query run to its end (its select list computed for each
@@ -1088,18 +1108,15 @@ bool Generator::SetAlternatives(const TableRef &ref, Type column_type, Alternati
   BasicBlock *fill = NewBlock("alternative_set_fill");
   BasicBlock *filled = NewBlock("alternative_set_filled");
   if (std::all_of(ref.alternatives.begin(), ref.alternatives.end(), IsConstantItem))
-    b_.CreateCondBr(b_.CreateCall(Runtime("memopt_rt_set_filled", i1_, {i32_}), {call_, set}),
-                    filled, fill);
+    BranchIfSetFilled(set, filled, fill);
   else
     b_.CreateBr(fill);
   b_.SetInsertPoint(fill);
-  b_.CreateCall(Runtime("memopt_rt_set_reset", b_.getVoidTy(), {i32_, i32_}),
-                {call_, set, b_.getInt32(static_cast<int32_t>(column_type))});
+  ResetSet(set, column_type);
   for (const Expr *item : ref.alternatives) {
     BasicBlock *next = NewBlock("alternative_set_next");
     llvm::Value *key = KeyValue(item, column_type, next);
-    b_.CreateCall(Runtime("memopt_rt_set_add", b_.getVoidTy(), {i32_, i64_, i1_}),
-                  {call_, set, ToDatum(key, column_type), b_.getFalse()});
+    AddToSet(set, ToDatum(key, column_type), b_.getFalse());
     b_.CreateBr(next);
     b_.SetInsertPoint(next);
   }

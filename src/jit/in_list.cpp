@@ -17,14 +17,22 @@ bool SameOperand(const Expr *a, const Expr *b) {
          a->outer == b->outer && a->group_key == b->group_key;
 }
 
-bool IsConstantItem(const Expr *expr) {
-  switch (expr->kind) {
+bool IsLiteral(const Expr &expr) {
+  switch (expr.kind) {
     case ExprKind::kInt:
     case ExprKind::kFloat:
     case ExprKind::kString:
     case ExprKind::kBool:
     case ExprKind::kNull:
       return true;
+    default:
+      return false;
+  }
+}
+
+bool IsConstantItem(const Expr *expr) {
+  if (IsLiteral(*expr)) return true;
+  switch (expr->kind) {
     case ExprKind::kCast:
       return IsConstantItem(expr->args[0].get());
     case ExprKind::kUnary:

@@ -1,4 +1,4 @@
-// in_list.h - recognising a bound `x IN (item, ...)`.
+// in_list.h - recognising a bound `x IN (item, ...)`, and its literals.
 //
 // The parser makes an IN list an OR of equalities `x = item` (parser.cpp
 // ParseInTail) and the binder binds them as any comparisons. The binder
@@ -19,6 +19,9 @@ bool IsPlainOperand(const Expr *expr);
 
 // Whether two plain operands read the same value the same way.
 bool SameOperand(const Expr *a, const Expr *b);
+
+// An integer, float, string, boolean or NULL literal.
+bool IsLiteral(const Expr &expr);
 
 // A literal, a cast of one or a negated one: an item whose value no
 // variable or row changes.

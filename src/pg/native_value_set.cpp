@@ -11,11 +11,12 @@
 //
 // A set is an array of Datums, sorted (and rid of repeats) at the first
 // probe after values were added and searched by bisection with the type's
-// default btree comparator (SortSupport; text by the default collation). That comparator's "equal"
-// is the type's `=`, which also makes NaN equal to NaN, as the generated
-// comparisons do. Values of by-reference types are copied into the set's
-// memory context, a child of the call's, so an error frees everything with
-// the call; a reset empties that context, not the comparator's.
+// default btree comparator (SortSupport; text by the default collation).
+// That comparator's "equal" is the type's `=`, which also makes NaN equal
+// to NaN, as the generated comparisons do. Values of by-reference types are
+// copied into the set's memory context, a child of the call's, so an error
+// frees everything with the call; a reset empties that context, not the
+// comparator's.
 #include "native_internal.h"
 
 extern "C" {
