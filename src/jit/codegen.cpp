@@ -357,6 +357,7 @@ llvm::Value *Generator::StringConstant(const std::string &text) {
 
 Value Generator::GenName(const Expr *expr) {
   if (expr->variable >= 0) {
+    if (lazy_operands_.count(expr->variable) != 0) ComputeLazyOperand(expr->variable);
     const VariableSlot &slot = slots_[expr->variable];
     return Value{b_.CreateLoad(MachineType(expr->type), slot.value), b_.CreateLoad(i1_, slot.null)};
   }

@@ -157,6 +157,14 @@ class Generator {
   Value GenExists(const Expr *expr);
   Value GenScalarSubquery(const Expr *expr);
   Value GenInSubquery(const Expr *expr);
+  // x of `x IN (subquery)`, computed at the subquery's first row (a
+  // subquery without rows leaves x unevaluated, as PostgreSQL does).
+  struct LazyOperand {
+    const Expr *operand;
+    llvm::Value *computed;  // i1 alloca, cleared where the IN is evaluated
+    size_t depth;           // enclosing_.size() where x is computed
+  };
+  void ComputeLazyOperand(int variable);
   bool EnterSubquery(const Stmt *query);
   void LeaveSubquery(bool own_scratch);
   Value GenCoalesce(const Expr *expr);
@@ -328,6 +336,7 @@ class Generator {
   std::vector<QueryContext> enclosing_;
   std::map<const Expr *, Value> aggregate_results_;
   std::map<const Expr *, SubqueryCache> subquery_caches_;
+  std::map<int, LazyOperand> lazy_operands_;  // by variable, while its IN is generated
   int current_line_ = -1;
 };
 

@@ -387,7 +387,11 @@ Value Generator::GenScalarSubquery(const Expr *expr) {
 // some were NULL, false otherwise (also without rows), as in PostgreSQL.
 Value Generator::GenInSubquery(const Expr *expr) {
   const Stmt *query = expr->query.get();
-  if (expr->variable >= 0) StoreVariable(expr->variable, Gen(expr->args[0].get()));
+  if (expr->variable >= 0) {
+    LazyOperand lazy{expr->args[0].get(), EntryAlloca(i1_), enclosing_.size()};
+    b_.CreateStore(b_.getFalse(), lazy.computed);
+    lazy_operands_[expr->variable] = lazy;
+  }
   llvm::Value *matched = EntryAlloca(i1_);
   llvm::Value *unknown = EntryAlloca(i1_);
   b_.CreateStore(b_.getFalse(), matched);
@@ -410,9 +414,36 @@ Value Generator::GenInSubquery(const Expr *expr) {
     b_.CreateBr(done);
   });
   LeaveSubquery(own_scratch);
+  lazy_operands_.erase(expr->variable);
   llvm::Value *found = b_.CreateLoad(i1_, matched);
   llvm::Value *null = b_.CreateAnd(b_.CreateNot(found), b_.CreateLoad(i1_, unknown));
   return Value{expr->negated ? b_.CreateNot(found) : found, null};
+}
+
+// Computes x of an IN subquery where its variable is first read, once per
+// evaluation of the IN, in the query around the subquery (whose FROM items
+// x reads). Its temporaries may live in the subquery's scratch memory: x
+// is read only inside the subquery.
+void Generator::ComputeLazyOperand(int variable) {
+  LazyOperand lazy = lazy_operands_.at(variable);
+  BasicBlock *compute = NewBlock("in_operand");
+  BasicBlock *ready = NewBlock("in_operand_ready");
+  b_.CreateCondBr(b_.CreateLoad(i1_, lazy.computed), ready, compute);
+  b_.SetInsertPoint(compute);
+  std::vector<QueryContext> inner(enclosing_.begin() + static_cast<long>(lazy.depth),
+                                  enclosing_.end());
+  inner.push_back(query_);
+  query_ = inner.front();
+  enclosing_.resize(lazy.depth);
+  lazy_operands_.erase(variable);  // x cannot read itself
+  StoreVariable(variable, Gen(lazy.operand));
+  lazy_operands_[variable] = lazy;
+  inner.front() = query_;
+  enclosing_.insert(enclosing_.end(), inner.begin(), inner.end() - 1);
+  query_ = inner.back();
+  b_.CreateStore(b_.getTrue(), lazy.computed);
+  b_.CreateBr(ready);
+  b_.SetInsertPoint(ready);
 }
 
 // x IN (subquery) of a value set (Expr::value_set): the subquery's items
@@ -424,24 +455,46 @@ Value Generator::GenHashedIn(const Expr *expr) {
   const Stmt *query = expr->query.get();
   Type type = query->select_list[0]->type;
   llvm::Value *set = b_.getInt32(expr->value_set);
-  if (expr->variable >= 0) StoreVariable(expr->variable, Gen(expr->args[0].get()));
   const SubqueryCache &cache = CacheOf(expr);
+  llvm::Value *has_rows = EntryAlloca(i1_);
   BasicBlock *fill = NewBlock("in_set_fill");
-  BasicBlock *probe = NewBlock("in_set_probe");
-  b_.CreateCondBr(b_.CreateLoad(i1_, cache.valid), probe, fill);
+  BasicBlock *filled = NewBlock("in_set_filled");
+  b_.CreateCondBr(b_.CreateLoad(i1_, cache.valid), filled, fill);
   b_.SetInsertPoint(fill);
   ResetSet(set, type);
+  b_.CreateStore(b_.getFalse(), has_rows);
   bool own_scratch = EnterSubquery(query);
-  GenQuery(query,
-           [this, set, type](const std::vector<Value> &values, BasicBlock *next, BasicBlock *) {
-             AddToSet(set, DatumOrZero(values[0], type), values[0].null);
-             b_.CreateBr(next);
-           });
+  GenQuery(query, [this, set, type, has_rows](const std::vector<Value> &values, BasicBlock *next,
+                                              BasicBlock *) {
+    AddToSet(set, DatumOrZero(values[0], type), values[0].null);
+    b_.CreateStore(b_.getTrue(), has_rows);
+    b_.CreateBr(next);
+  });
   LeaveSubquery(own_scratch);
   b_.CreateStore(b_.getTrue(), cache.valid);
-  b_.CreateBr(probe);
+  b_.CreateBr(filled);
+  // Without rows IN is false (NOT IN true) and x is not computed, as in
+  // PostgreSQL's ExecHashSubPlan.
+  b_.SetInsertPoint(filled);
+  BasicBlock *probe = NewBlock("in_set_probe");
+  BasicBlock *empty = NewBlock("in_set_empty");
+  BasicBlock *done = NewBlock("in_set_done");
+  b_.CreateCondBr(b_.CreateLoad(i1_, has_rows), probe, empty);
   b_.SetInsertPoint(probe);
-  return ProbeSet(set, Gen(expr->args[1].get()), type, expr->negated);
+  if (expr->variable >= 0) StoreVariable(expr->variable, Gen(expr->args[0].get()));
+  Value found = ProbeSet(set, Gen(expr->args[1].get()), type, expr->negated);
+  BasicBlock *probed = b_.GetInsertBlock();
+  b_.CreateBr(done);
+  b_.SetInsertPoint(empty);
+  b_.CreateBr(done);
+  b_.SetInsertPoint(done);
+  llvm::PHINode *value = b_.CreatePHI(i1_, 2);
+  value->addIncoming(found.v, probed);
+  value->addIncoming(b_.getInt1(expr->negated), empty);
+  llvm::PHINode *null = b_.CreatePHI(i1_, 2);
+  null->addIncoming(found.null, probed);
+  null->addIncoming(b_.getFalse(), empty);
+  return Value{value, null};
 }
 
 // A value as a Datum, 0 when it is NULL (whose machine value may be
