@@ -159,6 +159,8 @@ const std::map<std::string, BuiltinFunction> &BuiltinFunctions() {
       {"current_timestamp", BuiltinFunction::kNow},
       {"current_date", BuiltinFunction::kCurrentDate},
       {"localtimestamp", BuiltinFunction::kLocalTimestamp},
+      {"concat", BuiltinFunction::kConcat},
+      {"concat_ws", BuiltinFunction::kConcatWs},
   };
   return functions;
 }
@@ -463,6 +465,7 @@ class Binder {
       return Type::kText;
     }
     if (op == "~~" || op == "~~*") return BindLike(expr);
+    if (op == "^") return BindPower(expr);
     UnifyOperands(expr);
     Type left = expr->args[0]->type;
     Type right = expr->args[1]->type;
@@ -518,6 +521,20 @@ class Binder {
     CoerceOperand(&expr->args[1], match.right);
     expr->runtime = match.function;
     expr->swap_operands = match.swap;
+    return match.result;
+  }
+
+  // x ^ y: power() of float8 or numeric, whose overload PostgreSQL's `^`
+  // operators share (an integer power is float8).
+  Type BindPower(Expr *expr) {
+    std::vector<Type> types;
+    for (const ExprPtr &arg : expr->args)
+      types.push_back(arg->kind == ExprKind::kString ? Type::kNull : arg->type);
+    FunctionMatch match;
+    if (!ResolveFunction("power", types, &match))
+      OperatorError(expr, expr->args[0]->type, expr->args[1]->type);
+    for (size_t i = 0; i < 2; ++i) CoerceOperand(&expr->args[i], match.params[i]);
+    expr->runtime = match.function;
     return match.result;
   }
 
@@ -627,10 +644,33 @@ class Binder {
         return it->second == BuiltinFunction::kNow           ? Type::kTimestampTz
                : it->second == BuiltinFunction::kCurrentDate ? Type::kDate
                                                              : Type::kTimestamp;
+      case BuiltinFunction::kConcat:
+      case BuiltinFunction::kConcatWs:
+        BindConcat(expr, it->second == BuiltinFunction::kConcatWs, types);
+        return Type::kText;
       default:  // aggregates: BindAggregate, above
         break;
     }
     return Type::kUnknown;
+  }
+
+  // concat(any, ...) and concat_ws(separator, any, ...): each argument as
+  // its type's output function writes it. That is its text cast, but for
+  // bool (t / f, computed by the code generator) and char(n), whose value
+  // keeps its padding; both are left as they are. The separator is text.
+  void BindConcat(Expr *expr, bool with_separator, const std::vector<Type> &types) {
+    if (expr->args.empty()) CallTypeError(expr, types);
+    for (size_t i = 0; i < expr->args.size(); ++i) {
+      ExprPtr &arg = expr->args[i];
+      if (with_separator && i == 0) {
+        if (arg->type != Type::kText && arg->type != Type::kBpchar && arg->type != Type::kNull)
+          CallTypeError(expr, types);
+        CoerceImplicit(&arg, Type::kText);
+      } else if (arg->type != Type::kBool && arg->type != Type::kBpchar) {
+        arg = WrapCast(std::move(arg), Type::kText);
+        arg->explicit_cast = true;
+      }
+    }
   }
 
   // A function PostgreSQL computes (operators.h): the best overload for the

@@ -32,6 +32,8 @@ enum class BuiltinFunction : int {
   kNow,             // now(), current_timestamp: timestamptz
   kCurrentDate,     // current_date
   kLocalTimestamp,  // localtimestamp
+  kConcat,          // concat(any, ...): text of the arguments that are not NULL
+  kConcatWs,        // concat_ws(separator, any, ...)
   // Aggregates: in the select list, HAVING and ORDER BY of a query.
   kCount,
   kSum,

@@ -235,7 +235,9 @@ bool Generator::MakesTemporaries(const Expr *expr) {
     return true;
   if (expr->kind == ExprKind::kCall &&
       (expr->function == static_cast<int>(BuiltinFunction::kLower) ||
-       expr->function == static_cast<int>(BuiltinFunction::kUpper)))
+       expr->function == static_cast<int>(BuiltinFunction::kUpper) ||
+       expr->function == static_cast<int>(BuiltinFunction::kConcat) ||
+       expr->function == static_cast<int>(BuiltinFunction::kConcatWs)))
     return true;
   for (const ExprPtr &arg : expr->args)
     if (MakesTemporaries(arg.get())) return true;
@@ -595,6 +597,8 @@ Value Generator::GenCall(const Expr *expr) {
   if (function == BuiltinFunction::kCoalesce) return GenCoalesce(expr);
   if (function == BuiltinFunction::kGreatest || function == BuiltinFunction::kLeast)
     return GenGreatest(expr, function == BuiltinFunction::kGreatest);
+  if (function == BuiltinFunction::kConcat || function == BuiltinFunction::kConcatWs)
+    return GenConcat(expr, function == BuiltinFunction::kConcatWs);
   std::vector<Value> args;
   llvm::Value *null = b_.getFalse();
   for (const ExprPtr &arg : expr->args) {
@@ -694,6 +698,50 @@ Value Generator::GenCoalesce(const Expr *expr) {
     null->addIncoming(in.first.null, in.second);
   }
   return Value{v, null};
+}
+
+// concat / concat_ws: the text of the arguments that are not NULL (the
+// binder made them text, but for bool, written t / f, and char(n)), joined
+// by the separator (NULL when it is); every argument is computed.
+Value Generator::GenConcat(const Expr *expr, bool with_separator) {
+  size_t first = with_separator ? 1 : 0;
+  Value separator{nullptr, b_.getFalse()};
+  if (with_separator) separator = Gen(expr->args[0].get());
+  llvm::Value *result = EntryAlloca(i64_);
+  llvm::Value *empty = EntryAlloca(i1_);  // nothing written yet
+  b_.CreateStore(StringConstant(""), result);
+  b_.CreateStore(b_.getTrue(), empty);
+  auto append = [this, result](llvm::Value *text) {
+    b_.CreateStore(b_.CreateCall(Runtime("memopt_rt_text_concat", i64_, {i64_, i64_}),
+                                 {call_, b_.CreateLoad(i64_, result), text}),
+                   result);
+  };
+  for (size_t i = first; i < expr->args.size(); ++i) {
+    const Expr *arg = expr->args[i].get();
+    Value value = Gen(arg);
+    BasicBlock *write = NewBlock("concat_write");
+    BasicBlock *next = NewBlock("concat_next");
+    b_.CreateCondBr(b_.CreateOr(value.null, separator.null), next, write);
+    b_.SetInsertPoint(write);
+    llvm::Value *text = value.v;
+    if (arg->type == Type::kBool)
+      text = b_.CreateSelect(value.v, StringConstant("t"), StringConstant("f"));
+    if (with_separator && i > first) {
+      BasicBlock *separate = NewBlock("concat_separator");
+      BasicBlock *piece = NewBlock("concat_piece");
+      b_.CreateCondBr(b_.CreateLoad(i1_, empty), piece, separate);
+      b_.SetInsertPoint(separate);
+      append(separator.v);
+      b_.CreateBr(piece);
+      b_.SetInsertPoint(piece);
+    }
+    append(text);
+    b_.CreateStore(b_.getFalse(), empty);
+    b_.CreateBr(next);
+    b_.SetInsertPoint(next);
+  }
+  return Value{b_.CreateSelect(separator.null, b_.getInt64(0), b_.CreateLoad(i64_, result)),
+               separator.null};
 }
 
 // GREATEST / LEAST: the largest (smallest) argument that is not NULL, NULL

@@ -169,6 +169,7 @@ class Generator {
   void LeaveSubquery(bool own_scratch);
   Value GenCoalesce(const Expr *expr);
   Value GenGreatest(const Expr *expr, bool greatest);
+  Value GenConcat(const Expr *expr, bool with_separator);
   Value GenCast(Value value, Type from, Type to, int32_t typmod = -1, bool explicit_cast = false);
   llvm::Value *ApplyTypmod(llvm::Value *v, Type type, int32_t typmod, bool explicit_cast);
   llvm::Value *Convert(llvm::Value *v, Type from, Type to);

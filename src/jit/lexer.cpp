@@ -16,7 +16,7 @@ namespace {
 const char *const kTwoCharOperators[] = {
     "..", ":=", "<>", "!=", "<=", ">=", "||", "::", "<<", ">>"};
 // [ and ] only so that the parser can name what uses them (arrays are refused).
-const char kOneCharOperators[] = "(),;.=<>+-*/%[]";
+const char kOneCharOperators[] = "(),;.=<>+-*/%^[]";
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 

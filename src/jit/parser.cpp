@@ -1276,9 +1276,16 @@ class Parser {
     return ParseLeftAssociative(kOps, &Parser::ParseMultiplicative);
   }
 
-  // multiplicative := unary {('*' | '/' | '%') unary}
+  // multiplicative := exponent {('*' | '/' | '%') exponent}
   ExprPtr ParseMultiplicative() {
     static const char *const kOps[] = {"*", "/", "%"};
+    return ParseLeftAssociative(kOps, &Parser::ParseExponent);
+  }
+
+  // exponent := unary {'^' unary}: left-associative, below unary minus, as
+  // in PostgreSQL's grammar (-2 ^ 2 is 4, 2 ^ 3 ^ 2 is 64).
+  ExprPtr ParseExponent() {
+    static const char *const kOps[] = {"^"};
     return ParseLeftAssociative(kOps, &Parser::ParseUnary);
   }
 

@@ -181,7 +181,10 @@ enum MemoptNativeFunction : int32_t {
   MEMOPT_FN_EXTRACT_INTERVAL,
   MEMOPT_FN_DATE_PART_TIME,  // (text, time) -> float8
   MEMOPT_FN_DATE_PART_INTERVAL,
-  MEMOPT_FN_COUNT  // not a function: how many there are
+  MEMOPT_FN_FLOAT8_LOG10,   // log(x), log10(x)
+  MEMOPT_FN_NUMERIC_LOG10,  // log(x), log10(x) of numeric: log(10, x)
+  MEMOPT_FN_NUMERIC_LOG,    // log(b, x)
+  MEMOPT_FN_COUNT           // not a function: how many there are
 };
 
 // Every function below is looked up by this name in generated code.

@@ -13,9 +13,17 @@ extern "C" {
 #include "catalog/pg_collation.h"
 #include "utils/builtins.h"
 #include "utils/fmgrprotos.h"
+#include "utils/numeric.h"
 }
 
 namespace {
+
+// log(numeric) and log10(numeric), which PostgreSQL defines in SQL as
+// log(10, x).
+Datum NumericLog10(PG_FUNCTION_ARGS) {
+  return DirectFunctionCall2(numeric_log, NumericGetDatum(int64_to_numeric(10)),
+                             PG_GETARG_DATUM(0));
+}
 
 // Called with the database's default collation: text functions need one
 // (others ignore it).
@@ -157,6 +165,9 @@ const Builtin kBuiltins[] = {
     {extract_interval, 2},         // MEMOPT_FN_EXTRACT_INTERVAL
     {time_part, 2},                // MEMOPT_FN_DATE_PART_TIME
     {interval_part, 2},            // MEMOPT_FN_DATE_PART_INTERVAL
+    {dlog10, 1},                   // MEMOPT_FN_FLOAT8_LOG10
+    {NumericLog10, 1},             // MEMOPT_FN_NUMERIC_LOG10
+    {numeric_log, 2},              // MEMOPT_FN_NUMERIC_LOG
 };
 static_assert(sizeof(kBuiltins) / sizeof(kBuiltins[0]) == MEMOPT_FN_COUNT,
               "one builtin per MemoptNativeFunction");

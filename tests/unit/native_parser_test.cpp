@@ -540,6 +540,14 @@ TEST(NativeParser, ExtractAndPositionAreCalls) {
   ExpectError(Wrap("x := extract(year t);"), 2, 19, "syntax error at or near \"t\"");
 }
 
+// ^ binds tighter than * and looser than unary minus, left to right, as
+// in PostgreSQL's grammar.
+TEST(NativeParser, PowerOperatorPrecedence) {
+  EXPECT_EQ(ShowExpr("2 ^ 3 ^ 2"), "(^ (^ 2 3) 2)");
+  EXPECT_EQ(ShowExpr("-2 ^ 2"), "(^ (- 2) 2)");
+  EXPECT_EQ(ShowExpr("a * b ^ c"), "(* a (^ b c))");
+}
+
 TEST(NativeParser, NullStatementAndNesting) {
   Body body =
       MustParse(Wrap("NULL;\n"
@@ -802,7 +810,7 @@ TEST(NativeParser, LexerErrors) {
   ExpectError(Wrap("x := \"\";"), 2, 6, "zero-length delimited identifier");
   ExpectError(Wrap("x := 1 @ 2;"), 2, 8, "syntax error at or near \"@\"");
   ExpectError(Wrap("x := $1;"), 2, 6, "syntax error at or near \"$\"");
-  ExpectError(Wrap("x := a ^ 2;"), 2, 8, "syntax error at or near \"^\"");
+  ExpectError(Wrap("x := a # 2;"), 2, 8, "syntax error at or near \"#\"");
   ExpectError(Wrap("x := a : 2;"), 2, 8, "syntax error at or near \":\"");
   ExpectError(Wrap("x := 'é' ! 2;"), 2, 10, "syntax error at or near \"!\"");
   ExpectError(Wrap("x := 123abc;"), 2, 6,
