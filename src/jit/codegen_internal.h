@@ -311,6 +311,8 @@ class Generator {
   // codegen_in_list.cpp: IN lists of constants.
   bool GenConstantSet(const Expr *expr, Value *result);
   Value GenConstantValueSet(const Expr *expr);
+  bool AddTextConstantsToSet(llvm::Value *set, Type type, const std::vector<const Expr *> &items,
+                             bool keep_null);
   bool ConstantAlternatives(const TableRef &ref, Type column_type, AlternativeKeys *keys);
   bool SetAlternatives(const TableRef &ref, Type column_type, AlternativeKeys *keys);
   void BranchIfEarlierKeyEquals(const AlternativeKeys &keys, llvm::Value *current, llvm::Value *key,

@@ -1166,12 +1166,14 @@ bool Generator::SetAlternatives(const TableRef &ref, Type column_type, Alternati
     b_.CreateBr(fill);
   b_.SetInsertPoint(fill);
   ResetSet(set, column_type);
-  for (const Expr *item : ref.alternatives) {
-    BasicBlock *next = NewBlock("alternative_set_next");
-    llvm::Value *key = KeyValue(item, column_type, next);
-    AddToSet(set, ToDatum(key, column_type), b_.getFalse());
-    b_.CreateBr(next);
-    b_.SetInsertPoint(next);
+  if (!AddTextConstantsToSet(set, column_type, ref.alternatives, false)) {
+    for (const Expr *item : ref.alternatives) {
+      BasicBlock *next = NewBlock("alternative_set_next");
+      llvm::Value *key = KeyValue(item, column_type, next);
+      AddToSet(set, ToDatum(key, column_type), b_.getFalse());
+      b_.CreateBr(next);
+      b_.SetInsertPoint(next);
+    }
   }
   b_.CreateBr(filled);
   b_.SetInsertPoint(filled);

@@ -253,6 +253,8 @@ enum MemoptSetProbe {
 };
 void memopt_rt_set_reset(MemoptNativeCall *call, int32_t set, int32_t type);
 void memopt_rt_set_add(MemoptNativeCall *call, int32_t set, uint64_t value, bool isnull);
+void memopt_rt_set_add_all(MemoptNativeCall *call, int32_t set, const uint64_t *values,
+                           int64_t count);
 int32_t memopt_rt_set_probe(MemoptNativeCall *call, int32_t set, uint64_t value, bool isnull);
 bool memopt_rt_set_filled(MemoptNativeCall *call, int32_t set);
 const uint64_t *memopt_rt_set_members(MemoptNativeCall *call, int32_t set, int64_t *count);

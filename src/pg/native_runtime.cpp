@@ -923,6 +923,7 @@ void memopt_native_runtime_symbols(native::CodegenOptions *options) {
   symbols["memopt_rt_sort_close"] = reinterpret_cast<void *>(memopt_rt_sort_close);
   symbols["memopt_rt_set_reset"] = reinterpret_cast<void *>(memopt_rt_set_reset);
   symbols["memopt_rt_set_add"] = reinterpret_cast<void *>(memopt_rt_set_add);
+  symbols["memopt_rt_set_add_all"] = reinterpret_cast<void *>(memopt_rt_set_add_all);
   symbols["memopt_rt_set_probe"] = reinterpret_cast<void *>(memopt_rt_set_probe);
   symbols["memopt_rt_set_filled"] = reinterpret_cast<void *>(memopt_rt_set_filled);
   symbols["memopt_rt_set_members"] = reinterpret_cast<void *>(memopt_rt_set_members);

@@ -136,6 +136,12 @@ void memopt_rt_set_add(MemoptNativeCall *call, int32_t set_number, uint64_t valu
   MemoryContextSwitchTo(old);
 }
 
+// `count` values that are not NULL (a list of constants).
+void memopt_rt_set_add_all(MemoptNativeCall *call, int32_t set_number, const uint64_t *values,
+                           int64_t count) {
+  for (int64_t i = 0; i < count; ++i) memopt_rt_set_add(call, set_number, values[i], false);
+}
+
 int32_t memopt_rt_set_probe(MemoptNativeCall *call, int32_t set_number, uint64_t value,
                             bool isnull) {
   MemoptNativeValueSet *set = SetOf(call, set_number);
