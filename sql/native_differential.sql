@@ -11,6 +11,9 @@ CREATE TABLE dj (jk int PRIMARY KEY, dt_id int, w int, tag text) USING memopt;
 INSERT INTO dj SELECT g, g * 5 % 37, g % 9, CASE WHEN g % 4 = 0 THEN NULL ELSE 'tag' || g % 3 END
 FROM generate_series(1, 40) g;
 CREATE TABLE ds (id int PRIMARY KEY, v int) USING memopt;
+-- dd has defaults and a generated column; routines leave it empty.
+CREATE TABLE dd (id int PRIMARY KEY, v int DEFAULT 42, w text DEFAULT 'w' || 7,
+                 g int GENERATED ALWAYS AS (v * 2) STORED) USING memopt;
 CREATE TABLE dk (code text PRIMARY KEY, amount numeric, kind text, v int) USING memopt;
 CREATE INDEX ON dk (amount);
 CREATE INDEX ON dk USING memopt_hash (kind);
@@ -203,7 +206,9 @@ INSERT INTO corpus VALUES
   ('in_operands_without_rows', 'DECLARE s text := '''';',
    'RETURN (SELECT count(*) FROM dt WHERE v * 2147483647 + a IN (SELECT w FROM dj WHERE jk < b)) || '' '' || (SELECT count(*) FROM dt WHERE v * 2147483647 NOT IN (SELECT w FROM dj WHERE jk < b - 3)) || '' '' || (SELECT count(*) FROM dt WHERE v * 2147483647 = ANY (SELECT w FROM dj WHERE dj.dt_id = dt.id AND jk < b)) || '' '' || (SELECT count(*) FROM dt WHERE v * 2147483647 < ALL (SELECT w FROM dj WHERE dj.dt_id = dt.id AND jk < b + a));'),
   ('concat_power_log', 'DECLARE c char(4) := ''x''; DECLARE s text; DECLARE r text := ''r'';',
-   'IF b = 0 THEN s := NULL; ELSE s := ''-'' || b; END IF; SELECT concat(r, count(*), concat_ws(s, min(label), max(tag), jk > b)) INTO r FROM dt JOIN dj ON dj.dt_id = dt.id WHERE dt.id < 9 GROUP BY jk > b ORDER BY 1 LIMIT 1; RETURN concat(''a'', a > 0, NULL, a::numeric / 4, c, a::float8 / 3, date ''2024-01-01'' + (a % 1000), interval ''1 hour'' * (a % 1000), ''\x01ff''::bytea) || ''|'' || coalesce(concat_ws(s, ''p'', NULL, a, b > 1, c, NULL), ''<null>'') || ''|'' || concat(NULL) || concat_ws('','', NULL) || ''|'' || r || ''|'' || (2 ^ 3 ^ 2) || '' '' || (-2 ^ 2) || '' '' || (2.0 ^ (b % 40)) || '' '' || (abs(a) ^ 0.5) || '' '' || 2 * 3 ^ 2 || '' '' || (b::float8 ^ -1) || '' '' || round(1.5 ^ (a % 50), 6) || ''|'' || log(abs(a % 1000) + 1) || '' '' || log(b + 1.5) || '' '' || log(2.0, abs(a) + 64.0) || '' '' || log10(abs(b) + 1000) || '' '' || log10(100.0 + a) || '' '' || log(10::float8 * b);');
+   'IF b = 0 THEN s := NULL; ELSE s := ''-'' || b; END IF; SELECT concat(r, count(*), concat_ws(s, min(label), max(tag), jk > b)) INTO r FROM dt JOIN dj ON dj.dt_id = dt.id WHERE dt.id < 9 GROUP BY jk > b ORDER BY 1 LIMIT 1; RETURN concat(''a'', a > 0, NULL, a::numeric / 4, c, a::float8 / 3, date ''2024-01-01'' + (a % 1000), interval ''1 hour'' * (a % 1000), ''\x01ff''::bytea) || ''|'' || coalesce(concat_ws(s, ''p'', NULL, a, b > 1, c, NULL), ''<null>'') || ''|'' || concat(NULL) || concat_ws('','', NULL) || ''|'' || r || ''|'' || (2 ^ 3 ^ 2) || '' '' || (-2 ^ 2) || '' '' || (2.0 ^ (b % 40)) || '' '' || (abs(a) ^ 0.5) || '' '' || 2 * 3 ^ 2 || '' '' || (b::float8 ^ -1) || '' '' || round(1.5 ^ (a % 50), 6) || ''|'' || log(abs(a % 1000) + 1) || '' '' || log(b + 1.5) || '' '' || log(2.0, abs(a) + 64.0) || '' '' || log10(abs(b) + 1000) || '' '' || log10(100.0 + a) || '' '' || log(10::float8 * b);'),
+  ('insert_update_defaults', 'DECLARE r text := ''''; DECLARE i int; DECLARE x int; DECLARE y text; DECLARE z int;',
+   'DELETE FROM dd; INSERT INTO dd VALUES (a, DEFAULT, DEFAULT, DEFAULT), (a + 1, b, DEFAULT, DEFAULT); INSERT INTO dd (w, id) VALUES (DEFAULT, a - 1); UPDATE dd SET v = DEFAULT, w = ''u'' || b, g = DEFAULT WHERE id = a + 1 AND b > 1; IF b = 7 THEN INSERT INTO dd DEFAULT VALUES; END IF; FOR i, x, y, z IN SELECT id, v, w, g FROM dd ORDER BY id LOOP r := r || i || '':'' || coalesce(x::text, ''-'') || '':'' || y || '':'' || coalesce(z::text, ''-'') || '' ''; END LOOP; DELETE FROM dd; RETURN r;');
 
 DO $$
 DECLARE c record;
@@ -253,5 +258,5 @@ BEGIN
   END LOOP;
 END $$;
 DROP TABLE outcomes, corpus;
-DROP TABLE dt, dj, ds CASCADE;
+DROP TABLE dt, dj, ds, dd CASCADE;
 DROP FUNCTION outcome(text);

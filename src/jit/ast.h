@@ -95,6 +95,9 @@ enum class ExprKind : uint8_t {
   // `x = y` (bound as any comparison): true when exactly one is NULL or
   // both are present and unequal; never NULL. negated: IS NOT DISTINCT FROM.
   kIsDistinct,
+  // DEFAULT as an INSERT's VALUES item or an UPDATE's SET value: the
+  // column's default (the runtime computes it); refused anywhere else.
+  kDefault,
 };
 
 // The name by which a kLet's or kInSubquery's args[1] / select-list item

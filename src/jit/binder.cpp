@@ -869,6 +869,8 @@ class Binder {
         BindExpr(expr->args[0].get(), source);
         type = Type::kBool;
         break;
+      case ExprKind::kDefault:  // BindColumnValue takes it where it belongs
+        FailWithCode(expr->pos, "42601", "DEFAULT is not allowed in this context", "");
       case ExprKind::kCall:
         type = BindCall(expr);
         break;
@@ -1352,19 +1354,30 @@ class Binder {
         Fail(row[columns.size()]->pos, "INSERT has more expressions than target columns");
       if (!stmt->columns.empty() && row.size() < columns.size())
         Fail(stmt->pos, "INSERT has more target columns than expressions");
-      for (size_t i = 0; i < row.size(); ++i) {
-        CheckWritable(table, columns[i], row[i]->pos, false);
-        Type type = ColumnType(table, columns[i], row[i]->pos);
-        BindExpr(row[i].get(), nullptr);
-        CoerceForAssignment(&row[i], type, "column \"" + table.columns[columns[i]].name + "\"",
-                            table.columns[columns[i]].typmod);
-      }
+      for (size_t i = 0; i < row.size(); ++i)
+        BindColumnValue(table, columns[i], &row[i], nullptr, false);
     }
     columns.resize(stmt->rows.empty() ? 0 : stmt->rows[0].size());
     for (auto &row : stmt->rows)
       if (row.size() != columns.size())
         Fail(row.empty() ? stmt->pos : row[0]->pos, "VALUES lists must all be the same length");
     stmt->column_numbers = columns;
+  }
+
+  // A VALUES item or SET value of `column`, converted to its type; DEFAULT
+  // (also for generated and GENERATED ALWAYS columns, as in PostgreSQL)
+  // takes the column's type and is left to the runtime.
+  void BindColumnValue(const TableDesc &table, int column, ExprPtr *value, const Sources *sources,
+                       bool update) {
+    Type type = ColumnType(table, column, (*value)->pos);
+    if ((*value)->kind == ExprKind::kDefault) {
+      (*value)->type = type;
+      return;
+    }
+    if (!update) CheckWritable(table, column, (*value)->pos, false);
+    BindExpr(value->get(), sources);
+    CoerceForAssignment(value, type, "column \"" + table.columns[column].name + "\"",
+                        table.columns[column].typmod);
   }
 
   // INSERT ... SELECT: the select list fills `columns`, in order.
@@ -1433,12 +1446,10 @@ class Binder {
         if (seen == column)
           Fail(stmt->column_pos[i],
                "multiple assignments to same column \"" + stmt->columns[i] + "\"");
-      CheckWritable(table, column, stmt->column_pos[i], true);
       stmt->column_numbers.push_back(column);
-      Type type = ColumnType(table, column, stmt->column_pos[i]);
-      BindExpr(stmt->set_values[i].get(), &sources);
-      CoerceForAssignment(&stmt->set_values[i], type, "column \"" + stmt->columns[i] + "\"",
-                          table.columns[column].typmod);
+      if (stmt->set_values[i]->kind != ExprKind::kDefault)
+        CheckWritable(table, column, stmt->column_pos[i], true);
+      BindColumnValue(table, column, &stmt->set_values[i], &sources, true);
     }
     BindWhere(stmt, sources);
   }

@@ -321,6 +321,8 @@ Value Generator::Gen(const Expr *expr) {
       return GenBinary(expr);
     case ExprKind::kIsNull:
       return GenIsNull(expr);
+    case ExprKind::kDefault:  // its flag in the row's nulls: ColumnValueArrays
+      return Value{llvm::Constant::getNullValue(MachineType(expr->type)), b_.getFalse()};
     case ExprKind::kIsDistinct:
       return GenIsDistinct(expr);
     case ExprKind::kCall:
@@ -1177,20 +1179,32 @@ void Generator::GenInsert(const Stmt *stmt) {
     return;
   }
   int32_t number = Number(stmt);
-  const TableDesc &table = routine_.tables[stmt->target.table];
   auto callee = Runtime("memopt_rt_insert", b_.getVoidTy(),
                         {i32_, i64_->getPointerTo(), i8_->getPointerTo()});
   for (const auto &row : stmt->rows) {
-    std::vector<Value> values;
-    std::vector<Type> types;
-    for (size_t i = 0; i < row.size(); ++i) {
-      values.push_back(Gen(row[i].get()));
-      types.push_back(table.columns[stmt->column_numbers[i]].type);
-    }
-    auto arrays = DatumArrays(values, types);
+    auto arrays = ColumnValueArrays(stmt, row);
     b_.CreateCall(callee, {call_, b_.getInt32(number), arrays.first, arrays.second});
   }
   EndWrite(number);
+}
+
+// The values of an INSERT's row or an UPDATE's SET, for column_numbers,
+// as the runtime takes them: DEFAULT is MEMOPT_VALUE_DEFAULT in nulls.
+std::pair<llvm::Value *, llvm::Value *> Generator::ColumnValueArrays(
+    const Stmt *stmt, const std::vector<ExprPtr> &exprs) {
+  const TableDesc &table = routine_.tables[stmt->target.table];
+  std::vector<Value> values;
+  std::vector<Type> types;
+  for (size_t i = 0; i < exprs.size(); ++i) {
+    values.push_back(Gen(exprs[i].get()));
+    types.push_back(table.columns[stmt->column_numbers[i]].type);
+  }
+  auto arrays = DatumArrays(values, types);
+  for (size_t i = 0; i < exprs.size(); ++i)
+    if (exprs[i]->kind == ExprKind::kDefault)
+      b_.CreateStore(b_.getInt8(MEMOPT_VALUE_DEFAULT),
+                     b_.CreateConstGEP1_32(i8_, arrays.second, static_cast<unsigned>(i)));
+  return arrays;
 }
 
 }  // namespace codegen_detail

@@ -190,6 +190,8 @@ class Generator {
   int32_t Number(const Stmt *stmt);
   std::pair<llvm::Value *, llvm::Value *> DatumArrays(const std::vector<Value> &values,
                                                       const std::vector<Type> &types);
+  std::pair<llvm::Value *, llvm::Value *> ColumnValueArrays(const Stmt *stmt,
+                                                            const std::vector<ExprPtr> &exprs);
   llvm::Value *EntryAlloca(llvm::Type *type);
   void GenRaise(const Stmt *stmt);
   void GenInsert(const Stmt *stmt);

@@ -178,7 +178,6 @@ void Generator::CloseSource(int32_t number, size_t level) {
 // UPDATE and DELETE: every row of the target that passes WHERE.
 void Generator::GenRowStatement(const Stmt *stmt) {
   int32_t number = Number(stmt);
-  const TableDesc &table = routine_.tables[stmt->target.table];
   query_.source_values.assign(1, nullptr);
   query_.source_nulls.assign(1, nullptr);
   BasicBlock *done = NewBlock("rows_done");
@@ -187,13 +186,7 @@ void Generator::GenRowStatement(const Stmt *stmt) {
       b_.CreateCall(Runtime("memopt_rt_delete", b_.getVoidTy(), {i32_}),
                     {call_, b_.getInt32(number)});
     } else {
-      std::vector<Value> values;
-      std::vector<Type> types;
-      for (size_t i = 0; i < stmt->set_values.size(); ++i) {
-        values.push_back(Gen(stmt->set_values[i].get()));
-        types.push_back(table.columns[stmt->column_numbers[i]].type);
-      }
-      auto arrays = DatumArrays(values, types);
+      auto arrays = ColumnValueArrays(stmt, stmt->set_values);
       b_.CreateCall(Runtime("memopt_rt_update", b_.getVoidTy(),
                             {i32_, i64_->getPointerTo(), i8_->getPointerTo()}),
                     {call_, b_.getInt32(number), arrays.first, arrays.second});

@@ -714,6 +714,12 @@ class Parser {
       ExpectOp(";");
       return stmt;
     }
+    if (stmt->columns.empty() && AcceptKeyword("default")) {  // one row of defaults
+      ExpectKeyword("values");
+      ExpectOp(";");
+      stmt->rows.emplace_back();
+      return stmt;
+    }
     ExpectKeyword("values");
     do {
       ParseValuesRow(stmt.get());
@@ -1343,6 +1349,7 @@ class Parser {
       return ParseLiteral(ExprKind::kBool);
     }
     if (IsKeyword(token, "null")) return ParseLiteral(ExprKind::kNull);
+    if (IsKeyword(token, "default")) return ParseLiteral(ExprKind::kDefault);
     if (IsKeyword(token, "cast") && IsOp(Peek(1), "(")) return ParseCastCall();
     if (IsKeyword(token, "case")) return ParseCaseExpression();
     if (IsKeyword(token, "exists") && IsOp(Peek(1), "(")) return ParseExists();

@@ -214,8 +214,11 @@ int32_t memopt_rt_text_length(MemoptNativeCall *call, uint64_t text);
 uint64_t memopt_rt_text_case(MemoptNativeCall *call, uint64_t text, int32_t upper);
 
 // INSERT: one row; values[i] is the statement's i-th column (column_numbers).
+// nulls[i] is 1 for NULL, MEMOPT_VALUE_DEFAULT for the column's default
+// (DEFAULT written in VALUES or SET), else 0.
+enum { MEMOPT_VALUE_DEFAULT = 2 };
 void memopt_rt_insert(MemoptNativeCall *call, int32_t stmt, const uint64_t *values,
-                      const bool *nulls);
+                      const uint8_t *nulls);
 // End of an INSERT, UPDATE or DELETE statement (also when it wrote no
 // row): its AFTER triggers fire, and later statements see its rows.
 // Returns how many rows the statement wrote (PL/pgSQL's FOUND is this > 0).
@@ -260,7 +263,7 @@ bool memopt_rt_set_filled(MemoptNativeCall *call, int32_t set);
 const uint64_t *memopt_rt_set_members(MemoptNativeCall *call, int32_t set, int64_t *count);
 // UPDATE / DELETE of the row memopt_rt_next (source 0) returned last.
 void memopt_rt_update(MemoptNativeCall *call, int32_t stmt, const uint64_t *values,
-                      const bool *nulls);
+                      const uint8_t *nulls);
 void memopt_rt_delete(MemoptNativeCall *call, int32_t stmt);
 // A call of another natively compiled routine (Routine::callees[callee]):
 // its result Datum, or 0 with *result_null set.

@@ -295,19 +295,45 @@ void BuildDefaults(TableState *table, EState *estate) {
   table->defaults_built = true;
 }
 
+// Column `i` of the write slot takes its default (NULL without one; a
+// generated column is computed later, by ComputeGenerated).
+void FillDefault(TableState *table, int i, EState *estate) {
+  TupleTableSlot *slot = table->write_slot;
+  if (!table->defaults_built) BuildDefaults(table, estate);
+  if (table->defaults[i] == nullptr) {
+    slot->tts_values[i] = 0;
+    slot->tts_isnull[i] = true;
+    return;
+  }
+  slot->tts_values[i] = ExecEvalExprSwitchContext(
+      table->defaults[i], GetPerTupleExprContext(estate), &slot->tts_isnull[i]);
+}
+
 // Columns the statement leaves out get their defaults (or NULL).
 void FillOmittedColumns(const native::Stmt *stmt, TableState *table, EState *estate) {
-  TupleTableSlot *slot = table->write_slot;
-  int natts = slot->tts_tupleDescriptor->natts;
+  int natts = table->write_slot->tts_tupleDescriptor->natts;
   if (static_cast<int>(stmt->column_numbers.size()) == natts) return;
-  if (!table->defaults_built) BuildDefaults(table, estate);
-  ExprContext *econtext = GetPerTupleExprContext(estate);
   for (int i = 0; i < natts; ++i) {
     bool listed = false;
     for (int column : stmt->column_numbers) listed = listed || column == i;
-    if (listed || table->defaults[i] == nullptr) continue;
-    slot->tts_values[i] =
-        ExecEvalExprSwitchContext(table->defaults[i], econtext, &slot->tts_isnull[i]);
+    if (!listed) FillDefault(table, i, estate);
+  }
+}
+
+// The statement's values into the write slot, or their columns' defaults
+// where DEFAULT was written, in column order (as the executor computes a
+// row's expressions).
+void StoreValues(const native::Stmt *stmt, TableState *table, const uint64_t *values,
+                 const uint8_t *nulls, EState *estate) {
+  TupleTableSlot *slot = table->write_slot;
+  for (size_t i = 0; i < stmt->column_numbers.size(); ++i) {
+    int column = stmt->column_numbers[i];
+    if (nulls[i] == MEMOPT_VALUE_DEFAULT) {
+      FillDefault(table, column, estate);
+      continue;
+    }
+    slot->tts_values[column] = static_cast<Datum>(values[i]);
+    slot->tts_isnull[column] = nulls[i] != 0;
   }
 }
 
@@ -637,7 +663,7 @@ uint64_t memopt_rt_text_case(MemoptNativeCall *call, uint64_t text, int32_t uppe
 }
 
 void memopt_rt_insert(MemoptNativeCall *call, int32_t stmt_number, const uint64_t *values,
-                      const bool *nulls) {
+                      const uint8_t *nulls) {
   CallState *state = StateOf(call);
   const native::Stmt *stmt = StatementOf(call, stmt_number);
   TableState *table = &state->tables[stmt->target.table];
@@ -650,10 +676,7 @@ void memopt_rt_insert(MemoptNativeCall *call, int32_t stmt_number, const uint64_
     slot->tts_isnull[i] = true;
   }
   FillOmittedColumns(stmt, table, state->estate);
-  for (size_t i = 0; i < stmt->column_numbers.size(); ++i) {
-    slot->tts_values[stmt->column_numbers[i]] = static_cast<Datum>(values[i]);
-    slot->tts_isnull[stmt->column_numbers[i]] = nulls[i];
-  }
+  StoreValues(stmt, table, values, nulls, state->estate);
   ExecStoreVirtualTuple(slot);
   MemoptNativeTriggers *triggers = nullptr;
   if (table->fires_triggers) {
@@ -750,7 +773,7 @@ void memopt_rt_close(MemoptNativeCall *call, int32_t stmt_number, int32_t source
 }
 
 void memopt_rt_update(MemoptNativeCall *call, int32_t stmt_number, const uint64_t *values,
-                      const bool *nulls) {
+                      const uint8_t *nulls) {
   CallState *state = StateOf(call);
   const native::Stmt *stmt = StatementOf(call, stmt_number);
   Cursor *cursor = CursorOf(state, stmt_number, 0);
@@ -761,10 +784,7 @@ void memopt_rt_update(MemoptNativeCall *call, int32_t stmt_number, const uint64_
   int natts = slot->tts_tupleDescriptor->natts;
   memcpy(slot->tts_values, cursor->slot->tts_values, sizeof(Datum) * natts);
   memcpy(slot->tts_isnull, cursor->slot->tts_isnull, sizeof(bool) * natts);
-  for (size_t i = 0; i < stmt->column_numbers.size(); ++i) {
-    slot->tts_values[stmt->column_numbers[i]] = static_cast<Datum>(values[i]);
-    slot->tts_isnull[stmt->column_numbers[i]] = nulls[i];
-  }
+  StoreValues(stmt, table, values, nulls, state->estate);
   ExecStoreVirtualTuple(slot);
   ItemPointerData tid = cursor->slot->tts_tid;
   MemoptNativeTriggers *triggers = nullptr;

@@ -63,6 +63,8 @@ std::string Show(const Expr &e) {
       return "'" + e.text + "'";
     case ExprKind::kNull:
       return "NULL";
+    case ExprKind::kDefault:
+      return "DEFAULT";
     case ExprKind::kName: {
       std::string name = e.parts[0];
       for (size_t i = 1; i < e.parts.size(); ++i) name += "." + e.parts[i];
@@ -457,6 +459,21 @@ TEST(NativeParser, Insert) {
   ExpectError(Wrap("INSERT INTO t SELECT 1;"), 2, 23,
               "syntax error at or near \";\"");  // FROM is required
   ExpectError(Wrap("INSERT INTO t () VALUES (1);"), 2, 16, "syntax error at or near \")\"");
+}
+
+// DEFAULT parses as an expression of its own (the binder takes it only as
+// a whole VALUES item or SET value); DEFAULT VALUES is one row of none.
+TEST(NativeParser, InsertAndUpdateDefaults) {
+  StmtPtr s = OneStatement("INSERT INTO t VALUES (DEFAULT, 1);");
+  ASSERT_EQ(s->rows.size(), 1u);
+  EXPECT_EQ(s->rows[0][0]->kind, ExprKind::kDefault);
+  s = OneStatement("INSERT INTO t DEFAULT VALUES;");
+  ASSERT_EQ(s->rows.size(), 1u);
+  EXPECT_TRUE(s->rows[0].empty());
+  s = OneStatement("UPDATE t SET a = DEFAULT, b = 2;");
+  EXPECT_EQ(s->set_values[0]->kind, ExprKind::kDefault);
+  ExpectError(Wrap("INSERT INTO t (a) DEFAULT VALUES;"), 2, 19,
+              "syntax error at or near \"DEFAULT\"");
 }
 
 TEST(NativeParser, Update) {
