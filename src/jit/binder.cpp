@@ -155,6 +155,9 @@ const std::map<std::string, BuiltinFunction> &BuiltinFunctions() {
       {"min", BuiltinFunction::kMin},
       {"max", BuiltinFunction::kMax},
       {"avg", BuiltinFunction::kAvg},
+      {"bool_and", BuiltinFunction::kBoolAnd},
+      {"every", BuiltinFunction::kBoolAnd},
+      {"bool_or", BuiltinFunction::kBoolOr},
       {"now", BuiltinFunction::kNow},
       {"current_timestamp", BuiltinFunction::kNow},
       {"current_date", BuiltinFunction::kCurrentDate},
@@ -707,11 +710,16 @@ class Binder {
     in_aggregate_ = true;
     Type arg = BindExpr(expr->args[0].get(), current_sources_);
     in_aggregate_ = false;
+    bool logical = function == BuiltinFunction::kBoolAnd || function == BuiltinFunction::kBoolOr;
     if (arg == Type::kNull) {
-      CoerceImplicit(&expr->args[0], Type::kInt4);
-      arg = Type::kInt4;
+      arg = logical ? Type::kBool : Type::kInt4;
+      CoerceImplicit(&expr->args[0], arg);
     }
     switch (function) {
+      case BuiltinFunction::kBoolAnd:
+      case BuiltinFunction::kBoolOr:
+        if (arg == Type::kBool) return Type::kBool;
+        break;
       case BuiltinFunction::kCount:
         return Type::kInt8;
       case BuiltinFunction::kSum:  // bigint and numeric sum as numeric

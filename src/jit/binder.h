@@ -40,6 +40,8 @@ enum class BuiltinFunction : int {
   kMin,
   kMax,
   kAvg,
+  kBoolAnd,  // bool_and, every
+  kBoolOr,
 };
 
 // A variable of the routine: a parameter, a DECLAREd variable or a FOR loop's.

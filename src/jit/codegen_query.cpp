@@ -975,6 +975,10 @@ void Generator::Combine(const Expr *aggregate, const Accumulator &acc, Value arg
                    x, type);
   } else if (function == BuiltinFunction::kSum || function == BuiltinFunction::kAvg) {
     folded = Arithmetic("+", type, current, x);
+  } else if (function == BuiltinFunction::kBoolAnd) {
+    folded = b_.CreateAnd(current, x);
+  } else if (function == BuiltinFunction::kBoolOr) {
+    folded = b_.CreateOr(current, x);
   } else {
     bool is_min = function == BuiltinFunction::kMin;
     llvm::Value *better = Compare(is_min ? "<" : ">", type, x, current);
