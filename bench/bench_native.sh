@@ -92,6 +92,15 @@ BEGIN
   RETURN s;
 END \$\$;
 SQL
+# The opening of a routine body in `language`, declaring n (0) and v.
+routine_start() {
+  if [ "$1" = native_compilation ]; then
+    echo "BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
+      DECLARE n bigint := 0; DECLARE v bigint;"
+  else
+    echo "DECLARE n bigint := 0; v bigint; BEGIN"
+  fi
+}
 for side in native:t_mem_native:native_compilation plpgsql_heap:t_heap:plpgsql \
   plpgsql_mem:t_mem_plpgsql:plpgsql; do
   IFS=: read -r name table language <<<"$side"
@@ -99,12 +108,7 @@ for side in native:t_mem_native:native_compilation plpgsql_heap:t_heap:plpgsql \
   in_set_body="SELECT count(*) INTO n FROM $table WHERE c2 IN (SELECT c1 * 7 FROM $table WHERE c1 <= 1000); RETURN n;"
   in_body="FOR i IN 1..k LOOP SELECT sum(c2) INTO v FROM $table WHERE c1 IN (3 * i, 3 * i + 1,
     3 * i + 2); n := n + v; END LOOP; RETURN n;"
-  if [ "$language" = native_compilation ]; then
-    start="BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
-      DECLARE n bigint := 0; DECLARE v bigint;"
-  else
-    start="DECLARE n bigint := 0; v bigint; BEGIN"
-  fi
+  start=$(routine_start "$language")
   psql_q -d postgres -c "CREATE FUNCTION above_avg_$name() RETURNS bigint LANGUAGE $language AS \$\$ $start $avg_body END \$\$"
   psql_q -d postgres -c "CREATE FUNCTION in_set_$name() RETURNS bigint LANGUAGE $language AS \$\$ $start $in_set_body END \$\$"
   psql_q -d postgres -c "CREATE FUNCTION in_list_$name(k int) RETURNS bigint LANGUAGE $language AS \$\$ $start $in_body END \$\$"
@@ -123,12 +127,7 @@ for side in native:t_text_mem:native_compilation plpgsql_heap:t_text_heap:plpgsq
   IFS=: read -r name table language <<<"$side"
   body="FOR i IN 1..50 LOOP SELECT count(*) INTO v FROM $table WHERE k IN ($text_list);
     n := n + v; END LOOP; RETURN n;"
-  if [ "$language" = native_compilation ]; then
-    start="BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
-      DECLARE n bigint := 0; DECLARE v bigint;"
-  else
-    start="DECLARE n bigint := 0; v bigint; BEGIN"
-  fi
+  start=$(routine_start "$language")
   psql_q -d postgres -c "CREATE FUNCTION text_in_list_$name() RETURNS bigint LANGUAGE $language AS \$\$ $start $body END \$\$"
 done
 
