@@ -37,6 +37,14 @@ SELECT count(DISTINCT serial_no) AS numbered FROM gen;  -- the copy's order is t
 ALTER TABLE gen ADD CONSTRAINT doubled_small CHECK (doubled < 100);
 CALL gen_set_a(1, 50);
 SELECT id, a, doubled FROM gen WHERE id = 1;
+-- DEFAULT is the one value these columns take, in VALUES and SET.
+CREATE PROCEDURE gen_defaults(i int) LANGUAGE native_compilation AS $$
+BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
+  INSERT INTO gen VALUES (i, i, DEFAULT, DEFAULT, DEFAULT);
+  UPDATE gen SET doubled = DEFAULT, serial_no = DEFAULT, tag = DEFAULT, a = a + 1 WHERE id = i;
+END $$;
+CALL gen_defaults(7);
+SELECT id, a, doubled, tag, serial_no IS NOT NULL AS numbered FROM gen WHERE id = 7;
 -- Refused at CREATE.
 CREATE PROCEDURE gen_bad_insert(i int) LANGUAGE native_compilation AS $$
 BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)

@@ -1331,7 +1331,8 @@ class Binder {
     std::string why = desc.generated ? "Column \"" + desc.name + "\" is a generated column."
                                      : "Column \"" + desc.name +
                                            "\" is an identity column defined as GENERATED ALWAYS.";
-    FailWithCode(pos, "428C9", message, why + " Leave it out: PostgreSQL computes it.");
+    FailWithCode(pos, "428C9", message,
+                 why + " Leave it out or write DEFAULT: PostgreSQL computes it.");
   }
 
   void BindInsert(Stmt *stmt) {
