@@ -530,15 +530,10 @@ class Binder {
   // x ^ y: power() of float8 or numeric, whose overload PostgreSQL's `^`
   // operators share (an integer power is float8).
   Type BindPower(Expr *expr) {
-    std::vector<Type> types;
-    for (const ExprPtr &arg : expr->args)
-      types.push_back(arg->kind == ExprKind::kString ? Type::kNull : arg->type);
-    FunctionMatch match;
-    if (!ResolveFunction("power", types, &match))
+    Type result;
+    if (!ApplyPostgresFunction(expr, "power", &result))
       OperatorError(expr, expr->args[0]->type, expr->args[1]->type);
-    for (size_t i = 0; i < 2; ++i) CoerceOperand(&expr->args[i], match.params[i]);
-    expr->runtime = match.function;
-    return match.result;
+    return result;
   }
 
   void CoerceOperand(ExprPtr *slot, Type target) {
@@ -680,18 +675,26 @@ class Binder {
   // argument types; the arguments are converted to its parameter types.
   Type BindPostgresFunction(Expr *expr) {
     std::vector<Type> types;
-    for (ExprPtr &arg : expr->args) {
-      types.push_back(BindExpr(arg.get(), current_sources_));
-      if (arg->kind == ExprKind::kString) types.back() = Type::kNull;  // unknown: takes any type
-    }
+    for (ExprPtr &arg : expr->args) types.push_back(BindExpr(arg.get(), current_sources_));
+    Type result;
+    if (!ApplyPostgresFunction(expr, expr->op, &result)) CallTypeError(expr, types);
+    return result;
+  }
+
+  // PostgreSQL function `name` computes `expr`, whose arguments are bound:
+  // the best overload for their types (a string literal, of unknown type,
+  // takes any), to whose parameter types they are converted. False when no
+  // overload fits.
+  bool ApplyPostgresFunction(Expr *expr, const std::string &name, Type *result) {
+    std::vector<Type> types;
+    for (const ExprPtr &arg : expr->args)
+      types.push_back(arg->kind == ExprKind::kString ? Type::kNull : arg->type);
     FunctionMatch match;
-    if (!ResolveFunction(expr->op, types, &match)) {
-      for (size_t i = 0; i < types.size(); ++i) types[i] = expr->args[i]->type;
-      CallTypeError(expr, types);
-    }
+    if (!ResolveFunction(name, types, &match)) return false;
     for (size_t i = 0; i < expr->args.size(); ++i) CoerceOperand(&expr->args[i], match.params[i]);
     expr->runtime = match.function;
-    return match.result;
+    *result = match.result;
+    return true;
   }
 
   // count / sum / min / max / avg, with PostgreSQL's result types; in a
@@ -1364,7 +1367,7 @@ class Binder {
       if (!stmt->columns.empty() && row.size() < columns.size())
         Fail(stmt->pos, "INSERT has more target columns than expressions");
       for (size_t i = 0; i < row.size(); ++i)
-        BindColumnValue(table, columns[i], &row[i], nullptr, false);
+        BindColumnValue(table, columns[i], &row[i], nullptr, false, row[i]->pos);
     }
     columns.resize(stmt->rows.empty() ? 0 : stmt->rows[0].size());
     for (auto &row : stmt->rows)
@@ -1375,15 +1378,16 @@ class Binder {
 
   // A VALUES item or SET value of `column`, converted to its type; DEFAULT
   // (also for generated and GENERATED ALWAYS columns, as in PostgreSQL)
-  // takes the column's type and is left to the runtime.
+  // takes the column's type and is left to the runtime. Errors about the
+  // column itself are reported at `column_pos`.
   void BindColumnValue(const TableDesc &table, int column, ExprPtr *value, const Sources *sources,
-                       bool update) {
-    Type type = ColumnType(table, column, (*value)->pos);
+                       bool update, SourcePos column_pos) {
+    Type type = ColumnType(table, column, column_pos);
     if ((*value)->kind == ExprKind::kDefault) {
       (*value)->type = type;
       return;
     }
-    if (!update) CheckWritable(table, column, (*value)->pos, false);
+    CheckWritable(table, column, column_pos, update);
     BindExpr(value->get(), sources);
     CoerceForAssignment(value, type, "column \"" + table.columns[column].name + "\"",
                         table.columns[column].typmod);
@@ -1456,9 +1460,7 @@ class Binder {
           Fail(stmt->column_pos[i],
                "multiple assignments to same column \"" + stmt->columns[i] + "\"");
       stmt->column_numbers.push_back(column);
-      if (stmt->set_values[i]->kind != ExprKind::kDefault)
-        CheckWritable(table, column, stmt->column_pos[i], true);
-      BindColumnValue(table, column, &stmt->set_values[i], &sources, true);
+      BindColumnValue(table, column, &stmt->set_values[i], &sources, true, stmt->column_pos[i]);
     }
     BindWhere(stmt, sources);
   }

@@ -127,9 +127,9 @@ Value Generator::GenConstantValueSet(const Expr *expr) {
 }
 
 // Items that are all text literals or NULLs go into the set by one runtime
-// call (a NULL item only when `keep_null`; an index lookup has none), from a constant array of the
-// literals' Datums: a call per item made a list of 1,000 strings take 290
-// ms to compile.
+// call, from a constant array of the literals' Datums (a NULL item only
+// when `keep_null`: an index lookup has none). A call per item made a list
+// of 1,000 strings take 290 ms to compile.
 bool Generator::AddTextConstantsToSet(llvm::Value *set, Type type,
                                       const std::vector<const Expr *> &items, bool keep_null) {
   if (type != Type::kText) return false;
