@@ -48,6 +48,7 @@ class Scanner {
     bool statement_start = true;
     for (size_t i = 0; i + 1 < t_.size(); ++i) {
       if (IsWord(i, "begin")) in_declare_ = false;
+      TrackBlocks(i);
       if (IsWord(i)) {
         if (statement_start) StatementStart(i);
         Clause(i);
@@ -69,6 +70,15 @@ class Scanner {
     return i < t_.size() && t_[i].kind == TokenKind::kOperator && t_[i].text == op;
   }
 
+  // BEGIN and CASE open what END closes (END IF and END LOOP close
+  // neither), so that `open_` holds 'b' for each block around token i.
+  void TrackBlocks(size_t i) {
+    if (IsWord(i, "begin")) open_.push_back('b');
+    if (IsWord(i, "case") && !(i > 0 && IsWord(i - 1, "end"))) open_.push_back('c');
+    if (IsWord(i, "end") && !IsWord(i + 1, "if") && !IsWord(i + 1, "loop") && !open_.empty())
+      open_.pop_back();
+  }
+
   void Add(size_t i, std::string construct, std::string reason) {
     findings_.push_back(AdvisorFinding{t_[i].pos.line, std::move(construct), std::move(reason)});
   }
@@ -85,13 +95,14 @@ class Scanner {
       Add(i, "RETURN " + Upper(t_[i + 1].text),
           "set-returning functions return rows with SELECT statements without INTO");
     if (word == "get" && IsWord(i + 1, "stacked"))
-      Add(i, "GET STACKED DIAGNOSTICS", "there are no exception handlers to ask about");
+      Add(i, "GET STACKED DIAGNOSTICS",
+          "GET STACKED DIAGNOSTICS is not supported; a handler reads SQLSTATE and SQLERRM");
     if (word == "get" && IsWord(i + 3, "pg_context"))
       Add(i, "GET DIAGNOSTICS PG_CONTEXT", "only ROW_COUNT is supported");
-    if (word == "exception")
-      Add(i, "EXCEPTION", "exception handlers are not supported: an error aborts the routine");
-    if (word == "begin" && ++blocks_ > 1)
-      Add(i, "BEGIN", "nested blocks are not supported: the body is one BEGIN ATOMIC block");
+    if (word == "exception" && std::count(open_.begin(), open_.end(), 'b') == 1)
+      Add(i, "EXCEPTION",
+          "the outermost block becomes BEGIN ATOMIC, which has no handlers; put its statements "
+          "and handlers in a nested BEGIN ... EXCEPTION ... END block");
     if (word == "update") Table(i + 1);
     if (word == "insert" && IsWord(i + 1, "into")) Table(i + 2);
     if (word == "delete" && IsWord(i + 1, "from")) Table(i + 2);
@@ -162,7 +173,7 @@ class Scanner {
   std::vector<AdvisorFinding> &findings_;
   std::vector<TableMention> &tables_;
   bool in_declare_ = false;
-  int blocks_ = 0;
+  std::string open_;  // 'b' (BEGIN) or 'c' (CASE) per construct END has yet to close
 };
 
 }  // namespace

@@ -2,8 +2,8 @@
 // natively (the analogue of SQL Server's Native Compilation Advisor).
 //
 // A token-level scan of the PL/pgSQL source, not a PL/pgSQL parser: it finds
-// the constructs the native language does not have (PERFORM, EXECUTE,
-// EXCEPTION blocks, cursors, joins, aggregates, ...), declared types it does
+// the constructs the native language does not have (EXECUTE, cursors,
+// arrays, handlers in the outermost block, ...), declared types it does
 // not handle, and the tables the routine names, which the glue
 // (src/pg/native_advisor.cpp) checks are memopt tables. Each finding names
 // the line of the PL/pgSQL source it comes from.

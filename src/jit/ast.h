@@ -172,6 +172,17 @@ enum class StmtKind : uint8_t {
   kPerform,         // PERFORM select_list [query-clauses]: a query run for its effects
   kGetDiagnostics,  // GET DIAGNOSTICS into[i] = ROW_COUNT; bound: set_values[i] reads it
   kSubquery,  // the query of a subquery expression (EXISTS: its select list is never computed)
+  kBlock,     // BEGIN body [EXCEPTION WHEN handlers[i] THEN branches[i] ...] END
+};
+
+// One condition of an EXCEPTION WHEN clause: a condition name (lower case,
+// "others" for OTHERS) or SQLSTATE 'xxxxx' (name empty). The glue fills
+// `sqlstates` for names (PostgreSQL's table can give one name two codes);
+// a name it does not know keeps none and the binder refuses it.
+struct ExceptionCondition {
+  std::string name;
+  std::vector<std::string> sqlstates;
+  SourcePos pos;
 };
 
 // A FROM item (or the target of UPDATE / DELETE): a table, optionally
@@ -256,6 +267,11 @@ struct Stmt {
   std::string format;         // kRaise
   std::vector<ExprPtr> args;  // kRaise format arguments
   std::string errcode;        // kRaise USING ERRCODE (5 characters), empty when none
+  bool reraise = false;       // kRaise: `RAISE;`, the error its EXCEPTION handler caught
+
+  // kBlock: body is the protected statements; handlers[i] the conditions of
+  // EXCEPTION WHEN clause i, branches[i] its statements.
+  std::vector<std::vector<ExceptionCondition>> handlers;
 
   TableRef target;                          // kInsert, kUpdate, kDelete
   std::vector<std::string> columns;         // kInsert column list, kUpdate SET columns
@@ -297,6 +313,11 @@ struct Stmt {
   // inputs of a group are adjacent; -1 when there are none. A query without
   // GROUP BY then has a group_stage of no GROUP BY items, one group.
   int distinct_input = -1;
+  // kBlock with handlers: how many such blocks enclose it (0 for the
+  // outermost), and per handler the SQLSTATE and SQLERRM variables its
+  // statements read. `RAISE;`: the depth of the block whose error it raises.
+  int block_depth = -1;
+  std::vector<int> sqlstate_variables, sqlerrm_variables;
 };
 
 // FROM item `source` of a statement: from[source], or the UPDATE / DELETE target.

@@ -1204,6 +1204,9 @@ class Binder {
       case StmtKind::kRaise:
         BindRaise(stmt);
         break;
+      case StmtKind::kBlock:
+        BindBlock(stmt);
+        break;
       case StmtKind::kInsert:
         BindInsert(stmt);
         break;
@@ -1306,7 +1309,46 @@ class Binder {
     CoerceForAssignment(&stmt->value, sig.result, "return value");
   }
 
+  // A block's statements are a scope of their own; with EXCEPTION
+  // handlers, each handler's statements are one too, where SQLSTATE and
+  // SQLERRM name the caught error (as in PL/pgSQL).
+  void BindBlock(Stmt *stmt) {
+    if (stmt->handlers.empty()) {
+      BindList(&stmt->body);
+      return;
+    }
+    stmt->block_depth = open_blocks_++;
+    routine_.block_depth = std::max(routine_.block_depth, open_blocks_);
+    BindList(&stmt->body);
+    for (size_t i = 0; i < stmt->handlers.size(); ++i) {
+      for (const ExceptionCondition &condition : stmt->handlers[i])
+        if (condition.name != "others" && condition.sqlstates.empty())
+          FailWithCode(condition.pos, "42704",
+                       "unrecognized exception condition \"" + condition.name + "\"", "");
+      scopes_.emplace_back();
+      Variable var;
+      var.type = Type::kText;
+      var.pos = stmt->pos;
+      var.name = "sqlstate";
+      stmt->sqlstate_variables.push_back(Declare(var, stmt->pos));
+      var.name = "sqlerrm";
+      stmt->sqlerrm_variables.push_back(Declare(var, stmt->pos));
+      handler_depths_.push_back(stmt->block_depth);
+      BindList(&stmt->branches[i]);
+      handler_depths_.pop_back();
+      scopes_.pop_back();
+    }
+    --open_blocks_;
+  }
+
   void BindRaise(Stmt *stmt) {
+    if (stmt->reraise) {  // PL/pgSQL finds this out when the RAISE runs; here at CREATE
+      if (handler_depths_.empty())
+        FailWithCode(stmt->pos, "0Z002",
+                     "RAISE without parameters cannot be used outside an exception handler", "");
+      stmt->block_depth = handler_depths_.back();
+      return;
+    }
     size_t placeholders = 0;
     for (size_t i = 0; i < stmt->format.size(); ++i) {
       if (stmt->format[i] != '%') continue;
@@ -2063,7 +2105,9 @@ class Binder {
   // being bound (BindSubquery); nullptr in procedural code.
   Stmt *cache_owner_ = nullptr;
   int loop_depth_ = 0;
-  std::vector<std::string> labels_;                  // of the enclosing loops, innermost last
+  std::vector<std::string> labels_;  // of the enclosing loops, innermost last
+  int open_blocks_ = 0;              // blocks with EXCEPTION handlers around the statement
+  std::vector<int> handler_depths_;  // of the blocks whose handlers enclose it, innermost last
   std::vector<const Expr *> *aggregates_ = nullptr;  // while binding a SELECT INTO list
   bool in_aggregate_ = false;
 };
@@ -2151,6 +2195,27 @@ void MarkList(const StmtList &list, std::vector<std::vector<bool>> *used) {
 }
 
 }  // namespace
+
+namespace {
+
+void CollectConditionsFromList(StmtList *list, std::vector<ExceptionCondition *> *conditions) {
+  for (StmtPtr &stmt : *list) {
+    for (auto &handler : stmt->handlers)
+      for (ExceptionCondition &condition : handler)
+        if (!condition.name.empty()) conditions->push_back(&condition);
+    for (StmtList &branch : stmt->branches) CollectConditionsFromList(&branch, conditions);
+    CollectConditionsFromList(&stmt->else_body, conditions);
+    CollectConditionsFromList(&stmt->body, conditions);
+  }
+}
+
+}  // namespace
+
+std::vector<ExceptionCondition *> CollectExceptionConditions(Body *body) {
+  std::vector<ExceptionCondition *> conditions;
+  CollectConditionsFromList(&body->statements, &conditions);
+  return conditions;
+}
 
 std::vector<std::vector<std::string>> CollectTableNames(const Body &body) {
   std::vector<std::vector<std::string>> names;

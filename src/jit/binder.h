@@ -82,7 +82,15 @@ struct Routine {
   // sets (Expr::value_set): each one's values are a set in the runtime, by
   // this number.
   int value_sets = 0;
+  // How deep blocks with EXCEPTION handlers nest (0: none). Each one runs
+  // as a subtransaction; while one can catch an error, the code generator
+  // keeps variables in memory (a caught error returns through sigsetjmp).
+  int block_depth = 0;
 };
+
+// The condition names of EXCEPTION WHEN clauses (the glue fills each
+// ExceptionCondition::sqlstates before Bind).
+std::vector<ExceptionCondition *> CollectExceptionConditions(Body *body);
 
 // The distinct table names the body refers to, in order of first use (the
 // glue resolves them into Routine::tables before Bind).

@@ -46,6 +46,7 @@ void Generator::Run() {
       RaiseError(MEMOPT_NATIVE_NO_RETURN, 0);
     }
   }
+  if (routine_.block_depth > 0) KeepVariablesInMemory();
 }
 
 // --- types and runtime declarations --------------------------------------
@@ -937,6 +938,9 @@ void Generator::GenStmt(const Stmt *stmt) {
     case StmtKind::kSelectValues:
       GenSelectValues(stmt);
       break;
+    case StmtKind::kBlock:
+      GenBlock(stmt);
+      break;
   }
 }
 
@@ -1093,6 +1097,7 @@ void Generator::GenExit(const Stmt *stmt) {
     b_.SetInsertPoint(leave);
   }
   if (leaves_for) SetFound(b_.getTrue());
+  LeaveBlocks(static_cast<size_t>(loop - loops_.data()) + 1);
   b_.CreateBr(target);
   if (go_on != nullptr) b_.SetInsertPoint(go_on);
 }
@@ -1124,12 +1129,14 @@ void Generator::ReturnOutputs() {
 
 void Generator::GenReturn(const Stmt *stmt) {
   if (!stmt->value) {
+    LeaveBlocks(0);
     ReturnOutputs();
     return;
   }
   Value v = Gen(stmt->value.get());
   b_.CreateStore(ToDatum(v.v, stmt->value->type), b_.CreateStructGEP(frame_, call_, 3));
   b_.CreateStore(b_.CreateZExt(v.null, i8_), b_.CreateStructGEP(frame_, call_, 4));
+  LeaveBlocks(0);
   b_.CreateRetVoid();
 }
 
@@ -1160,6 +1167,11 @@ llvm::Value *Generator::EntryAlloca(llvm::Type *type) {
 }
 
 void Generator::GenRaise(const Stmt *stmt) {
+  if (stmt->reraise) {
+    b_.CreateCall(Runtime("memopt_rt_block_reraise", b_.getVoidTy(), {i32_}),
+                  {call_, b_.getInt32(stmt->block_depth)});
+    return;
+  }
   int32_t number = Number(stmt);
   std::vector<Value> args;
   std::vector<Type> types;
@@ -1257,6 +1269,10 @@ std::string ErrorText(llvm::Error error) { return llvm::toString(std::move(error
 
 std::unique_ptr<CompiledRoutine> Compile(const Routine &routine, const CodegenOptions &options,
                                          std::string *error) {
+  if (routine.block_depth > 0 && options.jump_buffer_size == 0) {
+    *error = "EXCEPTION blocks need CodegenOptions::jump_buffer_size";
+    return nullptr;
+  }
   InitializeLlvmOnce();
   auto context = std::make_unique<LLVMContext>();
   auto module = std::make_unique<llvm::Module>("memopt_native", *context);

@@ -27,6 +27,9 @@ struct CodegenOptions {
   std::map<std::string, void *> runtime_symbols;
   // PostgreSQL's InterruptPending (a volatile int).
   const volatile int *interrupt_pending = nullptr;
+  // sizeof(sigjmp_buf), and runtime_symbols holds "__sigsetjmp": blocks with
+  // EXCEPTION handlers need both (0: such blocks fail to compile).
+  size_t jump_buffer_size = 0;
   bool optimize = true;
   // An object file this function produced before for the same bound
   // routine (CompiledRoutine::object()): loaded instead of generating code.

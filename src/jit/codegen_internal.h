@@ -63,6 +63,14 @@ struct QueryContext {
   llvm::Value *group_nulls = nullptr;
 };
 
+// A block with EXCEPTION handlers whose body or handler is being generated.
+struct OpenBlock {
+  int32_t depth;            // Stmt::block_depth
+  size_t loops;             // loops_.size() where it began: the loops around it
+  bool in_handler;          // generating one of its handlers (else its body)
+  llvm::Value *statements;  // body: its statement numbers, for memopt_rt_block_end
+};
+
 struct LoopTargets {
   BasicBlock *exit;
   BasicBlock *next;   // CONTINUE
@@ -184,6 +192,12 @@ class Generator {
   void GenWhile(const Stmt *stmt);
   void GenFor(const Stmt *stmt);
   void GenExit(const Stmt *stmt);
+  // codegen_block.cpp
+  void GenBlock(const Stmt *stmt);
+  llvm::Value *ConditionArray(const Stmt *stmt, int32_t *count);
+  void LeaveBlocks(size_t loops_kept);
+  void EndBlock(const OpenBlock &block);
+  void KeepVariablesInMemory();
   bool ReturnsByStatements() const;
   void ReturnOutputs();
   void GenReturn(const Stmt *stmt);
@@ -335,7 +349,8 @@ class Generator {
   llvm::Value *call_ = nullptr;
   std::vector<VariableSlot> slots_;
   std::vector<LoopTargets> loops_;
-  QueryContext query_;  // the query being generated
+  std::vector<OpenBlock> open_blocks_;  // innermost last
+  QueryContext query_;                  // the query being generated
   // While a subquery is generated: the queries around it, outermost first
   // (one per subquery level, as Expr::outer counts them).
   std::vector<QueryContext> enclosing_;

@@ -52,8 +52,8 @@ const char *const kUnsupportedJoinWords[] = {"right", "full", "natural"};
 // PL/pgSQL statements users will try; they get a clear message rather than
 // a syntax error. Not reserved: "close" or "open" stay usable as names.
 const char *const kUnsupportedStatements[] = {
-    "assert",  "begin", "close", "commit",  "execute",  "fetch",
-    "foreach", "move",  "open",  "release", "rollback", "savepoint",
+    "assert", "close", "commit",  "execute",  "fetch",     "foreach",
+    "move",   "open",  "release", "rollback", "savepoint",
 };
 
 // Type names that make a quoted literal after them a constant of the type
@@ -132,6 +132,10 @@ class Parser {
     Next();
     ParseAtomicOptions(&body->options);
     body->statements = ParseStatements();
+    if (IsKeyword(Peek(), "exception"))
+      Fail(Peek().pos, "the BEGIN ATOMIC block cannot have EXCEPTION handlers",
+           "Put the statements and their handlers in a nested BEGIN ... EXCEPTION ... END block.",
+           kFeatureNotSupported);
     ExpectKeyword("end");
     AcceptOp(";");
     if (Peek().kind != TokenKind::kEnd) SyntaxError(Peek());
@@ -345,7 +349,8 @@ class Parser {
   StmtList ParseStatements() {
     StmtList list;
     while (!IsKeyword(Peek(), "end") && !IsKeyword(Peek(), "else") && !IsKeyword(Peek(), "elsif") &&
-           !IsKeyword(Peek(), "elseif") && !IsKeyword(Peek(), "when")) {
+           !IsKeyword(Peek(), "elseif") && !IsKeyword(Peek(), "when") &&
+           !IsKeyword(Peek(), "exception")) {
       list.push_back(ParseStatement());
     }
     return list;
@@ -357,6 +362,7 @@ class Parser {
       StatementRule rule;
     } kRules[] = {
         {"declare", &Parser::ParseDeclare},
+        {"begin", &Parser::ParseBlock},
         {"if", &Parser::ParseIf},
         {"while", &Parser::ParseWhile},
         {"loop", &Parser::ParseLoop},
@@ -428,6 +434,47 @@ class Parser {
     return stmt;
   }
 
+  // block := BEGIN stmts [EXCEPTION handler {handler}] END ';'
+  // handler := WHEN condition {OR condition} THEN stmts
+  StmtPtr ParseBlock() {
+    StmtPtr stmt = NewStmt(StmtKind::kBlock, Next());
+    if (IsKeyword(Peek(), "atomic"))
+      Fail(Peek().pos,
+           "BEGIN ATOMIC can only be the outermost block of a natively compiled routine",
+           "Write BEGIN without ATOMIC for a nested block.");
+    stmt->body = ParseStatements();
+    if (AcceptKeyword("exception")) {
+      if (!IsKeyword(Peek(), "when")) SyntaxError(Peek());
+      while (AcceptKeyword("when")) {
+        std::vector<ExceptionCondition> conditions;
+        do {
+          conditions.push_back(ParseExceptionCondition());
+        } while (AcceptKeyword("or"));
+        ExpectKeyword("then");
+        stmt->handlers.push_back(std::move(conditions));
+        stmt->branches.push_back(ParseStatements());
+      }
+    }
+    ExpectKeyword("end");
+    ExpectOp(";");
+    return stmt;
+  }
+
+  // condition := name | SQLSTATE 'xxxxx'
+  ExceptionCondition ParseExceptionCondition() {
+    ExceptionCondition condition;
+    condition.pos = Peek().pos;
+    if (IsKeyword(Peek(), "sqlstate") && Peek(1).kind == TokenKind::kString) {
+      Next();
+      const Token &code = Next();
+      if (!IsSqlState(code.text)) Fail(code.pos, "invalid SQLSTATE code");
+      condition.sqlstates.push_back(code.text);
+      return condition;
+    }
+    condition.name = ExpectName(&condition.pos);
+    return condition;
+  }
+
   // PERFORM expr {',' expr} [FROM from-list query-clauses] ';'
   StmtPtr ParsePerform() {
     StmtPtr stmt = NewStmt(StmtKind::kPerform, Next());
@@ -442,7 +489,7 @@ class Parser {
     StmtPtr stmt = NewStmt(StmtKind::kGetDiagnostics, Next());
     if (IsKeyword(Peek(), "stacked"))
       Fail(Peek().pos, "GET STACKED DIAGNOSTICS is not supported in natively compiled routines",
-           "Natively compiled routines have no exception handlers.", kFeatureNotSupported);
+           "An EXCEPTION handler reads SQLSTATE and SQLERRM.", kFeatureNotSupported);
     AcceptKeyword("current");
     ExpectKeyword("diagnostics");
     do {
@@ -672,6 +719,10 @@ class Parser {
   StmtPtr ParseRaise() {
     StmtPtr stmt = NewStmt(StmtKind::kRaise, Next());
     stmt->level = "exception";
+    if (AcceptOp(";")) {  // RAISE; (the binder checks it is in an EXCEPTION handler)
+      stmt->reraise = true;
+      return stmt;
+    }
     if (Peek().kind == TokenKind::kIdentifier && Contains(kRaiseLevels, Peek().text)) {
       stmt->level = Next().text;
     }

@@ -274,4 +274,29 @@ void memopt_rt_emit(MemoptNativeCall *call, int32_t stmt, const uint64_t *values
                     const bool *nulls);
 // RAISE: the statement's level, format and SQLSTATE; args already text.
 void memopt_rt_raise(MemoptNativeCall *call, int32_t stmt, const uint64_t *args, const bool *nulls);
+
+// BEGIN ... EXCEPTION ... END, the block `depth` blocks with handlers deep
+// (ast.h Stmt::block_depth). Generated code calls sigsetjmp(jump_buffer, 0)
+// itself (it must return into the routine's own frame), then:
+//   begin   starts a subtransaction and makes jump_buffer the place errors
+//           jump to;
+//   end     closes the cursors and sorts of the body's statements, numbers
+//           [statements[0], statements[1]), commits the subtransaction (the
+//           body finished, or EXIT / RETURN left it) and restores the error
+//           handler that was in place before begin;
+//   catch   after an error jumped back: closes the same, rolls the
+//           subtransaction back and returns the first handler whose
+//           conditions match, or raises the error again when none does.
+//           `conditions` holds `count` pairs (handler, SQLSTATE packed as
+//           PostgreSQL's MAKE_SQLSTATE; 0 for OTHERS);
+//   error   the caught error's SQLSTATE (field 0) or message (field 1), as text;
+//   reraise raises the caught error again (`RAISE;`);
+//   done    forgets the caught error (its handler finished or was left).
+void memopt_rt_block_begin(MemoptNativeCall *call, int32_t depth, void *jump_buffer);
+void memopt_rt_block_end(MemoptNativeCall *call, int32_t depth, const int32_t *statements);
+int32_t memopt_rt_block_catch(MemoptNativeCall *call, int32_t depth, const int32_t *conditions,
+                              int32_t count, const int32_t *statements);
+uint64_t memopt_rt_block_error(MemoptNativeCall *call, int32_t depth, int32_t field);
+void memopt_rt_block_reraise(MemoptNativeCall *call, int32_t depth);
+void memopt_rt_block_done(MemoptNativeCall *call, int32_t depth);
 }

@@ -24,6 +24,7 @@ extern "C" {
 #include "catalog/pg_type.h"
 #include "commands/proclang.h"
 #include "funcapi.h"
+#include "miscadmin.h"
 #include "nodes/makefuncs.h"
 #include "storage/lmgr.h"
 #include "utils/builtins.h"
@@ -33,6 +34,9 @@ extern "C" {
 }
 
 #include <algorithm>
+#include <fstream>
+#include <sstream>
+#include <unordered_map>
 
 namespace native = memopt::native;
 
@@ -382,6 +386,48 @@ void memopt_native_resolve_callees(native::Routine *routine) {
     routine->callees.back().name = name.first;
     routine->callees.back().nargs = name.second;
     ResolveCallee(&routine->callees.back());
+  }
+}
+
+namespace {
+
+// PL/pgSQL's condition names: errcodes.txt's fourth column for errors (the
+// file PostgreSQL generates its tables from, installed in its share
+// directory), read once per backend.
+using ConditionNames = std::unordered_map<std::string, std::vector<std::string>>;
+
+const ConditionNames &ConditionNameTable() {
+  static ConditionNames *names = nullptr;
+  if (names != nullptr) return *names;
+  char share[MAXPGPATH];
+  get_share_path(my_exec_path, share);
+  std::string path = std::string(share) + "/errcodes.txt";
+  std::ifstream file(path);
+  if (!file)
+    ereport(ERROR, (errcode_for_file_access(),
+                    errmsg("could not open file \"%s\" for reading", path.c_str())));
+  auto *table = new ConditionNames();
+  std::string line;
+  while (std::getline(file, line)) {
+    std::istringstream fields(line);
+    std::string sqlstate, kind, macro, name;
+    if (!(fields >> sqlstate >> kind >> macro >> name)) continue;  // comments, sections
+    if (sqlstate.size() == 5 && kind == "E") (*table)[name].push_back(sqlstate);
+  }
+  names = table;
+  return *names;
+}
+
+}  // namespace
+
+void memopt_native_resolve_conditions(native::Routine *routine) {
+  std::vector<native::ExceptionCondition *> conditions =
+      native::CollectExceptionConditions(&routine->body);
+  if (conditions.empty()) return;
+  const ConditionNames &names = ConditionNameTable();
+  for (native::ExceptionCondition *condition : conditions) {
+    auto found = names.find(condition->name);
+    if (found != names.end()) condition->sqlstates = found->second;
   }
 }
 

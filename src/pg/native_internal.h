@@ -36,6 +36,8 @@ void memopt_native_describe(HeapTuple proc_tuple, memopt::native::Signature *sig
 // routine_schema: its schema (for unqualified names not on the search path).
 void memopt_native_resolve_tables(memopt::native::Routine *routine, Oid fn_oid, Oid routine_schema);
 void memopt_native_resolve_callees(memopt::native::Routine *routine);
+// The SQLSTATEs of EXCEPTION WHEN condition names (unknown names get none).
+void memopt_native_resolve_conditions(memopt::native::Routine *routine);
 void memopt_native_record_dependencies(Oid fn_oid, const memopt::native::Routine &routine);
 // The PostgreSQL type of a language type (text for kText, kNull, kUnknown).
 Oid memopt_native_type_oid(memopt::native::Type type);
@@ -64,6 +66,14 @@ MemoryContext memopt_native_call_scratch(MemoptNativeCall *call);
 // The sorts of the call (below).
 struct MemoptNativeSorts *memopt_native_call_sorts(MemoptNativeCall *call);
 
+// EXCEPTION blocks (native_block.cpp): the frames of the call's blocks, by
+// depth, made by memopt_native_blocks_begin in the call's context; closing
+// the cursors and sorts of statements [first, end) and forgetting a write
+// statement an error stopped.
+struct MemoptNativeBlockFrame *memopt_native_call_blocks(MemoptNativeCall *call);
+struct MemoptNativeBlockFrame *memopt_native_blocks_begin(int depth, MemoryContext context);
+void memopt_native_call_close_statements(MemoptNativeCall *call, int32_t first, int32_t end);
+
 // The call's memory context (its variables' values; freed at its end).
 MemoryContext memopt_native_call_context(MemoptNativeCall *call);
 // The value sets of the call's hashed IN subqueries (native_value_set.cpp),
@@ -77,6 +87,8 @@ struct MemoptNativeValueSet *memopt_native_value_sets_begin(const MemoptNativeRo
 struct MemoptNativeSorts *memopt_native_sorts_begin(const MemoptNativeRoutine *routine,
                                                     MemoryContext context);
 void memopt_native_sorts_end(struct MemoptNativeSorts *sorts);
+// Ends the sorts of statements [first, end) that are still running.
+void memopt_native_sorts_close(struct MemoptNativeSorts *sorts, int32_t first, int32_t end);
 // The runtime functions' addresses, for the code generator.
 void memopt_native_runtime_symbols(memopt::native::CodegenOptions *options);
 

@@ -133,6 +133,7 @@ bool ParseAndBind(HeapTuple proc_tuple, Oid fn_oid, CompileWork *work, bool repo
   memopt_native_resolve_tables(&work->routine, fn_oid,
                                ((Form_pg_proc)GETSTRUCT(proc_tuple))->pronamespace);
   memopt_native_resolve_callees(&work->routine);
+  memopt_native_resolve_conditions(&work->routine);
   if (!native::Bind(&work->routine, &work->error)) {
     if (report) ReportSourceError(work->error, work->source.c_str(), name);
     return false;
@@ -145,6 +146,7 @@ void GenerateCode(CompileWork *work, bool prebuilt) {
   memopt_native_runtime_symbols(&options);
   if (prebuilt) options.prebuilt_object = &work->prebuilt_object;
   options.interrupt_pending = reinterpret_cast<const volatile int *>(&InterruptPending);
+  options.jump_buffer_size = sizeof(sigjmp_buf);
   work->code = native::Compile(work->routine, options, &work->codegen_error);
   if (work->code == nullptr)
     ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR),

@@ -88,6 +88,8 @@ struct CallState {
   MemoptNativeValueSet *value_sets;  // by Expr::value_set
   MemoptNativeTriggers triggers;     // the write statement firing triggers, if any
   int64_t rows_written;              // by the write statement running, for FOUND
+  ResourceOwner owner;               // the caller's: holds what lives for the whole call
+  MemoptNativeBlockFrame *blocks;    // by Stmt::block_depth (native_block.cpp)
 };
 
 CallState *StateOf(MemoptNativeCall *call) { return static_cast<CallState *>(call->state); }
@@ -202,6 +204,30 @@ void OpenTable(const native::TableDesc &desc, AclMode mode, Index range_table_in
   state->write_slot = MakeSingleTupleTableSlot(RelationGetDescr(rel), &TTSOpsVirtual);
 }
 
+Relation IndexOf(TableState *table, int index, Oid oid);
+
+// A routine with EXCEPTION blocks opens, before any block runs, what would
+// otherwise be opened on first use and kept to the end of the call: every
+// index of its tables, the relations trigger.c fires AFTER events of its
+// tables through, and their trigger slots (which pin the table's row
+// type). Opened inside a block, the block's subtransaction would own them
+// and release them at its end.
+void TakeCallResources(CallState *state) {
+  const native::Routine &bound = *state->routine->routine;
+  for (size_t t = 0; t < bound.tables.size(); ++t) {
+    TableState *table = &state->tables[t];
+    for (size_t i = 0; i < bound.tables[t].indexes.size(); ++i)
+      IndexOf(table, static_cast<int>(i), bound.tables[t].indexes[i].oid);
+    if (!table->fires_triggers) continue;
+    ResultRelInfo *fired_through =
+        ExecGetTriggerResultRel(state->estate, RelationGetRelid(table->rel), nullptr);
+    for (ResultRelInfo *info : {table->result_rel, fired_through}) {
+      (void)ExecGetTriggerOldSlot(state->estate, info);
+      (void)ExecGetTriggerNewSlot(state->estate, info);
+    }
+  }
+}
+
 CallState *BeginCall(MemoptNativeRoutine *routine) {
   memopt::Transaction *txn = memopt_txn_at_level(routine->isolation);
   if (txn->isolation() < routine->isolation)
@@ -236,6 +262,11 @@ CallState *BeginCall(MemoptNativeRoutine *routine) {
   state->sorts = memopt_native_sorts_begin(routine, state->variables);
   state->value_sets = memopt_native_value_sets_begin(routine, state->variables);
   state->callees = static_cast<FmgrInfo *>(palloc0(sizeof(FmgrInfo) * (bound.callees.size() + 1)));
+  state->owner = CurrentResourceOwner;
+  if (bound.block_depth > 0) {
+    state->blocks = memopt_native_blocks_begin(bound.block_depth, state->variables);
+    TakeCallResources(state);
+  }
   PushActiveSnapshot(GetTransactionSnapshot());
   // trigger.c hands the estate's snapshot to table_tuple_lock: the call's,
   // whose command id each writing statement advances in place.
@@ -715,8 +746,13 @@ void memopt_rt_open(MemoptNativeCall *call, int32_t stmt_number, int32_t source,
   const native::TableRef &ref = native::SourceRef(*StatementOf(call, stmt_number), source);
   Cursor *cursor = CursorOf(state, stmt_number, source);
   TableState *table = &state->tables[ref.table];
-  CloseCursor(cursor);  // an inner FROM item opens again for each outer row
-  if (cursor->slot == nullptr) cursor->slot = table_slot_create(table->rel, nullptr);
+  CloseCursor(cursor);            // an inner FROM item opens again for each outer row
+  if (cursor->slot == nullptr) {  // kept to the end of the call: under the call's owner
+    ResourceOwner owner = CurrentResourceOwner;
+    CurrentResourceOwner = state->owner;
+    cursor->slot = table_slot_create(table->rel, nullptr);
+    CurrentResourceOwner = owner;
+  }
   if (keys != nullptr && ref.range_scan) {
     OpenRange(state, ref, cursor, keys);
   } else if (keys != nullptr) {
@@ -864,9 +900,13 @@ void memopt_rt_emit(MemoptNativeCall *call, int32_t stmt_number, const uint64_t 
                     const bool *nulls) {
   (void)stmt_number;
   ReturnSetInfo *result_set = StateOf(call)->result_set;
+  // Rows spilled to disk stay when an EXCEPTION block's subtransaction ends.
+  ResourceOwner owner = CurrentResourceOwner;
+  CurrentResourceOwner = StateOf(call)->owner;
   tuplestore_putvalues(result_set->setResult, result_set->setDesc,
                        reinterpret_cast<Datum *>(const_cast<uint64_t *>(values)),
                        const_cast<bool *>(nulls));
+  CurrentResourceOwner = owner;
 }
 
 void memopt_rt_raise(MemoptNativeCall *call, int32_t stmt_number, const uint64_t *args,
@@ -911,6 +951,25 @@ MemoryContext memopt_native_call_scratch(MemoptNativeCall *call) { return StateO
 
 MemoptNativeSorts *memopt_native_call_sorts(MemoptNativeCall *call) { return StateOf(call)->sorts; }
 
+MemoptNativeBlockFrame *memopt_native_call_blocks(MemoptNativeCall *call) {
+  return StateOf(call)->blocks;
+}
+
+void memopt_native_call_close_statements(MemoptNativeCall *call, int32_t first, int32_t end) {
+  CallState *state = StateOf(call);
+  const std::vector<const native::Stmt *> &statements = state->routine->code->statements();
+  for (int32_t i = first; i < end; ++i) {
+    if (state->cursors[i] != nullptr)
+      for (size_t source = 0; source < native::SourceCount(*statements[i]); ++source)
+        CloseCursor(&state->cursors[i][source]);
+  }
+  memopt_native_sorts_close(state->sorts, first, end);
+  // A write statement an error stopped: trigger.c's own state is undone by
+  // the subtransaction's abort.
+  state->triggers.target = nullptr;
+  state->triggers.transitions = nullptr;
+}
+
 MemoryContext memopt_native_call_context(MemoptNativeCall *call) {
   return StateOf(call)->variables;
 }
@@ -950,6 +1009,14 @@ void memopt_native_runtime_symbols(native::CodegenOptions *options) {
   symbols["memopt_rt_update"] = reinterpret_cast<void *>(memopt_rt_update);
   symbols["memopt_rt_delete"] = reinterpret_cast<void *>(memopt_rt_delete);
   symbols["memopt_rt_raise"] = reinterpret_cast<void *>(memopt_rt_raise);
+  symbols["memopt_rt_block_begin"] = reinterpret_cast<void *>(memopt_rt_block_begin);
+  symbols["memopt_rt_block_end"] = reinterpret_cast<void *>(memopt_rt_block_end);
+  symbols["memopt_rt_block_catch"] = reinterpret_cast<void *>(memopt_rt_block_catch);
+  symbols["memopt_rt_block_error"] = reinterpret_cast<void *>(memopt_rt_block_error);
+  symbols["memopt_rt_block_reraise"] = reinterpret_cast<void *>(memopt_rt_block_reraise);
+  symbols["memopt_rt_block_done"] = reinterpret_cast<void *>(memopt_rt_block_done);
+  // glibc's sigsetjmp is a macro for this; generated code calls it itself.
+  symbols["__sigsetjmp"] = reinterpret_cast<void *>(__sigsetjmp);
   symbols["memopt_rt_emit"] = reinterpret_cast<void *>(memopt_rt_emit);
   symbols["memopt_rt_call"] = reinterpret_cast<void *>(memopt_rt_call);
 }

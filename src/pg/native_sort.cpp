@@ -119,6 +119,11 @@ void memopt_native_sorts_end(MemoptNativeSorts *sorts) {
   }
 }
 
+void memopt_native_sorts_close(MemoptNativeSorts *sorts, int32_t first, int32_t end) {
+  for (size_t i = static_cast<size_t>(first) * 2; i < static_cast<size_t>(end) * 2; ++i)
+    EndSort(&sorts->sorts[i]);
+}
+
 extern "C" {
 
 void memopt_rt_sort_put(MemoptNativeCall *call, int32_t stmt, int32_t stage, const uint64_t *values,

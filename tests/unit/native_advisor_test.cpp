@@ -43,6 +43,20 @@ TEST(NativeAdvisor, FindsWhatTheLanguageLacksByLine) {
   EXPECT_EQ(named, want_tables);
 }
 
+TEST(NativeAdvisor, OnlyHandlersOfTheOutermostBlockAreFindings) {
+  std::vector<AdvisorFinding> findings;
+  std::vector<TableMention> tables;
+  AdvisePlpgsql(
+      "BEGIN\n  x := CASE WHEN a THEN 1 END;\n  CASE a WHEN 1 THEN NULL; END CASE;\n"
+      "  BEGIN\n    IF a THEN NULL; END IF;\n    RAISE EXCEPTION 'e';\n"
+      "  EXCEPTION WHEN others THEN NULL;\n  END;\n"
+      "EXCEPTION WHEN others THEN\n  NULL;\nEND",
+      &findings, &tables);
+  ASSERT_EQ(findings.size(), 1u);
+  EXPECT_EQ(findings[0].line, 9);
+  EXPECT_EQ(findings[0].construct, "EXCEPTION");
+}
+
 TEST(NativeAdvisor, ACompilableBodyHasNoFindings) {
   std::vector<AdvisorFinding> findings;
   std::vector<TableMention> tables;

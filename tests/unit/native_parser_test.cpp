@@ -434,7 +434,8 @@ TEST(NativeParser, Raise) {
   ExpectError(Wrap("RAISE 'x' USING ERRCODE = 'p0002';"), 2, 27, "invalid SQLSTATE code");
   ExpectError(Wrap("RAISE 'x' USING ERRCODE = '2201';"), 2, 27, "invalid SQLSTATE code");
   ExpectError(Wrap("RAISE 'x' USING HINT = 'h';"), 2, 17, "syntax error at or near \"HINT\"");
-  ExpectError(Wrap("RAISE;"), 2, 6, "syntax error at or near \";\"");
+  EXPECT_TRUE(OneStatement("RAISE;")->reraise);  // the binder checks it is in a handler
+  ExpectError(Wrap("RAISE NOTICE;"), 2, 13, "syntax error at or near \";\"");
   ExpectError(Wrap("RAISE NOTICE '% and %', a;"), 2, 14, "too few parameters specified for RAISE");
   ExpectError(Wrap("RAISE NOTICE '%%', a;"), 2, 14, "too many parameters specified for RAISE");
 }
@@ -605,16 +606,48 @@ TEST(NativeParser, PerformAndGetDiagnostics) {
   ExpectError(Wrap("PERFORM;"), 2, 8, "syntax error at or near \";\"");
 }
 
+TEST(NativeParser, ExceptionBlocks) {
+  StmtPtr s = OneStatement(
+      "BEGIN\n  x := 1;\n  y := 2;\nEXCEPTION\n  WHEN unique_violation OR SQLSTATE '22012' THEN\n"
+      "    RAISE;\n  WHEN others THEN NULL; x := 3;\nEND;");
+  EXPECT_EQ(s->kind, StmtKind::kBlock);
+  EXPECT_EQ(s->body.size(), 2u);
+  ASSERT_EQ(s->handlers.size(), 2u);
+  ASSERT_EQ(s->branches.size(), 2u);
+  ASSERT_EQ(s->handlers[0].size(), 2u);
+  EXPECT_EQ(s->handlers[0][0].name, "unique_violation");
+  EXPECT_TRUE(s->handlers[0][0].sqlstates.empty());  // the glue resolves names
+  ExpectPos(s->handlers[0][0].pos, 6, 8);
+  EXPECT_TRUE(s->handlers[0][1].name.empty());
+  EXPECT_EQ(s->handlers[0][1].sqlstates, std::vector<std::string>{"22012"});
+  EXPECT_TRUE(s->branches[0][0]->reraise);
+  EXPECT_EQ(s->handlers[1][0].name, "others");
+  EXPECT_EQ(s->branches[1].size(), 2u);
+
+  s = OneStatement("BEGIN NULL; END;");  // a block without handlers
+  EXPECT_EQ(s->body.size(), 1u);
+  EXPECT_TRUE(s->handlers.empty());
+
+  ExpectError(Wrap("BEGIN NULL; EXCEPTION END;"), 2, 23, "syntax error at or near \"END\"");
+  ExpectError(Wrap("BEGIN NULL; EXCEPTION WHEN SQLSTATE '2201' THEN NULL; END;"), 2, 37,
+              "invalid SQLSTATE code");
+  ExpectError(Wrap("BEGIN NULL; EXCEPTION WHEN 42 THEN NULL; END;"), 2, 28,
+              "syntax error at or near \"42\"");
+  ExpectError(Wrap("BEGIN NULL; END"), 3, 1, "syntax error at or near \"END\"");
+  ExpectError(Wrap("BEGIN ATOMIC NULL; END;"), 2, 7,
+              "BEGIN ATOMIC can only be the outermost block of a natively compiled routine");
+  ExpectError(Wrap("NULL;\nEXCEPTION WHEN others THEN NULL;"), 3, 1,
+              "the BEGIN ATOMIC block cannot have EXCEPTION handlers");
+}
+
 TEST(NativeParser, UnsupportedStatements) {
-  for (const char *word :
-       {"EXECUTE", "COMMIT", "ROLLBACK", "BEGIN", "OPEN", "FETCH", "CLOSE", "FOREACH"}) {
+  for (const char *word : {"EXECUTE", "COMMIT", "ROLLBACK", "OPEN", "FETCH", "CLOSE", "FOREACH"}) {
     std::string lower = word;
     for (char &c : lower) c = static_cast<char>(std::tolower(c));
     ExpectError(Wrap("NULL;\n   " + lower + " something;"), 3, 4,
                 std::string("\"") + word + "\" is not supported in natively compiled routines");
   }
-  ExpectError(Wrap("BEGIN := 1;"), 2, 1,
-              "\"BEGIN\" is not supported in natively compiled routines");
+  ExpectError(Wrap("BEGIN := 1;"), 2, 7, "syntax error at or near \":=\"");
   ExpectError(Wrap("FROB x;"), 2, 1, "syntax error at or near \"FROB\"");
   // CALL of another routine is a statement; it needs parentheses.
   ExpectError(Wrap("CALL other;"), 2, 11, "syntax error at or near \";\"");
