@@ -24,6 +24,11 @@
 #    constants)` over a 100,000-row table keyed by text (natively one
 #    lookup per distinct item, the items from a sorted set built once per
 #    call), and the compile time of that function.
+# 8. Upsert by exception: ROWS / 10 iterations of BEGIN INSERT (i % (ROWS
+#    / 20)) EXCEPTION WHEN unique_violation THEN UPDATE ... END, so half of
+#    them catch an error: a subtransaction per iteration, rolled back for
+#    half (natively sigsetjmp and memopt's savepoint level; PL/pgSQL's
+#    exec_stmt_block).
 # Times are server-side call times from psql's \timing, medians of REPEAT
 # runs; ratios are PL/pgSQL's time over the native time in the same run.
 set -euo pipefail
@@ -131,6 +136,19 @@ for side in native:t_text_mem:native_compilation plpgsql_heap:t_text_heap:plpgsq
   psql_q -d postgres -c "CREATE FUNCTION text_in_list_$name() RETURNS bigint LANGUAGE $language AS \$\$ $start $body END \$\$"
 done
 
+for side in native:t_exc_mem_native:native_compilation plpgsql_heap:t_exc_heap:plpgsql \
+  plpgsql_mem:t_exc_mem_plpgsql:plpgsql; do
+  IFS=: read -r name table language <<<"$side"
+  using=""
+  [[ "$name" != plpgsql_heap ]] && using="USING memopt"
+  psql_q -d postgres -c "CREATE TABLE $table (id int PRIMARY KEY, hits int) $using"
+  body="FOR i IN 1..k LOOP BEGIN INSERT INTO $table VALUES (i % (k / 2), 1);
+    EXCEPTION WHEN unique_violation THEN UPDATE $table SET hits = hits + 1 WHERE id = i % (k / 2);
+    END; END LOOP; SELECT sum(hits) INTO n FROM $table; RETURN n;"
+  start=$(routine_start "$language")
+  psql_q -d postgres -c "CREATE FUNCTION upsert_$name(k int) RETURNS bigint LANGUAGE $language AS \$\$ $start $body END \$\$"
+done
+
 long_list=$(seq -s ', ' 1 3 15000)
 psql_q -d postgres -c "CREATE FUNCTION long_in_list() RETURNS bigint LANGUAGE native_compilation AS \$\$
   BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT) DECLARE n bigint;
@@ -163,6 +181,10 @@ for _ in $(seq "$REPEAT"); do
   for f in in_list_native in_list_plpgsql_heap in_list_plpgsql_mem; do
     samples[$f]+="$(time_ms "SELECT $f($ROWS / 3 - 1)") "
   done
+  psql_q -d postgres -c "TRUNCATE t_exc_mem_native, t_exc_heap, t_exc_mem_plpgsql"
+  for f in upsert_native upsert_plpgsql_heap upsert_plpgsql_mem; do
+    samples[$f]+="$(time_ms "SELECT $f($ROWS / 10)") "
+  done
 done
 compile_ms=$(psql_q -d postgres -At -c "SELECT round(memopt.recompile('ins_native(int)')::numeric, 1)")
 long_list_ms=$(psql_q -d postgres -At -c "SELECT round(memopt.recompile('long_in_list()')::numeric, 1)")
@@ -194,3 +216,6 @@ printf "%-44s %10s %9s\n" "text IN-list lookups, PL/pgSQL -> heap" "$(med text_i
 printf "%-44s %10s %9s\n" "text IN-list lookups, PL/pgSQL -> memopt" "$(med text_in_list_plpgsql_mem)" "$(ratio text_in_list_plpgsql_mem text_in_list_native)"
 echo "compile time of long_in_list (5,000 constants): ${long_list_ms} ms"
 echo "compile time of text_in_list_native (1,000 text constants): ${text_list_ms} ms"
+printf "%-44s %10s %9s\n" "upsert by exception, native -> memopt" "$(med upsert_native)" "1.0x"
+printf "%-44s %10s %9s\n" "upsert by exception, PL/pgSQL -> heap" "$(med upsert_plpgsql_heap)" "$(ratio upsert_plpgsql_heap upsert_native)"
+printf "%-44s %10s %9s\n" "upsert by exception, PL/pgSQL -> memopt" "$(med upsert_plpgsql_mem)" "$(ratio upsert_plpgsql_mem upsert_native)"
