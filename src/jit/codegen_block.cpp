@@ -84,14 +84,15 @@ void Generator::GenBlock(const Stmt *stmt) {
                                          llvm::GlobalValue::PrivateLinkage, nullptr, "statements");
   llvm::Value *statement_range = b_.CreateConstInBoundsGEP2_32(range_type, range, 0, 0);
   int32_t first_stmt = static_cast<int32_t>(statements.size());
-  open_blocks_.push_back(OpenBlock{depth, loops_.size(), false, statement_range});
+  OpenBlock running{depth, loops_.size(), false, statement_range};
+  open_blocks_.push_back(running);
   GenList(stmt->body);
   open_blocks_.pop_back();
   int32_t end_stmt = static_cast<int32_t>(statements.size());
   range->setInitializer(
       llvm::ConstantArray::get(range_type, {b_.getInt32(first_stmt), b_.getInt32(end_stmt)}));
   if (b_.GetInsertBlock()->getTerminator() == nullptr) {
-    EndBlock(OpenBlock{depth, loops_.size(), false, statement_range});
+    EndBlock(running);
     b_.CreateBr(done);
   }
 

@@ -91,14 +91,11 @@ void memopt_rt_block_end(MemoptNativeCall *call, int32_t depth, const int32_t *s
 int32_t memopt_rt_block_catch(MemoptNativeCall *call, int32_t depth, const int32_t *conditions,
                               int32_t count, const int32_t *statements) {
   MemoptNativeBlockFrame *frame = FrameOf(call, depth);
-  // From here on, errors go to the enclosing block or the caller.
-  PG_exception_stack = frame->exception_stack;
-  error_context_stack = frame->context_stack;
-  MemoryContextSwitchTo(frame->memory);
+  RestoreFrame(frame);  // from here on, errors go to the enclosing block or the caller
   ErrorData *error = CopyErrorData();
   FlushErrorState();
   // The body's scans registered their snapshots with the subtransaction's
-  // owner; the error may have left another one current.
+  // owner, which is not the frame's (nor, after an error, always current).
   CurrentResourceOwner = CurTransactionResourceOwner;
   memopt_native_call_close_statements(call, statements[0], statements[1]);
   RollbackAndReleaseCurrentSubTransaction();

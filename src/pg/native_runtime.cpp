@@ -108,6 +108,17 @@ Cursor *CursorOf(CallState *state, int32_t stmt_number, int32_t source) {
   return &cursors[source];
 }
 
+// Calls fn(Cursor *) for each cursor made for statements [first, end).
+template <typename F>
+void ForEachCursor(CallState *state, size_t first, size_t end, F fn) {
+  const std::vector<const native::Stmt *> &statements = state->routine->code->statements();
+  for (size_t i = first; i < end; ++i) {
+    if (state->cursors[i] == nullptr) continue;
+    for (size_t source = 0; source < native::SourceCount(*statements[i]); ++source)
+      fn(&state->cursors[i][source]);
+  }
+}
+
 void CloseCursor(Cursor *cursor) {
   if (cursor->open && cursor->by_range) {
     memopt_range_cursor_end(cursor->range);
@@ -286,15 +297,10 @@ void EndCall(CallState *state) {
     }
     table_close(table.rel, NoLock);
   }
-  const std::vector<const native::Stmt *> &statements = state->routine->code->statements();
-  for (size_t i = 0; i < statements.size(); ++i) {
-    if (state->cursors[i] == nullptr) continue;
-    for (size_t source = 0; source < native::SourceCount(*statements[i]); ++source) {
-      Cursor *cursor = &state->cursors[i][source];
-      CloseCursor(cursor);  // RETURN inside FOR over a query leaves it open
-      if (cursor->slot != nullptr) ExecDropSingleTupleTableSlot(cursor->slot);
-    }
-  }
+  ForEachCursor(state, 0, state->routine->code->statements().size(), [](Cursor *cursor) {
+    CloseCursor(cursor);  // RETURN inside FOR over a query leaves it open
+    if (cursor->slot != nullptr) ExecDropSingleTupleTableSlot(cursor->slot);
+  });
   memopt_native_sorts_end(state->sorts);
   PopActiveSnapshot();
   // Trigger slots, and relations trigger.c opened to fire AFTER events.
@@ -957,12 +963,7 @@ MemoptNativeBlockFrame *memopt_native_call_blocks(MemoptNativeCall *call) {
 
 void memopt_native_call_close_statements(MemoptNativeCall *call, int32_t first, int32_t end) {
   CallState *state = StateOf(call);
-  const std::vector<const native::Stmt *> &statements = state->routine->code->statements();
-  for (int32_t i = first; i < end; ++i) {
-    if (state->cursors[i] != nullptr)
-      for (size_t source = 0; source < native::SourceCount(*statements[i]); ++source)
-        CloseCursor(&state->cursors[i][source]);
-  }
+  ForEachCursor(state, first, end, CloseCursor);
   memopt_native_sorts_close(state->sorts, first, end);
   // A write statement an error stopped: trigger.c's own state is undone by
   // the subtransaction's abort.
