@@ -278,6 +278,98 @@ BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
   RETURN SQLERRM;
 END $$;
 
+-- GET STACKED DIAGNOSTICS reads the caught error's fields: the constraint,
+-- table, schema and column of an integrity error, its detail and hint, and
+-- the context (the routine and line). An inner handler's error hides the
+-- outer one only while that inner handler runs.
+CREATE FUNCTION diagnose(kind int) RETURNS text LANGUAGE native_compilation AS $$
+BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
+  DECLARE st text; DECLARE msg text; DECLARE det text; DECLARE hnt text;
+  DECLARE con text; DECLARE tab text; DECLARE sch text; DECLARE col text;
+  DECLARE ctx text; DECLARE inner_state text := '';
+  BEGIN
+    IF kind = 1 THEN INSERT INTO child VALUES (10, 99, 0); END IF;
+    IF kind = 2 THEN INSERT INTO acct VALUES (NULL, 1); END IF;
+    IF kind = 3 THEN UPDATE acct SET balance = -1 WHERE id = 1; END IF;
+    IF kind = 4 THEN
+      RAISE EXCEPTION 'custom' USING ERRCODE = 'P0001';
+    END IF;
+    RETURN 'no error';
+  EXCEPTION WHEN OTHERS THEN
+    BEGIN
+      PERFORM 1 / 0;
+    EXCEPTION WHEN division_by_zero THEN
+      GET STACKED DIAGNOSTICS inner_state = RETURNED_SQLSTATE;
+    END;
+    GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT,
+      det = PG_EXCEPTION_DETAIL, hnt = PG_EXCEPTION_HINT, con = CONSTRAINT_NAME,
+      tab = TABLE_NAME, sch = SCHEMA_NAME, col = COLUMN_NAME, ctx := PG_EXCEPTION_CONTEXT;
+    RETURN concat_ws(' | ', inner_state, st, msg, det, hnt, con, tab, sch, col, ctx);
+  END;
+END $$;
+SELECT diagnose(1);
+SELECT diagnose(2);
+SELECT diagnose(3);
+SELECT diagnose(4);
+SELECT diagnose(0);
+SELECT * FROM acct ORDER BY id;
+
+-- A labeled block: EXIT label leaves it from its body (whose work is kept:
+-- the subtransaction commits) or from a handler; END may repeat the label.
+CREATE FUNCTION labeled(n int) RETURNS text LANGUAGE native_compilation AS $$
+BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
+  DECLARE steps text := '';
+  <<work>> BEGIN
+    FOR i IN 1..3 LOOP
+      INSERT INTO child VALUES (100 * n + i, 1, i);
+      steps := steps || i;
+      EXIT work WHEN i = n;
+    END LOOP;
+    steps := steps || ' then ' || (10 / (n - 4));
+  EXCEPTION WHEN division_by_zero THEN
+    steps := steps || ' zero';
+    EXIT work WHEN n > 0;
+    steps := steps || ' unreached';
+  END work;
+  RETURN steps;
+END $$;
+SELECT labeled(2), labeled(4), labeled(5);
+SELECT id FROM child WHERE id >= 100 ORDER BY id;
+CREATE FUNCTION bad() RETURNS int LANGUAGE native_compilation AS $$
+BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
+  <<b>> BEGIN
+    LOOP
+      CONTINUE b;
+    END LOOP;
+  END b;
+END $$;
+CREATE FUNCTION bad() RETURNS int LANGUAGE native_compilation AS $$
+BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
+  <<b>> BEGIN
+    RETURN 1;
+  END c;
+END $$;
+CREATE FUNCTION bad() RETURNS text LANGUAGE native_compilation AS $$
+BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
+  DECLARE t text;
+  BEGIN
+    RETURN 'x';
+  EXCEPTION WHEN OTHERS THEN
+    NULL;
+  END;
+  GET STACKED DIAGNOSTICS t = MESSAGE_TEXT;
+  RETURN t;
+END $$;
+CREATE FUNCTION bad() RETURNS text LANGUAGE native_compilation AS $$
+BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
+  DECLARE t text;
+  BEGIN
+    RETURN 'x';
+  EXCEPTION WHEN OTHERS THEN
+    GET STACKED DIAGNOSTICS t = ROW_COUNT;
+  END;
+END $$;
+
 SET client_min_messages = warning;
 DROP TABLE child, parent, acct, audit CASCADE;
 RESET client_min_messages;

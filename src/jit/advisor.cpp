@@ -94,11 +94,13 @@ class Scanner {
     if (word == "return" && (IsWord(i + 1, "next") || IsWord(i + 1, "query")))
       Add(i, "RETURN " + Upper(t_[i + 1].text),
           "set-returning functions return rows with SELECT statements without INTO");
-    if (word == "get" && IsWord(i + 1, "stacked"))
-      Add(i, "GET STACKED DIAGNOSTICS",
-          "GET STACKED DIAGNOSTICS is not supported; a handler reads SQLSTATE and SQLERRM");
-    if (word == "get" && IsWord(i + 3, "pg_context"))
-      Add(i, "GET DIAGNOSTICS PG_CONTEXT", "only ROW_COUNT is supported");
+    if (word == "get") {
+      for (size_t j = i + 1; j < t_.size() && !IsOp(j, ";"); ++j)
+        if (IsWord(j, "pg_context")) {
+          Add(i, "GET DIAGNOSTICS PG_CONTEXT", "PG_CONTEXT is not supported");
+          break;
+        }
+    }
     if (word == "exception" && std::count(open_.begin(), open_.end(), 'b') == 1)
       Add(i, "EXCEPTION",
           "the outermost block becomes BEGIN ATOMIC, which has no handlers; put its statements "

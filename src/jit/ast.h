@@ -170,7 +170,7 @@ enum class StmtKind : uint8_t {
   kNullStmt,        // NULL;
   kCallRoutine,     // CALL name(args): a natively compiled procedure
   kPerform,         // PERFORM select_list [query-clauses]: a query run for its effects
-  kGetDiagnostics,  // GET DIAGNOSTICS into[i] = ROW_COUNT; bound: set_values[i] reads it
+  kGetDiagnostics,  // GET [STACKED] DIAGNOSTICS into[i] = item i; bound: set_values[i] reads it
   kSubquery,  // the query of a subquery expression (EXISTS: its select list is never computed)
   kBlock,     // BEGIN body [EXCEPTION WHEN handlers[i] THEN branches[i] ...] END
 };
@@ -251,7 +251,7 @@ struct Stmt {
   SourcePos pos;
 
   std::string name;   // kDeclare, kAssign, kForRange (loop variable); kExit / kContinue: label
-  std::string label;  // loops: <<label>>, empty when none
+  std::string label;  // loops and kBlock: <<label>>, empty when none
   TypeName type_name;
   bool not_null = false;
   ExprPtr value;  // kDeclare initializer, kAssign, kExit/kContinue WHEN, kReturn
@@ -268,6 +268,11 @@ struct Stmt {
   std::vector<ExprPtr> args;  // kRaise format arguments
   std::string errcode;        // kRaise USING ERRCODE (5 characters), empty when none
   bool reraise = false;       // kRaise: `RAISE;`, the error its EXCEPTION handler caught
+
+  // kGetDiagnostics: STACKED reads the error a handler caught. Per item,
+  // -1 for ROW_COUNT or the MemoptNativeErrorField (runtime_api.h) it reads.
+  bool stacked = false;
+  std::vector<int32_t> error_fields;
 
   // kBlock: body is the protected statements; handlers[i] the conditions of
   // EXCEPTION WHEN clause i, branches[i] its statements.
@@ -294,7 +299,9 @@ struct Stmt {
   ExprPtr limit, offset;
 
   // Bound by binder.cpp.
-  int variable = -1;                // kDeclare, kAssign, kForRange
+  // kDeclare, kAssign, kForRange; GET STACKED DIAGNOSTICS: a hidden text
+  // variable each item's error field passes through on its way to into[i].
+  int variable = -1;
   int callee = -1;                  // kCallRoutine: index into Routine::callees
   std::vector<int> into_variables;  // kSelectInto
   std::vector<int> column_numbers;  // kInsert (per VALUES entry), kUpdate (per SET): 0-based
@@ -315,7 +322,8 @@ struct Stmt {
   int distinct_input = -1;
   // kBlock with handlers: how many such blocks enclose it (0 for the
   // outermost), and per handler the SQLSTATE and SQLERRM variables its
-  // statements read. `RAISE;`: the depth of the block whose error it raises.
+  // statements read. `RAISE;` and GET STACKED DIAGNOSTICS: the depth of the
+  // block whose error they read.
   int block_depth = -1;
   std::vector<int> sqlstate_variables, sqlerrm_variables;
 };

@@ -1189,14 +1189,7 @@ class Binder {
         break;
       case StmtKind::kExit:
       case StmtKind::kContinue:
-        if (loop_depth_ == 0)
-          Fail(stmt->pos, std::string(stmt->kind == StmtKind::kExit ? "EXIT" : "CONTINUE") +
-                              " cannot be used outside a loop");
-        if (!stmt->name.empty() &&
-            std::find(labels_.begin(), labels_.end(), stmt->name) == labels_.end())
-          Fail(stmt->pos, "there is no label \"" + stmt->name +
-                              "\" attached to any block or loop enclosing this statement");
-        if (stmt->value) RequireBool(&stmt->value, "WHEN");
+        BindExitOrContinue(stmt);
         break;
       case StmtKind::kReturn:
         BindReturn(stmt);
@@ -1262,10 +1255,28 @@ class Binder {
 
   void BindLoopBody(StmtList *body, const std::string &label) {
     ++loop_depth_;
-    labels_.push_back(label);
+    labels_.push_back(Label{label, false});
     BindList(body);
     labels_.pop_back();
     --loop_depth_;
+  }
+
+  // As PL/pgSQL's grammar: without a label, the innermost loop; with one,
+  // the enclosing loop or block of that label (CONTINUE: a loop).
+  void BindExitOrContinue(Stmt *stmt) {
+    const bool exit = stmt->kind == StmtKind::kExit;
+    if (stmt->name.empty() && loop_depth_ == 0)
+      Fail(stmt->pos, std::string(exit ? "EXIT" : "CONTINUE") + " cannot be used outside a loop");
+    if (!stmt->name.empty()) {
+      auto it = std::find_if(labels_.rbegin(), labels_.rend(),
+                             [stmt](const Label &label) { return label.name == stmt->name; });
+      if (it == labels_.rend())
+        Fail(stmt->pos, "there is no label \"" + stmt->name +
+                            "\" attached to any block or loop enclosing this statement");
+      if (it->block && !exit)
+        Fail(stmt->pos, "block label \"" + stmt->name + "\" cannot be used in CONTINUE");
+    }
+    if (stmt->value) RequireBool(&stmt->value, "WHEN");
   }
 
   void BindFor(Stmt *stmt) {
@@ -1313,6 +1324,12 @@ class Binder {
   // handlers, each handler's statements are one too, where SQLSTATE and
   // SQLERRM name the caught error (as in PL/pgSQL).
   void BindBlock(Stmt *stmt) {
+    labels_.push_back(Label{stmt->label, true});
+    BindBlockContents(stmt);
+    labels_.pop_back();
+  }
+
+  void BindBlockContents(Stmt *stmt) {
     if (stmt->handlers.empty()) {
       BindList(&stmt->body);
       return;
@@ -1553,24 +1570,34 @@ class Binder {
   }
 
   // GET DIAGNOSTICS v = ROW_COUNT: assignments from the routine's ROW_COUNT
-  // variable (declared at the first use), converted to each target's type.
+  // variable (declared at the first use); GET STACKED DIAGNOSTICS v = item:
+  // from a hidden text variable that codegen sets to the caught error's
+  // field first. Each converted to its target's type.
   void BindGetDiagnostics(Stmt *stmt) {
-    if (routine_.row_count_variable < 0) {
-      Variable row_count;
-      row_count.name = "(row_count)";
-      row_count.type = Type::kInt8;
-      routine_.row_count_variable = DeclareHidden(row_count);
+    Variable source;
+    if (stmt->stacked) {
+      if (handler_depths_.empty())  // PL/pgSQL finds this out when it runs; here at CREATE
+        FailWithCode(stmt->pos, "0Z002",
+                     "GET STACKED DIAGNOSTICS cannot be used outside an exception handler", "");
+      stmt->block_depth = handler_depths_.back();
+      source.name = "(error field)";
+      source.type = Type::kText;
+      stmt->variable = DeclareHidden(source);
+    } else if (routine_.row_count_variable < 0) {
+      source.name = "(row_count)";
+      source.type = Type::kInt8;
+      routine_.row_count_variable = DeclareHidden(source);
     }
+    int read = stmt->stacked ? stmt->variable : routine_.row_count_variable;
     BindTargets(stmt);
     for (size_t i = 0; i < stmt->into.size(); ++i) {
-      int variable = stmt->into_variables[i];
       ExprPtr value = std::make_unique<Expr>();
       value->kind = ExprKind::kName;
       value->pos = stmt->into_pos[i];
-      value->parts.push_back("(row_count)");
-      value->variable = routine_.row_count_variable;
-      value->type = Type::kInt8;
-      const Variable &target = routine_.variables[variable];
+      value->parts.push_back(routine_.variables[read].name);
+      value->variable = read;
+      value->type = routine_.variables[read].type;
+      const Variable &target = routine_.variables[stmt->into_variables[i]];
       CoerceForAssignment(&value, target.type, "variable \"" + target.name + "\"", target.typmod);
       stmt->set_values.push_back(std::move(value));
     }
@@ -2105,7 +2132,11 @@ class Binder {
   // being bound (BindSubquery); nullptr in procedural code.
   Stmt *cache_owner_ = nullptr;
   int loop_depth_ = 0;
-  std::vector<std::string> labels_;  // of the enclosing loops, innermost last
+  struct Label {
+    std::string name;  // empty for an unlabeled loop or block
+    bool block;        // a BEGIN ... END block, else a loop
+  };
+  std::vector<Label> labels_;        // of the enclosing loops and blocks, innermost last
   int open_blocks_ = 0;              // blocks with EXCEPTION handlers around the statement
   std::vector<int> handler_depths_;  // of the blocks whose handlers enclose it, innermost last
   std::vector<const Expr *> *aggregates_ = nullptr;  // while binding a SELECT INTO list

@@ -932,8 +932,11 @@ void Generator::GenStmt(const Stmt *stmt) {
       GenPerform(stmt);
       break;
     case StmtKind::kGetDiagnostics:
-      for (size_t i = 0; i < stmt->into_variables.size(); ++i)
+      for (size_t i = 0; i < stmt->into_variables.size(); ++i) {
+        if (stmt->stacked)
+          StoreVariable(stmt->variable, ErrorField(stmt->block_depth, stmt->error_fields[i]));
         StoreVariable(stmt->into_variables[i], Gen(stmt->set_values[i].get()));
+      }
       break;
     case StmtKind::kSelectValues:
       GenSelectValues(stmt);
@@ -1016,7 +1019,7 @@ void Generator::GenWhile(const Stmt *stmt) {
     b_.CreateBr(body);
   }
   b_.SetInsertPoint(body);
-  loops_.push_back(LoopTargets{exit, head, stmt->label, false});
+  loops_.push_back(LoopTargets{exit, head, stmt->label, false, false});
   GenList(stmt->body);
   loops_.pop_back();
   BranchIfOpen(head);
@@ -1057,7 +1060,7 @@ void Generator::GenFor(const Stmt *stmt) {
   b_.CreateStore(i, slots_[stmt->variable].value);
   b_.CreateStore(b_.getFalse(), slots_[stmt->variable].null);
   b_.CreateStore(b_.getTrue(), iterated);
-  loops_.push_back(LoopTargets{exit, next, stmt->label, true});
+  loops_.push_back(LoopTargets{exit, next, stmt->label, true, false});
   GenList(stmt->body);
   loops_.pop_back();
   BranchIfOpen(next);
@@ -1074,12 +1077,11 @@ void Generator::GenFor(const Stmt *stmt) {
 }
 
 void Generator::GenExit(const Stmt *stmt) {
-  const LoopTargets *loop = &loops_.back();
-  for (auto it = loops_.rbegin(); !stmt->name.empty() && it != loops_.rend(); ++it)
-    if (it->label == stmt->name) {  // EXIT label: that loop (the binder checked it encloses)
-      loop = &*it;
-      break;
-    }
+  // The innermost loop, or with a label the loop or block of that label
+  // (the binder checked that one encloses the statement).
+  const LoopTargets *loop = nullptr;
+  for (auto it = loops_.rbegin(); loop == nullptr; ++it)
+    if (stmt->name.empty() ? !it->block : it->label == stmt->name) loop = &*it;
   BasicBlock *target = stmt->kind == StmtKind::kExit ? loop->exit : loop->next;
   // A FOR loop left on the way sets FOUND (it ran its body), as PL/pgSQL's
   // loops do when an EXIT or CONTINUE passes through them; the target

@@ -53,13 +53,28 @@ llvm::Value *Generator::ConditionArray(const Stmt *stmt, int32_t *count) {
   return b_.CreateConstInBoundsGEP2_32(type, array, 0, 0);
 }
 
+// A block: a labeled one is a target of EXIT label (past its end), as a
+// loop is; one with handlers runs its body in a subtransaction.
 void Generator::GenBlock(const Stmt *stmt) {
   current_line_ = -1;
-  if (stmt->handlers.empty()) {
-    GenList(stmt->body);
-    current_line_ = -1;
-    return;
+  BasicBlock *labeled_exit = nullptr;
+  if (!stmt->label.empty()) {
+    labeled_exit = NewBlock("block_exit");
+    loops_.push_back(LoopTargets{labeled_exit, nullptr, stmt->label, false, true});
   }
+  if (stmt->handlers.empty())
+    GenList(stmt->body);
+  else
+    GenHandledBlock(stmt);
+  if (labeled_exit != nullptr) {
+    loops_.pop_back();
+    BranchIfOpen(labeled_exit);
+    b_.SetInsertPoint(labeled_exit);
+  }
+  current_line_ = -1;
+}
+
+void Generator::GenHandledBlock(const Stmt *stmt) {
   const int32_t depth = stmt->block_depth;
   llvm::Value *buffer = EntryAlloca(llvm::ArrayType::get(i8_, options_.jump_buffer_size));
   llvm::cast<llvm::AllocaInst>(buffer)->setAlignment(llvm::Align(16));
@@ -112,13 +127,8 @@ void Generator::GenBlock(const Stmt *stmt) {
     dispatch->addCase(b_.getInt32(static_cast<int32_t>(h)), run);
     b_.SetInsertPoint(run);
     current_line_ = -1;
-    auto error_text = [&](int32_t field) {
-      return Value{b_.CreateCall(Runtime("memopt_rt_block_error", i64_, {i32_, i32_}),
-                                 {call_, b_.getInt32(depth), b_.getInt32(field)}),
-                   b_.getFalse()};
-    };
-    StoreVariable(stmt->sqlstate_variables[h], error_text(0));
-    StoreVariable(stmt->sqlerrm_variables[h], error_text(1));
+    StoreVariable(stmt->sqlstate_variables[h], ErrorField(depth, MEMOPT_ERROR_SQLSTATE));
+    StoreVariable(stmt->sqlerrm_variables[h], ErrorField(depth, MEMOPT_ERROR_MESSAGE));
     OpenBlock handling{depth, loops_.size(), true, nullptr};
     open_blocks_.push_back(handling);
     GenList(stmt->branches[h]);
@@ -130,6 +140,14 @@ void Generator::GenBlock(const Stmt *stmt) {
   }
   b_.SetInsertPoint(done);
   current_line_ = -1;
+}
+
+// A field of the error the handler of the block `depth` deep caught, as
+// text (never NULL).
+Value Generator::ErrorField(int32_t depth, int32_t field) {
+  return Value{b_.CreateCall(Runtime("memopt_rt_block_error", i64_, {i32_, i32_}),
+                             {call_, b_.getInt32(depth), b_.getInt32(field)}),
+               b_.getFalse()};
 }
 
 // Before a jump to loops_[loops_kept - 1]'s exit or next (or, with 0, a

@@ -76,6 +76,7 @@ struct LoopTargets {
   BasicBlock *next;   // CONTINUE
   std::string label;  // <<label>>, or empty
   bool sets_found;    // a FOR loop: leaving it sets FOUND (to true, from inside)
+  bool block;         // a labeled BEGIN ... END block (EXIT label only; next is null)
 };
 
 // Generates one routine's entry function into a module (Run), numbering the
@@ -194,7 +195,9 @@ class Generator {
   void GenExit(const Stmt *stmt);
   // codegen_block.cpp
   void GenBlock(const Stmt *stmt);
+  void GenHandledBlock(const Stmt *stmt);
   llvm::Value *ConditionArray(const Stmt *stmt, int32_t *count);
+  Value ErrorField(int32_t depth, int32_t field);
   void LeaveBlocks(size_t loops_kept);
   void EndBlock(const OpenBlock &block);
   void KeepVariablesInMemory();

@@ -562,7 +562,7 @@ Generator::RowSink Generator::SinkFor(const Stmt *stmt, QueryState *query) {
         StoreVariables(stmt->into_variables, values);
         QueryContext saved = query_;  // queries in the body have their own
         b_.CreateStore(b_.getTrue(), query->delivered);
-        loops_.push_back(LoopTargets{done, next, stmt->label, true});
+        loops_.push_back(LoopTargets{done, next, stmt->label, true, false});
         GenList(stmt->body);
         loops_.pop_back();
         query_ = saved;

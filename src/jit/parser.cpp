@@ -19,6 +19,7 @@
 #include <utility>
 
 #include "lexer.h"
+#include "runtime_api.h"
 
 namespace memopt {
 namespace native {
@@ -387,11 +388,12 @@ class Parser {
     return nullptr;
   }
 
-  // stmt := name ':=' expr ';' | '<<' label '>>' loop | a statement starting with its keyword
+  // stmt := name ':=' expr ';' | '<<' label '>>' (loop | block) | a statement starting with its
+  // keyword
   StmtPtr ParseStatement() {
     const Token &first = Peek();
     DepthGuard guard(this, first);
-    if (IsOp(first, "<<")) return ParseLabeledLoop();
+    if (IsOp(first, "<<")) return ParseLabeled();
     if (IsName(first) && IsOp(Peek(1), ":=")) return ParseAssign();
     if (first.kind == TokenKind::kIdentifier) {
       if (StatementRule rule = RuleFor(first.text)) return (this->*rule)();
@@ -434,10 +436,11 @@ class Parser {
     return stmt;
   }
 
-  // block := BEGIN stmts [EXCEPTION handler {handler}] END ';'
+  // block := BEGIN stmts [EXCEPTION handler {handler}] END [label] ';'
   // handler := WHEN condition {OR condition} THEN stmts
   StmtPtr ParseBlock() {
     StmtPtr stmt = NewStmt(StmtKind::kBlock, Next());
+    std::string label = TakePendingLabel();
     if (IsKeyword(Peek(), "atomic"))
       Fail(Peek().pos,
            "BEGIN ATOMIC can only be the outermost block of a natively compiled routine",
@@ -456,7 +459,7 @@ class Parser {
       }
     }
     ExpectKeyword("end");
-    ExpectOp(";");
+    ExpectEndLabel(label);
     return stmt;
   }
 
@@ -485,29 +488,56 @@ class Parser {
   }
 
   // GET [CURRENT] DIAGNOSTICS name (':=' | '=') ROW_COUNT {',' ...} ';'
+  // GET STACKED DIAGNOSTICS name (':=' | '=') error-item {',' ...} ';'
   StmtPtr ParseGetDiagnostics() {
     StmtPtr stmt = NewStmt(StmtKind::kGetDiagnostics, Next());
-    if (IsKeyword(Peek(), "stacked"))
-      Fail(Peek().pos, "GET STACKED DIAGNOSTICS is not supported in natively compiled routines",
-           "An EXCEPTION handler reads SQLSTATE and SQLERRM.", kFeatureNotSupported);
-    AcceptKeyword("current");
+    stmt->stacked = AcceptKeyword("stacked");
+    if (!stmt->stacked) AcceptKeyword("current");
     ExpectKeyword("diagnostics");
     do {
       SourcePos pos;
       stmt->into.push_back(ExpectName(&pos));
       stmt->into_pos.push_back(pos);
       if (!AcceptOp(":=")) ExpectOp("=");
-      const Token &item = Next();
-      if (IsKeyword(item, "pg_context") || IsKeyword(item, "pg_routine_oid"))
-        Fail(item.pos,
-             "GET DIAGNOSTICS " + item.text + " is not supported in natively compiled routines",
-             "Only ROW_COUNT is.", kFeatureNotSupported);
-      if (!IsKeyword(item, "row_count"))
-        Fail(item.pos, "unrecognized GET DIAGNOSTICS item at or near \"" + item.text + "\"");
-      stmt->columns.push_back(item.text);
+      stmt->error_fields.push_back(ParseDiagnosticsItem(stmt->stacked));
     } while (AcceptOp(","));
     ExpectOp(";");
     return stmt;
+  }
+
+  // A GET DIAGNOSTICS item: -1 for ROW_COUNT (CURRENT only), else the
+  // MemoptNativeErrorField it reads (STACKED only), as PL/pgSQL's grammar.
+  int32_t ParseDiagnosticsItem(bool stacked) {
+    static const struct {
+      const char *name;
+      int32_t field;
+    } kItems[] = {
+        {"row_count", -1},
+        {"returned_sqlstate", MEMOPT_ERROR_SQLSTATE},
+        {"message_text", MEMOPT_ERROR_MESSAGE},
+        {"pg_exception_detail", MEMOPT_ERROR_DETAIL},
+        {"pg_exception_hint", MEMOPT_ERROR_HINT},
+        {"pg_exception_context", MEMOPT_ERROR_CONTEXT},
+        {"schema_name", MEMOPT_ERROR_SCHEMA},
+        {"table_name", MEMOPT_ERROR_TABLE},
+        {"column_name", MEMOPT_ERROR_COLUMN},
+        {"pg_datatype_name", MEMOPT_ERROR_DATATYPE},
+        {"constraint_name", MEMOPT_ERROR_CONSTRAINT},
+    };
+    const Token &item = Next();
+    if (IsKeyword(item, "pg_context") || IsKeyword(item, "pg_routine_oid"))
+      Fail(item.pos,
+           "GET DIAGNOSTICS " + ToUpperAscii(item.text) +
+               " is not supported in natively compiled routines",
+           "", kFeatureNotSupported);
+    for (const auto &known : kItems) {
+      if (!IsKeyword(item, known.name)) continue;
+      if (stacked == (known.field < 0))
+        Fail(item.pos, "diagnostics item " + ToUpperAscii(item.text) + " is not allowed in GET " +
+                           (stacked ? "STACKED" : "CURRENT") + " DIAGNOSTICS");
+      return known.field;
+    }
+    Fail(item.pos, "unrecognized GET DIAGNOSTICS item at or near \"" + item.text + "\"");
   }
 
   // name ':=' expr ';'
@@ -606,14 +636,27 @@ class Parser {
     return condition;
   }
 
-  // stmts END LOOP ';' (the tail of every loop)
-  // stmts END LOOP [label] ';' (the label, if any, is the loop's own)
+  // stmts END LOOP [label] ';' (the tail of every loop; the label, if any,
+  // is the loop's own)
   StmtList ParseLoopBody() {
-    std::string label = std::move(pending_label_);
-    pending_label_.clear();
+    std::string label = TakePendingLabel();
     StmtList body = ParseStatements();
     ExpectKeyword("end");
     ExpectKeyword("loop");
+    ExpectEndLabel(label);
+    return body;
+  }
+
+  // The <<label>> written before the loop or block being parsed, if any.
+  std::string TakePendingLabel() {
+    std::string label = std::move(pending_label_);
+    pending_label_.clear();
+    return label;
+  }
+
+  // [label] ';' after END LOOP or END: the label, if any, must be the
+  // loop's or block's own.
+  void ExpectEndLabel(const std::string &label) {
     if (IsName(Peek())) {
       const Token &end_label = Next();
       if (label.empty())
@@ -623,18 +666,19 @@ class Parser {
              "end label \"" + end_label.text + "\" differs from block's label \"" + label + "\"");
     }
     ExpectOp(";");
-    return body;
   }
 
-  // '<<' name '>>' (WHILE | LOOP | FOR) ...: the label goes to the loop
-  // (and its END LOOP may repeat it).
-  StmtPtr ParseLabeledLoop() {
+  // '<<' name '>>' (WHILE | LOOP | FOR | BEGIN) ...: the label goes to the
+  // loop or block (and its END LOOP or END may repeat it).
+  StmtPtr ParseLabeled() {
     Next();
     std::string label = ExpectName();
     ExpectOp(">>");
-    const Token &loop = Peek();
-    if (!IsKeyword(loop, "while") && !IsKeyword(loop, "loop") && !IsKeyword(loop, "for"))
-      Fail(loop.pos, "a label must be followed by WHILE, LOOP or FOR in natively compiled routines",
+    const Token &next = Peek();
+    if (!IsKeyword(next, "while") && !IsKeyword(next, "loop") && !IsKeyword(next, "for") &&
+        !IsKeyword(next, "begin"))
+      Fail(next.pos,
+           "a label must be followed by WHILE, LOOP, FOR or BEGIN in natively compiled routines",
            "", kFeatureNotSupported);
     pending_label_ = label;
     StmtPtr stmt = ParseStatement();
@@ -1614,7 +1658,7 @@ class Parser {
   std::vector<Token> tokens_;
   size_t next_ = 0;
   int depth_ = 0;
-  std::string pending_label_;                      // <<label>> of the loop being parsed
+  std::string pending_label_;                      // <<label>> of the loop or block being parsed
   std::unordered_map<const Expr *, int> heights_;  // inner nodes only
 };
 

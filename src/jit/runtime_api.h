@@ -45,6 +45,22 @@ enum MemoptNativeError : int32_t {
   MEMOPT_NATIVE_SUBQUERY_ROWS,  // a scalar subquery returned more than one row
 };
 
+// Fields of the error an EXCEPTION handler caught, as text
+// (memopt_rt_block_error): SQLSTATE and SQLERRM, and the items of GET
+// STACKED DIAGNOSTICS. Append only, as below.
+enum MemoptNativeErrorField : int32_t {
+  MEMOPT_ERROR_SQLSTATE = 0,  // RETURNED_SQLSTATE
+  MEMOPT_ERROR_MESSAGE,       // MESSAGE_TEXT
+  MEMOPT_ERROR_DETAIL,        // PG_EXCEPTION_DETAIL
+  MEMOPT_ERROR_HINT,          // PG_EXCEPTION_HINT
+  MEMOPT_ERROR_CONTEXT,       // PG_EXCEPTION_CONTEXT
+  MEMOPT_ERROR_SCHEMA,        // SCHEMA_NAME
+  MEMOPT_ERROR_TABLE,         // TABLE_NAME
+  MEMOPT_ERROR_COLUMN,        // COLUMN_NAME
+  MEMOPT_ERROR_DATATYPE,      // PG_DATATYPE_NAME
+  MEMOPT_ERROR_CONSTRAINT,    // CONSTRAINT_NAME
+};
+
 // PostgreSQL functions generated code calls through memopt_rt_apply, on
 // arguments that are not NULL (operators.cpp says which operator, cast or
 // function each one implements; native_functions.cpp maps it to the fmgr
@@ -289,7 +305,8 @@ void memopt_rt_raise(MemoptNativeCall *call, int32_t stmt, const uint64_t *args,
 //           conditions match, or raises the error again when none does.
 //           `conditions` holds `count` pairs (handler, SQLSTATE packed as
 //           PostgreSQL's MAKE_SQLSTATE; 0 for OTHERS);
-//   error   the caught error's SQLSTATE (field 0) or message (field 1), as text;
+//   error   a field of the caught error (MemoptNativeErrorField) as text, an
+//           empty one when the error has none (as PL/pgSQL);
 //   reraise raises the caught error again (`RAISE;`);
 //   done    forgets the caught error (its handler finished or was left).
 void memopt_rt_block_begin(MemoptNativeCall *call, int32_t depth, void *jump_buffer);

@@ -110,11 +110,26 @@ int32_t memopt_rt_block_catch(MemoptNativeCall *call, int32_t depth, const int32
 
 uint64_t memopt_rt_block_error(MemoptNativeCall *call, int32_t depth, int32_t field) {
   const ErrorData *error = FrameOf(call, depth)->error;
+  // By MemoptNativeErrorField.
+  const char *const fields[] = {
+      unpack_sql_state(error->sqlerrcode),
+      error->message,
+      error->detail,
+      error->hint,
+      error->context,
+      error->schema_name,
+      error->table_name,
+      error->column_name,
+      error->datatype_name,
+      error->constraint_name,
+  };
+  static_assert(sizeof(fields) / sizeof(fields[0]) == MEMOPT_ERROR_CONSTRAINT + 1,
+                "one entry per MemoptNativeErrorField");
+  const char *text = fields[field];
   MemoryContext old = MemoryContextSwitchTo(memopt_native_call_scratch(call));
-  Datum text = CStringGetTextDatum(field == 0 ? unpack_sql_state(error->sqlerrcode)
-                                              : (error->message ? error->message : ""));
+  Datum datum = CStringGetTextDatum(text != nullptr ? text : "");
   MemoryContextSwitchTo(old);
-  return static_cast<uint64_t>(text);
+  return static_cast<uint64_t>(datum);
 }
 
 void memopt_rt_block_reraise(MemoptNativeCall *call, int32_t depth) {

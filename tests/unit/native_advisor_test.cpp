@@ -49,12 +49,15 @@ TEST(NativeAdvisor, OnlyHandlersOfTheOutermostBlockAreFindings) {
   AdvisePlpgsql(
       "BEGIN\n  x := CASE WHEN a THEN 1 END;\n  CASE a WHEN 1 THEN NULL; END CASE;\n"
       "  BEGIN\n    IF a THEN NULL; END IF;\n    RAISE EXCEPTION 'e';\n"
-      "  EXCEPTION WHEN others THEN NULL;\n  END;\n"
-      "EXCEPTION WHEN others THEN\n  NULL;\nEND",
+      "  EXCEPTION WHEN others THEN\n    GET STACKED DIAGNOSTICS m = MESSAGE_TEXT;\n  END;\n"
+      "  <<b>> BEGIN EXIT b; END b;\n"
+      "EXCEPTION WHEN others THEN\n  GET DIAGNOSTICS c = PG_CONTEXT;\nEND",
       &findings, &tables);
-  ASSERT_EQ(findings.size(), 1u);
-  EXPECT_EQ(findings[0].line, 9);
+  ASSERT_EQ(findings.size(), 2u);  // GET STACKED DIAGNOSTICS and block labels compile
+  EXPECT_EQ(findings[0].line, 11);
   EXPECT_EQ(findings[0].construct, "EXCEPTION");
+  EXPECT_EQ(findings[1].line, 12);
+  EXPECT_EQ(findings[1].construct, "GET DIAGNOSTICS PG_CONTEXT");
 }
 
 TEST(NativeAdvisor, ACompilableBodyHasNoFindings) {

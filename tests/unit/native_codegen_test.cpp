@@ -436,6 +436,20 @@ TEST(NativeCodegen, LabeledExitAndContinueLeaveTheNamedLoop) {
             "there is no label \"nosuch\" attached to any block or loop enclosing this statement");
 }
 
+TEST(NativeCodegen, ExitLabelLeavesTheNamedBlock) {
+  const char *body =
+      "DECLARE s int := 0;\n<<b>> BEGIN\n  FOR i IN 1..a LOOP\n    s := s + i;\n"
+      "    EXIT b WHEN s >= b;\n  END LOOP;\n  s := -s;\nEND b;\nRETURN s;";
+  EXPECT_EQ(Value(body, 4, 100), -10);  // the loop ends, the block goes on
+  EXPECT_EQ(Value(body, 4, 3), 3);      // EXIT b skips the rest of the block
+  auto unlabeled = Build(Wrap("<<b>> BEGIN EXIT; END;"), Type::kUnknown, false);
+  EXPECT_FALSE(unlabeled->ok);
+  EXPECT_EQ(unlabeled->error.message, "EXIT cannot be used outside a loop");
+  auto resumed = Build(Wrap("<<b>> BEGIN LOOP CONTINUE b; END LOOP; END;"), Type::kUnknown, false);
+  EXPECT_FALSE(resumed->ok);
+  EXPECT_EQ(resumed->error.message, "block label \"b\" cannot be used in CONTINUE");
+}
+
 TEST(NativeCodegen, GroupByHavingOrderByLimitOffset) {
   table_rows = {5, 8, 5, 13, 8, 5};
   auto groups =

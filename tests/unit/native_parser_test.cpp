@@ -12,6 +12,7 @@
 #include "ast.h"
 #include "lexer.h"
 #include "parser.h"
+#include "runtime_api.h"
 
 namespace memopt {
 namespace native {
@@ -380,8 +381,18 @@ TEST(NativeParser, Loops) {
               "end label \"b\" differs from block's label \"a\"");
   ExpectError(Wrap("LOOP EXIT; END LOOP b;"), 2, 21,
               "end label \"b\" specified for unlabeled block");
-  ExpectError(Wrap("<<a>> x := 1;"), 2, 7,
-              "a label must be followed by WHILE, LOOP or FOR in natively compiled routines");
+  ExpectError(
+      Wrap("<<a>> x := 1;"), 2, 7,
+      "a label must be followed by WHILE, LOOP, FOR or BEGIN in natively compiled routines");
+  // ... and before a nested block, whose END may repeat it.
+  Body block = MustParse(Wrap("<<b>> BEGIN EXIT b; END b;"));
+  ASSERT_EQ(block.statements.size(), 1u);
+  EXPECT_EQ(block.statements[0]->kind, StmtKind::kBlock);
+  EXPECT_EQ(block.statements[0]->label, "b");
+  EXPECT_EQ(block.statements[0]->body[0]->name, "b");
+  ExpectError(Wrap("<<b>> BEGIN NULL; END c;"), 2, 23,
+              "end label \"c\" differs from block's label \"b\"");
+  ExpectError(Wrap("BEGIN NULL; END c;"), 2, 17, "end label \"c\" specified for unlabeled block");
   // FOR over a query needs FROM; a target list needs a query.
   ExpectError(Wrap("FOR r IN SELECT 1 LOOP END LOOP;"), 2, 19, "syntax error at or near \"LOOP\"");
   ExpectError(Wrap("FOR a, b IN 1..2 LOOP END LOOP;"), 2, 13, "syntax error at or near \"1\"");
@@ -596,10 +607,20 @@ TEST(NativeParser, PerformAndGetDiagnostics) {
   EXPECT_EQ(get->kind, StmtKind::kGetDiagnostics);
   EXPECT_EQ(get->into, (std::vector<std::string>{"n", "m"}));
   ExpectPos(get->into_pos[1], 2, 40);
-  ExpectError(Wrap("GET STACKED DIAGNOSTICS n = ROW_COUNT;"), 2, 5,
-              "GET STACKED DIAGNOSTICS is not supported in natively compiled routines");
+  EXPECT_EQ(get->error_fields, (std::vector<int32_t>{-1, -1}));
+  EXPECT_FALSE(get->stacked);
+  StmtPtr stacked = OneStatement(
+      "GET STACKED DIAGNOSTICS s = RETURNED_SQLSTATE, m = message_text, c := CONSTRAINT_NAME;");
+  EXPECT_TRUE(stacked->stacked);
+  EXPECT_EQ(
+      stacked->error_fields,
+      (std::vector<int32_t>{MEMOPT_ERROR_SQLSTATE, MEMOPT_ERROR_MESSAGE, MEMOPT_ERROR_CONSTRAINT}));
+  ExpectError(Wrap("GET STACKED DIAGNOSTICS n = ROW_COUNT;"), 2, 29,
+              "diagnostics item ROW_COUNT is not allowed in GET STACKED DIAGNOSTICS");
+  ExpectError(Wrap("GET DIAGNOSTICS n = TABLE_NAME;"), 2, 21,
+              "diagnostics item TABLE_NAME is not allowed in GET CURRENT DIAGNOSTICS");
   ExpectError(Wrap("GET DIAGNOSTICS n = PG_CONTEXT;"), 2, 21,
-              "GET DIAGNOSTICS pg_context is not supported in natively compiled routines");
+              "GET DIAGNOSTICS PG_CONTEXT is not supported in natively compiled routines");
   ExpectError(Wrap("GET DIAGNOSTICS n = rows;"), 2, 21,
               "unrecognized GET DIAGNOSTICS item at or near \"rows\"");
   ExpectError(Wrap("GET DIAGNOSTICS n ROW_COUNT;"), 2, 19, "syntax error at or near \"ROW_COUNT\"");
