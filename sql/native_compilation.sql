@@ -357,6 +357,37 @@ CREATE FUNCTION q3h(k int) RETURNS bool LANGUAGE native_compilation AS $$
 BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
   RETURN k = ANY (ARRAY[1, 2]);
 END $$;
+-- string_agg(text, delimiter): per group, NULL values skipped, a NULL
+-- delimiter adds nothing; DISTINCT values come sorted. (Without DISTINCT the
+-- values come in the order of the rows, which no query here fixes: only
+-- their lengths are shown.)
+CREATE FUNCTION names_by_dept() RETURNS TABLE (dept int, joined int, distinct_names text)
+LANGUAGE native_compilation AS $$
+BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
+  SELECT e.dept, length(string_agg(e.name || '', CASE WHEN e.dept = 1 THEN ', ' END)),
+         string_agg(DISTINCT e.name, '/')
+  FROM emp e GROUP BY e.dept HAVING count(*) = 1 OR length(string_agg(e.name, '')) > 4
+  ORDER BY string_agg(DISTINCT e.name, '') DESC;
+END $$;
+SELECT * FROM names_by_dept();
+CREATE FUNCTION q3i() RETURNS text LANGUAGE native_compilation AS $$
+BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
+  DECLARE x text;
+  SELECT string_agg(salary, ',') INTO x FROM emp;
+  RETURN x;
+END $$;
+CREATE FUNCTION q3j() RETURNS text LANGUAGE native_compilation AS $$
+BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
+  DECLARE x text;
+  SELECT string_agg(name, ',' ORDER BY name) INTO x FROM emp;
+  RETURN x;
+END $$;
+CREATE FUNCTION q3k() RETURNS text LANGUAGE native_compilation AS $$
+BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
+  DECLARE x text;
+  SELECT string_agg(DISTINCT name, name) INTO x FROM emp;
+  RETURN x;
+END $$;
 CREATE FUNCTION q4() RETURNS int LANGUAGE native_compilation AS $$
 BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
   DECLARE x int;
@@ -533,6 +564,7 @@ DROP TABLE badge;
 ALTER TABLE dept DROP COLUMN city;
 DROP FUNCTION dept_report(int), by_city(int, int), best_paid(text), first_groups(int), dept_staff(int);
 DROP PROCEDURE close_month();
+DROP FUNCTION names_by_dept();
 DROP TABLE dept, emp, payroll;
 -- PERFORM (a query run for its effects: FOUND says whether it gave a row)
 -- and GET DIAGNOSTICS ... = ROW_COUNT, next to the same body in PL/pgSQL.

@@ -158,6 +158,7 @@ const std::map<std::string, BuiltinFunction> &BuiltinFunctions() {
       {"bool_and", BuiltinFunction::kBoolAnd},
       {"every", BuiltinFunction::kBoolAnd},
       {"bool_or", BuiltinFunction::kBoolOr},
+      {"string_agg", BuiltinFunction::kStringAgg},
       {"now", BuiltinFunction::kNow},
       {"current_timestamp", BuiltinFunction::kNow},
       {"current_date", BuiltinFunction::kCurrentDate},
@@ -709,6 +710,7 @@ class Binder {
     expr->aggregate = static_cast<int>(aggregates_->size());
     aggregates_->push_back(expr);
     if (function == BuiltinFunction::kCount && expr->text == "*") return Type::kInt8;
+    if (function == BuiltinFunction::kStringAgg) return BindStringAgg(expr);
     if (expr->args.size() != 1) Fail(expr->pos, "function " + expr->op + " takes 1 argument");
     in_aggregate_ = true;
     Type arg = BindExpr(expr->args[0].get(), current_sources_);
@@ -754,6 +756,31 @@ class Binder {
     Fail(expr->pos, "function " + expr->op + "(" + DisplayTypeName(arg) + ") does not exist",
          "No function matches the given name and argument types. You might need to add "
          "explicit type casts.");
+  }
+
+  // string_agg(value, delimiter) of text (varchar and char(n) converted),
+  // as PostgreSQL's string_agg(text, text).
+  Type BindStringAgg(Expr *expr) {
+    std::string shown;  // the argument types, as PostgreSQL names them
+    bool text = expr->args.size() == 2;
+    in_aggregate_ = true;
+    for (ExprPtr &arg : expr->args) {
+      Type type = BindExpr(arg.get(), current_sources_);
+      if (arg->kind == ExprKind::kString) type = Type::kNull;  // "unknown"
+      shown += std::string(shown.empty() ? "" : ", ") + DisplayTypeName(type);
+      text = text && (type == Type::kNull || type == Type::kText || type == Type::kBpchar);
+    }
+    in_aggregate_ = false;
+    if (!text)
+      Fail(expr->pos, "function string_agg(" + shown + ") does not exist",
+           "No function matches the given name and argument types. You might need to add "
+           "explicit type casts.");
+    if (expr->distinct && expr->args[1]->kind != ExprKind::kString)
+      Fail(expr->args[1]->pos,
+           "string_agg(DISTINCT ...) with a delimiter that is not a constant is not supported in "
+           "natively compiled routines");
+    for (ExprPtr &arg : expr->args) CoerceImplicit(&arg, Type::kText);
+    return Type::kText;
   }
 
   // --- calls of other natively compiled routines ------------------------------
@@ -1845,7 +1872,8 @@ class Binder {
   }
 
   // The rows the query sorts: by GROUP BY columns (then each aggregate's
-  // input), and by ORDER BY items (after the select list).
+  // input, then the second inputs of those that have one), and by ORDER BY
+  // items (after the select list).
   static void PlanStages(Stmt *stmt) {
     int distinct = FirstDistinctAggregate(*stmt);
     if (!stmt->group_by.empty() || distinct >= 0) {
@@ -1856,6 +1884,8 @@ class Binder {
       }
       for (const Expr *aggregate : stmt->aggregates)
         stage.types.push_back(aggregate->args.empty() ? Type::kInt8 : aggregate->args[0]->type);
+      for (const Expr *aggregate : stmt->aggregates)
+        if (HasSecondInput(*aggregate)) stage.types.push_back(aggregate->args[1]->type);
       if (distinct >= 0) {
         stmt->distinct_input = static_cast<int>(stmt->group_by.size()) + distinct;
         stage.keys.push_back(SortStage::Key{stmt->distinct_input, false, false});

@@ -42,7 +42,12 @@ enum class BuiltinFunction : int {
   kAvg,
   kBoolAnd,  // bool_and, every
   kBoolOr,
+  kStringAgg,  // string_agg(text, delimiter): its one aggregate of two inputs
 };
+
+// Whether an aggregate takes a second input per row (string_agg's
+// delimiter). A query sorts the second inputs after all first ones.
+inline bool HasSecondInput(const Expr &aggregate) { return aggregate.args.size() == 2; }
 
 // A variable of the routine: a parameter, a DECLAREd variable or a FOR loop's.
 struct Variable {

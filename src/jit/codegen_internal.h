@@ -303,6 +303,7 @@ class Generator {
   void ResetAccumulators();
   void FreeAccumulators();
   void Accumulate(const Stmt *stmt, const std::vector<Value> &inputs);
+  void AppendString(const Accumulator &acc, Value value, Value delimiter);
   void Combine(const Expr *aggregate, const Accumulator &acc, Value arg);
   void FinishAggregates(const Stmt *stmt);
   llvm::Value *LookupKeys(const TableRef &ref, BasicBlock *no_rows);

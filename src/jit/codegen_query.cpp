@@ -780,9 +780,9 @@ void Generator::GenGroups(QueryState *query) {
   b_.CreateBr(accumulate);
   b_.SetInsertPoint(accumulate);
   std::vector<Value> inputs;
-  for (size_t i = 0; i < stmt->aggregates.size(); ++i)
-    inputs.push_back(LoadColumn(current.first, current.second, static_cast<int>(nkeys + i),
-                                stmt->group_stage.types[nkeys + i]));
+  for (size_t i = nkeys; i < stmt->group_stage.types.size(); ++i)
+    inputs.push_back(
+        LoadColumn(current.first, current.second, static_cast<int>(i), stmt->group_stage.types[i]));
   if (stmt->distinct_input >= 0)
     SkipRepeatedInput(stmt, current, b_.CreateLoad(i64_->getPointerTo(), prev_values),
                       b_.CreateLoad(i8_->getPointerTo(), prev_nulls),
@@ -883,12 +883,16 @@ void Generator::BranchIfNotDistinct(Value a, Value b, Type type, BasicBlock *sam
 
 // --- aggregates ------------------------------------------------------------------
 
-// Each aggregate's input for the current row ({nullptr, false} for count(*)).
+// Each aggregate's input for the current row ({nullptr, false} for
+// count(*)), then the second inputs of those that have one (binder.h
+// HasSecondInput), as the group stage sorts them.
 std::vector<Value> Generator::AggregateInputs(const Stmt *stmt) {
   std::vector<Value> inputs;
   for (const Expr *aggregate : stmt->aggregates)
     inputs.push_back(aggregate->text == "*" ? Value{nullptr, b_.getFalse()}
                                             : Gen(aggregate->args[0].get()));
+  for (const Expr *aggregate : stmt->aggregates)
+    if (HasSecondInput(*aggregate)) inputs.push_back(Gen(aggregate->args[1].get()));
   return inputs;
 }
 
@@ -938,8 +942,10 @@ void Generator::FreeAccumulators() {
   }
 }
 
-// One row: every aggregate takes its input, unless it is NULL.
+// One row (inputs as AggregateInputs makes them): every aggregate takes
+// its input, unless it is NULL.
 void Generator::Accumulate(const Stmt *stmt, const std::vector<Value> &inputs) {
+  size_t second = stmt->aggregates.size();  // the next second input
   for (size_t i = 0; i < stmt->aggregates.size(); ++i) {
     const Expr *aggregate = stmt->aggregates[i];
     const Accumulator &acc = query_.accumulators[i];
@@ -950,10 +956,24 @@ void Generator::Accumulate(const Stmt *stmt, const std::vector<Value> &inputs) {
     b_.CreateCondBr(arg.null, next, take);
     b_.SetInsertPoint(take);
     b_.CreateStore(b_.CreateAdd(b_.CreateLoad(i64_, acc.count), b_.getInt64(1)), acc.count);
-    if (function != BuiltinFunction::kCount) Combine(aggregate, acc, arg);
+    if (function == BuiltinFunction::kStringAgg)
+      AppendString(acc, arg, inputs[second++]);
+    else if (function != BuiltinFunction::kCount)
+      Combine(aggregate, acc, arg);
     b_.CreateBr(next);
     b_.SetInsertPoint(next);
   }
+}
+
+// string_agg: the first value, then each next one after its delimiter (a
+// NULL delimiter adds nothing), appended in place (runtime_api.h).
+void Generator::AppendString(const Accumulator &acc, Value value, Value delimiter) {
+  llvm::Value *joined = b_.CreateCall(
+      Runtime("memopt_rt_string_agg", i64_, {i64_, i8_, i64_, i8_, i64_}),
+      {call_, b_.CreateLoad(i64_, acc.value), b_.CreateZExt(b_.CreateLoad(i1_, acc.null), i8_),
+       delimiter.v, b_.CreateZExt(delimiter.null, i8_), value.v});
+  b_.CreateStore(joined, acc.value);
+  b_.CreateStore(b_.getFalse(), acc.null);
 }
 
 void Generator::Combine(const Expr *aggregate, const Accumulator &acc, Value arg) {

@@ -226,6 +226,11 @@ uint64_t memopt_rt_datum_assign(MemoptNativeCall *call, int32_t type, uint64_t o
 uint64_t memopt_rt_apply(MemoptNativeCall *call, int32_t function, uint64_t a, uint64_t b,
                          uint64_t c);
 uint64_t memopt_rt_text_concat(MemoptNativeCall *call, uint64_t a, uint64_t b);
+// string_agg's step: `value` (text) alone when `first`, else `joined` (a
+// text this function returned, owned by the call) with the delimiter
+// (unless NULL) and `value` appended, grown in place.
+uint64_t memopt_rt_string_agg(MemoptNativeCall *call, uint64_t joined, bool first,
+                              uint64_t delimiter, bool delimiter_null, uint64_t value);
 int32_t memopt_rt_text_length(MemoptNativeCall *call, uint64_t text);
 uint64_t memopt_rt_text_case(MemoptNativeCall *call, uint64_t text, int32_t upper);
 

@@ -688,6 +688,33 @@ uint64_t memopt_rt_text_concat(MemoptNativeCall *call, uint64_t a, uint64_t b) {
   return DirectFunctionCall2(textcat, static_cast<Datum>(a), static_cast<Datum>(b));
 }
 
+uint64_t memopt_rt_string_agg(MemoptNativeCall *call, uint64_t joined, bool first,
+                              uint64_t delimiter, bool delimiter_null, uint64_t value) {
+  if (first)  // an owned copy with a 4-byte header (memopt_rt_datum_assign)
+    return memopt_rt_datum_assign(call, static_cast<int32_t>(native::Type::kText), 0, true, value,
+                                  false);
+  ScratchMemory scratch(call);  // detoasted inputs
+  text *separator = delimiter_null ? nullptr : DatumGetTextPP(static_cast<Datum>(delimiter));
+  text *next = DatumGetTextPP(static_cast<Datum>(value));
+  size_t separator_size = separator ? VARSIZE_ANY_EXHDR(separator) : 0;
+  size_t next_size = VARSIZE_ANY_EXHDR(next);
+  auto *result = reinterpret_cast<struct varlena *>(joined);
+  size_t size = VARSIZE(result);
+  if (size + separator_size + next_size > MaxAllocSize)
+    ereport(ERROR,
+            (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED), errmsg("out of memory"),
+             errdetail("Cannot enlarge string buffer containing %zu bytes by %zu more bytes.", size,
+                       separator_size + next_size)));
+  // repalloc keeps the value in the call's memory; AllocSet rounds small
+  // chunks up to a power of two, so most appends do not move it.
+  result = static_cast<struct varlena *>(repalloc(result, size + separator_size + next_size));
+  char *end = reinterpret_cast<char *>(result) + size;
+  if (separator_size > 0) memcpy(end, VARDATA_ANY(separator), separator_size);
+  memcpy(end + separator_size, VARDATA_ANY(next), next_size);
+  SET_VARSIZE(result, size + separator_size + next_size);
+  return PointerGetDatum(result);
+}
+
 int32_t memopt_rt_text_length(MemoptNativeCall *call, uint64_t text) {
   ScratchMemory scratch(call);
   return DatumGetInt32(DirectFunctionCall1(textlen, static_cast<Datum>(text)));
@@ -991,6 +1018,7 @@ void memopt_native_runtime_symbols(native::CodegenOptions *options) {
   symbols["memopt_rt_scratch_enter"] = reinterpret_cast<void *>(memopt_rt_scratch_enter);
   symbols["memopt_rt_scratch_leave"] = reinterpret_cast<void *>(memopt_rt_scratch_leave);
   symbols["memopt_rt_text_concat"] = reinterpret_cast<void *>(memopt_rt_text_concat);
+  symbols["memopt_rt_string_agg"] = reinterpret_cast<void *>(memopt_rt_string_agg);
   symbols["memopt_rt_text_length"] = reinterpret_cast<void *>(memopt_rt_text_length);
   symbols["memopt_rt_text_case"] = reinterpret_cast<void *>(memopt_rt_text_case);
   symbols["memopt_rt_insert"] = reinterpret_cast<void *>(memopt_rt_insert);

@@ -86,7 +86,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                            "memopt_rt_set_add_all",   "memopt_rt_block_begin",
                            "memopt_rt_block_end",     "memopt_rt_block_catch",
                            "memopt_rt_block_error",   "memopt_rt_block_reraise",
-                           "memopt_rt_block_done",    "__sigsetjmp"})
+                           "memopt_rt_block_done",    "__sigsetjmp",
+                           "memopt_rt_string_agg"})
     options.runtime_symbols[name] = reinterpret_cast<void *>(FuzzRuntimeStub);
   options.jump_buffer_size = sizeof(sigjmp_buf);
   static volatile int interrupt_pending = 0;

@@ -625,6 +625,9 @@ TEST(NativeParser, PerformAndGetDiagnostics) {
               "unrecognized GET DIAGNOSTICS item at or near \"rows\"");
   ExpectError(Wrap("GET DIAGNOSTICS n ROW_COUNT;"), 2, 19, "syntax error at or near \"ROW_COUNT\"");
   ExpectError(Wrap("PERFORM;"), 2, 8, "syntax error at or near \";\"");
+  ExpectError(Wrap("SELECT string_agg(a, ',' ORDER BY a) INTO x FROM t;"), 2, 26,
+              "ORDER BY in the arguments of an aggregate is not supported in natively compiled "
+              "routines");
 }
 
 TEST(NativeParser, ExceptionBlocks) {
