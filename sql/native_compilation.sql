@@ -332,9 +332,26 @@ END $$;
 CREATE FUNCTION q3d() RETURNS bigint LANGUAGE native_compilation AS $$
 BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
   DECLARE x bigint;
-  SELECT DISTINCT ON (dept) salary INTO x FROM emp;
+  SELECT DISTINCT ON (dept) salary INTO x FROM emp ORDER BY salary;
   RETURN x;
 END $$;
+-- DISTINCT ON: the first row of each run of equal DISTINCT ON values, in
+-- ORDER BY's order (whose leading items they must be; those it lacks are
+-- sorted after its own); LIMIT and OFFSET count the rows kept.
+CREATE FUNCTION best_paid(skip int) RETURNS TABLE (dept int, name text, salary int)
+LANGUAGE native_compilation AS $$
+BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
+  SELECT DISTINCT ON (e.dept) e.dept, e.name, e.salary FROM emp e
+  ORDER BY e.dept, e.salary DESC NULLS LAST, e.id OFFSET skip;
+END $$;
+SELECT * FROM best_paid(0);
+SELECT * FROM best_paid(3);
+CREATE FUNCTION lowest_per_salary() RETURNS TABLE (salary int, name text)
+LANGUAGE native_compilation AS $$
+BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
+  SELECT DISTINCT ON (e.salary, e.dept > 1) e.salary, e.name FROM emp e ORDER BY e.salary;
+END $$;
+SELECT count(*), count(DISTINCT salary) FROM lowest_per_salary();
 CREATE FUNCTION q3e() RETURNS bigint LANGUAGE native_compilation AS $$
 BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
   DECLARE x bigint;
@@ -564,7 +581,7 @@ DROP TABLE badge;
 ALTER TABLE dept DROP COLUMN city;
 DROP FUNCTION dept_report(int), by_city(int, int), best_paid(text), first_groups(int), dept_staff(int);
 DROP PROCEDURE close_month();
-DROP FUNCTION names_by_dept();
+DROP FUNCTION names_by_dept(), best_paid(int), lowest_per_salary();
 DROP TABLE dept, emp, payroll;
 -- PERFORM (a query run for its effects: FOUND says whether it gave a row)
 -- and GET DIAGNOSTICS ... = ROW_COUNT, next to the same body in PL/pgSQL.

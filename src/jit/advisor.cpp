@@ -140,8 +140,6 @@ class Scanner {
     const std::string &word = t_[i].text;
     auto it = kUnsupportedClauses.find(word);
     if (it != kUnsupportedClauses.end() && !in_declare_) Add(i, Upper(word), it->second);
-    if (word == "distinct" && IsWord(i + 1, "on"))
-      Add(i, "DISTINCT ON", "SELECT DISTINCT ON is not supported; SELECT DISTINCT is");
     if ((word == "right" || word == "full") && (IsWord(i + 1, "join") || IsWord(i + 1, "outer")))
       Add(i, Upper(word) + " JOIN",
           "RIGHT and FULL joins are not supported; write them as a LEFT JOIN or an inner join");

@@ -278,12 +278,15 @@ struct Stmt {
   // EXCEPTION WHEN clause i, branches[i] its statements.
   std::vector<std::vector<ExceptionCondition>> handlers;
 
-  TableRef target;                          // kInsert, kUpdate, kDelete
-  std::vector<std::string> columns;         // kInsert column list, kUpdate SET columns
-  std::vector<SourcePos> column_pos;        // position of each entry of columns
-  std::vector<std::vector<ExprPtr>> rows;   // kInsert VALUES rows
-  std::vector<ExprPtr> set_values;          // kUpdate
-  bool distinct = false;                    // SELECT DISTINCT: the binder groups by select_list
+  TableRef target;                         // kInsert, kUpdate, kDelete
+  std::vector<std::string> columns;        // kInsert column list, kUpdate SET columns
+  std::vector<SourcePos> column_pos;       // position of each entry of columns
+  std::vector<std::vector<ExprPtr>> rows;  // kInsert VALUES rows
+  std::vector<ExprPtr> set_values;         // kUpdate
+  bool distinct = false;                   // SELECT DISTINCT: the binder groups by select_list
+  // SELECT DISTINCT ON (items): the binder makes them the leading ORDER BY
+  // items (distinct_on_keys of them) and empties the list.
+  std::vector<SortItem> distinct_on;
   std::vector<ExprPtr> select_list;         // kSelectInto
   std::vector<std::string> select_aliases;  // per select_list entry: AS name, or empty
   std::vector<std::string> into;            // kSelectInto target variables
@@ -320,6 +323,9 @@ struct Stmt {
   // inputs of a group are adjacent; -1 when there are none. A query without
   // GROUP BY then has a group_stage of no GROUP BY items, one group.
   int distinct_input = -1;
+  // SELECT DISTINCT ON: how many leading order_stage keys it names; of the
+  // sorted rows, only the first of each run equal in them is a result row.
+  int distinct_on_keys = 0;
   // kBlock with handlers: how many such blocks enclose it (0 for the
   // outermost), and per handler the SQLSTATE and SQLERRM variables its
   // statements read. `RAISE;` and GET STACKED DIAGNOSTICS: the depth of the

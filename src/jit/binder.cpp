@@ -1010,7 +1010,7 @@ class Binder {
     Expr *equal = query->select_list[0].get();
     if (!query->group_by.empty() || !query->aggregates.empty() || query->having ||
         !query->order_by.empty() || query->limit || query->offset || query->distinct ||
-        equal->kind != ExprKind::kBinary || equal->op != "=" ||
+        !query->distinct_on.empty() || equal->kind != ExprKind::kBinary || equal->op != "=" ||
         equal->args[0]->type != equal->args[1]->type)
       return false;
     ExprPtr probe = std::move(equal->args[0]);
@@ -1666,6 +1666,7 @@ class Binder {
     }
     for (SortItem &item : stmt->order_by) BindSortItem(&item, stmt, sources);
     if (stmt->distinct) RequireDistinctOrder(*stmt);
+    if (!stmt->distinct_on.empty()) BindDistinctOn(stmt, sources);
     aggregates_ = nullptr;
     if (!stmt->group_by.empty() || !stmt->aggregates.empty() || stmt->having) {
       for (ExprPtr &item : stmt->select_list) RequireGrouped(item.get(), *stmt, sources);
@@ -1741,6 +1742,45 @@ class Binder {
     if (HasSubquery(key->get()))
       Fail((*key)->pos, "subqueries in GROUP BY are not supported in natively compiled routines");
     if (BindExpr(key->get(), &sources) == Type::kNull) CoerceImplicit(key, Type::kText);
+  }
+
+  // SELECT DISTINCT ON (items): as PostgreSQL, the items must be the leading
+  // ORDER BY items (in any order) until one list runs out; those ORDER BY
+  // lacks are added after its own. The rows are then sorted with the items
+  // first, and the first of each run equal in them is kept.
+  void BindDistinctOn(Stmt *stmt, const Sources &sources) {
+    std::vector<SortItem> &items = stmt->distinct_on;
+    for (SortItem &item : items) BindSortItem(&item, stmt, sources);
+    std::vector<bool> matched(items.size(), false);
+    size_t leading = std::min(items.size(), stmt->order_by.size());
+    for (size_t i = 0; i < leading; ++i) {
+      size_t j = 0;
+      while (j < items.size() && (matched[j] || !SameSortKey(*stmt, stmt->order_by[i], items[j])))
+        ++j;
+      if (j == items.size())
+        FailWithCode(FirstUnmatched(items, matched), "42P10",
+                     "SELECT DISTINCT ON expressions must match initial ORDER BY expressions", "");
+      matched[j] = true;
+    }
+    for (size_t j = 0; j < items.size(); ++j)
+      if (!matched[j]) stmt->order_by.push_back(std::move(items[j]));
+    stmt->distinct_on_keys = static_cast<int>(items.size());
+    items.clear();
+  }
+
+  static SourcePos FirstUnmatched(const std::vector<SortItem> &items,
+                                  const std::vector<bool> &matched) {
+    for (size_t j = 0; j < items.size(); ++j)
+      if (!matched[j]) return items[j].pos;
+    return items[0].pos;
+  }
+
+  // Whether two bound sort items sort by the same value (a select-list
+  // entry named by position or name, or the same expression).
+  static bool SameSortKey(const Stmt &stmt, const SortItem &a, const SortItem &b) {
+    const Expr &x = a.output >= 0 ? *stmt.select_list[a.output] : *a.expr;
+    const Expr &y = b.output >= 0 ? *stmt.select_list[b.output] : *b.expr;
+    return (a.output >= 0 && a.output == b.output) || SameExpr(x, y);
   }
 
   // For SELECT DISTINCT, ORDER BY may only sort by what the rows hold.

@@ -282,6 +282,8 @@ class Generator {
                                                   int32_t which, BasicBlock *row, BasicBlock *end);
   Value LoadColumn(llvm::Value *values, llvm::Value *nulls, int column, Type type);
   void GenSortedOutput(QueryState *query);
+  void SkipSameDistinctOn(const Stmt *stmt, std::pair<llvm::Value *, llvm::Value *> row,
+                          llvm::Value *previous, llvm::Value *previous_nulls, BasicBlock *head);
   std::vector<Value> GroupRow(const Stmt *stmt);
   Value GenHashedIn(const Expr *expr);
   llvm::Value *DatumOrZero(const Value &value, Type type);

@@ -724,14 +724,49 @@ void Generator::GenSortedOutput(QueryState *query) {
   const Stmt *stmt = query->stmt;
   BasicBlock *head = NewBlock("sorted_next");
   BasicBlock *row = NewBlock("sorted_row");
+  llvm::Value *previous = nullptr;  // DISTINCT ON: the row before (values, nulls)
+  llvm::Value *previous_nulls = nullptr;
+  if (stmt->distinct_on_keys > 0) {
+    previous = EntryAlloca(i64_->getPointerTo());
+    previous_nulls = EntryAlloca(i8_->getPointerTo());
+    b_.CreateStore(llvm::Constant::getNullValue(i64_->getPointerTo()), previous);
+  }
   b_.CreateBr(head);
   b_.SetInsertPoint(head);
   auto current = NextRow("memopt_rt_sort_next", query->number, 1, row, query->done);
+  if (stmt->distinct_on_keys > 0) SkipSameDistinctOn(stmt, current, previous, previous_nulls, head);
   std::vector<Value> values;
   for (size_t i = 0; i < stmt->select_list.size(); ++i)
     values.push_back(
         LoadColumn(current.first, current.second, static_cast<int>(i), stmt->order_stage.types[i]));
   Deliver(query, values, head);
+}
+
+// SELECT DISTINCT ON: a sorted row whose leading DISTINCT ON keys are not
+// distinct from the row before's goes back to `head` (the sort keeps the
+// row before readable); any other row goes on, and is the next one's
+// row before.
+void Generator::SkipSameDistinctOn(const Stmt *stmt, std::pair<llvm::Value *, llvm::Value *> row,
+                                   llvm::Value *previous, llvm::Value *previous_nulls,
+                                   BasicBlock *head) {
+  llvm::Value *before = b_.CreateLoad(i64_->getPointerTo(), previous);
+  llvm::Value *before_nulls = b_.CreateLoad(i8_->getPointerTo(), previous_nulls);
+  b_.CreateStore(row.first, previous);
+  b_.CreateStore(row.second, previous_nulls);
+  BasicBlock *first_row = NewBlock("distinct_on_first");
+  BasicBlock *compare = NewBlock("distinct_on_compare");
+  b_.CreateCondBr(b_.CreateIsNull(before), first_row, compare);
+  b_.SetInsertPoint(compare);
+  for (int k = 0; k < stmt->distinct_on_keys; ++k) {
+    int column = stmt->order_stage.keys[k].column;
+    Type type = stmt->order_stage.types[column];
+    BasicBlock *same = NewBlock("distinct_on_same");
+    BranchIfNotDistinct(LoadColumn(row.first, row.second, column, type),
+                        LoadColumn(before, before_nulls, column, type), type, same, first_row);
+    b_.SetInsertPoint(same);
+  }
+  b_.CreateBr(head);
+  b_.SetInsertPoint(first_row);
 }
 
 // --- GROUP BY ------------------------------------------------------------------

@@ -1111,15 +1111,22 @@ class Parser {
     } while (AcceptOp(","));
   }
 
-  // [ALL | DISTINCT] at the start of a select list.
+  // [ALL | DISTINCT [ON '(' expr {',' expr} ')']] at the start of a select list.
   void ParseDistinct(Stmt *stmt) {
     if (AcceptKeyword("all")) return;
     if (!AcceptKeyword("distinct")) return;
-    if (IsKeyword(Peek(), "on"))
-      Fail(Peek().pos, "SELECT DISTINCT ON is not supported in natively compiled routines",
-           "Use SELECT DISTINCT, or GROUP BY with min() or max() of the other columns.",
-           kFeatureNotSupported);
-    stmt->distinct = true;
+    if (!AcceptKeyword("on")) {
+      stmt->distinct = true;
+      return;
+    }
+    ExpectOp("(");
+    do {
+      SortItem item;
+      item.pos = Peek().pos;
+      item.expr = ParseExpr();
+      stmt->distinct_on.push_back(std::move(item));
+    } while (AcceptOp(","));
+    ExpectOp(")");
   }
 
   // expr {',' expr}
@@ -1477,6 +1484,7 @@ class Parser {
     ExpectOp("(");
     expr->query = ParseSubquery(nullptr);
     expr->query->distinct = false;  // the same rows exist either way
+    expr->query->distinct_on.clear();
     const Stmt *query = expr->query.get();
     if (!query->group_by.empty() || query->having || !query->order_by.empty() || query->limit ||
         query->offset)

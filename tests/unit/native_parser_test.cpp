@@ -625,6 +625,11 @@ TEST(NativeParser, PerformAndGetDiagnostics) {
               "unrecognized GET DIAGNOSTICS item at or near \"rows\"");
   ExpectError(Wrap("GET DIAGNOSTICS n ROW_COUNT;"), 2, 19, "syntax error at or near \"ROW_COUNT\"");
   ExpectError(Wrap("PERFORM;"), 2, 8, "syntax error at or near \";\"");
+  StmtPtr distinct_on = OneStatement("SELECT DISTINCT ON (a, b + 1) c INTO x FROM t ORDER BY a;");
+  EXPECT_FALSE(distinct_on->distinct);
+  ASSERT_EQ(distinct_on->distinct_on.size(), 2u);
+  ExpectPos(distinct_on->distinct_on[1].pos, 2, 24);
+  ExpectError(Wrap("SELECT DISTINCT ON a INTO x FROM t;"), 2, 20, "syntax error at or near \"a\"");
   ExpectError(Wrap("SELECT string_agg(a, ',' ORDER BY a) INTO x FROM t;"), 2, 26,
               "ORDER BY in the arguments of an aggregate is not supported in natively compiled "
               "routines");
