@@ -246,7 +246,10 @@ struct RangeIndex::Path {
     bool last_child;  // child was the node's last one
   };
   uint64_t root_version;
-  int depth;  // steps[depth] is the last node reached
+  // steps[depth] is the last node reached. 0 until Descend sets it: a
+  // Descend that restarts before its first step leaves it so, and callers
+  // take a reference to steps[depth] before they look at the outcome.
+  int depth = 0;
   Step steps[kMaxHeight];
 
   // Whether the leaf reached has no leaf before (after) it: the path took
