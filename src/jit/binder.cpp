@@ -753,28 +753,22 @@ class Binder {
         if (arg != Type::kBool && arg != Type::kUuid && arg != Type::kBytea) return arg;
         break;
     }
-    Fail(expr->pos, "function " + expr->op + "(" + DisplayTypeName(arg) + ") does not exist",
-         "No function matches the given name and argument types. You might need to add "
-         "explicit type casts.");
+    CallTypeError(expr, {arg});
   }
 
   // string_agg(value, delimiter) of text (varchar and char(n) converted),
   // as PostgreSQL's string_agg(text, text).
   Type BindStringAgg(Expr *expr) {
-    std::string shown;  // the argument types, as PostgreSQL names them
+    std::vector<Type> types;  // a string literal's is "unknown", as PostgreSQL names it
     bool text = expr->args.size() == 2;
     in_aggregate_ = true;
     for (ExprPtr &arg : expr->args) {
       Type type = BindExpr(arg.get(), current_sources_);
-      if (arg->kind == ExprKind::kString) type = Type::kNull;  // "unknown"
-      shown += std::string(shown.empty() ? "" : ", ") + DisplayTypeName(type);
-      text = text && (type == Type::kNull || type == Type::kText || type == Type::kBpchar);
+      types.push_back(arg->kind == ExprKind::kString ? Type::kNull : type);
+      text = text && (types.back() == Type::kNull || type == Type::kText || type == Type::kBpchar);
     }
     in_aggregate_ = false;
-    if (!text)
-      Fail(expr->pos, "function string_agg(" + shown + ") does not exist",
-           "No function matches the given name and argument types. You might need to add "
-           "explicit type casts.");
+    if (!text) CallTypeError(expr, types);
     if (expr->distinct && expr->args[1]->kind != ExprKind::kString)
       Fail(expr->args[1]->pos,
            "string_agg(DISTINCT ...) with a delimiter that is not a constant is not supported in "

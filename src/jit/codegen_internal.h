@@ -298,8 +298,9 @@ class Generator {
                          llvm::Value *previous_values, llvm::Value *previous_nulls,
                          llvm::Value *fresh, std::vector<Value> *inputs);
   void FinishGroup(QueryState *query, llvm::Value *values, llvm::Value *nulls, BasicBlock *next);
-  void SameKeys(const Stmt *stmt, llvm::Value *a_values, llvm::Value *a_nulls,
-                llvm::Value *b_values, llvm::Value *b_nulls, BasicBlock *same, BasicBlock *differ);
+  void SameColumns(const std::vector<int> &columns, const std::vector<Type> &types,
+                   llvm::Value *a_values, llvm::Value *a_nulls, llvm::Value *b_values,
+                   llvm::Value *b_nulls, BasicBlock *same, BasicBlock *differ);
   std::vector<Value> AggregateInputs(const Stmt *stmt);
   void AllocateAccumulators(const Stmt *stmt);
   void ResetAccumulators();

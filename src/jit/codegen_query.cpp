@@ -757,15 +757,10 @@ void Generator::SkipSameDistinctOn(const Stmt *stmt, std::pair<llvm::Value *, ll
   BasicBlock *compare = NewBlock("distinct_on_compare");
   b_.CreateCondBr(b_.CreateIsNull(before), first_row, compare);
   b_.SetInsertPoint(compare);
-  for (int k = 0; k < stmt->distinct_on_keys; ++k) {
-    int column = stmt->order_stage.keys[k].column;
-    Type type = stmt->order_stage.types[column];
-    BasicBlock *same = NewBlock("distinct_on_same");
-    BranchIfNotDistinct(LoadColumn(row.first, row.second, column, type),
-                        LoadColumn(before, before_nulls, column, type), type, same, first_row);
-    b_.SetInsertPoint(same);
-  }
-  b_.CreateBr(head);
+  std::vector<int> keys;
+  for (int k = 0; k < stmt->distinct_on_keys; ++k) keys.push_back(stmt->order_stage.keys[k].column);
+  SameColumns(keys, stmt->order_stage.types, row.first, row.second, before, before_nulls, head,
+              first_row);
   b_.SetInsertPoint(first_row);
 }
 
@@ -806,7 +801,10 @@ void Generator::GenGroups(QueryState *query) {
   b_.SetInsertPoint(compare);
   llvm::Value *pv = b_.CreateLoad(i64_->getPointerTo(), prev_values);
   llvm::Value *pn = b_.CreateLoad(i8_->getPointerTo(), prev_nulls);
-  SameKeys(stmt, current.first, current.second, pv, pn, accumulate, boundary);
+  std::vector<int> group_keys(nkeys);  // the group stage's first columns
+  for (size_t k = 0; k < nkeys; ++k) group_keys[k] = static_cast<int>(k);
+  SameColumns(group_keys, stmt->group_stage.types, current.first, current.second, pv, pn,
+              accumulate, boundary);
   b_.SetInsertPoint(boundary);
   FinishGroup(query, pv, pn, start);
   b_.SetInsertPoint(start);
@@ -885,19 +883,18 @@ void Generator::FinishGroup(QueryState *query, llvm::Value *values, llvm::Value 
   query_.group_values = query_.group_nulls = nullptr;
 }
 
-// Branches to `same` when the GROUP BY values of the two rows are not
-// distinct (NULLs group together; present values are equal by the `=` the
-// language compares with: NaN equals NaN, text by the default collation),
-// else to `differ`.
-void Generator::SameKeys(const Stmt *stmt, llvm::Value *a_values, llvm::Value *a_nulls,
-                         llvm::Value *b_values, llvm::Value *b_nulls, BasicBlock *same,
-                         BasicBlock *differ) {
-  for (size_t k = 0; k < stmt->group_by.size(); ++k) {
-    Type type = stmt->group_stage.types[k];
+// Branches to `same` when two rows of a sort stage (column types `types`)
+// are not distinct in each of `columns` (NULLs equal; present values equal
+// by the `=` the language compares with: NaN equals NaN, text by the
+// default collation), else to `differ`.
+void Generator::SameColumns(const std::vector<int> &columns, const std::vector<Type> &types,
+                            llvm::Value *a_values, llvm::Value *a_nulls, llvm::Value *b_values,
+                            llvm::Value *b_nulls, BasicBlock *same, BasicBlock *differ) {
+  for (int column : columns) {
+    Type type = types[column];
     BasicBlock *next_key = NewBlock("key_same");
-    BranchIfNotDistinct(LoadColumn(a_values, a_nulls, static_cast<int>(k), type),
-                        LoadColumn(b_values, b_nulls, static_cast<int>(k), type), type, next_key,
-                        differ);
+    BranchIfNotDistinct(LoadColumn(a_values, a_nulls, column, type),
+                        LoadColumn(b_values, b_nulls, column, type), type, next_key, differ);
     b_.SetInsertPoint(next_key);
   }
   b_.CreateBr(same);
