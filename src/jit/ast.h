@@ -285,7 +285,8 @@ struct Stmt {
   std::vector<ExprPtr> set_values;         // kUpdate
   bool distinct = false;                   // SELECT DISTINCT: the binder groups by select_list
   // SELECT DISTINCT ON (items): the binder makes them the leading ORDER BY
-  // items (distinct_on_keys of them) and empties the list.
+  // items (distinct_on_keys of them). Those ORDER BY already had stay here,
+  // bound but never computed; the others move to ORDER BY.
   std::vector<SortItem> distinct_on;
   std::vector<ExprPtr> select_list;         // kSelectInto
   std::vector<std::string> select_aliases;  // per select_list entry: AS name, or empty

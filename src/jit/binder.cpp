@@ -1004,7 +1004,7 @@ class Binder {
     Expr *equal = query->select_list[0].get();
     if (!query->group_by.empty() || !query->aggregates.empty() || query->having ||
         !query->order_by.empty() || query->limit || query->offset || query->distinct ||
-        !query->distinct_on.empty() || equal->kind != ExprKind::kBinary || equal->op != "=" ||
+        query->distinct_on_keys > 0 || equal->kind != ExprKind::kBinary || equal->op != "=" ||
         equal->args[0]->type != equal->args[1]->type)
       return false;
     ExprPtr probe = std::move(equal->args[0]);
@@ -1756,10 +1756,13 @@ class Binder {
                      "SELECT DISTINCT ON expressions must match initial ORDER BY expressions", "");
       matched[j] = true;
     }
+    // The matched items stay in distinct_on (the tree owns what was bound in
+    // them); the others move to the end of ORDER BY.
+    std::vector<SortItem> kept;
     for (size_t j = 0; j < items.size(); ++j)
-      if (!matched[j]) stmt->order_by.push_back(std::move(items[j]));
+      (matched[j] ? kept : stmt->order_by).push_back(std::move(items[j]));
     stmt->distinct_on_keys = static_cast<int>(items.size());
-    items.clear();
+    items = std::move(kept);
   }
 
   static SourcePos FirstUnmatched(const std::vector<SortItem> &items,
