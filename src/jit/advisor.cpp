@@ -153,11 +153,10 @@ class Scanner {
         !IsWord(i + 2, "select") && i > 0 && t_[i - 1].kind == TokenKind::kOperator)
       Add(i, Upper(word) + " (array)",
           "ANY, SOME and ALL of an array are not supported; use IN (list) or a subquery");
-    if (word == "select" && i > 1 && IsOp(i - 1, "(") &&
-        (IsWord(i - 2, "from") || IsWord(i - 2, "join") || IsWord(i - 2, "lateral")))
-      Add(i, "subquery",
-          "subqueries in FROM are not supported; scalar, IN, ANY / ALL and EXISTS subqueries "
-          "are");
+    if (word == "lateral")
+      Add(i, "LATERAL",
+          "LATERAL subqueries are not supported; a subquery in FROM cannot read the items "
+          "before it");
   }
 
   void Table(size_t i) {

@@ -188,9 +188,17 @@ struct ExceptionCondition {
 // A FROM item (or the target of UPDATE / DELETE): a table, optionally
 // aliased. The items of a FROM list are joined by nested loops, in order.
 struct TableRef {
-  std::vector<std::string> name;  // [schema,] table
+  std::vector<std::string> name;  // [schema,] table; empty for a subquery
   std::string alias;              // empty when none
   SourcePos pos;
+  // A subquery in FROM, `(SELECT ...) alias [(column, ...)]`: its rows are
+  // the item's, its select list the item's columns (named by
+  // column_aliases, then its own AS names). It cannot read the items
+  // before it (there is no LATERAL); it is computed once per run of its
+  // query, before the query's first row, and read again for each row of
+  // the items before it.
+  std::unique_ptr<Stmt> query;
+  std::vector<std::string> column_aliases;
   // LEFT [OUTER] JOIN: the item's rows that meet `on` join each row of the
   // items before it, or one row of NULLs when none does. (An inner join's
   // ON condition joins WHERE.)
@@ -381,8 +389,8 @@ inline bool HasSubquery(const Expr *expr) {
 }
 
 // Calls fn(const Stmt &) for the query of each subquery in a statement's own
-// expressions and in those queries' expressions, at any depth (not in the
-// statements of its bodies).
+// expressions and FROM items, and in those queries' own, at any depth (not
+// in the statements of its bodies).
 template <typename F>
 void ForEachNestedSubquery(const Stmt &stmt, F fn) {
   ForEachQueryExpression(stmt, [&fn](const Expr *e) {
@@ -391,6 +399,11 @@ void ForEachNestedSubquery(const Stmt &stmt, F fn) {
       ForEachNestedSubquery(query, fn);
     });
   });
+  for (const TableRef &ref : stmt.from)
+    if (ref.query) {
+      fn(*ref.query);
+      ForEachNestedSubquery(*ref.query, fn);
+    }
 }
 
 // A reference to $let (LetName), unbound, at `pos`.

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <deque>
 #include <functional>
 #include <limits>
 #include <map>
@@ -240,7 +241,8 @@ class Binder {
  private:
   // A FROM item in scope: expressions name its columns as qualifier.column.
   struct Source {
-    int table;
+    int table;              // Routine::tables, or -1 for a subquery in FROM
+    const TableDesc *desc;  // its columns
     std::string qualifier;  // alias, or the table's name as written
   };
   using Sources = std::vector<Source>;
@@ -264,10 +266,17 @@ class Binder {
     return -1;
   }
 
-  int FindColumn(const TableDesc &table, const std::string &name) const {
-    for (size_t i = 0; i < table.columns.size(); ++i)
-      if (!table.columns[i].dropped && table.columns[i].name == name) return static_cast<int>(i);
-    return -1;
+  // Only a subquery in FROM can have two columns of one name; naming
+  // either is ambiguous, as in PostgreSQL.
+  int FindColumn(const TableDesc &table, const std::string &name, SourcePos pos) const {
+    int found = -1;
+    for (size_t i = 0; i < table.columns.size(); ++i) {
+      if (table.columns[i].dropped || table.columns[i].name != name) continue;
+      if (found >= 0)
+        FailWithCode(pos, "42702", "column reference \"" + name + "\" is ambiguous", "");
+      found = static_cast<int>(i);
+    }
+    return found;
   }
 
   const TableDesc &ResolveTable(TableRef *ref) {
@@ -298,7 +307,7 @@ class Binder {
     if (expr->parts.size() == 2) {
       for (size_t s = 0; sources != nullptr && s < sources->size(); ++s) {
         if ((*sources)[s].qualifier != expr->parts[0]) continue;
-        *column = FindColumn(routine_.tables[(*sources)[s].table], last);
+        *column = FindColumn(*(*sources)[s].desc, last, expr->pos);
         if (*column < 0)
           Fail(expr->pos, "column " + expr->parts[0] + "." + last + " does not exist");
         return static_cast<int>(s);
@@ -307,7 +316,7 @@ class Binder {
     }
     int found = -1;
     for (size_t s = 0; sources != nullptr && s < sources->size(); ++s) {
-      int c = FindColumn(routine_.tables[(*sources)[s].table], last);
+      int c = FindColumn(*(*sources)[s].desc, last, expr->pos);
       if (c < 0) continue;
       if (found >= 0)
         FailWithCode(expr->pos, "42702", "column reference \"" + last + "\" is ambiguous", "");
@@ -321,25 +330,35 @@ class Binder {
   // subqueries being bound, innermost first; *outer says how many
   // subquery levels out the item is (Expr::outer), *table its table.
   int FindColumnInScope(const Expr *expr, const Sources *sources, int *column, int *outer,
-                        int *table) const {
+                        const TableDesc **table) const {
     *outer = 0;
     for (size_t up = enclosing_.size() + 1; up-- > 0;) {
       const Sources *level = up == enclosing_.size() ? sources : enclosing_[up];
       int source = FindSourceColumn(expr, level, column);
       if (source >= 0) {
-        *table = (*level)[source].table;
+        *table = (*level)[source].desc;
         return source;
       }
       ++*outer;  // one per subquery, also where procedural code holds it (level nullptr)
     }
-    if (expr->parts.size() == 2)
-      Fail(expr->pos, "missing FROM-clause entry for table \"" + expr->parts[0] + "\"");
-    return -1;
+    if (expr->parts.size() != 2) return -1;
+    for (const std::vector<std::string> &level : hidden_qualifiers_)
+      if (std::find(level.begin(), level.end(), expr->parts[0]) != level.end())
+        FailInvalidReference(expr->pos, expr->parts[0]);
+    Fail(expr->pos, "missing FROM-clause entry for table \"" + expr->parts[0] + "\"");
+  }
+
+  [[noreturn]] void FailInvalidReference(SourcePos pos, const std::string &qualifier) const {
+    FailWithCode(pos, "42P01",
+                 "invalid reference to FROM-clause entry for table \"" + qualifier + "\"",
+                 "There is an entry for table \"" + qualifier +
+                     "\", but it cannot be referenced from this part of the query.");
   }
 
   Type BindName(Expr *expr, const Sources *sources) {
     const std::string &last = expr->parts.back();
-    int column = -1, outer = 0, table = -1;
+    int column = -1, outer = 0;
+    const TableDesc *table = nullptr;
     int source = FindColumnInScope(expr, sources, &column, &outer, &table);
     int variable = expr->parts.size() == 1 ? FindVariable(last) : -1;
     if (column >= 0 && variable >= 0)
@@ -351,7 +370,7 @@ class Binder {
       expr->column = column;
       expr->outer = outer;
       NoteCorrelation(outer, -1);
-      return ColumnType(routine_.tables[table], column, expr->pos);
+      return ColumnType(*table, column, expr->pos);
     }
     if (variable < 0 && expr->parts.size() == 1 &&
         (last == "current_date" || last == "current_timestamp" || last == "localtimestamp")) {
@@ -1426,7 +1445,7 @@ class Binder {
         if (!table.columns[i].dropped) columns.push_back(static_cast<int>(i));
     } else {
       for (size_t i = 0; i < stmt->columns.size(); ++i) {
-        int column = FindColumn(table, stmt->columns[i]);
+        int column = FindColumn(table, stmt->columns[i], stmt->column_pos[i]);
         if (column < 0)
           Fail(stmt->column_pos[i], "column \"" + stmt->columns[i] + "\" of relation \"" +
                                         table.display_name + "\" does not exist");
@@ -1494,8 +1513,8 @@ class Binder {
   Sources SourcesFor(std::vector<TableRef> *refs) {
     Sources sources;
     for (TableRef &ref : *refs) {
-      ResolveTable(&ref);
-      Source source{ref.table, ref.alias.empty() ? ref.name.back() : ref.alias};
+      const TableDesc *desc = ref.query ? &BindFromSubquery(&ref, *refs) : &ResolveTable(&ref);
+      Source source{ref.table, desc, ref.alias.empty() ? ref.name.back() : ref.alias};
       for (const Source &other : sources)
         if (other.qualifier == source.qualifier)
           FailWithCode(ref.pos, "42712",
@@ -1503,6 +1522,108 @@ class Binder {
       sources.push_back(source);
     }
     return sources;
+  }
+
+  // A subquery in FROM is bound as a subquery of the query it stands in,
+  // with none of that query's items in scope (there is no LATERAL: the
+  // empty level no_sources_ stands for them). Its select list becomes the
+  // columns of a table no catalog holds (from_subqueries_).
+  const TableDesc &BindFromSubquery(TableRef *ref, const std::vector<TableRef> &items) {
+    Stmt *query = ref->query.get();
+    std::vector<std::string> names = OutputNames(*query);
+    if (ref->column_aliases.size() > names.size())
+      FailWithCode(ref->pos, "42P10",
+                   "table \"" + ref->alias + "\" has " + std::to_string(names.size()) +
+                       " columns available but " + std::to_string(ref->column_aliases.size()) +
+                       " columns specified",
+                   "");
+    std::copy(ref->column_aliases.begin(), ref->column_aliases.end(), names.begin());
+    std::vector<const Expr *> *saved_aggregates = aggregates_;
+    bool saved_in_aggregate = in_aggregate_;
+    const Sources *saved_sources = current_sources_;
+    aggregates_ = nullptr;
+    in_aggregate_ = false;
+    enclosing_.push_back(&no_sources_);
+    subqueries_.push_back(SubqueryBinding{routine_.variables.size(), false, -1});
+    hidden_qualifiers_.emplace_back();
+    for (const TableRef &item : items)
+      hidden_qualifiers_.back().push_back(item.alias.empty() ? item.name.back() : item.alias);
+    BindQuery(query, [this](size_t i, ExprPtr *item) { TypeUntypedNull(i, item); });
+    hidden_qualifiers_.pop_back();
+    subqueries_.pop_back();
+    enclosing_.pop_back();
+    aggregates_ = saved_aggregates;
+    in_aggregate_ = saved_in_aggregate;
+    current_sources_ = saved_sources;
+    TableDesc &table = from_subqueries_.emplace_back();
+    table.found = true;
+    table.display_name = ref->alias;
+    for (size_t i = 0; i < names.size(); ++i) {
+      ColumnDesc column;
+      column.name = names[i];
+      column.type = query->select_list[i]->type;
+      column.type_name = DisplayTypeName(column.type);
+      table.columns.push_back(column);
+    }
+    return table;
+  }
+
+  // The names PostgreSQL gives a query's output columns (its FigureColname):
+  // the AS name; else a column's or variable's name, a function's, the
+  // name of a scalar subquery's one column, "exists", "case", or for a
+  // cast of something unnamed its type's; else "?column?". Taken from the
+  // tree as written, before binding adds casts of its own.
+  static std::vector<std::string> OutputNames(const Stmt &query) {
+    std::vector<std::string> names;
+    for (size_t i = 0; i < query.select_list.size(); ++i)
+      names.push_back(!query.select_aliases[i].empty() ? query.select_aliases[i]
+                                                       : OutputName(*query.select_list[i]));
+    return names;
+  }
+
+  static std::string OutputName(const Expr &expr) {
+    static const char kUnnamed[] = "?column?";
+    switch (expr.kind) {
+      case ExprKind::kName:
+        return expr.parts.back();
+      case ExprKind::kCall:
+        return expr.op;
+      case ExprKind::kCase:
+        return "case";
+      case ExprKind::kExists:
+        return "exists";
+      case ExprKind::kScalarSubquery:
+        return OutputNames(*expr.query)[0];
+      case ExprKind::kCast: {
+        std::string inner = OutputName(*expr.args[0]);
+        return inner != kUnnamed ? inner : PostgresTypeName(expr.cast_type.name);
+      }
+      default:
+        return kUnnamed;
+    }
+  }
+
+  // A type name as written, as PostgreSQL's grammar names the type (int is int4).
+  static std::string PostgresTypeName(const std::string &name) {
+    static const std::map<std::string, std::string> kCanonical = {
+        {"boolean", "bool"},
+        {"smallint", "int2"},
+        {"int", "int4"},
+        {"integer", "int4"},
+        {"bigint", "int8"},
+        {"real", "float4"},
+        {"double precision", "float8"},
+        {"float", "float8"},
+        {"decimal", "numeric"},
+        {"character varying", "varchar"},
+        {"char", "bpchar"},
+        {"character", "bpchar"},
+        {"time without time zone", "time"},
+        {"timestamp without time zone", "timestamp"},
+        {"timestamp with time zone", "timestamptz"},
+    };
+    auto found = kCanonical.find(name);
+    return found == kCanonical.end() ? name : found->second;
   }
 
   void BindWhere(Stmt *stmt, const Sources &sources) {
@@ -1513,12 +1634,7 @@ class Binder {
       if (!ref.left_join) continue;
       RequireBool(&ref.on, "JOIN/ON");
       int last = LastSource(ref.on.get());
-      if (last > static_cast<int>(s))
-        FailWithCode(
-            ref.on->pos, "42P01",
-            "invalid reference to FROM-clause entry for table \"" + sources[last].qualifier + "\"",
-            "There is an entry for table \"" + sources[last].qualifier +
-                "\", but it cannot be referenced from this part of the query.");
+      if (last > static_cast<int>(s)) FailInvalidReference(ref.on->pos, sources[last].qualifier);
     }
     current_sources_ = nullptr;
     PlanAccess(stmt);
@@ -1531,7 +1647,7 @@ class Binder {
     stmt->target = std::move(targets[0]);
     const TableDesc &table = routine_.tables[sources[0].table];
     for (size_t i = 0; i < stmt->columns.size(); ++i) {
-      int column = FindColumn(table, stmt->columns[i]);
+      int column = FindColumn(table, stmt->columns[i], stmt->column_pos[i]);
       if (column < 0)
         Fail(stmt->column_pos[i], "column \"" + stmt->columns[i] + "\" of relation \"" +
                                       table.display_name + "\" does not exist");
@@ -1721,7 +1837,8 @@ class Binder {
                      "GROUP BY position " + written.text + " is not in select list", "");
       *key = CopyOfOutput(*stmt->select_list[n - 1]);
     } else if (written.kind == ExprKind::kName && written.parts.size() == 1) {
-      int column = -1, outer = 0, table = -1;
+      int column = -1, outer = 0;
+      const TableDesc *table = nullptr;
       FindColumnInScope(&written, &sources, &column, &outer, &table);
       int output = -1;
       for (size_t i = 0; column < 0 && i < stmt->select_aliases.size(); ++i) {
@@ -1900,8 +2017,7 @@ class Binder {
     if (expr->kind == ExprKind::kName && expr->column >= 0 && expr->outer == 0) {
       const Source &source = sources[expr->source];
       FailWithCode(expr->pos, "42803",
-                   "column \"" + source.qualifier + "." +
-                       routine_.tables[source.table].columns[expr->column].name +
+                   "column \"" + source.qualifier + "." + source.desc->columns[expr->column].name +
                        "\" must appear in the GROUP BY clause or be used in an aggregate function",
                    "");
     }
@@ -1951,9 +2067,15 @@ class Binder {
     if (expr->kind == ExprKind::kName && expr->column >= 0 && expr->outer == depth)
       fn(expr->source);
     for (const ExprPtr &arg : expr->args) ForEachSourceRead(arg.get(), depth, fn);
-    if (expr->query)
-      ForEachQueryExpression(*expr->query,
-                             [&](const Expr *e) { ForEachSourceRead(e, depth + 1, fn); });
+    if (expr->query) ForEachQueryRead(*expr->query, depth + 1, fn);
+  }
+
+  // The same for a subquery `depth` levels in, and its subqueries in FROM.
+  template <typename F>
+  static void ForEachQueryRead(const Stmt &query, int depth, F &fn) {
+    ForEachQueryExpression(query, [&](const Expr *e) { ForEachSourceRead(e, depth, fn); });
+    for (const TableRef &ref : query.from)
+      if (ref.query) ForEachQueryRead(*ref.query, depth + 1, fn);
   }
 
   // The last FROM item an expression reads a column of, or -1.
@@ -2038,16 +2160,24 @@ class Binder {
         auto eq = KeyEquality(conjunct, here);
         if (eq.second != nullptr) equalities.push_back(eq);
       }
-      ChooseIndex(&ref, routine_.tables[ref.table], equalities);
-      if (ref.access_index < 0 && !ref.left_join)
-        ChooseAlternatives(&ref, routine_.tables[ref.table], equalities, matching, here);
-      if (ref.access_index < 0) ChooseRange(&ref, routine_.tables[ref.table], matching, s);
+      if (!ref.query) ChooseAccess(&ref, equalities, matching, here);
       // Conditions with subqueries last, as PostgreSQL orders quals by cost: the
       // cheap ones may spare a subquery (and raise their errors first).
       auto cheap = [](const Expr *e) { return !HasSubquery(e); };
       std::stable_partition(ref.filters.begin(), ref.filters.end(), cheap);
       std::stable_partition(ref.joined_filters.begin(), ref.joined_filters.end(), cheap);
     }
+  }
+
+  // An index lookup, lookups by an IN list, or a range scan (a subquery in
+  // FROM has no index: its rows are read in turn).
+  void ChooseAccess(TableRef *ref, const std::vector<std::pair<int, const Expr *>> &equalities,
+                    const std::vector<const Expr *> &matching, int here) {
+    const TableDesc &table = routine_.tables[ref->table];
+    ChooseIndex(ref, table, equalities);
+    if (ref->access_index < 0 && !ref->left_join)
+      ChooseAlternatives(ref, table, equalities, matching, here);
+    if (ref->access_index < 0) ChooseRange(ref, table, matching, static_cast<size_t>(here));
   }
 
   // "column op value" with op one of < <= > >= (turned around when the
@@ -2182,6 +2312,13 @@ class Binder {
   }
 
   Routine &routine_;
+  // The columns of the subqueries in FROM (BindFromSubquery); a deque, as
+  // Sources point into it.
+  std::deque<TableDesc> from_subqueries_;
+  const Sources no_sources_;
+  // While a subquery in FROM is bound: the names of the items of each
+  // query around it whose items it may not read (for the error).
+  std::vector<std::vector<std::string>> hidden_qualifiers_;
   std::vector<std::vector<std::pair<std::string, int>>> scopes_;
   const Sources *current_sources_ = nullptr;
   // While a subquery is bound: the FROM items of the queries around
@@ -2213,6 +2350,7 @@ class Binder {
 using TableNames = std::vector<std::vector<std::string>>;
 
 void AddTableName(const TableRef &ref, TableNames *names) {
+  if (ref.query) return;  // its own items are added as those of a nested subquery
   for (const auto &name : *names)
     if (name == ref.name) return;
   names->push_back(ref.name);
@@ -2233,6 +2371,8 @@ void CollectFromList(const StmtList &list, TableNames *names) {
   }
 }
 
+void CollectCalleesOfQuery(const Stmt &query, std::vector<std::pair<std::string, size_t>> *names);
+
 void CollectCalleesOf(const Expr *expr, std::vector<std::pair<std::string, size_t>> *names) {
   if (expr == nullptr) return;
   auto add = [names](const std::string &name, size_t nargs) {
@@ -2244,8 +2384,14 @@ void CollectCalleesOf(const Expr *expr, std::vector<std::pair<std::string, size_
       !IsPostgresFunction(expr->op))
     add(expr->op, expr->args.size());
   for (const ExprPtr &arg : expr->args) CollectCalleesOf(arg.get(), names);
-  if (expr->query)
-    ForEachQueryExpression(*expr->query, [names](const Expr *e) { CollectCalleesOf(e, names); });
+  if (expr->query) CollectCalleesOfQuery(*expr->query, names);
+}
+
+// Of a query's expressions and those of its subqueries in FROM.
+void CollectCalleesOfQuery(const Stmt &query, std::vector<std::pair<std::string, size_t>> *names) {
+  ForEachQueryExpression(query, [names](const Expr *e) { CollectCalleesOf(e, names); });
+  for (const TableRef &ref : query.from)
+    if (ref.query) CollectCalleesOfQuery(*ref.query, names);
 }
 
 void CollectCalleesFromList(const StmtList &list,
@@ -2257,12 +2403,15 @@ void CollectCalleesFromList(const StmtList &list,
         known = known || (n.first == stmt->name && n.second == stmt->args.size());
       if (!known) names->emplace_back(stmt->name, stmt->args.size());
     }
-    ForEachQueryExpression(*stmt, [names](const Expr *e) { CollectCalleesOf(e, names); });
+    CollectCalleesOfQuery(*stmt, names);
     for (const StmtList &branch : stmt->branches) CollectCalleesFromList(branch, names);
     CollectCalleesFromList(stmt->else_body, names);
     CollectCalleesFromList(stmt->body, names);
   }
 }
+
+void MarkQueryColumns(std::vector<const Stmt *> *queries, const Stmt &query,
+                      std::vector<std::vector<bool>> *used);
 
 // Marks the columns `expr` reads; `queries` holds the statement the
 // expression belongs to last, and before it the queries around its subqueries.
@@ -2270,14 +2419,22 @@ void MarkColumns(std::vector<const Stmt *> *queries, const Expr *expr,
                  std::vector<std::vector<bool>> *used) {
   if (expr->kind == ExprKind::kName && expr->column >= 0) {
     const Stmt &owner = *(*queries)[queries->size() - 1 - expr->outer];
-    (*used)[SourceRef(owner, expr->source).table][expr->column] = true;
+    int table = SourceRef(owner, expr->source).table;
+    if (table >= 0) (*used)[table][expr->column] = true;  // not a subquery in FROM's
   }
   for (const ExprPtr &arg : expr->args) MarkColumns(queries, arg.get(), used);
-  if (expr->query) {
-    queries->push_back(expr->query.get());
-    ForEachQueryExpression(*expr->query, [&](const Expr *e) { MarkColumns(queries, e, used); });
-    queries->pop_back();
-  }
+  if (expr->query) MarkQueryColumns(queries, *expr->query, used);
+}
+
+// The columns a subquery reads, in its expressions and subqueries in FROM
+// (each one level further in, as the binder counts Expr::outer).
+void MarkQueryColumns(std::vector<const Stmt *> *queries, const Stmt &query,
+                      std::vector<std::vector<bool>> *used) {
+  queries->push_back(&query);
+  ForEachQueryExpression(query, [&](const Expr *e) { MarkColumns(queries, e, used); });
+  for (const TableRef &ref : query.from)
+    if (ref.query) MarkQueryColumns(queries, *ref.query, used);
+  queries->pop_back();
 }
 
 void MarkList(const StmtList &list, std::vector<std::vector<bool>> *used) {
@@ -2286,6 +2443,8 @@ void MarkList(const StmtList &list, std::vector<std::vector<bool>> *used) {
       for (int column : stmt->column_numbers) (*used)[stmt->target.table][column] = true;
     std::vector<const Stmt *> queries{stmt.get()};
     ForEachQueryExpression(*stmt, [&](const Expr *e) { MarkColumns(&queries, e, used); });
+    for (const TableRef &ref : stmt->from)
+      if (ref.query) MarkQueryColumns(&queries, *ref.query, used);
     for (const StmtList &branch : stmt->branches) MarkList(branch, used);
     MarkList(stmt->else_body, used);
     MarkList(stmt->body, used);

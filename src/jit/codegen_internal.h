@@ -229,9 +229,9 @@ class Generator {
                          const std::function<void(BasicBlock *next)> &inner);
   std::pair<llvm::Value *, llvm::Value *> NullRow(size_t columns);
   void CloseSource(int32_t number, size_t level);
-  void CloseSources(const Stmt *stmt, int32_t number) {
-    for (size_t level = 0; level < SourceCount(*stmt); ++level) CloseSource(number, level);
-  }
+  void CloseSources(const Stmt *stmt, int32_t number);
+  void FillFromSubqueries(const Stmt *stmt, int32_t number);
+  void ResetFromSubquery(int32_t number, size_t level);
   // Ends a write statement; FOUND says whether it wrote a row.
   void EndWrite(int32_t number) {
     llvm::Value *rows = b_.CreateCall(Runtime("memopt_rt_end_statement", i64_, {i32_}),

@@ -138,7 +138,8 @@ void Generator::GenLeftJoinSource(const Stmt *stmt, int32_t number, size_t level
   b_.SetInsertPoint(give_nulls);
   if (StatementMakesTemporaries(stmt)) ResetScratch();
   b_.CreateStore(b_.getTrue(), nulls_given);
-  auto nulls = NullRow(routine_.tables[ref.table].columns.size());
+  auto nulls = NullRow(ref.query ? ref.query->select_list.size()
+                                 : routine_.tables[ref.table].columns.size());
   b_.CreateStore(nulls.first, current_values);
   b_.CreateStore(nulls.second, current_nulls);
   b_.CreateBr(joined);
@@ -172,6 +173,46 @@ std::pair<llvm::Value *, llvm::Value *> Generator::NullRow(size_t columns) {
 
 void Generator::CloseSource(int32_t number, size_t level) {
   b_.CreateCall(Runtime("memopt_rt_close", b_.getVoidTy(), {i32_, i32_}),
+                {call_, b_.getInt32(number), b_.getInt32(static_cast<int32_t>(level))});
+}
+
+// At the end of a query: its cursors, and the rows its subqueries in FROM
+// left in the runtime.
+void Generator::CloseSources(const Stmt *stmt, int32_t number) {
+  for (size_t level = 0; level < SourceCount(*stmt); ++level) {
+    CloseSource(number, level);
+    if (SourceRef(*stmt, static_cast<int>(level)).query) ResetFromSubquery(number, level);
+  }
+}
+
+// Each subquery in FROM of a query runs before the query reads a row: its
+// rows go to the runtime (memopt_rt_from_put), from which its item reads
+// them as often as it is joined again (memopt_rt_open / next). It reads
+// no item of the query, only the queries around it, whose rows are
+// current here.
+void Generator::FillFromSubqueries(const Stmt *stmt, int32_t number) {
+  for (size_t level = 0; level < stmt->from.size(); ++level) {
+    const Stmt *query = stmt->from[level].query.get();
+    if (query == nullptr) continue;
+    ResetFromSubquery(number, level);  // an EXIT may have left the last run's rows
+    std::vector<Type> types;
+    for (const ExprPtr &item : query->select_list) types.push_back(item->type);
+    bool own_scratch = EnterSubquery(query);
+    GenQuery(query, [this, number, level, types](const std::vector<Value> &values, BasicBlock *next,
+                                                 BasicBlock *) {
+      auto arrays = DatumArrays(values, types);
+      b_.CreateCall(Runtime("memopt_rt_from_put", b_.getVoidTy(),
+                            {i32_, i32_, i64_->getPointerTo(), i8_->getPointerTo()}),
+                    {call_, b_.getInt32(number), b_.getInt32(static_cast<int32_t>(level)),
+                     arrays.first, arrays.second});
+      b_.CreateBr(next);
+    });
+    LeaveSubquery(own_scratch);
+  }
+}
+
+void Generator::ResetFromSubquery(int32_t number, size_t level) {
+  b_.CreateCall(Runtime("memopt_rt_from_reset", b_.getVoidTy(), {i32_, i32_}),
                 {call_, b_.getInt32(number), b_.getInt32(static_cast<int32_t>(level))});
 }
 
@@ -210,6 +251,7 @@ void Generator::GenQuery(const Stmt *stmt, RowSink sink) {
   query.number = number;
   query.done = NewBlock("query_done");
   query.sink = sink ? std::move(sink) : SinkFor(stmt, &query);
+  FillFromSubqueries(stmt, number);
   size_t sources = SourceCount(*stmt);
   query_.source_values.assign(sources, nullptr);
   query_.source_nulls.assign(sources, nullptr);
@@ -332,6 +374,7 @@ Value Generator::GenExists(const Expr *expr) {
   llvm::Value *found = EntryAlloca(i1_);
   b_.CreateStore(b_.getFalse(), found);
   bool own_scratch = EnterSubquery(query);
+  FillFromSubqueries(query, number);
   query_.source_values.assign(SourceCount(*query), nullptr);
   query_.source_nulls.assign(SourceCount(*query), nullptr);
   BasicBlock *hit = NewBlock("exists_row");

@@ -910,14 +910,14 @@ class Parser {
     if (AcceptKeyword("offset")) stmt->offset = ParseExpr();
   }
 
-  // from-list := table-ref {',' table-ref | [INNER] JOIN table-ref ON expr
-  //   | LEFT [OUTER] JOIN table-ref ON expr | CROSS JOIN table-ref}; inner
+  // from-list := from-item {',' from-item | [INNER] JOIN from-item ON expr
+  //   | LEFT [OUTER] JOIN from-item ON expr | CROSS JOIN from-item}; inner
   // joins' ON conditions join WHERE, a left join's stays with its item.
   void ParseFromList(Stmt *stmt) {
-    stmt->from.push_back(ParseTableRef(/*allow_alias=*/true));
+    stmt->from.push_back(ParseFromItem());
     for (;;) {
       if (AcceptOp(",")) {
-        stmt->from.push_back(ParseTableRef(/*allow_alias=*/true));
+        stmt->from.push_back(ParseFromItem());
         continue;
       }
       const Token &token = Peek();
@@ -928,7 +928,7 @@ class Parser {
       if (AcceptKeyword("left")) {
         AcceptKeyword("outer");
         ExpectKeyword("join");
-        stmt->from.push_back(ParseTableRef(/*allow_alias=*/true));
+        stmt->from.push_back(ParseFromItem());
         ExpectKeyword("on");
         stmt->from.back().left_join = true;
         stmt->from.back().on = ParseExpr();
@@ -936,13 +936,13 @@ class Parser {
       }
       if (AcceptKeyword("cross")) {
         ExpectKeyword("join");
-        stmt->from.push_back(ParseTableRef(/*allow_alias=*/true));
+        stmt->from.push_back(ParseFromItem());
         continue;
       }
       bool inner = AcceptKeyword("inner");
       if (!inner && !IsKeyword(Peek(), "join")) return;
       ExpectKeyword("join");
-      stmt->from.push_back(ParseTableRef(/*allow_alias=*/true));
+      stmt->from.push_back(ParseFromItem());
       ExpectKeyword("on");
       stmt->where = AndAlso(std::move(stmt->where), ParseExpr());
     }
@@ -997,13 +997,45 @@ class Parser {
     ref.pos = Peek().pos;
     ref.name.push_back(ExpectName());
     if (AcceptOp(".")) ref.name.push_back(ExpectName());
-    if (!allow_alias) return ref;
+    if (allow_alias) ParseAlias(&ref);
+    return ref;
+  }
+
+  // [[AS] alias]
+  void ParseAlias(TableRef *ref) {
     if (AcceptKeyword("as")) {
-      ref.alias = ExpectName();
+      ref->alias = ExpectName();
     } else if (IsName(Peek()) &&
                !(Peek().kind == TokenKind::kIdentifier && Contains(kJoinWords, Peek().text))) {
-      ref.alias = Next().text;
+      ref->alias = Next().text;
     }
+  }
+
+  // from-item := qname [[AS] alias]
+  //   | '(' SELECT select-list query-clauses ')' [AS] alias ['(' name {',' name} ')']
+  TableRef ParseFromItem() {
+    if (!IsOp(Peek(), "(")) return ParseTableRef(/*allow_alias=*/true);
+    DepthGuard guard(this, Peek());
+    TableRef ref;
+    ref.pos = Next().pos;
+    if (IsKeyword(Peek(), "values"))
+      Fail(Peek().pos, "VALUES lists in FROM are not supported in natively compiled routines", "",
+           kFeatureNotSupported);
+    ref.query = ParseSubquery("FROM");
+    ExpectOp(")");
+    ParseAlias(&ref);
+    if (ref.alias.empty())
+      Fail(ref.pos, "subquery in FROM must have an alias",
+           "For example, FROM (SELECT ...) [AS] foo.", "42601");
+    if (AcceptOp("(")) {
+      do {
+        ref.column_aliases.push_back(ExpectName());
+      } while (AcceptOp(","));
+      ExpectOp(")");
+    }
+    int height = 1 + QueryHeight(*ref.query);
+    if (height > kMaxDepth) FailTooDeep(ref.pos);
+    from_heights_[ref.query.get()] = height;
     return ref;
   }
 
@@ -1516,7 +1548,9 @@ class Parser {
       Fail(Peek().pos,
            std::string("SELECT * is not supported in ") + star_refused_in +
                " subqueries of natively compiled routines",
-           "Name the one column the subquery returns.", kFeatureNotSupported);
+           std::strcmp(star_refused_in, "FROM") == 0 ? "Name the columns the subquery returns."
+                                                     : "Name the one column the subquery returns.",
+           kFeatureNotSupported);
     if (!AcceptOp("*")) ParseSelectList(query.get());
     ParseQueryClauses(query.get());
     return query;
@@ -1524,13 +1558,20 @@ class Parser {
 
   // Records a subquery node's height: its own expressions' and its query's.
   [[gnu::noinline]] ExprPtr FinishSubquery(ExprPtr expr) {
-    int height = 1;
+    int height = 1 + QueryHeight(*expr->query);
     for (const ExprPtr &arg : expr->args) height = std::max(height, 1 + Height(arg.get()));
-    ForEachQueryExpression(*expr->query,
-                           [&](const Expr *e) { height = std::max(height, 1 + Height(e)); });
     if (height > kMaxDepth) FailTooDeep(expr->pos);
     heights_[expr.get()] = height;
     return expr;
+  }
+
+  // The height of a query's tallest expression or subquery in FROM.
+  int QueryHeight(const Stmt &query) const {
+    int height = 0;
+    ForEachQueryExpression(query, [&](const Expr *e) { height = std::max(height, Height(e)); });
+    for (const TableRef &ref : query.from)
+      if (ref.query) height = std::max(height, from_heights_.at(ref.query.get()));
+    return height;
   }
 
   [[gnu::noinline]] ExprPtr ParseLiteral(ExprKind kind) {
@@ -1674,6 +1715,7 @@ class Parser {
   int depth_ = 0;
   std::string pending_label_;                      // <<label>> of the loop or block being parsed
   std::unordered_map<const Expr *, int> heights_;  // inner nodes only
+  std::unordered_map<const Stmt *, int> from_heights_;  // subqueries in FROM
 };
 
 void SetError(SourceError *error, const char *sqlstate, const char *message) {

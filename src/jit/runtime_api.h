@@ -254,6 +254,13 @@ bool memopt_rt_next(MemoptNativeCall *call, int32_t stmt, int32_t source, const 
                     const bool **nulls);
 // Closes a source (nothing to do when it is not open).
 void memopt_rt_close(MemoptNativeCall *call, int32_t stmt, int32_t source);
+// A subquery in FROM (ast.h TableRef::query), item `source` of the
+// statement: put keeps one of its rows (of its select list's types) for
+// the item, whose open / next then read them in order, from the first at
+// each open; reset forgets them (nothing to do when none are kept).
+void memopt_rt_from_put(MemoptNativeCall *call, int32_t stmt, int32_t source,
+                        const uint64_t *values, const bool *nulls);
+void memopt_rt_from_reset(MemoptNativeCall *call, int32_t stmt, int32_t source);
 // A query's sort (stage 0: GROUP BY, 1: ORDER BY; ast.h SortStage): rows go
 // in, then come out in order; a row stays readable until the second next
 // call after it (GROUP BY compares each row with the one before). Close

@@ -89,6 +89,16 @@ struct MemoptNativeSorts *memopt_native_sorts_begin(const MemoptNativeRoutine *r
 void memopt_native_sorts_end(struct MemoptNativeSorts *sorts);
 // Ends the sorts of statements [first, end) that are still running.
 void memopt_native_sorts_close(struct MemoptNativeSorts *sorts, int32_t first, int32_t end);
+// native_from_rows.cpp: the rows of one run of a subquery in FROM, of its
+// select list's types, in `context`; read from the first after each rewind.
+struct MemoptNativeRows *memopt_native_rows_begin(const memopt::native::Stmt &query,
+                                                  MemoryContext context);
+void memopt_native_rows_put(struct MemoptNativeRows *rows, const uint64_t *values,
+                            const bool *nulls);
+void memopt_native_rows_rewind(struct MemoptNativeRows *rows);
+bool memopt_native_rows_next(struct MemoptNativeRows *rows, const uint64_t **values,
+                             const bool **nulls);
+void memopt_native_rows_end(struct MemoptNativeRows *rows);
 // The runtime functions' addresses, for the code generator.
 void memopt_native_runtime_symbols(memopt::native::CodegenOptions *options);
 

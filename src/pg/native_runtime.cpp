@@ -65,6 +65,10 @@ struct Cursor {
   bool open;
   bool by_index;  // an equality lookup: `rows`
   bool by_range;  // a memopt_range scan: `range`
+  // A subquery in FROM: the rows of its last run (nullptr: none), read in
+  // turn; they outlive open and close (memopt_rt_from_reset forgets them).
+  bool by_from_rows;
+  MemoptNativeRows *from_rows;
   TableScanDesc scan;
   Snapshot snapshot;         // scans: a registered copy, so the loop's own writes do not move it
   MemoptRangeCursor *range;  // zeroed when no range scan runs
@@ -120,7 +124,9 @@ void ForEachCursor(CallState *state, size_t first, size_t end, F fn) {
 }
 
 void CloseCursor(Cursor *cursor) {
-  if (cursor->open && cursor->by_range) {
+  if (cursor->open && cursor->by_from_rows) {
+    // nothing to end: the rows stay for the next open
+  } else if (cursor->open && cursor->by_range) {
     memopt_range_cursor_end(cursor->range);
     *cursor->range = MemoptRangeCursor{};  // ready for the next open
     UnregisterSnapshot(cursor->snapshot);
@@ -130,7 +136,20 @@ void CloseCursor(Cursor *cursor) {
   }
   cursor->open = false;
   cursor->by_range = false;
+  cursor->by_from_rows = false;
   if (cursor->slot != nullptr) ExecClearTuple(cursor->slot);
+}
+
+void ForgetFromRows(Cursor *cursor) {
+  if (cursor->from_rows == nullptr) return;
+  memopt_native_rows_end(cursor->from_rows);
+  cursor->from_rows = nullptr;
+}
+
+// Closes a cursor and forgets the rows of its subquery in FROM.
+void EndCursor(Cursor *cursor) {
+  CloseCursor(cursor);
+  ForgetFromRows(cursor);
 }
 
 // --- call set-up -----------------------------------------------------------------
@@ -138,11 +157,15 @@ void CloseCursor(Cursor *cursor) {
 // The privileges each table needs: what its statements do, and SELECT where
 // they read its columns.
 void RequiredPrivileges(const native::StmtList &list, AclMode *modes) {
+  auto read_from = [modes](const native::Stmt &query) {
+    for (const native::TableRef &ref : query.from)
+      if (ref.table >= 0) modes[ref.table] |= ACL_SELECT;  // not a subquery in FROM
+  };
   for (const native::StmtPtr &stmt : list) {
     switch (stmt->kind) {
       case native::StmtKind::kInsert:
         modes[stmt->target.table] |= ACL_INSERT;
-        for (const native::TableRef &ref : stmt->from) modes[ref.table] |= ACL_SELECT;
+        read_from(*stmt);
         break;
       case native::StmtKind::kUpdate:
         modes[stmt->target.table] |= ACL_UPDATE | ACL_SELECT;
@@ -154,14 +177,12 @@ void RequiredPrivileges(const native::StmtList &list, AclMode *modes) {
       case native::StmtKind::kForQuery:
       case native::StmtKind::kSelectRows:
       case native::StmtKind::kPerform:
-        for (const native::TableRef &ref : stmt->from) modes[ref.table] |= ACL_SELECT;
+        read_from(*stmt);
         break;
       default:
         break;
     }
-    native::ForEachNestedSubquery(*stmt, [modes](const native::Stmt &query) {
-      for (const native::TableRef &ref : query.from) modes[ref.table] |= ACL_SELECT;
-    });
+    native::ForEachNestedSubquery(*stmt, read_from);
     for (const native::StmtList &branch : stmt->branches) RequiredPrivileges(branch, modes);
     RequiredPrivileges(stmt->else_body, modes);
     RequiredPrivileges(stmt->body, modes);
@@ -298,7 +319,7 @@ void EndCall(CallState *state) {
     table_close(table.rel, NoLock);
   }
   ForEachCursor(state, 0, state->routine->code->statements().size(), [](Cursor *cursor) {
-    CloseCursor(cursor);  // RETURN inside FOR over a query leaves it open
+    EndCursor(cursor);  // RETURN inside FOR over a query leaves it open
     if (cursor->slot != nullptr) ExecDropSingleTupleTableSlot(cursor->slot);
   });
   memopt_native_sorts_end(state->sorts);
@@ -778,8 +799,14 @@ void memopt_rt_open(MemoptNativeCall *call, int32_t stmt_number, int32_t source,
   CallState *state = StateOf(call);
   const native::TableRef &ref = native::SourceRef(*StatementOf(call, stmt_number), source);
   Cursor *cursor = CursorOf(state, stmt_number, source);
+  CloseCursor(cursor);  // an inner FROM item opens again for each outer row
+  if (ref.query) {      // a subquery in FROM: its rows, from the first
+    if (cursor->from_rows != nullptr) memopt_native_rows_rewind(cursor->from_rows);
+    cursor->by_from_rows = true;
+    cursor->open = true;
+    return;
+  }
   TableState *table = &state->tables[ref.table];
-  CloseCursor(cursor);            // an inner FROM item opens again for each outer row
   if (cursor->slot == nullptr) {  // kept to the end of the call: under the call's owner
     ResourceOwner owner = CurrentResourceOwner;
     CurrentResourceOwner = state->owner;
@@ -806,6 +833,9 @@ bool memopt_rt_next(MemoptNativeCall *call, int32_t stmt_number, int32_t source,
   CallState *state = StateOf(call);
   const native::TableRef &ref = native::SourceRef(*StatementOf(call, stmt_number), source);
   Cursor *cursor = CursorOf(state, stmt_number, source);
+  if (ref.query)
+    return cursor->from_rows != nullptr &&
+           memopt_native_rows_next(cursor->from_rows, values, nulls);
   TableState *table = &state->tables[ref.table];
   bool found = false;
   if (cursor->by_range) {
@@ -839,6 +869,21 @@ bool memopt_rt_next(MemoptNativeCall *call, int32_t stmt_number, int32_t source,
 
 void memopt_rt_close(MemoptNativeCall *call, int32_t stmt_number, int32_t source) {
   CloseCursor(CursorOf(StateOf(call), stmt_number, source));
+}
+
+void memopt_rt_from_put(MemoptNativeCall *call, int32_t stmt_number, int32_t source,
+                        const uint64_t *values, const bool *nulls) {
+  CallState *state = StateOf(call);
+  Cursor *cursor = CursorOf(state, stmt_number, source);
+  if (cursor->from_rows == nullptr) {
+    const native::TableRef &ref = native::SourceRef(*StatementOf(call, stmt_number), source);
+    cursor->from_rows = memopt_native_rows_begin(*ref.query, state->variables);
+  }
+  memopt_native_rows_put(cursor->from_rows, values, nulls);
+}
+
+void memopt_rt_from_reset(MemoptNativeCall *call, int32_t stmt_number, int32_t source) {
+  ForgetFromRows(CursorOf(StateOf(call), stmt_number, source));
 }
 
 void memopt_rt_update(MemoptNativeCall *call, int32_t stmt_number, const uint64_t *values,
@@ -990,7 +1035,7 @@ MemoptNativeBlockFrame *memopt_native_call_blocks(MemoptNativeCall *call) {
 
 void memopt_native_call_close_statements(MemoptNativeCall *call, int32_t first, int32_t end) {
   CallState *state = StateOf(call);
-  ForEachCursor(state, first, end, CloseCursor);
+  ForEachCursor(state, first, end, EndCursor);
   memopt_native_sorts_close(state->sorts, first, end);
   // A write statement an error stopped: trigger.c's own state is undone by
   // the subtransaction's abort.
@@ -1026,6 +1071,8 @@ void memopt_native_runtime_symbols(native::CodegenOptions *options) {
   symbols["memopt_rt_open"] = reinterpret_cast<void *>(memopt_rt_open);
   symbols["memopt_rt_next"] = reinterpret_cast<void *>(memopt_rt_next);
   symbols["memopt_rt_close"] = reinterpret_cast<void *>(memopt_rt_close);
+  symbols["memopt_rt_from_put"] = reinterpret_cast<void *>(memopt_rt_from_put);
+  symbols["memopt_rt_from_reset"] = reinterpret_cast<void *>(memopt_rt_from_reset);
   symbols["memopt_rt_sort_put"] = reinterpret_cast<void *>(memopt_rt_sort_put);
   symbols["memopt_rt_sort_next"] = reinterpret_cast<void *>(memopt_rt_sort_next);
   symbols["memopt_rt_sort_close"] = reinterpret_cast<void *>(memopt_rt_sort_close);

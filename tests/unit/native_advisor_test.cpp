@@ -72,21 +72,22 @@ TEST(NativeAdvisor, ACompilableBodyHasNoFindings) {
   EXPECT_EQ(tables.size(), 2u);
 }
 
-TEST(NativeAdvisor, OnlyFromSubqueriesAndArraysAreFindings) {
+TEST(NativeAdvisor, OnlyLateralAndArraysAreFindingsAmongSubqueries) {
   std::vector<AdvisorFinding> findings;
   std::vector<TableMention> tables;
   AdvisePlpgsql(
       "BEGIN\n  IF EXISTS (SELECT 1 FROM t WHERE id = 1) THEN RETURN 1; END IF;\n"
       "  RETURN (SELECT max(id) FROM u) + (SELECT count(*) FROM (SELECT 1 FROM u) s)\n"
       "    + (SELECT 1 FROM t WHERE id IN (SELECT id FROM u) AND id = ANY (SELECT id FROM u)\n"
-      "       AND id > ALL (SELECT id FROM u) AND id = ANY (ids));\n"
+      "       AND id > ALL (SELECT id FROM u) AND id = ANY (ids))\n"
+      "    + (SELECT count(*) FROM t, LATERAL (SELECT 1 FROM u WHERE u.id = t.id) l);\n"
       "END",
       &findings, &tables);
   ASSERT_EQ(findings.size(), 2u);
-  EXPECT_EQ(findings[0].line, 3);
-  EXPECT_EQ(findings[0].construct, "subquery");
-  EXPECT_EQ(findings[1].line, 5);
-  EXPECT_EQ(findings[1].construct, "ANY (array)");
+  EXPECT_EQ(findings[0].line, 5);
+  EXPECT_EQ(findings[0].construct, "ANY (array)");
+  EXPECT_EQ(findings[1].line, 6);
+  EXPECT_EQ(findings[1].construct, "LATERAL");
 }
 
 TEST(NativeAdvisor, NoFormOfDistinctIsAFinding) {

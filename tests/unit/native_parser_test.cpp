@@ -763,6 +763,41 @@ TEST(NativeParser, Predicates) {
   ExpectError(Wrap("x := (SELECT 1);"), 2, 15, "syntax error at or near \")\"");
 }
 
+TEST(NativeParser, SubqueriesInFrom) {
+  Body body =
+      MustParse(Wrap("SELECT s.n, u.x INTO a, b FROM (SELECT count(*) AS n FROM t) s\n"
+                     "  JOIN (SELECT x, y FROM t GROUP BY x, y) AS u (x, y2) ON u.x = s.n\n"
+                     "  LEFT JOIN (SELECT 1 FROM t) w ON true;"));
+  const Stmt &select = *body.statements[0];
+  ASSERT_EQ(select.from.size(), 3u);
+  const TableRef &s = select.from[0];
+  ASSERT_TRUE(s.query);
+  EXPECT_TRUE(s.name.empty());
+  EXPECT_EQ(s.alias, "s");
+  ExpectPos(s.pos, 2, 32);  // its '('
+  EXPECT_EQ(s.query->kind, StmtKind::kSubquery);
+  EXPECT_EQ(s.query->select_aliases, (std::vector<std::string>{"n"}));
+  const TableRef &u = select.from[1];
+  EXPECT_EQ(u.alias, "u");
+  EXPECT_EQ(u.column_aliases, (std::vector<std::string>{"x", "y2"}));
+  EXPECT_EQ(u.query->group_by.size(), 2u);
+  EXPECT_TRUE(select.from[2].left_join);
+  // A FOR loop, EXISTS and a subquery in FROM inside one in FROM.
+  MustParse(Wrap("FOR r IN SELECT d.x FROM (SELECT x FROM (SELECT x FROM t) e) d LOOP END LOOP;"));
+  MustParse(Wrap("x := EXISTS (SELECT 1 FROM (SELECT x FROM t LIMIT 1) d);"));
+
+  ExpectError(Wrap("SELECT 1 INTO x FROM (SELECT 1 FROM t);"), 2, 22,
+              "subquery in FROM must have an alias");
+  ExpectError(Wrap("SELECT 1 INTO x FROM (SELECT * FROM t) d;"), 2, 30,
+              "SELECT * is not supported in FROM subqueries of natively compiled routines");
+  ExpectError(Wrap("SELECT 1 INTO x FROM (VALUES (1)) v;"), 2, 23,
+              "VALUES lists in FROM are not supported in natively compiled routines");
+  ExpectError(Wrap("SELECT 1 INTO x FROM (t) d;"), 2, 23, "syntax error at or near \"t\"");
+  ExpectError(Wrap("SELECT 1 INTO x FROM (SELECT 1 FROM t) d ();"), 2, 43,
+              "syntax error at or near \")\"");
+  ExpectError(Wrap("UPDATE (SELECT 1 FROM t) d SET x = 1;"), 2, 8, "syntax error at or near \"(\"");
+}
+
 TEST(NativeParser, Primaries) {
   EXPECT_EQ(ShowExpr("f(a, b + 1)"), "f(a (+ b 1))");
   EXPECT_EQ(ShowExpr("Now()"), "now()");
@@ -938,6 +973,21 @@ TEST(NativeParser, DeepPrefixOperatorsAndChains) {
   std::string ok = "1";
   for (int i = 0; i < 900; ++i) ok += " + 1";
   MustParse(Wrap("x := " + ok + ";"));
+}
+
+TEST(NativeParser, DeepSubqueriesInFrom) {
+  auto nested = [](int levels, const std::string &inner) {
+    std::string from = "t";
+    for (int i = 0; i < levels; ++i) from = "(SELECT " + inner + " AS x FROM " + from + ") d";
+    return Wrap("SELECT x INTO y FROM " + from + ";");
+  };
+  MustParse(nested(200, "x"));
+  EXPECT_EQ(MustFail(nested(2000, "x")).message, kTooDeep);
+  // The heights of the expressions inside count with the levels around them.
+  std::string chain = "x";
+  for (int i = 0; i < 600; ++i) chain += " + 1";
+  MustParse(nested(1, chain));
+  EXPECT_EQ(MustFail(nested(600, chain)).message, kTooDeep);
 }
 
 TEST(NativeParser, DeepStatements) {
