@@ -1305,8 +1305,13 @@ std::unique_ptr<CompiledRoutine> Compile(const Routine &routine, const CodegenOp
         raw->object_.assign(object->getBufferStart(), object->getBufferSize());
         return std::move(object);
       });
+  std::map<std::string, void *> addresses = options.runtime_symbols;
+  if (options.missing_symbol_stub != nullptr)
+    for (const llvm::Function &function : *module)
+      if (function.isDeclaration() && !function.isIntrinsic())
+        addresses.emplace(function.getName().str(), options.missing_symbol_stub);
   llvm::orc::SymbolMap symbols;
-  for (const auto &entry : options.runtime_symbols)
+  for (const auto &entry : addresses)
     symbols[result->jit->mangleAndIntern(entry.first)] = llvm::JITEvaluatedSymbol(
         llvm::pointerToJITTargetAddress(entry.second), llvm::JITSymbolFlags::Exported);
   if (auto err = result->jit->getMainJITDylib().define(llvm::orc::absoluteSymbols(symbols))) {

@@ -25,6 +25,10 @@ namespace native {
 struct CodegenOptions {
   // Address of every runtime_api.h function, by name.
   std::map<std::string, void *> runtime_symbols;
+  // When set, every function the code calls that runtime_symbols lacks
+  // resolves to this address (the fuzzer's stub, which is never called);
+  // otherwise such a call fails to link.
+  void *missing_symbol_stub = nullptr;
   // PostgreSQL's InterruptPending (a volatile int).
   const volatile int *interrupt_pending = nullptr;
   // sizeof(sigjmp_buf), and runtime_symbols holds "__sigsetjmp": blocks with

@@ -68,27 +68,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (!native::Bind(&routine, &error)) return 0;
   (void)native::ColumnsUsed(routine);
   native::CodegenOptions options;
-  for (const char *name : {"memopt_rt_error",         "memopt_rt_interrupt",
-                           "memopt_rt_to_text",       "memopt_rt_from_text",
-                           "memopt_rt_datum_assign",  "memopt_rt_apply",
-                           "memopt_rt_reset_scratch", "memopt_rt_text_concat",
-                           "memopt_rt_text_length",   "memopt_rt_text_case",
-                           "memopt_rt_insert",        "memopt_rt_end_statement",
-                           "memopt_rt_open",          "memopt_rt_next",
-                           "memopt_rt_close",         "memopt_rt_update",
-                           "memopt_rt_delete",        "memopt_rt_raise",
-                           "memopt_rt_emit",          "memopt_rt_call",
-                           "memopt_rt_sort_put",      "memopt_rt_sort_next",
-                           "memopt_rt_sort_close",    "memopt_rt_scratch_enter",
-                           "memopt_rt_scratch_leave", "memopt_rt_set_reset",
-                           "memopt_rt_set_add",       "memopt_rt_set_probe",
-                           "memopt_rt_set_filled",    "memopt_rt_set_members",
-                           "memopt_rt_set_add_all",   "memopt_rt_block_begin",
-                           "memopt_rt_block_end",     "memopt_rt_block_catch",
-                           "memopt_rt_block_error",   "memopt_rt_block_reraise",
-                           "memopt_rt_block_done",    "__sigsetjmp",
-                           "memopt_rt_string_agg"})
-    options.runtime_symbols[name] = reinterpret_cast<void *>(FuzzRuntimeStub);
+  options.missing_symbol_stub = reinterpret_cast<void *>(FuzzRuntimeStub);  // every memopt_rt_*
   options.jump_buffer_size = sizeof(sigjmp_buf);
   static volatile int interrupt_pending = 0;
   options.interrupt_pending = &interrupt_pending;
