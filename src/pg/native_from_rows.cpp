@@ -44,13 +44,8 @@ MemoptNativeRows *memopt_native_rows_begin(const native::Stmt &query, MemoryCont
 }
 
 void memopt_native_rows_put(MemoptNativeRows *rows, const uint64_t *values, const bool *nulls) {
-  TupleTableSlot *input = rows->input;
-  int natts = input->tts_tupleDescriptor->natts;
-  ExecClearTuple(input);
-  memcpy(input->tts_values, values, sizeof(Datum) * natts);
-  memcpy(input->tts_isnull, nulls, sizeof(bool) * natts);
-  ExecStoreVirtualTuple(input);
-  tuplestore_puttupleslot(rows->store, input);  // copies the row
+  memopt_native_store_row(rows->input, values, nulls);
+  tuplestore_puttupleslot(rows->store, rows->input);  // copies the row
 }
 
 void memopt_native_rows_rewind(MemoptNativeRows *rows) { tuplestore_rescan(rows->store); }

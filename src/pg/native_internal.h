@@ -89,6 +89,10 @@ struct MemoptNativeSorts *memopt_native_sorts_begin(const MemoptNativeRoutine *r
 void memopt_native_sorts_end(struct MemoptNativeSorts *sorts);
 // Ends the sorts of statements [first, end) that are still running.
 void memopt_native_sorts_close(struct MemoptNativeSorts *sorts, int32_t first, int32_t end);
+// Makes virtual slot `slot` hold a row generated code handed over: a
+// Datum and a null flag per column (copied; the Datums are not).
+void memopt_native_store_row(TupleTableSlot *slot, const uint64_t *values, const bool *nulls);
+
 // native_from_rows.cpp: the rows of one run of a subquery in FROM, of its
 // select list's types, in `context`; read from the first after each rewind.
 struct MemoptNativeRows *memopt_native_rows_begin(const memopt::native::Stmt &query,

@@ -1027,6 +1027,14 @@ void memopt_rt_raise(MemoptNativeCall *call, int32_t stmt_number, const uint64_t
 
 MemoryContext memopt_native_call_scratch(MemoptNativeCall *call) { return StateOf(call)->scratch; }
 
+void memopt_native_store_row(TupleTableSlot *slot, const uint64_t *values, const bool *nulls) {
+  int natts = slot->tts_tupleDescriptor->natts;
+  ExecClearTuple(slot);
+  memcpy(slot->tts_values, values, sizeof(Datum) * natts);
+  memcpy(slot->tts_isnull, nulls, sizeof(bool) * natts);
+  ExecStoreVirtualTuple(slot);
+}
+
 MemoptNativeSorts *memopt_native_call_sorts(MemoptNativeCall *call) { return StateOf(call)->sorts; }
 
 MemoptNativeBlockFrame *memopt_native_call_blocks(MemoptNativeCall *call) {

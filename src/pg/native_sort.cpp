@@ -131,13 +131,8 @@ void memopt_rt_sort_put(MemoptNativeCall *call, int32_t stmt, int32_t stage, con
   NativeSort *sort = SortOf(call, stmt, stage);
   if (sort->sort == nullptr)
     BeginSort(sort, StageOf(call, stmt, stage), memopt_native_call_sorts(call)->context);
-  TupleTableSlot *input = sort->input;
-  int natts = sort->desc->natts;
-  ExecClearTuple(input);
-  memcpy(input->tts_values, values, sizeof(Datum) * natts);
-  memcpy(input->tts_isnull, nulls, sizeof(bool) * natts);
-  ExecStoreVirtualTuple(input);
-  tuplesort_puttupleslot(sort->sort, input);  // copies the row
+  memopt_native_store_row(sort->input, values, nulls);
+  tuplesort_puttupleslot(sort->sort, sort->input);  // copies the row
 }
 
 bool memopt_rt_sort_next(MemoptNativeCall *call, int32_t stmt, int32_t stage,

@@ -786,16 +786,24 @@ TEST(NativeParser, SubqueriesInFrom) {
   MustParse(Wrap("FOR r IN SELECT d.x FROM (SELECT x FROM (SELECT x FROM t) e) d LOOP END LOOP;"));
   MustParse(Wrap("x := EXISTS (SELECT 1 FROM (SELECT x FROM t LIMIT 1) d);"));
 
-  ExpectError(Wrap("SELECT 1 INTO x FROM (SELECT 1 FROM t);"), 2, 22,
-              "subquery in FROM must have an alias");
-  ExpectError(Wrap("SELECT 1 INTO x FROM (SELECT * FROM t) d;"), 2, 30,
-              "SELECT * is not supported in FROM subqueries of natively compiled routines");
-  ExpectError(Wrap("SELECT 1 INTO x FROM (VALUES (1)) v;"), 2, 23,
-              "VALUES lists in FROM are not supported in natively compiled routines");
-  ExpectError(Wrap("SELECT 1 INTO x FROM (t) d;"), 2, 23, "syntax error at or near \"t\"");
-  ExpectError(Wrap("SELECT 1 INTO x FROM (SELECT 1 FROM t) d ();"), 2, 43,
-              "syntax error at or near \")\"");
-  ExpectError(Wrap("UPDATE (SELECT 1 FROM t) d SET x = 1;"), 2, 8, "syntax error at or near \"(\"");
+  struct Refused {
+    const char *statement;
+    int column;
+    const char *message;
+  };
+  for (const Refused &refused : {
+           Refused{"SELECT 1 INTO x FROM (SELECT 1 FROM t);", 22,
+                   "subquery in FROM must have an alias"},
+           Refused{"SELECT 1 INTO x FROM (SELECT * FROM t) d;", 30,
+                   "SELECT * is not supported in FROM subqueries of natively compiled routines"},
+           Refused{"SELECT 1 INTO x FROM (VALUES (1)) v;", 23,
+                   "VALUES lists in FROM are not supported in natively compiled routines"},
+           Refused{"SELECT 1 INTO x FROM (t) d;", 23, "syntax error at or near \"t\""},
+           Refused{"SELECT 1 INTO x FROM (SELECT 1 FROM t) d ();", 43,
+                   "syntax error at or near \")\""},
+           Refused{"UPDATE (SELECT 1 FROM t) d SET x = 1;", 8, "syntax error at or near \"(\""},
+       })
+    ExpectError(Wrap(refused.statement), 2, refused.column, refused.message);
 }
 
 TEST(NativeParser, Primaries) {
