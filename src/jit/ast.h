@@ -388,22 +388,25 @@ inline bool HasSubquery(const Expr *expr) {
   return found;
 }
 
+// Calls fn(const Stmt &) for the query of each subquery in a query's FROM
+// list (not for those nested in them).
+template <typename F>
+void ForEachFromSubquery(const Stmt &query, F fn) {
+  for (const TableRef &ref : query.from)
+    if (ref.query) fn(*ref.query);
+}
+
 // Calls fn(const Stmt &) for the query of each subquery in a statement's own
 // expressions and FROM items, and in those queries' own, at any depth (not
 // in the statements of its bodies).
 template <typename F>
 void ForEachNestedSubquery(const Stmt &stmt, F fn) {
-  ForEachQueryExpression(stmt, [&fn](const Expr *e) {
-    ForEachSubquery(e, [&fn](const Stmt &query) {
-      fn(query);
-      ForEachNestedSubquery(query, fn);
-    });
-  });
-  for (const TableRef &ref : stmt.from)
-    if (ref.query) {
-      fn(*ref.query);
-      ForEachNestedSubquery(*ref.query, fn);
-    }
+  auto nested = [&fn](const Stmt &query) {
+    fn(query);
+    ForEachNestedSubquery(query, fn);
+  };
+  ForEachQueryExpression(stmt, [&nested](const Expr *e) { ForEachSubquery(e, nested); });
+  ForEachFromSubquery(stmt, nested);
 }
 
 // A reference to $let (LetName), unbound, at `pos`.

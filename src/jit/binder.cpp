@@ -979,10 +979,24 @@ class Binder {
   // reads nothing else of the rows around it may be hashed (MakeHashed).
   template <typename F>
   void BindSubquery(Expr *expr, const Sources *around, F bind, int own_let = -1) {
-    std::vector<const Expr *> *saved_aggregates = aggregates_;
-    bool saved_in_aggregate = in_aggregate_;
     Stmt *owner = cache_owner_;
     if (owner == nullptr) cache_owner_ = expr->query.get();  // evaluated once where it stands
+    bool correlated = BindOneLevelIn(around, own_let, bind);
+    cache_owner_ = owner;
+    if (owner != nullptr && !correlated && (own_let < 0 || MakeHashed(expr))) {
+      expr->cached = own_let < 0;
+      owner->cached_subqueries.push_back(expr);
+    }
+    current_sources_ = around;
+  }
+
+  // Runs `bind` on a subquery's query one level in from the FROM items
+  // `around` (enclosing_, subqueries_), with aggregates of its own; whether
+  // it read the rows around it (see NoteCorrelation).
+  template <typename F>
+  bool BindOneLevelIn(const Sources *around, int own_let, F bind) {
+    std::vector<const Expr *> *saved_aggregates = aggregates_;
+    bool saved_in_aggregate = in_aggregate_;
     aggregates_ = nullptr;
     in_aggregate_ = false;
     enclosing_.push_back(around);
@@ -991,14 +1005,9 @@ class Binder {
     bool correlated = subqueries_.back().correlated;
     subqueries_.pop_back();
     enclosing_.pop_back();
-    cache_owner_ = owner;
-    if (owner != nullptr && !correlated && (own_let < 0 || MakeHashed(expr))) {
-      expr->cached = own_let < 0;
-      owner->cached_subqueries.push_back(expr);
-    }
     aggregates_ = saved_aggregates;
     in_aggregate_ = saved_in_aggregate;
-    current_sources_ = around;
+    return correlated;
   }
 
   // A name read `outer` subquery levels out makes the subqueries between
@@ -1510,11 +1519,16 @@ class Binder {
     stmt->column_numbers = columns;
   }
 
+  // How a query's expressions name a FROM item: its alias, else its table's name.
+  static const std::string &QualifierOf(const TableRef &ref) {
+    return ref.alias.empty() ? ref.name.back() : ref.alias;
+  }
+
   Sources SourcesFor(std::vector<TableRef> *refs) {
     Sources sources;
     for (TableRef &ref : *refs) {
       const TableDesc *desc = ref.query ? &BindFromSubquery(&ref, *refs) : &ResolveTable(&ref);
-      Source source{ref.table, desc, ref.alias.empty() ? ref.name.back() : ref.alias};
+      Source source{ref.table, desc, QualifierOf(ref)};
       for (const Source &other : sources)
         if (other.qualifier == source.qualifier)
           FailWithCode(ref.pos, "42712",
@@ -1538,22 +1552,13 @@ class Binder {
                        " columns specified",
                    "");
     std::copy(ref->column_aliases.begin(), ref->column_aliases.end(), names.begin());
-    std::vector<const Expr *> *saved_aggregates = aggregates_;
-    bool saved_in_aggregate = in_aggregate_;
     const Sources *saved_sources = current_sources_;
-    aggregates_ = nullptr;
-    in_aggregate_ = false;
-    enclosing_.push_back(&no_sources_);
-    subqueries_.push_back(SubqueryBinding{routine_.variables.size(), false, -1});
     hidden_qualifiers_.emplace_back();
-    for (const TableRef &item : items)
-      hidden_qualifiers_.back().push_back(item.alias.empty() ? item.name.back() : item.alias);
-    BindQuery(query, [this](size_t i, ExprPtr *item) { TypeUntypedNull(i, item); });
+    for (const TableRef &item : items) hidden_qualifiers_.back().push_back(QualifierOf(item));
+    BindOneLevelIn(&no_sources_, -1, [&] {
+      BindQuery(query, [this](size_t i, ExprPtr *item) { TypeUntypedNull(i, item); });
+    });
     hidden_qualifiers_.pop_back();
-    subqueries_.pop_back();
-    enclosing_.pop_back();
-    aggregates_ = saved_aggregates;
-    in_aggregate_ = saved_in_aggregate;
     current_sources_ = saved_sources;
     TableDesc &table = from_subqueries_.emplace_back();
     table.found = true;
@@ -2074,8 +2079,7 @@ class Binder {
   template <typename F>
   static void ForEachQueryRead(const Stmt &query, int depth, F &fn) {
     ForEachQueryExpression(query, [&](const Expr *e) { ForEachSourceRead(e, depth, fn); });
-    for (const TableRef &ref : query.from)
-      if (ref.query) ForEachQueryRead(*ref.query, depth + 1, fn);
+    ForEachFromSubquery(query, [&](const Stmt &from) { ForEachQueryRead(from, depth + 1, fn); });
   }
 
   // The last FROM item an expression reads a column of, or -1.
@@ -2390,8 +2394,7 @@ void CollectCalleesOf(const Expr *expr, std::vector<std::pair<std::string, size_
 // Of a query's expressions and those of its subqueries in FROM.
 void CollectCalleesOfQuery(const Stmt &query, std::vector<std::pair<std::string, size_t>> *names) {
   ForEachQueryExpression(query, [names](const Expr *e) { CollectCalleesOf(e, names); });
-  for (const TableRef &ref : query.from)
-    if (ref.query) CollectCalleesOfQuery(*ref.query, names);
+  ForEachFromSubquery(query, [names](const Stmt &from) { CollectCalleesOfQuery(from, names); });
 }
 
 void CollectCalleesFromList(const StmtList &list,
@@ -2426,14 +2429,14 @@ void MarkColumns(std::vector<const Stmt *> *queries, const Expr *expr,
   if (expr->query) MarkQueryColumns(queries, *expr->query, used);
 }
 
-// The columns a subquery reads, in its expressions and subqueries in FROM
-// (each one level further in, as the binder counts Expr::outer).
+// The columns a statement or subquery reads, in its expressions and
+// subqueries in FROM (each one level further in, as the binder counts
+// Expr::outer); `queries` holds the queries around it.
 void MarkQueryColumns(std::vector<const Stmt *> *queries, const Stmt &query,
                       std::vector<std::vector<bool>> *used) {
   queries->push_back(&query);
   ForEachQueryExpression(query, [&](const Expr *e) { MarkColumns(queries, e, used); });
-  for (const TableRef &ref : query.from)
-    if (ref.query) MarkQueryColumns(queries, *ref.query, used);
+  ForEachFromSubquery(query, [&](const Stmt &from) { MarkQueryColumns(queries, from, used); });
   queries->pop_back();
 }
 
@@ -2441,10 +2444,8 @@ void MarkList(const StmtList &list, std::vector<std::vector<bool>> *used) {
   for (const StmtPtr &stmt : list) {
     if (stmt->kind == StmtKind::kInsert || stmt->kind == StmtKind::kUpdate)
       for (int column : stmt->column_numbers) (*used)[stmt->target.table][column] = true;
-    std::vector<const Stmt *> queries{stmt.get()};
-    ForEachQueryExpression(*stmt, [&](const Expr *e) { MarkColumns(&queries, e, used); });
-    for (const TableRef &ref : stmt->from)
-      if (ref.query) MarkQueryColumns(&queries, *ref.query, used);
+    std::vector<const Stmt *> queries;
+    MarkQueryColumns(&queries, *stmt, used);
     for (const StmtList &branch : stmt->branches) MarkList(branch, used);
     MarkList(stmt->else_body, used);
     MarkList(stmt->body, used);
