@@ -375,9 +375,9 @@ BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
   RETURN k = ANY (ARRAY[1, 2]);
 END $$;
 -- string_agg(text, delimiter): per group, NULL values skipped, a NULL
--- delimiter adds nothing; DISTINCT values come sorted. (Without DISTINCT the
--- values come in the order of the rows, which no query here fixes: only
--- their lengths are shown.)
+-- delimiter adds nothing; DISTINCT values come sorted. (Without DISTINCT or
+-- ORDER BY the values come in the order of the rows: only their lengths
+-- are shown.)
 CREATE FUNCTION names_by_dept() RETURNS TABLE (dept int, joined int, distinct_names text)
 LANGUAGE native_compilation AS $$
 BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
@@ -393,10 +393,39 @@ BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
   SELECT string_agg(salary, ',') INTO x FROM emp;
   RETURN x;
 END $$;
-CREATE FUNCTION q3j() RETURNS text LANGUAGE native_compilation AS $$
+-- ORDER BY in an aggregate's arguments orders its inputs, per group; in
+-- count, min, max ... it changes nothing. The aggregates of one query must
+-- order alike, and with DISTINCT only by their argument, as in PostgreSQL.
+CREATE FUNCTION q3j(k int) RETURNS text LANGUAGE native_compilation AS $$
 BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
   DECLARE x text;
-  SELECT string_agg(name, ',' ORDER BY name) INTO x FROM emp;
+  DECLARE r text := '';
+  FOR x IN SELECT dept || ':' || string_agg(name, ',' ORDER BY salary DESC NULLS LAST, name)
+           FROM emp WHERE id > k GROUP BY dept ORDER BY dept LOOP
+    r := r || x || ' ';
+  END LOOP;
+  SELECT string_agg(DISTINCT name, '/' ORDER BY name DESC) || ' ' || max(id ORDER BY name)
+         || ' ' || count(DISTINCT name)
+  INTO x FROM emp WHERE id > k;
+  RETURN r || x;
+END $$;
+SELECT k, q3j(k) FROM (VALUES (0), (3), (100)) v (k);
+CREATE FUNCTION q3j_distinct() RETURNS text LANGUAGE native_compilation AS $$
+BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
+  DECLARE x text;
+  SELECT string_agg(DISTINCT name, ',' ORDER BY salary) INTO x FROM emp;
+  RETURN x;
+END $$;
+CREATE FUNCTION q3j_not_aggregate() RETURNS text LANGUAGE native_compilation AS $$
+BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
+  DECLARE x text;
+  SELECT upper(name ORDER BY id) INTO x FROM emp WHERE id = 1;
+  RETURN x;
+END $$;
+CREATE FUNCTION q3j_two_orders() RETURNS text LANGUAGE native_compilation AS $$
+BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
+  DECLARE x text;
+  SELECT string_agg(name, ',' ORDER BY id) || string_agg(name, ',' ORDER BY name) INTO x FROM emp;
   RETURN x;
 END $$;
 CREATE FUNCTION q3k() RETURNS text LANGUAGE native_compilation AS $$
@@ -581,7 +610,7 @@ DROP TABLE badge;
 ALTER TABLE dept DROP COLUMN city;
 DROP FUNCTION dept_report(int), by_city(int, int), best_paid(text), first_groups(int), dept_staff(int);
 DROP PROCEDURE close_month();
-DROP FUNCTION names_by_dept(), best_paid(int), lowest_per_salary();
+DROP FUNCTION names_by_dept(), best_paid(int), lowest_per_salary(), q3j(int);
 DROP TABLE dept, emp, payroll;
 -- PERFORM (a query run for its effects: FOUND says whether it gave a row)
 -- and GET DIAGNOSTICS ... = ROW_COUNT, next to the same body in PL/pgSQL.

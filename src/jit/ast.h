@@ -104,6 +104,15 @@ enum class ExprKind : uint8_t {
 // reads args[0]; no identifier the lexer makes is spelled so.
 inline const char *LetName() { return "$let"; }
 
+// An ORDER BY item (of a query, or in the arguments of an aggregate).
+struct SortItem {
+  ExprPtr expr;
+  bool descending = false;
+  int nulls_first = -1;  // -1: as PostgreSQL (NULLS LAST ascending, NULLS FIRST descending)
+  SourcePos pos;
+  int output = -1;  // bound: ORDER BY n names select-list entry n - 1
+};
+
 struct Expr {
   ExprKind kind = ExprKind::kNull;
   SourcePos pos;
@@ -116,6 +125,11 @@ struct Expr {
   bool distinct = false;  // kCall of an aggregate: count(DISTINCT x), of distinct inputs only
   TypeName cast_type;
   std::unique_ptr<Stmt> query;  // kExists, kScalarSubquery, kInSubquery
+  // kCall of an aggregate: string_agg(x, ',' ORDER BY y). The binder moves
+  // each bound item's expression to the end of `args` (binder.h
+  // AggregateInputCount), or drops them all where the order cannot change
+  // the result (count, min, max, ...).
+  std::vector<SortItem> order_by;
 
   // Bound by binder.cpp.
   Type type = Type::kUnknown;
@@ -233,15 +247,6 @@ struct TableRef {
   std::vector<const Expr *> joined_filters;
 };
 
-// An ORDER BY item.
-struct SortItem {
-  ExprPtr expr;
-  bool descending = false;
-  int nulls_first = -1;  // -1: as PostgreSQL (NULLS LAST ascending, NULLS FIRST descending)
-  SourcePos pos;
-  int output = -1;  // bound: ORDER BY n names select-list entry n - 1
-};
-
 // Bound: the rows one step of a query hands to the runtime to be sorted
 // (runtime_api.h memopt_rt_sort_*): their column types and sort keys.
 struct SortStage {
@@ -332,6 +337,12 @@ struct Stmt {
   // inputs of a group are adjacent; -1 when there are none. A query without
   // GROUP BY then has a group_stage of no GROUP BY items, one group.
   int distinct_input = -1;
+  // The aggregate whose ORDER BY (string_agg(x, ',' ORDER BY y)) orders
+  // the inputs of all that have one: its items' expressions are the last
+  // group_stage columns, sorted after the GROUP BY items. nullptr when no
+  // aggregate has one, or when DISTINCT aggregates' distinct_input key,
+  // ordered as their ORDER BY says, is that order.
+  const Expr *ordered_aggregate = nullptr;
   // SELECT DISTINCT ON: how many leading order_stage keys it names; of the
   // sorted rows, only the first of each run equal in them is a result row.
   int distinct_on_keys = 0;
@@ -431,6 +442,10 @@ inline ExprPtr CloneExpr(const Expr &expr) {
   copy->distinct = expr.distinct;
   copy->cast_type = expr.cast_type;
   for (const ExprPtr &arg : expr.args) copy->args.push_back(CloneExpr(*arg));
+  for (const SortItem &item : expr.order_by) {
+    copy->order_by.push_back(
+        SortItem{CloneExpr(*item.expr), item.descending, item.nulls_first, item.pos, item.output});
+  }
   return copy;
 }
 

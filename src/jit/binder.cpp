@@ -598,6 +598,9 @@ class Binder {
     if (expr->distinct && (it == kFunctions.end() || it->second < BuiltinFunction::kCount))
       FailWithCode(expr->pos, "42809",
                    "DISTINCT specified, but " + expr->op + " is not an aggregate function", "");
+    if (!expr->order_by.empty() && (it == kFunctions.end() || it->second < BuiltinFunction::kCount))
+      FailWithCode(expr->pos, "42809",
+                   "ORDER BY specified, but " + expr->op + " is not an aggregate function", "");
     if (it == kFunctions.end() && FindCallee(expr->op, expr->args.size()) >= 0)
       return BindCalleeCall(expr);
     if (it == kFunctions.end() && IsPostgresFunction(expr->op)) return BindPostgresFunction(expr);
@@ -728,6 +731,14 @@ class Binder {
     if (in_aggregate_) Fail(expr->pos, "aggregate function calls cannot be nested");
     expr->aggregate = static_cast<int>(aggregates_->size());
     aggregates_->push_back(expr);
+    Type type = BindAggregateInputs(expr, function);
+    BindAggregateOrder(expr, function);
+    return type;
+  }
+
+  // An aggregate's inputs, converted as PostgreSQL's overload takes them;
+  // its result type.
+  Type BindAggregateInputs(Expr *expr, BuiltinFunction function) {
     if (function == BuiltinFunction::kCount && expr->text == "*") return Type::kInt8;
     if (function == BuiltinFunction::kStringAgg) return BindStringAgg(expr);
     if (expr->args.size() != 1) Fail(expr->pos, "function " + expr->op + " takes 1 argument");
@@ -773,6 +784,53 @@ class Binder {
         break;
     }
     CallTypeError(expr, {arg});
+  }
+
+  // ORDER BY in an aggregate's arguments, bound as its inputs are. Its
+  // items stay (moved to the end of args) only where the order of the
+  // inputs can change the result: string_agg's text, and the rounding of
+  // a floating-point sum; elsewhere, and for constant items, they order
+  // nothing. With DISTINCT each item must be an argument, as in
+  // PostgreSQL, and only the first argument orders (a DISTINCT
+  // string_agg's delimiter is a constant).
+  void BindAggregateOrder(Expr *expr, BuiltinFunction function) {
+    std::vector<SortItem> &items = expr->order_by;
+    in_aggregate_ = true;
+    for (SortItem &item : items) {
+      if (HasSubquery(item.expr.get()))  // dropped bound, it could dangle from cached_subqueries
+        Fail(item.pos,
+             "subqueries in the ORDER BY of an aggregate are not supported in natively compiled "
+             "routines");
+      if (item.nulls_first < 0) item.nulls_first = item.descending ? 1 : 0;
+      BindExpr(item.expr.get(), current_sources_);
+    }
+    in_aggregate_ = false;
+    for (const SortItem &item : items)
+      if (expr->distinct && !IsAggregateArgument(*expr, *item.expr))
+        FailWithCode(item.pos, "42P10",
+                     "in an aggregate with DISTINCT, ORDER BY expressions must appear in "
+                     "argument list",
+                     "");
+    auto orders_nothing = [&](const SortItem &item) {
+      return IsConstantItem(item.expr.get()) ||
+             (expr->distinct &&
+              !SameExpr(*StripCast(item.expr.get()), *StripCast(expr->args[0].get())));
+    };
+    items.erase(std::remove_if(items.begin(), items.end(), orders_nothing), items.end());
+    if (!InputOrderMatters(*expr, function)) items.clear();
+    for (SortItem &item : items) expr->args.push_back(std::move(item.expr));
+  }
+
+  static bool IsAggregateArgument(const Expr &aggregate, const Expr &item) {
+    for (const ExprPtr &arg : aggregate.args)
+      if (SameExpr(*StripCast(arg.get()), *StripCast(&item))) return true;
+    return false;
+  }
+
+  static bool InputOrderMatters(const Expr &aggregate, BuiltinFunction function) {
+    if (function == BuiltinFunction::kStringAgg) return true;
+    return (function == BuiltinFunction::kSum || function == BuiltinFunction::kAvg) &&
+           IsFloat(aggregate.args[0]->type);
   }
 
   // string_agg(value, delimiter) of text (varchar and char(n) converted),
@@ -2005,6 +2063,54 @@ class Binder {
     return index;
   }
 
+  // The first aggregate that keeps an ORDER BY (BindAggregateOrder), or
+  // nullptr. One sort orders the inputs of all aggregates, so those that
+  // keep one must order alike.
+  static const Expr *OrderedAggregate(const Stmt &stmt) {
+    const Expr *first = nullptr;
+    for (const Expr *aggregate : stmt.aggregates) {
+      if (aggregate->order_by.empty()) continue;
+      if (first == nullptr)
+        first = aggregate;
+      else if (!SameInputOrder(*first, *aggregate))
+        Fail(aggregate->pos,
+             "aggregates ordered differently in one query are not supported in natively "
+             "compiled routines",
+             "Compute each in a query of its own.");
+    }
+    return first;
+  }
+
+  static bool SameInputOrder(const Expr &a, const Expr &b) {
+    if (a.order_by.size() != b.order_by.size()) return false;
+    size_t a_first = AggregateInputCount(a), b_first = AggregateInputCount(b);
+    for (size_t i = 0; i < a.order_by.size(); ++i) {
+      const SortItem &x = a.order_by[i], &y = b.order_by[i];
+      if (x.descending != y.descending || x.nulls_first != y.nulls_first ||
+          !SameExpr(*StripCast(a.args[a_first + i].get()), *StripCast(b.args[b_first + i].get())))
+        return false;
+    }
+    return true;
+  }
+
+  // The group stage key that brings equal inputs of DISTINCT aggregates
+  // together: ascending, or as the query's aggregate ORDER BY says, which
+  // must then order by that input alone.
+  static SortStage::Key DistinctInputKey(const Stmt &stmt, const Expr *ordered) {
+    SortStage::Key key{stmt.distinct_input, false, false};
+    if (ordered == nullptr) return key;
+    const Expr &input = *stmt.aggregates[stmt.distinct_input - stmt.group_by.size()]->args[0];
+    if (ordered->order_by.size() != 1 ||
+        !SameExpr(*StripCast(ordered->args.back().get()), *StripCast(&input)))
+      Fail(ordered->order_by[0].pos,
+           "an aggregate ordered by anything but the argument of the query's DISTINCT aggregates "
+           "is not supported in natively compiled routines",
+           "Compute it in a query of its own.");
+    key.descending = ordered->order_by[0].descending;
+    key.nulls_first = ordered->order_by[0].nulls_first == 1;
+    return key;
+  }
+
   // In a grouped query a column may appear only inside an aggregate or
   // inside an expression that is a GROUP BY item; such an expression is
   // marked to be read from its group's row (Expr::group_key).
@@ -2034,7 +2140,8 @@ class Binder {
   // items (after the select list).
   static void PlanStages(Stmt *stmt) {
     int distinct = FirstDistinctAggregate(*stmt);
-    if (!stmt->group_by.empty() || distinct >= 0) {
+    const Expr *ordered = OrderedAggregate(*stmt);
+    if (!stmt->group_by.empty() || distinct >= 0 || ordered != nullptr) {
       SortStage &stage = stmt->group_stage;
       for (size_t i = 0; i < stmt->group_by.size(); ++i) {
         stage.types.push_back(stmt->group_by[i]->type);
@@ -2046,7 +2153,16 @@ class Binder {
         if (HasSecondInput(*aggregate)) stage.types.push_back(aggregate->args[1]->type);
       if (distinct >= 0) {
         stmt->distinct_input = static_cast<int>(stmt->group_by.size()) + distinct;
-        stage.keys.push_back(SortStage::Key{stmt->distinct_input, false, false});
+        stage.keys.push_back(DistinctInputKey(*stmt, ordered));
+      } else if (ordered != nullptr) {
+        stmt->ordered_aggregate = ordered;
+        size_t first = AggregateInputCount(*ordered);
+        for (size_t i = 0; i < ordered->order_by.size(); ++i) {
+          const SortItem &item = ordered->order_by[i];
+          stage.keys.push_back(SortStage::Key{static_cast<int>(stage.types.size()), item.descending,
+                                              item.nulls_first == 1});
+          stage.types.push_back(ordered->args[first + i]->type);
+        }
       }
     }
     if (!stmt->order_by.empty()) {

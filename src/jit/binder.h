@@ -45,9 +45,15 @@ enum class BuiltinFunction : int {
   kStringAgg,  // string_agg(text, delimiter): its one aggregate of two inputs
 };
 
+// How many of an aggregate's args are its inputs; those after them are
+// the expressions of its ORDER BY items (ast.h Expr::order_by).
+inline size_t AggregateInputCount(const Expr &aggregate) {
+  return aggregate.args.size() - aggregate.order_by.size();
+}
+
 // Whether an aggregate takes a second input per row (string_agg's
 // delimiter). A query sorts the second inputs after all first ones.
-inline bool HasSecondInput(const Expr &aggregate) { return aggregate.args.size() == 2; }
+inline bool HasSecondInput(const Expr &aggregate) { return AggregateInputCount(aggregate) == 2; }
 
 // A variable of the routine: a parameter, a DECLAREd variable or a FOR loop's.
 struct Variable {

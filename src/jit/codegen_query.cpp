@@ -809,12 +809,16 @@ void Generator::SkipSameDistinctOn(const Stmt *stmt, std::pair<llvm::Value *, ll
 
 // --- GROUP BY ------------------------------------------------------------------
 
-// The row a grouped query sorts: GROUP BY columns, then aggregate inputs.
+// The row a grouped query sorts: GROUP BY columns, aggregate inputs, then
+// the aggregates' ORDER BY items (ast.h Stmt::ordered_aggregate).
 std::vector<Value> Generator::GroupRow(const Stmt *stmt) {
   std::vector<Value> values;
   for (const ExprPtr &key : stmt->group_by) values.push_back(Gen(key.get()));
   for (const Value &input : AggregateInputs(stmt))
     values.push_back(input.v != nullptr ? input : Value{b_.getInt64(0), b_.getFalse()});
+  if (const Expr *ordered = stmt->ordered_aggregate)
+    for (size_t i = AggregateInputCount(*ordered); i < ordered->args.size(); ++i)
+      values.push_back(Gen(ordered->args[i].get()));
   return values;
 }
 
@@ -856,7 +860,8 @@ void Generator::GenGroups(QueryState *query) {
   b_.CreateBr(accumulate);
   b_.SetInsertPoint(accumulate);
   std::vector<Value> inputs;
-  for (size_t i = nkeys; i < stmt->group_stage.types.size(); ++i)
+  size_t order_columns = stmt->ordered_aggregate ? stmt->ordered_aggregate->order_by.size() : 0;
+  for (size_t i = nkeys; i < stmt->group_stage.types.size() - order_columns; ++i)
     inputs.push_back(
         LoadColumn(current.first, current.second, static_cast<int>(i), stmt->group_stage.types[i]));
   if (stmt->distinct_input >= 0)

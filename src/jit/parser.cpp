@@ -1619,12 +1619,12 @@ class Parser {
         else
           AcceptKeyword("all");  // count(ALL x): every input, as without the word
         call->args = ParseExprList();
-        if (IsKeyword(Peek(), "order"))
-          Fail(Peek().pos,
-               "ORDER BY in the arguments of an aggregate is not supported in natively compiled "
-               "routines",
-               "Without it, string_agg joins the values in the order the query's rows come.",
-               kFeatureNotSupported);
+        if (AcceptKeyword("order")) {  // string_agg(x, ',' ORDER BY y): the binder checks
+          ExpectKeyword("by");
+          do {
+            call->order_by.push_back(ParseSortItem());
+          } while (AcceptOp(","));
+        }
         ExpectOp(")");
       }
       return Finish(std::move(call));

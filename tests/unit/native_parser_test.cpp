@@ -630,9 +630,15 @@ TEST(NativeParser, PerformAndGetDiagnostics) {
   ASSERT_EQ(distinct_on->distinct_on.size(), 2u);
   ExpectPos(distinct_on->distinct_on[1].pos, 2, 24);
   ExpectError(Wrap("SELECT DISTINCT ON a INTO x FROM t;"), 2, 20, "syntax error at or near \"a\"");
-  ExpectError(Wrap("SELECT string_agg(a, ',' ORDER BY a) INTO x FROM t;"), 2, 26,
-              "ORDER BY in the arguments of an aggregate is not supported in natively compiled "
-              "routines");
+  StmtPtr ordered = OneStatement("SELECT string_agg(a, ',' ORDER BY b DESC, a) INTO x FROM t;");
+  const Expr &aggregate = *ordered->select_list[0];
+  EXPECT_EQ(aggregate.args.size(), 2u);
+  ASSERT_EQ(aggregate.order_by.size(), 2u);
+  EXPECT_TRUE(aggregate.order_by[0].descending);
+  EXPECT_FALSE(aggregate.order_by[1].descending);
+  ExpectPos(aggregate.order_by[1].pos, 2, 43);
+  ExpectError(Wrap("SELECT string_agg(a, ',' ORDER a) INTO x FROM t;"), 2, 32,
+              "syntax error at or near \"a\"");
 }
 
 TEST(NativeParser, ExceptionBlocks) {
