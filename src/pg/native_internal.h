@@ -26,6 +26,9 @@ struct MemoptNativeRoutine {
   double compile_ms;                      // when it was compiled, by whichever backend
   memopt::native::Routine *routine;       // new'd; the tree the code refers to
   memopt::native::CompiledRoutine *code;  // new'd
+  // Per table of `routine`, the privileges its statements need
+  // (native_runtime.cpp): computed at the first call, in TopMemoryContext.
+  AclMode *table_modes;
 };
 
 // native_catalog.cpp: the routine's signature from its pg_proc row; each

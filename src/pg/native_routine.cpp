@@ -59,6 +59,7 @@ struct CompileWork {
 void FreeRoutine(MemoptNativeRoutine *entry) {
   delete entry->code;
   delete entry->routine;
+  if (entry->table_modes != nullptr) pfree(entry->table_modes);
   pfree(entry);
 }
 
