@@ -160,7 +160,7 @@ BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
 END $$;
 CREATE FUNCTION fs_bad() RETURNS int LANGUAGE native_compilation AS $$
 BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
-  RETURN (SELECT count(*) FROM (SELECT * FROM fs_item) s);
+  RETURN (SELECT max(j.grp) FROM (SELECT * FROM fs_item i, fs_grp g) j);
 END $$;
 CREATE FUNCTION fs_bad() RETURNS int LANGUAGE native_compilation AS $$
 BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
@@ -170,6 +170,30 @@ CREATE FUNCTION fs_bad() RETURNS int LANGUAGE native_compilation AS $$
 BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
   UPDATE (SELECT id FROM fs_item) s SET id = 1;
 END $$;
+
+-- SELECT *: every column of the subquery's FROM items, in order (a
+-- dropped column is not among them), renamed by the alias's column list;
+-- a name two items share is ambiguous (above).
+CREATE TABLE fs_wide (id int PRIMARY KEY, gone int, grp int, note text) USING memopt;
+ALTER TABLE fs_wide DROP COLUMN gone;
+INSERT INTO fs_wide VALUES (1, 1, 'a'), (2, 2, 'b'), (3, 1, NULL), (4, 7, 'd');
+CREATE FUNCTION fs_star(k int) RETURNS TABLE (id int, grp int, note text, label text)
+LANGUAGE native_compilation AS $$
+BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
+  SELECT s.id, s.grp, s.note, g.label
+  FROM (SELECT * FROM fs_wide WHERE fs_wide.id >= k) s LEFT JOIN fs_grp g ON g.grp = s.grp
+  ORDER BY s.id;
+END $$;
+SELECT * FROM fs_star(2);
+CREATE FUNCTION fs_star_join() RETURNS text LANGUAGE native_compilation AS $$
+BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
+  RETURN (SELECT string_agg(j.i || ':' || j.n || ':' || coalesce(j.note, '-') || ':' || j.l, ','
+                            ORDER BY j.i)
+          FROM (SELECT DISTINCT * FROM fs_wide w, fs_grp g WHERE g.grp = w.grp) j (i, n, note, gg, l));
+END $$;
+SELECT fs_star_join();
+DROP FUNCTION fs_star(int), fs_star_join();
+DROP TABLE fs_wide;
 
 -- The advisor no longer lists them; LATERAL it does.
 CREATE FUNCTION fs_plpgsql() RETURNS bigint LANGUAGE plpgsql AS $$

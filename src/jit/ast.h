@@ -303,7 +303,11 @@ struct Stmt {
   std::vector<SortItem> distinct_on;
   std::vector<ExprPtr> select_list;         // kSelectInto
   std::vector<std::string> select_aliases;  // per select_list entry: AS name, or empty
-  std::vector<std::string> into;            // kSelectInto target variables
+  // A subquery's SELECT *: where the star is (line 0 when there is none).
+  // In FROM the binder makes it the columns of the query's FROM items;
+  // EXISTS computes no select list.
+  SourcePos select_star;
+  std::vector<std::string> into;  // kSelectInto target variables
   std::vector<SourcePos> into_pos;
   // Queries (kSelectInto, kForQuery, kSelectRows, kInsert ... SELECT): FROM
   // items (JOIN ... ON conditions are ANDed into `where`), GROUP BY columns,

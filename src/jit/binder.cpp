@@ -1602,14 +1602,7 @@ class Binder {
   // columns of a table no catalog holds (from_subqueries_).
   const TableDesc &BindFromSubquery(TableRef *ref, const std::vector<TableRef> &items) {
     Stmt *query = ref->query.get();
-    std::vector<std::string> names = OutputNames(*query);
-    if (ref->column_aliases.size() > names.size())
-      FailWithCode(ref->pos, "42P10",
-                   "table \"" + ref->alias + "\" has " + std::to_string(names.size()) +
-                       " columns available but " + std::to_string(ref->column_aliases.size()) +
-                       " columns specified",
-                   "");
-    std::copy(ref->column_aliases.begin(), ref->column_aliases.end(), names.begin());
+    std::vector<std::string> names = OutputNames(*query);  // none yet for SELECT *
     const Sources *saved_sources = current_sources_;
     hidden_qualifiers_.emplace_back();
     for (const TableRef &item : items) hidden_qualifiers_.back().push_back(QualifierOf(item));
@@ -1618,6 +1611,14 @@ class Binder {
     });
     hidden_qualifiers_.pop_back();
     current_sources_ = saved_sources;
+    if (query->select_star.line > 0) names = OutputNames(*query);  // the columns * stands for
+    if (ref->column_aliases.size() > names.size())
+      FailWithCode(ref->pos, "42P10",
+                   "table \"" + ref->alias + "\" has " + std::to_string(names.size()) +
+                       " columns available but " + std::to_string(ref->column_aliases.size()) +
+                       " columns specified",
+                   "");
+    std::copy(ref->column_aliases.begin(), ref->column_aliases.end(), names.begin());
     TableDesc &table = from_subqueries_.emplace_back();
     table.found = true;
     table.display_name = ref->alias;
@@ -1825,6 +1826,7 @@ class Binder {
   // receives entry i), GROUP BY, HAVING, ORDER BY, LIMIT and OFFSET.
   void BindQuery(Stmt *stmt, const std::function<void(size_t, ExprPtr *)> &convert) {
     Sources sources = SourcesFor(&stmt->from);
+    if (stmt->select_star.line > 0) ExpandStar(stmt, sources);
     if (stmt->distinct) GroupBySelectList(stmt);
     for (ExprPtr &key : stmt->group_by) BindGroupKey(stmt, &key, sources);
     aggregates_ = &stmt->aggregates;
@@ -1851,6 +1853,23 @@ class Binder {
     BindCount(&stmt->offset, "OFFSET");
     BindWhere(stmt, sources);
     PlanStages(stmt);
+  }
+
+  // SELECT * (of a subquery in FROM; the parser refuses it elsewhere): each
+  // column of each FROM item in order, qualified by its item, as
+  // PostgreSQL expands it; a table's dropped columns are not there.
+  static void ExpandStar(Stmt *stmt, const Sources &sources) {
+    for (const Source &source : sources) {
+      for (const ColumnDesc &column : source.desc->columns) {
+        if (column.dropped) continue;
+        auto name = std::make_unique<Expr>();
+        name->kind = ExprKind::kName;
+        name->pos = stmt->select_star;
+        name->parts = {source.qualifier, column.name};
+        stmt->select_list.push_back(std::move(name));
+        stmt->select_aliases.emplace_back();
+      }
+    }
   }
 
   // SELECT DISTINCT groups by every select-list entry (NULLs are not

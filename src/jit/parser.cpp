@@ -1021,7 +1021,7 @@ class Parser {
     if (IsKeyword(Peek(), "values"))
       Fail(Peek().pos, "VALUES lists in FROM are not supported in natively compiled routines", "",
            kFeatureNotSupported);
-    ref.query = ParseSubquery("FROM");
+    ref.query = ParseSubquery(nullptr);
     ExpectOp(")");
     ParseAlias(&ref);
     if (ref.alias.empty())
@@ -1539,7 +1539,8 @@ class Parser {
 
   // SELECT select-list query-clauses, inside a subquery's parentheses.
   // `star_refused_in` names the subqueries that need their one value named
-  // ("scalar", "IN"); nullptr for EXISTS, which takes SELECT *.
+  // ("scalar", "IN"); nullptr for EXISTS and subqueries in FROM, which take
+  // SELECT *.
   StmtPtr ParseSubquery(const char *star_refused_in) {
     if (!IsKeyword(Peek(), "select")) SyntaxError(Peek());
     StmtPtr query = NewStmt(StmtKind::kSubquery, Next());
@@ -1548,10 +1549,12 @@ class Parser {
       Fail(Peek().pos,
            std::string("SELECT * is not supported in ") + star_refused_in +
                " subqueries of natively compiled routines",
-           std::strcmp(star_refused_in, "FROM") == 0 ? "Name the columns the subquery returns."
-                                                     : "Name the one column the subquery returns.",
-           kFeatureNotSupported);
-    if (!AcceptOp("*")) ParseSelectList(query.get());
+           "Name the one column the subquery returns.", kFeatureNotSupported);
+    if (IsOp(Peek(), "*")) {
+      query->select_star = Next().pos;
+    } else {
+      ParseSelectList(query.get());
+    }
     ParseQueryClauses(query.get());
     return query;
   }

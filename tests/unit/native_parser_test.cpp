@@ -800,8 +800,6 @@ TEST(NativeParser, SubqueriesInFrom) {
   for (const Refused &refused : {
            Refused{"SELECT 1 INTO x FROM (SELECT 1 FROM t);", 22,
                    "subquery in FROM must have an alias"},
-           Refused{"SELECT 1 INTO x FROM (SELECT * FROM t) d;", 30,
-                   "SELECT * is not supported in FROM subqueries of natively compiled routines"},
            Refused{"SELECT 1 INTO x FROM (VALUES (1)) v;", 23,
                    "VALUES lists in FROM are not supported in natively compiled routines"},
            Refused{"SELECT 1 INTO x FROM (t) d;", 23, "syntax error at or near \"t\""},
