@@ -195,6 +195,23 @@ SELECT fs_star_join();
 DROP FUNCTION fs_star(int), fs_star_join();
 DROP TABLE fs_wide;
 
+-- A subquery of the simplest shape (one table, columns out, a WHERE of
+-- its own) is pulled up into the query: its table is joined under its
+-- alias, its WHERE joins the query's. INSERT ... SELECT from the table it
+-- writes still reads only the rows there before the statement.
+CREATE FUNCTION fs_pulled(k int) RETURNS text LANGUAGE native_compilation AS $$
+BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
+  DECLARE r text;
+  INSERT INTO fs_item SELECT s.n + 100, s.g, 'copy' FROM (SELECT id AS n, grp AS g FROM fs_item WHERE id > k) s;
+  SELECT string_agg(i.id || '=' || s.label, ',' ORDER BY i.id) INTO r
+  FROM fs_item i, (SELECT grp AS g, label FROM fs_grp WHERE grp > 0) s
+  WHERE s.g = i.grp AND i.id > 100 + k;
+  DELETE FROM fs_item WHERE id > 100;
+  RETURN r;
+END $$;
+SELECT fs_pulled(14);
+DROP FUNCTION fs_pulled(int);
+
 -- The advisor no longer lists them; LATERAL it does.
 CREATE FUNCTION fs_plpgsql() RETURNS bigint LANGUAGE plpgsql AS $$
 BEGIN

@@ -1701,7 +1701,72 @@ class Binder {
       if (last > static_cast<int>(s)) FailInvalidReference(ref.on->pos, sources[last].qualifier);
     }
     current_sources_ = nullptr;
+    for (size_t s = 0; s < stmt->from.size(); ++s)
+      if (CanPullUp(stmt->from[s])) PullUp(stmt, static_cast<int>(s));
     PlanAccess(stmt);
+  }
+
+  // A subquery in FROM that PostgreSQL's planner would pull up into the
+  // query around it, here of the simplest shape: one table, each output a
+  // column of it, a WHERE that reads nothing but that table and variables,
+  // and nothing that needs its rows apart (aggregates, GROUP BY, DISTINCT,
+  // ORDER BY, LIMIT, OFFSET). Not a LEFT JOIN item, whose conditions decide
+  // matches rather than rows.
+  static bool CanPullUp(const TableRef &ref) {
+    const Stmt *query = ref.query.get();
+    if (query == nullptr || ref.left_join || query->from.size() != 1) return false;
+    const TableRef &inner = query->from[0];
+    if (inner.query || inner.left_join || !query->aggregates.empty() || !query->group_by.empty() ||
+        query->having || query->distinct || !query->distinct_on.empty() ||
+        !query->order_by.empty() || query->limit || query->offset)
+      return false;
+    for (const ExprPtr &item : query->select_list)
+      if (item->kind != ExprKind::kName || item->column < 0 || item->outer != 0) return false;
+    return !query->where || (!HasSubquery(query->where.get()) && !ReadsAround(*query->where));
+  }
+
+  static bool ReadsAround(const Expr &expr) {
+    if (expr.kind == ExprKind::kName && expr.column >= 0 && expr.outer > 0) return true;
+    for (const ExprPtr &arg : expr.args)
+      if (ReadsAround(*arg)) return true;
+    return false;
+  }
+
+  // FROM item `s` becomes the subquery's table, under the subquery's alias:
+  // the query's reads of output column k read the table column it is, and
+  // the subquery's WHERE joins the query's. Its conditions may then choose
+  // the table's indexes (PlanAccess), as the planner's pushed-down quals do,
+  // instead of its rows being computed apart and each filtered.
+  void PullUp(Stmt *stmt, int s) {
+    TableRef &ref = stmt->from[s];
+    std::unique_ptr<Stmt> query = std::move(ref.query);
+    std::vector<int> columns;
+    for (const ExprPtr &item : query->select_list) columns.push_back(item->column);
+    // The binder owns the tree: the walkers are const only for their readers.
+    auto to_table = [&](const Expr &name) {
+      if (name.source == s) const_cast<Expr &>(name).column = columns[name.column];
+    };
+    ForEachQueryRead(*stmt, 0, to_table);
+    if (query->where) {
+      auto to_item = [s](const Expr &name) { const_cast<Expr &>(name).source = s; };
+      ForEachSourceRead(query->where.get(), 0, to_item);
+      stmt->where = stmt->where ? BoundAnd(std::move(stmt->where), std::move(query->where))
+                                : std::move(query->where);
+    }
+    ref.name = query->from[0].name;
+    ref.table = query->from[0].table;
+    ref.column_aliases.clear();
+  }
+
+  static ExprPtr BoundAnd(ExprPtr left, ExprPtr right) {
+    auto both = std::make_unique<Expr>();
+    both->kind = ExprKind::kBinary;
+    both->op = "and";
+    both->pos = left->pos;
+    both->type = Type::kBool;
+    both->args.push_back(std::move(left));
+    both->args.push_back(std::move(right));
+    return both;
   }
 
   void BindUpdateOrDelete(Stmt *stmt) {
@@ -2200,12 +2265,11 @@ class Binder {
 
   // --- access paths ------------------------------------------------------------
 
-  // Calls fn(source) for each column an expression reads of the FROM items
+  // Calls fn(name) for each column an expression reads of the FROM items
   // of the query `depth` levels out from it, subqueries included.
   template <typename F>
   static void ForEachSourceRead(const Expr *expr, int depth, F &fn) {
-    if (expr->kind == ExprKind::kName && expr->column >= 0 && expr->outer == depth)
-      fn(expr->source);
+    if (expr->kind == ExprKind::kName && expr->column >= 0 && expr->outer == depth) fn(*expr);
     for (const ExprPtr &arg : expr->args) ForEachSourceRead(arg.get(), depth, fn);
     if (expr->query) ForEachQueryRead(*expr->query, depth + 1, fn);
   }
@@ -2220,7 +2284,7 @@ class Binder {
   // The last FROM item an expression reads a column of, or -1.
   static int LastSource(const Expr *expr) {
     int last = -1;
-    auto read = [&last](int source) { last = std::max(last, source); };
+    auto read = [&last](const Expr &name) { last = std::max(last, name.source); };
     ForEachSourceRead(expr, 0, read);
     return last;
   }
@@ -2228,7 +2292,7 @@ class Binder {
   // The first FROM item an expression reads a column of (INT_MAX: none).
   static int FirstSource(const Expr *expr) {
     int first = std::numeric_limits<int>::max();
-    auto read = [&first](int source) { first = std::min(first, source); };
+    auto read = [&first](const Expr &name) { first = std::min(first, name.source); };
     ForEachSourceRead(expr, 0, read);
     return first;
   }

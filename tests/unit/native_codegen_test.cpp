@@ -561,6 +561,38 @@ TEST(NativeBinder, ChoosesTheIndexWhoseColumnsWhereFixes) {
   EXPECT_EQ(self->routine.body.statements[0]->target.access_index, -1);
 }
 
+TEST(NativeBinder, PlainSubqueriesInFromArePulledUp) {
+  auto pulled =
+      Build(Wrap("SELECT count(*) INTO a FROM t s, (SELECT id AS k, v FROM t WHERE v > b) "
+                 "d WHERE d.k = s.v AND d.v < 9; RETURN a;"),
+            Type::kInt8, false);
+  ASSERT_TRUE(pulled->ok) << pulled->error.message;
+  const Stmt &query = *pulled->routine.body.statements[0];
+  const TableRef &ref = query.from[1];
+  EXPECT_FALSE(ref.query);
+  EXPECT_EQ(ref.table, query.from[0].table);
+  EXPECT_EQ(ref.access_index, 0);     // d.k = s.v looks up t's key
+  EXPECT_EQ(ref.filters.size(), 3u);  // with the subquery's own v > b
+  // Not pulled up: an output that is no column, LIMIT, aggregates, a LEFT
+  // JOIN item, a WHERE with a subquery: computed apart, read in turn.
+  for (const char *item :
+       {"(SELECT id + 0 AS k, v FROM t) d", "(SELECT id AS k, v FROM t LIMIT 5) d",
+        "(SELECT max(id) AS k, v FROM t GROUP BY v) d",
+        "(SELECT id AS k, v FROM t WHERE EXISTS (SELECT 1 FROM t u WHERE u.id = b)) d"}) {
+    auto apart = Build(Wrap(std::string("SELECT count(*) INTO a FROM t s, ") + item +
+                            " WHERE d.k = s.v; RETURN a;"),
+                       Type::kInt8, false);
+    ASSERT_TRUE(apart->ok) << item << ": " << apart->error.message;
+    EXPECT_TRUE(apart->routine.body.statements[0]->from[1].query) << item;
+    EXPECT_EQ(apart->routine.body.statements[0]->from[1].access_index, -1) << item;
+  }
+  auto left = Build(Wrap("SELECT count(*) INTO a FROM t s LEFT JOIN (SELECT id AS k FROM t) d "
+                         "ON d.k = s.v; RETURN a;"),
+                    Type::kInt8, false);
+  ASSERT_TRUE(left->ok) << left->error.message;
+  EXPECT_TRUE(left->routine.body.statements[0]->from[1].query);
+}
+
 TEST(NativeBinder, RangeConditionsOnAnOrderedIndexScanARange) {
   auto range = Build(Wrap("SELECT count(*) INTO a FROM t WHERE id >= a AND b > id AND v < 3; "
                           "RETURN a;"),
