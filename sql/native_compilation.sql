@@ -428,6 +428,18 @@ BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
   SELECT string_agg(name, ',' ORDER BY id) || string_agg(name, ',' ORDER BY name) INTO x FROM emp;
   RETURN x;
 END $$;
+-- A natively compiled function in an aggregate's ORDER BY is a callee as
+-- anywhere else.
+CREATE FUNCTION q3j_key(pay int) RETURNS int LANGUAGE native_compilation AS $$
+BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
+  RETURN -coalesce(pay, 0);
+END $$;
+CREATE FUNCTION q3j_by_callee() RETURNS text LANGUAGE native_compilation AS $$
+BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
+  RETURN (SELECT string_agg(name, ',' ORDER BY q3j_key(salary), name) FROM emp WHERE id < 100);
+END $$;
+SELECT q3j_by_callee();
+DROP FUNCTION q3j_by_callee(), q3j_key(int);
 CREATE FUNCTION q3k() RETURNS text LANGUAGE native_compilation AS $$
 BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
   DECLARE x text;

@@ -388,13 +388,23 @@ void ForEachQueryExpression(const Stmt &stmt, F fn) {
     if (ref.on) fn(ref.on.get());
 }
 
+// Calls fn(const Expr *) for each operand of `expr`: its args, and the
+// expressions of an aggregate's ORDER BY items until the binder moves them
+// to the end of args (walkers of the unbound tree must see them too).
+template <typename F>
+void ForEachOperand(const Expr &expr, F fn) {
+  for (const ExprPtr &arg : expr.args) fn(arg.get());
+  for (const SortItem &item : expr.order_by)
+    if (item.expr) fn(item.expr.get());
+}
+
 // Calls fn(const Stmt &) for the query of each subquery expression in
 // `expr`, outermost first; not for those nested in that query (fn walks them
 // if it needs to).
 template <typename F>
 void ForEachSubquery(const Expr *expr, F fn) {
   if (expr->query) fn(*expr->query);
-  for (const ExprPtr &arg : expr->args) ForEachSubquery(arg.get(), fn);
+  ForEachOperand(*expr, [&fn](const Expr *operand) { ForEachSubquery(operand, fn); });
 }
 
 inline bool HasSubquery(const Expr *expr) {

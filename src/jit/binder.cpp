@@ -595,12 +595,15 @@ class Binder {
   Type BindCall(Expr *expr) {
     const std::map<std::string, BuiltinFunction> &kFunctions = BuiltinFunctions();
     auto it = kFunctions.find(expr->op);
-    if (expr->distinct && (it == kFunctions.end() || it->second < BuiltinFunction::kCount))
+    const char *aggregate_clause = expr->distinct            ? "DISTINCT"
+                                   : !expr->order_by.empty() ? "ORDER BY"
+                                                             : nullptr;
+    if (aggregate_clause != nullptr &&
+        (it == kFunctions.end() || it->second < BuiltinFunction::kCount))
       FailWithCode(expr->pos, "42809",
-                   "DISTINCT specified, but " + expr->op + " is not an aggregate function", "");
-    if (!expr->order_by.empty() && (it == kFunctions.end() || it->second < BuiltinFunction::kCount))
-      FailWithCode(expr->pos, "42809",
-                   "ORDER BY specified, but " + expr->op + " is not an aggregate function", "");
+                   std::string(aggregate_clause) + " specified, but " + expr->op +
+                       " is not an aggregate function",
+                   "");
     if (it == kFunctions.end() && FindCallee(expr->op, expr->args.size()) >= 0)
       return BindCalleeCall(expr);
     if (it == kFunctions.end() && IsPostgresFunction(expr->op)) return BindPostgresFunction(expr);
@@ -2586,7 +2589,7 @@ void CollectCalleesOf(const Expr *expr, std::vector<std::pair<std::string, size_
   if (expr->kind == ExprKind::kCall && BuiltinFunctions().count(expr->op) == 0 &&
       !IsPostgresFunction(expr->op))
     add(expr->op, expr->args.size());
-  for (const ExprPtr &arg : expr->args) CollectCalleesOf(arg.get(), names);
+  ForEachOperand(*expr, [names](const Expr *operand) { CollectCalleesOf(operand, names); });
   if (expr->query) CollectCalleesOfQuery(*expr->query, names);
 }
 

@@ -900,12 +900,7 @@ class Parser {
       stmt->group_by = ParseExprList();
     }
     if (AcceptKeyword("having")) stmt->having = ParseExpr();
-    if (AcceptKeyword("order")) {
-      ExpectKeyword("by");
-      do {
-        stmt->order_by.push_back(ParseSortItem());
-      } while (AcceptOp(","));
-    }
+    if (AcceptKeyword("order")) stmt->order_by = ParseOrderBy();
     if (AcceptKeyword("limit")) stmt->limit = ParseExpr();
     if (AcceptKeyword("offset")) stmt->offset = ParseExpr();
   }
@@ -957,6 +952,16 @@ class Parser {
     both->args.push_back(std::move(left));
     both->args.push_back(std::move(right));
     return both;
+  }
+
+  // (after ORDER) BY sort-item {',' sort-item}
+  std::vector<SortItem> ParseOrderBy() {
+    ExpectKeyword("by");
+    std::vector<SortItem> items;
+    do {
+      items.push_back(ParseSortItem());
+    } while (AcceptOp(","));
+    return items;
   }
 
   // sort-item := expr [ASC | DESC] [NULLS (FIRST | LAST)]
@@ -1090,7 +1095,8 @@ class Parser {
   // Records the height of a finished inner node and bounds it.
   [[gnu::noinline]] ExprPtr Finish(ExprPtr node) {
     int height = 1;
-    for (const ExprPtr &arg : node->args) height = std::max(height, 1 + Height(arg.get()));
+    ForEachOperand(*node,
+                   [&](const Expr *operand) { height = std::max(height, 1 + Height(operand)); });
     if (height > kMaxDepth) FailTooDeep(node->pos);
     heights_[node.get()] = height;
     return node;
@@ -1622,12 +1628,8 @@ class Parser {
         else
           AcceptKeyword("all");  // count(ALL x): every input, as without the word
         call->args = ParseExprList();
-        if (AcceptKeyword("order")) {  // string_agg(x, ',' ORDER BY y): the binder checks
-          ExpectKeyword("by");
-          do {
-            call->order_by.push_back(ParseSortItem());
-          } while (AcceptOp(","));
-        }
+        if (AcceptKeyword("order"))  // string_agg(x, ',' ORDER BY y): the binder checks
+          call->order_by = ParseOrderBy();
         ExpectOp(")");
       }
       return Finish(std::move(call));
