@@ -45,6 +45,20 @@ struct ArenaStats {
   MemoryKindStats kinds[static_cast<int>(MemoryKind::kCount)];
 };
 
+// Counter updates one thread adds up before the arena's shared counters see
+// them. Each shared counter is an atomic add on a line every allocator
+// writes; an insert allocates two blocks and would pay for six such adds.
+// A transaction defers its allocations' counts here and flushes them at
+// its end and every kFlushEvery allocations, so Stats() lags a running
+// transaction by at most that many blocks. Owned by one thread.
+struct ArenaCounts {
+  static constexpr int kFlushEvery = 4096;
+  int64_t kind_bytes[static_cast<int>(MemoryKind::kCount)] = {};
+  int64_t kind_blocks[static_cast<int>(MemoryKind::kCount)] = {};
+  int64_t free_list_bytes = 0;
+  int allocations = 0;  // since the last flush
+};
+
 class Arena {
  public:
   // Formats an arena over [base, base + bytes). `base` must be 64-byte
@@ -54,6 +68,11 @@ class Arena {
   // Returns a block of at least `bytes` bytes, 8-byte aligned, or nullptr when
   // the arena is full. Never blocks.
   void *Allocate(size_t bytes, MemoryKind kind);
+  // The same, counting the block in `deferred` (flushed when it has counted
+  // ArenaCounts::kFlushEvery allocations) rather than in the shared counters.
+  void *Allocate(size_t bytes, MemoryKind kind, ArenaCounts *deferred);
+  // Adds `deferred` to the shared counters and clears it.
+  void Flush(ArenaCounts *deferred);
 
   // Returns a block to its free list at once. Only for blocks no other thread
   // can still be reading.
@@ -85,7 +104,7 @@ class Arena {
   static int ClassForSize(size_t bytes);
   static size_t ClassSize(int size_class);
   BlockHeader *HeaderOf(const void *block) const;
-  BlockHeader *PopFree(int size_class);
+  BlockHeader *PopFree(int size_class, ArenaCounts *deferred = nullptr);
   void PushFree(BlockHeader *header);
   // Pushes the chain first..last (linked through `link`) onto a tagged stack.
   void PushChain(std::atomic<uint64_t> &head, BlockHeader *first, BlockHeader *last);
@@ -109,6 +128,9 @@ class Arena {
   std::atomic<uint64_t> split_waste_bytes_{0};
   std::atomic<uint32_t> defragmenting_{0};  // try-lock of Defragment
   std::atomic<uint64_t> free_bytes_at_defragment_{0};
+  // Deferred counts (ArenaCounts) make these lag, so a block freed before
+  // its allocation was flushed can take one below zero for a while: they
+  // wrap, and Stats() reads them as signed and clamps at zero.
   std::atomic<uint64_t> kind_bytes_[static_cast<int>(MemoryKind::kCount)] = {};
   std::atomic<uint64_t> kind_blocks_[static_cast<int>(MemoryKind::kCount)] = {};
   std::atomic<uint64_t> free_heads_[kClassCount] = {};  // tagged offsets

@@ -173,7 +173,10 @@ class Transaction final : private DependencySink {
   // transaction on each row it wrote, once per row, grouped by table. `image`
   // is the row's new version, or nullptr when the transaction deleted a row
   // that an earlier commit logged. Rows it inserted and then deleted are
-  // left out. kOutOfMemory when the process heap is exhausted.
+  // left out. `changes` must have room for write_count() entries; returns
+  // how many it filled. Never allocates (the host gives it memory it frees
+  // on error) and prefetches ahead: a large commit's rows are long out of
+  // the cache.
   struct RowChange {
     Table *table;
     Row *row;
@@ -182,10 +185,11 @@ class Transaction final : private DependencySink {
     // inserted the row): the image the row's previous batch logged.
     const Version *base;
   };
-  Status CollectDurableChanges(std::vector<RowChange> *changes) const;
+  size_t CollectDurableChanges(RowChange *changes) const;
 
  private:
   const Version *CommittedBase(const Version *newest) const;
+  void PrefetchWrite(size_t i, bool fetch_rows) const;
   enum class WriteKind : uint8_t { kInsert, kUpdate, kDelete };
   struct WriteEntry {
     WriteKind kind;
@@ -229,6 +233,7 @@ class Transaction final : private DependencySink {
   uint64_t txn_id_ = 0;
   Timestamp first_read_ts_ = 0;
   bool retired_memory_ = false;  // Undo retired versions: advance the clock at Finish
+  ArenaCounts arena_counts_;     // of Allocate, flushed at Finish
   std::vector<WriteEntry> writes_;
   std::vector<Table *> touched_;
   Isolation isolation_ = Isolation::kReadCommitted;

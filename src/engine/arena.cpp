@@ -14,6 +14,10 @@ constexpr int kMinClassLog2 = 5;  // class 0 holds 32 bytes
 // free list when the bump region is exhausted (at most 2x the request).
 constexpr int kLargerClassesToTry = 4;
 
+// A shared counter read as signed: deferred counts (ArenaCounts) can leave
+// one briefly below zero.
+uint64_t NotBelowZero(uint64_t counter) { return static_cast<int64_t>(counter) < 0 ? 0 : counter; }
+
 uint64_t PackTagged(uint64_t old_head, uint64_t offset) {
   return (((old_head >> 48) + 1) << 48) | offset;
 }
@@ -94,7 +98,7 @@ Arena::BlockHeader *Arena::Carve(size_t block_bytes) {
   return reinterpret_cast<BlockHeader *>(base() + offset);
 }
 
-Arena::BlockHeader *Arena::PopFree(int size_class) {
+Arena::BlockHeader *Arena::PopFree(int size_class, ArenaCounts *deferred) {
   std::atomic<uint64_t> &head = free_heads_[size_class];
   uint64_t old_head = head.load(std::memory_order_acquire);
   for (;;) {
@@ -106,7 +110,13 @@ Arena::BlockHeader *Arena::PopFree(int size_class) {
     uint64_t next = header->link.load(std::memory_order_relaxed);
     if (head.compare_exchange_weak(old_head, PackTagged(old_head, next),
                                    std::memory_order_acq_rel)) {
-      free_list_bytes_.fetch_sub(ClassSize(size_class), std::memory_order_relaxed);
+      if (deferred != nullptr)
+        deferred->free_list_bytes -= ClassSize(size_class);
+      else
+        free_list_bytes_.fetch_sub(ClassSize(size_class), std::memory_order_relaxed);
+      // The next pop of this class reads that block's link and its caller
+      // writes the block: fetch it now, as freed blocks are rarely cached.
+      if (next != 0) __builtin_prefetch(base() + next, 1);
       return header;
     }
   }
@@ -240,11 +250,18 @@ bool Arena::Defragment() {
 }
 
 void *Arena::Allocate(size_t bytes, MemoryKind kind) {
+  ArenaCounts counts;
+  void *block = Allocate(bytes, kind, &counts);
+  Flush(&counts);
+  return block;
+}
+
+void *Arena::Allocate(size_t bytes, MemoryKind kind, ArenaCounts *deferred) {
   size_t total = bytes + sizeof(BlockHeader);
   if (total < bytes) return nullptr;
   int size_class = ClassForSize(total);
   if (size_class >= kClassCount) return nullptr;
-  BlockHeader *header = PopFree(size_class);
+  BlockHeader *header = PopFree(size_class, deferred);
   if (header == nullptr) {
     header = Carve(ClassSize(size_class));
     if (header != nullptr) header->size_class = size_class;
@@ -262,9 +279,25 @@ void *Arena::Allocate(size_t bytes, MemoryKind kind) {
   }
   if (header == nullptr) return nullptr;
   header->kind = static_cast<uint32_t>(kind);
-  kind_bytes_[header->kind].fetch_add(ClassSize(header->size_class), std::memory_order_relaxed);
-  kind_blocks_[header->kind].fetch_add(1, std::memory_order_relaxed);
+  deferred->kind_bytes[header->kind] += ClassSize(header->size_class);
+  deferred->kind_blocks[header->kind] += 1;
+  if (++deferred->allocations >= ArenaCounts::kFlushEvery) Flush(deferred);
   return header + 1;
+}
+
+void Arena::Flush(ArenaCounts *deferred) {
+  for (int kind = 0; kind < static_cast<int>(MemoryKind::kCount); ++kind) {
+    if (deferred->kind_bytes[kind] != 0)
+      kind_bytes_[kind].fetch_add(static_cast<uint64_t>(deferred->kind_bytes[kind]),
+                                  std::memory_order_relaxed);
+    if (deferred->kind_blocks[kind] != 0)
+      kind_blocks_[kind].fetch_add(static_cast<uint64_t>(deferred->kind_blocks[kind]),
+                                   std::memory_order_relaxed);
+  }
+  if (deferred->free_list_bytes != 0)
+    free_list_bytes_.fetch_add(static_cast<uint64_t>(deferred->free_list_bytes),
+                               std::memory_order_relaxed);
+  *deferred = ArenaCounts();
 }
 
 void Arena::Free(void *block) {
@@ -313,12 +346,12 @@ ArenaStats Arena::Stats() const {
   ArenaStats stats{};
   stats.total_bytes = end_ - begin_;
   stats.bump_used_bytes = bump_.load(std::memory_order_relaxed) - begin_;
-  stats.free_list_bytes = free_list_bytes_.load(std::memory_order_relaxed);
+  stats.free_list_bytes = NotBelowZero(free_list_bytes_.load(std::memory_order_relaxed));
   stats.retired_bytes = retired_bytes_.load(std::memory_order_relaxed);
   stats.split_waste_bytes = split_waste_bytes_.load(std::memory_order_relaxed);
   for (int i = 0; i < static_cast<int>(MemoryKind::kCount); ++i) {
-    stats.kinds[i].bytes = kind_bytes_[i].load(std::memory_order_relaxed);
-    stats.kinds[i].blocks = kind_blocks_[i].load(std::memory_order_relaxed);
+    stats.kinds[i].bytes = NotBelowZero(kind_bytes_[i].load(std::memory_order_relaxed));
+    stats.kinds[i].blocks = NotBelowZero(kind_blocks_[i].load(std::memory_order_relaxed));
   }
   return stats;
 }

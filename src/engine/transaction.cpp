@@ -34,6 +34,7 @@ constexpr uint64_t kReclaimFraction = 64;
 
 Transaction::~Transaction() {
   if (active_) Abort();
+  engine_->arena()->Flush(&arena_counts_);
   if (slot_ != nullptr) engine_->ReleaseSlot(slot_);
 }
 
@@ -67,9 +68,9 @@ void Transaction::SetHostTransactionId(uint32_t xid) {
 }
 
 void *Transaction::Allocate(size_t bytes, MemoryKind kind) {
-  void *memory = engine_->arena()->Allocate(bytes, kind);
+  void *memory = engine_->arena()->Allocate(bytes, kind, &arena_counts_);
   if (memory == nullptr && engine_->ReclaimMemory() > 0)
-    memory = engine_->arena()->Allocate(bytes, kind);
+    memory = engine_->arena()->Allocate(bytes, kind, &arena_counts_);
   return memory;
 }
 
@@ -259,34 +260,54 @@ const Version *Transaction::CommittedBase(const Version *newest) const {
   return base;
 }
 
-Status Transaction::CollectDurableChanges(std::vector<RowChange> *changes) const {
-  auto by_table = [](const RowChange &a, const RowChange &b) { return a.table < b.table; };
-  try {
-    changes->reserve(changes->size() + writes_.size());
-    for (const WriteEntry &entry : writes_) {
-      if (!entry.table->durable()) continue;
-      // We hold the row (its newest version is ours, or its end is claimed
-      // by us), so nobody else changes what we read here. A row written
-      // several times is reported once, by the write that made its newest
-      // state: the entry that created its newest version, or the delete
-      // that ended it.
-      Row *row = (entry.created != nullptr ? entry.created : entry.replaced)->row;
-      const Version *newest = row->newest.load(std::memory_order_acquire);
-      if (newest == nullptr) continue;
-      if (newest->end.load(std::memory_order_acquire) == txn_id_) {
-        if (entry.kind == WriteKind::kDelete && entry.replaced == newest && row->durable_id != 0)
-          changes->push_back(RowChange{entry.table, row, nullptr, nullptr});
-        continue;
-      }
-      if (entry.created == newest && newest->begin.load(std::memory_order_acquire) == txn_id_)
-        changes->push_back(RowChange{entry.table, row, newest, CommittedBase(newest)});
+size_t Transaction::CollectDurableChanges(RowChange *changes) const {
+  size_t count = 0;
+  for (size_t i = 0; i < writes_.size(); ++i) {
+    PrefetchWrite(i, false);
+    const WriteEntry &entry = writes_[i];
+    if (!entry.table->durable()) continue;
+    // We hold the row (its newest version is ours, or its end is claimed
+    // by us), so nobody else changes what we read here. A row written
+    // several times is reported once, by the write that made its newest
+    // state: the entry whose version we did not end again (only we can
+    // end a version we created), or the delete that ended it. Only the
+    // version is read for inserts and updates: a large commit's rows are
+    // not cached.
+    if (entry.created != nullptr) {
+      const Version *created = entry.created;
+      if (created->end.load(std::memory_order_acquire) != txn_id_ &&
+          created->begin.load(std::memory_order_acquire) == txn_id_)
+        changes[count++] = RowChange{entry.table, created->row, created, CommittedBase(created)};
+      continue;
     }
-    if (!std::is_sorted(changes->begin(), changes->end(), by_table))
-      std::stable_sort(changes->begin(), changes->end(), by_table);
-  } catch (const std::bad_alloc &) {
-    return Status::kOutOfMemory;
+    Row *row = entry.replaced->row;
+    if (entry.kind == WriteKind::kDelete && row->durable_id != 0)
+      changes[count++] = RowChange{entry.table, row, nullptr, nullptr};
   }
-  return Status::kOk;
+  auto by_table = [](const RowChange &a, const RowChange &b) { return a.table < b.table; };
+  // stable_sort takes its buffer with nothrow new and sorts in place
+  // without one.
+  if (!std::is_sorted(changes, changes + count, by_table))
+    std::stable_sort(changes, changes + count, by_table);
+  return count;
+}
+
+// Commit-time loops walk the write set once over versions and rows written
+// long ago; a large transaction's are no longer cached. Fetch the versions
+// of the entry kWriteLookahead ahead and, if the loop reads rows, the rows
+// of the one half as far, whose version an earlier call has fetched.
+void Transaction::PrefetchWrite(size_t i, bool fetch_rows) const {
+  constexpr size_t kWriteLookahead = 48;
+  if (i + kWriteLookahead < writes_.size()) {
+    const WriteEntry &ahead = writes_[i + kWriteLookahead];
+    if (ahead.created != nullptr) __builtin_prefetch(ahead.created);
+    if (ahead.replaced != nullptr) __builtin_prefetch(ahead.replaced);
+  }
+  if (fetch_rows && i + kWriteLookahead / 2 < writes_.size()) {
+    const WriteEntry &near = writes_[i + kWriteLookahead / 2];
+    const Version *version = near.created != nullptr ? near.created : near.replaced;
+    if (version != nullptr) __builtin_prefetch(version->row);
+  }
 }
 
 void Transaction::RollbackToLevel(int level) {
@@ -313,15 +334,27 @@ void Transaction::ForgetTable(const Table *table) {
 }
 
 void Transaction::Publish(Timestamp commit_ts) {
-  for (const WriteEntry &entry : writes_) {
+  // Live-row counts are added once per run of writes to one table, not once
+  // per row: each is an atomic add on a line other committers share.
+  Table *counted = nullptr;
+  int64_t live_rows = 0;
+  for (size_t i = 0; i < writes_.size(); ++i) {
+    PrefetchWrite(i, true);
+    const WriteEntry &entry = writes_[i];
     if (entry.created != nullptr) entry.created->begin.store(commit_ts, std::memory_order_release);
     if (entry.replaced != nullptr) {
       entry.replaced->end.store(commit_ts, std::memory_order_release);
       entry.table->QueueForGc(entry.replaced->row);
     }
-    if (entry.kind == WriteKind::kInsert) entry.table->AddLiveRows(1);
-    if (entry.kind == WriteKind::kDelete) entry.table->AddLiveRows(-1);
+    if (entry.table != counted) {
+      if (live_rows != 0) counted->AddLiveRows(live_rows);
+      counted = entry.table;
+      live_rows = 0;
+    }
+    if (entry.kind == WriteKind::kInsert) live_rows += 1;
+    if (entry.kind == WriteKind::kDelete) live_rows -= 1;
   }
+  if (live_rows != 0) counted->AddLiveRows(live_rows);
 }
 
 void Transaction::CollectTouchedTables() {
@@ -392,6 +425,7 @@ void Transaction::Finish(TxnState final_state, Timestamp ts) {
   // advances the clock itself.)
   if (retired_memory_) engine_->NextCommitTimestamp();
   retired_memory_ = false;
+  engine_->arena()->Flush(&arena_counts_);
   writes_.clear();
   touched_.clear();
   reads_.clear();

@@ -343,8 +343,17 @@ struct Batch {
   size_t count;
 };
 
+// How far ahead FillBatch fetches images and rows: a large batch's were
+// written long ago and are no longer cached.
+constexpr size_t kChangeLookahead = 16;
+
 void FillBatch(BatchAppender *appender, memopt::Table *table, const Batch &batch) {
   for (size_t i = 0; i < batch.count; ++i) {
+    if (i + kChangeLookahead < batch.count) {
+      const memopt::Transaction::RowChange &ahead = batch.changes[i + kChangeLookahead];
+      __builtin_prefetch(ahead.row);
+      if (ahead.image != nullptr) __builtin_prefetch(ahead.image);
+    }
     memopt::Row *row = batch.changes[i].row;
     const memopt::Version *image = batch.changes[i].image;
     if (image == nullptr) {
@@ -424,21 +433,15 @@ void AppendBatches(const Batch *batches, int count, TransactionId xid) {
 }  // namespace
 
 void memopt_log_commit(memopt::Transaction *txn) {
-  memopt::Transaction::RowChange *changes = nullptr;
-  size_t count = 0;
-  {
-    // Copied out of C++ containers before anything can ereport.
-    std::vector<memopt::Transaction::RowChange> collected;
-    memopt::Status status = txn->CollectDurableChanges(&collected);
-    if (status != memopt::Status::kOk) memopt_report_status(status, nullptr);
-    count = collected.size();
-    if (count > 0) {
-      changes = static_cast<memopt::Transaction::RowChange *>(
-          palloc_extended(count * sizeof(*changes), MCXT_ALLOC_HUGE));
-      memcpy(changes, collected.data(), count * sizeof(*changes));
-    }
+  size_t room = txn->write_count();
+  if (room == 0) return;
+  auto *changes = static_cast<memopt::Transaction::RowChange *>(
+      palloc_extended(room * sizeof(memopt::Transaction::RowChange), MCXT_ALLOC_HUGE));
+  size_t count = txn->CollectDurableChanges(changes);
+  if (count == 0) {
+    pfree(changes);
+    return;
   }
-  if (count == 0) return;
   TransactionId xid = GetTopTransactionId();
   Batch batches[kMemoptMaxFragmentsPerRecord];
   int batch_count = 0;

@@ -185,6 +185,45 @@ TEST_F(ArenaTest, StatsCountEachKind) {
 // Memory freed by large values must be able to hold small rows: once the bump
 // region is used up, a large free block is cut into blocks of the requested
 // class, without overlap, and the accounting still adds up.
+TEST_F(ArenaTest, DeferredCountsReachStatsWhenFlushed) {
+  Make(1 << 20);
+  void *reused = arena_->Allocate(100, MemoryKind::kRow);
+  arena_->Free(reused);
+  uint64_t free_before = arena_->Stats().free_list_bytes;
+  ASSERT_GT(free_before, 0u);
+
+  ArenaCounts counts;
+  void *a = arena_->Allocate(100, MemoryKind::kVersion, &counts);  // pops the freed block
+  void *b = arena_->Allocate(40, MemoryKind::kVersion, &counts);
+  ASSERT_NE(a, nullptr);
+  ASSERT_NE(b, nullptr);
+  EXPECT_EQ(KindBlocks(MemoryKind::kVersion), 0u);
+  EXPECT_EQ(arena_->Stats().free_list_bytes, free_before);
+
+  // Freed before its allocation was counted: the shared counter dips below
+  // zero, which Stats() shows as zero, and comes right at the flush.
+  arena_->Free(b);
+  EXPECT_EQ(KindBlocks(MemoryKind::kVersion), 0u);
+  EXPECT_EQ(KindBytes(MemoryKind::kVersion), 0u);
+  arena_->Flush(&counts);
+  EXPECT_EQ(KindBlocks(MemoryKind::kVersion), 1u);
+  EXPECT_EQ(KindBytes(MemoryKind::kVersion), Arena::BlockBytes(a));
+  EXPECT_EQ(arena_->Stats().free_list_bytes,
+            free_before - Arena::BlockBytes(a) + Arena::BlockBytes(b));
+  EXPECT_EQ(counts.allocations, 0);
+}
+
+TEST_F(ArenaTest, DeferredCountsFlushThemselvesEveryFewThousandAllocations) {
+  Make(4 << 20);
+  ArenaCounts counts;
+  for (int i = 0; i < ArenaCounts::kFlushEvery - 1; ++i)
+    ASSERT_NE(arena_->Allocate(8, MemoryKind::kRow, &counts), nullptr);
+  EXPECT_EQ(KindBlocks(MemoryKind::kRow), 0u);
+  ASSERT_NE(arena_->Allocate(8, MemoryKind::kRow, &counts), nullptr);
+  EXPECT_EQ(KindBlocks(MemoryKind::kRow), static_cast<uint64_t>(ArenaCounts::kFlushEvery));
+  EXPECT_EQ(counts.allocations, 0);
+}
+
 TEST_F(ArenaTest, FreedLargeBlocksServeSmallRequests) {
   Make(4 << 20);
   std::vector<void *> large;

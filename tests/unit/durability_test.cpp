@@ -38,8 +38,8 @@ class DurableChangesTest : public ::testing::Test {
     ASSERT_EQ(txn_.Attach(100), Status::kOk);
   }
   std::vector<Transaction::RowChange> Changes() {
-    std::vector<Transaction::RowChange> changes;
-    EXPECT_EQ(txn_.CollectDurableChanges(&changes), Status::kOk);
+    std::vector<Transaction::RowChange> changes(txn_.write_count());
+    changes.resize(txn_.CollectDurableChanges(changes.data()));
     return changes;
   }
   // Commits, giving every inserted row a durable id as the host's log would.

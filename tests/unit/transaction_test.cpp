@@ -271,6 +271,27 @@ TEST_F(TransactionTest, AbortUndoesEverything) {
   EXPECT_EQ(CommittedValues(), (std::vector<int64_t>{3, 20}));
 }
 
+// A transaction's allocations reach the arena's per-kind counts at its end
+// (ArenaCounts), for a commit and for an abort, whose undo frees them.
+TEST_F(TransactionTest, ArenaCountsTransactionsAllocationsByTheirEnd) {
+  auto blocks = [this](MemoryKind kind) {
+    return engine_->arena()->Stats().kinds[static_cast<int>(kind)].blocks;
+  };
+  uint64_t rows_before = blocks(MemoryKind::kRow);
+  uint64_t versions_before = blocks(MemoryKind::kVersion);
+  a_.Begin();
+  for (int64_t i = 0; i < 10; ++i) ASSERT_NE(InsertValue(a_, table_, i, 0), nullptr);
+  a_.Commit();
+  EXPECT_EQ(blocks(MemoryKind::kRow), rows_before + 10);
+  EXPECT_EQ(blocks(MemoryKind::kVersion), versions_before + 10);
+
+  b_.Begin();
+  for (int64_t i = 10; i < 15; ++i) ASSERT_NE(InsertValue(b_, table_, i, 0), nullptr);
+  b_.Abort();
+  EXPECT_EQ(blocks(MemoryKind::kRow), rows_before + 10);
+  EXPECT_EQ(blocks(MemoryKind::kVersion), versions_before + 10);
+}
+
 TEST_F(TransactionTest, AbortOfActiveTxnLetsOthersWrite) {
   Version *v0 = CommitInserts(engine_.get(), table_, {1})[0];
   a_.Begin();
