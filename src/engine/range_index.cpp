@@ -122,10 +122,15 @@ bool Upgrade(std::atomic<uint64_t> &word, uint64_t version) {
                                       std::memory_order_relaxed);
 }
 
-void Unlock(std::atomic<uint64_t> &word) { word.fetch_add(kLockedBit, std::memory_order_release); }
+// Only the holder writes a locked word (every other writer's CAS expects an
+// unlocked one), so unlocking is a plain store, not an atomic add.
+void Unlock(std::atomic<uint64_t> &word) {
+  word.store(word.load(std::memory_order_relaxed) + kLockedBit, std::memory_order_release);
+}
 
 void UnlockObsolete(std::atomic<uint64_t> &word) {
-  word.fetch_add(kLockedBit | kObsoleteBit, std::memory_order_release);
+  word.store(word.load(std::memory_order_relaxed) + (kLockedBit | kObsoleteBit),
+             std::memory_order_release);
 }
 
 // --- Node fields -----------------------------------------------------------
