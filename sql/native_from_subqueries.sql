@@ -212,6 +212,26 @@ END $$;
 SELECT fs_pulled(14);
 DROP FUNCTION fs_pulled(int);
 
+-- Outputs that are expressions are pulled up too, computed where they are
+-- read, as PostgreSQL's planner substitutes them: one never read is never
+-- computed (no division by zero here, in PostgreSQL neither), and
+-- conditions on the table's columns still find rows by its key.
+CREATE FUNCTION fs_pulled_expressions(k int) RETURNS text LANGUAGE native_compilation AS $$
+BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
+  DECLARE r text;
+  SELECT string_agg(s.n || ':' || s.doubled || ':' || s.tagged, ',' ORDER BY s.doubled DESC) INTO r
+  FROM (SELECT id AS n, id * 2 + k AS doubled, name || '!' AS tagged, 1 / (grp - grp) AS never_read
+        FROM fs_item) s, fs_grp g
+  WHERE s.n = g.grp AND s.doubled > k;
+  RETURN r;
+END $$;
+SELECT fs_pulled_expressions(1);
+SELECT string_agg(s.n || ':' || s.doubled || ':' || s.tagged, ',' ORDER BY s.doubled DESC)
+FROM (SELECT id AS n, id * 2 + 1 AS doubled, name || '!' AS tagged, 1 / (grp - grp) AS never_read
+      FROM fs_item) s, fs_grp g
+WHERE s.n = g.grp AND s.doubled > 1;
+DROP FUNCTION fs_pulled_expressions(int);
+
 -- The advisor no longer lists them; LATERAL it does.
 CREATE FUNCTION fs_plpgsql() RETURNS bigint LANGUAGE plpgsql AS $$
 BEGIN

@@ -1711,10 +1711,12 @@ class Binder {
 
   // A subquery in FROM that PostgreSQL's planner would pull up into the
   // query around it, here of the simplest shape: one table, each output a
-  // column of it, a WHERE that reads nothing but that table and variables,
-  // and nothing that needs its rows apart (aggregates, GROUP BY, DISTINCT,
-  // ORDER BY, LIMIT, OFFSET). Not a LEFT JOIN item, whose conditions decide
-  // matches rather than rows.
+  // column of it or an expression that may be computed where it is read
+  // (PullableOutput), a WHERE that reads nothing but that table and
+  // variables, and nothing that needs its rows apart (aggregates, GROUP BY,
+  // DISTINCT, ORDER BY, LIMIT, OFFSET). Not a LEFT JOIN item, whose
+  // conditions decide matches rather than rows, and whose outputs must be
+  // NULL where nothing matched.
   static bool CanPullUp(const TableRef &ref) {
     const Stmt *query = ref.query.get();
     if (query == nullptr || ref.left_join || query->from.size() != 1) return false;
@@ -1724,8 +1726,55 @@ class Binder {
         !query->order_by.empty() || query->limit || query->offset)
       return false;
     for (const ExprPtr &item : query->select_list)
-      if (item->kind != ExprKind::kName || item->column < 0 || item->outer != 0) return false;
+      if (!PullableOutput(*item)) return false;
     return !query->where || (!HasSubquery(query->where.get()) && !ReadsAround(*query->where));
+  }
+
+  // An output the query around may compute itself, once per read of it
+  // (PostgreSQL's planner substitutes it the same way): it reads only the
+  // subquery's table and variables, and nothing in it gives another answer
+  // when computed twice (random(), clock_timestamp(), a natively compiled
+  // function, which may write) or needs state of its own (a subquery, a
+  // value set, a variable of the binder's).
+  static bool PullableOutput(const Expr &expr) {
+    if (expr.query || expr.callee >= 0 || expr.value_set >= 0 || expr.aggregate >= 0 ||
+        expr.group_key >= 0 || expr.kind == ExprKind::kLet || expr.runtime == MEMOPT_FN_RANDOM ||
+        expr.runtime == MEMOPT_FN_CLOCK_TIMESTAMP)
+      return false;
+    if (expr.kind == ExprKind::kName && expr.variable < 0 && (expr.column < 0 || expr.outer != 0))
+      return false;
+    for (const ExprPtr &arg : expr.args)
+      if (!PullableOutput(*arg)) return false;
+    return expr.order_by.empty();
+  }
+
+  // A bound copy of a pullable output, read `outer` levels in from FROM item
+  // `s`: its reads of the subquery's table become reads of item s.
+  static ExprPtr CloneOutput(const Expr &expr, int s, int outer) {
+    auto copy = std::make_unique<Expr>();
+    copy->kind = expr.kind;
+    copy->pos = expr.pos;
+    copy->text = expr.text;
+    copy->op = expr.op;
+    copy->parts = expr.parts;
+    copy->negated = expr.negated;
+    copy->has_else = expr.has_else;
+    copy->distinct = expr.distinct;
+    copy->cast_type = expr.cast_type;
+    for (const ExprPtr &arg : expr.args) copy->args.push_back(CloneOutput(*arg, s, outer));
+    copy->type = expr.type;
+    copy->variable = expr.variable;
+    copy->column = expr.column;
+    if (expr.kind == ExprKind::kName && expr.column >= 0) {
+      copy->source = s;
+      copy->outer = outer;
+    }
+    copy->function = expr.function;
+    copy->runtime = expr.runtime;
+    copy->swap_operands = expr.swap_operands;
+    copy->typmod = expr.typmod;
+    copy->explicit_cast = expr.explicit_cast;
+    return copy;
   }
 
   static bool ReadsAround(const Expr &expr) {
@@ -1743,13 +1792,24 @@ class Binder {
   void PullUp(Stmt *stmt, int s) {
     TableRef &ref = stmt->from[s];
     std::unique_ptr<Stmt> query = std::move(ref.query);
-    std::vector<int> columns;
-    for (const ExprPtr &item : query->select_list) columns.push_back(item->column);
-    // The binder owns the tree: the walkers are const only for their readers.
-    auto to_table = [&](const Expr &name) {
-      if (name.source == s) const_cast<Expr &>(name).column = columns[name.column];
+    // Collected first and replaced after the walk, which would otherwise
+    // walk into the copies. The binder owns the tree: the walkers are const
+    // only for their readers.
+    std::vector<Expr *> reads;
+    auto collect = [&](const Expr &name) {
+      if (name.source == s) reads.push_back(const_cast<Expr *>(&name));
     };
-    ForEachQueryRead(*stmt, 0, to_table);
+    ForEachQueryRead(*stmt, 0, collect);
+    for (Expr *read : reads) {
+      const Expr &output = *query->select_list[read->column];
+      if (output.kind == ExprKind::kName && output.column >= 0) {
+        read->column = output.column;
+        continue;
+      }
+      int group_key = read->group_key;  // the read's place in a grouped query
+      *read = std::move(*CloneOutput(output, s, read->outer));
+      read->group_key = group_key;
+    }
     if (query->where) {
       auto to_item = [s](const Expr &name) { const_cast<Expr &>(name).source = s; };
       ForEachSourceRead(query->where.get(), 0, to_item);

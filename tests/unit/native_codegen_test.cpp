@@ -573,10 +573,25 @@ TEST(NativeBinder, PlainSubqueriesInFromArePulledUp) {
   EXPECT_EQ(ref.table, query.from[0].table);
   EXPECT_EQ(ref.access_index, 0);     // d.k = s.v looks up t's key
   EXPECT_EQ(ref.filters.size(), 3u);  // with the subquery's own v > b
-  // Not pulled up: an output that is no column, LIMIT, aggregates, a LEFT
-  // JOIN item, a WHERE with a subquery: computed apart, read in turn.
+  // An output that is an expression is computed where it is read.
+  auto expression =
+      Build(Wrap("SELECT sum(d.w) INTO a FROM t s, (SELECT id AS k, v * 2 + b AS w FROM t) d "
+                 "WHERE d.k = s.v AND d.w < 9; RETURN a;"),
+            Type::kInt8, false);
+  ASSERT_TRUE(expression->ok) << expression->error.message;
+  const Stmt &sum = *expression->routine.body.statements[0];
+  EXPECT_FALSE(sum.from[1].query);
+  EXPECT_EQ(sum.from[1].access_index, 0);
+  const Expr &read = *sum.aggregates[0]->args[0];
+  ASSERT_EQ(read.kind, ExprKind::kBinary);  // (v * 2) + b
+  const Expr &column = *read.args[0]->args[0];
+  EXPECT_EQ(column.source, 1);
+  EXPECT_EQ(column.column, 1);
+  EXPECT_EQ(read.args[1]->variable >= 0, true);
+  // Not pulled up: a volatile output, LIMIT, aggregates, a LEFT JOIN item,
+  // a WHERE with a subquery: computed apart, read in turn.
   for (const char *item :
-       {"(SELECT id + 0 AS k, v FROM t) d", "(SELECT id AS k, v FROM t LIMIT 5) d",
+       {"(SELECT id AS k, random() AS r FROM t) d", "(SELECT id AS k, v FROM t LIMIT 5) d",
         "(SELECT max(id) AS k, v FROM t GROUP BY v) d",
         "(SELECT id AS k, v FROM t WHERE EXISTS (SELECT 1 FROM t u WHERE u.id = b)) d"}) {
     auto apart = Build(Wrap(std::string("SELECT count(*) INTO a FROM t s, ") + item +
