@@ -232,6 +232,24 @@ FROM (SELECT id AS n, id * 2 + 1 AS doubled, name || '!' AS tagged, 1 / (grp - g
 WHERE s.n = g.grp AND s.doubled > 1;
 DROP FUNCTION fs_pulled_expressions(int);
 
+-- A subquery joining tables is pulled up as well: its tables join the
+-- query in its place, and the join's conditions choose lookups by key.
+CREATE FUNCTION fs_pulled_join(k int) RETURNS text LANGUAGE native_compilation AS $$
+BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = SNAPSHOT)
+  DECLARE r text;
+  SELECT string_agg(p.id || '/' || p.label || '/' || o.name, ',' ORDER BY p.id) INTO r
+  FROM (SELECT i.id, g.label, i.grp FROM fs_item i, fs_grp g WHERE g.grp = i.grp AND i.id > k) p,
+       fs_item o
+  WHERE o.id = p.id + 1 AND p.grp <> 2;
+  RETURN r;
+END $$;
+SELECT fs_pulled_join(12);
+SELECT string_agg(p.id || '/' || p.label || '/' || o.name, ',' ORDER BY p.id)
+FROM (SELECT i.id, g.label, i.grp FROM fs_item i, fs_grp g WHERE g.grp = i.grp AND i.id > 12) p,
+     fs_item o
+WHERE o.id = p.id + 1 AND p.grp <> 2;
+DROP FUNCTION fs_pulled_join(int);
+
 -- The advisor no longer lists them; LATERAL it does.
 CREATE FUNCTION fs_plpgsql() RETURNS bigint LANGUAGE plpgsql AS $$
 BEGIN

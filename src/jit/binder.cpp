@@ -1710,20 +1710,21 @@ class Binder {
   }
 
   // A subquery in FROM that PostgreSQL's planner would pull up into the
-  // query around it, here of the simplest shape: one table, each output a
-  // column of it or an expression that may be computed where it is read
-  // (PullableOutput), a WHERE that reads nothing but that table and
-  // variables, and nothing that needs its rows apart (aggregates, GROUP BY,
-  // DISTINCT, ORDER BY, LIMIT, OFFSET). Not a LEFT JOIN item, whose
-  // conditions decide matches rather than rows, and whose outputs must be
-  // NULL where nothing matched.
+  // query around it, here of a simple shape: tables joined by WHERE (no
+  // subquery or LEFT JOIN among them), each output a column of them or an
+  // expression that may be computed where it is read (PullableOutput), a
+  // WHERE that reads nothing but those tables and variables, and nothing
+  // that needs its rows apart (aggregates, GROUP BY, DISTINCT, ORDER BY,
+  // LIMIT, OFFSET). Not a LEFT JOIN item, whose conditions decide matches
+  // rather than rows, and whose outputs must be NULL where nothing matched.
   static bool CanPullUp(const TableRef &ref) {
     const Stmt *query = ref.query.get();
-    if (query == nullptr || ref.left_join || query->from.size() != 1) return false;
-    const TableRef &inner = query->from[0];
-    if (inner.query || inner.left_join || !query->aggregates.empty() || !query->group_by.empty() ||
-        query->having || query->distinct || !query->distinct_on.empty() ||
-        !query->order_by.empty() || query->limit || query->offset)
+    if (query == nullptr || ref.left_join || query->from.empty()) return false;
+    for (const TableRef &inner : query->from)
+      if (inner.query || inner.left_join) return false;
+    if (!query->aggregates.empty() || !query->group_by.empty() || query->having ||
+        query->distinct || !query->distinct_on.empty() || !query->order_by.empty() ||
+        query->limit || query->offset)
       return false;
     for (const ExprPtr &item : query->select_list)
       if (!PullableOutput(*item)) return false;
@@ -1732,7 +1733,7 @@ class Binder {
 
   // An output the query around may compute itself, once per read of it
   // (PostgreSQL's planner substitutes it the same way): it reads only the
-  // subquery's table and variables, and nothing in it gives another answer
+  // subquery's tables and variables, and nothing in it gives another answer
   // when computed twice (random(), clock_timestamp(), a natively compiled
   // function, which may write) or needs state of its own (a subquery, a
   // value set, a variable of the binder's).
@@ -1749,7 +1750,7 @@ class Binder {
   }
 
   // A bound copy of a pullable output, read `outer` levels in from FROM item
-  // `s`: its reads of the subquery's table become reads of item s.
+  // `s`: its reads of the subquery's table j become reads of item s + j.
   static ExprPtr CloneOutput(const Expr &expr, int s, int outer) {
     auto copy = std::make_unique<Expr>();
     copy->kind = expr.kind;
@@ -1766,7 +1767,7 @@ class Binder {
     copy->variable = expr.variable;
     copy->column = expr.column;
     if (expr.kind == ExprKind::kName && expr.column >= 0) {
-      copy->source = s;
+      copy->source = s + expr.source;
       copy->outer = outer;
     }
     copy->function = expr.function;
@@ -1784,25 +1785,30 @@ class Binder {
     return false;
   }
 
-  // FROM item `s` becomes the subquery's table, under the subquery's alias:
-  // the query's reads of output column k read the table column it is, and
-  // the subquery's WHERE joins the query's. Its conditions may then choose
-  // the table's indexes (PlanAccess), as the planner's pushed-down quals do,
-  // instead of its rows being computed apart and each filtered.
+  // FROM item `s` becomes the subquery's tables, items s, s + 1, ... (the
+  // items after it move up): the query's reads of output column k read the
+  // table column it is, or a copy of its expression, and the subquery's
+  // WHERE joins the query's. Its conditions may then choose the tables'
+  // indexes and join order (PlanAccess), as the planner's pushed-down quals
+  // do, instead of its rows being computed apart and each filtered.
   void PullUp(Stmt *stmt, int s) {
-    TableRef &ref = stmt->from[s];
-    std::unique_ptr<Stmt> query = std::move(ref.query);
-    // Collected first and replaced after the walk, which would otherwise
+    std::unique_ptr<Stmt> query = std::move(stmt->from[s].query);
+    int added = static_cast<int>(query->from.size()) - 1;
+    // Collected first and changed after the walk, which would otherwise
     // walk into the copies. The binder owns the tree: the walkers are const
     // only for their readers.
     std::vector<Expr *> reads;
+    std::vector<Expr *> later_reads;
     auto collect = [&](const Expr &name) {
       if (name.source == s) reads.push_back(const_cast<Expr *>(&name));
+      if (name.source > s) later_reads.push_back(const_cast<Expr *>(&name));
     };
     ForEachQueryRead(*stmt, 0, collect);
+    for (Expr *read : later_reads) read->source += added;  // the items after the subquery's
     for (Expr *read : reads) {
       const Expr &output = *query->select_list[read->column];
       if (output.kind == ExprKind::kName && output.column >= 0) {
+        read->source = s + output.source;
         read->column = output.column;
         continue;
       }
@@ -1811,14 +1817,23 @@ class Binder {
       read->group_key = group_key;
     }
     if (query->where) {
-      auto to_item = [s](const Expr &name) { const_cast<Expr &>(name).source = s; };
+      auto to_item = [s](const Expr &name) { const_cast<Expr &>(name).source += s; };
       ForEachSourceRead(query->where.get(), 0, to_item);
       stmt->where = stmt->where ? BoundAnd(std::move(stmt->where), std::move(query->where))
                                 : std::move(query->where);
     }
-    ref.name = query->from[0].name;
-    ref.table = query->from[0].table;
-    ref.column_aliases.clear();
+    // The subquery's tables take its place, planned afresh with the query's
+    // WHERE; a lone table keeps the subquery's alias.
+    std::vector<TableRef> tables(query->from.size());
+    for (size_t j = 0; j < tables.size(); ++j) {
+      tables[j].name = query->from[j].name;
+      tables[j].alias = added == 0 ? stmt->from[s].alias : query->from[j].alias;
+      tables[j].pos = added == 0 ? stmt->from[s].pos : query->from[j].pos;
+      tables[j].table = query->from[j].table;
+    }
+    stmt->from[s] = std::move(tables[0]);
+    stmt->from.insert(stmt->from.begin() + s + 1, std::make_move_iterator(tables.begin() + 1),
+                      std::make_move_iterator(tables.end()));
   }
 
   static ExprPtr BoundAnd(ExprPtr left, ExprPtr right) {

@@ -588,6 +588,19 @@ TEST(NativeBinder, PlainSubqueriesInFromArePulledUp) {
   EXPECT_EQ(column.source, 1);
   EXPECT_EQ(column.column, 1);
   EXPECT_EQ(read.args[1]->variable >= 0, true);
+  // A join is pulled up too: its tables take the subquery's place, and the
+  // items after it move up.
+  auto join = Build(Wrap("SELECT count(*) INTO a FROM t s, (SELECT x.id AS k, y.v + x.v AS w "
+                         "FROM t x, t y WHERE y.id = x.v) d, t z WHERE d.k = s.v AND z.id = d.w; "
+                         "RETURN a;"),
+                    Type::kInt8, false);
+  ASSERT_TRUE(join->ok) << join->error.message;
+  const Stmt &joined = *join->routine.body.statements[0];
+  ASSERT_EQ(joined.from.size(), 4u);
+  for (const TableRef &item : joined.from) EXPECT_FALSE(item.query);
+  EXPECT_EQ(joined.from[1].access_index, 0);  // x by d.k = s.v
+  EXPECT_EQ(joined.from[2].access_index, 0);  // y by y.id = x.v
+  EXPECT_EQ(joined.from[3].access_index, 0);  // z by z.id = y.v + x.v
   // Not pulled up: a volatile output, LIMIT, aggregates, a LEFT JOIN item,
   // a WHERE with a subquery: computed apart, read in turn.
   for (const char *item :
