@@ -443,8 +443,8 @@ inline ExprPtr LetReference(SourcePos pos) {
   return name;
 }
 
-// A copy of an unbound expression that holds no subquery.
-inline ExprPtr CloneExpr(const Expr &expr) {
+// A copy of what the parser set in `expr`, without its operands.
+inline ExprPtr CopyParsedFields(const Expr &expr) {
   auto copy = std::make_unique<Expr>();
   copy->kind = expr.kind;
   copy->pos = expr.pos;
@@ -455,6 +455,12 @@ inline ExprPtr CloneExpr(const Expr &expr) {
   copy->has_else = expr.has_else;
   copy->distinct = expr.distinct;
   copy->cast_type = expr.cast_type;
+  return copy;
+}
+
+// A copy of an unbound expression that holds no subquery.
+inline ExprPtr CloneExpr(const Expr &expr) {
+  ExprPtr copy = CopyParsedFields(expr);
   for (const ExprPtr &arg : expr.args) copy->args.push_back(CloneExpr(*arg));
   for (const SortItem &item : expr.order_by) {
     copy->order_by.push_back(

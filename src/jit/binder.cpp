@@ -1752,16 +1752,7 @@ class Binder {
   // A bound copy of a pullable output, read `outer` levels in from FROM item
   // `s`: its reads of the subquery's table j become reads of item s + j.
   static ExprPtr CloneOutput(const Expr &expr, int s, int outer) {
-    auto copy = std::make_unique<Expr>();
-    copy->kind = expr.kind;
-    copy->pos = expr.pos;
-    copy->text = expr.text;
-    copy->op = expr.op;
-    copy->parts = expr.parts;
-    copy->negated = expr.negated;
-    copy->has_else = expr.has_else;
-    copy->distinct = expr.distinct;
-    copy->cast_type = expr.cast_type;
+    ExprPtr copy = CopyParsedFields(expr);
     for (const ExprPtr &arg : expr.args) copy->args.push_back(CloneOutput(*arg, s, outer));
     copy->type = expr.type;
     copy->variable = expr.variable;
