@@ -1736,17 +1736,17 @@ class Binder {
   // subquery's tables and variables, and nothing in it gives another answer
   // when computed twice (random(), clock_timestamp(), a natively compiled
   // function, which may write) or needs state of its own (a subquery, a
-  // value set, a variable of the binder's).
+  // value set, a variable of the binder's). Aggregates, and with them
+  // aggregate ORDER BY and group_key, CanPullUp has refused already.
   static bool PullableOutput(const Expr &expr) {
-    if (expr.query || expr.callee >= 0 || expr.value_set >= 0 || expr.aggregate >= 0 ||
-        expr.group_key >= 0 || expr.kind == ExprKind::kLet || expr.runtime == MEMOPT_FN_RANDOM ||
-        expr.runtime == MEMOPT_FN_CLOCK_TIMESTAMP)
+    if (expr.query || expr.callee >= 0 || expr.value_set >= 0 || expr.kind == ExprKind::kLet ||
+        expr.runtime == MEMOPT_FN_RANDOM || expr.runtime == MEMOPT_FN_CLOCK_TIMESTAMP)
       return false;
     if (expr.kind == ExprKind::kName && expr.variable < 0 && (expr.column < 0 || expr.outer != 0))
       return false;
     for (const ExprPtr &arg : expr.args)
       if (!PullableOutput(*arg)) return false;
-    return expr.order_by.empty();
+    return true;
   }
 
   // A bound copy of a pullable output, read `outer` levels in from FROM item
